@@ -1,0 +1,9 @@
+//! Domain types of ninsho: values that are valid by construction.
+//!
+//! Nothing here does I/O or knows about SQL, serde or HTTP. Edges (forms, CSV
+//! rows, config, database rows) parse their raw strings into these types once;
+//! everything inside the program can then rely on them.
+
+mod email;
+
+pub use email::{EmailAddress, EmailError};

@@ -1,0 +1,377 @@
+//! Typed configuration: a TOML file (see `config/ninsho.example.toml`), then
+//! `NINSHO__SECTION__KEY` environment variables on top, validated once at start.
+//!
+//! Errors name where the bad value came from: the file, the key and the line,
+//! or the environment variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Prefix of environment overrides: `NINSHO__HTTP__LISTEN=0.0.0.0:8080`.
+pub const ENV_PREFIX: &str = "NINSHO__";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where ninsho keeps its state: the private Postgres cluster (when
+    /// `database.url` is unset) and the secret key. `None`: the command's default.
+    pub data_dir: Option<PathBuf>,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub delivery: DeliverySettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+    /// The address people and mail clients use to reach ninsho; public links
+    /// (unsubscribe, confirmation) are built from it.
+    pub public_url: String,
+    /// When non-empty, only these networks reach the dashboard and the API.
+    pub admin_allowlist: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `postgres://…` of an external server. Unset: ninsho runs its own
+    /// private cluster under `data_dir/postgres`.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryMode {
+    /// Messages are rendered and signed, then kept in the capture mailbox.
+    #[default]
+    Sandbox,
+    /// Messages go to the recipients' MX hosts.
+    Production,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    pub mode: DeliveryMode,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// How long an admin session lasts without activity, in hours.
+    pub session_hours: u32,
+    /// Failed logins of one account within `throttle_window_minutes` before
+    /// further attempts are refused.
+    pub max_failures_per_account: u32,
+    /// Failed logins from one IP address within the window before refusal.
+    pub max_failures_per_ip: u32,
+    pub throttle_window_minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `info,store=debug`; `RUST_LOG` wins.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            http: HttpSettings::default(),
+            database: DatabaseSettings::default(),
+            delivery: DeliverySettings::default(),
+            auth: AuthSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            admin_allowlist: Vec::new(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: None, max_connections: 10 }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { session_hours: 12, max_failures_per_account: 5, max_failures_per_ip: 20, throttle_window_minutes: 15 }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { filter: "info".into(), format: LogFormat::Text }
+    }
+}
+
+/// Why the configuration could not be loaded; the message is meant for the
+/// operator as it stands.
+#[derive(Debug)]
+pub enum SettingsError {
+    Read { file: PathBuf, source: std::io::Error },
+    File { file: PathBuf, line: usize, column: usize, key: Option<String>, message: String },
+    Env { variable: String, message: String },
+    Invalid { key: &'static str, message: String },
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { file, source } => write!(f, "cannot read config file {}: {source}", file.display()),
+            Self::File { file, line, column, key, message } => {
+                write!(f, "config file {}, line {line}, column {column}", file.display())?;
+                if let Some(key) = key {
+                    write!(f, ", key `{key}`")?;
+                }
+                write!(f, ": {message}")
+            }
+            Self::Env { variable, message } => write!(f, "environment variable {variable}: {message}"),
+            Self::Invalid { key, message } => write!(f, "config key `{key}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Reads `file` (when given), applies the `NINSHO__…` variables found in
+    /// `env`, and validates the result.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, SettingsError> {
+        let text = match file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|source| SettingsError::Read { file: path.to_path_buf(), source })?,
+            None => String::new(),
+        };
+        let file_name = file.map(Path::to_path_buf).unwrap_or_default();
+        // Deserialising the text itself first gives errors with line numbers.
+        let from_file: Settings = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
+
+        let mut applied = Vec::new();
+        for (name, value) in env {
+            let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
+            let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+            set_path(&mut table, &keys, parse_env_value(&value))
+                .map_err(|message| SettingsError::Env { variable: name.clone(), message })?;
+            applied.push(name);
+        }
+        let settings = if applied.is_empty() {
+            from_file
+        } else {
+            Settings::deserialize(table).map_err(|e| SettingsError::Env {
+                variable: applied.join(", "),
+                message: e.message().to_string(),
+            })?
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let url = &self.http.public_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(SettingsError::Invalid {
+                key: "http.public_url",
+                message: format!("{url:?} must start with http:// or https://"),
+            });
+        }
+        if let Some(db) = &self.database.url {
+            use secrecy::ExposeSecret;
+            let db = db.expose_secret();
+            if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+                // The value may hold a password: do not repeat it.
+                return Err(SettingsError::Invalid {
+                    key: "database.url",
+                    message: "must start with postgres:// or postgresql://".into(),
+                });
+            }
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError::Invalid { key: "database.max_connections", message: "must be at least 1".into() });
+        }
+        if self.auth.session_hours == 0 || self.auth.throttle_window_minutes == 0 {
+            return Err(SettingsError::Invalid {
+                key: "auth",
+                message: "session_hours and throttle_window_minutes must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Turns a TOML error into one that names the file, the line and the key.
+fn file_error(file: &Path, text: &str, error: &toml::de::Error) -> SettingsError {
+    let offset = error.span().map_or(0, |span| span.start).min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    SettingsError::File {
+        file: file.to_path_buf(),
+        line,
+        column,
+        key: key_at_line(text, line),
+        message: error.message().to_string(),
+    }
+}
+
+/// The dotted key defined on `line` (1-based), with its `[section]`; the
+/// section alone when the line defines no key.
+fn key_at_line(text: &str, line: usize) -> Option<String> {
+    let mut section = None;
+    for raw in text.lines().take(line.saturating_sub(1)) {
+        let l = raw.trim();
+        if l.starts_with('[') {
+            section = Some(l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        }
+    }
+    let key = text.lines().nth(line - 1).and_then(|l| l.split_once('=')).map(|(k, _)| k.trim().to_string());
+    match (section, key) {
+        (Some(section), Some(key)) => Some(format!("{section}.{key}")),
+        (section, key) => key.or(section),
+    }
+}
+
+/// An environment value is read as a TOML value when it is one (`10`,
+/// `true`, `["10.0.0.0/8"]`) and as a plain string otherwise.
+fn parse_env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !matches!(v, toml::Value::Datetime(_)))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
+    let Some((last, sections)) = keys.split_last() else { return Err("names no key".into()) };
+    if last.is_empty() || sections.iter().any(String::is_empty) {
+        return Err("has an empty key part".into());
+    }
+    let mut current = table;
+    for section in sections {
+        let entry = current.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("`{section}` is not a section"))?;
+    }
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let mut file = tempfile::NamedTempFile::new().map_err(|source| SettingsError::Read { file: "tmp".into(), source })?;
+        file.write_all(text.as_bytes()).map_err(|source| SettingsError::Read { file: "tmp".into(), source })?;
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load(Some(file.path()), env)
+    }
+
+    fn error(text: &str, env: &[(&str, &str)]) -> String {
+        match load(text, env) {
+            Ok(s) => panic!("expected an error, got {s:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_example_file_loads() {
+        let example = include_str!("../../../config/ninsho.example.toml");
+        let s = load(example, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.http.listen.port(), 8080);
+        assert_eq!(s.delivery.mode, DeliveryMode::Sandbox);
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let s = load(
+            "[http]\nlisten = \"127.0.0.1:9000\"\n",
+            &[
+                ("NINSHO__HTTP__LISTEN", "0.0.0.0:8081"),
+                ("NINSHO__HTTP__ADMIN_ALLOWLIST", "[\"10.0.0.0/8\"]"),
+                ("NINSHO__DATABASE__MAX_CONNECTIONS", "3"),
+                ("NINSHO__DATA_DIR", "/srv/ninsho"),
+                ("UNRELATED", "x"),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.http.listen.to_string(), "0.0.0.0:8081");
+        assert_eq!(s.http.admin_allowlist.len(), 1);
+        assert_eq!(s.database.max_connections, 3);
+        assert_eq!(s.data_dir.as_deref(), Some(Path::new("/srv/ninsho")));
+    }
+
+    #[test]
+    fn file_errors_name_file_key_and_line() {
+        let e = error("# comment\n[http]\nlisten = 8080\n", &[]);
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("key `http.listen`"), "{e}");
+        assert!(e.contains("config file"), "{e}");
+
+        let e = error("[http]\nlisten = \"127.0.0.1:1\"\nlistn = \"x\"\n", &[]);
+        assert!(e.contains("line 3") && e.contains("unknown field `listn`"), "{e}");
+
+        let e = error("[delivery]\nmode = \"yolo\"\n", &[]);
+        assert!(e.contains("line 2") && e.contains("delivery.mode"), "{e}");
+
+        let e = error("[http\nlisten = 1", &[]);
+        assert!(e.contains("line 1"), "{e}");
+
+        let e = error("[http]\nadmin_allowlist = [\"10.0.0.0/33\"]\n", &[]);
+        assert!(e.contains("line 2") && e.contains("http.admin_allowlist"), "{e}");
+    }
+
+    #[test]
+    fn env_errors_name_the_variable() {
+        let e = error("", &[("NINSHO__HTTP__LISTEN", "not-an-address")]);
+        assert!(e.contains("NINSHO__HTTP__LISTEN"), "{e}");
+        let e = error("", &[("NINSHO__HTTP__NOPE", "1")]);
+        assert!(e.contains("unknown field `nope`"), "{e}");
+    }
+
+    #[test]
+    fn database_url_is_validated_and_never_printed() {
+        let e = error("[database]\nurl = \"mysql://u:hunter2@h/db\"\n", &[]);
+        assert!(e.contains("database.url") && !e.contains("hunter2"), "{e}");
+        let s = load("[database]\nurl = \"postgres://u:hunter2@h/db\"\n", &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let e = Settings::load(Some(Path::new("/nonexistent/ninsho.toml")), Vec::new())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("/nonexistent/ninsho.toml"), "{e}");
+    }
+}
