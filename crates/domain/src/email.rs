@@ -67,7 +67,9 @@ impl EmailAddress {
 /// Dot-atom characters of RFC 5322 plus UTF-8 (RFC 6531). Quoted local parts
 /// are refused: no mailbox provider hands them out and they break many MTAs.
 fn is_local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+    c.is_ascii_alphanumeric()
+        || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+        || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
 }
 
 fn ascii_domain(domain: &str) -> Option<String> {
@@ -106,7 +108,11 @@ mod tests {
     use super::*;
 
     fn check(raw: &str, expected: Result<&str, EmailError>) {
-        assert_eq!(EmailAddress::parse(raw).as_ref().map(|e| e.as_str()), expected.as_ref().map(|s| *s), "{raw:?}");
+        assert_eq!(
+            EmailAddress::parse(raw).as_ref().map(|e| e.as_str()),
+            expected.as_ref().map(|s| *s),
+            "{raw:?}"
+        );
     }
 
     #[test]
@@ -124,9 +130,18 @@ mod tests {
         check("@example.com", Err(EmailError::BadLocalPart));
         check("a b@example.com", Err(EmailError::BadLocalChar(' ')));
         check("a..b@example.com", Err(EmailError::BadLocalChar('.')));
-        check("user@localhost", Err(EmailError::BadDomain("localhost".into())));
-        check("user@-bad.com", Err(EmailError::BadDomain("-bad.com".into())));
-        check(&format!("{}@example.com", "x".repeat(65)), Err(EmailError::BadLocalPart));
+        check(
+            "user@localhost",
+            Err(EmailError::BadDomain("localhost".into())),
+        );
+        check(
+            "user@-bad.com",
+            Err(EmailError::BadDomain("-bad.com".into())),
+        );
+        check(
+            &format!("{}@example.com", "x".repeat(65)),
+            Err(EmailError::BadLocalPart),
+        );
     }
 
     #[test]

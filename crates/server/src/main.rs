@@ -1,1 +1,178 @@
-fn main() {}
+//! The `ninsho` binary: command line, composition root and shutdown. No
+//! business logic lives here; it wires the crates together.
+
+mod admin;
+mod cli;
+mod database;
+mod telemetry;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use settings::{DeliveryMode, Settings};
+use tokio_util::sync::CancellationToken;
+
+use cli::{AdminCommand, Cli, Command, Role, TokenCommand};
+use database::{Database, StopCluster};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("ninsho: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One sentence per cause, outermost first.
+            eprintln!("ninsho: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Quickstart { data_dir, http } => {
+            let mut settings = load_settings(None)?;
+            settings.delivery.mode = DeliveryMode::Sandbox;
+            if let Some(dir) = data_dir {
+                settings.data_dir = Some(dir);
+            }
+            if let Some(addr) = http {
+                settings.http.listen = addr;
+                if settings.http.public_url == settings::HttpSettings::default().public_url {
+                    settings.http.public_url = format!("http://{addr}");
+                }
+            }
+            serve(settings, &[Role::Web]).await
+        }
+        Command::Serve { config, roles } => serve(load_settings(Some(config))?, &roles).await,
+        Command::Migrate { config } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings, StopCluster::IfWeStartedIt).await?;
+            db.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin { config, command } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings, StopCluster::IfWeStartedIt).await?;
+            let outcome = match command {
+                AdminCommand::Create {
+                    email,
+                    password_stdin,
+                } => admin::create(&db, &email, password_stdin).await,
+                AdminCommand::ResetPassword {
+                    email,
+                    password_stdin,
+                } => admin::reset_password(&db, &email, password_stdin).await,
+                AdminCommand::Token {
+                    command: TokenCommand::Create { email, name },
+                } => admin::create_token(&db, &email, &name).await,
+            };
+            db.close().await;
+            outcome
+        }
+    }
+}
+
+fn load_settings(file: Option<PathBuf>) -> Result<Settings> {
+    Ok(Settings::load(file.as_deref(), std::env::vars())?)
+}
+
+/// Runs the given roles until SIGTERM or SIGINT, then shuts down in order:
+/// stop accepting, finish requests in flight, close the pool, stop the
+/// private Postgres.
+async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
+    telemetry::init(&settings.log)?;
+    // Bind first: a busy port should fail before anything else starts.
+    let addr = settings.http.listen;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            " (is another ninsho or web server running? choose another address with --http or http.listen)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("cannot listen on {addr}: {e}{hint}")
+    })?;
+
+    let db = Database::open(&settings, StopCluster::OnClose).await?;
+    let key_path = db.data_dir().join("secret.key");
+    let key = web::SecretKey::load_or_create(&key_path)?;
+    let state = web::AppState::new(
+        db.store().clone(),
+        key,
+        database::web_config(&settings, &db),
+    );
+
+    let cancel = CancellationToken::new();
+    tokio::spawn(wait_for_signal(cancel.clone()));
+    tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));
+
+    if db.store().admin_count().await? == 0 {
+        // Printed, not logged: it authorises creating the first admin.
+        println!(
+            "\nNo admin exists yet. Open this link to create the first one:\n  {}\n",
+            state.setup_url()
+        );
+    }
+    tracing::info!(
+        %addr,
+        roles = ?roles,
+        mode = ?settings.delivery.mode,
+        "ninsho is ready: dashboard at {}",
+        settings.http.public_url
+    );
+
+    let web_cancel = cancel.clone();
+    let served = web::serve(listener, state, async move { web_cancel.cancelled().await }).await;
+    cancel.cancel();
+    tracing::info!("shutting down");
+    db.close().await;
+    served.context("the web server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal(cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for signals; stop ninsho with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+    cancel.cancel();
+}
+
+/// Removes expired sessions and old failed-login records every hour.
+async fn housekeeping(store: store::Store, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {
+                match store.prune_auth_records(chrono::Duration::days(1)).await {
+                    Ok(n) => tracing::debug!(removed = n, "pruned auth records"),
+                    Err(e) => tracing::warn!(error = %e, "pruning auth records failed"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The HTTP side of ninsho: the dashboard (askama pages), the REST API under
+//! `/api/v1/`, health and metrics. It reads and writes Postgres rows through
+//! `store` and never sends mail itself.
+
+mod allowlist;
+mod api;
+mod auth;
+mod csrf;
+mod error;
+mod metrics;
+mod pages;
+pub mod password;
+mod secret;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use store::Store;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use metrics::Metrics;
+pub use secret::{SecretKey, SecretKeyError, api_token_hash, new_api_token};
+
+/// Everything the handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    key: SecretKey,
+    config: WebConfig,
+    metrics: Metrics,
+}
+
+/// What the web side needs from the settings, already validated.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub public_url: String,
+    pub admin_allowlist: Vec<ipnet::IpNet>,
+    pub session_lifetime: chrono::Duration,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_ip: i64,
+    pub throttle_window: chrono::Duration,
+    /// Shown on the dashboard: "sandbox" or "production".
+    pub delivery_mode: String,
+    /// Shown on the dashboard: where the data lives.
+    pub database_label: String,
+}
+
+impl AppState {
+    pub fn new(store: Store, key: SecretKey, config: WebConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                key,
+                config,
+                metrics: Metrics::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn key(&self) -> &SecretKey {
+        &self.inner.key
+    }
+
+    pub(crate) fn config(&self) -> &WebConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Cookies are `Secure` unless the public URL is plain http on a
+    /// non-loopback host (where a browser would never send them back).
+    pub(crate) fn secure_cookies(&self) -> bool {
+        let url = &self.inner.config.public_url;
+        match url.strip_prefix("http://") {
+            None => true,
+            Some(rest) => {
+                let host = rest.split(['/', ':']).next().unwrap_or_default();
+                host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
+            }
+        }
+    }
+
+    /// The link that lets the first admin choose a password, while none exists.
+    pub fn setup_url(&self) -> String {
+        format!(
+            "{}/setup?token={}",
+            self.inner.config.public_url.trim_end_matches('/'),
+            self.inner.key.setup_token()
+        )
+    }
+}
+
+/// The whole HTTP application. Tests call it without a socket, `serve` with one.
+pub fn app(state: AppState) -> Router {
+    let admin = Router::new()
+        .route("/", get(pages::home))
+        .route("/setup", get(pages::setup_form).post(pages::setup))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/tokens", get(pages::tokens).post(pages::create_token))
+        .route("/metrics", get(metrics::render))
+        .nest("/api/v1", api::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            allowlist::enforce,
+        ));
+    Router::new()
+        .merge(admin)
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(pages::stylesheet))
+        .fallback(pages::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    if state.store().ping().await {
+        (axum::http::StatusCode::OK, "ok\n")
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable\n",
+        )
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets requests
+/// in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,95 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ninsho",
+    version,
+    about = "Self-hosted, authenticated newsletter delivery"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start ninsho with a private PostgreSQL cluster, in sandbox delivery mode.
+    /// Data is kept: run it again and everything is still there.
+    Quickstart {
+        /// Where to keep the data [default: /var/lib/ninsho as root,
+        /// ~/.local/share/ninsho otherwise].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Address of the dashboard [default: 127.0.0.1:8080, or http.listen
+        /// from NINSHO__HTTP__LISTEN].
+        #[arg(long)]
+        http: Option<SocketAddr>,
+    },
+    /// Run ninsho from a configuration file (the production path).
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+        /// What this process does; several processes on one database can
+        /// share the work.
+        #[arg(long, value_delimiter = ',', default_value = "web")]
+        roles: Vec<Role>,
+    },
+    /// Apply database migrations, then exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Manage admin accounts and API tokens.
+    Admin {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// The dashboard, public pages, API, health and metrics.
+    Web,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin account; the password is asked for (or read from stdin).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for an admin and end all of their sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an admin and print it (once).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}

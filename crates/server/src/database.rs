@@ -1,0 +1,192 @@
+//! Bringing the database up: the private cluster (when `database.url` is
+//! unset) or an external server, then migrations.
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use pgcluster::{Durability, PrivateCluster, Started};
+use secrecy::ExposeSecret;
+use settings::Settings;
+use store::Store;
+
+const DATABASE: &str = "ninsho";
+
+/// Whether closing the database stops a private cluster that was already
+/// running when we opened it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCluster {
+    /// The server: a cluster left running by a killed ninsho is ours too.
+    OnClose,
+    /// One-off commands next to a running server: leave its cluster alone.
+    IfWeStartedIt,
+}
+
+pub struct Database {
+    store: Store,
+    data_dir: PathBuf,
+    /// The private cluster, when we must stop it on close.
+    owned_cluster: Option<PrivateCluster>,
+    label: String,
+}
+
+impl Database {
+    /// Opens (and when private, creates and starts) the database and applies
+    /// pending migrations.
+    pub async fn open(settings: &Settings, stop: StopCluster) -> Result<Self> {
+        let data_dir = data_dir(settings)?;
+        let (options, owned_cluster, label) = match &settings.database.url {
+            Some(url) => {
+                let options = store::url_options(url.expose_secret())
+                    .context("database.url is not a valid URL")?;
+                (
+                    options,
+                    None,
+                    "External PostgreSQL server (database.url).".to_string(),
+                )
+            }
+            None => {
+                let cluster = PrivateCluster::new(data_dir.join("postgres"), Durability::Durable)?;
+                let blocking = cluster.clone();
+                let started = tokio::task::spawn_blocking(move || blocking.start()).await??;
+                let owned = stop == StopCluster::OnClose || started == Started::Now;
+                let options = store::socket_options(
+                    cluster.socket_dir(),
+                    pgcluster::PORT,
+                    pgcluster::SUPERUSER,
+                    DATABASE,
+                );
+                let label = format!(
+                    "Private PostgreSQL cluster in {}.",
+                    cluster.data_dir().display()
+                );
+                (options, owned.then_some(cluster), label)
+            }
+        };
+        let store = match connect(
+            options,
+            settings.database.max_connections,
+            settings.database.url.is_none(),
+        )
+        .await
+        {
+            Ok(store) => store,
+            Err(e) => {
+                stop_cluster(owned_cluster).await;
+                return Err(e);
+            }
+        };
+        Ok(Self {
+            store,
+            data_dir,
+            owned_cluster,
+            label,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Closes the pool and stops the private cluster.
+    pub async fn close(self) {
+        self.store.close().await;
+        stop_cluster(self.owned_cluster).await;
+    }
+}
+
+/// Connects and migrates; for a private cluster, creates the database first.
+async fn connect(
+    options: store::ConnectOptions,
+    max_connections: u32,
+    private: bool,
+) -> Result<Store> {
+    if private {
+        let admin = options.clone().database("postgres");
+        store::ensure_database(&admin, DATABASE)
+            .await
+            .context("cannot create the ninsho database")?;
+    }
+    let store = Store::connect(options, max_connections)
+        .await
+        .context("cannot connect to the database")?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn stop_cluster(cluster: Option<PrivateCluster>) {
+    let Some(cluster) = cluster else { return };
+    let outcome = tokio::task::spawn_blocking(move || cluster.stop()).await;
+    if let Err(e) = outcome
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r.map_err(anyhow::Error::from))
+    {
+        tracing::error!(error = %e, "stopping the private PostgreSQL failed");
+    }
+}
+
+pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
+    let auth = &settings.auth;
+    web::WebConfig {
+        public_url: settings.http.public_url.trim_end_matches('/').to_string(),
+        admin_allowlist: settings.http.admin_allowlist.clone(),
+        session_lifetime: chrono::Duration::hours(i64::from(auth.session_hours)),
+        max_failures_per_account: i64::from(auth.max_failures_per_account),
+        max_failures_per_ip: i64::from(auth.max_failures_per_ip),
+        throttle_window: chrono::Duration::minutes(i64::from(auth.throttle_window_minutes)),
+        delivery_mode: format!("{:?}", settings.delivery.mode).to_lowercase(),
+        database_label: db.label.clone(),
+    }
+}
+
+/// The configured data directory, or the default, created if missing. As
+/// root it is made searchable (not readable) by others, because the private
+/// cluster inside it runs as the `postgres` account.
+fn data_dir(settings: &Settings) -> Result<PathBuf> {
+    let is_root = nix::unistd::Uid::effective().is_root();
+    let dir = match &settings.data_dir {
+        Some(dir) => dir.clone(),
+        None if is_root => PathBuf::from("/var/lib/ninsho"),
+        None => {
+            let base = std::env::var_os("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share"))
+                })
+                .context("neither HOME nor XDG_DATA_HOME is set; pass --data-dir")?;
+            base.join("ninsho")
+        }
+    };
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    let mode = if is_root { 0o711 } else { 0o700 };
+    if !dir.is_dir() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(mode)
+            .create(&dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    } else if is_root {
+        let perms = std::fs::metadata(&dir)?.permissions();
+        if perms.mode() & 0o001 == 0 {
+            std::fs::set_permissions(
+                &dir,
+                std::fs::Permissions::from_mode((perms.mode() | 0o001) & 0o7777),
+            )
+            .with_context(|| {
+                format!(
+                    "cannot make {} searchable for the postgres account",
+                    dir.display()
+                )
+            })?;
+        }
+    }
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+    Ok(dir)
+}

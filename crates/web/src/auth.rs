@@ -1,0 +1,173 @@
+//! Who is asking: the client's address, the logged-in admin (session cookie)
+//! and the API caller (bearer token).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use crate::secret::{random_token, token_hash};
+use crate::{AppError, AppState};
+
+pub(crate) const SESSION_COOKIE: &str = "ninsho_session";
+
+/// The peer address of the TCP connection.
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(addr) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::internal("the server was started without connection info"))?;
+        Ok(Self(addr.ip()))
+    }
+}
+
+/// A logged-in admin. Pages that take it send everyone else to the login
+/// page (or to the setup page while no admin exists).
+pub(crate) struct AdminUser {
+    pub id: i64,
+    pub email: String,
+    pub session_token: String,
+}
+
+pub(crate) enum LoginRequired {
+    Redirect(&'static str),
+    Error(AppError),
+}
+
+impl IntoResponse for LoginRequired {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Redirect(to) => Redirect::to(to).into_response(),
+            Self::Error(e) => e.into_response(),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for AdminUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = LoginRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        if let Some(cookie) = jar.get(SESSION_COOKIE) {
+            let session = state
+                .store()
+                .touch_session(&token_hash(cookie.value()), state.config().session_lifetime)
+                .await
+                .map_err(|e| LoginRequired::Error(e.into()))?;
+            if let Some(session) = session {
+                return Ok(Self {
+                    id: session.admin_id,
+                    email: session.email,
+                    session_token: cookie.value().into(),
+                });
+            }
+        }
+        let admins = state
+            .store()
+            .admin_count()
+            .await
+            .map_err(|e| LoginRequired::Error(e.into()))?;
+        Err(LoginRequired::Redirect(if admins == 0 {
+            "/setup"
+        } else {
+            "/login"
+        }))
+    }
+}
+
+/// Starts a session for `admin_id`; returns the jar with its cookie.
+pub(crate) async fn start_session(
+    state: &AppState,
+    jar: CookieJar,
+    admin_id: i64,
+    ip: IpAddr,
+    user_agent: Option<&str>,
+) -> Result<CookieJar, AppError> {
+    let token = random_token();
+    let lifetime = state.config().session_lifetime;
+    state
+        .store()
+        .create_session(&token_hash(&token), admin_id, lifetime, ip, user_agent)
+        .await?;
+    let cookie = Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(state.secure_cookies())
+        .same_site(SameSite::Strict)
+        .build();
+    Ok(jar.add(cookie))
+}
+
+pub(crate) async fn end_session(
+    state: &AppState,
+    jar: CookieJar,
+    admin: &AdminUser,
+) -> Result<CookieJar, AppError> {
+    state
+        .store()
+        .delete_session(&token_hash(&admin.session_token))
+        .await?;
+    Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
+}
+
+/// An API caller, authenticated by `Authorization: Bearer nsh_…`.
+pub(crate) struct ApiUser {
+    pub id: i64,
+    pub email: String,
+}
+
+pub(crate) struct ApiUnauthorized;
+
+impl IntoResponse for ApiUnauthorized {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            axum::Json(serde_json::json!({"error": "a valid API token is required (Authorization: Bearer nsh_…)"})),
+        )
+            .into_response()
+    }
+}
+
+impl<S> FromRequestParts<S> for ApiUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| t.starts_with("nsh_"))
+            .ok_or_else(|| ApiUnauthorized.into_response())?;
+        let admin = state
+            .store()
+            .api_token_admin(&token_hash(token))
+            .await
+            .map_err(|e| AppError::from(e).into_response())?
+            .ok_or_else(|| ApiUnauthorized.into_response())?;
+        Ok(Self {
+            id: admin.id,
+            email: admin.email,
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! CSRF protection for every state-changing dashboard form.
+//!
+//! A form carries a hidden `csrf` field: an HMAC, under the server key, of a
+//! cookie the attacker's page cannot read — the session cookie when logged
+//! in, otherwise a random pre-session cookie. Handlers that change state take
+//! [`CsrfForm`], which refuses (403) a request whose field does not match.
+//! The RFC 8058 one-click unsubscribe is the single exception, by design: it
+//! is authenticated by its signed token instead.
+
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::auth::SESSION_COOKIE;
+use crate::secret::random_token;
+
+pub(crate) const PRE_SESSION_COOKIE: &str = "ninsho_csrf";
+const PURPOSE: &str = "csrf";
+
+/// The token to put in a form, and the cookie jar to send back with the page
+/// (it gains a pre-session cookie when the browser had neither cookie).
+pub(crate) fn issue(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+    let bound = jar
+        .get(SESSION_COOKIE)
+        .or_else(|| jar.get(PRE_SESSION_COOKIE))
+        .map(|c| c.value().to_string());
+    match bound {
+        Some(value) => {
+            let token = state.key().sign(PURPOSE, value.as_bytes());
+            (jar, token)
+        }
+        None => {
+            let value = random_token();
+            let token = state.key().sign(PURPOSE, value.as_bytes());
+            let cookie = Cookie::build((PRE_SESSION_COOKIE, value))
+                .path("/")
+                .http_only(true)
+                .secure(state.secure_cookies())
+                .same_site(SameSite::Strict)
+                .build();
+            (jar.add(cookie), token)
+        }
+    }
+}
+
+/// Whether `token` was issued for one of the cookies this request carries.
+pub(crate) fn is_valid(state: &AppState, jar: &CookieJar, token: &str) -> bool {
+    [SESSION_COOKIE, PRE_SESSION_COOKIE]
+        .iter()
+        .filter_map(|name| jar.get(name))
+        .any(|cookie| {
+            state
+                .key()
+                .verify(PURPOSE, cookie.value().as_bytes(), token)
+        })
+}
+
+/// A urlencoded form whose `csrf` field was checked.
+pub(crate) struct CsrfForm<T>(pub T);
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) struct CsrfRejection(Response);
+
+impl IntoResponse for CsrfRejection {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl<S, T> FromRequest<S> for CsrfForm<T>
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+    T: DeserializeOwned,
+{
+    type Rejection = CsrfRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let jar = CookieJar::from_headers(req.headers());
+        let bytes = axum::body::Bytes::from_request(req, &state)
+            .await
+            .map_err(|e| CsrfRejection(e.into_response()))?;
+        let field: CsrfField = serde_urlencoded_form(&bytes)?;
+        if !is_valid(&state, &jar, &field.csrf) {
+            tracing::warn!("refused a form without a valid CSRF token");
+            return Err(CsrfRejection(
+                crate::AppError::Forbidden(
+                    "This form has expired or was not sent from this site. Reload the page and try again.",
+                )
+                .into_response(),
+            ));
+        }
+        Ok(Self(serde_urlencoded_form(&bytes)?))
+    }
+}
+
+fn serde_urlencoded_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CsrfRejection> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| {
+        CsrfRejection(
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form is incomplete: {e}"),
+            )
+                .into_response(),
+        )
+    })
+}

@@ -1,0 +1,84 @@
+//! Prometheus metrics in the text exposition format, at `/metrics`.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::{AppError, AppState};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct Outcome {
+    pub outcome: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub(crate) logins: Family<Outcome, Counter>,
+    db_connections: Gauge,
+    db_idle: Gauge,
+    up: Gauge,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        let mut registry = Registry::with_prefix("ninsho");
+        let logins = Family::<Outcome, Counter>::default();
+        registry.register(
+            "admin_logins",
+            "Admin login attempts by outcome",
+            logins.clone(),
+        );
+        let db_connections = Gauge::default();
+        registry.register(
+            "db_pool_connections",
+            "Open database connections",
+            db_connections.clone(),
+        );
+        let db_idle = Gauge::default();
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle database connections",
+            db_idle.clone(),
+        );
+        let up = Gauge::default();
+        registry.register(
+            "database_up",
+            "1 when the database answered the last scrape",
+            up.clone(),
+        );
+        Self {
+            registry,
+            logins,
+            db_connections,
+            db_idle,
+            up,
+        }
+    }
+
+    pub(crate) fn login(&self, outcome: &'static str) {
+        self.logins.get_or_create(&Outcome { outcome }).inc();
+    }
+}
+
+pub(crate) async fn render(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    let metrics = state.metrics();
+    let (size, idle) = state.store().pool_stats();
+    metrics.db_connections.set(i64::from(size));
+    metrics.db_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
+    metrics.up.set(i64::from(state.store().ping().await));
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &metrics.registry)
+        .map_err(AppError::internal)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    ))
+}

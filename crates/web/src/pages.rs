@@ -1,0 +1,370 @@
+//! Dashboard pages: first-admin setup, login and logout, home, API tokens.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use domain::EmailAddress;
+use serde::Deserialize;
+
+use crate::auth::{self, AdminUser, ClientIp};
+use crate::csrf::{self, CsrfForm};
+use crate::password::{self, PasswordError};
+use crate::secret::{api_token_hash, new_api_token};
+use crate::{AppError, AppState};
+
+/// Renders `page` with `status`; a render failure becomes a logged 500.
+fn render(status: StatusCode, jar: CookieJar, page: impl Template) -> Result<Response, AppError> {
+    Ok((status, jar, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    csrf: String,
+    token: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub(crate) async fn setup_form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(query): Query<SetupQuery>,
+) -> Result<Response, AppError> {
+    if state.store().admin_count().await? > 0 {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(
+        StatusCode::OK,
+        jar,
+        SetupPage {
+            csrf,
+            token: query.token,
+            email: String::new(),
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SetupForm {
+    token: String,
+    email: String,
+    password: String,
+    confirm: String,
+}
+
+pub(crate) async fn setup(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<Response, AppError> {
+    if state.store().admin_count().await? > 0 {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let refuse = |jar: CookieJar, error: String| {
+        let (jar, csrf) = csrf::issue(&state, jar);
+        let page = SetupPage {
+            csrf,
+            token: form.token.clone(),
+            email: form.email.clone(),
+            error: Some(error),
+        };
+        render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
+    };
+    if !state
+        .key()
+        .verify("setup", b"first-admin", form.token.trim())
+    {
+        return refuse(
+            jar,
+            "The setup code is wrong. Use the link ninsho printed when it started.".into(),
+        );
+    }
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => return refuse(jar, format!("The email address is not valid: {e}.")),
+    };
+    if form.password != form.confirm {
+        return refuse(jar, "The two passwords differ.".into());
+    }
+    if let Err(e) = password::check_policy(&form.password, &[email.as_str()]) {
+        return refuse(jar, sentence(&e));
+    }
+    let hash = password::hash(form.password.clone()).await?;
+    let Some(admin) = state.store().create_first_admin(&email, &hash).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    tracing::info!(admin_id = admin.id, "first admin created");
+    let jar = auth::start_session(&state, jar, admin.id, ip, user_agent(&headers)).await?;
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    email: String,
+    error: Option<String>,
+}
+
+pub(crate) async fn login_form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if state.store().admin_count().await? == 0 {
+        return Ok(Redirect::to("/setup").into_response());
+    }
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(
+        StatusCode::OK,
+        jar,
+        LoginPage {
+            csrf,
+            email: String::new(),
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    email: String,
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
+    let email = form.email.trim().to_string();
+    let config = state.config();
+    let (by_account, by_ip) = state
+        .store()
+        .recent_login_failures(&email, ip, config.throttle_window)
+        .await?;
+    if by_account >= config.max_failures_per_account || by_ip >= config.max_failures_per_ip {
+        state.metrics().login("throttled");
+        tracing::warn!(%ip, by_account, by_ip, "login refused: too many failures");
+        let (jar, csrf) = csrf::issue(&state, jar);
+        let error = format!(
+            "Too many failed logins. Try again in {} minutes.",
+            config.throttle_window.num_minutes()
+        );
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            jar,
+            LoginPage {
+                csrf,
+                email,
+                error: Some(error),
+            },
+        );
+    }
+    let account = state.store().admin_credentials(&email).await?;
+    let hash = account.as_ref().map_or_else(
+        || password::dummy_hash().to_string(),
+        |(_, hash)| hash.clone(),
+    );
+    let matches = password::verify(form.password, hash).await?;
+    match account {
+        Some((admin, _)) if matches => {
+            state.store().clear_login_failures(&email).await?;
+            state.metrics().login("success");
+            tracing::info!(admin_id = admin.id, %ip, "admin logged in");
+            let jar = auth::start_session(&state, jar, admin.id, ip, user_agent(&headers)).await?;
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        _ => {
+            state.store().record_login_failure(&email, ip).await?;
+            state.metrics().login("failure");
+            tracing::warn!(%ip, "failed admin login");
+            let (jar, csrf) = csrf::issue(&state, jar);
+            let error = Some("Wrong email or password.".to_string());
+            render(
+                StatusCode::UNAUTHORIZED,
+                jar,
+                LoginPage { csrf, email, error },
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmptyForm {}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    let jar = auth::end_session(&state, jar, &admin).await?;
+    tracing::info!(admin_id = admin.id, "admin logged out");
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    csrf: String,
+    email: String,
+    delivery_mode: String,
+    database_label: String,
+    admin_count: i64,
+    token_count: usize,
+}
+
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = HomePage {
+        csrf,
+        email: admin.email,
+        delivery_mode: state.config().delivery_mode.clone(),
+        database_label: state.config().database_label.clone(),
+        admin_count: state.store().admin_count().await?,
+        token_count: state.store().api_tokens(admin.id).await?.len(),
+    };
+    render(StatusCode::OK, jar, page)
+}
+
+struct TokenRow {
+    name: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    csrf: String,
+    email: String,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let tokens = state
+        .store()
+        .api_tokens(admin.id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            name: t.name,
+            created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            last_used: t.last_used_at.map_or_else(
+                || "never".into(),
+                |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ),
+        })
+        .collect();
+    let (jar, csrf) = csrf::issue(state, jar);
+    render(
+        status,
+        jar,
+        TokensPage {
+            csrf,
+            email: admin.email,
+            tokens,
+            new_token,
+            error,
+        },
+    )
+}
+
+pub(crate) async fn tokens(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    tokens_page(&state, jar, admin, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    name: String,
+}
+
+pub(crate) async fn create_token(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        let error = Some("Give the token a name of 1 to 100 characters.".to_string());
+        return tokens_page(
+            &state,
+            jar,
+            admin,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            error,
+        )
+        .await;
+    }
+    let email = EmailAddress::parse(&admin.email).map_err(AppError::internal)?;
+    let token = new_api_token();
+    state
+        .store()
+        .create_api_token(&email, name, &api_token_hash(&token))
+        .await?;
+    tracing::info!(admin_id = admin.id, "API token created");
+    tokens_page(&state, jar, admin, StatusCode::OK, Some(token), None).await
+}
+
+pub(crate) async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../templates/app.css"),
+    )
+}
+
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// A policy error as a sentence for the form.
+fn sentence(error: &PasswordError) -> String {
+    let mut text = error.to_string();
+    if let Some(first) = text.get(..1) {
+        text.replace_range(..1, &first.to_uppercase());
+    }
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
