@@ -1,1 +1,316 @@
+//! End-to-end test harness: a throwaway PostgreSQL cluster shared by the
+//! test processes of one run, a fresh migrated database per test, the web app
+//! served on port 0, and headless Chromium driven over WebDriver.
+//!
+//! `scripts/test` creates the cluster in a temporary directory (passed as
+//! `NINSHO_TEST_PGDATA`) and removes it afterwards. A plain `cargo test`
+//! falls back to `/tmp/ninsho-test-pg-<uid>` and leaves it running for the
+//! next run.
 
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use pgcluster::{Durability, PrivateCluster};
+use store::Store;
+use web::{AppState, SecretKey, WebConfig};
+
+pub use fantoccini::Locator;
+
+static CLUSTER: OnceLock<Result<PrivateCluster, String>> = OnceLock::new();
+
+/// The run's cluster, started on first use by whichever process needs it first.
+fn cluster() -> Result<&'static PrivateCluster> {
+    let cluster = CLUSTER.get_or_init(|| {
+        let dir = std::env::var_os("NINSHO_TEST_PGDATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "/tmp/ninsho-test-pg-{}",
+                    nix::unistd::Uid::effective().as_raw()
+                ))
+            });
+        let cluster = PrivateCluster::new(dir, Durability::Throwaway).map_err(|e| e.to_string())?;
+        cluster.start().map_err(|e| e.to_string())?;
+        Ok(cluster)
+    });
+    cluster
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("test PostgreSQL cluster: {e}"))
+}
+
+/// A new, empty, migrated database of its own for one test.
+pub async fn fresh_store() -> Result<Store> {
+    let cluster = tokio::task::spawn_blocking(|| cluster().map(Clone::clone)).await??;
+    let name = format!("t_{}", hex(&rand_bytes::<8>()));
+    let socket = cluster.socket_dir();
+    let admin = store::socket_options(socket, pgcluster::PORT, pgcluster::SUPERUSER, "postgres");
+    store::ensure_database(&admin, &name).await?;
+    let store = Store::connect(
+        store::socket_options(socket, pgcluster::PORT, pgcluster::SUPERUSER, &name),
+        5,
+    )
+    .await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The web configuration tests start from; `spawn_app_with` may change it.
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        public_url: String::new(),
+        admin_allowlist: Vec::new(),
+        session_lifetime: chrono::Duration::hours(1),
+        max_failures_per_account: 5,
+        max_failures_per_ip: 20,
+        throttle_window: chrono::Duration::minutes(15),
+        delivery_mode: "sandbox".into(),
+        database_label: "Test database.".into(),
+    }
+}
+
+/// The web app running on 127.0.0.1 with a port of its own.
+pub struct TestApp {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub async fn spawn_app() -> Result<TestApp> {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> Result<TestApp> {
+    let store = fresh_store().await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let mut config = test_config();
+    config.public_url = url.clone();
+    configure(&mut config);
+    let state = AppState::new(store.clone(), SecretKey::random(), config);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(listener, state.clone(), async move {
+        let _ = rx.await;
+    }));
+    Ok(TestApp {
+        url,
+        addr,
+        store,
+        state,
+        shutdown: Some(tx),
+        server: Some(server),
+    })
+}
+
+impl TestApp {
+    /// Creates an admin directly in the store (tests of pages other than setup).
+    pub async fn create_admin(&self, email: &str, password: &str) -> Result<()> {
+        let email = domain::EmailAddress::parse(email)?;
+        let hash = web::password::hash_blocking(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.store.create_admin(&email, &hash).await?;
+        Ok(())
+    }
+
+    /// Stops the server and waits for requests in flight.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await??;
+        }
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// An HTTP client that does not follow redirects, so tests see them.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// A headless Chromium driven by its own chromedriver. Dropping it kills both.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+impl Browser {
+    pub async fn launch() -> Result<Self> {
+        for program in [CHROMIUM, CHROMEDRIVER] {
+            if !std::path::Path::new(program).exists() {
+                bail!(
+                    "{program} is missing: run scripts/test, which installs chromium and chromium-driver"
+                );
+            }
+        }
+        let port = free_port()?;
+        let profile = tempfile::tempdir()?;
+        let driver = {
+            use std::os::unix::process::CommandExt;
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .context("cannot start chromedriver")?
+        };
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let client = connect(&webdriver, capabilities).await?;
+        Ok(Self {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.client.goto(url).await?;
+        Ok(())
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no field {css}"))?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Clicks and waits for the page that the click loads.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("nothing matches {css}"))?;
+        element.click().await?;
+        self.client.wait().for_element(Locator::Css("body")).await?;
+        Ok(())
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("nothing matches {css}"))?;
+        Ok(element.text().await?)
+    }
+
+    pub async fn path(&self) -> Result<String> {
+        Ok(self.client.current_url().await?.path().to_string())
+    }
+
+    pub async fn title(&self) -> Result<String> {
+        Ok(self.client.title().await?)
+    }
+
+    /// Saves a screenshot (PNG) for a person to look at.
+    pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
+        std::fs::write(path, self.client.screenshot().await?)?;
+        Ok(())
+    }
+
+    pub async fn close(mut self) -> Result<()> {
+        let client = self.client.clone();
+        client.close().await.ok();
+        self.kill();
+        Ok(())
+    }
+
+    fn kill(&mut self) {
+        // chromedriver and the Chromium it started share a process group.
+        let group = nix::unistd::Pid::from_raw(i32::try_from(self.driver.id()).unwrap_or(i32::MAX));
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn connect(
+    webdriver: &str,
+    capabilities: serde_json::Map<String, serde_json::Value>,
+) -> Result<fantoccini::Client> {
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last = None;
+    for _ in 0..100 {
+        match fantoccini::ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(webdriver)
+            .await
+        {
+            Ok(client) => return Ok(client),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("cannot start a Chromium session: {last:?}")
+}
+
+/// A TCP port that was free a moment ago.
+pub fn free_port() -> Result<u16> {
+    Ok(StdListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Waits until `url` answers 200, for at most `timeout`.
+pub async fn wait_for_ok(url: &str, timeout: Duration) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Ok(response) = http().get(url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{url} did not answer 200 within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn rand_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("random source failed: {e}"));
+    bytes
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
