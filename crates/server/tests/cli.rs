@@ -1,0 +1,313 @@
+//! The `ninsho` binary as a newcomer and an operator use it: quickstart on an
+//! empty machine, restarts that keep data, SIGTERM, kill -9, and the clear
+//! one-sentence errors of bad input.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tests::{free_port, http, wait_for_ok};
+
+const NINSHO: &str = env!("CARGO_BIN_EXE_ninsho");
+const EMAIL: &str = "ops@example.com";
+const PASSWORD_LINE: &str = "orbit cactus lantern 47 violet\n";
+
+/// A running `ninsho quickstart`, with the lines it prints on stdout.
+struct Quickstart {
+    child: Child,
+    url: String,
+    stdout: mpsc::Receiver<String>,
+}
+
+async fn quickstart(data_dir: &Path) -> Result<Quickstart> {
+    let port = free_port()?;
+    let mut child = Command::new(NINSHO)
+        .args([
+            "quickstart",
+            "--http",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let (tx, stdout) = mpsc::channel();
+    let out = child.stdout.take().context("no stdout")?;
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for_ok(&format!("{url}/healthz"), Duration::from_secs(120)).await?;
+    Ok(Quickstart { child, url, stdout })
+}
+
+impl Quickstart {
+    fn printed(&self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(200));
+        self.stdout.try_iter().collect()
+    }
+
+    fn signal(&self, signal: Signal) -> Result<()> {
+        kill(Pid::from_raw(i32::try_from(self.child.id())?), signal)?;
+        Ok(())
+    }
+
+    fn wait(mut self) -> Result<std::process::ExitStatus> {
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.child.kill()?;
+        bail!("ninsho did not stop within 30 s")
+    }
+}
+
+fn postgres_running(data_dir: &Path) -> Result<bool> {
+    let output = Command::new("pgrep")
+        .arg("-f")
+        .arg(data_dir.join("postgres"))
+        .output()?;
+    Ok(output.status.success())
+}
+
+fn ninsho(args: &[&str], data_dir: &Path, stdin: &str) -> Result<Output> {
+    let mut child = Command::new(NINSHO)
+        .args(args)
+        .env("NINSHO__DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    child
+        .stdin
+        .take()
+        .context("no stdin")?
+        .write_all(stdin.as_bytes())?;
+    Ok(child.wait_with_output()?)
+}
+
+fn create_admin(data_dir: &Path, password_line: &str) -> Result<Output> {
+    ninsho(
+        &["admin", "create", "--email", EMAIL, "--password-stdin"],
+        data_dir,
+        password_line,
+    )
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn location(url: &str) -> Result<Option<String>> {
+    let response = http().get(url).send().await?;
+    Ok(response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from))
+}
+
+#[tokio::test]
+async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data_dir = tmp.path().join("data");
+
+    let first = quickstart(&data_dir).await?;
+    let printed = first.printed().join("\n");
+    assert!(
+        printed.contains("/setup?token="),
+        "no setup link printed: {printed}"
+    );
+    assert_eq!(location(&first.url).await?.as_deref(), Some("/setup"));
+
+    // An admin command next to the running server uses its cluster and leaves it running.
+    let weak = create_admin(&data_dir, "password\n")?;
+    assert!(!weak.status.success());
+    assert!(
+        stderr(&weak).contains("at least 12 characters"),
+        "{}",
+        stderr(&weak)
+    );
+    let created = create_admin(&data_dir, PASSWORD_LINE)?;
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert_eq!(
+        http()
+            .get(format!("{}/healthz", first.url))
+            .send()
+            .await?
+            .status(),
+        200
+    );
+
+    first.signal(Signal::SIGTERM)?;
+    assert!(first.wait()?.success());
+    assert!(
+        !postgres_running(&data_dir)?,
+        "postgres still runs after SIGTERM"
+    );
+    assert!(!data_dir.join("postgres/postmaster.pid").exists());
+
+    // Second run: the admin is still there, so no setup link and / leads to login.
+    let second = quickstart(&data_dir).await?;
+    assert_eq!(location(&second.url).await?.as_deref(), Some("/login"));
+    assert!(!second.printed().join("\n").contains("/setup?token="));
+    second.signal(Signal::SIGINT)?;
+    assert!(second.wait()?.success());
+    assert!(!postgres_running(&data_dir)?);
+    Ok(())
+}
+
+#[tokio::test]
+async fn after_kill_9_a_restart_adopts_the_running_postgres() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data_dir = tmp.path().join("data");
+    let first = quickstart(&data_dir).await?;
+    let created = create_admin(&data_dir, PASSWORD_LINE)?;
+    assert!(created.status.success(), "{}", stderr(&created));
+    first.signal(Signal::SIGKILL)?;
+    first.wait()?;
+    assert!(
+        postgres_running(&data_dir)?,
+        "postgres should outlive a killed ninsho"
+    );
+
+    let second = quickstart(&data_dir).await?;
+    assert_eq!(location(&second.url).await?.as_deref(), Some("/login"));
+    second.signal(Signal::SIGTERM)?;
+    assert!(second.wait()?.success());
+    assert!(
+        !postgres_running(&data_dir)?,
+        "the adopted postgres was not stopped"
+    );
+    Ok(())
+}
+
+/// Runs `ninsho quickstart` expected to fail, and returns what it printed.
+fn failing_quickstart(http_addr: &str, data_dir: &Path) -> Result<String> {
+    let output = ninsho(
+        &[
+            "quickstart",
+            "--http",
+            http_addr,
+            "--data-dir",
+            &data_dir.display().to_string(),
+        ],
+        data_dir,
+        "",
+    )?;
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    Ok(err)
+}
+
+#[test]
+fn a_busy_port_is_one_clear_sentence() -> Result<()> {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = busy.local_addr()?.to_string();
+    let tmp = tempfile::tempdir()?;
+    let err = failing_quickstart(&addr, tmp.path())?;
+    assert!(
+        err.contains(&format!("cannot listen on {addr}")) && err.contains("in use"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_unusable_data_dir_is_one_clear_sentence() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"")?;
+    let dir = file.join("data");
+    let err = failing_quickstart(&format!("127.0.0.1:{}", free_port()?), &dir)?;
+    assert!(
+        err.contains(&format!(
+            "cannot create the data directory {}",
+            dir.display()
+        )),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_malformed_config_names_file_key_and_line() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let config = tmp.path().join("ninsho.toml");
+    std::fs::write(
+        &config,
+        "# ninsho\n[http]\npublic_url = \"https://news.example.com\"\nlisten = \"127.0.0.1:99999\"\n",
+    )?;
+    let output = ninsho(
+        &["serve", "--config", &config.display().to_string()],
+        tmp.path(),
+        "",
+    )?;
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    let names_all = err.contains(&config.display().to_string())
+        && err.contains("line 4")
+        && err.contains("http.listen");
+    assert!(names_all, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn missing_postgres_programs_name_the_package() -> Result<()> {
+    // Hide the PostgreSQL installation in a private mount namespace.
+    let tmp = tempfile::tempdir()?;
+    let script = format!(
+        "mount -t tmpfs tmpfs /usr/lib/postgresql && exec {NINSHO} quickstart --http 127.0.0.1:{} --data-dir {}/data",
+        free_port()?,
+        tmp.path().display()
+    );
+    let output = Command::new("unshare")
+        .args(["--mount", "--", "sh", "-c", &script])
+        .env("PATH", "/usr/bin:/bin")
+        .output()?;
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("apt-get install postgresql"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn api_tokens_are_printed_once_and_unknown_admins_refused() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data_dir = tmp.path().join("data");
+    let token_args = ["admin", "token", "create", "--email", EMAIL, "--name", "ci"];
+    let unknown = ninsho(&token_args, &data_dir, "")?;
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains(&format!("no admin has the email {EMAIL}")),
+        "{}",
+        stderr(&unknown)
+    );
+    let created = create_admin(&data_dir, PASSWORD_LINE)?;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = ninsho(&token_args, &data_dir, "")?;
+    assert!(token.status.success(), "{}", stderr(&token));
+    let printed = String::from_utf8_lossy(&token.stdout);
+    assert!(
+        printed.trim().starts_with("nsh_") && printed.trim().len() > 40,
+        "{printed}"
+    );
+    // The one-off commands started the cluster themselves, so they stopped it.
+    assert!(!postgres_running(&data_dir)?);
+    Ok(())
+}
