@@ -25,35 +25,24 @@ static CLUSTER: OnceLock<Result<PrivateCluster, String>> = OnceLock::new();
 /// The run's cluster, started on first use by whichever process needs it first.
 fn cluster() -> Result<&'static PrivateCluster> {
     let cluster = CLUSTER.get_or_init(|| {
-        let dir = std::env::var_os("NINSHO_TEST_PGDATA")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(format!(
-                    "/tmp/ninsho-test-pg-{}",
-                    nix::unistd::Uid::effective().as_raw()
-                ))
-            });
+        let dir = std::env::var_os("NINSHO_TEST_PGDATA").map(PathBuf::from).unwrap_or_else(|| {
+            PathBuf::from(format!("/tmp/ninsho-test-pg-{}", nix::unistd::Uid::effective().as_raw()))
+        });
         let cluster = PrivateCluster::new(dir, Durability::Throwaway).map_err(|e| e.to_string())?;
         cluster.start().map_err(|e| e.to_string())?;
         Ok(cluster)
     });
-    cluster
-        .as_ref()
-        .map_err(|e| anyhow::anyhow!("test PostgreSQL cluster: {e}"))
+    cluster.as_ref().map_err(|e| anyhow::anyhow!("test PostgreSQL cluster: {e}"))
 }
 
 /// A new, empty, migrated database of its own for one test.
 pub async fn fresh_store() -> Result<Store> {
-    let cluster = tokio::task::spawn_blocking(|| cluster().map(Clone::clone)).await??;
+    let cluster = tokio::task::spawn_blocking(|| cluster().cloned()).await??;
     let name = format!("t_{}", hex(&rand_bytes::<8>()));
     let socket = cluster.socket_dir();
     let admin = store::socket_options(socket, pgcluster::PORT, pgcluster::SUPERUSER, "postgres");
     store::ensure_database(&admin, &name).await?;
-    let store = Store::connect(
-        store::socket_options(socket, pgcluster::PORT, pgcluster::SUPERUSER, &name),
-        5,
-    )
-    .await?;
+    let store = Store::connect(store::socket_options(socket, pgcluster::PORT, pgcluster::SUPERUSER, &name), 5).await?;
     store.migrate().await?;
     Ok(store)
 }
@@ -99,14 +88,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> Result<Te
     let server = tokio::spawn(web::serve(listener, state.clone(), async move {
         let _ = rx.await;
     }));
-    Ok(TestApp {
-        url,
-        addr,
-        store,
-        state,
-        shutdown: Some(tx),
-        server: Some(server),
-    })
+    Ok(TestApp { url, addr, store, state, shutdown: Some(tx), server: Some(server) })
 }
 
 impl TestApp {
@@ -153,9 +135,7 @@ impl Browser {
     pub async fn launch() -> Result<Self> {
         for program in [CHROMIUM, CHROMEDRIVER] {
             if !std::path::Path::new(program).exists() {
-                bail!(
-                    "{program} is missing: run scripts/test, which installs chromium and chromium-driver"
-                );
+                bail!("{program} is missing: run scripts/test, which installs chromium and chromium-driver");
             }
         }
         let port = free_port()?;
@@ -185,11 +165,7 @@ impl Browser {
             }),
         );
         let client = connect(&webdriver, capabilities).await?;
-        Ok(Self {
-            client,
-            driver,
-            _profile: profile,
-        })
+        Ok(Self { client, driver, _profile: profile })
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {
@@ -198,11 +174,7 @@ impl Browser {
     }
 
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
-        let field = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .with_context(|| format!("no field {css}"))?;
+        let field = self.client.find(Locator::Css(css)).await.with_context(|| format!("no field {css}"))?;
         field.clear().await?;
         field.send_keys(text).await?;
         Ok(())
@@ -210,22 +182,14 @@ impl Browser {
 
     /// Clicks and waits for the page that the click loads.
     pub async fn click(&self, css: &str) -> Result<()> {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .with_context(|| format!("nothing matches {css}"))?;
+        let element = self.client.find(Locator::Css(css)).await.with_context(|| format!("nothing matches {css}"))?;
         element.click().await?;
         self.client.wait().for_element(Locator::Css("body")).await?;
         Ok(())
     }
 
     pub async fn text(&self, css: &str) -> Result<String> {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .with_context(|| format!("nothing matches {css}"))?;
+        let element = self.client.find(Locator::Css(css)).await.with_context(|| format!("nothing matches {css}"))?;
         Ok(element.text().await?)
     }
 

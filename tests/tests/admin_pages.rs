@@ -29,12 +29,7 @@ async fn first_admin_setup_then_logout_and_login() -> Result<()> {
     browser.fill("input[name=confirm]", PASSWORD).await?;
     browser.fill("input[name=token]", "guessed-code").await?;
     browser.click("form[action='/setup'] button").await?;
-    assert!(
-        browser
-            .text("#error")
-            .await?
-            .contains("setup code is wrong")
-    );
+    assert!(browser.text("#error").await?.contains("setup code is wrong"));
     assert_eq!(app.store.admin_count().await?, 0);
 
     // A weak password is refused with the reason.
@@ -56,9 +51,7 @@ async fn first_admin_setup_then_logout_and_login() -> Result<()> {
     assert!(browser.text("h1").await?.contains("Dashboard"));
     assert!(browser.text(".who").await?.contains(EMAIL));
     assert_eq!(app.store.admin_count().await?, 1);
-    browser
-        .screenshot(&std::env::temp_dir().join("ninsho-dashboard.png"))
-        .await?;
+    browser.screenshot(&std::env::temp_dir().join("ninsho-dashboard.png")).await?;
 
     // The setup page is closed once an admin exists.
     browser.goto(&app.state.setup_url()).await?;
@@ -99,12 +92,7 @@ async fn wrong_password_shows_an_error_and_repeated_failures_are_throttled() -> 
     // Three failures: even the right password is now refused.
     log_in(&browser, &app.url, EMAIL, PASSWORD).await?;
     assert_eq!(browser.path().await?, "/login");
-    assert!(
-        browser
-            .text("#error")
-            .await?
-            .contains("Too many failed logins")
-    );
+    assert!(browser.text("#error").await?.contains("Too many failed logins"));
     browser.goto(&app.url).await?;
     assert_eq!(browser.path().await?, "/login");
 
@@ -121,42 +109,20 @@ async fn a_form_without_a_valid_csrf_token_is_refused() -> Result<()> {
     assert_eq!(browser.path().await?, "/");
 
     // Tamper with the token of the logout form: 403, and the session survives.
-    browser
-        .client
-        .execute(
-            "document.querySelector('input[name=csrf]').value = 'forged';",
-            vec![],
-        )
-        .await?;
+    browser.client.execute("document.querySelector('input[name=csrf]').value = 'forged';", vec![]).await?;
     browser.click("#logout").await?;
     assert_eq!(browser.title().await?, "Forbidden · ninsho");
-    assert!(
-        browser
-            .text(".error")
-            .await?
-            .contains("expired or was not sent from this site")
-    );
+    assert!(browser.text(".error").await?.contains("expired or was not sent from this site"));
     browser.goto(&app.url).await?;
     assert_eq!(browser.path().await?, "/");
 
     // Remove the token from the API-token form: 403 and no token created.
     browser.goto(&format!("{}/tokens", app.url)).await?;
-    browser
-        .client
-        .execute(
-            "document.querySelector('form.row input[name=csrf]').remove();",
-            vec![],
-        )
-        .await?;
+    browser.client.execute("document.querySelector('form.row input[name=csrf]').remove();", vec![]).await?;
     browser.fill("input[name=name]", "forged").await?;
     browser.click("form.row button").await?;
     assert_eq!(browser.title().await?, "Forbidden · ninsho");
-    let admin = app
-        .store
-        .admin_credentials(EMAIL)
-        .await?
-        .map(|(a, _)| a.id)
-        .unwrap_or_default();
+    let admin = app.store.admin_credentials(EMAIL).await?.map(|(a, _)| a.id).unwrap_or_default();
     assert!(app.store.api_tokens(admin).await?.is_empty());
 
     // The genuine form works.
@@ -172,15 +138,11 @@ async fn a_form_without_a_valid_csrf_token_is_refused() -> Result<()> {
 
 #[tokio::test]
 async fn clients_outside_the_allowlist_get_403() -> Result<()> {
-    let outside = spawn_app_with(|c| {
-        c.admin_allowlist = vec!["10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())]
-    })
-    .await?;
+    let outside =
+        spawn_app_with(|c| c.admin_allowlist = vec!["10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())]).await?;
     outside.create_admin(EMAIL, PASSWORD).await?;
-    let inside = spawn_app_with(|c| {
-        c.admin_allowlist = vec!["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())]
-    })
-    .await?;
+    let inside =
+        spawn_app_with(|c| c.admin_allowlist = vec!["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())]).await?;
     inside.create_admin(EMAIL, PASSWORD).await?;
     let browser = Browser::launch().await?;
 
@@ -189,10 +151,7 @@ async fn clients_outside_the_allowlist_get_403() -> Result<()> {
         assert_eq!(browser.title().await?, "Forbidden · ninsho", "{page}");
     }
     // Health checks stay reachable for monitoring.
-    let health = tests::http()
-        .get(format!("{}/healthz", outside.url))
-        .send()
-        .await?;
+    let health = tests::http().get(format!("{}/healthz", outside.url)).send().await?;
     assert_eq!(health.status(), 200);
 
     log_in(&browser, &inside.url, EMAIL, PASSWORD).await?;

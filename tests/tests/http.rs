@@ -10,19 +10,11 @@ const PASSWORD: &str = "orbit cactus lantern 47 violet";
 
 /// The `name=value` pairs of a response's Set-Cookie headers, and their attributes.
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(String::from))
-        .collect()
+    response.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok().map(String::from)).collect()
 }
 
 fn cookie_value<'a>(cookies: &'a [String], name: &str) -> Option<&'a str> {
-    cookies
-        .iter()
-        .find_map(|c| c.strip_prefix(&format!("{name}=")))
-        .and_then(|rest| rest.split(';').next())
+    cookies.iter().find_map(|c| c.strip_prefix(&format!("{name}="))).and_then(|rest| rest.split(';').next())
 }
 
 /// The hidden CSRF field of a page.
@@ -35,18 +27,12 @@ fn csrf_field(html: &str) -> Option<String> {
 async fn log_in(url: &str, email: &str, password: &str) -> Result<reqwest::Response> {
     let page = http().get(format!("{url}/login")).send().await?;
     let cookies = set_cookies(&page);
-    let pre = cookie_value(&cookies, "ninsho_csrf")
-        .context("no pre-session cookie")?
-        .to_string();
+    let pre = cookie_value(&cookies, "ninsho_csrf").context("no pre-session cookie")?.to_string();
     let csrf = csrf_field(&page.text().await?).context("no csrf field")?;
     Ok(http()
         .post(format!("{url}/login"))
         .header(COOKIE, format!("ninsho_csrf={pre}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", email),
-            ("password", password),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
         .send()
         .await?)
 }
@@ -69,47 +55,22 @@ async fn session_cookie_is_secure_httponly_strict_and_stored_hashed() -> Result<
     app.create_admin(EMAIL, PASSWORD).await?;
     let response = log_in(&app.url, EMAIL, PASSWORD).await?;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok()),
-        Some("/")
-    );
+    assert_eq!(response.headers().get(LOCATION).and_then(|v| v.to_str().ok()), Some("/"));
     let cookies = set_cookies(&response);
-    let session = cookies
-        .iter()
-        .find(|c| c.starts_with("ninsho_session="))
-        .context("no session cookie")?;
+    let session = cookies.iter().find(|c| c.starts_with("ninsho_session=")).context("no session cookie")?;
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
-        assert!(
-            session.contains(attribute),
-            "{attribute} missing from {session}"
-        );
+        assert!(session.contains(attribute), "{attribute} missing from {session}");
     }
     let token = cookie_value(&cookies, "ninsho_session").context("no value")?;
     // The database knows only the hash: the raw token is not a key there.
     let lifetime = chrono::Duration::hours(1);
-    assert!(
-        app.store
-            .touch_session(token.as_bytes(), lifetime)
-            .await?
-            .is_none()
-    );
+    assert!(app.store.touch_session(token.as_bytes(), lifetime).await?.is_none());
     // The cookie opens the dashboard.
-    let home = http()
-        .get(&app.url)
-        .header(COOKIE, format!("ninsho_session={token}"))
-        .send()
-        .await?;
+    let home = http().get(&app.url).header(COOKIE, format!("ninsho_session={token}")).send().await?;
     assert_eq!(home.status(), StatusCode::OK);
     assert!(home.text().await?.contains(EMAIL));
     // A made-up cookie does not.
-    let forged = http()
-        .get(&app.url)
-        .header(COOKIE, "ninsho_session=forged")
-        .send()
-        .await?;
+    let forged = http().get(&app.url).header(COOKIE, "ninsho_session=forged").send().await?;
     assert_eq!(forged.status(), StatusCode::SEE_OTHER);
     app.stop().await
 }
@@ -119,11 +80,8 @@ async fn a_post_without_csrf_is_403_before_anything_else() -> Result<()> {
     let app = spawn_app().await?;
     app.create_admin(EMAIL, PASSWORD).await?;
     // Correct credentials, no token: refused and no failure or session recorded.
-    let response = http()
-        .post(format!("{}/login", app.url))
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await?;
+    let response =
+        http().post(format!("{}/login", app.url)).form(&[("email", EMAIL), ("password", PASSWORD)]).send().await?;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // A token made for another cookie is refused too.
     let page = http().get(format!("{}/login", app.url)).send().await?;
@@ -131,11 +89,7 @@ async fn a_post_without_csrf_is_403_before_anything_else() -> Result<()> {
     let response = http()
         .post(format!("{}/login", app.url))
         .header(COOKIE, "ninsho_csrf=someone-elses-cookie")
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", EMAIL),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("email", EMAIL), ("password", PASSWORD)])
         .send()
         .await?;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -147,36 +101,18 @@ async fn api_requires_a_valid_token() -> Result<()> {
     let app = spawn_app().await?;
     app.create_admin(EMAIL, PASSWORD).await?;
     let me = format!("{}/api/v1/me", app.url);
-    assert_eq!(
-        http().get(&me).send().await?.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    let wrong = http()
-        .get(&me)
-        .header(AUTHORIZATION, "Bearer nsh_made_up")
-        .send()
-        .await?;
+    assert_eq!(http().get(&me).send().await?.status(), StatusCode::UNAUTHORIZED);
+    let wrong = http().get(&me).header(AUTHORIZATION, "Bearer nsh_made_up").send().await?;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 
     let token = web::new_api_token();
     let email = domain::EmailAddress::parse(EMAIL)?;
-    app.store
-        .create_api_token(&email, "script", &web::api_token_hash(&token))
-        .await?;
-    let response = http()
-        .get(&me)
-        .header(AUTHORIZATION, format!("Bearer {token}"))
-        .send()
-        .await?;
+    app.store.create_api_token(&email, "script", &web::api_token_hash(&token)).await?;
+    let response = http().get(&me).header(AUTHORIZATION, format!("Bearer {token}")).send().await?;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = serde_json::from_str(&response.text().await?)?;
     assert_eq!(body["email"], EMAIL);
-    let admin = app
-        .store
-        .admin_credentials(EMAIL)
-        .await?
-        .map(|(a, _)| a.id)
-        .unwrap_or_default();
+    let admin = app.store.admin_credentials(EMAIL).await?.map(|(a, _)| a.id).unwrap_or_default();
     assert!(app.store.api_tokens(admin).await?[0].last_used_at.is_some());
     app.stop().await
 }
@@ -190,14 +126,8 @@ async fn metrics_are_prometheus_text_and_count_logins() -> Result<()> {
     let response = http().get(format!("{}/metrics", app.url)).send().await?;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await?;
-    assert!(
-        text.contains("ninsho_admin_logins_total{outcome=\"failure\"} 1"),
-        "{text}"
-    );
-    assert!(
-        text.contains("ninsho_admin_logins_total{outcome=\"success\"} 1"),
-        "{text}"
-    );
+    assert!(text.contains("ninsho_admin_logins_total{outcome=\"failure\"} 1"), "{text}");
+    assert!(text.contains("ninsho_admin_logins_total{outcome=\"success\"} 1"), "{text}");
     assert!(text.contains("ninsho_database_up 1"), "{text}");
     assert!(text.trim_end().ends_with("# EOF"), "{text}");
     app.stop().await
@@ -209,26 +139,12 @@ async fn password_reset_ends_sessions() -> Result<()> {
     app.create_admin(EMAIL, PASSWORD).await?;
     let response = log_in(&app.url, EMAIL, PASSWORD).await?;
     let cookies = set_cookies(&response);
-    let token = cookie_value(&cookies, "ninsho_session")
-        .context("no session")?
-        .to_string();
+    let token = cookie_value(&cookies, "ninsho_session").context("no session")?.to_string();
     let email = domain::EmailAddress::parse(EMAIL)?;
-    let hash = web::password::hash_blocking("a different long passphrase 93")
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = web::password::hash_blocking("a different long passphrase 93").map_err(|e| anyhow::anyhow!("{e}"))?;
     app.store.set_admin_password(&email, &hash).await?;
-    let home = http()
-        .get(&app.url)
-        .header(COOKIE, format!("ninsho_session={token}"))
-        .send()
-        .await?;
-    assert_eq!(
-        home.status(),
-        StatusCode::SEE_OTHER,
-        "the old session still works"
-    );
-    assert_eq!(
-        log_in(&app.url, EMAIL, PASSWORD).await?.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    let home = http().get(&app.url).header(COOKIE, format!("ninsho_session={token}")).send().await?;
+    assert_eq!(home.status(), StatusCode::SEE_OTHER, "the old session still works");
+    assert_eq!(log_in(&app.url, EMAIL, PASSWORD).await?.status(), StatusCode::UNAUTHORIZED);
     app.stop().await
 }

@@ -108,11 +108,7 @@ mod tests {
     use super::*;
 
     fn check(raw: &str, expected: Result<&str, EmailError>) {
-        assert_eq!(
-            EmailAddress::parse(raw).as_ref().map(|e| e.as_str()),
-            expected.as_ref().map(|s| *s),
-            "{raw:?}"
-        );
+        assert_eq!(EmailAddress::parse(raw).as_ref().map(|e| e.as_str()), expected.as_ref().map(|s| *s), "{raw:?}");
     }
 
     #[test]
@@ -130,18 +126,9 @@ mod tests {
         check("@example.com", Err(EmailError::BadLocalPart));
         check("a b@example.com", Err(EmailError::BadLocalChar(' ')));
         check("a..b@example.com", Err(EmailError::BadLocalChar('.')));
-        check(
-            "user@localhost",
-            Err(EmailError::BadDomain("localhost".into())),
-        );
-        check(
-            "user@-bad.com",
-            Err(EmailError::BadDomain("-bad.com".into())),
-        );
-        check(
-            &format!("{}@example.com", "x".repeat(65)),
-            Err(EmailError::BadLocalPart),
-        );
+        check("user@localhost", Err(EmailError::BadDomain("localhost".into())));
+        check("user@-bad.com", Err(EmailError::BadDomain("-bad.com".into())));
+        check(&format!("{}@example.com", "x".repeat(65)), Err(EmailError::BadLocalPart));
     }
 
     #[test]

@@ -36,18 +36,13 @@ pub enum ClusterError {
     )]
     NoUnprivilegedAccount,
     #[error("cannot create the database directory {path}: {source}")]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDir { path: PathBuf, source: std::io::Error },
     #[error(
         "the `{ROOT_RUN_AS}` account cannot write to {0}; choose a data directory whose parents \
          are searchable by other users (for example /var/lib/ninsho)"
     )]
     Unreachable(PathBuf),
-    #[error(
-        "the database directory {0} is too long for a unix socket or not UTF-8; choose a shorter --data-dir"
-    )]
+    #[error("the database directory {0} is too long for a unix socket or not UTF-8; choose a shorter --data-dir")]
     BadPath(PathBuf),
     #[error("{program} failed: {detail}")]
     Command { program: String, detail: String },
@@ -123,20 +118,12 @@ impl PrivateCluster {
         }
         let binaries = Binaries::locate()?;
         let run_as = if Uid::effective().is_root() {
-            let user = User::from_name(ROOT_RUN_AS)
-                .ok()
-                .flatten()
-                .ok_or(ClusterError::NoUnprivilegedAccount)?;
+            let user = User::from_name(ROOT_RUN_AS).ok().flatten().ok_or(ClusterError::NoUnprivilegedAccount)?;
             Some(user)
         } else {
             None
         };
-        Ok(Self {
-            data_dir,
-            binaries,
-            run_as,
-            durability,
-        })
+        Ok(Self { data_dir, binaries, run_as, durability })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -163,25 +150,12 @@ impl PrivateCluster {
         let log = self.data_dir.join("server.log");
         let output = self.run(
             "pg_ctl",
-            &[
-                "start",
-                "--wait",
-                "--timeout=120",
-                "--silent",
-                "-D",
-                path_str(&self.data_dir),
-                "-l",
-                path_str(&log),
-            ],
+            &["start", "--wait", "--timeout=120", "--silent", "-D", path_str(&self.data_dir), "-l", path_str(&log)],
         )?;
         if !output.status.success() {
             let tail = fs::read_to_string(&log).unwrap_or_default();
             let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-            return Err(command_error(
-                "pg_ctl start",
-                &output,
-                &tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-            ));
+            return Err(command_error("pg_ctl start", &output, &tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
         }
         tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL started");
         Ok(Started::Now)
@@ -192,18 +166,8 @@ impl PrivateCluster {
         if !self.is_running()? {
             return Ok(());
         }
-        let output = self.run(
-            "pg_ctl",
-            &[
-                "stop",
-                "--wait",
-                "--silent",
-                "-m",
-                "fast",
-                "-D",
-                path_str(&self.data_dir),
-            ],
-        )?;
+        let output =
+            self.run("pg_ctl", &["stop", "--wait", "--silent", "-m", "fast", "-D", path_str(&self.data_dir)])?;
         if !output.status.success() {
             return Err(command_error("pg_ctl stop", &output, ""));
         }
@@ -242,46 +206,34 @@ impl PrivateCluster {
         let mut conf = OpenOptions::new()
             .append(true)
             .open(self.data_dir.join("postgresql.conf"))
-            .map_err(|source| ClusterError::CreateDir {
-                path: self.data_dir.clone(),
-                source,
-            })?;
+            .map_err(|source| ClusterError::CreateDir { path: self.data_dir.clone(), source })?;
         let mut settings = format!(
             "\n# Written by ninsho: a private cluster, unix socket only.\n\
              listen_addresses = ''\n\
              unix_socket_directories = '{}'\n\
              unix_socket_permissions = 0700\n\
-             max_connections = 200\n",
+             max_connections = 200\n\
+             # JIT needs writable+executable memory, which the systemd unit forbids.\n\
+             jit = off\n",
             self.data_dir.display().to_string().replace('\'', "''")
         );
         if self.durability == Durability::Throwaway {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
         conf.write_all(settings.as_bytes())
-            .map_err(|source| ClusterError::CreateDir {
-                path: self.data_dir.clone(),
-                source,
-            })?;
+            .map_err(|source| ClusterError::CreateDir { path: self.data_dir.clone(), source })?;
         tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL cluster created");
         Ok(())
     }
 
     /// Creates the data directory owned by the account that runs the cluster.
     fn prepare_dir(&self) -> Result<(), ClusterError> {
-        let create_err = |source| ClusterError::CreateDir {
-            path: self.data_dir.clone(),
-            source,
-        };
+        let create_err = |source| ClusterError::CreateDir { path: self.data_dir.clone(), source };
         fs::create_dir_all(&self.data_dir).map_err(create_err)?;
-        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))
-            .map_err(create_err)?;
+        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700)).map_err(create_err)?;
         if let Some(user) = &self.run_as {
-            std::os::unix::fs::chown(
-                &self.data_dir,
-                Some(user.uid.as_raw()),
-                Some(user.gid.as_raw()),
-            )
-            .map_err(create_err)?;
+            std::os::unix::fs::chown(&self.data_dir, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
+                .map_err(create_err)?;
             let reachable = self.run("test", &["-w", path_str(&self.data_dir)])?;
             if !reachable.status.success() {
                 return Err(ClusterError::Unreachable(self.data_dir.clone()));
@@ -295,27 +247,16 @@ impl PrivateCluster {
     fn lock(&self) -> Result<File, ClusterError> {
         let path = self.data_dir.with_extension("lock");
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|source| ClusterError::CreateDir {
-                path: parent.into(),
-                source,
-            })?;
+            fs::create_dir_all(parent).map_err(|source| ClusterError::CreateDir { path: parent.into(), source })?;
         }
-        let file = File::create(&path).map_err(|source| ClusterError::CreateDir {
-            path: path.clone(),
-            source,
-        })?;
-        file.lock()
-            .map_err(|source| ClusterError::CreateDir { path, source })?;
+        let file = File::create(&path).map_err(|source| ClusterError::CreateDir { path: path.clone(), source })?;
+        file.lock().map_err(|source| ClusterError::CreateDir { path, source })?;
         Ok(file)
     }
 
     /// Runs a PostgreSQL program (or `test`) as the cluster's account.
     fn run(&self, program: &str, args: &[&str]) -> Result<Output, ClusterError> {
-        let path = if program == "test" {
-            PathBuf::from("test")
-        } else {
-            self.binaries.program(program)
-        };
+        let path = if program == "test" { PathBuf::from("test") } else { self.binaries.program(program) };
         let mut command = match &self.run_as {
             Some(user) => {
                 let mut c = Command::new("runuser");
@@ -344,9 +285,7 @@ fn path_str(path: &Path) -> &str {
 fn command_error(program: &str, output: &Output, extra: &str) -> ClusterError {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let mut detail = format!("{} {}", stderr.trim(), stdout.trim())
-        .trim()
-        .to_string();
+    let mut detail = format!("{} {}", stderr.trim(), stdout.trim()).trim().to_string();
     if !extra.is_empty() {
         detail.push('\n');
         detail.push_str(extra);
@@ -354,8 +293,5 @@ fn command_error(program: &str, output: &Output, extra: &str) -> ClusterError {
     if detail.is_empty() {
         detail = format!("exit status {}", output.status);
     }
-    ClusterError::Command {
-        program: program.into(),
-        detail,
-    }
+    ClusterError::Command { program: program.into(), detail }
 }

@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "ninsho",
-    version,
-    about = "Self-hosted, authenticated newsletter delivery"
-)]
+#[command(name = "ninsho", version, about = "Self-hosted, authenticated newsletter delivery")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -37,51 +37,28 @@ impl Database {
         let data_dir = data_dir(settings)?;
         let (options, owned_cluster, label) = match &settings.database.url {
             Some(url) => {
-                let options = store::url_options(url.expose_secret())
-                    .context("database.url is not a valid URL")?;
-                (
-                    options,
-                    None,
-                    "External PostgreSQL server (database.url).".to_string(),
-                )
+                let options = store::url_options(url.expose_secret()).context("database.url is not a valid URL")?;
+                (options, None, "External PostgreSQL server (database.url).".to_string())
             }
             None => {
                 let cluster = PrivateCluster::new(data_dir.join("postgres"), Durability::Durable)?;
                 let blocking = cluster.clone();
                 let started = tokio::task::spawn_blocking(move || blocking.start()).await??;
                 let owned = stop == StopCluster::OnClose || started == Started::Now;
-                let options = store::socket_options(
-                    cluster.socket_dir(),
-                    pgcluster::PORT,
-                    pgcluster::SUPERUSER,
-                    DATABASE,
-                );
-                let label = format!(
-                    "Private PostgreSQL cluster in {}.",
-                    cluster.data_dir().display()
-                );
+                let options =
+                    store::socket_options(cluster.socket_dir(), pgcluster::PORT, pgcluster::SUPERUSER, DATABASE);
+                let label = format!("Private PostgreSQL cluster in {}.", cluster.data_dir().display());
                 (options, owned.then_some(cluster), label)
             }
         };
-        let store = match connect(
-            options,
-            settings.database.max_connections,
-            settings.database.url.is_none(),
-        )
-        .await
-        {
+        let store = match connect(options, settings.database.max_connections, settings.database.url.is_none()).await {
             Ok(store) => store,
             Err(e) => {
                 stop_cluster(owned_cluster).await;
                 return Err(e);
             }
         };
-        Ok(Self {
-            store,
-            data_dir,
-            owned_cluster,
-            label,
-        })
+        Ok(Self { store, data_dir, owned_cluster, label })
     }
 
     pub fn store(&self) -> &Store {
@@ -100,20 +77,12 @@ impl Database {
 }
 
 /// Connects and migrates; for a private cluster, creates the database first.
-async fn connect(
-    options: store::ConnectOptions,
-    max_connections: u32,
-    private: bool,
-) -> Result<Store> {
+async fn connect(options: store::ConnectOptions, max_connections: u32, private: bool) -> Result<Store> {
     if private {
         let admin = options.clone().database("postgres");
-        store::ensure_database(&admin, DATABASE)
-            .await
-            .context("cannot create the ninsho database")?;
+        store::ensure_database(&admin, DATABASE).await.context("cannot create the ninsho database")?;
     }
-    let store = Store::connect(options, max_connections)
-        .await
-        .context("cannot connect to the database")?;
+    let store = Store::connect(options, max_connections).await.context("cannot connect to the database")?;
     store.migrate().await?;
     Ok(store)
 }
@@ -121,10 +90,7 @@ async fn connect(
 async fn stop_cluster(cluster: Option<PrivateCluster>) {
     let Some(cluster) = cluster else { return };
     let outcome = tokio::task::spawn_blocking(move || cluster.stop()).await;
-    if let Err(e) = outcome
-        .map_err(anyhow::Error::from)
-        .and_then(|r| r.map_err(anyhow::Error::from))
-    {
+    if let Err(e) = outcome.map_err(anyhow::Error::from).and_then(|r| r.map_err(anyhow::Error::from)) {
         tracing::error!(error = %e, "stopping the private PostgreSQL failed");
     }
 }
@@ -154,9 +120,7 @@ fn data_dir(settings: &Settings) -> Result<PathBuf> {
         None => {
             let base = std::env::var_os("XDG_DATA_HOME")
                 .map(PathBuf::from)
-                .or_else(|| {
-                    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share"))
-                })
+                .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
                 .context("neither HOME nor XDG_DATA_HOME is set; pass --data-dir")?;
             base.join("ninsho")
         }
@@ -172,16 +136,8 @@ fn data_dir(settings: &Settings) -> Result<PathBuf> {
     } else if is_root {
         let perms = std::fs::metadata(&dir)?.permissions();
         if perms.mode() & 0o001 == 0 {
-            std::fs::set_permissions(
-                &dir,
-                std::fs::Permissions::from_mode((perms.mode() | 0o001) & 0o7777),
-            )
-            .with_context(|| {
-                format!(
-                    "cannot make {} searchable for the postgres account",
-                    dir.display()
-                )
-            })?;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode((perms.mode() | 0o001) & 0o7777))
+                .with_context(|| format!("cannot make {} searchable for the postgres account", dir.display()))?;
         }
     }
     let probe = dir.join(".write-test");

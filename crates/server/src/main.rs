@@ -19,10 +19,7 @@ use database::{Database, StopCluster};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("ninsho: cannot start the async runtime: {e}");
@@ -69,17 +66,13 @@ async fn run(cli: Cli) -> Result<()> {
             telemetry::init(&settings.log)?;
             let db = Database::open(&settings, StopCluster::IfWeStartedIt).await?;
             let outcome = match command {
-                AdminCommand::Create {
-                    email,
-                    password_stdin,
-                } => admin::create(&db, &email, password_stdin).await,
-                AdminCommand::ResetPassword {
-                    email,
-                    password_stdin,
-                } => admin::reset_password(&db, &email, password_stdin).await,
-                AdminCommand::Token {
-                    command: TokenCommand::Create { email, name },
-                } => admin::create_token(&db, &email, &name).await,
+                AdminCommand::Create { email, password_stdin } => admin::create(&db, &email, password_stdin).await,
+                AdminCommand::ResetPassword { email, password_stdin } => {
+                    admin::reset_password(&db, &email, password_stdin).await
+                }
+                AdminCommand::Token { command: TokenCommand::Create { email, name } } => {
+                    admin::create_token(&db, &email, &name).await
+                }
             };
             db.close().await;
             outcome
@@ -110,11 +103,7 @@ async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
     let db = Database::open(&settings, StopCluster::OnClose).await?;
     let key_path = db.data_dir().join("secret.key");
     let key = web::SecretKey::load_or_create(&key_path)?;
-    let state = web::AppState::new(
-        db.store().clone(),
-        key,
-        database::web_config(&settings, &db),
-    );
+    let state = web::AppState::new(db.store().clone(), key, database::web_config(&settings, &db));
 
     let cancel = CancellationToken::new();
     tokio::spawn(wait_for_signal(cancel.clone()));
@@ -122,10 +111,7 @@ async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
 
     if db.store().admin_count().await? == 0 {
         // Printed, not logged: it authorises creating the first admin.
-        println!(
-            "\nNo admin exists yet. Open this link to create the first one:\n  {}\n",
-            state.setup_url()
-        );
+        println!("\nNo admin exists yet. Open this link to create the first one:\n  {}\n", state.setup_url());
     }
     tracing::info!(
         %addr,
@@ -147,10 +133,7 @@ async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
 
 async fn wait_for_signal(cancel: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         tracing::error!("cannot listen for signals; stop ninsho with SIGKILL");
         return;
     };

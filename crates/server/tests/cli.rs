@@ -27,12 +27,7 @@ struct Quickstart {
 async fn quickstart(data_dir: &Path) -> Result<Quickstart> {
     let port = free_port()?;
     let mut child = Command::new(NINSHO)
-        .args([
-            "quickstart",
-            "--http",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
+        .args(["quickstart", "--http", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -74,10 +69,7 @@ impl Quickstart {
 }
 
 fn postgres_running(data_dir: &Path) -> Result<bool> {
-    let output = Command::new("pgrep")
-        .arg("-f")
-        .arg(data_dir.join("postgres"))
-        .output()?;
+    let output = Command::new("pgrep").arg("-f").arg(data_dir.join("postgres")).output()?;
     Ok(output.status.success())
 }
 
@@ -90,20 +82,12 @@ fn ninsho(args: &[&str], data_dir: &Path, stdin: &str) -> Result<Output> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    child
-        .stdin
-        .take()
-        .context("no stdin")?
-        .write_all(stdin.as_bytes())?;
+    child.stdin.take().context("no stdin")?.write_all(stdin.as_bytes())?;
     Ok(child.wait_with_output()?)
 }
 
 fn create_admin(data_dir: &Path, password_line: &str) -> Result<Output> {
-    ninsho(
-        &["admin", "create", "--email", EMAIL, "--password-stdin"],
-        data_dir,
-        password_line,
-    )
+    ninsho(&["admin", "create", "--email", EMAIL, "--password-stdin"], data_dir, password_line)
 }
 
 fn stderr(output: &Output) -> String {
@@ -112,11 +96,7 @@ fn stderr(output: &Output) -> String {
 
 async fn location(url: &str) -> Result<Option<String>> {
     let response = http().get(url).send().await?;
-    Ok(response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from))
+    Ok(response.headers().get("location").and_then(|v| v.to_str().ok()).map(String::from))
 }
 
 #[tokio::test]
@@ -126,37 +106,20 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
 
     let first = quickstart(&data_dir).await?;
     let printed = first.printed().join("\n");
-    assert!(
-        printed.contains("/setup?token="),
-        "no setup link printed: {printed}"
-    );
+    assert!(printed.contains("/setup?token="), "no setup link printed: {printed}");
     assert_eq!(location(&first.url).await?.as_deref(), Some("/setup"));
 
     // An admin command next to the running server uses its cluster and leaves it running.
     let weak = create_admin(&data_dir, "password\n")?;
     assert!(!weak.status.success());
-    assert!(
-        stderr(&weak).contains("at least 12 characters"),
-        "{}",
-        stderr(&weak)
-    );
+    assert!(stderr(&weak).contains("at least 12 characters"), "{}", stderr(&weak));
     let created = create_admin(&data_dir, PASSWORD_LINE)?;
     assert!(created.status.success(), "{}", stderr(&created));
-    assert_eq!(
-        http()
-            .get(format!("{}/healthz", first.url))
-            .send()
-            .await?
-            .status(),
-        200
-    );
+    assert_eq!(http().get(format!("{}/healthz", first.url)).send().await?.status(), 200);
 
     first.signal(Signal::SIGTERM)?;
     assert!(first.wait()?.success());
-    assert!(
-        !postgres_running(&data_dir)?,
-        "postgres still runs after SIGTERM"
-    );
+    assert!(!postgres_running(&data_dir)?, "postgres still runs after SIGTERM");
     assert!(!data_dir.join("postgres/postmaster.pid").exists());
 
     // Second run: the admin is still there, so no setup link and / leads to login.
@@ -178,35 +141,20 @@ async fn after_kill_9_a_restart_adopts_the_running_postgres() -> Result<()> {
     assert!(created.status.success(), "{}", stderr(&created));
     first.signal(Signal::SIGKILL)?;
     first.wait()?;
-    assert!(
-        postgres_running(&data_dir)?,
-        "postgres should outlive a killed ninsho"
-    );
+    assert!(postgres_running(&data_dir)?, "postgres should outlive a killed ninsho");
 
     let second = quickstart(&data_dir).await?;
     assert_eq!(location(&second.url).await?.as_deref(), Some("/login"));
     second.signal(Signal::SIGTERM)?;
     assert!(second.wait()?.success());
-    assert!(
-        !postgres_running(&data_dir)?,
-        "the adopted postgres was not stopped"
-    );
+    assert!(!postgres_running(&data_dir)?, "the adopted postgres was not stopped");
     Ok(())
 }
 
 /// Runs `ninsho quickstart` expected to fail, and returns what it printed.
 fn failing_quickstart(http_addr: &str, data_dir: &Path) -> Result<String> {
-    let output = ninsho(
-        &[
-            "quickstart",
-            "--http",
-            http_addr,
-            "--data-dir",
-            &data_dir.display().to_string(),
-        ],
-        data_dir,
-        "",
-    )?;
+    let output =
+        ninsho(&["quickstart", "--http", http_addr, "--data-dir", &data_dir.display().to_string()], data_dir, "")?;
     assert!(!output.status.success());
     let err = stderr(&output);
     assert!(!err.contains("panicked"), "{err}");
@@ -219,10 +167,7 @@ fn a_busy_port_is_one_clear_sentence() -> Result<()> {
     let addr = busy.local_addr()?.to_string();
     let tmp = tempfile::tempdir()?;
     let err = failing_quickstart(&addr, tmp.path())?;
-    assert!(
-        err.contains(&format!("cannot listen on {addr}")) && err.contains("in use"),
-        "{err}"
-    );
+    assert!(err.contains(&format!("cannot listen on {addr}")) && err.contains("in use"), "{err}");
     Ok(())
 }
 
@@ -233,13 +178,7 @@ fn an_unusable_data_dir_is_one_clear_sentence() -> Result<()> {
     std::fs::write(&file, b"")?;
     let dir = file.join("data");
     let err = failing_quickstart(&format!("127.0.0.1:{}", free_port()?), &dir)?;
-    assert!(
-        err.contains(&format!(
-            "cannot create the data directory {}",
-            dir.display()
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!("cannot create the data directory {}", dir.display())), "{err}");
     Ok(())
 }
 
@@ -251,16 +190,11 @@ fn a_malformed_config_names_file_key_and_line() -> Result<()> {
         &config,
         "# ninsho\n[http]\npublic_url = \"https://news.example.com\"\nlisten = \"127.0.0.1:99999\"\n",
     )?;
-    let output = ninsho(
-        &["serve", "--config", &config.display().to_string()],
-        tmp.path(),
-        "",
-    )?;
+    let output = ninsho(&["serve", "--config", &config.display().to_string()], tmp.path(), "")?;
     assert!(!output.status.success());
     let err = stderr(&output);
-    let names_all = err.contains(&config.display().to_string())
-        && err.contains("line 4")
-        && err.contains("http.listen");
+    let names_all =
+        err.contains(&config.display().to_string()) && err.contains("line 4") && err.contains("http.listen");
     assert!(names_all, "{err}");
     assert!(!err.contains("panicked"), "{err}");
     Ok(())
@@ -275,10 +209,8 @@ fn missing_postgres_programs_name_the_package() -> Result<()> {
         free_port()?,
         tmp.path().display()
     );
-    let output = Command::new("unshare")
-        .args(["--mount", "--", "sh", "-c", &script])
-        .env("PATH", "/usr/bin:/bin")
-        .output()?;
+    let output =
+        Command::new("unshare").args(["--mount", "--", "sh", "-c", &script]).env("PATH", "/usr/bin:/bin").output()?;
     assert!(!output.status.success());
     let err = stderr(&output);
     assert!(err.contains("apt-get install postgresql"), "{err}");
@@ -293,20 +225,13 @@ fn api_tokens_are_printed_once_and_unknown_admins_refused() -> Result<()> {
     let token_args = ["admin", "token", "create", "--email", EMAIL, "--name", "ci"];
     let unknown = ninsho(&token_args, &data_dir, "")?;
     assert!(!unknown.status.success());
-    assert!(
-        stderr(&unknown).contains(&format!("no admin has the email {EMAIL}")),
-        "{}",
-        stderr(&unknown)
-    );
+    assert!(stderr(&unknown).contains(&format!("no admin has the email {EMAIL}")), "{}", stderr(&unknown));
     let created = create_admin(&data_dir, PASSWORD_LINE)?;
     assert!(created.status.success(), "{}", stderr(&created));
     let token = ninsho(&token_args, &data_dir, "")?;
     assert!(token.status.success(), "{}", stderr(&token));
     let printed = String::from_utf8_lossy(&token.stdout);
-    assert!(
-        printed.trim().starts_with("nsh_") && printed.trim().len() > 40,
-        "{printed}"
-    );
+    assert!(printed.trim().starts_with("nsh_") && printed.trim().len() > 40, "{printed}");
     // The one-off commands started the cluster themselves, so they stopped it.
     assert!(!postgres_running(&data_dir)?);
     Ok(())

@@ -15,7 +15,7 @@ use serde::Deserialize;
 /// Prefix of environment overrides: `NINSHO__HTTP__LISTEN=0.0.0.0:8080`.
 pub const ENV_PREFIX: &str = "NINSHO__";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Where ninsho keeps its state: the private Postgres cluster (when
@@ -92,19 +92,6 @@ pub struct LogSettings {
     pub format: LogFormat,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            data_dir: None,
-            http: HttpSettings::default(),
-            database: DatabaseSettings::default(),
-            delivery: DeliverySettings::default(),
-            auth: AuthSettings::default(),
-            log: LogSettings::default(),
-        }
-    }
-}
-
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
@@ -117,30 +104,19 @@ impl Default for HttpSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self {
-            url: None,
-            max_connections: 10,
-        }
+        Self { url: None, max_connections: 10 }
     }
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self {
-            session_hours: 12,
-            max_failures_per_account: 5,
-            max_failures_per_ip: 20,
-            throttle_window_minutes: 15,
-        }
+        Self { session_hours: 12, max_failures_per_account: 5, max_failures_per_ip: 20, throttle_window_minutes: 15 }
     }
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self {
-            filter: "info".into(),
-            format: LogFormat::Text,
-        }
+        Self { filter: "info".into(), format: LogFormat::Text }
     }
 }
 
@@ -148,25 +124,10 @@ impl Default for LogSettings {
 /// operator as it stands.
 #[derive(Debug)]
 pub enum SettingsError {
-    Read {
-        file: PathBuf,
-        source: std::io::Error,
-    },
-    File {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        key: Option<String>,
-        message: String,
-    },
-    Env {
-        variable: String,
-        message: String,
-    },
-    Invalid {
-        key: &'static str,
-        message: String,
-    },
+    Read { file: PathBuf, source: std::io::Error },
+    File { file: PathBuf, line: usize, column: usize, key: Option<String>, message: String },
+    Env { variable: String, message: String },
+    Invalid { key: &'static str, message: String },
 }
 
 impl fmt::Display for SettingsError {
@@ -175,18 +136,8 @@ impl fmt::Display for SettingsError {
             Self::Read { file, source } => {
                 write!(f, "cannot read config file {}: {source}", file.display())
             }
-            Self::File {
-                file,
-                line,
-                column,
-                key,
-                message,
-            } => {
-                write!(
-                    f,
-                    "config file {}, line {line}, column {column}",
-                    file.display()
-                )?;
+            Self::File { file, line, column, key, message } => {
+                write!(f, "config file {}, line {line}, column {column}", file.display())?;
                 if let Some(key) = key {
                     write!(f, ", key `{key}`")?;
                 }
@@ -205,23 +156,16 @@ impl std::error::Error for SettingsError {}
 impl Settings {
     /// Reads `file` (when given), applies the `NINSHO__…` variables found in
     /// `env`, and validates the result.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, SettingsError> {
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, SettingsError> {
         let text = match file {
-            Some(path) => std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
-                file: path.to_path_buf(),
-                source,
-            })?,
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|source| SettingsError::Read { file: path.to_path_buf(), source })?,
             None => String::new(),
         };
         let file_name = file.map(Path::to_path_buf).unwrap_or_default();
         // Deserialising the text itself first gives errors with line numbers.
-        let from_file: Settings =
-            toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
-        let mut table: toml::Table =
-            toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
+        let from_file: Settings = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
 
         let mut applied = Vec::new();
         for (name, value) in env {
@@ -229,21 +173,15 @@ impl Settings {
                 continue;
             };
             let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
-            set_path(&mut table, &keys, parse_env_value(&value)).map_err(|message| {
-                SettingsError::Env {
-                    variable: name.clone(),
-                    message,
-                }
-            })?;
+            set_path(&mut table, &keys, parse_env_value(&value))
+                .map_err(|message| SettingsError::Env { variable: name.clone(), message })?;
             applied.push(name);
         }
         let settings = if applied.is_empty() {
             from_file
         } else {
-            Settings::deserialize(table).map_err(|e| SettingsError::Env {
-                variable: applied.join(", "),
-                message: e.message().to_string(),
-            })?
+            Settings::deserialize(table)
+                .map_err(|e| SettingsError::Env { variable: applied.join(", "), message: e.message().to_string() })?
         };
         settings.validate()?;
         Ok(settings)
@@ -309,11 +247,7 @@ fn key_at_line(text: &str, line: usize) -> Option<String> {
             section = Some(l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
         }
     }
-    let key = text
-        .lines()
-        .nth(line - 1)
-        .and_then(|l| l.split_once('='))
-        .map(|(k, _)| k.trim().to_string());
+    let key = text.lines().nth(line - 1).and_then(|l| l.split_once('=')).map(|(k, _)| k.trim().to_string());
     match (section, key) {
         (Some(section), Some(key)) => Some(format!("{section}.{key}")),
         (section, key) => key.or(section),
@@ -339,12 +273,8 @@ fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Res
     }
     let mut current = table;
     for section in sections {
-        let entry = current
-            .entry(section.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        current = entry
-            .as_table_mut()
-            .ok_or_else(|| format!("`{section}` is not a section"))?;
+        let entry = current.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("`{section}` is not a section"))?;
     }
     current.insert(last.clone(), value);
     Ok(())
@@ -356,15 +286,9 @@ mod tests {
     use std::io::Write;
 
     fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let mut file = tempfile::NamedTempFile::new().map_err(|source| SettingsError::Read {
-            file: "tmp".into(),
-            source,
-        })?;
-        file.write_all(text.as_bytes())
-            .map_err(|source| SettingsError::Read {
-                file: "tmp".into(),
-                source,
-            })?;
+        let mut file =
+            tempfile::NamedTempFile::new().map_err(|source| SettingsError::Read { file: "tmp".into(), source })?;
+        file.write_all(text.as_bytes()).map_err(|source| SettingsError::Read { file: "tmp".into(), source })?;
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
         Settings::load(Some(file.path()), env)
     }
@@ -411,10 +335,7 @@ mod tests {
         assert!(e.contains("config file"), "{e}");
 
         let e = error("[http]\nlisten = \"127.0.0.1:1\"\nlistn = \"x\"\n", &[]);
-        assert!(
-            e.contains("line 3") && e.contains("unknown field `listn`"),
-            "{e}"
-        );
+        assert!(e.contains("line 3") && e.contains("unknown field `listn`"), "{e}");
 
         let e = error("[delivery]\nmode = \"yolo\"\n", &[]);
         assert!(e.contains("line 2") && e.contains("delivery.mode"), "{e}");
@@ -423,10 +344,7 @@ mod tests {
         assert!(e.contains("line 1"), "{e}");
 
         let e = error("[http]\nadmin_allowlist = [\"10.0.0.0/33\"]\n", &[]);
-        assert!(
-            e.contains("line 2") && e.contains("http.admin_allowlist"),
-            "{e}"
-        );
+        assert!(e.contains("line 2") && e.contains("http.admin_allowlist"), "{e}");
     }
 
     #[test]
@@ -441,8 +359,7 @@ mod tests {
     fn database_url_is_validated_and_never_printed() {
         let e = error("[database]\nurl = \"mysql://u:hunter2@h/db\"\n", &[]);
         assert!(e.contains("database.url") && !e.contains("hunter2"), "{e}");
-        let s = load("[database]\nurl = \"postgres://u:hunter2@h/db\"\n", &[])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let s = load("[database]\nurl = \"postgres://u:hunter2@h/db\"\n", &[]).unwrap_or_else(|e| panic!("{e}"));
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 

@@ -32,9 +32,7 @@ pub struct ApiToken {
 
 impl Store {
     pub async fn admin_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM admins")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT count(*) FROM admins").fetch_one(&self.pool).await?)
     }
 
     pub async fn create_admin(&self, email: &EmailAddress, password_hash: &str) -> Result<Admin> {
@@ -43,20 +41,16 @@ impl Store {
             .bind(password_hash)
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("an admin with this email") } else { e.into() })
+            .map_err(
+                |e| if is_unique_violation(&e) { StoreError::Conflict("an admin with this email") } else { e.into() },
+            )
     }
 
     /// Creates the first admin, or nothing when any admin exists already (two
     /// setup forms submitted at once cannot both win).
-    pub async fn create_first_admin(
-        &self,
-        email: &EmailAddress,
-        password_hash: &str,
-    ) -> Result<Option<Admin>> {
+    pub async fn create_first_admin(&self, email: &EmailAddress, password_hash: &str) -> Result<Option<Admin>> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("LOCK TABLE admins IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("LOCK TABLE admins IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
         let admin = sqlx::query_as(
             "INSERT INTO admins (email, password_hash) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM admins) \
              RETURNING id, email, created_at",
@@ -71,30 +65,16 @@ impl Store {
 
     /// The admin with this email (any case) and their password hash.
     pub async fn admin_credentials(&self, email: &str) -> Result<Option<(Admin, String)>> {
-        let row: Option<(i64, String, DateTime<Utc>, String)> = sqlx::query_as(
-            "SELECT id, email, created_at, password_hash FROM admins WHERE lower(email) = lower($1)",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(id, email, created_at, hash)| {
-            (
-                Admin {
-                    id,
-                    email,
-                    created_at,
-                },
-                hash,
-            )
-        }))
+        let row: Option<(i64, String, DateTime<Utc>, String)> =
+            sqlx::query_as("SELECT id, email, created_at, password_hash FROM admins WHERE lower(email) = lower($1)")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id, email, created_at, hash)| (Admin { id, email, created_at }, hash)))
     }
 
     /// Replaces the password and ends every session of the account.
-    pub async fn set_admin_password(
-        &self,
-        email: &EmailAddress,
-        password_hash: &str,
-    ) -> Result<Admin> {
+    pub async fn set_admin_password(&self, email: &EmailAddress, password_hash: &str) -> Result<Admin> {
         let mut tx = self.pool.begin().await?;
         let admin: Admin = sqlx::query_as(
             "UPDATE admins SET password_hash = $2, password_changed_at = now() WHERE lower(email) = lower($1) \
@@ -105,10 +85,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("admin"))?;
-        sqlx::query("DELETE FROM admin_sessions WHERE admin_id = $1")
-            .bind(admin.id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM admin_sessions WHERE admin_id = $1").bind(admin.id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(admin)
     }
@@ -137,11 +114,7 @@ impl Store {
 
     /// The live session for this token, sliding its expiry forward by
     /// `lifetime` (sessions end after that much inactivity).
-    pub async fn touch_session(
-        &self,
-        token_hash: &[u8],
-        lifetime: Duration,
-    ) -> Result<Option<Session>> {
+    pub async fn touch_session(&self, token_hash: &[u8], lifetime: Duration) -> Result<Option<Session>> {
         Ok(sqlx::query_as(
             "UPDATE admin_sessions s SET last_seen_at = now(), expires_at = now() + $2 \
              FROM admins a WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.admin_id \
@@ -154,22 +127,15 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
-        sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Removes expired sessions and failed-login records older than `keep`.
     pub async fn prune_auth_records(&self, keep: Duration) -> Result<u64> {
-        let sessions = sqlx::query("DELETE FROM admin_sessions WHERE expires_at < now()")
-            .execute(&self.pool)
-            .await?;
-        let failures = sqlx::query("DELETE FROM login_failures WHERE at < now() - $1")
-            .bind(keep)
-            .execute(&self.pool)
-            .await?;
+        let sessions = sqlx::query("DELETE FROM admin_sessions WHERE expires_at < now()").execute(&self.pool).await?;
+        let failures =
+            sqlx::query("DELETE FROM login_failures WHERE at < now() - $1").bind(keep).execute(&self.pool).await?;
         Ok(sessions.rows_affected() + failures.rows_affected())
     }
 
@@ -183,12 +149,7 @@ impl Store {
     }
 
     /// Failed logins within `window`: for this account, and from this IP.
-    pub async fn recent_login_failures(
-        &self,
-        email: &str,
-        ip: IpAddr,
-        window: Duration,
-    ) -> Result<(i64, i64)> {
+    pub async fn recent_login_failures(&self, email: &str, ip: IpAddr, window: Duration) -> Result<(i64, i64)> {
         Ok(sqlx::query_as(
             "SELECT count(*) FILTER (WHERE email = lower($1)), count(*) FILTER (WHERE ip = $2) \
              FROM login_failures WHERE at > now() - $3 AND (email = lower($1) OR ip = $2)",
@@ -202,19 +163,11 @@ impl Store {
 
     /// Forgets an account's failed logins after it logged in successfully.
     pub async fn clear_login_failures(&self, email: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE email = lower($1)")
-            .bind(email)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE email = lower($1)").bind(email).execute(&self.pool).await?;
         Ok(())
     }
 
-    pub async fn create_api_token(
-        &self,
-        email: &EmailAddress,
-        name: &str,
-        token_hash: &[u8],
-    ) -> Result<ApiToken> {
+    pub async fn create_api_token(&self, email: &EmailAddress, name: &str, token_hash: &[u8]) -> Result<ApiToken> {
         sqlx::query_as(
             "INSERT INTO api_tokens (admin_id, name, token_hash) \
              SELECT id, $2, $3 FROM admins WHERE lower(email) = lower($1) \

@@ -40,12 +40,7 @@ pub struct Store {
 }
 
 /// Options for a private cluster's unix socket (see the `pgcluster` crate).
-pub fn socket_options(
-    socket_dir: &Path,
-    port: u16,
-    user: &str,
-    database: &str,
-) -> PgConnectOptions {
+pub fn socket_options(socket_dir: &Path, port: u16, user: &str, database: &str) -> PgConnectOptions {
     PgConnectOptions::new_without_pgpass()
         .socket(socket_dir)
         .port(port)
@@ -62,22 +57,14 @@ pub fn url_options(url: &str) -> Result<PgConnectOptions> {
 /// Creates `database` on the server unless it exists. `options` must name a
 /// database that exists (`postgres`) and a role allowed to create databases.
 pub async fn ensure_database(options: &PgConnectOptions, database: &str) -> Result<()> {
-    if database.is_empty()
-        || !database
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
+    if database.is_empty() || !database.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
         return Err(StoreError::BadName(database.into()));
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options.clone())
+    let pool = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(database)
+        .fetch_one(&pool)
         .await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(database)
-            .fetch_one(&pool)
-            .await?;
     if !exists {
         // The name was checked above to be a plain lower-case identifier.
         let sql = format!("CREATE DATABASE \"{database}\"");
@@ -124,14 +111,9 @@ impl Store {
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 fn is_duplicate_database(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "42P04")
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P04")
 }

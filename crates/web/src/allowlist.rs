@@ -9,25 +9,17 @@ use axum::response::{IntoResponse, Response};
 
 use crate::{AppError, AppState};
 
-pub(crate) async fn enforce(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let allowlist = &state.config().admin_allowlist;
     if allowlist.is_empty() {
         return next.run(request).await;
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     match peer {
         Some(ip) if is_allowed(allowlist, ip) => next.run(request).await,
         _ => {
             tracing::warn!(peer = ?peer, path = %request.uri().path(), "refused a client outside the admin allowlist");
-            AppError::Forbidden("Your address is not allowed to use the ninsho dashboard.")
-                .into_response()
+            AppError::Forbidden("Your address is not allowed to use the ninsho dashboard.").into_response()
         }
     }
 }

@@ -68,23 +68,11 @@ where
                 .await
                 .map_err(|e| LoginRequired::Error(e.into()))?;
             if let Some(session) = session {
-                return Ok(Self {
-                    id: session.admin_id,
-                    email: session.email,
-                    session_token: cookie.value().into(),
-                });
+                return Ok(Self { id: session.admin_id, email: session.email, session_token: cookie.value().into() });
             }
         }
-        let admins = state
-            .store()
-            .admin_count()
-            .await
-            .map_err(|e| LoginRequired::Error(e.into()))?;
-        Err(LoginRequired::Redirect(if admins == 0 {
-            "/setup"
-        } else {
-            "/login"
-        }))
+        let admins = state.store().admin_count().await.map_err(|e| LoginRequired::Error(e.into()))?;
+        Err(LoginRequired::Redirect(if admins == 0 { "/setup" } else { "/login" }))
     }
 }
 
@@ -98,10 +86,7 @@ pub(crate) async fn start_session(
 ) -> Result<CookieJar, AppError> {
     let token = random_token();
     let lifetime = state.config().session_lifetime;
-    state
-        .store()
-        .create_session(&token_hash(&token), admin_id, lifetime, ip, user_agent)
-        .await?;
+    state.store().create_session(&token_hash(&token), admin_id, lifetime, ip, user_agent).await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
@@ -111,15 +96,8 @@ pub(crate) async fn start_session(
     Ok(jar.add(cookie))
 }
 
-pub(crate) async fn end_session(
-    state: &AppState,
-    jar: CookieJar,
-    admin: &AdminUser,
-) -> Result<CookieJar, AppError> {
-    state
-        .store()
-        .delete_session(&token_hash(&admin.session_token))
-        .await?;
+pub(crate) async fn end_session(state: &AppState, jar: CookieJar, admin: &AdminUser) -> Result<CookieJar, AppError> {
+    state.store().delete_session(&token_hash(&admin.session_token)).await?;
     Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
 }
 
@@ -165,9 +143,6 @@ where
             .await
             .map_err(|e| AppError::from(e).into_response())?
             .ok_or_else(|| ApiUnauthorized.into_response())?;
-        Ok(Self {
-            id: admin.id,
-            email: admin.email,
-        })
+        Ok(Self { id: admin.id, email: admin.email })
     }
 }

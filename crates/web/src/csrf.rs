@@ -25,10 +25,7 @@ const PURPOSE: &str = "csrf";
 /// The token to put in a form, and the cookie jar to send back with the page
 /// (it gains a pre-session cookie when the browser had neither cookie).
 pub(crate) fn issue(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
-    let bound = jar
-        .get(SESSION_COOKIE)
-        .or_else(|| jar.get(PRE_SESSION_COOKIE))
-        .map(|c| c.value().to_string());
+    let bound = jar.get(SESSION_COOKIE).or_else(|| jar.get(PRE_SESSION_COOKIE)).map(|c| c.value().to_string());
     match bound {
         Some(value) => {
             let token = state.key().sign(PURPOSE, value.as_bytes());
@@ -53,11 +50,7 @@ pub(crate) fn is_valid(state: &AppState, jar: &CookieJar, token: &str) -> bool {
     [SESSION_COOKIE, PRE_SESSION_COOKIE]
         .iter()
         .filter_map(|name| jar.get(name))
-        .any(|cookie| {
-            state
-                .key()
-                .verify(PURPOSE, cookie.value().as_bytes(), token)
-        })
+        .any(|cookie| state.key().verify(PURPOSE, cookie.value().as_bytes(), token))
 }
 
 /// A urlencoded form whose `csrf` field was checked.
@@ -69,11 +62,24 @@ struct CsrfField {
     csrf: String,
 }
 
-pub(crate) struct CsrfRejection(Response);
+pub(crate) enum CsrfRejection {
+    Forbidden,
+    Incomplete(String),
+    Body(axum::extract::rejection::BytesRejection),
+}
 
 impl IntoResponse for CsrfRejection {
     fn into_response(self) -> Response {
-        self.0
+        match self {
+            Self::Forbidden => crate::AppError::Forbidden(
+                "This form has expired or was not sent from this site. Reload the page and try again.",
+            )
+            .into_response(),
+            Self::Incomplete(e) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, format!("The form is incomplete: {e}")).into_response()
+            }
+            Self::Body(e) => e.into_response(),
+        }
     }
 }
 
@@ -88,31 +94,16 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let jar = CookieJar::from_headers(req.headers());
-        let bytes = axum::body::Bytes::from_request(req, &state)
-            .await
-            .map_err(|e| CsrfRejection(e.into_response()))?;
+        let bytes = axum::body::Bytes::from_request(req, &state).await.map_err(CsrfRejection::Body)?;
         let field: CsrfField = serde_urlencoded_form(&bytes)?;
         if !is_valid(&state, &jar, &field.csrf) {
             tracing::warn!("refused a form without a valid CSRF token");
-            return Err(CsrfRejection(
-                crate::AppError::Forbidden(
-                    "This form has expired or was not sent from this site. Reload the page and try again.",
-                )
-                .into_response(),
-            ));
+            return Err(CsrfRejection::Forbidden);
         }
         Ok(Self(serde_urlencoded_form(&bytes)?))
     }
 }
 
 fn serde_urlencoded_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CsrfRejection> {
-    serde_urlencoded::from_bytes(bytes).map_err(|e| {
-        CsrfRejection(
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("The form is incomplete: {e}"),
-            )
-                .into_response(),
-        )
-    })
+    serde_urlencoded::from_bytes(bytes).map_err(|e| CsrfRejection::Incomplete(e.to_string()))
 }

@@ -51,22 +51,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.as_str()),
-            Self::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "Login required",
-                "Log in to continue.",
-            ),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Login required", "Log in to continue."),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Forbidden", *m),
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "There is nothing at this address.",
-            ),
-            Self::TooManyRequests(m) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                m.as_str(),
-            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address."),
+            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.as_str()),
             Self::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (

@@ -54,14 +54,7 @@ pub struct WebConfig {
 
 impl AppState {
     pub fn new(store: Store, key: SecretKey, config: WebConfig) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                key,
-                config,
-                metrics: Metrics::new(),
-            }),
-        }
+        Self { inner: Arc::new(Inner { store, key, config, metrics: Metrics::new() }) }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -95,11 +88,7 @@ impl AppState {
 
     /// The link that lets the first admin choose a password, while none exists.
     pub fn setup_url(&self) -> String {
-        format!(
-            "{}/setup?token={}",
-            self.inner.config.public_url.trim_end_matches('/'),
-            self.inner.key.setup_token()
-        )
+        format!("{}/setup?token={}", self.inner.config.public_url.trim_end_matches('/'), self.inner.key.setup_token())
     }
 }
 
@@ -113,10 +102,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tokens", get(pages::tokens).post(pages::create_token))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api::router())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            allowlist::enforce,
-        ));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce));
     Router::new()
         .merge(admin)
         .route("/healthz", get(healthz))
@@ -133,10 +119,7 @@ async fn healthz(
     if state.store().ping().await {
         (axum::http::StatusCode::OK, "ok\n")
     } else {
-        (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "database unreachable\n",
-        )
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
     }
 }
 
@@ -148,7 +131,5 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

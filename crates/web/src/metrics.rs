@@ -28,36 +28,14 @@ impl Metrics {
     pub(crate) fn new() -> Self {
         let mut registry = Registry::with_prefix("ninsho");
         let logins = Family::<Outcome, Counter>::default();
-        registry.register(
-            "admin_logins",
-            "Admin login attempts by outcome",
-            logins.clone(),
-        );
+        registry.register("admin_logins", "Admin login attempts by outcome", logins.clone());
         let db_connections = Gauge::default();
-        registry.register(
-            "db_pool_connections",
-            "Open database connections",
-            db_connections.clone(),
-        );
+        registry.register("db_pool_connections", "Open database connections", db_connections.clone());
         let db_idle = Gauge::default();
-        registry.register(
-            "db_pool_idle_connections",
-            "Idle database connections",
-            db_idle.clone(),
-        );
+        registry.register("db_pool_idle_connections", "Idle database connections", db_idle.clone());
         let up = Gauge::default();
-        registry.register(
-            "database_up",
-            "1 when the database answered the last scrape",
-            up.clone(),
-        );
-        Self {
-            registry,
-            logins,
-            db_connections,
-            db_idle,
-            up,
-        }
+        registry.register("database_up", "1 when the database answered the last scrape", up.clone());
+        Self { registry, logins, db_connections, db_idle, up }
     }
 
     pub(crate) fn login(&self, outcome: &'static str) {
@@ -72,13 +50,6 @@ pub(crate) async fn render(State(state): State<AppState>) -> Result<impl IntoRes
     metrics.db_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
     metrics.up.set(i64::from(state.store().ping().await));
     let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &metrics.registry)
-        .map_err(AppError::internal)?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        text,
-    ))
+    prometheus_client::encoding::text::encode(&mut text, &metrics.registry).map_err(AppError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
 }

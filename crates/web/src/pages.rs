@@ -43,16 +43,7 @@ pub(crate) async fn setup_form(
         return Ok(Redirect::to("/login").into_response());
     }
     let (jar, csrf) = csrf::issue(&state, jar);
-    render(
-        StatusCode::OK,
-        jar,
-        SetupPage {
-            csrf,
-            token: query.token,
-            email: String::new(),
-            error: None,
-        },
-    )
+    render(StatusCode::OK, jar, SetupPage { csrf, token: query.token, email: String::new(), error: None })
 }
 
 #[derive(Deserialize)]
@@ -75,22 +66,11 @@ pub(crate) async fn setup(
     }
     let refuse = |jar: CookieJar, error: String| {
         let (jar, csrf) = csrf::issue(&state, jar);
-        let page = SetupPage {
-            csrf,
-            token: form.token.clone(),
-            email: form.email.clone(),
-            error: Some(error),
-        };
+        let page = SetupPage { csrf, token: form.token.clone(), email: form.email.clone(), error: Some(error) };
         render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
     };
-    if !state
-        .key()
-        .verify("setup", b"first-admin", form.token.trim())
-    {
-        return refuse(
-            jar,
-            "The setup code is wrong. Use the link ninsho printed when it started.".into(),
-        );
+    if !state.key().verify("setup", b"first-admin", form.token.trim()) {
+        return refuse(jar, "The setup code is wrong. Use the link ninsho printed when it started.".into());
     }
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
@@ -119,23 +99,12 @@ struct LoginPage {
     error: Option<String>,
 }
 
-pub(crate) async fn login_form(
-    State(state): State<AppState>,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
+pub(crate) async fn login_form(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     if state.store().admin_count().await? == 0 {
         return Ok(Redirect::to("/setup").into_response());
     }
     let (jar, csrf) = csrf::issue(&state, jar);
-    render(
-        StatusCode::OK,
-        jar,
-        LoginPage {
-            csrf,
-            email: String::new(),
-            error: None,
-        },
-    )
+    render(StatusCode::OK, jar, LoginPage { csrf, email: String::new(), error: None })
 }
 
 #[derive(Deserialize)]
@@ -153,33 +122,16 @@ pub(crate) async fn login(
 ) -> Result<Response, AppError> {
     let email = form.email.trim().to_string();
     let config = state.config();
-    let (by_account, by_ip) = state
-        .store()
-        .recent_login_failures(&email, ip, config.throttle_window)
-        .await?;
+    let (by_account, by_ip) = state.store().recent_login_failures(&email, ip, config.throttle_window).await?;
     if by_account >= config.max_failures_per_account || by_ip >= config.max_failures_per_ip {
         state.metrics().login("throttled");
         tracing::warn!(%ip, by_account, by_ip, "login refused: too many failures");
         let (jar, csrf) = csrf::issue(&state, jar);
-        let error = format!(
-            "Too many failed logins. Try again in {} minutes.",
-            config.throttle_window.num_minutes()
-        );
-        return render(
-            StatusCode::TOO_MANY_REQUESTS,
-            jar,
-            LoginPage {
-                csrf,
-                email,
-                error: Some(error),
-            },
-        );
+        let error = format!("Too many failed logins. Try again in {} minutes.", config.throttle_window.num_minutes());
+        return render(StatusCode::TOO_MANY_REQUESTS, jar, LoginPage { csrf, email, error: Some(error) });
     }
     let account = state.store().admin_credentials(&email).await?;
-    let hash = account.as_ref().map_or_else(
-        || password::dummy_hash().to_string(),
-        |(_, hash)| hash.clone(),
-    );
+    let hash = account.as_ref().map_or_else(|| password::dummy_hash().to_string(), |(_, hash)| hash.clone());
     let matches = password::verify(form.password, hash).await?;
     match account {
         Some((admin, _)) if matches => {
@@ -195,11 +147,7 @@ pub(crate) async fn login(
             tracing::warn!(%ip, "failed admin login");
             let (jar, csrf) = csrf::issue(&state, jar);
             let error = Some("Wrong email or password.".to_string());
-            render(
-                StatusCode::UNAUTHORIZED,
-                jar,
-                LoginPage { csrf, email, error },
-            )
+            render(StatusCode::UNAUTHORIZED, jar, LoginPage { csrf, email, error })
         }
     }
 }
@@ -278,24 +226,11 @@ async fn tokens_page(
         .map(|t| TokenRow {
             name: t.name,
             created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_used: t.last_used_at.map_or_else(
-                || "never".into(),
-                |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            ),
+            last_used: t.last_used_at.map_or_else(|| "never".into(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
         })
         .collect();
     let (jar, csrf) = csrf::issue(state, jar);
-    render(
-        status,
-        jar,
-        TokensPage {
-            csrf,
-            email: admin.email,
-            tokens,
-            new_token,
-            error,
-        },
-    )
+    render(status, jar, TokensPage { csrf, email: admin.email, tokens, new_token, error })
 }
 
 pub(crate) async fn tokens(
@@ -320,31 +255,17 @@ pub(crate) async fn create_token(
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         let error = Some("Give the token a name of 1 to 100 characters.".to_string());
-        return tokens_page(
-            &state,
-            jar,
-            admin,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            error,
-        )
-        .await;
+        return tokens_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, None, error).await;
     }
     let email = EmailAddress::parse(&admin.email).map_err(AppError::internal)?;
     let token = new_api_token();
-    state
-        .store()
-        .create_api_token(&email, name, &api_token_hash(&token))
-        .await?;
+    state.store().create_api_token(&email, name, &api_token_hash(&token)).await?;
     tracing::info!(admin_id = admin.id, "API token created");
     tokens_page(&state, jar, admin, StatusCode::OK, Some(token), None).await
 }
 
 pub(crate) async fn stylesheet() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../../templates/app.css"),
-    )
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../../templates/app.css"))
 }
 
 pub(crate) async fn not_found() -> AppError {
@@ -352,9 +273,7 @@ pub(crate) async fn not_found() -> AppError {
 }
 
 fn user_agent(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok())
 }
 
 /// A policy error as a sentence for the form.

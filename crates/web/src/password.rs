@@ -3,9 +3,7 @@
 //! Hashing and verifying take tens of milliseconds of CPU by design, so the
 //! async entry points run them on the blocking pool, off the reactor.
 
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Shorter passwords are refused whatever their strength estimate.
@@ -33,10 +31,7 @@ pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PasswordErro
     if length > MAX_LENGTH {
         return Err(PasswordError::TooLong);
     }
-    let mut inputs: Vec<&str> = context
-        .iter()
-        .flat_map(|w| w.split(['@', '.', '-', '_', '+']))
-        .collect();
+    let mut inputs: Vec<&str> = context.iter().flat_map(|w| w.split(['@', '.', '-', '_', '+'])).collect();
     inputs.extend(context.iter().copied());
     inputs.extend(["ninsho", "admin", "newsletter"]);
     let estimate = zxcvbn::zxcvbn(password, &inputs);
@@ -44,8 +39,7 @@ pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PasswordErro
         let hint = estimate
             .feedback()
             .map(|f| {
-                let mut parts: Vec<String> =
-                    f.warning().map(|w| w.to_string()).into_iter().collect();
+                let mut parts: Vec<String> = f.warning().map(|w| w.to_string()).into_iter().collect();
                 parts.extend(f.suggestions().iter().map(|s| s.to_string()));
                 parts.join(" ")
             })
@@ -66,18 +60,12 @@ fn hasher() -> Argon2<'static> {
 /// An argon2id PHC string for `password`.
 pub fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 /// Whether `password` matches the PHC string `hash`. A malformed hash never matches.
 pub fn verify_blocking(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 pub async fn hash(password: String) -> Result<String, crate::AppError> {
@@ -107,37 +95,19 @@ mod tests {
     #[test]
     fn policy_refuses_short_common_and_contextual_passwords() {
         assert_eq!(check_policy("short", &[]), Err(PasswordError::TooShort));
-        assert_eq!(
-            check_policy(&"x".repeat(300), &[]),
-            Err(PasswordError::TooLong)
-        );
-        for weak in [
-            "password1234",
-            "qwertyuiop123",
-            "123456789012",
-            "aaaaaaaaaaaa",
-            "iloveyou1234",
-        ] {
-            assert!(
-                matches!(check_policy(weak, &[]), Err(PasswordError::Weak(_))),
-                "{weak} was accepted"
-            );
+        assert_eq!(check_policy(&"x".repeat(300), &[]), Err(PasswordError::TooLong));
+        for weak in ["password1234", "qwertyuiop123", "123456789012", "aaaaaaaaaaaa", "iloveyou1234"] {
+            assert!(matches!(check_policy(weak, &[]), Err(PasswordError::Weak(_))), "{weak} was accepted");
         }
         assert!(
-            matches!(
-                check_policy("hanako.tanaka2024", &["hanako.tanaka@example.jp"]),
-                Err(PasswordError::Weak(_))
-            ),
+            matches!(check_policy("hanako.tanaka2024", &["hanako.tanaka@example.jp"]), Err(PasswordError::Weak(_))),
             "a password made of the account's own name was accepted"
         );
     }
 
     #[test]
     fn policy_accepts_a_strong_passphrase() {
-        assert_eq!(
-            check_policy("orbit cactus lantern 47 violet", &["ops@example.com"]),
-            Ok(())
-        );
+        assert_eq!(check_policy("orbit cactus lantern 47 violet", &["ops@example.com"]), Ok(()));
     }
 
     #[test]

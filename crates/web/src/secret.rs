@@ -21,18 +21,10 @@ pub struct SecretKey([u8; 32]);
 #[derive(Debug, thiserror::Error)]
 pub enum SecretKeyError {
     #[error("cannot read the secret key {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot create the secret key {path}: {source}")]
-    Create {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "the secret key {0} is not 32 bytes long; restore it from a backup or remove it to make a new one"
-    )]
+    Create { path: PathBuf, source: std::io::Error },
+    #[error("the secret key {0} is not 32 bytes long; restore it from a backup or remove it to make a new one")]
     Corrupt(PathBuf),
     #[error("the secret key {0} can be read by other users; run `chmod 600` on it")]
     Exposed(PathBuf),
@@ -49,39 +41,23 @@ impl SecretKey {
     pub fn load_or_create(path: &Path) -> Result<Self, SecretKeyError> {
         match std::fs::read(path) {
             Ok(bytes) => {
-                let meta = std::fs::metadata(path).map_err(|source| SecretKeyError::Read {
-                    path: path.into(),
-                    source,
-                })?;
+                let meta =
+                    std::fs::metadata(path).map_err(|source| SecretKeyError::Read { path: path.into(), source })?;
                 if meta.permissions().mode() & 0o077 != 0 {
                     return Err(SecretKeyError::Exposed(path.into()));
                 }
-                let key: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| SecretKeyError::Corrupt(path.into()))?;
+                let key: [u8; 32] = bytes.try_into().map_err(|_| SecretKeyError::Corrupt(path.into()))?;
                 Ok(Self(key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::random();
-                let create = |source| SecretKeyError::Create {
-                    path: path.into(),
-                    source,
-                };
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(path)
-                    .map_err(create)?;
-                file.write_all(&key.0)
-                    .and_then(|()| file.sync_all())
-                    .map_err(create)?;
+                let create = |source| SecretKeyError::Create { path: path.into(), source };
+                let mut file =
+                    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(create)?;
+                file.write_all(&key.0).and_then(|()| file.sync_all()).map_err(create)?;
                 Ok(key)
             }
-            Err(source) => Err(SecretKeyError::Read {
-                path: path.into(),
-                source,
-            }),
+            Err(source) => Err(SecretKeyError::Read { path: path.into(), source }),
         }
     }
 
@@ -104,8 +80,7 @@ impl SecretKey {
     }
 
     fn mac(&self, purpose: &str, data: &[u8]) -> HmacSha256 {
-        let mut mac =
-            <HmacSha256 as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_hmac());
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(data);
@@ -127,8 +102,7 @@ fn unreachable_hmac() -> HmacSha256 {
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // The OS random source failing is not something a server can carry on from.
-    getrandom::fill(&mut bytes)
-        .unwrap_or_else(|e| panic!("the operating system's random source failed: {e}"));
+    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("the operating system's random source failed: {e}"));
     bytes
 }
 
@@ -172,24 +146,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("secret.key");
         let first = SecretKey::load_or_create(&path).unwrap_or_else(|e| panic!("{e}"));
-        let mode = std::fs::metadata(&path)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0);
+        let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
         assert_eq!(mode, 0o600);
         let again = SecretKey::load_or_create(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(first.setup_token(), again.setup_token());
 
         std::fs::write(&path, b"short").unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(
-            SecretKey::load_or_create(&path),
-            Err(SecretKeyError::Corrupt(_))
-        ));
+        assert!(matches!(SecretKey::load_or_create(&path), Err(SecretKeyError::Corrupt(_))));
         std::fs::write(&path, [0u8; 32]).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(
-            SecretKey::load_or_create(&path),
-            Err(SecretKeyError::Exposed(_))
-        ));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(SecretKey::load_or_create(&path), Err(SecretKeyError::Exposed(_))));
     }
 }

@@ -1,0 +1,55 @@
+# Shared by scripts/quickstart and scripts/test: install what ninsho needs on
+# a fresh Debian/Ubuntu machine that has only the Rust toolchain.
+
+set -euo pipefail
+
+# The directory holding initdb and pg_ctl, or nothing.
+pg_bin_dir() {
+    local initdb
+    if initdb=$(command -v initdb 2>/dev/null); then
+        dirname "$(readlink -f "$initdb")"
+        return
+    fi
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}
+
+apt_updated=no
+apt_install() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "ninsho needs these packages: $*; install them as root (apt-get install $*)" >&2
+        exit 1
+    fi
+    if ! command -v apt-get >/dev/null; then
+        echo "ninsho needs these packages: $* (no apt-get here: install them with your package manager)" >&2
+        exit 1
+    fi
+    if [ "$apt_updated" = no ]; then
+        apt-get update -qq
+        apt_updated=yes
+    fi
+    echo "installing $*" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# PostgreSQL server programs (initdb, pg_ctl, postgres).
+ensure_postgres() {
+    if [ -z "$(pg_bin_dir)" ]; then
+        apt_install postgresql
+    fi
+}
+
+# Everything the test suite drives: Chromium and its WebDriver, pgrep,
+# unshare, runuser.
+ensure_test_tools() {
+    ensure_postgres
+    local missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+    command -v pgrep >/dev/null || missing+=(procps)
+    command -v unshare >/dev/null || missing+=(util-linux)
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+}
