@@ -30,7 +30,7 @@ apt_install() {
         apt_updated=yes
     fi
     echo "installing $*" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 # PostgreSQL server programs (initdb, pg_ctl, postgres).

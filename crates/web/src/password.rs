@@ -31,6 +31,14 @@ pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PasswordErro
     if length > MAX_LENGTH {
         return Err(PasswordError::TooLong);
     }
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    let flat = letters(password);
+    for word in context {
+        let local = letters(word.split('@').next().unwrap_or_default());
+        if local.chars().count() >= 4 && flat.contains(&local) {
+            return Err(PasswordError::Weak(": it contains the account's email address".into()));
+        }
+    }
     let mut inputs: Vec<&str> = context.iter().flat_map(|w| w.split(['@', '.', '-', '_', '+'])).collect();
     inputs.extend(context.iter().copied());
     inputs.extend(["ninsho", "admin", "newsletter"]);
