@@ -148,3 +148,17 @@ async fn password_reset_ends_sessions() -> Result<()> {
     assert_eq!(log_in(&app.url, EMAIL, PASSWORD).await?.status(), StatusCode::UNAUTHORIZED);
     app.stop().await
 }
+
+#[tokio::test]
+async fn failures_from_one_ip_are_throttled_across_accounts() -> Result<()> {
+    let app = tests::spawn_app_with(|c| c.max_failures_per_ip = 3).await?;
+    app.create_admin(EMAIL, PASSWORD).await?;
+    for guess in ["a@example.com", "b@example.com", "c@example.com"] {
+        assert_eq!(log_in(&app.url, guess, "wrong password").await?.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The fourth attempt, right credentials of another account, is refused.
+    let refused = log_in(&app.url, EMAIL, PASSWORD).await?;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.text().await?.contains("Too many failed logins"));
+    app.stop().await
+}

@@ -116,7 +116,7 @@ impl Default for AuthSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { filter: "info".into(), format: LogFormat::Text }
+        Self { filter: "info,sqlx=warn".into(), format: LogFormat::Text }
     }
 }
 
