@@ -33,6 +33,11 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# A C toolchain: Rust links with cc, and a few dependencies compile C.
+ensure_cc() {
+    command -v cc >/dev/null || apt_install gcc libc6-dev
+}
+
 # PostgreSQL server programs (initdb, pg_ctl, postgres).
 ensure_postgres() {
     if [ -z "$(pg_bin_dir)" ]; then
@@ -43,6 +48,7 @@ ensure_postgres() {
 # Everything the test suite drives: Chromium and its WebDriver, pgrep,
 # unshare, runuser.
 ensure_test_tools() {
+    ensure_cc
     ensure_postgres
     local missing=()
     [ -x /usr/bin/chromium ] || missing+=(chromium)

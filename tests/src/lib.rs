@@ -52,6 +52,7 @@ pub fn test_config() -> WebConfig {
     WebConfig {
         public_url: String::new(),
         admin_allowlist: Vec::new(),
+        trusted_proxies: Vec::new(),
         session_lifetime: chrono::Duration::hours(1),
         max_failures_per_account: 5,
         max_failures_per_ip: 20,
@@ -180,10 +181,17 @@ impl Browser {
         Ok(())
     }
 
-    /// Clicks and waits for the page that the click loads.
+    /// Clicks a control that submits or navigates, and waits until the old
+    /// page is gone (the element went stale) and the new one has a body.
     pub async fn click(&self, css: &str) -> Result<()> {
         let element = self.client.find(Locator::Css(css)).await.with_context(|| format!("nothing matches {css}"))?;
         element.click().await?;
+        for _ in 0..100 {
+            if element.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         self.client.wait().for_element(Locator::Css("body")).await?;
         Ok(())
     }

@@ -93,6 +93,34 @@ async fn a_post_without_csrf_is_403_before_anything_else() -> Result<()> {
         .send()
         .await?;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // Neither attempt reached the login logic.
+    let localhost = std::net::IpAddr::from([127, 0, 0, 1]);
+    let failures = app.store.recent_login_failures(EMAIL, localhost, chrono::Duration::hours(1)).await?;
+    assert_eq!(failures, (0, 0));
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_pre_session_token_does_not_pass_next_to_a_session_cookie() -> Result<()> {
+    let app = spawn_app().await?;
+    app.create_admin(EMAIL, PASSWORD).await?;
+    let session = cookie_value(&set_cookies(&log_in(&app.url, EMAIL, PASSWORD).await?), "ninsho_session")
+        .context("no session")?
+        .to_string();
+    // An attacker's own pre-session cookie and its valid token, planted next
+    // to the victim's session cookie.
+    let page = http().get(format!("{}/login", app.url)).send().await?;
+    let planted = cookie_value(&set_cookies(&page), "ninsho_csrf").context("no pre-session cookie")?.to_string();
+    let token = csrf_field(&page.text().await?).context("no csrf field")?;
+    let response = http()
+        .post(format!("{}/tokens", app.url))
+        .header(COOKIE, format!("ninsho_session={session}; ninsho_csrf={planted}"))
+        .form(&[("csrf", token.as_str()), ("name", "planted")])
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let admin = app.store.admin_credentials(EMAIL).await?.map(|(a, _)| a.id).unwrap_or_default();
+    assert!(app.store.api_tokens(admin).await?.is_empty());
     app.stop().await
 }
 

@@ -4,6 +4,8 @@
 //! rows, config, database rows) parse their raw strings into these types once;
 //! everything inside the program can then rely on them.
 
+mod audience;
 mod email;
 
+pub use audience::{ImportMode, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
 pub use email::{EmailAddress, EmailError};

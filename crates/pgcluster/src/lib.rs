@@ -20,6 +20,9 @@ pub const SUPERUSER: &str = "ninsho";
 pub const PORT: u16 = 5432;
 /// Unix socket paths are limited to 107 bytes; the socket file name adds 16.
 const MAX_SOCKET_DIR_LEN: usize = 90;
+/// util-linux's runuser; called by full path because root's PATH from `su`
+/// may lack /usr/sbin.
+const RUNUSER: &str = "/usr/sbin/runuser";
 /// The unprivileged account that runs the cluster when we are root.
 const ROOT_RUN_AS: &str = "postgres";
 
@@ -94,11 +97,11 @@ pub enum Durability {
     Throwaway,
 }
 
-/// What [`PrivateCluster::start`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Started {
-    Now,
-    AlreadyRunning,
+/// This process's registration as a user of a cluster (a shared file lock):
+/// hand it back to [`PrivateCluster::release`].
+#[derive(Debug)]
+pub struct Usage {
+    _lock: File,
 }
 
 /// One private cluster in `data_dir`.
@@ -135,17 +138,19 @@ impl PrivateCluster {
         &self.data_dir
     }
 
-    /// Creates the cluster if needed and starts it unless it already runs (a
-    /// previous ninsho that was killed leaves it running: we adopt it). Safe to
-    /// call from several processes at once.
-    pub fn start(&self) -> Result<Started, ClusterError> {
+    /// Creates the cluster if needed, starts it unless it already runs (a
+    /// previous ninsho that was killed leaves it running: we adopt it), and
+    /// registers this process as one of its users. Safe to call from several
+    /// processes at once.
+    pub fn start(&self) -> Result<Usage, ClusterError> {
         let _lock = self.lock()?;
         if !self.data_dir.join("PG_VERSION").is_file() {
             self.init()?;
         }
+        let usage = self.register()?;
         if self.is_running()? {
             tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL already running; using it");
-            return Ok(Started::AlreadyRunning);
+            return Ok(usage);
         }
         let log = self.data_dir.join("server.log");
         let output = self.run(
@@ -158,10 +163,33 @@ impl PrivateCluster {
             return Err(command_error("pg_ctl start", &output, &tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
         }
         tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL started");
-        Ok(Started::Now)
+        Ok(usage)
     }
 
-    /// Stops the cluster (fast mode: open transactions are rolled back).
+    /// Ends this process's use of the cluster and stops it when no other
+    /// process uses it (a server next to a one-off `ninsho admin` command
+    /// keeps it running). Returns whether it was stopped.
+    pub fn release(&self, usage: Usage) -> Result<bool, ClusterError> {
+        let _lock = self.lock()?;
+        drop(usage);
+        let users = self.users_file()?;
+        match users.try_lock() {
+            Ok(()) => {
+                self.stop()?;
+                Ok(true)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL left running for its other users");
+                Ok(false)
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                Err(ClusterError::CreateDir { path: self.data_dir.with_extension("users"), source })
+            }
+        }
+    }
+
+    /// Stops the cluster (fast mode: open transactions are rolled back),
+    /// whoever uses it.
     pub fn stop(&self) -> Result<(), ClusterError> {
         if !self.is_running()? {
             return Ok(());
@@ -175,6 +203,20 @@ impl PrivateCluster {
         Ok(())
     }
 
+    /// A shared lock on the users file for as long as this process uses the
+    /// cluster; the kernel drops it if the process dies.
+    fn register(&self) -> Result<Usage, ClusterError> {
+        let file = self.users_file()?;
+        file.lock_shared()
+            .map_err(|source| ClusterError::CreateDir { path: self.data_dir.with_extension("users"), source })?;
+        Ok(Usage { _lock: file })
+    }
+
+    fn users_file(&self) -> Result<File, ClusterError> {
+        let path = self.data_dir.with_extension("users");
+        File::create(&path).map_err(|source| ClusterError::CreateDir { path, source })
+    }
+
     pub fn is_running(&self) -> Result<bool, ClusterError> {
         if !self.data_dir.join("postmaster.pid").exists() {
             return Ok(false);
@@ -183,13 +225,20 @@ impl PrivateCluster {
         Ok(output.status.success())
     }
 
+    /// Runs initdb into a sibling directory and renames it into place once
+    /// it is configured, so a crash half-way never leaves a cluster with
+    /// default (TCP) settings behind.
     fn init(&self) -> Result<(), ClusterError> {
-        self.prepare_dir()?;
+        let staging = self.data_dir.with_extension("init");
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|source| ClusterError::CreateDir { path: staging.clone(), source })?;
+        }
+        self.prepare_dir(&staging)?;
         let output = self.run(
             "initdb",
             &[
                 "-D",
-                path_str(&self.data_dir),
+                path_str(&staging),
                 "-U",
                 SUPERUSER,
                 "--auth=trust",
@@ -203,10 +252,8 @@ impl PrivateCluster {
         }
         // Trust is safe because the socket is the only way in and it lives in a
         // directory only the cluster's owner (and root) can enter.
-        let mut conf = OpenOptions::new()
-            .append(true)
-            .open(self.data_dir.join("postgresql.conf"))
-            .map_err(|source| ClusterError::CreateDir { path: self.data_dir.clone(), source })?;
+        let config_err = |source| ClusterError::CreateDir { path: staging.clone(), source };
+        let mut conf = OpenOptions::new().append(true).open(staging.join("postgresql.conf")).map_err(config_err)?;
         let mut settings = format!(
             "\n# Written by ninsho: a private cluster, unix socket only.\n\
              listen_addresses = ''\n\
@@ -220,23 +267,22 @@ impl PrivateCluster {
         if self.durability == Durability::Throwaway {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
-        conf.write_all(settings.as_bytes())
-            .map_err(|source| ClusterError::CreateDir { path: self.data_dir.clone(), source })?;
+        conf.write_all(settings.as_bytes()).and_then(|()| conf.sync_all()).map_err(config_err)?;
+        fs::rename(&staging, &self.data_dir).map_err(config_err)?;
         tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL cluster created");
         Ok(())
     }
 
-    /// Creates the data directory owned by the account that runs the cluster.
-    fn prepare_dir(&self) -> Result<(), ClusterError> {
-        let create_err = |source| ClusterError::CreateDir { path: self.data_dir.clone(), source };
-        fs::create_dir_all(&self.data_dir).map_err(create_err)?;
-        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700)).map_err(create_err)?;
+    /// Creates `dir` owned by the account that runs the cluster.
+    fn prepare_dir(&self, dir: &Path) -> Result<(), ClusterError> {
+        let create_err = |source| ClusterError::CreateDir { path: dir.to_path_buf(), source };
+        fs::create_dir_all(dir).map_err(create_err)?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(create_err)?;
         if let Some(user) = &self.run_as {
-            std::os::unix::fs::chown(&self.data_dir, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-                .map_err(create_err)?;
-            let reachable = self.run("test", &["-w", path_str(&self.data_dir)])?;
+            std::os::unix::fs::chown(dir, Some(user.uid.as_raw()), Some(user.gid.as_raw())).map_err(create_err)?;
+            let reachable = self.run("test", &["-w", path_str(dir)])?;
             if !reachable.status.success() {
-                return Err(ClusterError::Unreachable(self.data_dir.clone()));
+                return Err(ClusterError::Unreachable(dir.to_path_buf()));
             }
         }
         Ok(())
@@ -259,7 +305,7 @@ impl PrivateCluster {
         let path = if program == "test" { PathBuf::from("test") } else { self.binaries.program(program) };
         let mut command = match &self.run_as {
             Some(user) => {
-                let mut c = Command::new("runuser");
+                let mut c = Command::new(RUNUSER);
                 c.args(["-u", &user.name, "--"]).arg(&path);
                 c
             }

@@ -5,43 +5,80 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, Result, bail};
 use domain::EmailAddress;
 
+use crate::cli::{AdminCommand, TokenCommand};
 use crate::database::Database;
 
-pub async fn create(db: &Database, email: &str, from_stdin: bool) -> Result<()> {
-    let email = EmailAddress::parse(email).with_context(|| format!("{email:?} is not a valid email address"))?;
-    let password = new_password(&email, from_stdin)?;
-    let hash = web::password::hash(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let admin = db.store().create_admin(&email, &hash).await?;
-    println!("admin {} created (id {})", admin.email, admin.id);
-    Ok(())
+/// An admin command with its input read and checked, ready to run.
+pub enum Action {
+    Create { email: EmailAddress, password: String },
+    ResetPassword { email: EmailAddress, password: String },
+    CreateToken { email: EmailAddress, name: String },
 }
 
-pub async fn reset_password(db: &Database, email: &str, from_stdin: bool) -> Result<()> {
-    let email = EmailAddress::parse(email).with_context(|| format!("{email:?} is not a valid email address"))?;
-    let password = new_password(&email, from_stdin)?;
-    let hash = web::password::hash(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let admin = db.store().set_admin_password(&email, &hash).await.map_err(|e| match e {
-        store::StoreError::NotFound(_) => anyhow::anyhow!("no admin has the email {email}"),
-        other => other.into(),
-    })?;
-    println!("password of {} changed; their sessions were ended", admin.email);
-    Ok(())
-}
-
-pub async fn create_token(db: &Database, email: &str, name: &str) -> Result<()> {
-    let email = EmailAddress::parse(email).with_context(|| format!("{email:?} is not a valid email address"))?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        bail!("the token name must have 1 to 100 characters");
+impl Action {
+    /// Parses the arguments and reads any new password (before the database
+    /// is opened, so that a mistake costs nothing).
+    pub fn prepare(command: AdminCommand) -> Result<Self> {
+        Ok(match command {
+            AdminCommand::Create { email, password_stdin } => {
+                let email = parse_email(&email)?;
+                let password = new_password(&email, password_stdin)?;
+                Self::Create { email, password }
+            }
+            AdminCommand::ResetPassword { email, password_stdin } => {
+                let email = parse_email(&email)?;
+                let password = new_password(&email, password_stdin)?;
+                Self::ResetPassword { email, password }
+            }
+            AdminCommand::Token { command: TokenCommand::Create { email, name } } => {
+                let name = name.trim().to_string();
+                if name.is_empty() || name.chars().count() > 100 {
+                    bail!("the token name must have 1 to 100 characters");
+                }
+                Self::CreateToken { email: parse_email(&email)?, name }
+            }
+        })
     }
-    let token = web::new_api_token();
-    db.store().create_api_token(&email, name, &web::api_token_hash(&token)).await.map_err(|e| match e {
+
+    pub async fn run(self, db: &Database) -> Result<()> {
+        match self {
+            Self::Create { email, password } => {
+                let hash = hash(password).await?;
+                let admin = db.store().create_admin(&email, &hash).await?;
+                println!("admin {} created (id {})", admin.email, admin.id);
+            }
+            Self::ResetPassword { email, password } => {
+                let hash = hash(password).await?;
+                let admin = db.store().set_admin_password(&email, &hash).await.map_err(|e| unknown(e, &email))?;
+                println!("password of {} changed; their sessions were ended", admin.email);
+            }
+            Self::CreateToken { email, name } => {
+                let token = web::new_api_token();
+                db.store()
+                    .create_api_token(&email, &name, &web::api_token_hash(&token))
+                    .await
+                    .map_err(|e| unknown(e, &email))?;
+                eprintln!("API token {name:?} created for {email}. It is shown once; store it now:");
+                println!("{token}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_email(raw: &str) -> Result<EmailAddress> {
+    EmailAddress::parse(raw).with_context(|| format!("{raw:?} is not a valid email address"))
+}
+
+fn unknown(error: store::StoreError, email: &EmailAddress) -> anyhow::Error {
+    match error {
         store::StoreError::NotFound(_) => anyhow::anyhow!("no admin has the email {email}"),
         other => other.into(),
-    })?;
-    eprintln!("API token {name:?} created for {email}. It is shown once; store it now:");
-    println!("{token}");
-    Ok(())
+    }
+}
+
+async fn hash(password: String) -> Result<String> {
+    web::password::hash(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))
 }
 
 /// Reads a new password (asked twice on a terminal, one line of stdin

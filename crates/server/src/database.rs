@@ -5,37 +5,27 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use pgcluster::{Durability, PrivateCluster, Started};
+use pgcluster::{Durability, PrivateCluster, Usage};
 use secrecy::ExposeSecret;
 use settings::Settings;
 use store::Store;
 
 const DATABASE: &str = "ninsho";
 
-/// Whether closing the database stops a private cluster that was already
-/// running when we opened it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopCluster {
-    /// The server: a cluster left running by a killed ninsho is ours too.
-    OnClose,
-    /// One-off commands next to a running server: leave its cluster alone.
-    IfWeStartedIt,
-}
-
 pub struct Database {
     store: Store,
     data_dir: PathBuf,
-    /// The private cluster, when we must stop it on close.
-    owned_cluster: Option<PrivateCluster>,
+    /// The private cluster and our registration as its user.
+    cluster: Option<(PrivateCluster, Usage)>,
     label: String,
 }
 
 impl Database {
     /// Opens (and when private, creates and starts) the database and applies
     /// pending migrations.
-    pub async fn open(settings: &Settings, stop: StopCluster) -> Result<Self> {
+    pub async fn open(settings: &Settings) -> Result<Self> {
         let data_dir = data_dir(settings)?;
-        let (options, owned_cluster, label) = match &settings.database.url {
+        let (options, cluster, label) = match &settings.database.url {
             Some(url) => {
                 let options = store::url_options(url.expose_secret()).context("database.url is not a valid URL")?;
                 (options, None, "External PostgreSQL server (database.url).".to_string())
@@ -43,22 +33,21 @@ impl Database {
             None => {
                 let cluster = PrivateCluster::new(data_dir.join("postgres"), Durability::Durable)?;
                 let blocking = cluster.clone();
-                let started = tokio::task::spawn_blocking(move || blocking.start()).await??;
-                let owned = stop == StopCluster::OnClose || started == Started::Now;
+                let usage = tokio::task::spawn_blocking(move || blocking.start()).await??;
                 let options =
                     store::socket_options(cluster.socket_dir(), pgcluster::PORT, pgcluster::SUPERUSER, DATABASE);
                 let label = format!("Private PostgreSQL cluster in {}.", cluster.data_dir().display());
-                (options, owned.then_some(cluster), label)
+                (options, Some((cluster, usage)), label)
             }
         };
         let store = match connect(options, settings.database.max_connections, settings.database.url.is_none()).await {
             Ok(store) => store,
             Err(e) => {
-                stop_cluster(owned_cluster).await;
+                release(cluster).await;
                 return Err(e);
             }
         };
-        Ok(Self { store, data_dir, owned_cluster, label })
+        Ok(Self { store, data_dir, cluster, label })
     }
 
     pub fn store(&self) -> &Store {
@@ -69,10 +58,11 @@ impl Database {
         &self.data_dir
     }
 
-    /// Closes the pool and stops the private cluster.
+    /// Closes the pool and stops the private cluster unless another
+    /// process (a running server) still uses it.
     pub async fn close(self) {
         self.store.close().await;
-        stop_cluster(self.owned_cluster).await;
+        release(self.cluster).await;
     }
 }
 
@@ -87,9 +77,9 @@ async fn connect(options: store::ConnectOptions, max_connections: u32, private: 
     Ok(store)
 }
 
-async fn stop_cluster(cluster: Option<PrivateCluster>) {
-    let Some(cluster) = cluster else { return };
-    let outcome = tokio::task::spawn_blocking(move || cluster.stop()).await;
+async fn release(cluster: Option<(PrivateCluster, Usage)>) {
+    let Some((cluster, usage)) = cluster else { return };
+    let outcome = tokio::task::spawn_blocking(move || cluster.release(usage).map(|_| ())).await;
     if let Err(e) = outcome.map_err(anyhow::Error::from).and_then(|r| r.map_err(anyhow::Error::from)) {
         tracing::error!(error = %e, "stopping the private PostgreSQL failed");
     }
@@ -100,6 +90,7 @@ pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
     web::WebConfig {
         public_url: settings.http.public_url.trim_end_matches('/').to_string(),
         admin_allowlist: settings.http.admin_allowlist.clone(),
+        trusted_proxies: settings.http.trusted_proxies.clone(),
         session_lifetime: chrono::Duration::hours(i64::from(auth.session_hours)),
         max_failures_per_account: i64::from(auth.max_failures_per_account),
         max_failures_per_ip: i64::from(auth.max_failures_per_ip),

@@ -8,14 +8,15 @@ mod telemetry;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use settings::{DeliveryMode, Settings};
 use tokio_util::sync::CancellationToken;
 
-use cli::{AdminCommand, Cli, Command, Role, TokenCommand};
-use database::{Database, StopCluster};
+use cli::{Cli, Command, Role};
+use database::Database;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -56,7 +57,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Migrate { config } => {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
-            let db = Database::open(&settings, StopCluster::IfWeStartedIt).await?;
+            let db = Database::open(&settings).await?;
             db.close().await;
             println!("migrations applied");
             Ok(())
@@ -64,16 +65,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Admin { config, command } => {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
-            let db = Database::open(&settings, StopCluster::IfWeStartedIt).await?;
-            let outcome = match command {
-                AdminCommand::Create { email, password_stdin } => admin::create(&db, &email, password_stdin).await,
-                AdminCommand::ResetPassword { email, password_stdin } => {
-                    admin::reset_password(&db, &email, password_stdin).await
-                }
-                AdminCommand::Token { command: TokenCommand::Create { email, name } } => {
-                    admin::create_token(&db, &email, &name).await
-                }
-            };
+            // Ask for passwords before the database starts, so that giving up
+            // at the prompt leaves nothing running.
+            let action = admin::Action::prepare(command)?;
+            let db = Database::open(&settings).await?;
+            let outcome = action.run(&db).await;
             db.close().await;
             outcome
         }
@@ -84,11 +80,16 @@ fn load_settings(file: Option<PathBuf>) -> Result<Settings> {
     Ok(Settings::load(file.as_deref(), std::env::vars())?)
 }
 
+/// How long requests in flight may take to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 /// Runs the given roles until SIGTERM or SIGINT, then shuts down in order:
 /// stop accepting, finish requests in flight, close the pool, stop the
 /// private Postgres.
 async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
     telemetry::init(&settings.log)?;
+    let cancel = CancellationToken::new();
+    tokio::spawn(wait_for_signal(cancel.clone()));
     // Bind first: a busy port should fail before anything else starts.
     let addr = settings.http.listen;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
@@ -99,36 +100,49 @@ async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
         };
         anyhow::anyhow!("cannot listen on {addr}: {e}{hint}")
     })?;
+    let db = Database::open(&settings).await?;
+    // Whatever happens from here on, the database is closed (and a private
+    // cluster stopped) before we return.
+    let outcome =
+        if cancel.is_cancelled() { Ok(()) } else { run_roles(&settings, roles, &db, listener, cancel.clone()).await };
+    cancel.cancel();
+    tracing::info!("shutting down");
+    db.close().await;
+    tracing::info!("stopped");
+    outcome
+}
 
-    let db = Database::open(&settings, StopCluster::OnClose).await?;
-    let key_path = db.data_dir().join("secret.key");
-    let key = web::SecretKey::load_or_create(&key_path)?;
-    let state = web::AppState::new(db.store().clone(), key, database::web_config(&settings, &db));
-
-    let cancel = CancellationToken::new();
-    tokio::spawn(wait_for_signal(cancel.clone()));
+async fn run_roles(
+    settings: &Settings,
+    roles: &[Role],
+    db: &Database,
+    listener: tokio::net::TcpListener,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
+    let state = web::AppState::new(db.store().clone(), key, database::web_config(settings, db));
     tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));
-
     if db.store().admin_count().await? == 0 {
         // Printed, not logged: it authorises creating the first admin.
         println!("\nNo admin exists yet. Open this link to create the first one:\n  {}\n", state.setup_url());
     }
     tracing::info!(
-        %addr,
+        addr = %settings.http.listen,
         roles = ?roles,
         mode = ?settings.delivery.mode,
         "ninsho is ready: dashboard at {}",
         settings.http.public_url
     );
-
     let web_cancel = cancel.clone();
-    let served = web::serve(listener, state, async move { web_cancel.cancelled().await }).await;
-    cancel.cancel();
-    tracing::info!("shutting down");
-    db.close().await;
-    served.context("the web server failed")?;
-    tracing::info!("stopped");
-    Ok(())
+    let served = web::serve(listener, state, async move { web_cancel.cancelled().await });
+    tokio::pin!(served);
+    tokio::select! {
+        result = &mut served => result.context("the web server failed"),
+        () = async { cancel.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+            tracing::warn!("requests still running {}s after the shutdown signal were cut off", SHUTDOWN_GRACE.as_secs());
+            Ok(())
+        }
+    }
 }
 
 async fn wait_for_signal(cancel: CancellationToken) {

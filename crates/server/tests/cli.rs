@@ -45,6 +45,22 @@ async fn quickstart(data_dir: &Path) -> Result<Quickstart> {
     Ok(Quickstart { child, url, stdout })
 }
 
+impl Drop for Quickstart {
+    /// A failed assertion must not leave ninsho and its PostgreSQL running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = kill(Pid::from_raw(i32::try_from(self.child.id()).unwrap_or(0)), Signal::SIGTERM);
+            for _ in 0..300 {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+        }
+    }
+}
+
 impl Quickstart {
     fn printed(&self) -> Vec<String> {
         std::thread::sleep(Duration::from_millis(200));
@@ -56,7 +72,7 @@ impl Quickstart {
         Ok(())
     }
 
-    fn wait(mut self) -> Result<std::process::ExitStatus> {
+    fn wait(&mut self) -> Result<std::process::ExitStatus> {
         for _ in 0..300 {
             if let Some(status) = self.child.try_wait()? {
                 return Ok(status);
@@ -104,7 +120,7 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
     let tmp = tempfile::tempdir()?;
     let data_dir = tmp.path().join("data");
 
-    let first = quickstart(&data_dir).await?;
+    let mut first = quickstart(&data_dir).await?;
     let printed = first.printed().join("\n");
     assert!(printed.contains("/setup?token="), "no setup link printed: {printed}");
     assert_eq!(location(&first.url).await?.as_deref(), Some("/setup"));
@@ -123,7 +139,7 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
     assert!(!data_dir.join("postgres/postmaster.pid").exists());
 
     // Second run: the admin is still there, so no setup link and / leads to login.
-    let second = quickstart(&data_dir).await?;
+    let mut second = quickstart(&data_dir).await?;
     assert_eq!(location(&second.url).await?.as_deref(), Some("/login"));
     assert!(!second.printed().join("\n").contains("/setup?token="));
     second.signal(Signal::SIGINT)?;
@@ -136,14 +152,14 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
 async fn after_kill_9_a_restart_adopts_the_running_postgres() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let data_dir = tmp.path().join("data");
-    let first = quickstart(&data_dir).await?;
+    let mut first = quickstart(&data_dir).await?;
     let created = create_admin(&data_dir, PASSWORD_LINE)?;
     assert!(created.status.success(), "{}", stderr(&created));
     first.signal(Signal::SIGKILL)?;
     first.wait()?;
     assert!(postgres_running(&data_dir)?, "postgres should outlive a killed ninsho");
 
-    let second = quickstart(&data_dir).await?;
+    let mut second = quickstart(&data_dir).await?;
     assert_eq!(location(&second.url).await?.as_deref(), Some("/login"));
     second.signal(Signal::SIGTERM)?;
     assert!(second.wait()?.success());
@@ -202,7 +218,11 @@ fn a_malformed_config_names_file_key_and_line() -> Result<()> {
 
 #[test]
 fn missing_postgres_programs_name_the_package() -> Result<()> {
-    // Hide the PostgreSQL installation in a private mount namespace.
+    // Hide the PostgreSQL installation in a private mount namespace (root only).
+    if !Command::new("unshare").args(["--mount", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED: this test needs to create a mount namespace (run it as root)");
+        return Ok(());
+    }
     let tmp = tempfile::tempdir()?;
     let script = format!(
         "mount -t tmpfs tmpfs /usr/lib/postgresql && exec {NINSHO} quickstart --http 127.0.0.1:{} --data-dir {}/data",

@@ -37,6 +37,8 @@ pub struct HttpSettings {
     pub public_url: String,
     /// When non-empty, only these networks reach the dashboard and the API.
     pub admin_allowlist: Vec<IpNet>,
+    /// Reverse proxies (CIDR) whose `X-Forwarded-For` header names the client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +100,7 @@ impl Default for HttpSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
             admin_allowlist: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -165,23 +168,32 @@ impl Settings {
         let file_name = file.map(Path::to_path_buf).unwrap_or_default();
         // Deserialising the text itself first gives errors with line numbers.
         let from_file: Settings = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
-        let mut table: toml::Table = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| file_error(&file_name, &text, &e))?;
 
-        let mut applied = Vec::new();
-        for (name, value) in env {
-            let Some(path) = name.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
-            set_path(&mut table, &keys, parse_env_value(&value))
-                .map_err(|message| SettingsError::Env { variable: name.clone(), message })?;
-            applied.push(name);
-        }
-        let settings = if applied.is_empty() {
+        let overrides: Vec<(String, Vec<String>, toml::Value)> = env
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let keys = name.strip_prefix(ENV_PREFIX)?.split("__").map(str::to_ascii_lowercase).collect();
+                Some((name, keys, parse_env_value(&value)))
+            })
+            .collect();
+        let settings = if overrides.is_empty() {
             from_file
         } else {
-            Settings::deserialize(table)
-                .map_err(|e| SettingsError::Env { variable: applied.join(", "), message: e.message().to_string() })?
+            // Apply the variables one at a time so an error names the one at fault.
+            let mut merged = table;
+            let mut result = None;
+            for (name, keys, value) in &overrides {
+                set_path(&mut merged, keys, value.clone())
+                    .map_err(|message| SettingsError::Env { variable: name.clone(), message })?;
+                match Settings::deserialize(merged.clone()) {
+                    Ok(settings) => result = Some(settings),
+                    Err(e) => {
+                        return Err(SettingsError::Env { variable: name.clone(), message: e.message().to_string() });
+                    }
+                }
+            }
+            result.unwrap_or(from_file)
         };
         settings.validate()?;
         Ok(settings)
@@ -349,8 +361,8 @@ mod tests {
 
     #[test]
     fn env_errors_name_the_variable() {
-        let e = error("", &[("NINSHO__HTTP__LISTEN", "not-an-address")]);
-        assert!(e.contains("NINSHO__HTTP__LISTEN"), "{e}");
+        let e = error("", &[("NINSHO__LOG__FORMAT", "json"), ("NINSHO__HTTP__LISTEN", "not-an-address")]);
+        assert!(e.contains("NINSHO__HTTP__LISTEN") && !e.contains("NINSHO__LOG__FORMAT"), "{e}");
         let e = error("", &[("NINSHO__HTTP__NOPE", "1")]);
         assert!(e.contains("unknown field `nope`"), "{e}");
     }

@@ -142,7 +142,7 @@ impl Store {
     pub async fn record_login_failure(&self, email: &str, ip: IpAddr) -> Result<()> {
         sqlx::query("INSERT INTO login_failures (email, ip) VALUES (lower($1), $2)")
             .bind(email)
-            .bind(IpNet::from(ip))
+            .bind(throttle_net(ip))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -155,7 +155,7 @@ impl Store {
              FROM login_failures WHERE at > now() - $3 AND (email = lower($1) OR ip = $2)",
         )
         .bind(email)
-        .bind(IpNet::from(ip))
+        .bind(throttle_net(ip))
         .bind(window)
         .fetch_one(&self.pool)
         .await?)
@@ -201,5 +201,14 @@ impl Store {
         .bind(admin_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+/// What login throttling counts per "IP": an IPv4 address, or an IPv6 /64
+/// (one subscriber line holds a whole /64).
+fn throttle_net(ip: IpAddr) -> IpNet {
+    match ip {
+        IpAddr::V4(_) => IpNet::from(ip),
+        IpAddr::V6(v6) => ipnet::Ipv6Net::new(v6, 64).map_or_else(|_| IpNet::from(ip), |net| IpNet::V6(net.trunc())),
     }
 }

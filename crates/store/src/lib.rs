@@ -5,6 +5,8 @@
 //! user input. Row structs live here; callers get plain Rust values.
 
 mod admins;
+mod audience;
+mod imports;
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,6 +15,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
 pub use admins::{Admin, ApiToken, Session};
+pub use audience::{List, NewList, NewSubscriber, Subscriber, SubscriberQuery, Subscription};
+pub use imports::{Import, ImportBatch, ImportError};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -110,7 +114,7 @@ impl Store {
     }
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 

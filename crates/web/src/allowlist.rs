@@ -14,7 +14,11 @@ pub(crate) async fn enforce(State(state): State<AppState>, request: Request, nex
     if allowlist.is_empty() {
         return next.run(request).await;
     }
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let trusted = &state.config().trusted_proxies;
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| crate::auth::client_ip(addr.ip(), request.headers(), trusted));
     match peer {
         Some(ip) if is_allowed(allowlist, ip) => next.run(request).await,
         _ => {
@@ -24,13 +28,8 @@ pub(crate) async fn enforce(State(state): State<AppState>, request: Request, nex
     }
 }
 
-/// IPv4 clients arriving on an IPv6 socket (`::ffff:a.b.c.d`) are matched as
-/// the IPv4 address they are.
 fn is_allowed(allowlist: &[ipnet::IpNet], ip: IpAddr) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
+    let ip = crate::auth::unmap(ip);
     allowlist.iter().any(|net| net.contains(&ip))
 }
 
@@ -40,6 +39,23 @@ mod tests {
 
     fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
         list.iter().filter_map(|n| n.parse().ok()).collect()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        use axum::http::HeaderMap;
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let proxies = nets(&["10.0.0.0/8"]);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "198.51.100.7, 203.0.113.9, 10.0.0.2".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        // From the proxy: the rightmost address that is not a proxy.
+        assert_eq!(crate::auth::client_ip(ip("10.0.0.1"), &headers, &proxies), ip("203.0.113.9"));
+        // From anyone else: the header is ignored.
+        assert_eq!(crate::auth::client_ip(ip("192.0.2.1"), &headers, &proxies), ip("192.0.2.1"));
+        assert_eq!(crate::auth::client_ip(ip("10.0.0.1"), &HeaderMap::new(), &proxies), ip("10.0.0.1"));
     }
 
     #[test]

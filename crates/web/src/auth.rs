@@ -15,17 +15,52 @@ use crate::{AppError, AppState};
 
 pub(crate) const SESSION_COOKIE: &str = "ninsho_session";
 
-/// The peer address of the TCP connection.
+/// The client's address: the TCP peer, or behind one of the configured
+/// trusted proxies, the address it reports in `X-Forwarded-For`.
 pub(crate) struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ConnectInfo(addr) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+        let state = AppState::from_ref(state);
+        let ConnectInfo(addr) = ConnectInfo::<SocketAddr>::from_request_parts(parts, &state)
             .await
             .map_err(|_| AppError::internal("the server was started without connection info"))?;
-        Ok(Self(addr.ip()))
+        Ok(Self(client_ip(addr.ip(), &parts.headers, &state.config().trusted_proxies)))
+    }
+}
+
+/// Walks `X-Forwarded-For` from the right (the entry our proxy added) past
+/// trusted proxies; the first other address is the client. Without a
+/// trusted peer the header is ignored: anyone can send it.
+pub(crate) fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = unmap(peer);
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+    let hops = forwarded.iter().flat_map(|v| v.split(',')).map(str::trim).collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&unmap(ip)) => continue,
+            Ok(ip) => return unmap(ip),
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
+/// IPv4 clients on an IPv6 socket (`::ffff:a.b.c.d`) are the IPv4 address they are.
+pub(crate) fn unmap(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
     }
 }
 
@@ -93,7 +128,9 @@ pub(crate) async fn start_session(
         .secure(state.secure_cookies())
         .same_site(SameSite::Strict)
         .build();
-    Ok(jar.add(cookie))
+    // The pre-session cookie has done its job (login CSRF); forms are now
+    // bound to the session.
+    Ok(jar.remove(Cookie::build(crate::csrf::PRE_SESSION_COOKIE).path("/")).add(cookie))
 }
 
 pub(crate) async fn end_session(state: &AppState, jar: CookieJar, admin: &AdminUser) -> Result<CookieJar, AppError> {

@@ -45,12 +45,14 @@ pub(crate) fn issue(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     }
 }
 
-/// Whether `token` was issued for one of the cookies this request carries.
+/// Whether `token` was issued for this request's session cookie or, when it
+/// has none, for its pre-session cookie. A pre-session token never passes
+/// next to a session cookie: a cookie planted by a sibling site cannot act
+/// for the logged-in admin.
 pub(crate) fn is_valid(state: &AppState, jar: &CookieJar, token: &str) -> bool {
-    [SESSION_COOKIE, PRE_SESSION_COOKIE]
-        .iter()
-        .filter_map(|name| jar.get(name))
-        .any(|cookie| state.key().verify(PURPOSE, cookie.value().as_bytes(), token))
+    jar.get(SESSION_COOKIE)
+        .or_else(|| jar.get(PRE_SESSION_COOKIE))
+        .is_some_and(|cookie| state.key().verify(PURPOSE, cookie.value().as_bytes(), token))
 }
 
 /// A urlencoded form whose `csrf` field was checked.

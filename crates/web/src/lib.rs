@@ -42,6 +42,8 @@ struct Inner {
 pub struct WebConfig {
     pub public_url: String,
     pub admin_allowlist: Vec<ipnet::IpNet>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub session_lifetime: chrono::Duration,
     pub max_failures_per_account: i64,
     pub max_failures_per_ip: i64,
@@ -108,7 +110,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(pages::stylesheet))
         .fallback(pages::not_found)
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: query strings carry tokens (setup, links).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+            tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+        }))
         .with_state(state)
 }
 

@@ -120,10 +120,14 @@ pub(crate) async fn login(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let email = form.email.trim().to_string();
+    // Longer input cannot be an account and is not worth storing whole.
+    let email: String = form.email.trim().chars().take(254).collect();
     let config = state.config();
+    // The attempt is recorded before it is judged, so parallel guesses count
+    // against each other; a success clears the account's record.
+    state.store().record_login_failure(&email, ip).await?;
     let (by_account, by_ip) = state.store().recent_login_failures(&email, ip, config.throttle_window).await?;
-    if by_account >= config.max_failures_per_account || by_ip >= config.max_failures_per_ip {
+    if by_account > config.max_failures_per_account || by_ip > config.max_failures_per_ip {
         state.metrics().login("throttled");
         tracing::warn!(%ip, by_account, by_ip, "login refused: too many failures");
         let (jar, csrf) = csrf::issue(&state, jar);
@@ -131,8 +135,7 @@ pub(crate) async fn login(
         return render(StatusCode::TOO_MANY_REQUESTS, jar, LoginPage { csrf, email, error: Some(error) });
     }
     let account = state.store().admin_credentials(&email).await?;
-    let hash = account.as_ref().map_or_else(|| password::dummy_hash().to_string(), |(_, hash)| hash.clone());
-    let matches = password::verify(form.password, hash).await?;
+    let matches = password::verify(form.password, account.as_ref().map(|(_, hash)| hash.clone())).await?;
     match account {
         Some((admin, _)) if matches => {
             state.store().clear_login_failures(&email).await?;
@@ -142,7 +145,6 @@ pub(crate) async fn login(
             Ok((jar, Redirect::to("/")).into_response())
         }
         _ => {
-            state.store().record_login_failure(&email, ip).await?;
             state.metrics().login("failure");
             tracing::warn!(%ip, "failed admin login");
             let (jar, csrf) = csrf::issue(&state, jar);

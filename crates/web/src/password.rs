@@ -76,24 +76,43 @@ pub fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// At most this many hashes are computed at once (each takes 19 MiB): a
+/// burst of logins queues instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Runs `work` on the blocking pool once a hashing permit is free.
+async fn limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, crate::AppError> {
+    let _permit = HASHING.acquire().await.map_err(crate::AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| crate::AppError::internal(format!("hashing task failed: {e}")))
+}
+
 pub async fn hash(password: String) -> Result<String, crate::AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|e| crate::AppError::internal(format!("hashing task failed: {e}")))?
+    limited(move || hash_blocking(&password))
+        .await?
         .map_err(|e| crate::AppError::internal(format!("hashing failed: {e}")))
 }
 
-pub async fn verify(password: String, hash: String) -> Result<bool, crate::AppError> {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
-        .await
-        .map_err(|e| crate::AppError::internal(format!("verifying task failed: {e}")))
+/// Whether `password` matches `hash`. Without a hash (unknown account) it is
+/// checked against a dummy one, so that a wrong email takes as long as a
+/// wrong password, and the answer is false.
+pub async fn verify(password: String, hash: Option<String>) -> Result<bool, crate::AppError> {
+    limited(move || match hash {
+        Some(hash) => verify_blocking(&password, &hash),
+        None => {
+            let _ = verify_blocking(&password, dummy_hash());
+            false
+        }
+    })
+    .await
 }
 
-/// A valid hash of a random password: verified against when the account does
-/// not exist, so that a wrong email takes as long as a wrong password.
-pub(crate) fn dummy_hash() -> &'static str {
+/// A valid hash of a random password, made once (on the blocking pool).
+fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_blocking(&crate::secret::random_token()).unwrap_or_default())
+    DUMMY.get_or_init(|| {
+        hash_blocking(&crate::secret::random_token())
+            .unwrap_or_else(|e| panic!("argon2 cannot hash with fixed, valid parameters: {e}"))
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,451 @@
+//! Streaming CSV reading for imports: decoding (UTF-8 with or without BOM,
+//! Shift_JIS/CP932 as Excel writes it in Japan), the header, and one
+//! [`Row`] or [`RowError`] per record, with its line number.
+//!
+//! A bad record never stops the file: a record with an unterminated quote is
+//! cut off after [`MAX_RECORD_LINES`] lines or [`MAX_RECORD_BYTES`] bytes,
+//! reported, and reading resumes on the next line.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+
+use domain::EmailAddress;
+use serde_json::{Map, Value};
+
+pub const MAX_RECORD_LINES: usize = 20;
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// How much of a rejected record is kept for the report.
+const RAW_KEEP: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    ShiftJis,
+}
+
+impl Encoding {
+    pub fn parse(word: &str) -> Option<Self> {
+        match word.trim().to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "utf8" => Some(Self::Utf8),
+            "shiftjis" | "sjis" | "cp932" | "windows31j" => Some(Self::ShiftJis),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Utf8 => "UTF-8",
+            Self::ShiftJis => "Shift_JIS",
+        }
+    }
+
+    /// UTF-8 when `prefix` has a UTF-8 BOM or is valid UTF-8 (a character cut
+    /// at the end of the prefix is allowed); Shift_JIS otherwise.
+    pub fn detect(prefix: &[u8]) -> Self {
+        if prefix.starts_with(b"\xEF\xBB\xBF") {
+            return Self::Utf8;
+        }
+        match std::str::from_utf8(prefix) {
+            Ok(_) => Self::Utf8,
+            Err(e) if e.error_len().is_none() => Self::Utf8,
+            Err(_) => Self::ShiftJis,
+        }
+    }
+}
+
+/// One good record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub line: u64,
+    pub email: EmailAddress,
+    pub name: Option<String>,
+    pub attributes: Map<String, Value>,
+}
+
+/// One rejected record: where, why, and what it said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the header has no email column (columns: {0})")]
+    NoEmailColumn(String),
+    #[error("reading the file failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What a column of the file becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Column {
+    Email,
+    Name,
+    Attribute(String),
+    Ignored,
+}
+
+/// Reads records from a decoded (UTF-8) stream.
+pub struct CsvRows<R> {
+    input: R,
+    columns: Vec<Column>,
+    /// The number of the last physical line read from `input`.
+    line: u64,
+    /// Lines given back after an abandoned record, next first (reversed).
+    pending: Vec<(u64, Vec<u8>)>,
+    /// Hash of each address seen → its line, to report duplicates.
+    seen: HashMap<u64, u64>,
+    parser: csv_core::Reader,
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// Opens `reader` with the given or detected encoding and reads its header.
+/// `mapping` renames columns (header → `email`, `name`, an attribute name,
+/// or `-` to ignore the column).
+pub fn open(
+    reader: impl Read + Send + 'static,
+    encoding: Option<Encoding>,
+    mapping: &HashMap<String, String>,
+) -> Result<(Encoding, CsvRows<Box<dyn BufRead + Send>>), FileError> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+    let prefix = buffered.fill_buf()?;
+    if prefix.is_empty() {
+        return Err(FileError::Empty);
+    }
+    let encoding = encoding.unwrap_or_else(|| Encoding::detect(&prefix[..prefix.len().min(64 * 1024)]));
+    let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(match encoding {
+            Encoding::Utf8 => encoding_rs::UTF_8,
+            Encoding::ShiftJis => encoding_rs::SHIFT_JIS,
+        }))
+        .bom_override(true)
+        .build(buffered);
+    let input: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(256 * 1024, decoder));
+    let rows = CsvRows::new(input, mapping)?;
+    Ok((encoding, rows))
+}
+
+/// A record as read: its first line number and its fields, or the raw first
+/// line of a record that had to be abandoned.
+type RawRecord = (u64, Result<Vec<String>, String>);
+
+impl<R: BufRead> CsvRows<R> {
+    pub fn new(input: R, mapping: &HashMap<String, String>) -> Result<Self, FileError> {
+        let mut rows = Self {
+            input,
+            columns: Vec::new(),
+            line: 0,
+            pending: Vec::new(),
+            seen: HashMap::new(),
+            parser: csv_core::Reader::new(),
+            fields: vec![0; 4096],
+            ends: vec![0; 64],
+        };
+        let header = loop {
+            match rows.next_record()? {
+                None | Some((_, Err(_))) => return Err(FileError::Empty),
+                Some((_, Ok(fields))) if fields.iter().all(|f| f.trim().is_empty()) => continue,
+                Some((_, Ok(fields))) => break fields,
+            }
+        };
+        rows.columns = header.iter().map(|h| classify(h, mapping)).collect();
+        if !rows.columns.contains(&Column::Email) {
+            return Err(FileError::NoEmailColumn(header.join(", ")));
+        }
+        Ok(rows)
+    }
+
+    /// The column names as the file has them mapped: `email`, `name` or the
+    /// attribute name (`-` for ignored columns).
+    pub fn columns(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|c| match c {
+                Column::Email => "email".into(),
+                Column::Name => "name".into(),
+                Column::Attribute(a) => a.clone(),
+                Column::Ignored => "-".into(),
+            })
+            .collect()
+    }
+
+    fn next_line(&mut self) -> Result<Option<(u64, Vec<u8>)>, std::io::Error> {
+        if let Some(line) = self.pending.pop() {
+            return Ok(Some(line));
+        }
+        let mut bytes = Vec::new();
+        if self.input.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        Ok(Some((self.line, bytes)))
+    }
+
+    fn next_record(&mut self) -> Result<Option<RawRecord>, std::io::Error> {
+        let Some((start, first)) = self.next_line()? else { return Ok(None) };
+        let mut record = first;
+        let mut lines: Vec<(u64, usize)> = vec![(start, record.len())];
+        while has_open_quote(&record) {
+            let more = if lines.len() >= MAX_RECORD_LINES || record.len() >= MAX_RECORD_BYTES {
+                None
+            } else {
+                self.next_line()?
+            };
+            let Some((line, more)) = more else {
+                // Too long, or the file ended inside the quotes: report the
+                // first line and read the following ones again as records.
+                let first_len = lines[0].1;
+                let mut at = first_len;
+                let mut again = Vec::new();
+                for &(line, len) in &lines[1..] {
+                    again.push((line, record[at..at + len].to_vec()));
+                    at += len;
+                }
+                again.reverse();
+                self.pending.extend(again);
+                let raw = String::from_utf8_lossy(&record[..first_len]).trim_end().to_string();
+                return Ok(Some((start, Err(raw))));
+            };
+            lines.push((line, more.len()));
+            record.extend_from_slice(&more);
+        }
+        Ok(Some((start, Ok(self.split_fields(&record)))))
+    }
+
+    /// Splits one record into fields with csv-core.
+    fn split_fields(&mut self, record: &[u8]) -> Vec<String> {
+        let mut input = record;
+        while let Some(stripped) = input.strip_suffix(b"\n").or_else(|| input.strip_suffix(b"\r")) {
+            input = stripped;
+        }
+        self.parser.reset();
+        let (mut out, mut nend) = (0, 0);
+        let mut finishing = false;
+        loop {
+            let (result, nin, nout, nends) =
+                self.parser.read_record(input, &mut self.fields[out..], &mut self.ends[nend..]);
+            input = &input[nin..];
+            out += nout;
+            nend += nends;
+            match result {
+                csv_core::ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
+                csv_core::ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                csv_core::ReadRecordResult::InputEmpty if !finishing => finishing = true,
+                csv_core::ReadRecordResult::InputEmpty
+                | csv_core::ReadRecordResult::Record
+                | csv_core::ReadRecordResult::End => break,
+            }
+        }
+        let mut start = 0;
+        self.ends[..nend]
+            .iter()
+            .map(|&end| {
+                let field = String::from_utf8_lossy(&self.fields[start..end]).into_owned();
+                start = end;
+                field
+            })
+            .collect()
+    }
+
+    /// Turns a record's fields into a row, or says why not.
+    fn row(&mut self, line: u64, fields: Vec<String>) -> Result<Row, String> {
+        if fields.len() != self.columns.len() {
+            return Err(format!("has {} fields, the header has {}", fields.len(), self.columns.len()));
+        }
+        let mut email = None;
+        let mut name = None;
+        let mut attributes = Map::new();
+        for (column, value) in self.columns.iter().zip(fields) {
+            let value = value.trim();
+            match column {
+                Column::Email => email = Some(value.to_string()),
+                Column::Name => name = Some(value.to_string()),
+                Column::Attribute(key) if !value.is_empty() => {
+                    attributes.insert(key.clone(), json_value(value));
+                }
+                Column::Attribute(_) | Column::Ignored => {}
+            }
+        }
+        let raw_email = email.unwrap_or_default();
+        let email = EmailAddress::parse(&raw_email).map_err(|e| format!("invalid email address {raw_email:?}: {e}"))?;
+        let key = address_key(&email);
+        if let Some(first) = self.seen.get(&key) {
+            return Err(format!("duplicate of line {first}"));
+        }
+        self.seen.insert(key, line);
+        Ok(Row { line, email, name, attributes })
+    }
+}
+
+impl<R: BufRead> Iterator for CsvRows<R> {
+    type Item = Result<Result<Row, RowError>, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (line, record) = match self.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
+            let fields = match record {
+                Ok(fields) if fields.iter().all(|f| f.trim().is_empty()) => continue,
+                Ok(fields) => fields,
+                Err(raw) => {
+                    let reason = "unterminated quoted field: a \" opens a value that no \" closes".to_string();
+                    return Some(Ok(Err(RowError { line, reason, raw: keep(&raw) })));
+                }
+            };
+            let raw = fields.join(",");
+            return Some(Ok(self.row(line, fields).map_err(|reason| RowError { line, reason, raw: keep(&raw) })));
+        }
+    }
+}
+
+/// Duplicates are found on the lower-cased address's 64-bit hash: 1,000,000
+/// rows take a few megabytes instead of the addresses themselves.
+fn address_key(email: &EmailAddress) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(email.as_str().to_lowercase())
+}
+
+fn keep(raw: &str) -> String {
+    raw.chars().take(RAW_KEEP).collect()
+}
+
+/// True when the bytes so far leave a quoted field open.
+fn has_open_quote(record: &[u8]) -> bool {
+    record.iter().filter(|b| **b == b'"').count() % 2 == 1
+}
+
+fn classify(header: &str, mapping: &HashMap<String, String>) -> Column {
+    let header = header.trim().trim_start_matches('\u{feff}').trim();
+    let target = mapping.get(header).map(String::as_str).unwrap_or(header);
+    let key = target.trim().to_lowercase();
+    match key.as_str() {
+        "" | "-" => Column::Ignored,
+        "email" | "e-mail" | "email address" | "e-mail address" | "mail" | "メールアドレス" | "メール" => {
+            Column::Email
+        }
+        "name" | "full name" | "名前" | "氏名" | "お名前" => Column::Name,
+        _ => Column::Attribute(target.trim().to_string()),
+    }
+}
+
+/// A CSV value as JSON: plain integers and decimals become numbers (but not
+/// ones with leading zeros, such as postal codes), everything else a string.
+fn json_value(value: &str) -> Value {
+    let plain_number = !value.is_empty()
+        && value.len() <= 15
+        && !(value.len() > 1 && value.starts_with('0') && !value.starts_with("0."))
+        && value.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (c == '-' && i == 0) || c == '.');
+    if plain_number {
+        if let Ok(n) = value.parse::<i64>() {
+            return Value::from(n);
+        }
+        if let Some(n) = value.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `input` and returns the good rows as `line:email` and the
+    /// rejected ones as `line!reason`.
+    fn check(input: &[u8], expected: &[&str]) {
+        let (_, rows) = open(std::io::Cursor::new(input.to_vec()), None, &HashMap::new())
+            .unwrap_or_else(|e| panic!("cannot open: {e}"));
+        let got: Vec<String> = rows
+            .map(|r| match r {
+                Ok(Ok(row)) => format!("{}:{}", row.line, row.email),
+                Ok(Err(e)) => format!("{}!{}", e.line, e.reason),
+                Err(e) => format!("io: {e}"),
+            })
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn good_rows_bad_rows_and_their_lines() {
+        check(
+            b"email,name,plan\na@example.com,A,pro\nnot-an-address,B,free\n\nb@example.com,\"B, Jr.\",free\nA@EXAMPLE.COM,A2,pro\nc@example.com,C\n",
+            &[
+                "2:a@example.com",
+                "3!invalid email address \"not-an-address\": the address has no @",
+                "5:b@example.com",
+                "6!duplicate of line 2",
+                "7!has 2 fields, the header has 3",
+            ],
+        );
+    }
+
+    #[test]
+    fn quoted_newlines_are_one_record_and_an_unterminated_quote_is_isolated() {
+        check(
+            b"email,note\na@example.com,\"two\nlines\"\nb@example.com,\"never closed\nc@example.com,fine\n",
+            &[
+                "2:a@example.com",
+                "4!unterminated quoted field: a \" opens a value that no \" closes",
+                "5:c@example.com",
+            ],
+        );
+        // Past MAX_RECORD_LINES the record is abandoned and later lines still count.
+        let mut input = b"email,note\nx@example.com,\"open\n".to_vec();
+        for i in 0..30 {
+            input.extend_from_slice(format!("u{i}@example.com,ok\n").as_bytes());
+        }
+        let (_, rows) = open(std::io::Cursor::new(input), None, &HashMap::new()).unwrap_or_else(|e| panic!("{e}"));
+        let results: Vec<_> = rows.filter_map(Result::ok).collect();
+        assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 30);
+    }
+
+    #[test]
+    fn bom_crlf_and_japanese_headers() {
+        check(
+            "\u{feff}メールアドレス,氏名,都道府県\r\nhanako@example.jp,山田花子,東京都\r\n".as_bytes(),
+            &["2:hanako@example.jp"],
+        );
+    }
+
+    #[test]
+    fn shift_jis_is_detected_and_decoded() {
+        let text = "メールアドレス,氏名,都道府県\r\ntaro@example.jp,山田太郎,大阪府\r\n";
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+        let (encoding, mut rows) =
+            open(std::io::Cursor::new(bytes.into_owned()), None, &HashMap::new()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(encoding, Encoding::ShiftJis);
+        let row = rows.next().and_then(Result::ok).and_then(Result::ok).unwrap_or_else(|| panic!("no row"));
+        assert_eq!(row.name.as_deref(), Some("山田太郎"));
+        assert_eq!(row.attributes.get("都道府県"), Some(&Value::from("大阪府")));
+    }
+
+    #[test]
+    fn values_become_numbers_only_when_plainly_numbers() {
+        assert_eq!(json_value("42"), Value::from(42));
+        assert_eq!(json_value("-3.5"), Value::from(-3.5));
+        assert_eq!(json_value("0123"), Value::from("0123"));
+        assert_eq!(json_value("1-2-3"), Value::from("1-2-3"));
+        assert_eq!(json_value("090-1234-5678"), Value::from("090-1234-5678"));
+        assert_eq!(json_value("1e5"), Value::from("1e5"));
+    }
+
+    #[test]
+    fn header_problems_fail_the_file() {
+        let no_email = open(std::io::Cursor::new(b"name,plan\nA,pro\n".to_vec()), None, &HashMap::new());
+        assert!(matches!(no_email, Err(FileError::NoEmailColumn(cols)) if cols == "name, plan"));
+        assert!(matches!(open(std::io::Cursor::new(Vec::new()), None, &HashMap::new()), Err(FileError::Empty)));
+        // A mapping can name the email column.
+        let mapping = HashMap::from([("Address".to_string(), "email".to_string())]);
+        let opened = open(std::io::Cursor::new(b"Address\na@example.com\n".to_vec()), None, &mapping);
+        assert!(opened.is_ok());
+    }
+}

@@ -1,0 +1,143 @@
+//! Audience operations that are more than one query: streaming CSV imports
+//! (and, later, exports). Parsing runs on a blocking thread; batches are
+//! written by one async writer, so memory stays bounded whatever the file size.
+
+pub mod csv;
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use domain::ImportMode;
+use store::{ImportBatch, Store};
+
+pub use crate::csv::{Encoding, FileError, Row, RowError};
+
+/// Rows written per transaction.
+pub const BATCH_ROWS: usize = 5_000;
+
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub mode: ImportMode,
+    pub list_ids: Vec<i64>,
+    /// `None`: detect UTF-8 (with or without BOM) or Shift_JIS.
+    pub encoding: Option<Encoding>,
+    /// Column renames: header → `email`, `name`, attribute name, or `-`.
+    pub mapping: HashMap<String, String>,
+    /// Recorded as each new subscriber's consent source.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub rows_done: u64,
+    pub rows_failed: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    #[error("{0}")]
+    File(#[from] FileError),
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+    #[error("the reading thread stopped: {0}")]
+    Thread(String),
+}
+
+enum Message {
+    Opened(Encoding),
+    Batch(ImportBatch),
+    Failed(FileError),
+}
+
+/// Imports `reader` into import `import_id` (see `Store::create_import`),
+/// recording progress and rejected rows as it goes, and marks it finished or
+/// failed. A bad row is reported and skipped; only an unreadable file (or
+/// the database failing) stops the import.
+pub async fn run_import(
+    store: &Store,
+    import_id: i64,
+    reader: impl Read + Send + 'static,
+    request: &ImportRequest,
+) -> Result<ImportSummary, ImportFailure> {
+    let outcome = import_batches(store, import_id, reader, request).await;
+    let error = outcome.as_ref().err().map(ToString::to_string);
+    store.finish_import(import_id, error.as_deref()).await?;
+    if let Err(e) = &outcome {
+        tracing::warn!(import_id, error = %e, "import failed");
+    }
+    outcome
+}
+
+async fn import_batches(
+    store: &Store,
+    import_id: i64,
+    reader: impl Read + Send + 'static,
+    request: &ImportRequest,
+) -> Result<ImportSummary, ImportFailure> {
+    // Two batches in flight: one being parsed while the other is written.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let encoding = request.encoding;
+    let mapping = request.mapping.clone();
+    let reading = tokio::task::spawn_blocking(move || read_batches(reader, encoding, &mapping, &tx));
+    let mut summary = ImportSummary { rows_done: 0, rows_failed: 0 };
+    while let Some(message) = rx.recv().await {
+        match message {
+            Message::Opened(encoding) => store.set_import_encoding(import_id, encoding.as_str()).await?,
+            Message::Failed(e) => return Err(e.into()),
+            Message::Batch(batch) => {
+                store.apply_import_batch(import_id, request.mode, &request.list_ids, &request.source, &batch).await?;
+                summary.rows_done += batch.emails.len() as u64;
+                summary.rows_failed += batch.error_lines.len() as u64;
+            }
+        }
+    }
+    reading.await.map_err(|e| ImportFailure::Thread(e.to_string()))?;
+    Ok(summary)
+}
+
+/// The blocking side: decode, parse, and send batches until the end of the
+/// file or until the writer goes away.
+fn read_batches(
+    reader: impl Read + Send + 'static,
+    encoding: Option<Encoding>,
+    mapping: &HashMap<String, String>,
+    tx: &tokio::sync::mpsc::Sender<Message>,
+) {
+    let rows = match csv::open(reader, encoding, mapping) {
+        Ok((encoding, rows)) => {
+            if tx.blocking_send(Message::Opened(encoding)).is_err() {
+                return;
+            }
+            rows
+        }
+        Err(e) => {
+            let _ = tx.blocking_send(Message::Failed(e));
+            return;
+        }
+    };
+    let mut batch = ImportBatch::default();
+    for item in rows {
+        match item {
+            Ok(Ok(row)) => {
+                batch.emails.push(row.email.as_str().to_string());
+                batch.names.push(row.name);
+                batch.attributes.push(serde_json::Value::Object(row.attributes));
+            }
+            Ok(Err(error)) => {
+                batch.error_lines.push(i64::try_from(error.line).unwrap_or(i64::MAX));
+                batch.error_reasons.push(error.reason);
+                batch.error_raws.push(error.raw);
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Message::Failed(FileError::Io(e)));
+                return;
+            }
+        }
+        if batch.len() >= BATCH_ROWS && tx.blocking_send(Message::Batch(std::mem::take(&mut batch))).is_err() {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.blocking_send(Message::Batch(batch));
+    }
+}

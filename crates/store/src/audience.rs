@@ -1,0 +1,291 @@
+//! Subscribers, lists, subscriptions and suppression.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use domain::{EmailAddress, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
+use ipnet::IpNet;
+use serde_json::Value;
+
+use crate::{Result, Store, StoreError, is_unique_violation};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct List {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub visibility: String,
+    pub optin: String,
+    pub created_at: DateTime<Utc>,
+    /// Confirmed subscribers (filled by `lists`; 0 elsewhere).
+    pub subscriber_count: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Subscriber {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub status: String,
+    pub attributes: Value,
+    pub consent_source: String,
+    pub consent_at: DateTime<Utc>,
+    pub consent_ip: Option<IpNet>,
+    pub consent_user_agent: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Subscription {
+    pub list_id: i64,
+    pub list_name: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new list.
+#[derive(Debug, Clone)]
+pub struct NewList<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub visibility: ListVisibility,
+    pub optin: OptIn,
+}
+
+/// A new subscriber and where their consent came from.
+#[derive(Debug, Clone)]
+pub struct NewSubscriber<'a> {
+    pub email: &'a EmailAddress,
+    pub name: &'a str,
+    pub attributes: &'a Value,
+    pub status: SubscriberStatus,
+    pub consent_source: &'a str,
+    pub consent_ip: Option<IpAddr>,
+    pub consent_user_agent: Option<&'a str>,
+}
+
+/// Which page of subscribers to read: keyset pagination on `id`, so page
+/// 10,000 costs what page 1 costs.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriberQuery {
+    /// Substring of the email (case-insensitive).
+    pub email_contains: Option<String>,
+    /// Subscribers whose attributes contain this JSON object (`@>`).
+    pub attributes: Option<Value>,
+    pub list_id: Option<i64>,
+    pub status: Option<SubscriberStatus>,
+    /// Return subscribers with an id below this one (the previous page's last).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+macro_rules! subscriber_columns {
+    () => {
+        "s.id, s.email, s.name, s.status, s.attributes, s.consent_source, s.consent_at, s.consent_ip, \
+         s.consent_user_agent, s.confirmed_at, s.created_at, s.updated_at"
+    };
+}
+
+impl Store {
+    pub async fn create_list(&self, list: &NewList<'_>) -> Result<List> {
+        sqlx::query_as(
+            "INSERT INTO lists (name, description, visibility, optin) VALUES ($1, $2, $3, $4) \
+             RETURNING id, name, description, visibility, optin, created_at, 0::bigint AS subscriber_count",
+        )
+        .bind(list.name)
+        .bind(list.description)
+        .bind(list.visibility.as_str())
+        .bind(list.optin.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("a list with this name") } else { e.into() })
+    }
+
+    pub async fn update_list(&self, id: i64, list: &NewList<'_>) -> Result<List> {
+        sqlx::query_as(
+            "UPDATE lists SET name = $2, description = $3, visibility = $4, optin = $5, updated_at = now() \
+             WHERE id = $1 \
+             RETURNING id, name, description, visibility, optin, created_at, 0::bigint AS subscriber_count",
+        )
+        .bind(id)
+        .bind(list.name)
+        .bind(list.description)
+        .bind(list.visibility.as_str())
+        .bind(list.optin.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("a list with this name") } else { e.into() })?
+        .ok_or(StoreError::NotFound("list"))
+    }
+
+    pub async fn delete_list(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM lists WHERE id = $1").bind(id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("list"));
+        }
+        Ok(())
+    }
+
+    /// Every list with its number of confirmed subscribers.
+    pub async fn lists(&self) -> Result<Vec<List>> {
+        Ok(sqlx::query_as(
+            "SELECT l.id, l.name, l.description, l.visibility, l.optin, l.created_at, \
+             (SELECT count(*) FROM subscriptions s WHERE s.list_id = l.id AND s.status = 'confirmed') \
+               AS subscriber_count \
+             FROM lists l ORDER BY l.name",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn list(&self, id: i64) -> Result<Option<List>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, description, visibility, optin, created_at, 0::bigint AS subscriber_count \
+             FROM lists WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn create_subscriber(&self, new: &NewSubscriber<'_>) -> Result<Subscriber> {
+        sqlx::query_as(concat!(
+            "INSERT INTO subscribers AS s (email, name, attributes, status, consent_source, consent_ip, \
+             consent_user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+            subscriber_columns!()
+        ))
+        .bind(new.email.as_str())
+        .bind(new.name)
+        .bind(new.attributes)
+        .bind(new.status.as_str())
+        .bind(new.consent_source)
+        .bind(new.consent_ip.map(IpNet::from))
+        .bind(new.consent_user_agent)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) { StoreError::Conflict("a subscriber with this email") } else { e.into() }
+        })
+    }
+
+    pub async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>> {
+        Ok(sqlx::query_as(concat!("SELECT ", subscriber_columns!(), " FROM subscribers s WHERE s.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn subscriber_by_email(&self, email: &EmailAddress) -> Result<Option<Subscriber>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            subscriber_columns!(),
+            " FROM subscribers s WHERE lower(s.email) = lower($1)"
+        ))
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Changes name, attributes (replaced whole) and status; `None` keeps a field.
+    pub async fn update_subscriber(
+        &self,
+        id: i64,
+        name: Option<&str>,
+        attributes: Option<&Value>,
+        status: Option<SubscriberStatus>,
+    ) -> Result<Subscriber> {
+        sqlx::query_as(concat!(
+            "UPDATE subscribers s SET name = coalesce($2, name), attributes = coalesce($3, attributes), \
+             status = coalesce($4, status), updated_at = now() WHERE s.id = $1 RETURNING ",
+            subscriber_columns!()
+        ))
+        .bind(id)
+        .bind(name)
+        .bind(attributes)
+        .bind(status.map(SubscriberStatus::as_str))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("subscriber"))
+    }
+
+    pub async fn delete_subscriber(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM subscribers WHERE id = $1").bind(id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("subscriber"));
+        }
+        Ok(())
+    }
+
+    /// A page of subscribers, newest first.
+    pub async fn subscribers(&self, query: &SubscriberQuery) -> Result<Vec<Subscriber>> {
+        let pattern = query.email_contains.as_ref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            subscriber_columns!(),
+            " FROM subscribers s WHERE ($1::text IS NULL OR lower(s.email) LIKE $1) \
+              AND ($2::jsonb IS NULL OR s.attributes @> $2) \
+              AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id \
+                   AND x.list_id = $3 AND x.status <> 'unsubscribed')) \
+              AND ($4::text IS NULL OR s.status = $4) \
+              AND ($5::bigint IS NULL OR s.id < $5) \
+             ORDER BY s.id DESC LIMIT $6"
+        ))
+        .bind(pattern)
+        .bind(&query.attributes)
+        .bind(query.list_id)
+        .bind(query.status.map(SubscriberStatus::as_str))
+        .bind(query.before_id)
+        .bind(query.limit.clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn subscriber_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM subscribers").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn subscriptions(&self, subscriber_id: i64) -> Result<Vec<Subscription>> {
+        Ok(sqlx::query_as(
+            "SELECT s.list_id, l.name AS list_name, s.status, s.created_at, s.updated_at \
+             FROM subscriptions s JOIN lists l ON l.id = s.list_id WHERE s.subscriber_id = $1 ORDER BY l.name",
+        )
+        .bind(subscriber_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Puts a subscriber on a list in `status`, or changes their status there.
+    pub async fn set_subscription(&self, subscriber_id: i64, list_id: i64, status: SubscriptionStatus) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO subscriptions (list_id, subscriber_id, status) VALUES ($1, $2, $3) \
+             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()",
+        )
+        .bind(list_id)
+        .bind(subscriber_id)
+        .bind(status.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match e.as_database_error().and_then(|d| d.code()) {
+            Some(code) if code == "23503" => StoreError::NotFound("list or subscriber"),
+            _ => e.into(),
+        })?;
+        Ok(())
+    }
+
+    pub async fn remove_subscription(&self, subscriber_id: i64, list_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM subscriptions WHERE list_id = $1 AND subscriber_id = $2")
+            .bind(list_id)
+            .bind(subscriber_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

@@ -1,0 +1,228 @@
+//! CSV imports: the import record, batches of rows applied in one
+//! transaction each, and the rejected rows with their reasons.
+
+use chrono::{DateTime, Utc};
+use domain::ImportMode;
+use serde_json::Value;
+
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Import {
+    pub id: i64,
+    pub mode: String,
+    pub file_name: String,
+    pub list_ids: Vec<i64>,
+    pub state: String,
+    pub encoding: String,
+    pub rows_done: i64,
+    pub rows_failed: i64,
+    pub error: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImportError {
+    pub line: i64,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// One batch of good rows (parallel vectors) and rejected rows.
+#[derive(Debug, Default)]
+pub struct ImportBatch {
+    pub emails: Vec<String>,
+    /// `None` where the file has no name column: the stored name is kept.
+    pub names: Vec<Option<String>>,
+    pub attributes: Vec<Value>,
+    pub error_lines: Vec<i64>,
+    pub error_reasons: Vec<String>,
+    pub error_raws: Vec<String>,
+}
+
+impl ImportBatch {
+    pub fn len(&self) -> usize {
+        self.emails.len() + self.error_lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+macro_rules! import_columns {
+    () => {
+        "id, mode, file_name, list_ids, state, encoding, rows_done, rows_failed, error, started_at, finished_at"
+    };
+}
+
+impl Store {
+    pub async fn create_import(&self, mode: ImportMode, file_name: &str, list_ids: &[i64]) -> Result<i64> {
+        Ok(sqlx::query_scalar("INSERT INTO imports (mode, file_name, list_ids) VALUES ($1, $2, $3) RETURNING id")
+            .bind(mode.as_str())
+            .bind(file_name)
+            .bind(list_ids)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn set_import_encoding(&self, id: i64, encoding: &str) -> Result<()> {
+        sqlx::query("UPDATE imports SET encoding = $2 WHERE id = $1")
+            .bind(id)
+            .bind(encoding)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies one batch and counts it, all or nothing.
+    pub async fn apply_import_batch(
+        &self,
+        id: i64,
+        mode: ImportMode,
+        list_ids: &[i64],
+        source: &str,
+        batch: &ImportBatch,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let has_names = batch.names.iter().any(Option::is_some);
+        let lowered: Vec<String> = batch.emails.iter().map(|e| e.to_lowercase()).collect();
+        match mode {
+            ImportMode::Add | ImportMode::Update => {
+                let upsert = if mode == ImportMode::Add {
+                    "INSERT INTO subscribers (email, name, attributes, consent_source) \
+                     SELECT e, coalesce(n, ''), a, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(e, n, a) \
+                     ON CONFLICT (lower(email)) DO NOTHING"
+                } else {
+                    "INSERT INTO subscribers (email, name, attributes, consent_source) \
+                     SELECT e, coalesce(n, ''), a, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(e, n, a) \
+                     ON CONFLICT (lower(email)) DO UPDATE SET \
+                       name = CASE WHEN $5 THEN EXCLUDED.name ELSE subscribers.name END, \
+                       attributes = subscribers.attributes || EXCLUDED.attributes, updated_at = now()"
+                };
+                sqlx::query(upsert)
+                    .bind(&batch.emails)
+                    .bind(&batch.names)
+                    .bind(&batch.attributes)
+                    .bind(source)
+                    .bind(has_names)
+                    .execute(&mut *tx)
+                    .await?;
+                if !list_ids.is_empty() {
+                    // Imported addresses join the lists confirmed; an earlier
+                    // unsubscribe from a list is respected.
+                    sqlx::query(
+                        "INSERT INTO subscriptions (list_id, subscriber_id, status) \
+                         SELECT l, s.id, 'confirmed' FROM subscribers s, unnest($2::bigint[]) AS l \
+                         WHERE lower(s.email) = ANY($1) ON CONFLICT (list_id, subscriber_id) DO NOTHING",
+                    )
+                    .bind(&lowered)
+                    .bind(list_ids)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            ImportMode::Unsubscribe => {
+                sqlx::query(
+                    "UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() FROM subscribers s \
+                     WHERE subscriptions.subscriber_id = s.id AND lower(s.email) = ANY($1) \
+                     AND (cardinality($2::bigint[]) = 0 OR subscriptions.list_id = ANY($2))",
+                )
+                .bind(&lowered)
+                .bind(list_ids)
+                .execute(&mut *tx)
+                .await?;
+            }
+            ImportMode::Blocklist => {
+                sqlx::query(
+                    "INSERT INTO subscribers (email, name, attributes, consent_source, status) \
+                     SELECT e, coalesce(n, ''), a, $4, 'blocklisted' \
+                     FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(e, n, a) \
+                     ON CONFLICT (lower(email)) DO UPDATE SET status = 'blocklisted', updated_at = now()",
+                )
+                .bind(&batch.emails)
+                .bind(&batch.names)
+                .bind(&batch.attributes)
+                .bind(source)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() FROM subscribers s \
+                     WHERE subscriptions.subscriber_id = s.id AND lower(s.email) = ANY($1)",
+                )
+                .bind(&lowered)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        if !batch.error_lines.is_empty() {
+            sqlx::query(
+                "INSERT INTO import_errors (import_id, line, reason, raw) \
+                 SELECT $1, l, r, w FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(l, r, w) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(&batch.error_lines)
+            .bind(&batch.error_reasons)
+            .bind(&batch.error_raws)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE imports SET rows_done = rows_done + $2, rows_failed = rows_failed + $3 WHERE id = $1")
+            .bind(id)
+            .bind(i64::try_from(batch.emails.len()).unwrap_or(i64::MAX))
+            .bind(i64::try_from(batch.error_lines.len()).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks an import finished, or failed with the reason.
+    pub async fn finish_import(&self, id: i64, error: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "UPDATE imports SET state = CASE WHEN $2::text IS NULL THEN 'finished' ELSE 'failed' END, \
+             error = $2, finished_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Imports that were running when the server stopped cannot resume (the
+    /// upload is gone): say so. Their applied batches are kept.
+    pub async fn fail_interrupted_imports(&self) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE imports SET state = 'failed', finished_at = now(), \
+             error = 'interrupted by a restart; the rows counted as done are saved, upload the file again for the rest' \
+             WHERE state = 'running'",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    pub async fn import(&self, id: i64) -> Result<Option<Import>> {
+        Ok(sqlx::query_as(concat!("SELECT ", import_columns!(), " FROM imports WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn recent_imports(&self, limit: i64) -> Result<Vec<Import>> {
+        Ok(sqlx::query_as(concat!("SELECT ", import_columns!(), " FROM imports ORDER BY id DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn import_errors(&self, id: i64) -> Result<Vec<ImportError>> {
+        Ok(sqlx::query_as("SELECT line, reason, raw FROM import_errors WHERE import_id = $1 ORDER BY line")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
