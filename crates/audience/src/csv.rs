@@ -98,7 +98,7 @@ pub struct CsvRows<R> {
     /// Lines given back after an abandoned record, next first (reversed).
     pending: Vec<(u64, Vec<u8>)>,
     /// Hash of each address seen → its line, to report duplicates.
-    seen: HashMap<u64, u64>,
+    seen: HashMap<u64, u32>,
     parser: csv_core::Reader,
     fields: Vec<u8>,
     ends: Vec<usize>,
@@ -277,7 +277,7 @@ impl<R: BufRead> CsvRows<R> {
         if let Some(first) = self.seen.get(&key) {
             return Err(format!("duplicate of line {first}"));
         }
-        self.seen.insert(key, line);
+        self.seen.insert(key, u32::try_from(line).unwrap_or(u32::MAX));
         Ok(Row { line, email, name, attributes })
     }
 }

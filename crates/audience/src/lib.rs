@@ -14,6 +14,8 @@ pub use crate::csv::{Encoding, FileError, Row, RowError};
 
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 5_000;
+/// Batches written at once, each on its own connection.
+pub const WRITERS: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct ImportRequest {
@@ -80,19 +82,43 @@ async fn import_batches(
     let mapping = request.mapping.clone();
     let reading = tokio::task::spawn_blocking(move || read_batches(reader, encoding, &mapping, &tx));
     let mut summary = ImportSummary { rows_done: 0, rows_failed: 0 };
+    // Batches hold distinct addresses (the reader drops duplicates), so they
+    // can be written on several connections at once.
+    let mut writing = tokio::task::JoinSet::new();
     while let Some(message) = rx.recv().await {
         match message {
             Message::Opened(encoding) => store.set_import_encoding(import_id, encoding.as_str()).await?,
             Message::Failed(e) => return Err(e.into()),
             Message::Batch(batch) => {
-                store.apply_import_batch(import_id, request.mode, &request.list_ids, &request.source, &batch).await?;
-                summary.rows_done += batch.emails.len() as u64;
-                summary.rows_failed += batch.error_lines.len() as u64;
+                if writing.len() >= WRITERS {
+                    add(&mut summary, writing.join_next().await)?;
+                }
+                let (store, request) = (store.clone(), request.clone());
+                writing.spawn(async move {
+                    store
+                        .apply_import_batch(import_id, request.mode, &request.list_ids, &request.source, &batch)
+                        .await?;
+                    Ok::<_, store::StoreError>((batch.emails.len() as u64, batch.error_lines.len() as u64))
+                });
             }
         }
     }
+    while let Some(done) = writing.join_next().await {
+        add(&mut summary, Some(done))?;
+    }
     reading.await.map_err(|e| ImportFailure::Thread(e.to_string()))?;
     Ok(summary)
+}
+
+type Written = Result<Result<(u64, u64), store::StoreError>, tokio::task::JoinError>;
+
+fn add(summary: &mut ImportSummary, done: Option<Written>) -> Result<(), ImportFailure> {
+    if let Some(done) = done {
+        let (rows, failed) = done.map_err(|e| ImportFailure::Thread(e.to_string()))??;
+        summary.rows_done += rows;
+        summary.rows_failed += failed;
+    }
+    Ok(())
 }
 
 /// The blocking side: decode, parse, and send batches until the end of the

@@ -121,11 +121,16 @@ impl Store {
         .ok_or(StoreError::NotFound("list"))
     }
 
+    /// Deletes a list and its subscriptions (subscriptions carry no foreign
+    /// keys, for import speed: this crate keeps them consistent).
     pub async fn delete_list(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM lists WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM lists WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("list"));
         }
+        sqlx::query("DELETE FROM subscriptions WHERE list_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -212,10 +217,13 @@ impl Store {
     }
 
     pub async fn delete_subscriber(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM subscribers WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM subscribers WHERE id = $1").bind(id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("subscriber"));
         }
+        sqlx::query("DELETE FROM subscriptions WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -259,19 +267,20 @@ impl Store {
 
     /// Puts a subscriber on a list in `status`, or changes their status there.
     pub async fn set_subscription(&self, subscriber_id: i64, list_id: i64, status: SubscriptionStatus) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO subscriptions (list_id, subscriber_id, status) VALUES ($1, $2, $3) \
+        let done = sqlx::query(
+            "INSERT INTO subscriptions (list_id, subscriber_id, status) \
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM lists WHERE id = $1) \
+               AND EXISTS (SELECT 1 FROM subscribers WHERE id = $2) \
              ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()",
         )
         .bind(list_id)
         .bind(subscriber_id)
         .bind(status.as_str())
         .execute(&self.pool)
-        .await
-        .map_err(|e| match e.as_database_error().and_then(|d| d.code()) {
-            Some(code) if code == "23503" => StoreError::NotFound("list or subscriber"),
-            _ => e.into(),
-        })?;
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("list or subscriber"));
+        }
         Ok(())
     }
 

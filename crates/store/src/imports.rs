@@ -93,31 +93,39 @@ impl Store {
                 let upsert = if mode == ImportMode::Add {
                     "INSERT INTO subscribers (email, name, attributes, consent_source) \
                      SELECT e, coalesce(n, ''), a, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(e, n, a) \
-                     ON CONFLICT (lower(email)) DO NOTHING"
+                     ON CONFLICT (lower(email)) DO NOTHING RETURNING id"
                 } else {
                     "INSERT INTO subscribers (email, name, attributes, consent_source) \
                      SELECT e, coalesce(n, ''), a, $4 FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(e, n, a) \
                      ON CONFLICT (lower(email)) DO UPDATE SET \
                        name = CASE WHEN $5 THEN EXCLUDED.name ELSE subscribers.name END, \
-                       attributes = subscribers.attributes || EXCLUDED.attributes, updated_at = now()"
+                       attributes = subscribers.attributes || EXCLUDED.attributes, updated_at = now() \
+                     RETURNING id"
                 };
-                sqlx::query(upsert)
+                let mut ids: Vec<i64> = sqlx::query_scalar(upsert)
                     .bind(&batch.emails)
                     .bind(&batch.names)
                     .bind(&batch.attributes)
                     .bind(source)
                     .bind(has_names)
-                    .execute(&mut *tx)
+                    .fetch_all(&mut *tx)
                     .await?;
                 if !list_ids.is_empty() {
-                    // Imported addresses join the lists confirmed; an earlier
-                    // unsubscribe from a list is respected.
+                    if ids.len() < lowered.len() {
+                        // Some were subscribers already (left alone in add
+                        // mode): they join the lists too.
+                        ids = sqlx::query_scalar("SELECT id FROM subscribers WHERE lower(email) = ANY($1)")
+                            .bind(&lowered)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    }
+                    // An earlier unsubscribe from a list is respected.
                     sqlx::query(
                         "INSERT INTO subscriptions (list_id, subscriber_id, status) \
-                         SELECT l, s.id, 'confirmed' FROM subscribers s, unnest($2::bigint[]) AS l \
-                         WHERE lower(s.email) = ANY($1) ON CONFLICT (list_id, subscriber_id) DO NOTHING",
+                         SELECT l, s, 'confirmed' FROM unnest($1::bigint[]) AS s, unnest($2::bigint[]) AS l \
+                         ON CONFLICT (list_id, subscriber_id) DO NOTHING",
                     )
-                    .bind(&lowered)
+                    .bind(&ids)
                     .bind(list_ids)
                     .execute(&mut *tx)
                     .await?;
