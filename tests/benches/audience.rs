@@ -1,5 +1,6 @@
 //! Audience benchmark: import N rows (email + 5 attributes) into an empty
-//! database, then count a segment over them.
+//! database, then count a segment (two attribute conditions and a list) over
+//! them.
 //!
 //!     cargo bench -p tests --bench audience            # 1,000,000 rows
 //!     NINSHO_BENCH_ROWS=100000 cargo bench -p tests --bench audience
@@ -82,6 +83,26 @@ async fn main() -> Result<()> {
         summary.rows_done as f64 / seconds,
         summary.rows_failed,
         peak_rss_mb()
+    );
+
+    // A segment: two attribute conditions and a list.
+    let filter: store::Filter = serde_json::from_value(serde_json::json!({"and": [
+        {"attribute": {"key": "plan", "op": "eq", "value": "pro"}},
+        {"attribute": {"key": "age", "op": "gte", "value": 40}},
+        {"list": {"list_id": list.id}}
+    ]}))?;
+    store.segment_count(&filter).await?; // warm the cache once
+    let mut times = Vec::new();
+    let mut count = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        count = store.segment_count(&filter).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "segment count: {count} of {} subscribers in {:.0} ms (median of 5; min {:.0}, max {:.0})",
+        summary.rows_done, times[2], times[0], times[4]
     );
     Ok(())
 }

@@ -7,6 +7,7 @@
 mod admins;
 mod audience;
 mod imports;
+mod segments;
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use sqlx::{Executor, PgPool};
 pub use admins::{Admin, ApiToken, Session};
 pub use audience::{List, NewList, NewSubscriber, Subscriber, SubscriberQuery, Subscription};
 pub use imports::{Import, ImportBatch, ImportError};
+pub use segments::{AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -31,6 +33,8 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("the segment is not valid: {0}")]
+    Filter(FilterError),
     #[error("invalid database name {0:?}")]
     BadName(String),
 }
