@@ -133,7 +133,7 @@ impl Filter {
                 }
                 Ok(())
             }
-            Self::Attribute(condition) => condition.check().or_else(|message| fail(message)),
+            Self::Attribute(condition) => condition.check().or_else(fail),
         }
     }
 }
