@@ -59,6 +59,7 @@ pub fn test_config() -> WebConfig {
         throttle_window: chrono::Duration::minutes(15),
         delivery_mode: "sandbox".into(),
         database_label: "Test database.".into(),
+        spool_dir: std::env::temp_dir(),
     }
 }
 
@@ -285,4 +286,84 @@ pub fn rand_bytes<const N: usize>() -> [u8; N] {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A REST API client holding an admin's token.
+pub struct Api {
+    pub url: String,
+    token: String,
+}
+
+impl TestApp {
+    /// An admin and an API token for them.
+    pub async fn api(&self) -> Result<Api> {
+        let email = "api@example.com";
+        if self.store.admin_credentials(email).await?.is_none() {
+            self.create_admin(email, "orbit cactus lantern 47 violet").await?;
+        }
+        let token = web::new_api_token();
+        self.store
+            .create_api_token(&domain::EmailAddress::parse(email)?, "tests", &web::api_token_hash(&token))
+            .await?;
+        Ok(Api { url: format!("{}/api/v1", self.url), token })
+    }
+}
+
+impl Api {
+    /// Sends `method path` with an optional JSON body; returns the status and
+    /// the JSON answer (`null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(u16, serde_json::Value)> {
+        let mut request = http().request(method, format!("{}{path}", self.url)).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let text = response.text().await?;
+        let json = if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text)? };
+        Ok((status, json))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<(u16, serde_json::Value)> {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Result<(u16, serde_json::Value)> {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Posts raw bytes (a CSV file) to `path`.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> Result<(u16, serde_json::Value)> {
+        let response = http()
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(bytes)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, serde_json::from_str(&response.text().await?)?))
+    }
+
+    /// Text of a GET (CSV reports).
+    pub async fn text(&self, path: &str) -> Result<String> {
+        Ok(http().get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await?.text().await?)
+    }
+
+    /// Polls an import until it is no longer running.
+    pub async fn wait_for_import(&self, id: i64) -> Result<serde_json::Value> {
+        for _ in 0..1200 {
+            let (_, import) = self.get(&format!("/imports/{id}")).await?;
+            if import["state"] != "running" {
+                return Ok(import);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("import {id} still running after 120 s")
+    }
 }

@@ -97,6 +97,7 @@ pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
         throttle_window: chrono::Duration::minutes(i64::from(auth.throttle_window_minutes)),
         delivery_mode: format!("{:?}", settings.delivery.mode).to_lowercase(),
         database_label: db.label.clone(),
+        spool_dir: db.data_dir().join("spool"),
     }
 }
 

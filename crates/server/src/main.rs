@@ -120,6 +120,8 @@ async fn run_roles(
     cancel: CancellationToken,
 ) -> Result<()> {
     let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
+    let spool = db.data_dir().join("spool");
+    std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
     let state = web::AppState::new(db.store().clone(), key, database::web_config(settings, db));
     tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));
     if db.store().admin_count().await? == 0 {
@@ -158,16 +160,21 @@ async fn wait_for_signal(cancel: CancellationToken) {
     cancel.cancel();
 }
 
-/// Removes expired sessions and old failed-login records every hour.
+/// Every few minutes: removes expired sessions and old failed-login records,
+/// and marks imports whose process died as failed.
 async fn housekeeping(store: store::Store, cancel: CancellationToken) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tick.tick() => {
-                match store.prune_auth_records(chrono::Duration::days(1)).await {
-                    Ok(n) => tracing::debug!(removed = n, "pruned auth records"),
-                    Err(e) => tracing::warn!(error = %e, "pruning auth records failed"),
+                if let Err(e) = store.prune_auth_records(chrono::Duration::days(1)).await {
+                    tracing::warn!(error = %e, "pruning auth records failed");
+                }
+                match store.fail_stalled_imports(chrono::Duration::minutes(10)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(imports = n, "imports interrupted by a stop were marked failed"),
+                    Err(e) => tracing::warn!(error = %e, "checking for stalled imports failed"),
                 }
             }
         }

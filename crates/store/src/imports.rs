@@ -177,12 +177,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("UPDATE imports SET rows_done = rows_done + $2, rows_failed = rows_failed + $3 WHERE id = $1")
-            .bind(id)
-            .bind(i64::try_from(batch.emails.len()).unwrap_or(i64::MAX))
-            .bind(i64::try_from(batch.error_lines.len()).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE imports SET rows_done = rows_done + $2, rows_failed = rows_failed + $3, progress_at = now() \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(i64::try_from(batch.emails.len()).unwrap_or(i64::MAX))
+        .bind(i64::try_from(batch.error_lines.len()).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -200,14 +203,17 @@ impl Store {
         Ok(())
     }
 
-    /// Imports that were running when the server stopped cannot resume (the
-    /// upload is gone): say so. Their applied batches are kept.
-    pub async fn fail_interrupted_imports(&self) -> Result<u64> {
+    /// Imports "running" without progress for `stalled` lost their process
+    /// (a restart, a crash) and cannot resume, the upload being gone: say so.
+    /// Their applied batches are kept.
+    pub async fn fail_stalled_imports(&self, stalled: chrono::Duration) -> Result<u64> {
         Ok(sqlx::query(
             "UPDATE imports SET state = 'failed', finished_at = now(), \
-             error = 'interrupted by a restart; the rows counted as done are saved, upload the file again for the rest' \
-             WHERE state = 'running'",
+             error = 'interrupted (the server stopped); the rows counted as done are saved, \
+                      upload the file again for the rest' \
+             WHERE state = 'running' AND progress_at < now() - $1",
         )
+        .bind(stalled)
         .execute(&self.pool)
         .await?
         .rows_affected())

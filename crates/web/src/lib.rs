@@ -7,6 +7,7 @@ mod api;
 mod auth;
 mod csrf;
 mod error;
+mod imports;
 mod metrics;
 mod pages;
 pub mod password;
@@ -52,6 +53,8 @@ pub struct WebConfig {
     pub delivery_mode: String,
     /// Shown on the dashboard: where the data lives.
     pub database_label: String,
+    /// Where uploads wait while they are imported.
+    pub spool_dir: std::path::PathBuf,
 }
 
 impl AppState {

@@ -1,0 +1,124 @@
+//! `/api/v1/imports`: send a CSV file as the request body.
+//!
+//!     curl -X POST -H "Authorization: Bearer $TOKEN" --data-binary @people.csv \
+//!       "http://127.0.0.1:8080/api/v1/imports?mode=add&lists=1,2"
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use domain::ImportMode;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, ApiResult};
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::imports::{ImportStart, StartError};
+
+#[derive(Deserialize)]
+pub(crate) struct StartParams {
+    mode: Option<String>,
+    /// Comma-separated list ids.
+    lists: Option<String>,
+    /// `auto` (default), `utf-8` or `shift_jis`.
+    encoding: Option<String>,
+    file_name: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ImportView {
+    id: i64,
+    mode: String,
+    file_name: String,
+    list_ids: Vec<i64>,
+    state: String,
+    encoding: String,
+    rows_done: i64,
+    rows_failed: i64,
+    error: Option<String>,
+    started_at: chrono::DateTime<chrono::Utc>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<store::Import> for ImportView {
+    fn from(i: store::Import) -> Self {
+        Self {
+            id: i.id,
+            mode: i.mode,
+            file_name: i.file_name,
+            list_ids: i.list_ids,
+            state: i.state,
+            encoding: i.encoding,
+            rows_done: i.rows_done,
+            rows_failed: i.rows_failed,
+            error: i.error,
+            started_at: i.started_at,
+            finished_at: i.finished_at,
+        }
+    }
+}
+
+pub(crate) async fn start(
+    user: ApiUser,
+    State(state): State<AppState>,
+    Query(params): Query<StartParams>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    let mode = match params.mode.as_deref() {
+        None => ImportMode::Add,
+        Some(m) => {
+            ImportMode::parse(m).ok_or_else(|| ApiError::field("mode", "one of add, update, unsubscribe, blocklist"))?
+        }
+    };
+    let list_ids = params
+        .lists
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>().map_err(|_| ApiError::field("lists", format!("{s:?} is not a list id"))))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let encoding = match params.encoding.as_deref().map(str::trim) {
+        None | Some("") | Some("auto") => None,
+        Some(e) => {
+            Some(audience::Encoding::parse(e).ok_or_else(|| ApiError::field("encoding", "auto, utf-8 or shift_jis"))?)
+        }
+    };
+    let start = ImportStart {
+        mode,
+        list_ids,
+        encoding,
+        mapping: Default::default(),
+        file_name: params.file_name.unwrap_or_else(|| "api.csv".into()),
+        source: format!("import:api:{}", user.email),
+    };
+    let id = crate::imports::start(&state, body, start).await.map_err(|e| match e {
+        StartError::UnknownList(_) => ApiError::field("lists", e.to_string()),
+        StartError::Store(e) => ApiError::from(e),
+        other => ApiError::field("body", other.to_string()),
+    })?;
+    let import = state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
+    Ok((StatusCode::ACCEPTED, Json(import.into())))
+}
+
+pub(crate) async fn progress(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ImportView>> {
+    let import = state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
+    Ok(Json(import.into()))
+}
+
+/// The rejected rows as CSV (`line,reason,raw`).
+pub(crate) async fn errors(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<impl IntoResponse> {
+    state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
+    let csv = crate::imports::errors_csv(&state.store().import_errors(id).await?);
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
+}

@@ -1,0 +1,109 @@
+//! The REST API under `/api/v1/`, authenticated by API tokens (`ApiUser`).
+//! Errors are JSON: `{"error": "…", "field": "…"}` with the field at fault
+//! where there is one.
+
+mod imports;
+mod lists;
+mod segments;
+mod subscribers;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::ApiUser;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/subscribers", get(subscribers::search).post(subscribers::create))
+        .route("/subscribers/{id}", get(subscribers::read).patch(subscribers::update).delete(subscribers::delete))
+        .route("/subscribers/{id}/lists/{list_id}", put(subscribers::subscribe).delete(subscribers::unsubscribe))
+        .route("/lists", get(lists::all).post(lists::create))
+        .route("/lists/{id}", get(lists::read).patch(lists::update).delete(lists::delete))
+        .route("/segments", get(segments::all).post(segments::create))
+        .route("/segments/count", post(segments::count_filter))
+        .route("/segments/{id}", get(segments::read).put(segments::update).delete(segments::delete))
+        .route("/segments/{id}/count", get(segments::count_saved))
+        .route("/imports", post(imports::start).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/imports/{id}", get(imports::progress))
+        .route("/imports/{id}/errors", get(imports::errors))
+}
+
+/// Who the token belongs to: lets a script check its token works.
+async fn me(user: ApiUser) -> Json<Value> {
+    Json(json!({ "id": user.id, "email": user.email }))
+}
+
+/// An API error: status, message, and the request field at fault.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    message: String,
+    field: Option<String>,
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub(crate) fn field(field: &str, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: Some(field.into()) }
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self { status: StatusCode::NOT_FOUND, message: format!("{what} not found"), field: None }
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(e: store::StoreError) -> Self {
+        match e {
+            store::StoreError::Conflict(what) => {
+                Self { status: StatusCode::CONFLICT, message: format!("{what} already exists"), field: None }
+            }
+            store::StoreError::NotFound(what) => Self::not_found(what),
+            store::StoreError::Filter(e) => Self::field(&e.path, e.message),
+            other => {
+                tracing::error!(cause = %other, "API request failed");
+                Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into(), field: None }
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = match self.field {
+            Some(field) => json!({ "error": self.message, "field": field }),
+            None => json!({ "error": self.message }),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// `Json<T>` whose rejections are API errors.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_error(&rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: &JsonRejection) -> ApiError {
+    let text = rejection.body_text();
+    // serde says "missing field `email`" or "unknown field `x`": name it.
+    let field = text.split('`').nth(1).unwrap_or("body").to_string();
+    ApiError { status: rejection.status(), message: text, field: Some(field) }
+}

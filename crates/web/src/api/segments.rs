@@ -1,0 +1,112 @@
+//! `/api/v1/segments`: saved filters and live counts.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::{Filter, Segment};
+
+use super::{ApiError, ApiJson, ApiResult};
+use crate::AppState;
+use crate::auth::ApiUser;
+
+#[derive(Serialize)]
+pub(crate) struct SegmentView {
+    id: i64,
+    name: String,
+    filter: Filter,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Segment> for SegmentView {
+    fn from(s: Segment) -> Self {
+        Self { id: s.id, name: s.name, filter: s.definition.0, created_at: s.created_at, updated_at: s.updated_at }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SegmentInput {
+    name: String,
+    filter: Value,
+}
+
+/// The filter from JSON, with serde's complaint as the message.
+pub(crate) fn parse_filter(value: Value) -> ApiResult<Filter> {
+    let filter: Filter = serde_json::from_value(value).map_err(|e| ApiError::field("filter", e.to_string()))?;
+    filter.validate().map_err(|e| ApiError::field(&e.path, e.message))?;
+    Ok(filter)
+}
+
+fn segment_name(name: &str) -> ApiResult<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::field("name", "a segment needs a name of 1 to 200 characters"));
+    }
+    Ok(name)
+}
+
+pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<SegmentView>>> {
+    Ok(Json(state.store().segments().await?.into_iter().map(SegmentView::from).collect()))
+}
+
+pub(crate) async fn create(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<SegmentInput>,
+) -> ApiResult<(StatusCode, Json<SegmentView>)> {
+    let filter = parse_filter(input.filter)?;
+    let segment = state.store().create_segment(segment_name(&input.name)?, &filter).await?;
+    Ok((StatusCode::CREATED, Json(segment.into())))
+}
+
+pub(crate) async fn read(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SegmentView>> {
+    let segment = state.store().segment(id).await?.ok_or_else(|| ApiError::not_found("segment"))?;
+    Ok(Json(segment.into()))
+}
+
+pub(crate) async fn update(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<SegmentInput>,
+) -> ApiResult<Json<SegmentView>> {
+    let filter = parse_filter(input.filter)?;
+    Ok(Json(state.store().update_segment(id, segment_name(&input.name)?, &filter).await?.into()))
+}
+
+pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    state.store().delete_segment(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CountInput {
+    filter: Value,
+}
+
+/// The live count of an unsaved filter (what the segment editor shows).
+pub(crate) async fn count_filter(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<CountInput>,
+) -> ApiResult<Json<Value>> {
+    let filter = parse_filter(input.filter)?;
+    Ok(Json(json!({ "count": state.store().segment_count(&filter).await? })))
+}
+
+pub(crate) async fn count_saved(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let segment = state.store().segment(id).await?.ok_or_else(|| ApiError::not_found("segment"))?;
+    Ok(Json(json!({ "count": state.store().segment_count(&segment.definition.0).await? })))
+}

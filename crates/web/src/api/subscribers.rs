@@ -1,0 +1,263 @@
+//! `/api/v1/subscribers`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::{EmailAddress, SubscriberStatus, SubscriptionStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::{NewSubscriber, Subscriber, SubscriberQuery};
+
+use super::{ApiError, ApiJson, ApiResult};
+use crate::AppState;
+use crate::auth::ApiUser;
+
+#[derive(Serialize)]
+pub(crate) struct SubscriberView {
+    id: i64,
+    email: String,
+    name: String,
+    status: String,
+    attributes: Value,
+    consent: Consent,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lists: Option<Vec<SubscriptionView>>,
+}
+
+#[derive(Serialize)]
+struct Consent {
+    source: String,
+    at: chrono::DateTime<chrono::Utc>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Serialize)]
+struct SubscriptionView {
+    list_id: i64,
+    name: String,
+    status: String,
+}
+
+impl From<Subscriber> for SubscriberView {
+    fn from(s: Subscriber) -> Self {
+        Self {
+            id: s.id,
+            email: s.email,
+            name: s.name,
+            status: s.status,
+            attributes: s.attributes,
+            consent: Consent {
+                source: s.consent_source,
+                at: s.consent_at,
+                ip: s.consent_ip.map(|ip| ip.addr().to_string()),
+                user_agent: s.consent_user_agent,
+                confirmed_at: s.confirmed_at,
+            },
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            lists: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SearchParams {
+    email: Option<String>,
+    list_id: Option<i64>,
+    status: Option<String>,
+    /// A JSON object the attributes must contain, e.g. `{"plan":"pro"}`.
+    attributes: Option<String>,
+    /// The `next_before` of the previous page.
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Page {
+    data: Vec<SubscriberView>,
+    /// Pass as `before` for the next page; null on the last page.
+    next_before: Option<i64>,
+}
+
+pub(crate) async fn search(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> ApiResult<Json<Page>> {
+    let status = params
+        .status
+        .as_deref()
+        .map(|s| SubscriberStatus::parse(s).ok_or_else(|| ApiError::field("status", "unknown subscriber status")))
+        .transpose()?;
+    let attributes = params
+        .attributes
+        .as_deref()
+        .map(|a| match serde_json::from_str::<Value>(a) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(ApiError::field("attributes", "a JSON object, e.g. {\"plan\":\"pro\"}")),
+        })
+        .transpose()?;
+    let limit = params.limit.unwrap_or(50).clamp(1, 1000);
+    let query = SubscriberQuery {
+        email_contains: params.email.filter(|e| !e.trim().is_empty()),
+        attributes,
+        list_id: params.list_id,
+        status,
+        before_id: params.before,
+        limit,
+    };
+    let rows = state.store().subscribers(&query).await?;
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|s| s.id)).flatten();
+    Ok(Json(Page { data: rows.into_iter().map(SubscriberView::from).collect(), next_before }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateInput {
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    attributes: Option<Value>,
+    status: Option<String>,
+    /// Lists to put the subscriber on, confirmed (the caller vouches for consent).
+    #[serde(default)]
+    lists: Vec<i64>,
+}
+
+fn attributes_object(value: Option<Value>) -> ApiResult<Value> {
+    match value {
+        None => Ok(Value::Object(Default::default())),
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(_) => Err(ApiError::field("attributes", "attributes must be a JSON object")),
+    }
+}
+
+fn parse_status(status: Option<&str>) -> ApiResult<Option<SubscriberStatus>> {
+    status
+        .map(|s| {
+            SubscriberStatus::parse(s).ok_or_else(|| {
+                ApiError::field("status", "one of active, unsubscribed, blocklisted, bounced, complained")
+            })
+        })
+        .transpose()
+}
+
+pub(crate) async fn create(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<CreateInput>,
+) -> ApiResult<(StatusCode, Json<SubscriberView>)> {
+    let email = EmailAddress::parse(&input.email).map_err(|e| ApiError::field("email", e.to_string()))?;
+    let attributes = attributes_object(input.attributes)?;
+    let status = parse_status(input.status.as_deref())?.unwrap_or(SubscriberStatus::Active);
+    for list_id in &input.lists {
+        state.store().list(*list_id).await?.ok_or_else(|| ApiError::field("lists", format!("no list {list_id}")))?;
+    }
+    let source = format!("api:{}", user.email);
+    let subscriber = state
+        .store()
+        .create_subscriber(&NewSubscriber {
+            email: &email,
+            name: input.name.trim(),
+            attributes: &attributes,
+            status,
+            consent_source: &source,
+            consent_ip: None,
+            consent_user_agent: None,
+        })
+        .await?;
+    for list_id in &input.lists {
+        state.store().set_subscription(subscriber.id, *list_id, SubscriptionStatus::Confirmed).await?;
+    }
+    Ok((StatusCode::CREATED, Json(with_lists(&state, subscriber).await?)))
+}
+
+async fn with_lists(state: &AppState, subscriber: Subscriber) -> ApiResult<SubscriberView> {
+    let lists = state.store().subscriptions(subscriber.id).await?;
+    let mut view = SubscriberView::from(subscriber);
+    view.lists = Some(
+        lists
+            .into_iter()
+            .map(|s| SubscriptionView { list_id: s.list_id, name: s.list_name, status: s.status })
+            .collect(),
+    );
+    Ok(view)
+}
+
+pub(crate) async fn read(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SubscriberView>> {
+    let subscriber = state.store().subscriber(id).await?.ok_or_else(|| ApiError::not_found("subscriber"))?;
+    Ok(Json(with_lists(&state, subscriber).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateInput {
+    name: Option<String>,
+    /// Replaces all attributes.
+    attributes: Option<Value>,
+    status: Option<String>,
+}
+
+pub(crate) async fn update(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<UpdateInput>,
+) -> ApiResult<Json<SubscriberView>> {
+    let attributes = input.attributes.map(|a| attributes_object(Some(a))).transpose()?;
+    let status = parse_status(input.status.as_deref())?;
+    let name = input.name.as_deref().map(str::trim);
+    let subscriber = state.store().update_subscriber(id, name, attributes.as_ref(), status).await?;
+    Ok(Json(with_lists(&state, subscriber).await?))
+}
+
+pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    state.store().delete_subscriber(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubscribeInput {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+pub(crate) async fn subscribe(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path((id, list_id)): Path<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> ApiResult<StatusCode> {
+    // The body is optional: no body means confirmed.
+    let input: SubscribeInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SubscribeInput { status: None }
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::field("status", e.to_string()))?
+    };
+    let status = match input.status {
+        None => SubscriptionStatus::Confirmed,
+        Some(s) => SubscriptionStatus::parse(&s)
+            .ok_or_else(|| ApiError::field("status", "one of unconfirmed, confirmed, unsubscribed"))?,
+    };
+    state.store().set_subscription(id, list_id, status).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn unsubscribe(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path((id, list_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    state.store().set_subscription(id, list_id, SubscriptionStatus::Unsubscribed).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
