@@ -197,6 +197,12 @@ impl Browser {
         Ok(())
     }
 
+    /// Clicks a control that does not leave the page (a checkbox).
+    pub async fn toggle(&self, css: &str) -> Result<()> {
+        self.client.find(Locator::Css(css)).await.with_context(|| format!("nothing matches {css}"))?.click().await?;
+        Ok(())
+    }
+
     pub async fn text(&self, css: &str) -> Result<String> {
         let element = self.client.find(Locator::Css(css)).await.with_context(|| format!("nothing matches {css}"))?;
         Ok(element.text().await?)

@@ -160,8 +160,9 @@ async fn wait_for_signal(cancel: CancellationToken) {
     cancel.cancel();
 }
 
-/// Every few minutes: removes expired sessions and old failed-login records,
-/// and marks imports whose process died as failed.
+/// Every few minutes: removes expired sessions, old failed-login and form
+/// records, unconfirmed subscriptions older than a week (their link has
+/// expired), and marks imports whose process died as failed.
 async fn housekeeping(store: store::Store, cancel: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -170,6 +171,14 @@ async fn housekeeping(store: store::Store, cancel: CancellationToken) {
             _ = tick.tick() => {
                 if let Err(e) = store.prune_auth_records(chrono::Duration::days(1)).await {
                     tracing::warn!(error = %e, "pruning auth records failed");
+                }
+                if let Err(e) = store.prune_form_hits(chrono::Duration::days(1)).await {
+                    tracing::warn!(error = %e, "pruning form submissions failed");
+                }
+                match store.expire_unconfirmed(chrono::Duration::days(7)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(subscriptions = n, "unconfirmed subscriptions expired"),
+                    Err(e) => tracing::warn!(error = %e, "expiring unconfirmed subscriptions failed"),
                 }
                 match store.fail_stalled_imports(chrono::Duration::minutes(10)).await {
                     Ok(0) => {}

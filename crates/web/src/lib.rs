@@ -4,13 +4,16 @@
 
 mod allowlist;
 mod api;
+mod audience_pages;
 mod auth;
 mod csrf;
 mod error;
 mod imports;
+pub mod links;
 mod metrics;
 mod pages;
 pub mod password;
+mod public;
 mod secret;
 
 use std::net::SocketAddr;
@@ -91,6 +94,22 @@ impl AppState {
         }
     }
 
+    /// The one-click unsubscribe link of a subscriber on a list.
+    pub fn unsubscribe_url(&self, subscriber_id: i64, list_id: i64) -> String {
+        let claims = links::LinkClaims { subscriber_id, list_id, expires: 0 };
+        format!(
+            "{}/u/{}",
+            self.inner.config.public_url,
+            links::token(&self.inner.key, links::Purpose::Unsubscribe, claims)
+        )
+    }
+
+    /// The profile page link of a subscriber.
+    pub fn profile_url(&self, subscriber_id: i64) -> String {
+        let claims = links::LinkClaims { subscriber_id, list_id: 0, expires: 0 };
+        format!("{}/p/{}", self.inner.config.public_url, links::token(&self.inner.key, links::Purpose::Profile, claims))
+    }
+
     /// The link that lets the first admin choose a password, while none exists.
     pub fn setup_url(&self) -> String {
         format!("{}/setup?token={}", self.inner.config.public_url.trim_end_matches('/'), self.inner.key.setup_token())
@@ -105,19 +124,34 @@ pub fn app(state: AppState) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/tokens", get(pages::tokens).post(pages::create_token))
+        .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
+        .route("/sandbox", get(audience_pages::sandbox))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce));
     Router::new()
         .merge(admin)
+        // Subscribers' pages are open to everyone, allowlist or not.
+        .merge(public::router())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(pages::stylesheet))
         .fallback(pages::not_found)
-        // Spans name the path only: query strings carry tokens (setup, links).
+        // Spans name the path only, without query strings (setup tokens) or
+        // the signed tokens of subscribers' links.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-            tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("http", method = %request.method(), path = %loggable_path(request.uri().path()))
         }))
         .with_state(state)
+}
+
+/// The path, cut after the prefix of a signed link (its token is a secret).
+fn loggable_path(path: &str) -> &str {
+    for prefix in ["/c/", "/u/", "/p/"] {
+        if path.starts_with(prefix) {
+            return &path[..prefix.len()];
+        }
+    }
+    path
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -1,0 +1,231 @@
+//! What the public pages need: signups with their consent record, the
+//! confirmation of double opt-in, per-IP rate limits, and the outbound
+//! message queue (the capture mailbox in sandbox mode).
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{EmailAddress, SubscriptionStatus};
+use ipnet::IpNet;
+
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboundMessage {
+    pub id: i64,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A transactional message to queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub kind: &'a str,
+    pub subscriber_id: Option<i64>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+}
+
+/// What a signup did, so the page can say the same thing either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// A confirmation is needed (double opt-in): the subscriber and list ids.
+    NeedsConfirmation { subscriber_id: i64 },
+    /// Subscribed at once (single opt-in) or already confirmed.
+    Subscribed,
+    /// Blocklisted, or unsubscribed globally: nothing was changed or sent.
+    Refused,
+}
+
+impl Store {
+    /// Records a public form submission from `ip`; returns how many this
+    /// address made within `window` (this one included).
+    pub async fn count_form_hit(&self, ip: IpAddr, window: Duration) -> Result<i64> {
+        let net = IpNet::from(ip);
+        sqlx::query("INSERT INTO public_form_hits (ip) VALUES ($1)").bind(net).execute(&self.pool).await?;
+        Ok(sqlx::query_scalar("SELECT count(*) FROM public_form_hits WHERE ip = $1 AND at > now() - $2")
+            .bind(net)
+            .bind(window)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Subscribes `email` to `list_id` from a public form: creates the
+    /// subscriber with its consent record when new, and a subscription that
+    /// is confirmed (single opt-in) or waits for confirmation (double).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn signup(
+        &self,
+        email: &EmailAddress,
+        name: &str,
+        list_id: i64,
+        double_optin: bool,
+        source: &str,
+        ip: IpAddr,
+        user_agent: Option<&str>,
+    ) -> Result<SignupOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO subscribers (email, name, consent_source, consent_ip, consent_user_agent) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+        )
+        .bind(email.as_str())
+        .bind(name)
+        .bind(source)
+        .bind(IpNet::from(ip))
+        .bind(user_agent)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (subscriber_id, status): (i64, String) = match inserted {
+            Some(id) => (id, "active".into()),
+            None => {
+                sqlx::query_as("SELECT id, status FROM subscribers WHERE lower(email) = lower($1)")
+                    .bind(email.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        if status != "active" && status != "unsubscribed" {
+            return Ok(SignupOutcome::Refused);
+        }
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT status FROM subscriptions WHERE list_id = $1 AND subscriber_id = $2")
+                .bind(list_id)
+                .bind(subscriber_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if current.as_deref() == Some("confirmed") {
+            return Ok(SignupOutcome::Subscribed);
+        }
+        let new_status = if double_optin { SubscriptionStatus::Unconfirmed } else { SubscriptionStatus::Confirmed };
+        sqlx::query(
+            "INSERT INTO subscriptions (list_id, subscriber_id, status) VALUES ($1, $2, $3) \
+             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()",
+        )
+        .bind(list_id)
+        .bind(subscriber_id)
+        .bind(new_status.as_str())
+        .execute(&mut *tx)
+        .await?;
+        // Signing up again after a global unsubscribe is a new consent.
+        sqlx::query(
+            "UPDATE subscribers SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'unsubscribed'",
+        )
+        .bind(subscriber_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(if double_optin { SignupOutcome::NeedsConfirmation { subscriber_id } } else { SignupOutcome::Subscribed })
+    }
+
+    /// Confirms a pending subscription; true when there was one to confirm
+    /// (or it was confirmed already).
+    pub async fn confirm_subscription(&self, subscriber_id: i64, list_id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE subscriptions SET status = 'confirmed', updated_at = now() \
+             WHERE list_id = $1 AND subscriber_id = $2 AND status IN ('unconfirmed', 'confirmed')",
+        )
+        .bind(list_id)
+        .bind(subscriber_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, now()) WHERE id = $1")
+            .bind(subscriber_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Unsubscribes from one list at once (idempotent).
+    pub async fn unsubscribe(&self, subscriber_id: i64, list_id: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() \
+             WHERE list_id = $1 AND subscriber_id = $2",
+        )
+        .bind(list_id)
+        .bind(subscriber_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("subscription"));
+        }
+        Ok(())
+    }
+
+    /// Drops subscriptions left unconfirmed for longer than `age`.
+    pub async fn expire_unconfirmed(&self, age: Duration) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM subscriptions WHERE status = 'unconfirmed' AND created_at < now() - $1")
+            .bind(age)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn prune_form_hits(&self, keep: Duration) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM public_form_hits WHERE at < now() - $1")
+            .bind(keep)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn enqueue_message(&self, message: &NewMessage<'_>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO outbound_messages (kind, subscriber_id, to_address, subject, text_body) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(message.kind)
+        .bind(message.subscriber_id)
+        .bind(message.to)
+        .bind(message.subject)
+        .bind(message.text_body)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The newest queued and sent messages (the sandbox capture mailbox).
+    pub async fn outbound_messages(&self, limit: i64) -> Result<Vec<OutboundMessage>> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, to_address, subject, text_body, status, created_at FROM outbound_messages \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Replaces a subscriber's name and their subscriptions to `lists`
+    /// (the profile page): listed ids with `true` are confirmed, `false`
+    /// unsubscribed; lists not mentioned are left alone.
+    pub async fn update_profile(&self, subscriber_id: i64, name: &str, lists: &[(i64, bool)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE subscribers SET name = $2, updated_at = now() WHERE id = $1")
+            .bind(subscriber_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        for (list_id, on) in lists {
+            let status = if *on { "confirmed" } else { "unsubscribed" };
+            sqlx::query(
+                "INSERT INTO subscriptions (list_id, subscriber_id, status) \
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM lists WHERE id = $1) \
+                 ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now() \
+                 WHERE subscriptions.status <> EXCLUDED.status",
+            )
+            .bind(list_id)
+            .bind(subscriber_id)
+            .bind(status)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,341 @@
+//! Pages for subscribers: signup (hosted, and the target of the embeddable
+//! form), double opt-in confirmation, profile, unsubscribe and the RFC 8058
+//! one-click endpoint.
+//!
+//! None of them uses a session or a CSRF token: the signup form is posted
+//! from other sites by design, and the others are authenticated by the
+//! signed token in their path. Answers never reveal whether an address is
+//! already known.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Form, Router, routing::get};
+use domain::EmailAddress;
+use serde::Deserialize;
+use store::{NewMessage, SignupOutcome};
+
+use crate::auth::ClientIp;
+use crate::links::{self, LinkClaims, LinkError, Purpose};
+use crate::{AppError, AppState};
+
+/// Signups from one address within this window before refusal.
+const SIGNUPS_PER_WINDOW: i64 = 10;
+const SIGNUP_WINDOW_MINUTES: i64 = 10;
+/// How long a confirmation link works.
+const CONFIRM_DAYS: i64 = 7;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/s/{list_id}", get(signup_form).post(signup))
+        .route("/c/{token}", get(confirm_page).post(confirm))
+        .route("/u/{token}", get(unsubscribe_page).post(unsubscribe))
+        .route("/p/{token}", get(profile_page).post(save_profile))
+}
+
+#[derive(Template)]
+#[template(path = "public/signup.html")]
+struct SignupPage {
+    list_id: i64,
+    list_name: String,
+    description: String,
+    email: String,
+    name: String,
+    error: Option<String>,
+}
+
+/// A page with a title, a message and optionally one button that posts.
+#[derive(Template)]
+#[template(path = "public/notice.html")]
+struct Notice {
+    title: String,
+    message: String,
+    button: Option<(String, String)>,
+    link: Option<(String, String)>,
+}
+
+impl Notice {
+    fn new(title: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { title: title.into(), message: message.into(), button: None, link: None }
+    }
+}
+
+fn page(status: StatusCode, template: impl Template) -> Result<Response, AppError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+fn invalid_link() -> Result<Response, AppError> {
+    page(
+        StatusCode::BAD_REQUEST,
+        Notice::new("This link is not valid", "It may have been copied incompletely. Open it again from the email."),
+    )
+}
+
+async fn public_list(state: &AppState, list_id: i64) -> Result<store::List, AppError> {
+    match state.store().list(list_id).await? {
+        Some(list) if list.visibility == "public" => Ok(list),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub(crate) async fn signup_form(State(state): State<AppState>, Path(list_id): Path<i64>) -> Result<Response, AppError> {
+    let list = public_list(&state, list_id).await?;
+    page(
+        StatusCode::OK,
+        SignupPage {
+            list_id,
+            list_name: list.name,
+            description: list.description,
+            email: String::new(),
+            name: String::new(),
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    /// The honeypot: hidden from people, filled in by bots.
+    #[serde(default)]
+    website: String,
+}
+
+pub(crate) async fn signup(
+    State(state): State<AppState>,
+    Path(list_id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<SignupForm>,
+) -> Result<Response, AppError> {
+    let list = public_list(&state, list_id).await?;
+    let window = chrono::Duration::minutes(SIGNUP_WINDOW_MINUTES);
+    if state.store().count_form_hit(ip, window).await? > SIGNUPS_PER_WINDOW {
+        tracing::warn!(%ip, "signup refused: rate limit");
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            Notice::new("Too many signups", "Too many signups came from your network. Try again in a few minutes."),
+        );
+    }
+    let double = list.optin == "double";
+    let thanks = if double {
+        Notice::new(
+            "Almost done",
+            format!("Check your inbox: we sent a link to confirm your subscription to {}.", list.name),
+        )
+    } else {
+        Notice::new("You are subscribed", format!("Thank you for subscribing to {}.", list.name))
+    };
+    if !form.website.is_empty() {
+        tracing::info!(%ip, "signup honeypot filled in; ignored");
+        return page(StatusCode::OK, thanks);
+    }
+    let name: String = form.name.trim().chars().take(200).collect();
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let error = Some(format!("This email address is not valid: {e}."));
+            let page_data = SignupPage {
+                list_id,
+                list_name: list.name,
+                description: list.description,
+                email: form.email,
+                name,
+                error,
+            };
+            return page(StatusCode::UNPROCESSABLE_ENTITY, page_data);
+        }
+    };
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let source = format!("form:list:{list_id}");
+    let outcome = state.store().signup(&email, &name, list_id, double, &source, ip, user_agent).await?;
+    if let SignupOutcome::NeedsConfirmation { subscriber_id } = outcome {
+        let expires = chrono::Utc::now().timestamp() + CONFIRM_DAYS * 86_400;
+        let token = links::token(state.key(), Purpose::Confirm, LinkClaims { subscriber_id, list_id, expires });
+        let link = format!("{}/c/{token}", state.config().public_url);
+        let text = format!(
+            "Hello,\n\nsomeone, hopefully you, asked to subscribe {email} to {list}.\n\n\
+             Confirm the subscription by opening this link within {CONFIRM_DAYS} days:\n\n{link}\n\n\
+             If it was not you, ignore this message: you will not be subscribed.\n",
+            list = list.name
+        );
+        let subject = format!("Confirm your subscription to {}", list.name);
+        state
+            .store()
+            .enqueue_message(&NewMessage {
+                kind: "confirmation",
+                subscriber_id: Some(subscriber_id),
+                to: email.as_str(),
+                subject: &subject,
+                text_body: &text,
+            })
+            .await?;
+    }
+    page(StatusCode::OK, thanks)
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub(crate) async fn confirm_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match links::verify(state.key(), Purpose::Confirm, &token, now()) {
+        Ok(claims) => {
+            let list = state.store().list(claims.list_id).await?.ok_or(AppError::NotFound)?;
+            // A button, not an action on GET: link scanners open links too.
+            let mut notice = Notice::new("Confirm your subscription", format!("Subscribe to {}?", list.name));
+            notice.button = Some((format!("/c/{token}"), "Yes, subscribe me".into()));
+            page(StatusCode::OK, notice)
+        }
+        Err(LinkError::Expired(claims)) => expired(&state, claims).await,
+        Err(LinkError::Invalid) => invalid_link(),
+    }
+}
+
+async fn expired(state: &AppState, claims: LinkClaims) -> Result<Response, AppError> {
+    let mut notice =
+        Notice::new("This link has expired", "Confirmation links work for 7 days. Sign up again to get a new one.");
+    if state.store().list(claims.list_id).await?.is_some_and(|l| l.visibility == "public") {
+        notice.link = Some((format!("/s/{}", claims.list_id), "Sign up again".into()));
+    }
+    page(StatusCode::GONE, notice)
+}
+
+pub(crate) async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let claims = match links::verify(state.key(), Purpose::Confirm, &token, now()) {
+        Ok(claims) => claims,
+        Err(LinkError::Expired(claims)) => return expired(&state, claims).await,
+        Err(LinkError::Invalid) => return invalid_link(),
+    };
+    if !state.store().confirm_subscription(claims.subscriber_id, claims.list_id).await? {
+        let notice = Notice::new(
+            "Nothing to confirm",
+            "This subscription was cancelled in the meantime. Sign up again to subscribe.",
+        );
+        return page(StatusCode::CONFLICT, notice);
+    }
+    let list = state.store().list(claims.list_id).await?.ok_or(AppError::NotFound)?;
+    let mut notice = Notice::new("Subscription confirmed", format!("You are subscribed to {}. Thank you!", list.name));
+    notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage your subscriptions".into()));
+    page(StatusCode::OK, notice)
+}
+
+fn profile_path(state: &AppState, subscriber_id: i64) -> String {
+    let claims = LinkClaims { subscriber_id, list_id: 0, expires: 0 };
+    format!("/p/{}", links::token(state.key(), Purpose::Profile, claims))
+}
+
+pub(crate) async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else { return invalid_link() };
+    let (Some(subscriber), Some(list)) =
+        (state.store().subscriber(claims.subscriber_id).await?, state.store().list(claims.list_id).await?)
+    else {
+        return invalid_link();
+    };
+    let mut notice = Notice::new("Unsubscribe", format!("Stop sending {} to {}?", list.name, subscriber.email));
+    notice.button = Some((format!("/u/{token}"), "Unsubscribe".into()));
+    notice.link = Some((profile_path(&state, claims.subscriber_id), "Or manage all your subscriptions".into()));
+    page(StatusCode::OK, notice)
+}
+
+/// The unsubscribe page's button and the RFC 8058 one-click POST that mail
+/// providers send (`List-Unsubscribe=One-Click`): idempotent, immediate.
+pub(crate) async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else { return invalid_link() };
+    match state.store().unsubscribe(claims.subscriber_id, claims.list_id).await {
+        Ok(()) => {}
+        Err(store::StoreError::NotFound(_)) => return invalid_link(),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(subscriber_id = claims.subscriber_id, list_id = claims.list_id, "unsubscribed");
+    let mut notice = Notice::new("You are unsubscribed", "You will not receive this newsletter any more.");
+    notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage your subscriptions".into()));
+    page(StatusCode::OK, notice)
+}
+
+struct ListChoice {
+    id: i64,
+    name: String,
+    description: String,
+    subscribed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "public/profile.html")]
+struct ProfilePage {
+    token: String,
+    email: String,
+    name: String,
+    lists: Vec<ListChoice>,
+    saved: bool,
+}
+
+async fn profile(state: &AppState, token: &str, saved: bool) -> Result<Response, AppError> {
+    let Ok(claims) = links::verify(state.key(), Purpose::Profile, token, now()) else { return invalid_link() };
+    let Some(subscriber) = state.store().subscriber(claims.subscriber_id).await? else { return invalid_link() };
+    let subscriptions = state.store().subscriptions(subscriber.id).await?;
+    // Public lists, and private ones the subscriber is on.
+    let lists = state
+        .store()
+        .lists()
+        .await?
+        .into_iter()
+        .filter_map(|list| {
+            let mine = subscriptions.iter().find(|s| s.list_id == list.id);
+            (list.visibility == "public" || mine.is_some()).then(|| ListChoice {
+                id: list.id,
+                name: list.name,
+                description: list.description,
+                subscribed: mine.is_some_and(|s| s.status != "unsubscribed"),
+            })
+        })
+        .collect();
+    let page_data =
+        ProfilePage { token: token.to_string(), email: subscriber.email, name: subscriber.name, lists, saved };
+    page(StatusCode::OK, page_data)
+}
+
+pub(crate) async fn profile_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    profile(&state, &token, false).await
+}
+
+pub(crate) async fn save_profile(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let Ok(claims) = links::verify(state.key(), Purpose::Profile, &token, now()) else { return invalid_link() };
+    // Repeated `list` fields: serde_urlencoded reads them as pairs.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::BadRequest(format!("The form is incomplete: {e}")))?;
+    let name: String =
+        pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().chars().take(200).collect()).unwrap_or_default();
+    let checked: Vec<i64> = pairs.iter().filter(|(k, _)| k == "list").filter_map(|(_, v)| v.parse().ok()).collect();
+    let shown: Vec<i64> = pairs.iter().filter(|(k, _)| k == "shown").filter_map(|(_, v)| v.parse().ok()).collect();
+    let choices: Vec<(i64, bool)> = shown.iter().map(|id| (*id, checked.contains(id))).collect();
+    // Only lists the page offered may change: public ones or the subscriber's own.
+    let subscriptions = state.store().subscriptions(claims.subscriber_id).await?;
+    let lists = state.store().lists().await?;
+    let allowed = |id: &i64| {
+        lists.iter().any(|l| l.id == *id && l.visibility == "public") || subscriptions.iter().any(|s| s.list_id == *id)
+    };
+    let choices: Vec<(i64, bool)> = choices.into_iter().filter(|(id, _)| allowed(id)).collect();
+    state.store().update_profile(claims.subscriber_id, &name, &choices).await?;
+    profile(&state, &token, true).await
+}

@@ -1,0 +1,234 @@
+//! Subscribers' pages in a real browser and over HTTP: signup, double opt-in
+//! through the sandbox mailbox, profile, unsubscribe, one-click, the
+//! embeddable form on another origin, and abuse resistance.
+
+use anyhow::{Context, Result};
+use domain::{ListVisibility, OptIn};
+use reqwest::StatusCode;
+use store::NewList;
+use tests::{Browser, TestApp, http, spawn_app};
+
+const ADMIN: &str = "hanako@example.jp";
+const PASSWORD: &str = "orbit cactus lantern 47 violet";
+
+async fn list(app: &TestApp, name: &str, optin: OptIn) -> Result<i64> {
+    let new = NewList { name, description: "Monthly news", visibility: ListVisibility::Public, optin };
+    Ok(app.store.create_list(&new).await?.id)
+}
+
+/// The confirmation link in the newest captured message to `to`.
+async fn confirmation_link(app: &TestApp, to: &str) -> Result<String> {
+    let messages = app.store.outbound_messages(50).await?;
+    let message = messages.iter().find(|m| m.to_address == to).context("no message captured")?;
+    let link = message.text_body.split_whitespace().find(|w| w.contains("/c/")).context("no link in message")?;
+    Ok(link.to_string())
+}
+
+async fn subscription_status(app: &TestApp, email: &str, list_id: i64) -> Result<Option<String>> {
+    let Some(subscriber) = app.store.subscriber_by_email(&domain::EmailAddress::parse(email)?).await? else {
+        return Ok(None);
+    };
+    let subs = app.store.subscriptions(subscriber.id).await?;
+    Ok(subs.into_iter().find(|s| s.list_id == list_id).map(|s| s.status))
+}
+
+#[tokio::test]
+async fn signup_confirm_profile_and_unsubscribe_on_a_phone() -> Result<()> {
+    let app = spawn_app().await?;
+    let list_id = list(&app, "Ninsho News", OptIn::Double).await?;
+    let other = list(&app, "Product updates", OptIn::Single).await?;
+    let browser = Browser::launch().await?;
+    browser.client.set_window_size(390, 844).await?;
+
+    browser.goto(&format!("{}/s/{list_id}", app.url)).await?;
+    assert_eq!(browser.text("h1").await?, "Ninsho News");
+    browser.fill("input[name=email]", "taro@example.jp").await?;
+    browser.fill("input[name=name]", "Taro").await?;
+    browser.click("form button").await?;
+    assert!(browser.text("#message").await?.contains("Check your inbox"));
+    assert_eq!(subscription_status(&app, "taro@example.jp", list_id).await?.as_deref(), Some("unconfirmed"));
+    let overflow: bool = serde_json::from_value(
+        browser.client.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await?,
+    )?;
+    assert!(!overflow, "the page scrolls sideways on a phone");
+
+    // The admin sees the confirmation in the sandbox mailbox.
+    app.create_admin(ADMIN, PASSWORD).await?;
+    browser.goto(&format!("{}/login", app.url)).await?;
+    browser.fill("input[name=email]", ADMIN).await?;
+    browser.fill("input[name=password]", PASSWORD).await?;
+    browser.click("form[action='/login'] button").await?;
+    browser.goto(&format!("{}/sandbox", app.url)).await?;
+    assert_eq!(browser.text(".subject").await?, "Confirm your subscription to Ninsho News");
+    assert_eq!(browser.text(".to").await?, "taro@example.jp");
+
+    // The link asks before it confirms (link scanners open links too).
+    let link = confirmation_link(&app, "taro@example.jp").await?;
+    browser.goto(&link).await?;
+    assert_eq!(subscription_status(&app, "taro@example.jp", list_id).await?.as_deref(), Some("unconfirmed"));
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "Subscription confirmed");
+    assert_eq!(subscription_status(&app, "taro@example.jp", list_id).await?.as_deref(), Some("confirmed"));
+
+    // Profile: change the name, join the other list, leave this one.
+    browser.click("#link").await?;
+    assert_eq!(browser.text("h1").await?, "Your subscriptions");
+    browser.fill("input[name=name]", "Taro Yamada").await?;
+    browser.toggle(&format!("input[name=list][value='{list_id}']")).await?;
+    browser.toggle(&format!("input[name=list][value='{other}']")).await?;
+    browser.click("form button[type=submit]").await?;
+    assert!(browser.text("#saved").await?.contains("saved"));
+    assert_eq!(subscription_status(&app, "taro@example.jp", list_id).await?.as_deref(), Some("unsubscribed"));
+    assert_eq!(subscription_status(&app, "taro@example.jp", other).await?.as_deref(), Some("confirmed"));
+    let subscriber = app.store.subscriber_by_email(&domain::EmailAddress::parse("taro@example.jp")?).await?;
+    assert_eq!(subscriber.as_ref().map(|s| s.name.as_str()), Some("Taro Yamada"));
+    assert_eq!(
+        subscriber.as_ref().and_then(|s| s.consent_ip).map(|ip| ip.addr().to_string()).as_deref(),
+        Some("127.0.0.1")
+    );
+
+    // The unsubscribe page of a message's link.
+    let id = subscriber.map(|s| s.id).unwrap_or_default();
+    browser.goto(&app.state.unsubscribe_url(id, other)).await?;
+    assert!(browser.text("#message").await?.contains("Product updates"));
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "You are unsubscribed");
+    assert_eq!(subscription_status(&app, "taro@example.jp", other).await?.as_deref(), Some("unsubscribed"));
+
+    browser.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn the_embeddable_form_works_from_another_origin() -> Result<()> {
+    let app = spawn_app().await?;
+    let list_id = list(&app, "Embedded", OptIn::Double).await?;
+    // A page of some other website, on another port, with the snippet.
+    let snippet = format!(
+        "<!doctype html><html><body><h1>Shop</h1>\
+         <form action=\"{}/s/{list_id}\" method=\"post\">\
+         <input type=\"email\" name=\"email\" required><input type=\"text\" name=\"name\">\
+         <input type=\"text\" name=\"website\" style=\"display:none\" tabindex=\"-1\" autocomplete=\"off\">\
+         <button type=\"submit\">Subscribe</button></form></body></html>",
+        app.url
+    );
+    let site = tokio::net::TcpListener::bind("127.0.0.2:0").await?;
+    let site_url = format!("http://{}", site.local_addr()?);
+    let page = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(snippet) }));
+    let server = tokio::spawn(async move { axum::serve(site, page).await });
+
+    let browser = Browser::launch().await?;
+    browser.goto(&site_url).await?;
+    browser.fill("input[name=email]", "visitor@example.com").await?;
+    browser.click("button").await?;
+    assert!(browser.path().await?.starts_with(&format!("/s/{list_id}")));
+    assert!(browser.text("#message").await?.contains("Check your inbox"));
+    assert!(confirmation_link(&app, "visitor@example.com").await?.starts_with(&app.url));
+    browser.close().await?;
+    server.abort();
+    app.stop().await
+}
+
+/// `curl -X POST -d 'List-Unsubscribe=One-Click' <url>`
+async fn one_click(url: &str) -> Result<StatusCode> {
+    Ok(http()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await?
+        .status())
+}
+
+#[tokio::test]
+async fn one_click_unsubscribes_at_once_and_forged_tokens_change_nothing() -> Result<()> {
+    let app = spawn_app().await?;
+    let list_id = list(&app, "News", OptIn::Single).await?;
+    let api = app.api().await?;
+    let mut ids = Vec::new();
+    for email in ["one@example.com", "two@example.com"] {
+        let (_, s) = api.post("/subscribers", serde_json::json!({"email": email, "lists": [list_id]})).await?;
+        ids.push(s["id"].as_i64().unwrap_or_default());
+    }
+    let url = app.state.unsubscribe_url(ids[0], list_id);
+    assert_eq!(one_click(&url).await?, StatusCode::OK);
+    assert_eq!(subscription_status(&app, "one@example.com", list_id).await?.as_deref(), Some("unsubscribed"));
+    // Idempotent.
+    assert_eq!(one_click(&url).await?, StatusCode::OK);
+
+    // Another subscriber's id with this signature, a changed list, a cut
+    // signature: all refused, nothing changed.
+    let token = url.rsplit("/u/").next().unwrap_or_default();
+    let forged = [
+        token.replacen(&format!("{}.", ids[0]), &format!("{}.", ids[1]), 1),
+        token.replacen(&format!(".{list_id}."), &format!(".{}.", list_id + 1), 1),
+        token[..token.len() - 3].to_string(),
+        "1.1.0.AAAA".to_string(),
+    ];
+    for bad in forged {
+        let status = one_click(&format!("{}/u/{bad}", app.url)).await?;
+        assert!(status.is_client_error(), "{bad}: {status}");
+    }
+    assert_eq!(subscription_status(&app, "two@example.com", list_id).await?.as_deref(), Some("confirmed"));
+    app.stop().await
+}
+
+async fn sign_up(app: &TestApp, list_id: i64, fields: &[(&str, &str)]) -> Result<(StatusCode, String)> {
+    let response = http().post(format!("{}/s/{list_id}", app.url)).form(fields).send().await?;
+    Ok((response.status(), response.text().await?))
+}
+
+#[tokio::test]
+async fn signups_do_not_reveal_addresses_and_resist_bots() -> Result<()> {
+    let app = spawn_app().await?;
+    let list_id = list(&app, "Quiet", OptIn::Double).await?;
+
+    let (status, first) = sign_up(&app, list_id, &[("email", "known@example.com")]).await?;
+    assert_eq!(status, StatusCode::OK);
+    app.store
+        .confirm_subscription(
+            app.store
+                .subscriber_by_email(&domain::EmailAddress::parse("known@example.com")?)
+                .await?
+                .map(|s| s.id)
+                .unwrap_or_default(),
+            list_id,
+        )
+        .await?;
+    // Known, confirmed, or new: the same answer.
+    let (_, again) = sign_up(&app, list_id, &[("email", "known@example.com")]).await?;
+    let (_, fresh) = sign_up(&app, list_id, &[("email", "fresh@example.com")]).await?;
+    assert_eq!(first, again);
+    assert_eq!(first, fresh);
+
+    // The honeypot: the same answer, and nothing stored or sent.
+    let (status, bot) =
+        sign_up(&app, list_id, &[("email", "bot@example.com"), ("website", "http://spam.example")]).await?;
+    assert_eq!((status, bot == first), (StatusCode::OK, true));
+    assert!(app.store.subscriber_by_email(&domain::EmailAddress::parse("bot@example.com")?).await?.is_none());
+
+    // A bad address is refused with the reason.
+    let (status, page) = sign_up(&app, list_id, &[("email", "not an address")]).await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("not valid"));
+
+    // Per-IP rate limit (10 per 10 minutes; 6 used above).
+    let mut last = StatusCode::OK;
+    for i in 0..6 {
+        last = sign_up(&app, list_id, &[("email", &format!("many{i}@example.com"))]).await?.0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+
+    // Private lists have no public page.
+    let private = app
+        .store
+        .create_list(&NewList {
+            name: "Staff",
+            description: "",
+            visibility: ListVisibility::Private,
+            optin: OptIn::Single,
+        })
+        .await?;
+    assert_eq!(http().get(format!("{}/s/{}", app.url, private.id)).send().await?.status(), StatusCode::NOT_FOUND);
+    app.stop().await
+}
