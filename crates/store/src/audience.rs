@@ -251,8 +251,17 @@ impl Store {
         .await?)
     }
 
+    /// The number of subscribers: exact up to 100,000, the planner's
+    /// estimate above (an exact count of millions takes too long for a page).
     pub async fn subscriber_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM subscribers").fetch_one(&self.pool).await?)
+        let estimate: Option<f32> =
+            sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = 'subscribers'::regclass")
+                .fetch_optional(&self.pool)
+                .await?;
+        match estimate {
+            Some(n) if n >= 100_000.0 => Ok(n as i64),
+            _ => Ok(sqlx::query_scalar("SELECT count(*) FROM subscribers").fetch_one(&self.pool).await?),
+        }
     }
 
     pub async fn subscriptions(&self, subscriber_id: i64) -> Result<Vec<Subscription>> {

@@ -201,6 +201,17 @@ impl Store {
         .await?)
     }
 
+    /// Messages queued or sent to one subscriber, newest first.
+    pub async fn subscriber_messages(&self, subscriber_id: i64) -> Result<Vec<OutboundMessage>> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, to_address, subject, text_body, status, created_at FROM outbound_messages \
+             WHERE subscriber_id = $1 ORDER BY id DESC LIMIT 100",
+        )
+        .bind(subscriber_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Replaces a subscriber's name and their subscriptions to `lists`
     /// (the profile page): listed ids with `true` are confirmed, `false`
     /// unsubscribed; lists not mentioned are left alone.

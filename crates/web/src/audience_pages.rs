@@ -100,3 +100,236 @@ pub(crate) async fn sandbox(
     let page = SandboxPage { csrf, email: admin.email, messages: state.store().outbound_messages(200).await? };
     Ok((jar, Html(page.render()?)).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "subscribers.html")]
+struct SubscribersPage {
+    csrf: String,
+    email: String,
+    total: i64,
+    /// (id, name, selected)
+    lists: Vec<(i64, String, bool)>,
+    /// (word, selected)
+    statuses: Vec<(&'static str, bool)>,
+    query_email: String,
+    rows: Vec<store::Subscriber>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SubscriberSearch {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    list_id: String,
+    #[serde(default)]
+    status: String,
+    before: Option<i64>,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+/// Subscribers, searchable, 50 a page with keyset pagination (page 10,000
+/// costs what page 1 costs).
+pub(crate) async fn subscribers(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Query(search): axum::extract::Query<SubscriberSearch>,
+) -> Result<Response, AppError> {
+    let list_id = search.list_id.parse::<i64>().ok();
+    let status = domain::SubscriberStatus::parse(&search.status);
+    let query = store::SubscriberQuery {
+        email_contains: Some(search.email.trim().to_string()).filter(|e| !e.is_empty()),
+        attributes: None,
+        list_id,
+        status,
+        before_id: search.before,
+        limit: PAGE_SIZE,
+    };
+    let rows = state.store().subscribers(&query).await?;
+    let next = (rows.len() as i64 == PAGE_SIZE).then(|| rows.last().map(|s| s.id)).flatten().map(|before| {
+        let params = [
+            ("email", search.email.clone()),
+            ("list_id", search.list_id.clone()),
+            ("status", search.status.clone()),
+            ("before", before.to_string()),
+        ];
+        format!("/subscribers?{}", serde_urlencoded::to_string(params).unwrap_or_default())
+    });
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = SubscribersPage {
+        csrf,
+        email: admin.email,
+        total: state.store().subscriber_count().await?,
+        lists: state.store().lists().await?.into_iter().map(|l| (l.id, l.name, Some(l.id) == list_id)).collect(),
+        statuses: domain::SubscriberStatus::ALL.iter().map(|s| (s.as_str(), Some(*s) == status)).collect(),
+        query_email: search.email,
+        rows,
+        next,
+    };
+    Ok((jar, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "subscriber.html")]
+struct SubscriberPage {
+    csrf: String,
+    email: String,
+    s: store::Subscriber,
+    consent_ip: Option<String>,
+    attributes: String,
+    subscriptions: Vec<store::Subscription>,
+    messages: Vec<OutboundMessage>,
+}
+
+pub(crate) async fn subscriber(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let s = state.store().subscriber(id).await?.ok_or(AppError::NotFound)?;
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = SubscriberPage {
+        csrf,
+        email: admin.email,
+        consent_ip: s.consent_ip.map(|ip| ip.addr().to_string()),
+        attributes: serde_json::to_string_pretty(&s.attributes).unwrap_or_default(),
+        subscriptions: state.store().subscriptions(id).await?,
+        messages: state.store().subscriber_messages(id).await?,
+        s,
+    };
+    Ok((jar, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    csrf: String,
+    email: String,
+    lists: Vec<List>,
+    recent: Vec<store::Import>,
+    error: Option<String>,
+}
+
+async fn imports_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(state, jar);
+    let page = ImportsPage {
+        csrf,
+        email: admin.email,
+        lists: state.store().lists().await?,
+        recent: state.store().recent_imports(20).await?,
+        error,
+    };
+    Ok((status, jar, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn imports(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    imports_page(&state, jar, admin, StatusCode::OK, None).await
+}
+
+/// The upload form: a multipart body whose `csrf` field comes first and
+/// whose file comes last, streamed to the spool as it arrives.
+pub(crate) async fn start_import(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
+    let mut csrf_ok = false;
+    let mut mode = domain::ImportMode::Add;
+    let mut list_ids = Vec::new();
+    let mut encoding = None;
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "csrf" && !csrf_ok {
+            return Err(AppError::Forbidden(
+                "This form has expired or was not sent from this site. Reload the page and try again.",
+            ));
+        }
+        match name.as_str() {
+            "csrf" => csrf_ok = csrf::is_valid(&state, &jar, &field.text().await.map_err(bad)?),
+            "mode" => mode = domain::ImportMode::parse(&field.text().await.map_err(bad)?).unwrap_or(mode),
+            "list" => list_ids.extend(field.text().await.map_err(bad)?.parse::<i64>().ok()),
+            "encoding" => encoding = audience::Encoding::parse(&field.text().await.map_err(bad)?),
+            "file" => {
+                let file_name = field.file_name().unwrap_or("upload.csv").chars().take(200).collect();
+                let start = crate::imports::ImportStart {
+                    mode,
+                    list_ids,
+                    encoding,
+                    mapping: Default::default(),
+                    file_name,
+                    source: format!("import:{}", admin.email),
+                };
+                return match crate::imports::start(&state, field, start).await {
+                    Ok(id) => Ok(axum::response::Redirect::to(&format!("/imports/{id}")).into_response()),
+                    Err(crate::imports::StartError::Store(e)) => Err(e.into()),
+                    Err(e) => {
+                        imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string())).await
+                    }
+                };
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Forbidden(
+            "This form has expired or was not sent from this site. Reload the page and try again.",
+        ));
+    }
+    imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some("Choose a CSV file to import.".into()))
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    csrf: String,
+    email: String,
+    i: store::Import,
+    errors: Vec<store::ImportError>,
+}
+
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let i = state.store().import(id).await?.ok_or(AppError::NotFound)?;
+    let mut errors = state.store().import_errors(id).await?;
+    errors.truncate(100);
+    let (jar, csrf) = csrf::issue(&state, jar);
+    Ok((jar, Html(ImportPage { csrf, email: admin.email, i, errors }.render()?)).into_response())
+}
+
+pub(crate) async fn import_errors(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let i = state.store().import(id).await?.ok_or(AppError::NotFound)?;
+    let csv = crate::imports::errors_csv(&state.store().import_errors(id).await?);
+    let disposition = format!("attachment; filename=\"import-{}-rejected.csv\"", i.id);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        csv,
+    )
+        .into_response())
+}

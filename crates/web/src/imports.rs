@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use audience::{Encoding, ImportRequest};
-use axum::body::Body;
 use domain::ImportMode;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -38,8 +37,13 @@ pub(crate) enum StartError {
     Store(#[from] store::StoreError),
 }
 
-/// Spools `body` and starts the import; returns its id at once.
-pub(crate) async fn start(state: &AppState, body: Body, start: ImportStart) -> Result<i64, StartError> {
+/// Spools `body` (a stream of chunks: a request body or a multipart field)
+/// and starts the import; returns its id at once.
+pub(crate) async fn start<S, E>(state: &AppState, body: S, start: ImportStart) -> Result<i64, StartError>
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, E>>,
+    E: std::fmt::Display,
+{
     for id in &start.list_ids {
         if state.store().list(*id).await?.is_none() {
             return Err(StartError::UnknownList(*id));
@@ -75,10 +79,14 @@ pub(crate) async fn start(state: &AppState, body: Body, start: ImportStart) -> R
     Ok(id)
 }
 
-async fn spool(body: Body, path: &std::path::Path) -> Result<(), StartError> {
+async fn spool<S, E>(body: S, path: &std::path::Path) -> Result<(), StartError>
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, E>>,
+    E: std::fmt::Display,
+{
     let upload = |e: std::io::Error| StartError::Upload(e.to_string());
     let mut file = tokio::fs::File::create(path).await.map_err(upload)?;
-    let mut stream = body.into_data_stream();
+    let mut stream = std::pin::pin!(body);
     let mut written = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| StartError::Upload(e.to_string()))?;

@@ -126,6 +126,16 @@ pub fn app(state: AppState) -> Router {
         .route("/tokens", get(pages::tokens).post(pages::create_token))
         .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
         .route("/sandbox", get(audience_pages::sandbox))
+        .route("/subscribers", get(audience_pages::subscribers))
+        .route("/subscribers/{id}", get(audience_pages::subscriber))
+        .route(
+            "/imports",
+            get(audience_pages::imports)
+                .post(audience_pages::start_import)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES as usize)),
+        )
+        .route("/imports/{id}", get(audience_pages::import))
+        .route("/imports/{id}/errors.csv", get(audience_pages::import_errors))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce));

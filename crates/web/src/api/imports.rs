@@ -94,7 +94,7 @@ pub(crate) async fn start(
         file_name: params.file_name.unwrap_or_else(|| "api.csv".into()),
         source: format!("import:api:{}", user.email),
     };
-    let id = crate::imports::start(&state, body, start).await.map_err(|e| match e {
+    let id = crate::imports::start(&state, body.into_data_stream(), start).await.map_err(|e| match e {
         StartError::UnknownList(_) => ApiError::field("lists", e.to_string()),
         StartError::Store(e) => ApiError::from(e),
         other => ApiError::field("body", other.to_string()),

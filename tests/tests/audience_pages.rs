@@ -1,0 +1,92 @@
+//! The audience pages of the dashboard in a real browser: import with its
+//! progress and report, subscriber search, pagination and detail.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use tests::{Browser, TestApp, spawn_app};
+
+const ADMIN: &str = "hanako@example.jp";
+const PASSWORD: &str = "orbit cactus lantern 47 violet";
+
+async fn logged_in(app: &TestApp) -> Result<Browser> {
+    app.create_admin(ADMIN, PASSWORD).await?;
+    let browser = Browser::launch().await?;
+    browser.goto(&format!("{}/login", app.url)).await?;
+    browser.fill("input[name=email]", ADMIN).await?;
+    browser.fill("input[name=password]", PASSWORD).await?;
+    browser.click("form[action='/login'] button").await?;
+    Ok(browser)
+}
+
+#[tokio::test]
+async fn import_from_the_dashboard_shows_progress_and_a_report() -> Result<()> {
+    let app = spawn_app().await?;
+    let browser = logged_in(&app).await?;
+    browser.goto(&format!("{}/lists", app.url)).await?;
+    browser.fill("input[name=name]", "Customers").await?;
+    browser.click("form[action='/lists'] button").await?;
+    assert!(browser.text("table").await?.contains("Customers"));
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("customers.csv");
+    let mut csv = String::from("email,name,plan\n");
+    for i in 0..120 {
+        csv.push_str(&format!("c{i}@example.com,Customer {i},pro\n"));
+    }
+    csv.push_str("broken,Nobody,free\n");
+    std::fs::write(&path, csv)?;
+
+    browser.goto(&format!("{}/imports", app.url)).await?;
+    browser.toggle("input[name=list]").await?;
+    let file = browser.client.find(tests::Locator::Css("input[type=file]")).await?;
+    file.send_keys(&path.display().to_string()).await?;
+    browser.click("form[action='/imports'] button").await?;
+    assert!(browser.path().await?.starts_with("/imports/"));
+    // The page refreshes itself until the import is done.
+    let mut state = String::new();
+    for _ in 0..60 {
+        state = browser.text("#state").await.unwrap_or_default();
+        if state != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(state, "finished");
+    assert_eq!(browser.text("#done").await?, "120");
+    assert_eq!(browser.text("#failed").await?, "1");
+    let report = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch(document.querySelector('#report').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await?;
+    let report = report.as_str().context("no report text")?;
+    assert!(report.contains("122,\"invalid email address \"\"broken\"\""), "{report}");
+
+    // Subscriber search and keyset pagination (50 a page).
+    browser.goto(&format!("{}/subscribers", app.url)).await?;
+    let mut seen = 0;
+    loop {
+        seen += browser.client.find_all(tests::Locator::Css("#subscribers tbody tr")).await?.len();
+        if browser.client.find(tests::Locator::Css("#next")).await.is_err() {
+            break;
+        }
+        browser.click("#next").await?;
+        if seen > 200 {
+            bail!("pagination does not end");
+        }
+    }
+    assert_eq!(seen, 120);
+    browser.goto(&format!("{}/subscribers?email=c11", app.url)).await?;
+    let rows = browser.client.find_all(tests::Locator::Css("#subscribers tbody tr")).await?;
+    assert_eq!(rows.len(), 11, "c11 and c110..c119");
+    browser.click("#subscribers tbody tr:last-child a").await?;
+    assert_eq!(browser.text("h1").await?, "c11@example.com");
+    assert!(browser.text("#attributes").await?.contains("\"plan\": \"pro\""));
+    assert!(browser.text("main").await?.contains("Customers"));
+
+    browser.close().await?;
+    app.stop().await
+}
