@@ -270,3 +270,54 @@ async fn a_100_mb_file_imports_while_the_server_keeps_answering() -> Result<()> 
     assert_eq!((done["rows_done"].as_i64(), done["rows_failed"].as_i64()), (Some(399_600), Some(400)), "{done}");
     app.stop().await
 }
+
+#[tokio::test]
+async fn export_suppression_and_erasure() -> Result<()> {
+    let app = spawn_app().await?;
+    let api = app.api().await?;
+    let (_, list) = api.post("/lists", json!({"name": "Export", "visibility": "public", "optin": "single"})).await?;
+    let list_id = list["id"].as_i64().unwrap_or_default();
+    let csv = "email,name,plan,city\nx1@example.com,\"Yamada, Taro\",pro,Tokyo\nx2@example.com,=cmd(),free,\nx3@blocked.example,Three,pro,Osaka\n";
+    let (_, import) = api.upload(&format!("/imports?lists={list_id}"), csv.as_bytes().to_vec()).await?;
+    api.wait_for_import(import["id"].as_i64().unwrap_or_default()).await?;
+
+    let export = api.text(&format!("/lists/{list_id}/export")).await?;
+    let lines: Vec<&str> = export.lines().collect();
+    assert_eq!(lines[0], "email,name,status,created_at,city,plan");
+    assert_eq!(lines.len(), 4, "{export}");
+    assert!(
+        lines[1].starts_with("x1@example.com,\"Yamada, Taro\",active,") && lines[1].ends_with(",Tokyo,pro"),
+        "{export}"
+    );
+    assert!(lines[2].contains(",'=cmd(),"), "formulas are defused: {export}");
+
+    // Suppressing a domain refuses its addresses at signup (same answer, nothing stored).
+    let (status, s) = api.post("/suppressions", json!({"value": "Blocked.Example", "reason": "role accounts"})).await?;
+    assert_eq!((status, s["kind"].as_str(), s["value"].as_str()), (201, Some("domain"), Some("blocked.example")));
+    let signup =
+        tests::http().post(format!("{}/s/{list_id}", app.url)).form(&[("email", "new@blocked.example")]).send().await?;
+    assert_eq!(signup.status(), 200);
+    assert!(app.store.subscriber_by_email(&domain::EmailAddress::parse("new@blocked.example")?).await?.is_none());
+    let (status, bad) = api.post("/suppressions", json!({"value": "not a domain!"})).await?;
+    assert_eq!((status, bad["field"].as_str()), (422, Some("value")));
+
+    // A data export, then erasure: the row is gone, the address never returns.
+    let (_, page) = api.get("/subscribers?email=x1").await?;
+    let id = page["data"][0]["id"].as_i64().unwrap_or_default();
+    let (status, data) = api.get(&format!("/subscribers/{id}/export")).await?;
+    assert_eq!((status, data["email"].as_str()), (200, Some("x1@example.com")));
+    assert_eq!(data["subscriptions"][0]["list"], "Export");
+    assert_eq!(api.post(&format!("/subscribers/{id}/erase"), json!({})).await?.0, 204);
+    assert_eq!(api.get(&format!("/subscribers/{id}")).await?.0, 404);
+    let (_, again) =
+        api.upload(&format!("/imports?lists={list_id}"), b"email\nX1@example.com\nx9@example.com\n".to_vec()).await?;
+    let done = api.wait_for_import(again["id"].as_i64().unwrap_or_default()).await?;
+    assert_eq!((done["rows_done"].as_i64(), done["rows_failed"].as_i64()), (Some(1), Some(1)), "{done}");
+    let report = api.text(&format!("/imports/{}/errors", again["id"])).await?;
+    assert!(report.contains("2,\"this address was erased"), "{report}");
+    let signup =
+        tests::http().post(format!("{}/s/{list_id}", app.url)).form(&[("email", "x1@example.com")]).send().await?;
+    assert_eq!(signup.status(), 200);
+    assert!(app.store.subscriber_by_email(&domain::EmailAddress::parse("x1@example.com")?).await?.is_none());
+    app.stop().await
+}

@@ -90,3 +90,65 @@ async fn import_from_the_dashboard_shows_progress_and_a_report() -> Result<()> {
     browser.close().await?;
     app.stop().await
 }
+
+/// Waits until `#count` shows `expected`.
+async fn count_becomes(browser: &Browser, expected: &str) -> Result<()> {
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = browser.text("#count").await?;
+        if shown == expected {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the live count shows {shown:?}, not {expected:?}")
+}
+
+#[tokio::test]
+async fn the_segment_editor_counts_live_and_saves() -> Result<()> {
+    let app = spawn_app().await?;
+    let api = app.api().await?;
+    let (_, list) = api.post("/lists", serde_json::json!({"name": "Members"})).await?;
+    let list_id = list["id"].as_i64().unwrap_or_default();
+    for (email, plan, on_list) in
+        [("a@example.com", "pro", true), ("b@example.com", "pro", false), ("c@example.com", "free", true)]
+    {
+        let lists = if on_list { vec![list_id] } else { vec![] };
+        api.post("/subscribers", serde_json::json!({"email": email, "attributes": {"plan": plan}, "lists": lists}))
+            .await?;
+    }
+    let browser = logged_in(&app).await?;
+    browser.goto(&format!("{}/segments/new", app.url)).await?;
+    browser.fill("input[name=name]", "Pro members").await?;
+    browser.fill("#rows .key", "plan").await?;
+    browser.fill("#rows .value", "pro").await?;
+    count_becomes(&browser, "2").await?;
+    browser.toggle("#add-row").await?;
+    let kinds = browser.client.find_all(tests::Locator::Css("#rows .kind")).await?;
+    kinds.last().context("no second row")?.select_by_value("list").await?;
+    count_becomes(&browser, "1").await?;
+    browser.click("#segment-form button[type=submit]").await?;
+    assert!(browser.path().await?.starts_with("/segments/"));
+    let saved = app.store.segments().await?;
+    assert_eq!(saved.len(), 1);
+    assert_eq!(app.store.segment_count(&saved[0].definition.0).await?, 1);
+    // Reloaded, the rows show the saved filter and the count again.
+    count_becomes(&browser, "1").await?;
+    assert_eq!(browser.client.find_all(tests::Locator::Css("#rows .cond")).await?.len(), 2);
+
+    // A filter the server refuses says why, live and on save.
+    browser.client.execute("const f = document.getElementById('filter'); f.value = '{\"status\": \"gone\"}'; f.dispatchEvent(new Event('input'));", vec![]).await?;
+    let mut said = String::new();
+    for _ in 0..50 {
+        said = browser.text("#count-error").await?;
+        if !said.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("unknown subscriber status"), "{said}");
+    browser.click("#segment-form button[type=submit]").await?;
+    assert!(browser.text("#error").await?.contains("unknown subscriber status"));
+    browser.close().await?;
+    app.stop().await
+}

@@ -95,6 +95,14 @@ async fn import_batches(
                 }
                 let (store, request) = (store.clone(), request.clone());
                 writing.spawn(async move {
+                    let mut batch = batch;
+                    if request.mode != ImportMode::Unsubscribe {
+                        let erased = store.erased_among(&batch.emails).await?;
+                        batch.reject(
+                            &erased,
+                            "this address was erased at its owner's request and is never imported again",
+                        );
+                    }
                     store
                         .apply_import_batch(import_id, request.mode, &request.list_ids, &request.source, &batch)
                         .await?;
@@ -145,6 +153,7 @@ fn read_batches(
     for item in rows {
         match item {
             Ok(Ok(row)) => {
+                batch.lines.push(i64::try_from(row.line).unwrap_or(i64::MAX));
                 batch.emails.push(row.email.as_str().to_string());
                 batch.names.push(row.name);
                 batch.attributes.push(serde_json::Value::Object(row.attributes));

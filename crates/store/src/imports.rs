@@ -32,6 +32,8 @@ pub struct ImportError {
 /// One batch of good rows (parallel vectors) and rejected rows.
 #[derive(Debug, Default)]
 pub struct ImportBatch {
+    /// Line numbers of the good rows.
+    pub lines: Vec<i64>,
     pub emails: Vec<String>,
     /// `None` where the file has no name column: the stored name is kept.
     pub names: Vec<Option<String>>,
@@ -42,6 +44,22 @@ pub struct ImportBatch {
 }
 
 impl ImportBatch {
+    /// Moves the rows whose address is in `refused` to the rejected rows.
+    pub fn reject(&mut self, refused: &[String], reason: &str) {
+        let mut i = 0;
+        while i < self.emails.len() {
+            if refused.contains(&self.emails[i]) {
+                self.error_lines.push(self.lines.remove(i));
+                self.error_raws.push(self.emails.remove(i));
+                self.error_reasons.push(reason.to_string());
+                self.names.remove(i);
+                self.attributes.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.emails.len() + self.error_lines.len()
     }

@@ -7,6 +7,7 @@
 mod admins;
 mod audience;
 mod imports;
+mod privacy;
 mod public;
 mod segments;
 
@@ -19,6 +20,7 @@ use sqlx::{Executor, PgPool};
 pub use admins::{Admin, ApiToken, Session};
 pub use audience::{List, NewList, NewSubscriber, Subscriber, SubscriberQuery, Subscription};
 pub use imports::{Import, ImportBatch, ImportError};
+pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
 pub use segments::{AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;

@@ -69,6 +69,9 @@ impl Store {
         ip: IpAddr,
         user_agent: Option<&str>,
     ) -> Result<SignupOutcome> {
+        if self.is_suppressed(email).await? {
+            return Ok(SignupOutcome::Refused);
+        }
         let mut tx = self.pool.begin().await?;
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO subscribers (email, name, consent_source, consent_ip, consent_user_agent) \

@@ -290,7 +290,7 @@ fn push_attribute(query: &mut QueryBuilder<Postgres>, c: &AttributeCondition) {
     }
 }
 
-fn filter_query(select: &'static str, filter: &Filter) -> QueryBuilder<Postgres> {
+pub(crate) fn filter_query(select: &'static str, filter: &Filter) -> QueryBuilder<Postgres> {
     let mut query = QueryBuilder::new(select);
     query.push(" WHERE ");
     push_condition(&mut query, filter);

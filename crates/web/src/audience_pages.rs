@@ -333,3 +333,234 @@ pub(crate) async fn import_errors(
     )
         .into_response())
 }
+
+pub(crate) async fn export_subscriber(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let data = crate::api::privacy::subscriber_data(&state, id).await.map_err(|_| AppError::NotFound)?;
+    let disposition = format!("attachment; filename=\"subscriber-{id}.json\"");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        serde_json::to_string_pretty(&data).map_err(AppError::internal)?,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EraseForm {}
+
+pub(crate) async fn erase_subscriber(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CsrfForm(EraseForm {}): CsrfForm<EraseForm>,
+) -> Result<Response, AppError> {
+    state.store().erase_subscriber(id).await?;
+    tracing::info!(subscriber_id = id, admin_id = admin.id, "subscriber erased");
+    Ok(axum::response::Redirect::to("/subscribers").into_response())
+}
+
+pub(crate) async fn export_list(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    state.store().list(id).await?.ok_or(AppError::NotFound)?;
+    let filter = store::Filter::List(store::ListCondition { list_id: id, status: Vec::new() });
+    Ok(crate::export::csv_response(state.store().clone(), filter, &format!("list-{id}.csv")).await?)
+}
+
+#[derive(Template)]
+#[template(path = "segments.html")]
+struct SegmentsPage {
+    csrf: String,
+    email: String,
+    segments: Vec<store::Segment>,
+}
+
+pub(crate) async fn segments(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = SegmentsPage { csrf, email: admin.email, segments: state.store().segments().await? };
+    Ok((jar, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "segment.html")]
+struct SegmentPage {
+    csrf: String,
+    email: String,
+    id: Option<i64>,
+    name: String,
+    /// The filter as pretty JSON (empty for a new segment).
+    filter: String,
+    /// Whether the form rows can show the filter (one level of and/or).
+    builder_fits: bool,
+    lists: Vec<(i64, String)>,
+    statuses: Vec<&'static str>,
+    error: Option<String>,
+}
+
+/// One level of `and`/`or` over conditions that are plain or negated once.
+fn fits_builder(filter: &store::Filter) -> bool {
+    use store::Filter;
+    let flat = |f: &Filter| match f {
+        Filter::And(_) | Filter::Or(_) => false,
+        Filter::Not(inner) => !matches!(**inner, Filter::And(_) | Filter::Or(_) | Filter::Not(_)),
+        _ => true,
+    };
+    match filter {
+        Filter::And(items) | Filter::Or(items) => items.iter().all(flat),
+        other => flat(other),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn segment_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    id: Option<i64>,
+    name: String,
+    filter: String,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let builder_fits = filter.trim().is_empty()
+        || serde_json::from_str::<store::Filter>(&filter).map(|f| fits_builder(&f)).unwrap_or(false);
+    let (jar, csrf) = csrf::issue(state, jar);
+    let page = SegmentPage {
+        csrf,
+        email: admin.email,
+        id,
+        name,
+        filter,
+        builder_fits,
+        lists: state.store().lists().await?.into_iter().map(|l| (l.id, l.name)).collect(),
+        statuses: domain::SubscriberStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        error,
+    };
+    Ok((status, jar, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn new_segment(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    segment_page(&state, jar, admin, StatusCode::OK, None, String::new(), String::new(), None).await
+}
+
+pub(crate) async fn edit_segment(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let segment = state.store().segment(id).await?.ok_or(AppError::NotFound)?;
+    let filter = serde_json::to_string_pretty(&segment.definition.0).map_err(AppError::internal)?;
+    segment_page(&state, jar, admin, StatusCode::OK, Some(id), segment.name, filter, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SegmentForm {
+    name: String,
+    filter: String,
+}
+
+/// The filter of a form, or the sentence saying what is wrong with it.
+fn parse_filter(text: &str) -> Result<store::Filter, String> {
+    let filter: store::Filter = serde_json::from_str(text).map_err(|e| format!("The filter is not valid: {e}."))?;
+    filter.validate().map_err(|e| format!("The filter is not valid: {e}."))?;
+    Ok(filter)
+}
+
+async fn save_segment(
+    state: AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    id: Option<i64>,
+    form: SegmentForm,
+) -> Result<Response, AppError> {
+    let name = form.name.trim().to_string();
+    let refuse = |error: String| (StatusCode::UNPROCESSABLE_ENTITY, Some(error));
+    let (status, error) = match parse_filter(&form.filter) {
+        Err(e) => refuse(e),
+        Ok(_) if name.is_empty() || name.chars().count() > 200 => {
+            refuse("A segment needs a name of 1 to 200 characters.".into())
+        }
+        Ok(filter) => {
+            let saved = match id {
+                Some(id) => state.store().update_segment(id, &name, &filter).await,
+                None => state.store().create_segment(&name, &filter).await,
+            };
+            match saved {
+                Ok(segment) => {
+                    return Ok(axum::response::Redirect::to(&format!("/segments/{}", segment.id)).into_response());
+                }
+                Err(store::StoreError::Conflict(_)) => refuse(format!("A segment named {name:?} exists already.")),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    segment_page(&state, jar, admin, status, id, name, form.filter, error).await
+}
+
+pub(crate) async fn create_segment(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<SegmentForm>,
+) -> Result<Response, AppError> {
+    save_segment(state, jar, admin, None, form).await
+}
+
+pub(crate) async fn update_segment(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CsrfForm(form): CsrfForm<SegmentForm>,
+) -> Result<Response, AppError> {
+    save_segment(state, jar, admin, Some(id), form).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CountRequest {
+    filter: serde_json::Value,
+}
+
+/// The editor's live count: JSON in and out, CSRF token in a header.
+pub(crate) async fn count_segment(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    _admin: AdminUser,
+    headers: axum::http::HeaderMap,
+    axum::Json(request): axum::Json<CountRequest>,
+) -> Result<Response, AppError> {
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !csrf::is_valid(&state, &jar, token) {
+        return Err(AppError::Forbidden("This page has expired. Reload it and try again."));
+    }
+    let invalid = |error: String, field: String| {
+        (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({"error": error, "field": field})))
+            .into_response()
+    };
+    let filter: store::Filter = match serde_json::from_value(request.filter) {
+        Ok(filter) => filter,
+        Err(e) => return Ok(invalid(e.to_string(), "filter".into())),
+    };
+    if let Err(e) = filter.validate() {
+        return Ok(invalid(e.message, e.path));
+    }
+    let count = state.store().segment_count(&filter).await?;
+    Ok(axum::Json(serde_json::json!({ "count": count })).into_response())
+}

@@ -8,6 +8,7 @@ mod audience_pages;
 mod auth;
 mod csrf;
 mod error;
+mod export;
 mod imports;
 pub mod links;
 mod metrics;
@@ -128,6 +129,13 @@ pub fn app(state: AppState) -> Router {
         .route("/sandbox", get(audience_pages::sandbox))
         .route("/subscribers", get(audience_pages::subscribers))
         .route("/subscribers/{id}", get(audience_pages::subscriber))
+        .route("/subscribers/{id}/export.json", get(audience_pages::export_subscriber))
+        .route("/subscribers/{id}/erase", post(audience_pages::erase_subscriber))
+        .route("/lists/{id}/export.csv", get(audience_pages::export_list))
+        .route("/segments", get(audience_pages::segments).post(audience_pages::create_segment))
+        .route("/segments/new", get(audience_pages::new_segment))
+        .route("/segments/count", post(audience_pages::count_segment))
+        .route("/segments/{id}", get(audience_pages::edit_segment).post(audience_pages::update_segment))
         .route(
             "/imports",
             get(audience_pages::imports)

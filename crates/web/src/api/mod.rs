@@ -4,6 +4,7 @@
 
 mod imports;
 mod lists;
+pub(crate) mod privacy;
 mod segments;
 mod subscribers;
 
@@ -34,6 +35,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/imports", post(imports::start).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/imports/{id}", get(imports::progress))
         .route("/imports/{id}/errors", get(imports::errors))
+        .route("/suppressions", get(privacy::suppressions).post(privacy::suppress))
+        .route("/suppressions/{id}", axum::routing::delete(privacy::unsuppress))
+        .route("/subscribers/{id}/export", get(privacy::export_subscriber))
+        .route("/subscribers/{id}/erase", post(privacy::erase_subscriber))
+        .route("/lists/{id}/export", get(privacy::export_list))
+        .route("/segments/{id}/export", get(privacy::export_segment))
 }
 
 /// Who the token belongs to: lets a script check its token works.
