@@ -63,6 +63,7 @@ async fn main() -> Result<()> {
             description: "",
             visibility: ListVisibility::Private,
             optin: OptIn::Single,
+            signup_fields: &[],
         })
         .await?;
     let request = ImportRequest {

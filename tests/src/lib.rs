@@ -59,7 +59,7 @@ pub fn test_config() -> WebConfig {
         throttle_window: chrono::Duration::minutes(15),
         delivery_mode: "sandbox".into(),
         database_label: "Test database.".into(),
-        spool_dir: std::env::temp_dir(),
+        spool_dir: std::env::temp_dir().join("ninsho-test-spool"),
     }
 }
 
@@ -84,6 +84,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> Result<Te
     let url = format!("http://{addr}");
     let mut config = test_config();
     config.public_url = url.clone();
+    std::fs::create_dir_all(&config.spool_dir)?;
     configure(&mut config);
     let state = AppState::new(store.clone(), SecretKey::random(), config);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

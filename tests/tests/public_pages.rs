@@ -12,7 +12,8 @@ const ADMIN: &str = "hanako@example.jp";
 const PASSWORD: &str = "orbit cactus lantern 47 violet";
 
 async fn list(app: &TestApp, name: &str, optin: OptIn) -> Result<i64> {
-    let new = NewList { name, description: "Monthly news", visibility: ListVisibility::Public, optin };
+    let new =
+        NewList { name, description: "Monthly news", visibility: ListVisibility::Public, optin, signup_fields: &[] };
     Ok(app.store.create_list(&new).await?.id)
 }
 
@@ -227,8 +228,51 @@ async fn signups_do_not_reveal_addresses_and_resist_bots() -> Result<()> {
             description: "",
             visibility: ListVisibility::Private,
             optin: OptIn::Single,
+            signup_fields: &[],
         })
         .await?;
     assert_eq!(http().get(format!("{}/s/{}", app.url, private.id)).send().await?.status(), StatusCode::NOT_FOUND);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn signup_fields_chosen_by_the_marketer_become_attributes() -> Result<()> {
+    let app = spawn_app().await?;
+    let api = app.api().await?;
+    let (status, list) = api
+        .post(
+            "/lists",
+            serde_json::json!({"name": "Seminar", "visibility": "public", "optin": "single", "signup_fields": [
+                {"key": "company", "label": "Company"},
+                {"key": "prefecture", "label": "都道府県", "required": true}
+            ]}),
+        )
+        .await?;
+    assert_eq!(status, 201, "{list}");
+    let list_id = list["id"].as_i64().unwrap_or_default();
+    let (status, bad) = api
+        .post("/lists", serde_json::json!({"name": "Bad", "signup_fields": [{"key": "email", "label": "E-mail"}]}))
+        .await?;
+    assert_eq!((status, bad["field"].as_str()), (422, Some("signup_fields")), "{bad}");
+
+    let form = http().get(format!("{}/s/{list_id}", app.url)).send().await?.text().await?;
+    assert!(form.contains("name=\"attr.company\"") && form.contains("都道府県"), "{form}");
+    let (status, page) = sign_up(&app, list_id, &[("email", "k@example.jp"), ("attr.company", "Ninsho KK")]).await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Please fill in 都道府県") && page.contains("Ninsho KK"), "the form keeps what was typed");
+    let (status, _) = sign_up(
+        &app,
+        list_id,
+        &[("email", "k@example.jp"), ("attr.company", "Ninsho KK"), ("attr.prefecture", "京都府")],
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK);
+    let subscriber =
+        app.store.subscriber_by_email(&domain::EmailAddress::parse("k@example.jp")?).await?.context("not stored")?;
+    assert_eq!(subscriber.attributes, serde_json::json!({"company": "Ninsho KK", "prefecture": "京都府"}));
+    // A second signup cannot overwrite an existing subscriber's data.
+    sign_up(&app, list_id, &[("email", "k@example.jp"), ("attr.prefecture", "沖縄県")]).await?;
+    let again = app.store.subscriber_by_email(&domain::EmailAddress::parse("k@example.jp")?).await?.context("gone")?;
+    assert_eq!(again.attributes["prefecture"], "京都府");
     app.stop().await
 }

@@ -16,6 +16,8 @@ pub struct List {
     pub description: String,
     pub visibility: String,
     pub optin: String,
+    /// Extra fields of the signup form.
+    pub signup_fields: sqlx::types::Json<Vec<SignupField>>,
     pub created_at: DateTime<Utc>,
     /// Confirmed subscribers (filled by `lists`; 0 elsewhere).
     pub subscriber_count: i64,
@@ -46,6 +48,15 @@ pub struct Subscription {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A field of a list's signup form, kept as the subscriber attribute `key`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignupField {
+    pub key: String,
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
 /// A new list.
 #[derive(Debug, Clone)]
 pub struct NewList<'a> {
@@ -53,6 +64,7 @@ pub struct NewList<'a> {
     pub description: &'a str,
     pub visibility: ListVisibility,
     pub optin: OptIn,
+    pub signup_fields: &'a [SignupField],
 }
 
 /// A new subscriber and where their consent came from.
@@ -92,13 +104,14 @@ macro_rules! subscriber_columns {
 impl Store {
     pub async fn create_list(&self, list: &NewList<'_>) -> Result<List> {
         sqlx::query_as(
-            "INSERT INTO lists (name, description, visibility, optin) VALUES ($1, $2, $3, $4) \
-             RETURNING id, name, description, visibility, optin, created_at, 0::bigint AS subscriber_count",
+            "INSERT INTO lists (name, description, visibility, optin, signup_fields) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id, name, description, visibility, optin, signup_fields, created_at, 0::bigint AS subscriber_count",
         )
         .bind(list.name)
         .bind(list.description)
         .bind(list.visibility.as_str())
         .bind(list.optin.as_str())
+        .bind(sqlx::types::Json(list.signup_fields))
         .fetch_one(&self.pool)
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("a list with this name") } else { e.into() })
@@ -106,15 +119,17 @@ impl Store {
 
     pub async fn update_list(&self, id: i64, list: &NewList<'_>) -> Result<List> {
         sqlx::query_as(
-            "UPDATE lists SET name = $2, description = $3, visibility = $4, optin = $5, updated_at = now() \
+            "UPDATE lists SET name = $2, description = $3, visibility = $4, optin = $5, signup_fields = $6, \
+             updated_at = now() \
              WHERE id = $1 \
-             RETURNING id, name, description, visibility, optin, created_at, 0::bigint AS subscriber_count",
+             RETURNING id, name, description, visibility, optin, signup_fields, created_at, 0::bigint AS subscriber_count",
         )
         .bind(id)
         .bind(list.name)
         .bind(list.description)
         .bind(list.visibility.as_str())
         .bind(list.optin.as_str())
+        .bind(sqlx::types::Json(list.signup_fields))
         .fetch_optional(&self.pool)
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("a list with this name") } else { e.into() })?
@@ -137,7 +152,7 @@ impl Store {
     /// Every list with its number of confirmed subscribers.
     pub async fn lists(&self) -> Result<Vec<List>> {
         Ok(sqlx::query_as(
-            "SELECT l.id, l.name, l.description, l.visibility, l.optin, l.created_at, \
+            "SELECT l.id, l.name, l.description, l.visibility, l.optin, l.signup_fields, l.created_at, \
              (SELECT count(*) FROM subscriptions s WHERE s.list_id = l.id AND s.status = 'confirmed') \
                AS subscriber_count \
              FROM lists l ORDER BY l.name",
@@ -148,7 +163,7 @@ impl Store {
 
     pub async fn list(&self, id: i64) -> Result<Option<List>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, description, visibility, optin, created_at, 0::bigint AS subscriber_count \
+            "SELECT id, name, description, visibility, optin, signup_fields, created_at, 0::bigint AS subscriber_count \
              FROM lists WHERE id = $1",
         )
         .bind(id)

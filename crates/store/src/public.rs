@@ -56,13 +56,16 @@ impl Store {
     }
 
     /// Subscribes `email` to `list_id` from a public form: creates the
-    /// subscriber with its consent record when new, and a subscription that
-    /// is confirmed (single opt-in) or waits for confirmation (double).
+    /// subscriber with its consent record and `attributes` when new (an
+    /// existing subscriber's data is never changed by a form anyone can
+    /// post), and a subscription that is confirmed (single opt-in) or waits
+    /// for confirmation (double).
     #[allow(clippy::too_many_arguments)]
     pub async fn signup(
         &self,
         email: &EmailAddress,
         name: &str,
+        attributes: &serde_json::Value,
         list_id: i64,
         double_optin: bool,
         source: &str,
@@ -74,11 +77,12 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO subscribers (email, name, consent_source, consent_ip, consent_user_agent) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+            "INSERT INTO subscribers (email, name, attributes, consent_source, consent_ip, consent_user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
         )
         .bind(email.as_str())
         .bind(name)
+        .bind(attributes)
         .bind(source)
         .bind(IpNet::from(ip))
         .bind(user_agent)

@@ -56,6 +56,28 @@ pub(crate) struct ListForm {
     description: String,
     optin: String,
     visibility: String,
+    /// One field per line: `attribute | Label`, and `| required` to require it.
+    #[serde(default)]
+    signup_fields: String,
+}
+
+/// Reads the signup-fields textarea of the list form.
+fn parse_signup_fields(text: &str) -> Result<Vec<store::SignupField>, String> {
+    let fields: Vec<store::SignupField> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+            store::SignupField {
+                key: parts[0].to_string(),
+                label: parts.get(1).filter(|l| !l.is_empty()).unwrap_or(&parts[0]).to_string(),
+                required: parts.get(2).is_some_and(|r| r.eq_ignore_ascii_case("required")),
+            }
+        })
+        .collect();
+    crate::api::lists::check_signup_fields(&fields)?;
+    Ok(fields)
 }
 
 pub(crate) async fn create_list(
@@ -72,7 +94,14 @@ pub(crate) async fn create_list(
         let error = Some("A list needs a name of 1 to 200 characters.".to_string());
         return lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
     }
-    let new = NewList { name, description: form.description.trim(), visibility, optin };
+    let signup_fields = match parse_signup_fields(&form.signup_fields) {
+        Ok(fields) => fields,
+        Err(e) => {
+            let error = Some(format!("Signup fields: {e}."));
+            return lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
+        }
+    };
+    let new = NewList { name, description: form.description.trim(), visibility, optin, signup_fields: &signup_fields };
     match state.store().create_list(&new).await {
         Ok(_) => lists_page(&state, jar, admin, StatusCode::OK, None).await,
         Err(store::StoreError::Conflict(_)) => {

@@ -50,7 +50,9 @@ where
         }
     }
     let id = state.store().create_import(start.mode, &start.file_name, &start.list_ids).await?;
-    let path = state.config().spool_dir.join(format!("import-{id}.csv"));
+    // The random part keeps two databases' import 1 (tests, or two ninsho
+    // instances sharing a spool directory) from writing one file.
+    let path = state.config().spool_dir.join(format!("import-{id}-{}.csv", crate::secret::random_token()));
     if let Err(e) = spool(body, &path).await {
         let _ = tokio::fs::remove_file(&path).await;
         state.store().finish_import(id, Some(&e.to_string())).await?;

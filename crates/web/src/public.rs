@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Router, routing::get};
 use domain::EmailAddress;
-use serde::Deserialize;
 use store::{NewMessage, SignupOutcome};
 
 use crate::auth::ClientIp;
@@ -42,7 +41,29 @@ struct SignupPage {
     description: String,
     email: String,
     name: String,
+    /// The list's extra fields: (key, label, required, value).
+    fields: Vec<(String, String, bool, String)>,
     error: Option<String>,
+}
+
+impl SignupPage {
+    fn new(list: store::List, email: String, name: String, values: &[(String, String)], error: Option<String>) -> Self {
+        let fields = list
+            .signup_fields
+            .0
+            .iter()
+            .map(|f| {
+                let value = field_value(values, &format!("attr.{}", f.key));
+                (f.key.clone(), f.label.clone(), f.required, value)
+            })
+            .collect();
+        Self { list_id: list.id, list_name: list.name, description: list.description, email, name, fields, error }
+    }
+}
+
+/// The first value of form field `name`, trimmed and at most 1,000 characters.
+fn field_value(values: &[(String, String)], name: &str) -> String {
+    values.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().chars().take(1000).collect()).unwrap_or_default()
 }
 
 /// A page with a title, a message and optionally one button that posts.
@@ -81,28 +102,7 @@ async fn public_list(state: &AppState, list_id: i64) -> Result<store::List, AppE
 
 pub(crate) async fn signup_form(State(state): State<AppState>, Path(list_id): Path<i64>) -> Result<Response, AppError> {
     let list = public_list(&state, list_id).await?;
-    page(
-        StatusCode::OK,
-        SignupPage {
-            list_id,
-            list_name: list.name,
-            description: list.description,
-            email: String::new(),
-            name: String::new(),
-            error: None,
-        },
-    )
-}
-
-#[derive(Deserialize)]
-pub(crate) struct SignupForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: String,
-    /// The honeypot: hidden from people, filled in by bots.
-    #[serde(default)]
-    website: String,
+    page(StatusCode::OK, SignupPage::new(list, String::new(), String::new(), &[], None))
 }
 
 pub(crate) async fn signup(
@@ -110,7 +110,7 @@ pub(crate) async fn signup(
     Path(list_id): Path<i64>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(form): Form<SignupForm>,
+    Form(values): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let list = public_list(&state, list_id).await?;
     let window = chrono::Duration::minutes(SIGNUP_WINDOW_MINUTES);
@@ -130,29 +130,41 @@ pub(crate) async fn signup(
     } else {
         Notice::new("You are subscribed", format!("Thank you for subscribing to {}.", list.name))
     };
-    if !form.website.is_empty() {
+    // `website` is the honeypot: hidden from people, filled in by bots.
+    if !field_value(&values, "website").is_empty() {
         tracing::info!(%ip, "signup honeypot filled in; ignored");
         return page(StatusCode::OK, thanks);
     }
-    let name: String = form.name.trim().chars().take(200).collect();
-    let email = match EmailAddress::parse(&form.email) {
-        Ok(email) => email,
-        Err(e) => {
-            let error = Some(format!("This email address is not valid: {e}."));
-            let page_data = SignupPage {
-                list_id,
-                list_name: list.name,
-                description: list.description,
-                email: form.email,
-                name,
-                error,
-            };
-            return page(StatusCode::UNPROCESSABLE_ENTITY, page_data);
+    let name: String = field_value(&values, "name").chars().take(200).collect();
+    let raw_email = field_value(&values, "email");
+    let mut attributes = serde_json::Map::new();
+    let mut missing = None;
+    for field in &list.signup_fields.0 {
+        let value = field_value(&values, &format!("attr.{}", field.key));
+        if value.is_empty() {
+            if field.required && missing.is_none() {
+                missing = Some(field.label.clone());
+            }
+        } else {
+            attributes.insert(field.key.clone(), serde_json::Value::String(value));
+        }
+    }
+    let email = EmailAddress::parse(&raw_email);
+    let error = match (&email, &missing) {
+        (Err(e), _) => Some(format!("This email address is not valid: {e}.")),
+        (Ok(_), Some(label)) => Some(format!("Please fill in {label}.")),
+        (Ok(_), None) => None,
+    };
+    let email = match (email, error) {
+        (Ok(email), None) => email,
+        (_, error) => {
+            return page(StatusCode::UNPROCESSABLE_ENTITY, SignupPage::new(list, raw_email, name, &values, error));
         }
     };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let source = format!("form:list:{list_id}");
-    let outcome = state.store().signup(&email, &name, list_id, double, &source, ip, user_agent).await?;
+    let attributes = serde_json::Value::Object(attributes);
+    let outcome = state.store().signup(&email, &name, &attributes, list_id, double, &source, ip, user_agent).await?;
     if let SignupOutcome::NeedsConfirmation { subscriber_id } = outcome {
         let expires = chrono::Utc::now().timestamp() + CONFIRM_DAYS * 86_400;
         let token = links::token(state.key(), Purpose::Confirm, LinkClaims { subscriber_id, list_id, expires });

@@ -1,7 +1,9 @@
 //! `/api/v1/imports`: send a CSV file as the request body.
 //!
-//!     curl -X POST -H "Authorization: Bearer $TOKEN" --data-binary @people.csv \
-//!       "http://127.0.0.1:8080/api/v1/imports?mode=add&lists=1,2"
+//! ```sh
+//! curl -X POST -H "Authorization: Bearer $TOKEN" --data-binary @people.csv \
+//!   "http://127.0.0.1:8080/api/v1/imports?mode=add&lists=1,2"
+//! ```
 
 use axum::Json;
 use axum::body::Body;

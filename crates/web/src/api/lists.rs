@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::{ListVisibility, OptIn};
 use serde::{Deserialize, Serialize};
-use store::{List, NewList};
+use store::{List, NewList, SignupField};
 
 use super::{ApiError, ApiJson, ApiResult};
 use crate::AppState;
@@ -18,6 +18,7 @@ pub(crate) struct ListView {
     description: String,
     visibility: String,
     optin: String,
+    signup_fields: Vec<SignupField>,
     subscriber_count: i64,
     created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -30,6 +31,7 @@ impl From<List> for ListView {
             description: l.description,
             visibility: l.visibility,
             optin: l.optin,
+            signup_fields: l.signup_fields.0,
             subscriber_count: l.subscriber_count,
             created_at: l.created_at,
         }
@@ -43,13 +45,56 @@ pub(crate) struct ListInput {
     description: Option<String>,
     visibility: Option<String>,
     optin: Option<String>,
+    /// Extra fields of the signup form, each kept as an attribute.
+    signup_fields: Option<Vec<SignupField>>,
+}
+
+/// Checks the extra fields of a signup form; the message says what is wrong.
+pub(crate) fn check_signup_fields(fields: &[SignupField]) -> Result<(), String> {
+    if fields.len() > 20 {
+        return Err("a signup form has at most 20 extra fields".into());
+    }
+    for (i, field) in fields.iter().enumerate() {
+        let key = field.key.trim();
+        if key.is_empty() || key.chars().count() > 100 || key.chars().any(char::is_control) {
+            return Err(format!("field {}: the attribute name needs 1 to 100 printable characters", i + 1));
+        }
+        if ["email", "name", "website"].contains(&key.to_lowercase().as_str()) {
+            return Err(format!("field {}: {key:?} is built into the form", i + 1));
+        }
+        if field.label.trim().is_empty() || field.label.chars().count() > 200 {
+            return Err(format!("field {}: the label needs 1 to 200 characters", i + 1));
+        }
+        if fields[..i].iter().any(|f| f.key.trim() == key) {
+            return Err(format!("field {}: {key:?} appears twice", i + 1));
+        }
+    }
+    Ok(())
+}
+
+/// A list's checked fields, ready for the store.
+pub(crate) struct ListFields {
+    pub name: String,
+    pub description: String,
+    pub visibility: ListVisibility,
+    pub optin: OptIn,
+    pub signup_fields: Vec<SignupField>,
+}
+
+impl ListFields {
+    pub(crate) fn as_new(&self) -> NewList<'_> {
+        NewList {
+            name: &self.name,
+            description: &self.description,
+            visibility: self.visibility,
+            optin: self.optin,
+            signup_fields: &self.signup_fields,
+        }
+    }
 }
 
 /// A list's fields from input over `current` (or defaults), checked.
-pub(crate) fn list_fields(
-    input: &ListInput,
-    current: Option<&List>,
-) -> ApiResult<(String, String, ListVisibility, OptIn)> {
+pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> ApiResult<ListFields> {
     let name = input.name.clone().or_else(|| current.map(|l| l.name.clone())).unwrap_or_default();
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
@@ -64,7 +109,16 @@ pub(crate) fn list_fields(
         None => OptIn::Double,
         Some(v) => OptIn::parse(v).ok_or_else(|| ApiError::field("optin", "single or double"))?,
     };
-    Ok((name, description, visibility, optin))
+    let signup_fields = input
+        .signup_fields
+        .clone()
+        .or_else(|| current.map(|l| l.signup_fields.0.clone()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| SignupField { key: f.key.trim().to_string(), label: f.label.trim().to_string(), required: f.required })
+        .collect::<Vec<_>>();
+    check_signup_fields(&signup_fields).map_err(|e| ApiError::field("signup_fields", e))?;
+    Ok(ListFields { name, description, visibility, optin, signup_fields })
 }
 
 pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<ListView>>> {
@@ -76,9 +130,8 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<ListInput>,
 ) -> ApiResult<(StatusCode, Json<ListView>)> {
-    let (name, description, visibility, optin) = list_fields(&input, None)?;
-    let list =
-        state.store().create_list(&NewList { name: &name, description: &description, visibility, optin }).await?;
+    let fields = list_fields(&input, None)?;
+    let list = state.store().create_list(&fields.as_new()).await?;
     Ok((StatusCode::CREATED, Json(list.into())))
 }
 
@@ -94,9 +147,8 @@ pub(crate) async fn update(
     ApiJson(input): ApiJson<ListInput>,
 ) -> ApiResult<Json<ListView>> {
     let current = state.store().list(id).await?.ok_or_else(|| ApiError::not_found("list"))?;
-    let (name, description, visibility, optin) = list_fields(&input, Some(&current))?;
-    let list =
-        state.store().update_list(id, &NewList { name: &name, description: &description, visibility, optin }).await?;
+    let fields = list_fields(&input, Some(&current))?;
+    let list = state.store().update_list(id, &fields.as_new()).await?;
     Ok(Json(list.into()))
 }
 

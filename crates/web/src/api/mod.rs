@@ -3,7 +3,7 @@
 //! where there is one.
 
 mod imports;
-mod lists;
+pub(crate) mod lists;
 pub(crate) mod privacy;
 mod segments;
 mod subscribers;
