@@ -205,6 +205,22 @@ async fn csv_import_keeps_good_rows_and_reports_every_bad_one() -> Result<()> {
     let (_, blocked) = api.post("/segments/count", json!({"filter": {"status": "blocklisted"}})).await?;
     assert_eq!(blocked["count"], 2);
 
+    // Columns can be renamed (or dropped) with map.<column>=<target>.
+    let (_, mapped) = api
+        .upload(
+            "/imports?map.Mail=email&map.Full%20name=name&map.Secret=-",
+            b"Mail,Full name,Secret,Tier
+m1@example.com,Mapped One,x,gold
+"
+            .to_vec(),
+        )
+        .await?;
+    let done = api.wait_for_import(mapped["id"].as_i64().unwrap_or_default()).await?;
+    assert_eq!(done["rows_done"], 1, "{done}");
+    let (_, page) = api.get("/subscribers?email=m1").await?;
+    assert_eq!(page["data"][0]["name"], "Mapped One");
+    assert_eq!(page["data"][0]["attributes"], json!({"Tier": "gold"}));
+
     // A file without an email column fails as a whole, with the reason.
     let (_, nomail) = api.upload("/imports", b"name,plan\nA,pro\n".to_vec()).await?;
     let failed = api.wait_for_import(nomail["id"].as_i64().unwrap_or_default()).await?;

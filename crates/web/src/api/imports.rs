@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! curl -X POST -H "Authorization: Bearer $TOKEN" --data-binary @people.csv \
-//!   "http://127.0.0.1:8080/api/v1/imports?mode=add&lists=1,2"
+//!   "http://127.0.0.1:8080/api/v1/imports?mode=add&lists=1,2&map.Mail=email&map.Notes=-"
 //! ```
 
 use axum::Json;
@@ -65,8 +65,15 @@ pub(crate) async fn start(
     user: ApiUser,
     State(state): State<AppState>,
     Query(params): Query<StartParams>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    // `map.<column>=<target>` renames a column: to `email`, `name`, an
+    // attribute name, or `-` to ignore it.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::field("query", e.to_string()))?;
+    let mapping =
+        pairs.into_iter().filter_map(|(k, v)| k.strip_prefix("map.").map(|column| (column.to_string(), v))).collect();
     let mode = match params.mode.as_deref() {
         None => ImportMode::Add,
         Some(m) => {
@@ -92,7 +99,7 @@ pub(crate) async fn start(
         mode,
         list_ids,
         encoding,
-        mapping: Default::default(),
+        mapping,
         file_name: params.file_name.unwrap_or_else(|| "api.csv".into()),
         source: format!("import:api:{}", user.email),
     };
