@@ -317,6 +317,10 @@ impl TestApp {
 }
 
 impl Api {
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// Sends `method path` with an optional JSON body; returns the status and
     /// the JSON answer (`null` when there is none).
     pub async fn call(

@@ -13,12 +13,12 @@ use axum::response::IntoResponse;
 use domain::ImportMode;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, ApiResult};
+use super::{ApiError, ApiErrorBody, ApiResult};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::imports::{ImportStart, StartError};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub(crate) struct StartParams {
     mode: Option<String>,
     /// Comma-separated list ids.
@@ -28,7 +28,7 @@ pub(crate) struct StartParams {
     file_name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ImportView {
     id: i64,
     mode: String,
@@ -61,6 +61,8 @@ impl From<store::Import> for ImportView {
     }
 }
 
+/// Import a CSV file sent as the body; runs in the background. `map.<column>=<target>` renames columns.
+#[utoipa::path(post, path = "/imports", tag = "imports", params(StartParams), request_body(content = String, content_type = "text/csv"), responses((status = 202, body = ImportView), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn start(
     user: ApiUser,
     State(state): State<AppState>,
@@ -112,6 +114,8 @@ pub(crate) async fn start(
     Ok((StatusCode::ACCEPTED, Json(import.into())))
 }
 
+/// Progress of an import.
+#[utoipa::path(get, path = "/imports/{id}", tag = "imports", params(("id" = i64, Path, description = "id")), responses((status = 200, body = ImportView), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn progress(
     _: ApiUser,
     State(state): State<AppState>,
@@ -122,6 +126,8 @@ pub(crate) async fn progress(
 }
 
 /// The rejected rows as CSV (`line,reason,raw`).
+/// The rejected rows as CSV: line, reason, raw.
+#[utoipa::path(get, path = "/imports/{id}/errors", tag = "imports", params(("id" = i64, Path, description = "id")), responses((status = 200, body = String, content_type = "text/csv"), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn errors(
     _: ApiUser,
     State(state): State<AppState>,

@@ -7,17 +7,18 @@ use domain::{ListVisibility, OptIn};
 use serde::{Deserialize, Serialize};
 use store::{List, NewList, SignupField};
 
-use super::{ApiError, ApiJson, ApiResult};
+use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
 use crate::AppState;
 use crate::auth::ApiUser;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ListView {
     id: i64,
     name: String,
     description: String,
     visibility: String,
     optin: String,
+    #[schema(value_type = Vec<Object>)]
     signup_fields: Vec<SignupField>,
     subscriber_count: i64,
     created_at: chrono::DateTime<chrono::Utc>,
@@ -38,14 +39,15 @@ impl From<List> for ListView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListInput {
     name: Option<String>,
     description: Option<String>,
     visibility: Option<String>,
     optin: Option<String>,
-    /// Extra fields of the signup form, each kept as an attribute.
+    /// Extra fields of the signup form, each kept as an attribute: `{"key", "label", "required"}`.
+    #[schema(value_type = Option<Vec<Object>>)]
     signup_fields: Option<Vec<SignupField>>,
 }
 
@@ -121,10 +123,14 @@ pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> ApiResul
     Ok(ListFields { name, description, visibility, optin, signup_fields })
 }
 
+/// All lists with their confirmed subscriber counts.
+#[utoipa::path(get, path = "/lists", tag = "lists", responses((status = 200, body = [ListView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<ListView>>> {
     Ok(Json(state.store().lists().await?.into_iter().map(ListView::from).collect()))
 }
 
+/// Create a list.
+#[utoipa::path(post, path = "/lists", tag = "lists", request_body = ListInput, responses((status = 201, body = ListView), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn create(
     _: ApiUser,
     State(state): State<AppState>,
@@ -135,11 +141,15 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(list.into())))
 }
 
+/// One list.
+#[utoipa::path(get, path = "/lists/{id}", tag = "lists", params(("id" = i64, Path, description = "id")), responses((status = 200, body = ListView), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn read(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ListView>> {
     let list = state.store().list(id).await?.ok_or_else(|| ApiError::not_found("list"))?;
     Ok(Json(list.into()))
 }
 
+/// Change a list; absent fields are kept.
+#[utoipa::path(patch, path = "/lists/{id}", tag = "lists", params(("id" = i64, Path, description = "id")), request_body = ListInput, responses((status = 200, body = ListView), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn update(
     _: ApiUser,
     State(state): State<AppState>,
@@ -152,6 +162,8 @@ pub(crate) async fn update(
     Ok(Json(list.into()))
 }
 
+/// Delete a list and its subscriptions.
+#[utoipa::path(delete, path = "/lists/{id}", tag = "lists", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     state.store().delete_list(id).await?;
     Ok(StatusCode::NO_CONTENT)

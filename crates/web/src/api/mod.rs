@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -22,6 +23,7 @@ use crate::auth::ApiUser;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi))
         .route("/me", get(me))
         .route("/subscribers", get(subscribers::search).post(subscribers::create))
         .route("/subscribers/{id}", get(subscribers::read).patch(subscribers::update).delete(subscribers::delete))
@@ -44,8 +46,52 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// Who the token belongs to: lets a script check its token works.
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Object), (status = 401, body = ApiErrorBody)), security(("token" = [])))]
 async fn me(user: ApiUser) -> Json<Value> {
     Json(json!({ "id": user.id, "email": user.email }))
+}
+
+/// The OpenAPI document of this API, generated from the handlers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "ninsho API", description = "Lists, subscribers, segments, imports and privacy requests."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerToken),
+    paths(
+        me,
+        lists::all, lists::create, lists::read, lists::update, lists::delete,
+        subscribers::search, subscribers::create, subscribers::read, subscribers::update, subscribers::delete,
+        subscribers::subscribe, subscribers::unsubscribe,
+        segments::all, segments::create, segments::read, segments::update, segments::delete,
+        segments::count_filter, segments::count_saved,
+        imports::start, imports::progress, imports::errors,
+        privacy::suppressions, privacy::suppress, privacy::unsuppress, privacy::export_subscriber,
+        privacy::erase_subscriber, privacy::export_list, privacy::export_segment,
+    )
+)]
+pub(crate) struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Served without a token: the document describes, it does not reveal.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+}
+
+/// The JSON body of every API error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiErrorBody {
+    error: String,
+    /// The request field at fault, when there is one (`email`, `filter.and[1]`).
+    field: Option<String>,
 }
 
 /// An API error: status, message, and the request field at fault.

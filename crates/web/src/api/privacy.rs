@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::{Filter, ListCondition, SuppressionTarget};
 
-use super::{ApiError, ApiJson, ApiResult};
+use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
 use crate::AppState;
 use crate::auth::ApiUser;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SuppressionView {
     id: i64,
     kind: String,
@@ -22,6 +22,8 @@ pub(crate) struct SuppressionView {
     created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Suppressed addresses and domains.
+#[utoipa::path(get, path = "/suppressions", tag = "privacy", responses((status = 200, body = [SuppressionView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn suppressions(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<SuppressionView>>> {
     let rows = state.store().suppressions().await?;
     Ok(Json(
@@ -37,7 +39,7 @@ pub(crate) async fn suppressions(_: ApiUser, State(state): State<AppState>) -> A
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SuppressionInput {
     /// An address, or a domain (`example.com`) to suppress all of its addresses.
@@ -46,6 +48,8 @@ pub(crate) struct SuppressionInput {
     reason: String,
 }
 
+/// Suppress an address, or a whole domain.
+#[utoipa::path(post, path = "/suppressions", tag = "privacy", request_body = SuppressionInput, responses((status = 201, body = SuppressionView), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn suppress(
     _: ApiUser,
     State(state): State<AppState>,
@@ -64,6 +68,8 @@ pub(crate) async fn suppress(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Lift a suppression.
+#[utoipa::path(delete, path = "/suppressions/{id}", tag = "privacy", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn unsuppress(
     _: ApiUser,
     State(state): State<AppState>,
@@ -74,6 +80,8 @@ pub(crate) async fn unsuppress(
 }
 
 /// Everything ninsho holds about one subscriber (a data-subject request).
+/// Everything held about a subscriber (data-subject request).
+#[utoipa::path(get, path = "/subscribers/{id}/export", tag = "privacy", params(("id" = i64, Path, description = "id")), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn export_subscriber(
     _: ApiUser,
     State(state): State<AppState>,
@@ -109,6 +117,8 @@ pub(crate) async fn subscriber_data(state: &AppState, id: i64) -> ApiResult<Valu
 
 /// Wipes the subscriber's personal data; only a hash of the address stays,
 /// in the suppression list, so it is never mailed or imported again.
+/// Erase a subscriber; only a hash of the address is kept.
+#[utoipa::path(post, path = "/subscribers/{id}/erase", tag = "privacy", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn erase_subscriber(
     _: ApiUser,
     State(state): State<AppState>,
@@ -119,12 +129,16 @@ pub(crate) async fn erase_subscriber(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The confirmed subscribers of a list as CSV.
+#[utoipa::path(get, path = "/lists/{id}/export", tag = "lists", params(("id" = i64, Path, description = "id")), responses((status = 200, body = String, content_type = "text/csv"), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn export_list(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
     state.store().list(id).await?.ok_or_else(|| ApiError::not_found("list"))?;
     let filter = Filter::List(ListCondition { list_id: id, status: Vec::new() });
     Ok(crate::export::csv_response(state.store().clone(), filter, &format!("list-{id}.csv")).await?)
 }
 
+/// The subscribers of a segment as CSV.
+#[utoipa::path(get, path = "/segments/{id}/export", tag = "segments", params(("id" = i64, Path, description = "id")), responses((status = 200, body = String, content_type = "text/csv"), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn export_segment(
     _: ApiUser,
     State(state): State<AppState>,

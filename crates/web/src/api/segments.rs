@@ -7,14 +7,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::{Filter, Segment};
 
-use super::{ApiError, ApiJson, ApiResult};
+use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
 use crate::AppState;
 use crate::auth::ApiUser;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SegmentView {
     id: i64,
     name: String,
+    #[schema(value_type = Object)]
     filter: Filter,
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
@@ -26,10 +27,12 @@ impl From<Segment> for SegmentView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SegmentInput {
     name: String,
+    /// The filter tree: see the README, "Segment filters".
+    #[schema(value_type = Object)]
     filter: Value,
 }
 
@@ -48,10 +51,14 @@ fn segment_name(name: &str) -> ApiResult<&str> {
     Ok(name)
 }
 
+/// All saved segments.
+#[utoipa::path(get, path = "/segments", tag = "segments", responses((status = 200, body = [SegmentView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<SegmentView>>> {
     Ok(Json(state.store().segments().await?.into_iter().map(SegmentView::from).collect()))
 }
 
+/// Save a segment.
+#[utoipa::path(post, path = "/segments", tag = "segments", request_body = SegmentInput, responses((status = 201, body = SegmentView), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn create(
     _: ApiUser,
     State(state): State<AppState>,
@@ -62,6 +69,8 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(segment.into())))
 }
 
+/// One segment.
+#[utoipa::path(get, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path, description = "id")), responses((status = 200, body = SegmentView), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn read(
     _: ApiUser,
     State(state): State<AppState>,
@@ -71,6 +80,8 @@ pub(crate) async fn read(
     Ok(Json(segment.into()))
 }
 
+/// Replace a segment.
+#[utoipa::path(put, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path, description = "id")), request_body = SegmentInput, responses((status = 200, body = SegmentView), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn update(
     _: ApiUser,
     State(state): State<AppState>,
@@ -81,18 +92,23 @@ pub(crate) async fn update(
     Ok(Json(state.store().update_segment(id, segment_name(&input.name)?, &filter).await?.into()))
 }
 
+/// Delete a segment.
+#[utoipa::path(delete, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     state.store().delete_segment(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountInput {
+    #[schema(value_type = Object)]
     filter: Value,
 }
 
 /// The live count of an unsaved filter (what the segment editor shows).
+/// Count the subscribers an unsaved filter matches.
+#[utoipa::path(post, path = "/segments/count", tag = "segments", request_body = CountInput, responses((status = 200, body = Object, description = "{\"count\": n}"), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn count_filter(
     _: ApiUser,
     State(state): State<AppState>,
@@ -102,6 +118,8 @@ pub(crate) async fn count_filter(
     Ok(Json(json!({ "count": state.store().segment_count(&filter).await? })))
 }
 
+/// Count the subscribers a saved segment matches.
+#[utoipa::path(get, path = "/segments/{id}/count", tag = "segments", params(("id" = i64, Path, description = "id")), responses((status = 200, body = Object, description = "{\"count\": n}"), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn count_saved(
     _: ApiUser,
     State(state): State<AppState>,

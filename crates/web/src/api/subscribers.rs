@@ -8,16 +8,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use store::{NewSubscriber, Subscriber, SubscriberQuery};
 
-use super::{ApiError, ApiJson, ApiResult};
+use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
 use crate::AppState;
 use crate::auth::ApiUser;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SubscriberView {
     id: i64,
     email: String,
     name: String,
     status: String,
+    #[schema(value_type = Object)]
     attributes: Value,
     consent: Consent,
     created_at: chrono::DateTime<chrono::Utc>,
@@ -26,7 +27,7 @@ pub(crate) struct SubscriberView {
     lists: Option<Vec<SubscriptionView>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Consent {
     source: String,
     at: chrono::DateTime<chrono::Utc>,
@@ -35,7 +36,7 @@ struct Consent {
     confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SubscriptionView {
     list_id: i64,
     name: String,
@@ -64,7 +65,7 @@ impl From<Subscriber> for SubscriberView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub(crate) struct SearchParams {
     email: Option<String>,
     list_id: Option<i64>,
@@ -76,13 +77,15 @@ pub(crate) struct SearchParams {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Page {
     data: Vec<SubscriberView>,
     /// Pass as `before` for the next page; null on the last page.
     next_before: Option<i64>,
 }
 
+/// Search subscribers, newest first; page with `before`.
+#[utoipa::path(get, path = "/subscribers", tag = "subscribers", params(SearchParams), responses((status = 200, body = Page), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn search(
     _: ApiUser,
     State(state): State<AppState>,
@@ -115,13 +118,14 @@ pub(crate) async fn search(
     Ok(Json(Page { data: rows.into_iter().map(SubscriberView::from).collect(), next_before }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateInput {
     email: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     attributes: Option<Value>,
     status: Option<String>,
     /// Lists to put the subscriber on, confirmed (the caller vouches for consent).
@@ -147,6 +151,8 @@ fn parse_status(status: Option<&str>) -> ApiResult<Option<SubscriberStatus>> {
         .transpose()
 }
 
+/// Add a subscriber, optionally on lists (confirmed).
+#[utoipa::path(post, path = "/subscribers", tag = "subscribers", request_body = CreateInput, responses((status = 201, body = SubscriberView), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn create(
     user: ApiUser,
     State(state): State<AppState>,
@@ -189,6 +195,8 @@ async fn with_lists(state: &AppState, subscriber: Subscriber) -> ApiResult<Subsc
     Ok(view)
 }
 
+/// One subscriber with their lists.
+#[utoipa::path(get, path = "/subscribers/{id}", tag = "subscribers", params(("id" = i64, Path, description = "id")), responses((status = 200, body = SubscriberView), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn read(
     _: ApiUser,
     State(state): State<AppState>,
@@ -198,15 +206,18 @@ pub(crate) async fn read(
     Ok(Json(with_lists(&state, subscriber).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateInput {
     name: Option<String>,
     /// Replaces all attributes.
+    #[schema(value_type = Option<Object>)]
     attributes: Option<Value>,
     status: Option<String>,
 }
 
+/// Change name, attributes (replaced whole) or status.
+#[utoipa::path(patch, path = "/subscribers/{id}", tag = "subscribers", params(("id" = i64, Path, description = "id")), request_body = UpdateInput, responses((status = 200, body = SubscriberView), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn update(
     _: ApiUser,
     State(state): State<AppState>,
@@ -220,18 +231,22 @@ pub(crate) async fn update(
     Ok(Json(with_lists(&state, subscriber).await?))
 }
 
+/// Delete a subscriber (see erase for personal-data erasure).
+#[utoipa::path(delete, path = "/subscribers/{id}", tag = "subscribers", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     state.store().delete_subscriber(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SubscribeInput {
     #[serde(default)]
     status: Option<String>,
 }
 
+/// Put a subscriber on a list (confirmed unless a status is given).
+#[utoipa::path(put, path = "/subscribers/{id}/lists/{list_id}", tag = "subscribers", params(("id" = i64, Path, description = "id"), ("list_id" = i64, Path, description = "list id")), request_body = Option<SubscribeInput>, responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn subscribe(
     _: ApiUser,
     State(state): State<AppState>,
@@ -253,6 +268,8 @@ pub(crate) async fn subscribe(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Unsubscribe from a list.
+#[utoipa::path(delete, path = "/subscribers/{id}/lists/{list_id}", tag = "subscribers", params(("id" = i64, Path, description = "id"), ("list_id" = i64, Path, description = "list id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 pub(crate) async fn unsubscribe(
     _: ApiUser,
     State(state): State<AppState>,
