@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use domain::{ListVisibility, OptIn};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use store::{List, NewList, OutboundMessage};
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
+use crate::pages::render;
 use crate::{AppError, AppState};
 
 #[derive(Template)]
@@ -38,7 +39,7 @@ async fn lists_page(
         lists: state.store().lists().await?,
         error,
     };
-    Ok((status, jar, Html(page.render()?)).into_response())
+    render(status, jar, page)
 }
 
 pub(crate) async fn lists(
@@ -127,7 +128,7 @@ pub(crate) async fn sandbox(
 ) -> Result<Response, AppError> {
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = SandboxPage { csrf, email: admin.email, messages: state.store().outbound_messages(200).await? };
-    Ok((jar, Html(page.render()?)).into_response())
+    render(StatusCode::OK, jar, page)
 }
 
 #[derive(Template)]
@@ -197,7 +198,7 @@ pub(crate) async fn subscribers(
         rows,
         next,
     };
-    Ok((jar, Html(page.render()?)).into_response())
+    render(StatusCode::OK, jar, page)
 }
 
 #[derive(Template)]
@@ -229,7 +230,7 @@ pub(crate) async fn subscriber(
         messages: state.store().subscriber_messages(id).await?,
         s,
     };
-    Ok((jar, Html(page.render()?)).into_response())
+    render(StatusCode::OK, jar, page)
 }
 
 #[derive(Template)]
@@ -257,7 +258,7 @@ async fn imports_page(
         recent: state.store().recent_imports(20).await?,
         error,
     };
-    Ok((status, jar, Html(page.render()?)).into_response())
+    render(status, jar, page)
 }
 
 pub(crate) async fn imports(
@@ -284,9 +285,7 @@ pub(crate) async fn start_import(
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if name != "csrf" && !csrf_ok {
-            return Err(AppError::Forbidden(
-                "This form has expired or was not sent from this site. Reload the page and try again.",
-            ));
+            return Err(AppError::Forbidden(csrf::EXPIRED));
         }
         match name.as_str() {
             "csrf" => csrf_ok = csrf::is_valid(&state, &jar, &field.text().await.map_err(bad)?),
@@ -315,9 +314,7 @@ pub(crate) async fn start_import(
         }
     }
     if !csrf_ok {
-        return Err(AppError::Forbidden(
-            "This form has expired or was not sent from this site. Reload the page and try again.",
-        ));
+        return Err(AppError::Forbidden(csrf::EXPIRED));
     }
     imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some("Choose a CSV file to import.".into()))
         .await
@@ -342,7 +339,7 @@ pub(crate) async fn import(
     let mut errors = state.store().import_errors(id).await?;
     errors.truncate(100);
     let (jar, csrf) = csrf::issue(&state, jar);
-    Ok((jar, Html(ImportPage { csrf, email: admin.email, i, errors }.render()?)).into_response())
+    render(StatusCode::OK, jar, ImportPage { csrf, email: admin.email, i, errors })
 }
 
 pub(crate) async fn import_errors(
@@ -419,7 +416,7 @@ pub(crate) async fn segments(
 ) -> Result<Response, AppError> {
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = SegmentsPage { csrf, email: admin.email, segments: state.store().segments().await? };
-    Ok((jar, Html(page.render()?)).into_response())
+    render(StatusCode::OK, jar, page)
 }
 
 #[derive(Template)]
@@ -477,7 +474,7 @@ async fn segment_page(
         statuses: domain::SubscriberStatus::ALL.iter().map(|s| s.as_str()).collect(),
         error,
     };
-    Ok((status, jar, Html(page.render()?)).into_response())
+    render(status, jar, page)
 }
 
 pub(crate) async fn new_segment(

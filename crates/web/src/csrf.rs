@@ -20,6 +20,8 @@ use crate::auth::SESSION_COOKIE;
 use crate::secret::random_token;
 
 pub(crate) const PRE_SESSION_COOKIE: &str = "ninsho_csrf";
+/// What a refused form is told.
+pub(crate) const EXPIRED: &str = "This form has expired or was not sent from this site. Reload the page and try again.";
 const PURPOSE: &str = "csrf";
 
 /// The token to put in a form, and the cookie jar to send back with the page
@@ -73,10 +75,7 @@ pub(crate) enum CsrfRejection {
 impl IntoResponse for CsrfRejection {
     fn into_response(self) -> Response {
         match self {
-            Self::Forbidden => crate::AppError::Forbidden(
-                "This form has expired or was not sent from this site. Reload the page and try again.",
-            )
-            .into_response(),
+            Self::Forbidden => crate::AppError::Forbidden(EXPIRED).into_response(),
             Self::Incomplete(e) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, format!("The form is incomplete: {e}")).into_response()
             }

@@ -15,7 +15,7 @@ use crate::secret::{api_token_hash, new_api_token};
 use crate::{AppError, AppState};
 
 /// Renders `page` with `status`; a render failure becomes a logged 500.
-fn render(status: StatusCode, jar: CookieJar, page: impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(status: StatusCode, jar: CookieJar, page: impl Template) -> Result<Response, AppError> {
     Ok((status, jar, Html(page.render()?)).into_response())
 }
 
