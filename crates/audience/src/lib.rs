@@ -62,6 +62,12 @@ pub async fn run_import(
     request: &ImportRequest,
 ) -> Result<ImportSummary, ImportFailure> {
     let outcome = import_batches(store, import_id, reader, request).await;
+    if matches!(&outcome, Ok(summary) if summary.rows_done >= 10_000) {
+        // Segment counts plan with the new sizes, not the old ones.
+        if let Err(e) = store.analyze_audience().await {
+            tracing::warn!(import_id, error = %e, "analyzing after the import failed");
+        }
+    }
     let error = outcome.as_ref().err().map(ToString::to_string);
     store.finish_import(import_id, error.as_deref()).await?;
     if let Err(e) = &outcome {
