@@ -97,8 +97,10 @@ pub struct CsvRows<R> {
     line: u64,
     /// Lines given back after an abandoned record, next first (reversed).
     pending: Vec<(u64, Vec<u8>)>,
-    /// Hash of each address seen → its line, to report duplicates.
+    /// Hash of each address seen → its line, to report duplicates. The
+    /// hasher is keyed at random, so nobody can craft two colliding addresses.
     seen: HashMap<u64, u32>,
+    hasher: std::collections::hash_map::RandomState,
     parser: csv_core::Reader,
     fields: Vec<u8>,
     ends: Vec<usize>,
@@ -142,6 +144,7 @@ impl<R: BufRead> CsvRows<R> {
             line: 0,
             pending: Vec::new(),
             seen: HashMap::new(),
+            hasher: std::collections::hash_map::RandomState::new(),
             parser: csv_core::Reader::new(),
             fields: vec![0; 4096],
             ends: vec![0; 64],
@@ -254,6 +257,11 @@ impl<R: BufRead> CsvRows<R> {
 
     /// Turns a record's fields into a row, or says why not.
     fn row(&mut self, line: u64, fields: Vec<String>) -> Result<Row, String> {
+        if fields.iter().any(|f| f.contains('\u{FFFD}')) {
+            return Err(
+                "has bytes that are not text in the file's encoding (choose the encoding: UTF-8 or Shift_JIS)".into()
+            );
+        }
         if fields.len() != self.columns.len() {
             return Err(format!("has {} fields, the header has {}", fields.len(), self.columns.len()));
         }
@@ -273,7 +281,7 @@ impl<R: BufRead> CsvRows<R> {
         }
         let raw_email = email.unwrap_or_default();
         let email = EmailAddress::parse(&raw_email).map_err(|e| format!("invalid email address {raw_email:?}: {e}"))?;
-        let key = address_key(&email);
+        let key = std::hash::BuildHasher::hash_one(&self.hasher, email.as_str().to_lowercase());
         if let Some(first) = self.seen.get(&key) {
             return Err(format!("duplicate of line {first}"));
         }
@@ -306,20 +314,39 @@ impl<R: BufRead> Iterator for CsvRows<R> {
     }
 }
 
-/// Duplicates are found on the lower-cased address's 64-bit hash: 1,000,000
-/// rows take a few megabytes instead of the addresses themselves.
-fn address_key(email: &EmailAddress) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(email.as_str().to_lowercase())
-}
-
 fn keep(raw: &str) -> String {
     raw.chars().take(RAW_KEEP).collect()
 }
 
-/// True when the bytes so far leave a quoted field open.
+/// True when the bytes so far leave a quoted field open. As in csv-core, a
+/// field is quoted only when `"` is its first byte; a `"` inside an unquoted
+/// field (`24" monitor`) is an ordinary character.
 fn has_open_quote(record: &[u8]) -> bool {
-    record.iter().filter(|b| **b == b'"').count() % 2 == 1
+    let mut in_quotes = false;
+    let mut field_start = true;
+    let mut bytes = record.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if in_quotes {
+            if b == b'"' {
+                if bytes.peek() == Some(&&b'"') {
+                    bytes.next();
+                } else {
+                    in_quotes = false;
+                }
+            }
+            continue;
+        }
+        match b {
+            b'"' if field_start => in_quotes = true,
+            b',' | b'\n' => {
+                field_start = true;
+                continue;
+            }
+            _ => {}
+        }
+        field_start = false;
+    }
+    in_quotes
 }
 
 fn classify(header: &str, mapping: &HashMap<String, String>) -> Column {
@@ -406,6 +433,31 @@ mod tests {
         let results: Vec<_> = rows.filter_map(Result::ok).collect();
         assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 30);
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_a_character() {
+        check(
+            b"email,item\na@example.com,24\" monitor\nb@example.com,plain\nc@example.com,27\" TV\n",
+            &["2:a@example.com", "3:b@example.com", "4:c@example.com"],
+        );
+        assert!(!has_open_quote(b"a,24\" monitor\n"));
+        assert!(has_open_quote(b"a,\"two\n"));
+        assert!(!has_open_quote(b"a,\"say \"\"hi\"\"\"\n"));
+    }
+
+    #[test]
+    fn undecodable_bytes_reject_their_row() {
+        // Latin-1 bytes in a file read as UTF-8.
+        let (encoding, rows) = open(
+            std::io::Cursor::new(b"email,city\na@example.com,Z\xfcrich\nb@example.com,Bern\n".to_vec()),
+            Some(Encoding::Utf8),
+            &HashMap::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(encoding, Encoding::Utf8);
+        let got: Vec<bool> = rows.map(|r| matches!(r, Ok(Ok(_)))).collect();
+        assert_eq!(got, [false, true]);
     }
 
     #[test]

@@ -102,7 +102,10 @@ async fn import_batches(
                 let (store, request) = (store.clone(), request.clone());
                 writing.spawn(async move {
                     let mut batch = batch;
-                    if request.mode != ImportMode::Unsubscribe {
+                    if request.mode == ImportMode::Unsubscribe {
+                        let unknown = store.unknown_among(&batch.emails).await?;
+                        batch.reject(&unknown, "not a subscriber: nothing to unsubscribe");
+                    } else {
                         let erased = store.erased_among(&batch.emails).await?;
                         batch.reject(
                             &erased,

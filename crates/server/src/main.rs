@@ -121,6 +121,8 @@ async fn run_roles(
 ) -> Result<()> {
     let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
     let spool = db.data_dir().join("spool");
+    // Uploads left by a previous run belong to imports that died with it.
+    let _ = std::fs::remove_dir_all(&spool);
     std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
     let state = web::AppState::new(db.store().clone(), key, database::web_config(settings, db));
     tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));

@@ -69,6 +69,14 @@ impl ImportBatch {
     }
 }
 
+/// `lower(email)` among the lower-cased `$1`: lower-cased by Postgres, so
+/// both sides agree on every script's case mapping.
+macro_rules! lower_in {
+    () => {
+        "lower(email) = ANY(ARRAY(SELECT lower(e) FROM unnest($1::text[]) e))"
+    };
+}
+
 macro_rules! import_columns {
     () => {
         "id, mode, file_name, list_ids, state, encoding, rows_done, rows_failed, error, started_at, finished_at"
@@ -86,12 +94,29 @@ impl Store {
     }
 
     pub async fn set_import_encoding(&self, id: i64, encoding: &str) -> Result<()> {
-        sqlx::query("UPDATE imports SET encoding = $2 WHERE id = $1")
+        sqlx::query("UPDATE imports SET encoding = $2, progress_at = now() WHERE id = $1")
             .bind(id)
             .bind(encoding)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Says an import is alive while its upload is still arriving.
+    pub async fn touch_import(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE imports SET progress_at = now() WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Of these addresses, the ones that are nobody's (unsubscribing them
+    /// does nothing: they are reported instead of counted).
+    pub async fn unknown_among(&self, emails: &[String]) -> Result<Vec<String>> {
+        let known: Vec<String> =
+            sqlx::query_scalar(concat!("SELECT lower(email) FROM subscribers WHERE ", lower_in!()))
+                .bind(emails)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(emails.iter().filter(|e| !known.contains(&e.to_lowercase())).cloned().collect())
     }
 
     /// Applies one batch and counts it, all or nothing.
@@ -105,7 +130,6 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let has_names = batch.names.iter().any(Option::is_some);
-        let lowered: Vec<String> = batch.emails.iter().map(|e| e.to_lowercase()).collect();
         match mode {
             ImportMode::Add | ImportMode::Update => {
                 let upsert = if mode == ImportMode::Add {
@@ -129,11 +153,11 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
                 if !list_ids.is_empty() {
-                    if ids.len() < lowered.len() {
+                    if ids.len() < batch.emails.len() {
                         // Some were subscribers already (left alone in add
                         // mode): they join the lists too.
-                        ids = sqlx::query_scalar("SELECT id FROM subscribers WHERE lower(email) = ANY($1)")
-                            .bind(&lowered)
+                        ids = sqlx::query_scalar(concat!("SELECT id FROM subscribers WHERE ", lower_in!()))
+                            .bind(&batch.emails)
                             .fetch_all(&mut *tx)
                             .await?;
                     }
@@ -152,10 +176,11 @@ impl Store {
             ImportMode::Unsubscribe => {
                 sqlx::query(
                     "UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() FROM subscribers s \
-                     WHERE subscriptions.subscriber_id = s.id AND lower(s.email) = ANY($1) \
+                     WHERE subscriptions.subscriber_id = s.id \
+                     AND lower(s.email) = ANY(ARRAY(SELECT lower(e) FROM unnest($1::text[]) e)) \
                      AND (cardinality($2::bigint[]) = 0 OR subscriptions.list_id = ANY($2))",
                 )
-                .bind(&lowered)
+                .bind(&batch.emails)
                 .bind(list_ids)
                 .execute(&mut *tx)
                 .await?;
@@ -175,9 +200,10 @@ impl Store {
                 .await?;
                 sqlx::query(
                     "UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() FROM subscribers s \
-                     WHERE subscriptions.subscriber_id = s.id AND lower(s.email) = ANY($1)",
+                     WHERE subscriptions.subscriber_id = s.id \
+                     AND lower(s.email) = ANY(ARRAY(SELECT lower(e) FROM unnest($1::text[]) e))",
                 )
-                .bind(&lowered)
+                .bind(&batch.emails)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -226,7 +252,7 @@ impl Store {
     pub async fn finish_import(&self, id: i64, error: Option<&str>) -> Result<()> {
         sqlx::query(
             "UPDATE imports SET state = CASE WHEN $2::text IS NULL THEN 'finished' ELSE 'failed' END, \
-             error = $2, finished_at = now() WHERE id = $1",
+             error = $2, finished_at = now() WHERE id = $1 AND state = 'running'",
         )
         .bind(id)
         .bind(error)
@@ -265,9 +291,11 @@ impl Store {
             .await?)
     }
 
-    pub async fn import_errors(&self, id: i64) -> Result<Vec<ImportError>> {
-        Ok(sqlx::query_as("SELECT line, reason, raw FROM import_errors WHERE import_id = $1 ORDER BY line")
+    /// The first `limit` rejected rows of an import, by line.
+    pub async fn import_errors(&self, id: i64, limit: i64) -> Result<Vec<ImportError>> {
+        Ok(sqlx::query_as("SELECT line, reason, raw FROM import_errors WHERE import_id = $1 ORDER BY line LIMIT $2")
             .bind(id)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?)
     }

@@ -91,9 +91,10 @@ impl Store {
         Ok(emails.iter().zip(&hashes).filter(|(_, h)| found.contains(h)).map(|(e, _)| e.clone()).collect())
     }
 
-    /// Erases a subscriber: their row, subscriptions and messages are
-    /// deleted; only the hash of the address is kept, so it is never mailed
-    /// or imported again.
+    /// Erases a subscriber: their row, subscriptions, messages, the import
+    /// report rows and plain suppression naming the address are deleted;
+    /// only the hash of the address is kept, so it is never mailed or
+    /// imported again.
     pub async fn erase_subscriber(&self, id: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let email: Option<String> = sqlx::query_scalar("DELETE FROM subscribers WHERE id = $1 RETURNING email")
@@ -102,7 +103,21 @@ impl Store {
             .await?;
         let email = email.ok_or(StoreError::NotFound("subscriber"))?;
         sqlx::query("DELETE FROM subscriptions WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM outbound_messages WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM outbound_messages WHERE subscriber_id = $1 OR lower(to_address) = lower($2)")
+            .bind(id)
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        // Import reports keep rejected rows whole; drop the ones naming the address.
+        sqlx::query("DELETE FROM import_errors WHERE strpos(lower(raw), lower($1)) > 0")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        // A plain-text suppression of the address becomes the hash below.
+        sqlx::query("DELETE FROM suppressions WHERE kind = 'address' AND value = lower($1)")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO suppressions (kind, value, reason) VALUES ('address_hash', $1, 'erased at the subscriber''s request') \
              ON CONFLICT (kind, value) DO NOTHING",

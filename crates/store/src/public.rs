@@ -46,7 +46,7 @@ impl Store {
     /// Records a public form submission from `ip`; returns how many this
     /// address made within `window` (this one included).
     pub async fn count_form_hit(&self, ip: IpAddr, window: Duration) -> Result<i64> {
-        let net = IpNet::from(ip);
+        let net = crate::admins::throttle_net(ip);
         sqlx::query("INSERT INTO public_form_hits (ip) VALUES ($1)").bind(net).execute(&self.pool).await?;
         Ok(sqlx::query_scalar("SELECT count(*) FROM public_form_hits WHERE ip = $1 AND at > now() - $2")
             .bind(net)
@@ -109,6 +109,13 @@ impl Store {
         if current.as_deref() == Some("confirmed") {
             return Ok(SignupOutcome::Subscribed);
         }
+        // Anyone can post the form with anyone's address: an unsubscribe is
+        // undone only by the owner following a confirmation link, whatever
+        // the list's opt-in. Nothing is changed until then.
+        if status == "unsubscribed" || current.as_deref() == Some("unsubscribed") {
+            tx.commit().await?;
+            return Ok(SignupOutcome::NeedsConfirmation { subscriber_id });
+        }
         let new_status = if double_optin { SubscriptionStatus::Unconfirmed } else { SubscriptionStatus::Confirmed };
         sqlx::query(
             "INSERT INTO subscriptions (list_id, subscriber_id, status) VALUES ($1, $2, $3) \
@@ -119,35 +126,53 @@ impl Store {
         .bind(new_status.as_str())
         .execute(&mut *tx)
         .await?;
-        // Signing up again after a global unsubscribe is a new consent.
-        sqlx::query(
-            "UPDATE subscribers SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'unsubscribed'",
-        )
-        .bind(subscriber_id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(if double_optin { SignupOutcome::NeedsConfirmation { subscriber_id } } else { SignupOutcome::Subscribed })
     }
 
-    /// Confirms a pending subscription; true when there was one to confirm
-    /// (or it was confirmed already).
+    /// Whether a confirmation went to this subscriber within `window` (one
+    /// per hour is enough; more would let the form mail-bomb an address).
+    pub async fn recently_sent_confirmation(&self, subscriber_id: i64, window: Duration) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbound_messages WHERE subscriber_id = $1 AND kind = 'confirmation' \
+             AND created_at > now() - $2)",
+        )
+        .bind(subscriber_id)
+        .bind(window)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Confirms a subscription from its owner's confirmation link: the
+    /// subscription becomes confirmed (whatever it was, even after an
+    /// unsubscribe: following the link is a new consent) and a globally
+    /// unsubscribed subscriber active again. False when the subscriber or
+    /// the list no longer exists, or the subscriber is blocklisted, bounced
+    /// or complained.
     pub async fn confirm_subscription(&self, subscriber_id: i64, list_id: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE subscriptions SET status = 'confirmed', updated_at = now() \
-             WHERE list_id = $1 AND subscriber_id = $2 AND status IN ('unconfirmed', 'confirmed')",
+        let subscriber = sqlx::query(
+            "UPDATE subscribers SET status = 'active', confirmed_at = coalesce(confirmed_at, now()), updated_at = now() \
+             WHERE id = $1 AND status IN ('active', 'unsubscribed') \
+             AND EXISTS (SELECT 1 FROM lists WHERE id = $2)",
+        )
+        .bind(subscriber_id)
+        .bind(list_id)
+        .execute(&mut *tx)
+        .await?;
+        if subscriber.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO subscriptions (list_id, subscriber_id, status) VALUES ($1, $2, 'confirmed') \
+             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = 'confirmed', updated_at = now()",
         )
         .bind(list_id)
         .bind(subscriber_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, now()) WHERE id = $1")
-            .bind(subscriber_id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        Ok(true)
     }
 
     /// Unsubscribes from one list at once (idempotent).
@@ -168,7 +193,7 @@ impl Store {
 
     /// Drops subscriptions left unconfirmed for longer than `age`.
     pub async fn expire_unconfirmed(&self, age: Duration) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM subscriptions WHERE status = 'unconfirmed' AND created_at < now() - $1")
+        Ok(sqlx::query("DELETE FROM subscriptions WHERE status = 'unconfirmed' AND updated_at < now() - $1")
             .bind(age)
             .execute(&self.pool)
             .await?
@@ -224,11 +249,15 @@ impl Store {
     /// unsubscribed; lists not mentioned are left alone.
     pub async fn update_profile(&self, subscriber_id: i64, name: &str, lists: &[(i64, bool)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE subscribers SET name = $2, updated_at = now() WHERE id = $1")
+        let found = sqlx::query("UPDATE subscribers SET name = $2, updated_at = now() WHERE id = $1")
             .bind(subscriber_id)
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        if found.rows_affected() == 0 {
+            // Erased or deleted since the link was sent.
+            return Err(StoreError::NotFound("subscriber"));
+        }
         for (list_id, on) in lists {
             let status = if *on { "confirmed" } else { "unsubscribed" };
             sqlx::query(

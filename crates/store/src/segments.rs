@@ -276,16 +276,18 @@ fn push_attribute(query: &mut QueryBuilder<Postgres>, c: &AttributeCondition) {
         AttributeOp::WithinDays | AttributeOp::OlderThanDays => {
             let days = i32::try_from(c.value.as_u64().unwrap_or(0)).unwrap_or(i32::MAX);
             let op = if c.op == AttributeOp::WithinDays { " >= " } else { " < " };
+            // Compared as `YYYY-MM-DD` text: a value that looks like a date
+            // but is none (2024-02-30) must not make the query fail.
             query
                 .push("(CASE WHEN (s.attributes ->> ")
                 .push_bind(key.clone())
                 .push(") ~ '^\\d{4}-\\d{2}-\\d{2}' THEN left(s.attributes ->> ")
                 .push_bind(key)
-                .push(", 10)::date END)")
+                .push(", 10) END)")
                 .push(op)
-                .push("(current_date - ")
+                .push("to_char(current_date - ")
                 .push_bind(days)
-                .push(")");
+                .push(", 'YYYY-MM-DD')");
         }
     }
 }

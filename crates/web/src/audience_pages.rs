@@ -336,8 +336,7 @@ pub(crate) async fn import(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<Response, AppError> {
     let i = state.store().import(id).await?.ok_or(AppError::NotFound)?;
-    let mut errors = state.store().import_errors(id).await?;
-    errors.truncate(100);
+    let errors = state.store().import_errors(id, 100).await?;
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, ImportPage { csrf, email: admin.email, i, errors })
 }
@@ -348,7 +347,7 @@ pub(crate) async fn import_errors(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<Response, AppError> {
     let i = state.store().import(id).await?.ok_or(AppError::NotFound)?;
-    let csv = crate::imports::errors_csv(&state.store().import_errors(id).await?);
+    let csv = crate::imports::errors_csv(&state.store().import_errors(id, i64::MAX).await?);
     let disposition = format!("attachment; filename=\"import-{}-rejected.csv\"", i.id);
     Ok((
         [

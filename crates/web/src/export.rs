@@ -53,12 +53,13 @@ pub(crate) async fn csv_response(store: Store, filter: Filter, file_name: &str) 
 }
 
 /// One CSV record; fields are quoted when they need it, and a leading
-/// `=`, `+`, `-` or `@` is defused so spreadsheets do not run it as a formula.
+/// `=`, `+`, `-`, `@`, tab or carriage return is defused so spreadsheets do
+/// not run it as a formula.
 pub(crate) fn csv_line(fields: &[String]) -> String {
     let mut line = fields
         .iter()
         .map(|f| {
-            let f = if f.starts_with(['=', '+', '-', '@']) { format!("'{f}") } else { f.clone() };
+            let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{f}") } else { f.clone() };
             if f.contains([',', '"', '\n', '\r']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f }
         })
         .collect::<Vec<_>>()

@@ -53,7 +53,7 @@ where
     // The random part keeps two databases' import 1 (tests, or two ninsho
     // instances sharing a spool directory) from writing one file.
     let path = state.config().spool_dir.join(format!("import-{id}-{}.csv", crate::secret::random_token()));
-    if let Err(e) = spool(body, &path).await {
+    if let Err(e) = spool(state.store(), id, body, &path).await {
         let _ = tokio::fs::remove_file(&path).await;
         state.store().finish_import(id, Some(&e.to_string())).await?;
         return Err(e);
@@ -81,7 +81,7 @@ where
     Ok(id)
 }
 
-async fn spool<S, E>(body: S, path: &std::path::Path) -> Result<(), StartError>
+async fn spool<S, E>(store: &store::Store, id: i64, body: S, path: &std::path::Path) -> Result<(), StartError>
 where
     S: futures_util::Stream<Item = Result<axum::body::Bytes, E>>,
     E: std::fmt::Display,
@@ -92,9 +92,14 @@ where
     let mut written = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| StartError::Upload(e.to_string()))?;
+        let before = written;
         written += chunk.len() as u64;
         if written > MAX_UPLOAD_BYTES {
             return Err(StartError::TooLarge);
+        }
+        // A slow upload is alive: housekeeping fails imports without progress.
+        if before >> 26 != written >> 26 {
+            store.touch_import(id).await?;
         }
         file.write_all(&chunk).await.map_err(upload)?;
     }
@@ -102,12 +107,12 @@ where
     Ok(())
 }
 
-/// The rejected rows of an import as CSV: `line,reason,raw`.
+/// The rejected rows of an import as CSV: `line,reason,raw` (the raw row
+/// is whatever the file said, so formulas are defused like in exports).
 pub(crate) fn errors_csv(errors: &[store::ImportError]) -> String {
-    let quote = |field: &str| format!("\"{}\"", field.replace('"', "\"\""));
     let mut out = String::from("line,reason,raw\n");
     for e in errors {
-        out.push_str(&format!("{},{},{}\n", e.line, quote(&e.reason), quote(&e.raw)));
+        out.push_str(&crate::export::csv_line(&[e.line.to_string(), e.reason.clone(), e.raw.clone()]));
     }
     out
 }

@@ -128,7 +128,16 @@ pub(crate) async fn signup(
             format!("Check your inbox: we sent a link to confirm your subscription to {}.", list.name),
         )
     } else {
-        Notice::new("You are subscribed", format!("Thank you for subscribing to {}.", list.name))
+        // The same words whether or not the address had unsubscribed before
+        // (then a confirmation link was sent instead).
+        Notice::new(
+            "Thank you",
+            format!(
+                "Thank you for subscribing to {}. If this address had unsubscribed before, \
+                 confirm with the link we just sent.",
+                list.name
+            ),
+        )
     };
     // `website` is the honeypot: hidden from people, filled in by bots.
     if !field_value(&values, "website").is_empty() {
@@ -165,7 +174,13 @@ pub(crate) async fn signup(
     let source = format!("form:list:{list_id}");
     let attributes = serde_json::Value::Object(attributes);
     let outcome = state.store().signup(&email, &name, &attributes, list_id, double, &source, ip, user_agent).await?;
-    if let SignupOutcome::NeedsConfirmation { subscriber_id } = outcome {
+    let resent = match outcome {
+        SignupOutcome::NeedsConfirmation { subscriber_id } => {
+            state.store().recently_sent_confirmation(subscriber_id, chrono::Duration::hours(1)).await?
+        }
+        _ => false,
+    };
+    if let (SignupOutcome::NeedsConfirmation { subscriber_id }, false) = (outcome, resent) {
         let expires = chrono::Utc::now().timestamp() + CONFIRM_DAYS * 86_400;
         let token = links::token(state.key(), Purpose::Confirm, LinkClaims { subscriber_id, list_id, expires });
         let link = format!("{}/c/{token}", state.config().public_url);
@@ -228,8 +243,8 @@ pub(crate) async fn confirm(State(state): State<AppState>, Path(token): Path<Str
     };
     if !state.store().confirm_subscription(claims.subscriber_id, claims.list_id).await? {
         let notice = Notice::new(
-            "Nothing to confirm",
-            "This subscription was cancelled in the meantime. Sign up again to subscribe.",
+            "This subscription cannot be confirmed",
+            "The address or the newsletter no longer receives mail from us.",
         );
         return page(StatusCode::CONFLICT, notice);
     }
@@ -348,6 +363,10 @@ pub(crate) async fn save_profile(
         lists.iter().any(|l| l.id == *id && l.visibility == "public") || subscriptions.iter().any(|s| s.list_id == *id)
     };
     let choices: Vec<(i64, bool)> = choices.into_iter().filter(|(id, _)| allowed(id)).collect();
-    state.store().update_profile(claims.subscriber_id, &name, &choices).await?;
+    match state.store().update_profile(claims.subscriber_id, &name, &choices).await {
+        Ok(()) => {}
+        Err(store::StoreError::NotFound(_)) => return invalid_link(),
+        Err(e) => return Err(e.into()),
+    }
     profile(&state, &token, true).await
 }

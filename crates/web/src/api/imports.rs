@@ -134,6 +134,6 @@ pub(crate) async fn errors(
     Path(id): Path<i64>,
 ) -> ApiResult<impl IntoResponse> {
     state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
-    let csv = crate::imports::errors_csv(&state.store().import_errors(id).await?);
+    let csv = crate::imports::errors_csv(&state.store().import_errors(id, i64::MAX).await?);
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }

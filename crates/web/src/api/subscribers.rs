@@ -159,6 +159,9 @@ pub(crate) async fn create(
     ApiJson(input): ApiJson<CreateInput>,
 ) -> ApiResult<(StatusCode, Json<SubscriberView>)> {
     let email = EmailAddress::parse(&input.email).map_err(|e| ApiError::field("email", e.to_string()))?;
+    if state.store().is_suppressed(&email).await? {
+        return Err(ApiError::field("email", "this address or its domain is suppressed, or it was erased"));
+    }
     let attributes = attributes_object(input.attributes)?;
     let status = parse_status(input.status.as_deref())?.unwrap_or(SubscriberStatus::Active);
     for list_id in &input.lists {
