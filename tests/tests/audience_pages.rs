@@ -87,6 +87,18 @@ async fn import_from_the_dashboard_shows_progress_and_a_report() -> Result<()> {
     assert!(browser.text("#attributes").await?.contains("\"plan\": \"pro\""));
     assert!(browser.text("main").await?.contains("Customers"));
 
+    // The home page counts the audience, and the dashboard fits a phone.
+    browser.goto(&app.url).await?;
+    assert!(browser.text("#audience").await?.contains("120 subscribers on 1 list"));
+    browser.client.set_window_size(390, 844).await?;
+    for page in ["/", "/subscribers", "/imports", "/lists", "/segments/new"] {
+        browser.goto(&format!("{}{page}", app.url)).await?;
+        let overflow: bool = serde_json::from_value(
+            browser.client.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await?,
+        )?;
+        assert!(!overflow, "{page} scrolls sideways on a phone");
+    }
+
     browser.close().await?;
     app.stop().await
 }

@@ -177,6 +177,8 @@ struct HomePage {
     database_label: String,
     admin_count: i64,
     token_count: usize,
+    subscriber_count: i64,
+    list_count: usize,
 }
 
 pub(crate) async fn home(
@@ -192,6 +194,8 @@ pub(crate) async fn home(
         database_label: state.config().database_label.clone(),
         admin_count: state.store().admin_count().await?,
         token_count: state.store().api_tokens(admin.id).await?.len(),
+        subscriber_count: state.store().subscriber_count().await?,
+        list_count: state.store().lists().await?.len(),
     };
     render(StatusCode::OK, jar, page)
 }
