@@ -164,3 +164,40 @@ async fn the_segment_editor_counts_live_and_saves() -> Result<()> {
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn lists_are_edited_and_deleted_from_the_dashboard() -> Result<()> {
+    let app = spawn_app().await?;
+    let api = app.api().await?;
+    let (_, list) = api.post("/lists", serde_json::json!({"name": "Draft", "optin": "double"})).await?;
+    let list_id = list["id"].as_i64().unwrap_or_default();
+    api.post("/subscribers", serde_json::json!({"email": "m@example.com", "lists": [list_id]})).await?;
+    let browser = logged_in(&app).await?;
+    browser.goto(&format!("{}/lists", app.url)).await?;
+    browser.click(&format!("a[href='/lists/{list_id}']")).await?;
+    browser.fill("input[name=name]", "Weekly news").await?;
+    browser.fill("textarea[name=signup_fields]", "company | Company\nprefecture | 都道府県 | required").await?;
+    browser.click(&format!("form[action='/lists/{list_id}'] button")).await?;
+    assert_eq!(browser.path().await?, "/lists");
+    let saved = app.store.list(list_id).await?.context("list gone")?;
+    assert_eq!(saved.name, "Weekly news");
+    assert_eq!(saved.signup_fields.0.len(), 2);
+    assert!(saved.signup_fields.0[1].required);
+
+    // A bad field line is refused with the reason, and nothing changes.
+    browser.goto(&format!("{}/lists/{list_id}", app.url)).await?;
+    browser.fill("textarea[name=signup_fields]", "email | E-mail").await?;
+    browser.click(&format!("form[action='/lists/{list_id}'] button")).await?;
+    assert!(browser.text("#error").await?.contains("built into the form"));
+    assert_eq!(app.store.list(list_id).await?.map(|l| l.signup_fields.0.len()), Some(2));
+
+    browser.goto(&format!("{}/lists/{list_id}", app.url)).await?;
+    browser.client.execute("window.confirm = () => true;", vec![]).await?;
+    browser.click("#delete").await?;
+    assert!(app.store.list(list_id).await?.is_none());
+    let (_, subscriber) = api.get("/subscribers?email=m@example.com").await?;
+    let id = subscriber["data"][0]["id"].as_i64().unwrap_or_default();
+    assert!(app.store.subscriptions(id).await?.is_empty(), "the list's subscriptions went with it");
+    browser.close().await?;
+    app.stop().await
+}

@@ -376,6 +376,7 @@ pub(crate) async fn export_subscriber(
         .into_response())
 }
 
+/// A form whose only field is its CSRF token (erase, delete).
 #[derive(Deserialize)]
 pub(crate) struct EraseForm {}
 
@@ -588,4 +589,108 @@ pub(crate) async fn count_segment(
     }
     let count = state.store().segment_count(&filter).await?;
     Ok(axum::Json(serde_json::json!({ "count": count })).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    csrf: String,
+    email: String,
+    id: i64,
+    name: String,
+    description: String,
+    optin: String,
+    visibility: String,
+    /// The signup fields as the form's textarea shows them.
+    signup_fields: String,
+    error: Option<String>,
+}
+
+fn fields_text(fields: &[store::SignupField]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{} | {}{}", f.key, f.label, if f.required { " | required" } else { "" }))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    let l = state.store().list(id).await?.ok_or(AppError::NotFound)?;
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = ListPage {
+        csrf,
+        email: admin.email,
+        id,
+        signup_fields: fields_text(&l.signup_fields.0),
+        name: l.name,
+        description: l.description,
+        optin: l.optin,
+        visibility: l.visibility,
+        error: None,
+    };
+    render(StatusCode::OK, jar, page)
+}
+
+pub(crate) async fn update_list(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CsrfForm(form): CsrfForm<ListForm>,
+) -> Result<Response, AppError> {
+    state.store().list(id).await?.ok_or(AppError::NotFound)?;
+    let name = form.name.trim();
+    let (Some(optin), Some(visibility)) = (OptIn::parse(&form.optin), ListVisibility::parse(&form.visibility)) else {
+        return Err(AppError::BadRequest("Choose an opt-in and a visibility.".into()));
+    };
+    let error = if name.is_empty() || name.chars().count() > 200 {
+        Some("A list needs a name of 1 to 200 characters.".to_string())
+    } else {
+        match parse_signup_fields(&form.signup_fields) {
+            Err(e) => Some(format!("Signup fields: {e}.")),
+            Ok(signup_fields) => {
+                let new = NewList {
+                    name,
+                    description: form.description.trim(),
+                    visibility,
+                    optin,
+                    signup_fields: &signup_fields,
+                };
+                match state.store().update_list(id, &new).await {
+                    Ok(_) => return Ok(axum::response::Redirect::to("/lists").into_response()),
+                    Err(store::StoreError::Conflict(_)) => Some(format!("A list named {name:?} exists already.")),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    };
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = ListPage {
+        csrf,
+        email: admin.email,
+        id,
+        name: form.name,
+        description: form.description,
+        optin: form.optin,
+        visibility: form.visibility,
+        signup_fields: form.signup_fields,
+        error,
+    };
+    render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
+}
+
+pub(crate) async fn delete_list(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CsrfForm(EraseForm {}): CsrfForm<EraseForm>,
+) -> Result<Response, AppError> {
+    state.store().delete_list(id).await?;
+    tracing::info!(list_id = id, admin_id = admin.id, "list deleted");
+    Ok(axum::response::Redirect::to("/lists").into_response())
 }

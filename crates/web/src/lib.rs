@@ -132,6 +132,8 @@ pub fn app(state: AppState) -> Router {
         .route("/subscribers/{id}/export.json", get(audience_pages::export_subscriber))
         .route("/subscribers/{id}/erase", post(audience_pages::erase_subscriber))
         .route("/lists/{id}/export.csv", get(audience_pages::export_list))
+        .route("/lists/{id}", get(audience_pages::list).post(audience_pages::update_list))
+        .route("/lists/{id}/delete", post(audience_pages::delete_list))
         .route("/segments", get(audience_pages::segments).post(audience_pages::create_segment))
         .route("/segments/new", get(audience_pages::new_segment))
         .route("/segments/count", post(audience_pages::count_segment))
