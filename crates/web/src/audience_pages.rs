@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use domain::{ListVisibility, OptIn};
 use serde::Deserialize;
-use store::{List, NewList, OutboundMessage};
+use store::{List, OutboundMessage};
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
@@ -81,35 +81,55 @@ fn parse_signup_fields(text: &str) -> Result<Vec<store::SignupField>, String> {
     Ok(fields)
 }
 
+impl ListForm {
+    /// The list the form describes, or the sentence saying what is wrong.
+    fn checked(&self) -> Result<crate::api::lists::ListFields, String> {
+        let (Some(optin), Some(visibility)) = (OptIn::parse(&self.optin), ListVisibility::parse(&self.visibility))
+        else {
+            return Err("Choose an opt-in and a visibility.".into());
+        };
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err("A list needs a name of 1 to 200 characters.".into());
+        }
+        let signup_fields = parse_signup_fields(&self.signup_fields).map_err(|e| format!("Signup fields: {e}."))?;
+        Ok(crate::api::lists::ListFields {
+            name,
+            description: self.description.trim().to_string(),
+            visibility,
+            optin,
+            signup_fields,
+        })
+    }
+}
+
+/// Creates (`id` None) or changes a list; on success `Ok(None)`, otherwise
+/// the sentence for the form.
+async fn save_list(state: &AppState, id: Option<i64>, form: &ListForm) -> Result<Option<String>, AppError> {
+    let fields = match form.checked() {
+        Ok(fields) => fields,
+        Err(error) => return Ok(Some(error)),
+    };
+    let saved = match id {
+        Some(id) => state.store().update_list(id, &fields.as_new()).await.map(|_| ()),
+        None => state.store().create_list(&fields.as_new()).await.map(|_| ()),
+    };
+    match saved {
+        Ok(()) => Ok(None),
+        Err(store::StoreError::Conflict(_)) => Ok(Some(format!("A list named {:?} exists already.", fields.name))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) async fn create_list(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
     CsrfForm(form): CsrfForm<ListForm>,
 ) -> Result<Response, AppError> {
-    let name = form.name.trim();
-    let (Some(optin), Some(visibility)) = (OptIn::parse(&form.optin), ListVisibility::parse(&form.visibility)) else {
-        return Err(AppError::BadRequest("Choose an opt-in and a visibility.".into()));
-    };
-    if name.is_empty() || name.chars().count() > 200 {
-        let error = Some("A list needs a name of 1 to 200 characters.".to_string());
-        return lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
-    }
-    let signup_fields = match parse_signup_fields(&form.signup_fields) {
-        Ok(fields) => fields,
-        Err(e) => {
-            let error = Some(format!("Signup fields: {e}."));
-            return lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
-        }
-    };
-    let new = NewList { name, description: form.description.trim(), visibility, optin, signup_fields: &signup_fields };
-    match state.store().create_list(&new).await {
-        Ok(_) => lists_page(&state, jar, admin, StatusCode::OK, None).await,
-        Err(store::StoreError::Conflict(_)) => {
-            let error = Some(format!("A list named {name:?} exists already."));
-            lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await
-        }
-        Err(e) => Err(e.into()),
+    match save_list(&state, None, &form).await? {
+        None => lists_page(&state, jar, admin, StatusCode::OK, None).await,
+        Some(error) => lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
     }
 }
 
@@ -644,30 +664,8 @@ pub(crate) async fn update_list(
     CsrfForm(form): CsrfForm<ListForm>,
 ) -> Result<Response, AppError> {
     state.store().list(id).await?.ok_or(AppError::NotFound)?;
-    let name = form.name.trim();
-    let (Some(optin), Some(visibility)) = (OptIn::parse(&form.optin), ListVisibility::parse(&form.visibility)) else {
-        return Err(AppError::BadRequest("Choose an opt-in and a visibility.".into()));
-    };
-    let error = if name.is_empty() || name.chars().count() > 200 {
-        Some("A list needs a name of 1 to 200 characters.".to_string())
-    } else {
-        match parse_signup_fields(&form.signup_fields) {
-            Err(e) => Some(format!("Signup fields: {e}.")),
-            Ok(signup_fields) => {
-                let new = NewList {
-                    name,
-                    description: form.description.trim(),
-                    visibility,
-                    optin,
-                    signup_fields: &signup_fields,
-                };
-                match state.store().update_list(id, &new).await {
-                    Ok(_) => return Ok(axum::response::Redirect::to("/lists").into_response()),
-                    Err(store::StoreError::Conflict(_)) => Some(format!("A list named {name:?} exists already.")),
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
+    let Some(error) = save_list(&state, Some(id), &form).await? else {
+        return Ok(axum::response::Redirect::to("/lists").into_response());
     };
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = ListPage {
@@ -679,7 +677,7 @@ pub(crate) async fn update_list(
         optin: form.optin,
         visibility: form.visibility,
         signup_fields: form.signup_fields,
-        error,
+        error: Some(error),
     };
     render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
 }
