@@ -10,12 +10,12 @@ mod csrf;
 mod error;
 mod export;
 mod imports;
-pub mod links;
+pub use message::links;
 mod metrics;
 mod pages;
 pub mod password;
 mod public;
-mod secret;
+pub use message::secret;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -61,18 +61,23 @@ impl SecretKey {
         }
     }
 
+    /// A key from known bytes (golden tests).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// A fresh random key (tests, and the first start).
     pub fn random() -> Self {
         Self(random_bytes())
     }
 
     /// `HMAC(key, purpose || 0 || data)`, URL-safe base64.
-    pub(crate) fn sign(&self, purpose: &str, data: &[u8]) -> String {
+    pub fn sign(&self, purpose: &str, data: &[u8]) -> String {
         URL_SAFE_NO_PAD.encode(self.mac(purpose, data).finalize().into_bytes())
     }
 
     /// Constant-time check of a value made by [`Self::sign`].
-    pub(crate) fn verify(&self, purpose: &str, data: &[u8], signature: &str) -> bool {
+    pub fn verify(&self, purpose: &str, data: &[u8], signature: &str) -> bool {
         let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature) else {
             return false;
         };
@@ -89,7 +94,7 @@ impl SecretKey {
 
     /// The code that authorises creating the first admin. It is derived from
     /// the key, so it survives restarts, and it is useless once an admin exists.
-    pub(crate) fn setup_token(&self) -> String {
+    pub fn setup_token(&self) -> String {
         self.sign("setup", b"first-admin")
     }
 }
@@ -99,7 +104,7 @@ fn unreachable_hmac() -> HmacSha256 {
     unreachable!("HMAC-SHA256 takes keys of any length")
 }
 
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // The OS random source failing is not something a server can carry on from.
     getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("the operating system's random source failed: {e}"));
@@ -107,12 +112,12 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 /// A random token for cookies and links: 32 bytes, URL-safe base64.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
 /// What the database keeps of a session or API token: its SHA-256.
-pub(crate) fn token_hash(token: &str) -> Vec<u8> {
+pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 

@@ -1,0 +1,396 @@
+//! Turning what the marketer wrote (subject, preheader, body in Markdown or
+//! HTML, a layout, an optional hand-written text version) into templates that
+//! are ready to render per subscriber.
+//!
+//! Everything costly happens here, once per campaign: Markdown, CSS inlining,
+//! the text alternative, finding the links to track. Rendering a subscriber's
+//! copy is then only template evaluation. Template tags are swapped for inert
+//! placeholders while the HTML tools run, so that neither a Markdown parser
+//! nor an HTML parser can move or escape them.
+
+use std::ops::Range;
+
+use crate::template::{self, TemplateError};
+
+/// The layout every new installation starts with: table-based, CSS in a
+/// `<style>` block that is inlined at compile time, with a media query for
+/// phones that stays in the head.
+pub const DEFAULT_LAYOUT: &str = include_str!("default_layout.html");
+
+/// Ends a generated text alternative (the layout's footer is HTML).
+const TEXT_FOOTER: &str = "\n-- \nView in a browser: {{ view_in_browser_url }}\n\
+                           Preferences: {{ profile_url }}\nUnsubscribe: {{ unsubscribe_url }}\n";
+
+/// The largest body or layout a campaign may have. Gmail clips messages over
+/// 102 KB, so anything near this limit is a mistake.
+pub const MAX_SOURCE: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    Markdown,
+    Html,
+}
+
+impl BodyFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Markdown => "markdown",
+            Self::Html => "html",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "markdown" => Some(Self::Markdown),
+            "html" => Some(Self::Html),
+            _ => None,
+        }
+    }
+}
+
+/// What the marketer wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Draft<'a> {
+    pub subject: &'a str,
+    pub preheader: &'a str,
+    pub format: BodyFormat,
+    pub body: &'a str,
+    /// A layout with one `{{ content }}` where the body goes.
+    pub layout: &'a str,
+    /// A hand-edited text alternative; empty: generated from the HTML.
+    pub text: &'a str,
+    pub track_clicks: bool,
+    pub track_opens: bool,
+}
+
+/// Templates ready to render, and the links they track (by index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compiled {
+    pub subject: String,
+    pub preheader: String,
+    pub html: String,
+    pub text: String,
+    pub links: Vec<String>,
+}
+
+/// Checks every part and compiles the campaign; all faults are reported at
+/// once, each with its part, line and column.
+pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
+    let mut errors = Vec::new();
+    for (part, source) in [("body", draft.body), ("layout", draft.layout), ("text", draft.text)] {
+        if source.len() > MAX_SOURCE {
+            errors.push(TemplateError::new(
+                part,
+                format!(
+                    "is {:.1} MB; the limit is {} MB",
+                    source.len() as f64 / (1024.0 * 1024.0),
+                    MAX_SOURCE / (1024 * 1024)
+                ),
+            ));
+        }
+    }
+    if draft.subject.trim().is_empty() {
+        errors.push(TemplateError::new("subject", "is empty"));
+    }
+    if draft.subject.contains(['\r', '\n']) || draft.preheader.contains(['\r', '\n']) {
+        errors.push(TemplateError::new("subject", "must be a single line"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let parts = [
+        ("subject", draft.subject),
+        ("preheader", draft.preheader),
+        ("body", draft.body),
+        ("layout", draft.layout),
+        ("text", draft.text),
+    ];
+    errors.extend(parts.iter().filter_map(|(part, source)| template::check(part, source).err()));
+    let content = content_tag(draft.layout);
+    if content.is_none() && errors.iter().all(|e| e.part != "layout") {
+        errors.push(TemplateError::new("layout", "has no {{ content }} where the body goes"));
+    }
+    let Some(content) = content.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+
+    let body = match draft.format {
+        BodyFormat::Markdown => markdown_to_html(draft.body),
+        BodyFormat::Html => draft.body.to_owned(),
+    };
+    let page = format!("{}{body}{}", &draft.layout[..content.start], &draft.layout[content.end..]);
+    let inlined = inline_css(&page).map_err(|e| vec![e])?;
+    let (mut html, links) = if draft.track_clicks { track_links(&inlined) } else { (inlined.clone(), Vec::new()) };
+    if draft.track_opens {
+        insert_open_pixel(&mut html);
+    }
+    let mut text = if draft.text.trim().is_empty() {
+        html_to_text(&body) + TEXT_FOOTER
+    } else {
+        draft.text.to_owned()
+    };
+    if draft.track_clicks {
+        text = track_text_links(&text, &links);
+    }
+    Ok(Compiled { subject: draft.subject.to_owned(), preheader: draft.preheader.to_owned(), html, text, links })
+}
+
+/// Byte ranges of the template tags (`{{ }}`, `{% %}`, `{# #}`) in `source`.
+fn tags(source: &str) -> Vec<Range<usize>> {
+    let bytes = source.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let close = match (bytes[i], bytes[i + 1]) {
+            (b'{', b'{') => "}}",
+            (b'{', b'%') => "%}",
+            (b'{', b'#') => "#}",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let Some(end) = source[i + 2..].find(close) else { break };
+        let end = i + 2 + end + 2;
+        found.push(i..end);
+        i = end;
+    }
+    found
+}
+
+/// Where the layout's `{{ content }}` is.
+fn content_tag(layout: &str) -> Option<Range<usize>> {
+    tags(layout).into_iter().find(|r| {
+        let tag = &layout[r.clone()];
+        tag.starts_with("{{") && tag[2..tag.len() - 2].trim().trim_matches('-').trim() == "content"
+    })
+}
+
+/// How template tags are hidden while an HTML tool runs.
+#[derive(Clone, Copy)]
+enum Placeholder {
+    /// An HTML comment: kept in place by HTML parsers, even between table rows.
+    Comment,
+    /// A plain word: survives Markdown and HTML-to-text conversion.
+    Word,
+}
+
+impl Placeholder {
+    fn make(self, i: usize) -> String {
+        match self {
+            Self::Comment => format!("<!--ninsho-tag-{i}-->"),
+            Self::Word => format!("ninshotag{i}q"),
+        }
+    }
+}
+
+struct Protected {
+    text: String,
+    tags: Vec<String>,
+    style: Placeholder,
+}
+
+fn protect(source: &str, style: Placeholder) -> Protected {
+    let mut text = String::with_capacity(source.len());
+    let mut tags_found = Vec::new();
+    let mut last = 0;
+    for range in tags(source) {
+        text.push_str(&source[last..range.start]);
+        text.push_str(&style.make(tags_found.len()));
+        tags_found.push(source[range.clone()].to_owned());
+        last = range.end;
+    }
+    text.push_str(&source[last..]);
+    Protected { text, tags: tags_found, style }
+}
+
+impl Protected {
+    /// Puts the tags back into what the tool produced. A comment placeholder
+    /// inside `<title>` comes back escaped, so that form is accepted too.
+    fn restore(&self, mut output: String) -> String {
+        for (i, tag) in self.tags.iter().enumerate().rev() {
+            let placeholder = self.style.make(i);
+            output = output.replace(&placeholder, tag);
+            if matches!(self.style, Placeholder::Comment) {
+                output = output.replace(&placeholder.replace('<', "&lt;").replace('>', "&gt;"), tag);
+            }
+        }
+        output
+    }
+}
+
+fn markdown_to_html(source: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let protected = protect(source, Placeholder::Word);
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut out = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut out, Parser::new_ext(&protected.text, options));
+    protected.restore(out)
+}
+
+/// Inlines the `<style>` rules into `style` attributes (what Gmail and
+/// Outlook need) and keeps at-rules such as media queries in the head. No
+/// stylesheet is ever fetched: link tags are dropped.
+fn inline_css(page: &str) -> Result<String, TemplateError> {
+    let protected = protect(page, Placeholder::Comment);
+    let options = css_inline::InlineOptions {
+        keep_at_rules: true,
+        keep_link_tags: false,
+        load_remote_stylesheets: false,
+        ..Default::default()
+    };
+    let inlined = css_inline::CSSInliner::new(options)
+        .inline(&protected.text)
+        .map_err(|e| TemplateError::new("layout", format!("the CSS cannot be inlined: {e}")))?;
+    Ok(protected.restore(inlined))
+}
+
+fn html_to_text(html: &str) -> String {
+    let protected = protect(html, Placeholder::Word);
+    let text = html2text::from_read(protected.text.as_bytes(), 78).unwrap_or_default();
+    protected.restore(text).trim().to_owned() + "\n"
+}
+
+/// Rewrites every `<a href="http(s)://…">` whose URL is fixed (no template
+/// tag in it) to the tracked link `{{ _links[i] }}`; the same URL shares one
+/// index. Returns the new HTML and the URLs by index.
+fn track_links(html: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(html.len() + 1024);
+    let mut links: Vec<String> = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    let mut last = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find("<a") {
+        let start = search + found;
+        search = start + 2;
+        if !lower[search..].starts_with(|c: char| c.is_ascii_whitespace()) {
+            continue;
+        }
+        let Some(value) = href_value(&lower, start) else { continue };
+        let url = unescape_attribute(&html[value.clone()]);
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains("{{") || url.contains("{%") {
+            continue;
+        }
+        let index = links.iter().position(|l| *l == url).unwrap_or_else(|| {
+            links.push(url.clone());
+            links.len() - 1
+        });
+        out.push_str(&html[last..value.start]);
+        out.push_str(&format!("{{{{ _links[{index}] }}}}"));
+        last = value.end;
+        search = value.end;
+    }
+    out.push_str(&html[last..]);
+    (out, links)
+}
+
+/// The byte range of the quoted `href` value in the tag opening at `start`.
+fn href_value(lower: &str, start: usize) -> Option<Range<usize>> {
+    let bytes = lower.as_bytes();
+    let mut i = start + 2;
+    while i < bytes.len() && bytes[i] != b'>' {
+        if bytes[i] == b'"' || bytes[i] == b'\'' {
+            let quote = bytes[i];
+            i += 1 + lower[i + 1..].find(quote as char)?;
+        } else if lower[i..].starts_with("href") && bytes[i - 1].is_ascii_whitespace() {
+            let rest = lower[i + 4..].trim_start();
+            let rest = rest.strip_prefix('=')?.trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let value_start = lower.len() - rest.len() + 1;
+            let value_end = value_start + lower[value_start..].find(quote)?;
+            return Some(value_start..value_end);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn unescape_attribute(value: &str) -> String {
+    value.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+fn insert_open_pixel(html: &mut String) {
+    let pixel = "<img src=\"{{ _open }}\" width=\"1\" height=\"1\" alt=\"\" \
+                 style=\"display:block;width:1px;height:1px;border:0\">";
+    match html.to_ascii_lowercase().rfind("</body>") {
+        Some(at) => html.insert_str(at, pixel),
+        None => html.push_str(pixel),
+    }
+}
+
+/// In the text version, the tracked URLs (longest first, so that one URL
+/// inside another is not cut) become their tracked links.
+fn track_text_links(text: &str, links: &[String]) -> String {
+    let mut order: Vec<usize> = (0..links.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(links[i].len()));
+    let mut text = text.to_owned();
+    for i in order {
+        text = text.replace(&links[i], &format!("{{{{ _links[{i}] }}}}"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft<'a>(format: BodyFormat, body: &'a str) -> Draft<'a> {
+        Draft {
+            subject: "Hello {{ subscriber.name }}",
+            preheader: "",
+            format,
+            body,
+            layout: DEFAULT_LAYOUT,
+            text: "",
+            track_clicks: true,
+            track_opens: true,
+        }
+    }
+
+    #[test]
+    fn markdown_keeps_template_tags_and_links_are_tracked_once() {
+        let body = "# Hi {{ subscriber.name | default(\"friend\") }}\n\n\
+                    Read [this](https://example.com/a?x=1&y=2) and [that](https://example.com/a?x=1&y=2).\n\n\
+                    [yours]({{ profile_url }})\n";
+        let c = compile(&draft(BodyFormat::Markdown, body)).expect("compiles");
+        assert!(c.html.contains("{{ subscriber.name | default(\"friend\") }}"), "{}", c.html);
+        assert_eq!(c.links, vec!["https://example.com/a?x=1&y=2".to_owned()]);
+        assert_eq!(c.html.matches("{{ _links[0] }}").count(), 2);
+        assert!(c.html.contains("href=\"{{ profile_url }}\""));
+        assert!(c.html.contains("{{ _open }}"));
+        assert!(c.text.contains("{{ _links[0] }}"), "{}", c.text);
+        assert!(!c.text.contains("example.com"), "{}", c.text);
+    }
+
+    #[test]
+    fn css_is_inlined_and_media_queries_stay() {
+        let c = compile(&draft(BodyFormat::Html, "<p>Hi</p>")).expect("compiles");
+        assert!(c.html.contains("style=\"padding: 32px 40px"), "{}", c.html);
+        assert!(c.html.contains("@media only screen and (max-width: 620px)"));
+        assert!(c.html.contains("<title>{{ subject }}</title>"), "{}", c.html);
+    }
+
+    #[test]
+    fn loops_between_table_rows_stay_in_place() {
+        let layout = "<html><body><table>{% for i in [1, 2] %}<tr><td>{{ i }}</td></tr>{% endfor %}</table>\
+                      {{ content }}</body></html>";
+        let c = compile(&Draft { layout, ..draft(BodyFormat::Html, "<p>x</p>") }).expect("compiles");
+        let table = c.html.find("<table>").expect("table");
+        assert!(c.html[table..].starts_with("<table>{% for i in [1, 2] %}<tbody><tr>"), "{}", c.html);
+    }
+
+    #[test]
+    fn faults_are_all_reported_with_their_part() {
+        let bad = Draft {
+            subject: "{{ oops",
+            layout: "<p>no content here</p>",
+            ..draft(BodyFormat::Html, "<p>{% if x %}</p>")
+        };
+        let errors = compile(&bad).expect_err("must fail");
+        let parts: Vec<_> = errors.iter().map(|e| e.part.as_str()).collect();
+        assert_eq!(parts, ["subject", "body", "layout"], "{errors:?}");
+        let big = "x".repeat(5 * 1024 * 1024);
+        let errors = compile(&draft(BodyFormat::Html, &big)).expect_err("must fail");
+        assert_eq!(errors[0].to_string(), "body, line 1, column 1: is 5.0 MB; the limit is 1 MB");
+    }
+}

@@ -1,0 +1,146 @@
+//! One subscriber's copy of a campaign: compile once ([`compose`]), then
+//! render per recipient into personalised text and HTML with signed links
+//! ([`Campaign::render`]) and into the bytes to send ([`Campaign::build`]).
+//! Also the server's secret key and the signed links derived from it.
+//!
+//! No sockets here: what leaves the machine is the delivery crate's job.
+
+pub mod compose;
+pub mod links;
+pub mod mime;
+pub mod secret;
+pub mod template;
+
+use minijinja::{Value, context};
+
+pub use compose::{BodyFormat, Compiled, DEFAULT_LAYOUT, Draft};
+pub use secret::SecretKey;
+pub use template::TemplateError;
+
+use links::{Track, TrackClaims};
+use template::Templates;
+
+/// Who a campaign is from and where its links point.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub from_name: String,
+    pub from_address: String,
+    pub reply_to: Option<String>,
+    /// The public base URL of ninsho's pages, without a trailing slash.
+    pub public_url: String,
+}
+
+impl Sender {
+    /// The domain of the From address: the DKIM `d=` and the Message-ID's.
+    pub fn domain(&self) -> &str {
+        self.from_address.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+/// One recipient of a campaign.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    /// Makes the Message-ID unique; 0 for previews.
+    pub delivery_id: i64,
+    pub subscriber_id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub attributes: &'a serde_json::Value,
+    /// The list the unsubscribe link leaves: one the recipient is on.
+    pub list_id: i64,
+    pub list_name: &'a str,
+}
+
+/// A subscriber's copy, before MIME.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// A compiled campaign, ready to render for any number of recipients; cheap
+/// to share between threads.
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub sender: Sender,
+    /// Record opens and clicks without the subscriber (privacy setting).
+    pub anonymous_tracking: bool,
+    links: usize,
+    templates: Templates,
+}
+
+impl Campaign {
+    pub fn new(id: i64, name: &str, sender: Sender, compiled: &Compiled, anonymous_tracking: bool) -> Result<Self, TemplateError> {
+        let templates = Templates::compile(vec![
+            ("subject.txt", compiled.subject.clone()),
+            ("preheader.txt", compiled.preheader.clone()),
+            ("body.html", compiled.html.clone()),
+            ("body.txt", compiled.text.clone()),
+        ])?;
+        Ok(Self { id, name: name.to_owned(), sender, anonymous_tracking, links: compiled.links.len(), templates })
+    }
+
+    /// The subscriber's subject, HTML and text, with every link signed.
+    pub fn render(&self, key: &SecretKey, to: &Recipient<'_>) -> Result<Rendered, TemplateError> {
+        let public = &self.sender.public_url;
+        let tracked = if self.anonymous_tracking { 0 } else { to.subscriber_id };
+        // Our own URLs hold only URL-safe characters: no need to escape them.
+        let url = Value::from_safe_string;
+        let track = |kind, link| {
+            url(links::track_url(key, public, kind, TrackClaims { campaign_id: self.id, link, subscriber_id: tracked }))
+        };
+        let tracked_links: Vec<Value> = (0..self.links as i64).map(|i| track(Track::Click, i)).collect();
+        let base = context! {
+            subscriber => context! {
+                email => to.email,
+                name => to.name,
+                attributes => Value::from_serialize(to.attributes),
+            },
+            list => context! { id => to.list_id, name => to.list_name },
+            campaign => context! { id => self.id, name => &self.name },
+            unsubscribe_url => url(links::unsubscribe_url(key, public, to.subscriber_id, to.list_id)),
+            profile_url => url(links::profile_url(key, public, to.subscriber_id)),
+            view_in_browser_url => url(links::track_url(key, public, Track::View, TrackClaims {
+                campaign_id: self.id, link: 0, subscriber_id: to.subscriber_id,
+            })),
+        };
+        let subject = self.templates.render("subject.txt", &base)?;
+        let preheader = self.templates.render("preheader.txt", &base)?;
+        let full = context! {
+            subject => &subject,
+            preheader => preheader,
+            _links => tracked_links,
+            _open => track(Track::Open, 0),
+            ..base
+        };
+        let html = self.templates.render("body.html", &full)?;
+        let text = self.templates.render("body.txt", &full)?;
+        Ok(Rendered { subject: subject.trim().to_owned(), html, text })
+    }
+
+    /// The message to send, unsigned. `date` is Unix time.
+    pub fn build(&self, key: &SecretKey, to: &Recipient<'_>, date: i64) -> Result<Vec<u8>, TemplateError> {
+        let rendered = self.render(key, to)?;
+        let domain = self.sender.domain();
+        let message_id = format!("{}.{}.{}@{domain}", self.id, to.delivery_id, date);
+        let unsubscribe = links::unsubscribe_url(key, &self.sender.public_url, to.subscriber_id, to.list_id);
+        let token = unsubscribe.rsplit('/').next().unwrap_or_default();
+        let headers = mime::Headers {
+            from_name: &self.sender.from_name,
+            from_address: &self.sender.from_address,
+            reply_to: self.sender.reply_to.as_deref(),
+            to_name: to.name,
+            to_address: to.email,
+            message_id: &message_id,
+            date,
+            unsubscribe_https: &unsubscribe,
+            unsubscribe_mailto: &format!("mailto:unsubscribe@bounce.{domain}?subject=unsubscribe%20{token}"),
+            list_name: to.list_name,
+            list_id: &format!("list-{}.{domain}", to.list_id),
+            feedback_id: &format!("{}:{}:newsletter:ninsho", self.id, to.list_id),
+        };
+        Ok(mime::build(&headers, &rendered.subject, &rendered.text, &rendered.html))
+    }
+}

@@ -1,0 +1,136 @@
+//! The runtime engine for marketers' templates, in a sandbox.
+//!
+//! Templates are minijinja source. The environment has no loader (no
+//! `include` or `import` can reach a file), no function that touches the
+//! network or the clock, a fuel budget that bounds loops, and a cap on the
+//! size of what one render may produce. Missing values are chainable
+//! undefineds, so `subscriber.attributes.city | default("there")` works for a
+//! subscriber without that attribute.
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+/// Instructions one render may execute: a 20 KB layout needs a few hundred.
+const FUEL: u64 = 500_000;
+/// The largest output of one render.
+pub const MAX_OUTPUT: usize = 4 * 1024 * 1024;
+
+/// A template fault, located in the part the marketer wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{part}, line {line}, column {column}: {message}")]
+pub struct TemplateError {
+    /// Which field: "subject", "body", "layout", …
+    pub part: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl TemplateError {
+    pub fn new(part: &str, message: impl Into<String>) -> Self {
+        Self { part: part.into(), line: 1, column: 1, message: message.into() }
+    }
+
+    fn from_engine(part: &str, source: &str, err: &minijinja::Error) -> Self {
+        let line = err.line().unwrap_or(1).max(1);
+        let column = match err.range() {
+            Some(range) => {
+                let before = &source[..range.start.min(source.len())];
+                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1
+            }
+            None => 1,
+        };
+        let message = match err.detail() {
+            Some(detail) => format!("{}: {detail}", err.kind()),
+            None => err.kind().to_string(),
+        };
+        Self { part: part.into(), line, column, message }
+    }
+}
+
+/// The sandboxed environment all campaign templates run in. Names ending in
+/// `.html` are HTML-escaped.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_fuel(Some(FUEL));
+    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env
+}
+
+/// Parses `source` as the template `part`, reporting its first fault.
+pub fn check(part: &str, source: &str) -> Result<(), TemplateError> {
+    let env = environment();
+    env.template_from_str(source).map(|_| ()).map_err(|e| TemplateError::from_engine(part, source, &e))
+}
+
+/// A set of named templates compiled once and rendered many times.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// `parts` are (name, source); a name ending in `.html` autoescapes.
+    pub fn compile(parts: Vec<(&'static str, String)>) -> Result<Self, TemplateError> {
+        let mut env = environment();
+        for (name, source) in parts {
+            let checked = env.template_from_str(&source).map(|_| ());
+            checked.map_err(|e| TemplateError::from_engine(part_name(name), &source, &e))?;
+            env.add_template_owned(name, source)
+                .map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
+        }
+        Ok(Self { env })
+    }
+
+    pub fn render(&self, name: &'static str, context: &Value) -> Result<String, TemplateError> {
+        let template = self.env.get_template(name).map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
+        let source = template.source();
+        let out = template.render(context).map_err(|e| TemplateError::from_engine(part_name(name), source, &e))?;
+        if out.len() > MAX_OUTPUT {
+            return Err(TemplateError::new(
+                part_name(name),
+                format!("the output is larger than {} MB", MAX_OUTPUT / (1024 * 1024)),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// "body.html" → "body".
+fn part_name(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = check("body", "Hello\n  {{ subscriber.name | default('x') }\n").expect_err("must fail");
+        assert_eq!(err.part, "body");
+        assert_eq!(err.line, 2);
+        assert!(err.column > 1, "{err}");
+        let err = check("subject", "{% if x %}open").expect_err("must fail");
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("syntax"), "{err}");
+    }
+
+    #[test]
+    fn missing_attributes_take_their_default_and_html_is_escaped() {
+        let t = Templates::compile(vec![("body.html", "Hi {{ s.attributes.city | default('there') }} {{ s.name }}".into())])
+            .expect("ok");
+        let out = t.render("body.html", &context! { s => context! { name => "<b>", attributes => context!{} } }).expect("ok");
+        assert_eq!(out, "Hi there &lt;b&gt;");
+    }
+
+    #[test]
+    fn endless_loops_run_out_of_fuel_and_files_are_unreachable() {
+        let t = Templates::compile(vec![("body.txt", "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into())])
+            .expect("ok");
+        let err = t.render("body.txt", &context! {}).expect_err("must fail");
+        assert!(err.message.contains("fuel"), "{err}");
+        let t = Templates::compile(vec![("body.txt", "{% include '/etc/passwd' %}".into())]).expect("ok");
+        assert!(t.render("body.txt", &context! {}).is_err());
+    }
+}

@@ -1,0 +1,148 @@
+//! Golden tests of whole messages: the bytes of a rendered campaign are
+//! compared with the files in `tests/golden/`, and parsed back to check what
+//! a mail client would see. `NINSHO_BLESS=1 cargo test -p message` rewrites
+//! the files after an intended change; review the diff before committing.
+
+use std::path::PathBuf;
+
+use mail_parser::{MessageParser, MimeHeaders};
+use message::links::{self, Track};
+use message::{BodyFormat, Campaign, DEFAULT_LAYOUT, Draft, Recipient, SecretKey, Sender};
+
+const DATE: i64 = 1_795_000_000;
+
+fn key() -> SecretKey {
+    SecretKey::from_bytes([7; 32])
+}
+
+fn campaign(draft: &Draft<'_>, from_name: &str) -> Campaign {
+    let compiled = message::compose::compile(draft).expect("compiles");
+    let sender = Sender {
+        from_name: from_name.into(),
+        from_address: "news@shop.example".into(),
+        reply_to: Some("support@shop.example".into()),
+        public_url: "https://news.shop.example".into(),
+    };
+    Campaign::new(12, "November", sender, &compiled, false).expect("templates")
+}
+
+fn check_golden(name: &str, bytes: &[u8]) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("NINSHO_BLESS").is_some() {
+        std::fs::write(&path, bytes).expect("write golden file");
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run with NINSHO_BLESS=1)", path.display()));
+    assert!(expected == bytes, "{name} differs from its golden file:\n{}", String::from_utf8_lossy(bytes));
+}
+
+fn longest_line(bytes: &[u8]) -> usize {
+    bytes.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l).len()).max().unwrap_or(0)
+}
+
+#[test]
+fn japanese_markdown_campaign() {
+    let body = "# {{ subscriber.name | default(\"お客様\") }}さん、こんにちは\n\n\
+                {{ subscriber.attributes.city | default(\"全国\") }}の冬のセールが始まりました。\n\n\
+                [セール会場へ](https://shop.example/sale?utm=nl&id=7)\n\n\
+                {% if subscriber.attributes.vip %}VIP 会員様には送料無料。{% endif %}\n";
+    let draft = Draft {
+        subject: "【冬のセール】{{ subscriber.name }}さんへのご案内",
+        preheader: "最大50%オフ",
+        format: BodyFormat::Markdown,
+        body,
+        layout: DEFAULT_LAYOUT,
+        text: "",
+        track_clicks: true,
+        track_opens: true,
+    };
+    let campaign = campaign(&draft, "ショップ通信");
+    let attributes = serde_json::json!({ "city": "大阪", "vip": true });
+    let to = Recipient {
+        delivery_id: 345,
+        subscriber_id: 77,
+        email: "hanako@example.jp",
+        name: "山田 花子",
+        attributes: &attributes,
+        list_id: 3,
+        list_name: "Weekly",
+    };
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds");
+    check_golden("japanese-markdown.eml", &bytes);
+
+    assert!(longest_line(&bytes) <= 998);
+    assert!(bytes.is_ascii(), "8-bit bytes on the wire");
+    let message = MessageParser::default().parse(&bytes).expect("parses");
+    assert_eq!(message.subject(), Some("【冬のセール】山田 花子さんへのご案内"));
+    let from = message.from().and_then(|a| a.first()).expect("From");
+    assert_eq!((from.name(), from.address()), (Some("ショップ通信"), Some("news@shop.example")));
+    assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.name()), Some("山田 花子"));
+    assert_eq!(message.message_id(), Some("12.345.1795000000@shop.example"));
+    assert!(message.date().is_some());
+    assert_eq!(message.reply_to().and_then(|a| a.first()).and_then(|a| a.address()), Some("support@shop.example"));
+    let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    assert_eq!(header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+    assert_eq!(header("List-Id"), "\"Weekly\" <list-3.shop.example>");
+    assert_eq!(header("Feedback-ID"), "12:3:newsletter:ninsho");
+    let unsubscribe = header("List-Unsubscribe");
+    assert!(unsubscribe.starts_with("<https://news.shop.example/u/77.3.0."), "{unsubscribe}");
+    assert!(unsubscribe.contains("<mailto:unsubscribe@bounce.shop.example?subject=unsubscribe%2077.3.0."));
+    assert_eq!(message.content_type().map(|c| c.c_subtype.as_deref()), Some(Some("alternative")));
+
+    let text = message.body_text(0).expect("text part");
+    let html = message.body_html(0).expect("html part");
+    for part in [&text, &html] {
+        assert!(part.contains("山田 花子さん、こんにちは"), "{part}");
+        assert!(part.contains("大阪の冬のセール"));
+        assert!(part.contains("VIP 会員様には送料無料"));
+        assert!(!part.contains("shop.example/sale"), "an untracked link: {part}");
+    }
+    assert!(html.contains("最大50%オフ"));
+    // Every tracking link in the HTML is signed for this campaign, link and subscriber.
+    let clicks: Vec<&str> = html.split("https://news.shop.example/t/c/").skip(1).collect();
+    assert!(!clicks.is_empty());
+    for rest in clicks {
+        let token = &rest[..rest.find('"').expect("quoted")];
+        let claims = links::verify_track(&key(), Track::Click, token).expect("signed");
+        assert_eq!((claims.campaign_id, claims.link, claims.subscriber_id), (12, 0, 77));
+    }
+    let open = html.split("https://news.shop.example/t/o/").nth(1).expect("open pixel");
+    assert!(links::verify_track(&key(), Track::Open, &open[..open.find('"').expect("quoted")]).is_some());
+}
+
+#[test]
+fn html_campaign_with_long_lines_and_a_hand_written_text() {
+    let long_paragraph = format!("<p>{}</p>", "word ".repeat(600));
+    let body = format!("<h1>Hello {{{{ subscriber.name }}}}</h1>{long_paragraph}<a href=\"https://example.org/x\">x</a>");
+    let draft = Draft {
+        subject: "Plain ASCII subject",
+        preheader: "",
+        format: BodyFormat::Html,
+        body: &body,
+        layout: DEFAULT_LAYOUT,
+        text: "Hello {{ subscriber.name }}, read it at {{ view_in_browser_url }}",
+        track_clicks: false,
+        track_opens: false,
+    };
+    let campaign = campaign(&draft, "Shop");
+    let attributes = serde_json::json!({});
+    let to = Recipient {
+        delivery_id: 1,
+        subscriber_id: 5,
+        email: "ann@example.org",
+        name: "",
+        attributes: &attributes,
+        list_id: 9,
+        list_name: "Ünïcode list",
+    };
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds");
+    check_golden("html-long-lines.eml", &bytes);
+    assert!(longest_line(&bytes) <= 998);
+    let message = MessageParser::default().parse(&bytes).expect("parses");
+    assert_eq!(message.header_raw("List-Id").map(str::trim), Some("<list-9.shop.example>"));
+    let text = message.body_text(0).expect("text");
+    assert!(text.starts_with("Hello , read it at https://news.shop.example/t/v/12.0.5."), "{text}");
+    let html = message.body_html(0).expect("html");
+    assert!(html.contains("href=\"https://example.org/x\""), "untracked when click tracking is off");
+    assert!(!html.contains("/t/o/"));
+    assert_eq!(html.matches("word ").count(), 600);
+}
