@@ -56,7 +56,7 @@ fn main() {
             list_id: 1,
             list_name: "Weekly",
         };
-        bytes += campaign.build(&key, &to, 1_795_000_000).unwrap_or_else(|e| panic!("{e}")).len();
+        bytes += campaign.build(&key, &to, 1_795_000_000).unwrap_or_else(|e| panic!("{e}")).bytes.len();
     }
     let secs = started.elapsed().as_secs_f64();
     let render_only = Instant::now();

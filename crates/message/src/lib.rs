@@ -59,6 +59,13 @@ pub struct Rendered {
     pub text: String,
 }
 
+/// A message ready to sign and send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    pub subject: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A compiled campaign, ready to render for any number of recipients; cheap
 /// to share between threads.
 pub struct Campaign {
@@ -120,8 +127,8 @@ impl Campaign {
         Ok(Rendered { subject: subject.trim().to_owned(), html, text })
     }
 
-    /// The message to send, unsigned. `date` is Unix time.
-    pub fn build(&self, key: &SecretKey, to: &Recipient<'_>, date: i64) -> Result<Vec<u8>, TemplateError> {
+    /// The message to send, unsigned, and its subject. `date` is Unix time.
+    pub fn build(&self, key: &SecretKey, to: &Recipient<'_>, date: i64) -> Result<Built, TemplateError> {
         let rendered = self.render(key, to)?;
         let domain = self.sender.domain();
         let message_id = format!("{}.{}.{}@{domain}", self.id, to.delivery_id, date);
@@ -141,6 +148,7 @@ impl Campaign {
             list_id: &format!("list-{}.{domain}", to.list_id),
             feedback_id: &format!("{}:{}:newsletter:ninsho", self.id, to.list_id),
         };
-        Ok(mime::build(&headers, &rendered.subject, &rendered.text, &rendered.html))
+        let bytes = mime::build(&headers, &rendered.subject, &rendered.text, &rendered.html);
+        Ok(Built { subject: rendered.subject, bytes })
     }
 }

@@ -66,7 +66,7 @@ fn japanese_markdown_campaign() {
         list_id: 3,
         list_name: "Weekly",
     };
-    let bytes = campaign.build(&key(), &to, DATE).expect("builds");
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
     check_golden("japanese-markdown.eml", &bytes);
 
     assert!(longest_line(&bytes) <= 998);
@@ -134,7 +134,7 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
         list_id: 9,
         list_name: "Ünïcode list",
     };
-    let bytes = campaign.build(&key(), &to, DATE).expect("builds");
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
     check_golden("html-long-lines.eml", &bytes);
     assert!(longest_line(&bytes) <= 998);
     let message = MessageParser::default().parse(&bytes).expect("parses");

@@ -6,6 +6,7 @@
 
 mod admins;
 mod audience;
+mod campaigns;
 mod imports;
 mod privacy;
 mod public;
@@ -18,6 +19,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
 pub use admins::{Admin, ApiToken, Session};
+pub use campaigns::{
+    Campaign, CampaignFields, CampaignReport, DeliveryOutcome, DeliveryRow, LeasedDelivery, Template, TrackEvent,
+};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};

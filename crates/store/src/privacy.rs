@@ -103,6 +103,12 @@ impl Store {
             .await?;
         let email = email.ok_or(StoreError::NotFound("subscriber"))?;
         sqlx::query("DELETE FROM subscriptions WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
+        // Delivery rows hold the address; opens and clicks stay counted, unnamed.
+        sqlx::query("DELETE FROM deliveries WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE campaign_events SET subscriber_id = NULL WHERE subscriber_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM outbound_messages WHERE subscriber_id = $1 OR lower(to_address) = lower($2)")
             .bind(id)
             .bind(&email)

@@ -160,7 +160,7 @@ impl AttributeCondition {
 }
 
 /// Appends the SQL condition for `filter` (over `subscribers s`) to `query`.
-fn push_condition(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
+pub(crate) fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
     match filter {
         Filter::And(items) | Filter::Or(items) => {
             let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
@@ -188,13 +188,13 @@ fn push_condition(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
                     query.push(joiner);
                 }
                 first = false;
-                push_condition(query, item);
+                push_filter(query, item);
             }
             query.push(")");
         }
         Filter::Not(inner) => {
             query.push("NOT coalesce(");
-            push_condition(query, inner);
+            push_filter(query, inner);
             query.push(", false)");
         }
         Filter::Status(status) => {
@@ -295,7 +295,7 @@ fn push_attribute(query: &mut QueryBuilder<Postgres>, c: &AttributeCondition) {
 pub(crate) fn filter_query(select: &'static str, filter: &Filter) -> QueryBuilder<Postgres> {
     let mut query = QueryBuilder::new(select);
     query.push(" WHERE ");
-    push_condition(&mut query, filter);
+    push_filter(&mut query, filter);
     query
 }
 

@@ -1,0 +1,237 @@
+//! The delivery engine: starts campaigns when their time comes, leases due
+//! deliveries from the queue, renders each recipient's copy and hands it to a
+//! [`Transport`], then writes the outcomes back in one batch.
+//!
+//! Time comes in from outside ([`Engine::tick`] takes `now`), so tests drive
+//! schedules without sleeping. Crash safety rests on the queue: a row is
+//! leased (status sending, due again at the lease's end) before anything is
+//! sent, and only an outcome written afterwards ends it. A worker killed at
+//! any moment leaves its rows to come due again; at most the messages in
+//! flight are sent twice, none is lost.
+
+pub mod prepare;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use message::{Recipient, SecretKey};
+use store::{DeliveryOutcome, LeasedDelivery, Store, StoreError};
+use tokio_util::sync::CancellationToken;
+
+/// What one attempt to hand a message over produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// delivered, deferred, bounced or failed.
+    pub status: &'static str,
+    pub code: Option<i16>,
+    pub enhanced: Option<String>,
+    pub reply: String,
+    pub mx: Option<String>,
+}
+
+/// Where messages go: the capture mailbox in sandbox mode, SMTP otherwise.
+pub trait Transport: Send + Sync + 'static {
+    fn deliver(
+        &self,
+        to: &LeasedDelivery,
+        subject: &str,
+        message: Vec<u8>,
+    ) -> impl Future<Output = Result<Attempt, StoreError>> + Send;
+}
+
+/// Sandbox mode: the exact bytes are kept in the capture mailbox (shown in
+/// the dashboard) and nothing leaves the machine.
+pub struct Sandbox {
+    pub store: Store,
+}
+
+impl Transport for Sandbox {
+    async fn deliver(&self, to: &LeasedDelivery, subject: &str, message: Vec<u8>) -> Result<Attempt, StoreError> {
+        self.store.capture_message(to, subject, &message).await?;
+        Ok(Attempt {
+            status: "delivered",
+            code: Some(250),
+            enhanced: Some("2.0.0".into()),
+            reply: "captured in the sandbox mailbox".into(),
+            mx: Some("sandbox".into()),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub public_url: String,
+    /// Deliveries leased per round.
+    pub batch: i64,
+    /// How long a leased row is ours before it comes due again.
+    pub lease: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { public_url: "http://127.0.0.1:8080".into(), batch: 500, lease: Duration::minutes(5) }
+    }
+}
+
+pub struct Engine<T> {
+    store: Store,
+    key: SecretKey,
+    config: EngineConfig,
+    transport: T,
+    /// Compiled campaigns by id; dropped when a campaign finishes.
+    campaigns: HashMap<i64, Arc<message::Campaign>>,
+}
+
+impl<T: Transport> Engine<T> {
+    pub fn new(store: Store, key: SecretKey, config: EngineConfig, transport: T) -> Self {
+        Self { store, key, config, transport, campaigns: HashMap::new() }
+    }
+
+    /// One round at time `now`: start the campaigns that are due, send one
+    /// batch, finish the campaigns with nothing left. Returns how many
+    /// deliveries were attempted.
+    pub async fn tick(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.start_due(now).await?;
+        let leased = self.store.lease_deliveries(now, self.config.batch, self.config.lease).await?;
+        let attempted = leased.len();
+        if !leased.is_empty() {
+            self.send(leased, now).await?;
+        }
+        for id in self.store.finish_campaigns().await? {
+            self.campaigns.remove(&id);
+            tracing::info!(campaign = id, "campaign finished");
+        }
+        Ok(attempted)
+    }
+
+    /// Runs rounds until `cancel`; sleeps a second when there is nothing to do.
+    pub async fn run(mut self, cancel: CancellationToken) {
+        loop {
+            let pause = match self.tick(Utc::now()).await {
+                Ok(0) => std::time::Duration::from_secs(1),
+                Ok(_) => std::time::Duration::ZERO,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a delivery round failed; retrying in 5 s");
+                    std::time::Duration::from_secs(5)
+                }
+            };
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    async fn start_due(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        for id in self.store.due_campaigns(now).await? {
+            let Some(campaign) = self.store.campaign(id).await? else { continue };
+            let started = async {
+                let layout = prepare::layout(&self.store, &campaign).await?;
+                let compiled = prepare::compile(&campaign, &layout)?;
+                let segment = prepare::segment(&self.store, &campaign).await?;
+                Ok::<_, prepare::PrepareError>(
+                    self.store.start_campaign(id, &compiled.links, &layout, segment.as_ref()).await?,
+                )
+            };
+            match started.await {
+                Ok(Some(recipients)) => tracing::info!(campaign = id, recipients, "campaign started"),
+                Ok(None) => {}
+                Err(prepare::PrepareError::Store(e)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(campaign = id, error = %e, "campaign cannot start; back to draft");
+                    self.store.fail_campaign_start(id, &e.to_string()).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The compiled campaign, from the cache or freshly compiled from its
+    /// snapshot; an error says why it cannot render.
+    async fn campaign(&mut self, id: i64) -> Result<Arc<message::Campaign>, String> {
+        if let Some(c) = self.campaigns.get(&id) {
+            return Ok(c.clone());
+        }
+        let row = match self.store.campaign(id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err("the campaign was deleted".into()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let layout = prepare::layout(&self.store, &row).await.map_err(|e| e.to_string())?;
+        let compiled = prepare::compile(&row, &layout).map_err(|e| e.to_string())?;
+        let sender = prepare::sender(&row, &self.config.public_url);
+        let campaign = message::Campaign::new(row.id, &row.name, sender, &compiled, row.anonymous_tracking)
+            .map_err(|e| e.to_string())?;
+        let campaign = Arc::new(campaign);
+        self.campaigns.insert(id, campaign.clone());
+        Ok(campaign)
+    }
+
+    async fn send(&mut self, leased: Vec<LeasedDelivery>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut jobs = Vec::with_capacity(leased.len());
+        for delivery in leased {
+            let campaign = self.campaign(delivery.campaign_id).await;
+            jobs.push((delivery, campaign));
+        }
+        // Rendering is CPU work: off the async reactor.
+        let key = self.key.clone();
+        let date = now.timestamp();
+        let rendered = tokio::task::spawn_blocking(move || {
+            jobs.into_iter()
+                .map(|(delivery, campaign)| {
+                    let message = match (&campaign, delivery.sendable) {
+                        (_, false) => Err(None),
+                        (Err(why), true) => Err(Some(why.clone())),
+                        (Ok(c), true) => build(c, &key, &delivery, date).map_err(Some),
+                    };
+                    (delivery, message)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| StoreError::Conflict(if e.is_panic() { "a rendering thread panicked" } else { "shutdown" }))?;
+
+        let mut outcomes = Vec::with_capacity(rendered.len());
+        for (delivery, message) in rendered {
+            let attempt = match message {
+                Err(None) => Attempt {
+                    status: "suppressed",
+                    code: None,
+                    enhanced: None,
+                    reply: "the recipient left, was blocklisted or is suppressed".into(),
+                    mx: None,
+                },
+                Err(Some(why)) => {
+                    Attempt { status: "failed", code: None, enhanced: None, reply: format!("cannot render: {why}"), mx: None }
+                }
+                Ok((subject, bytes)) => self.transport.deliver(&delivery, &subject, bytes).await?,
+            };
+            outcomes.push(DeliveryOutcome {
+                id: delivery.id,
+                status: attempt.status,
+                code: attempt.code,
+                enhanced: attempt.enhanced,
+                reply: Some(attempt.reply),
+                mx: attempt.mx,
+                retry_at: None,
+            });
+        }
+        self.store.record_outcomes(&outcomes).await
+    }
+}
+
+/// One recipient's message and its subject.
+fn build(campaign: &message::Campaign, key: &SecretKey, d: &LeasedDelivery, date: i64) -> Result<(String, Vec<u8>), String> {
+    let to = Recipient {
+        delivery_id: d.id,
+        subscriber_id: d.subscriber_id,
+        email: &d.email,
+        name: &d.name,
+        attributes: &d.attributes.0,
+        list_id: d.list_id,
+        list_name: &d.list_name,
+    };
+    let built = campaign.build(key, &to, date).map_err(|e| e.to_string())?;
+    Ok((built.subject, built.bytes))
+}

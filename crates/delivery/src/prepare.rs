@@ -1,0 +1,108 @@
+//! From a campaign row to something that renders: the layout it uses, its
+//! compiled templates, and the check against real subscribers that a
+//! campaign must pass before it may be scheduled.
+
+use message::{BodyFormat, Compiled, Draft, Recipient, SecretKey, Sender, TemplateError};
+use store::{Campaign, Filter, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}", join(.0))]
+    Template(Vec<TemplateError>),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn join(errors: &[TemplateError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// The layout source a campaign renders with: its snapshot once sending,
+/// else its chosen layout, else the built-in one.
+pub async fn layout(store: &Store, campaign: &Campaign) -> Result<String, PrepareError> {
+    if let Some(snapshot) = &campaign.layout_snapshot {
+        return Ok(snapshot.clone());
+    }
+    match campaign.template_id {
+        None => Ok(message::DEFAULT_LAYOUT.to_owned()),
+        Some(id) => match store.template(id).await? {
+            Some(t) => Ok(t.body),
+            None => Err(PrepareError::Invalid(format!("its layout {id} no longer exists"))),
+        },
+    }
+}
+
+/// Compiles a campaign with `layout`.
+pub fn compile(campaign: &Campaign, layout: &str) -> Result<Compiled, PrepareError> {
+    let format = BodyFormat::parse(&campaign.body_format)
+        .ok_or_else(|| PrepareError::Invalid(format!("unknown body format {:?}", campaign.body_format)))?;
+    let draft = Draft {
+        subject: &campaign.subject,
+        preheader: &campaign.preheader,
+        format,
+        body: &campaign.body,
+        layout,
+        text: &campaign.text_body,
+        track_clicks: campaign.track_clicks,
+        track_opens: campaign.track_opens,
+    };
+    message::compose::compile(&draft).map_err(PrepareError::Template)
+}
+
+pub fn sender(campaign: &Campaign, public_url: &str) -> Sender {
+    Sender {
+        from_name: campaign.from_name.clone(),
+        from_address: campaign.from_address.clone(),
+        reply_to: Some(campaign.reply_to.clone()).filter(|r| !r.is_empty()),
+        public_url: public_url.trim_end_matches('/').to_owned(),
+    }
+}
+
+/// The campaign's segment filter, if it has one.
+pub async fn segment(store: &Store, campaign: &Campaign) -> Result<Option<Filter>, PrepareError> {
+    match campaign.segment_id {
+        None => Ok(None),
+        Some(id) => match store.segment(id).await? {
+            Some(s) => Ok(Some(s.definition.0)),
+            None => Err(PrepareError::Invalid(format!("its segment {id} no longer exists"))),
+        },
+    }
+}
+
+/// Everything a campaign must pass before it may be scheduled: a sender,
+/// an audience, templates that compile, and a render for up to `sample`
+/// of its recipients without error. Returns the audience size.
+pub async fn check(store: &Store, key: &SecretKey, campaign: &Campaign, public_url: &str, sample: i64) -> Result<i64, PrepareError> {
+    if !campaign.from_address.contains('@') {
+        return Err(PrepareError::Invalid("the From address is missing".into()));
+    }
+    if campaign.list_ids.is_empty() && campaign.segment_id.is_none() {
+        return Err(PrepareError::Invalid("choose at least one list or a segment".into()));
+    }
+    let layout = layout(store, campaign).await?;
+    let compiled = compile(campaign, &layout)?;
+    let segment = segment(store, campaign).await?;
+    let count = store.audience_count(&campaign.list_ids, segment.as_ref()).await?;
+    if count == 0 {
+        return Err(PrepareError::Invalid("the audience is empty".into()));
+    }
+    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), &compiled, false)
+        .map_err(|e| PrepareError::Template(vec![e]))?;
+    for s in store.audience_sample(&campaign.list_ids, segment.as_ref(), sample).await? {
+        let to = Recipient {
+            delivery_id: 0,
+            subscriber_id: s.id,
+            email: &s.email,
+            name: &s.name,
+            attributes: &s.attributes,
+            list_id: campaign.list_ids.first().copied().unwrap_or(0),
+            list_name: "",
+        };
+        if let Err(e) = rendered.render(key, &to) {
+            return Err(PrepareError::Invalid(format!("rendering for {} fails: {e}", s.email)));
+        }
+    }
+    Ok(count)
+}

@@ -1,0 +1,622 @@
+//! Layouts, campaigns and their lifecycle, the delivery queue they fill,
+//! and the opens and clicks that come back.
+
+use chrono::{DateTime, Duration, Utc};
+
+use sqlx::QueryBuilder;
+
+use crate::segments::{Filter, push_filter};
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Template {
+    pub id: i64,
+    pub name: String,
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub from_name: String,
+    pub from_address: String,
+    pub reply_to: String,
+    pub subject: String,
+    pub preheader: String,
+    pub body_format: String,
+    pub body: String,
+    pub text_body: String,
+    pub template_id: Option<i64>,
+    pub list_ids: Vec<i64>,
+    pub segment_id: Option<i64>,
+    pub track_opens: bool,
+    pub track_clicks: bool,
+    pub anonymous_tracking: bool,
+    pub send_at: Option<DateTime<Utc>>,
+    pub time_zone: String,
+    pub links: Vec<String>,
+    pub layout_snapshot: Option<String>,
+    pub error: Option<String>,
+    pub recipients: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+macro_rules! campaign_columns {
+    () => {
+        "id, name, status, from_name, from_address, reply_to, subject, preheader, body_format, body, text_body, \
+         template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, send_at, time_zone, links, \
+         layout_snapshot, error, recipients, created_at, updated_at, started_at, finished_at"
+    };
+}
+
+/// The fields a marketer edits.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignFields {
+    pub name: String,
+    pub from_name: String,
+    pub from_address: String,
+    pub reply_to: String,
+    pub subject: String,
+    pub preheader: String,
+    pub body_format: String,
+    pub body: String,
+    pub text_body: String,
+    pub template_id: Option<i64>,
+    pub list_ids: Vec<i64>,
+    pub segment_id: Option<i64>,
+    pub track_opens: bool,
+    pub track_clicks: bool,
+    pub anonymous_tracking: bool,
+    pub time_zone: String,
+}
+
+/// A leased delivery with what rendering needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeasedDelivery {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub subscriber_id: i64,
+    pub list_id: i64,
+    pub email: String,
+    pub attempts: i32,
+    pub name: String,
+    pub attributes: sqlx::types::Json<serde_json::Value>,
+    pub list_name: String,
+    /// False when the recipient left the list, was blocklisted or suppressed
+    /// after the campaign started: the row is then marked suppressed.
+    pub sendable: bool,
+}
+
+/// The outcome of one delivery attempt.
+#[derive(Debug, Clone)]
+pub struct DeliveryOutcome {
+    pub id: i64,
+    pub status: &'static str,
+    pub code: Option<i16>,
+    pub enhanced: Option<String>,
+    pub reply: Option<String>,
+    pub mx: Option<String>,
+    /// When to try again (deferred only).
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// A tracked open or click, as the web node saw it.
+#[derive(Debug, Clone)]
+pub struct TrackEvent {
+    pub campaign_id: i64,
+    pub subscriber_id: Option<i64>,
+    pub kind: &'static str,
+    pub link: Option<i32>,
+    /// Known from the request alone (privacy proxy or scanner user agent).
+    pub machine: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// A campaign's numbers.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignReport {
+    pub by_status: Vec<(String, i64)>,
+    pub human_opens: i64,
+    pub machine_opens: i64,
+    pub unique_human_opens: i64,
+    pub human_clicks: i64,
+    pub machine_clicks: i64,
+    pub unique_human_clicks: i64,
+    /// (link index, human clicks, machine clicks)
+    pub clicks_by_link: Vec<(i32, i64, i64)>,
+    pub unsubscribes: i64,
+    /// (hour, delivered, human opens, human clicks)
+    pub timeline: Vec<(DateTime<Utc>, i64, i64, i64)>,
+}
+
+/// Within this time after delivery, a click is a link scanner's.
+const SCANNER_WINDOW_SECS: f64 = 10.0;
+
+impl Store {
+    pub async fn templates(&self) -> Result<Vec<Template>> {
+        Ok(sqlx::query_as("SELECT id, name, body, updated_at FROM templates ORDER BY lower(name)")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn template(&self, id: i64) -> Result<Option<Template>> {
+        Ok(sqlx::query_as("SELECT id, name, body, updated_at FROM templates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Creates (`id` None) or replaces a layout.
+    pub async fn save_template(&self, id: Option<i64>, name: &str, body: &str) -> Result<Template> {
+        let query = match id {
+            None => sqlx::query_as(
+                "INSERT INTO templates (name, body) VALUES ($1, $2) RETURNING id, name, body, updated_at",
+            ),
+            Some(_) => sqlx::query_as(
+                "UPDATE templates SET name = $1, body = $2, updated_at = now() WHERE id = $3 \
+                 RETURNING id, name, body, updated_at",
+            ),
+        };
+        query.bind(name).bind(body).bind(id).fetch_optional(&self.pool).await.map_err(conflict("a layout with this name"))?
+            .ok_or(StoreError::NotFound("layout"))
+    }
+
+    pub async fn delete_template(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM templates WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict("a campaign using this layout"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("layout"));
+        }
+        Ok(())
+    }
+
+    pub async fn campaigns(&self, limit: i64) -> Result<Vec<Campaign>> {
+        let sql = concat!("SELECT ", campaign_columns!(), " FROM campaigns ORDER BY id DESC LIMIT $1");
+        Ok(sqlx::query_as(sql).bind(limit).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<Option<Campaign>> {
+        let sql = concat!("SELECT ", campaign_columns!(), " FROM campaigns WHERE id = $1");
+        Ok(sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    /// Creates a draft (`id` None) or edits one; only drafts can be edited.
+    pub async fn save_campaign(&self, id: Option<i64>, f: &CampaignFields) -> Result<Campaign> {
+        let sql = match id {
+            None => concat!(
+                "INSERT INTO campaigns (name, from_name, from_address, reply_to, subject, preheader, body_format, \
+                 body, text_body, template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, \
+                 time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ",
+                campaign_columns!()
+            ),
+            Some(_) => concat!(
+                "UPDATE campaigns SET name = $1, from_name = $2, from_address = $3, reply_to = $4, subject = $5, \
+                 preheader = $6, body_format = $7, body = $8, text_body = $9, template_id = $10, list_ids = $11, \
+                 segment_id = $12, track_opens = $13, track_clicks = $14, anonymous_tracking = $15, time_zone = $16, \
+                 updated_at = now() WHERE id = $17 AND status = 'draft' RETURNING ",
+                campaign_columns!()
+            ),
+        };
+        let saved: Option<Campaign> = sqlx::query_as(sql)
+            .bind(&f.name)
+            .bind(&f.from_name)
+            .bind(&f.from_address)
+            .bind(&f.reply_to)
+            .bind(&f.subject)
+            .bind(&f.preheader)
+            .bind(&f.body_format)
+            .bind(&f.body)
+            .bind(&f.text_body)
+            .bind(f.template_id)
+            .bind(&f.list_ids)
+            .bind(f.segment_id)
+            .bind(f.track_opens)
+            .bind(f.track_clicks)
+            .bind(f.anonymous_tracking)
+            .bind(&f.time_zone)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(conflict("a layout or segment that no longer exists"))?;
+        match (saved, id) {
+            (Some(c), _) => Ok(c),
+            (None, Some(id)) if self.campaign(id).await?.is_some() => {
+                Err(StoreError::Conflict("a campaign that is no longer a draft: it"))
+            }
+            (None, _) => Err(StoreError::NotFound("campaign")),
+        }
+    }
+
+    /// Deletes a campaign that is not sending (its deliveries and events go with it).
+    pub async fn delete_campaign(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM campaigns WHERE id = $1 AND status NOT IN ('sending', 'paused')")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("campaign that is not sending"));
+        }
+        Ok(())
+    }
+
+    /// Moves a campaign between states; `from` lists the states it may be
+    /// in. Returns false when it was in none of them.
+    pub async fn set_campaign_status(&self, id: i64, from: &[&str], to: &str, send_at: Option<DateTime<Utc>>) -> Result<bool> {
+        let from: Vec<String> = from.iter().map(|s| (*s).to_owned()).collect();
+        let done = sqlx::query(
+            "UPDATE campaigns SET status = $3, send_at = coalesce($4, send_at), updated_at = now(), \
+             finished_at = CASE WHEN $3 IN ('finished', 'cancelled') THEN now() ELSE finished_at END \
+             WHERE id = $1 AND status = ANY($2)",
+        )
+        .bind(id)
+        .bind(&from)
+        .bind(to)
+        .bind(send_at)
+        .execute(&self.pool)
+        .await?;
+        if to == "cancelled" && done.rows_affected() > 0 {
+            sqlx::query(
+                "UPDATE deliveries SET status = 'failed', last_reply = 'campaign cancelled', updated_at = now() \
+                 WHERE campaign_id = $1 AND status IN ('queued', 'deferred')",
+            )
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Sends a campaign that cannot start back to draft, with the reason.
+    pub async fn fail_campaign_start(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE campaigns SET status = 'draft', error = $2, updated_at = now() WHERE id = $1 AND status = 'scheduled'")
+            .bind(id)
+            .bind(error)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Scheduled campaigns whose time has come.
+    pub async fn due_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM campaigns WHERE status = 'scheduled' AND send_at <= $1 ORDER BY send_at, id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Starts a due campaign: in one transaction, writes one delivery row per
+    /// recipient (the campaign's lists and/or segment, confirmed, active, not
+    /// suppressed, each address once) and marks it sending with its tracked
+    /// links. A crash before the commit leaves it scheduled, to start again.
+    /// Returns the number of recipients, or None when it was not due.
+    pub async fn start_campaign(
+        &self,
+        id: i64,
+        links: &[String],
+        layout: &str,
+        segment: Option<&Filter>,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let campaign: Option<(Vec<i64>,)> =
+            sqlx::query_as("SELECT list_ids FROM campaigns WHERE id = $1 AND status = 'scheduled' FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((list_ids,)) = campaign else { return Ok(None) };
+        let mut query = QueryBuilder::new("INSERT INTO deliveries (campaign_id, subscriber_id, list_id, email) SELECT ");
+        query
+            .push_bind(id)
+            .push(
+                ", s.id, m.list_id, s.email FROM subscribers s \
+                 JOIN LATERAL (SELECT min(x.list_id) AS list_id FROM subscriptions x \
+                 WHERE x.subscriber_id = s.id AND x.status = 'confirmed' AND (cardinality(",
+            )
+            .push_bind(list_ids.clone())
+            .push("::bigint[]) = 0 OR x.list_id = ANY(")
+            .push_bind(list_ids)
+            .push("))) m ON m.list_id IS NOT NULL WHERE s.status = 'active' ")
+            .push(
+                "AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE (p.kind = 'address' AND p.value = lower(s.email)) \
+                 OR (p.kind = 'domain' AND p.value = lower(split_part(s.email, '@', 2))))",
+            );
+        if let Some(filter) = segment {
+            filter.validate().map_err(StoreError::Filter)?;
+            query.push(" AND ");
+            push_filter(&mut query, filter);
+        }
+        query.push(" ON CONFLICT (campaign_id, subscriber_id) DO NOTHING");
+        query.build().execute(&mut *tx).await?;
+        let recipients: i64 = sqlx::query_scalar(
+            "UPDATE campaigns SET status = 'sending', links = $2, layout_snapshot = $3, error = NULL, started_at = now(), \
+             updated_at = now(), \
+             recipients = (SELECT count(*) FROM deliveries WHERE campaign_id = $1) WHERE id = $1 RETURNING recipients",
+        )
+        .bind(id)
+        .bind(links)
+        .bind(layout)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(recipients))
+    }
+
+    /// Leases up to `limit` due deliveries of sending campaigns for `lease`:
+    /// they are marked sending and come due again if no outcome is written
+    /// before the lease ends (the worker died). `FOR UPDATE SKIP LOCKED`
+    /// lets any number of workers lease side by side without overlap.
+    pub async fn lease_deliveries(&self, now: DateTime<Utc>, limit: i64, lease: Duration) -> Result<Vec<LeasedDelivery>> {
+        Ok(sqlx::query_as(
+            "WITH due AS ( \
+                SELECT d.id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
+                WHERE d.status IN ('queued', 'sending', 'deferred') AND d.next_attempt_at <= $1 \
+                  AND c.status = 'sending' \
+                ORDER BY d.priority, d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED \
+             ), leased AS ( \
+                UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_attempt_at = $1 + $3, \
+                    updated_at = now() \
+                FROM due WHERE d.id = due.id \
+                RETURNING d.id, d.campaign_id, d.subscriber_id, d.list_id, d.email, d.attempts \
+             ) \
+             SELECT l.id, l.campaign_id, l.subscriber_id, l.list_id, l.email, l.attempts, \
+                coalesce(s.name, '') AS name, coalesce(s.attributes, '{}') AS attributes, \
+                coalesce(li.name, '') AS list_name, \
+                (s.status = 'active' AND x.status = 'confirmed' \
+                 AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE (p.kind = 'address' AND p.value = lower(l.email)) \
+                    OR (p.kind = 'domain' AND p.value = lower(split_part(l.email, '@', 2)))) \
+                ) IS TRUE AS sendable \
+             FROM leased l LEFT JOIN subscribers s ON s.id = l.subscriber_id \
+             LEFT JOIN lists li ON li.id = l.list_id \
+             LEFT JOIN subscriptions x ON x.subscriber_id = l.subscriber_id AND x.list_id = l.list_id \
+             ORDER BY l.id",
+        )
+        .bind(now)
+        .bind(limit)
+        .bind(lease)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Writes the outcomes of a batch of attempts in one statement.
+    pub async fn record_outcomes(&self, outcomes: &[DeliveryOutcome]) -> Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
+        let statuses: Vec<&str> = outcomes.iter().map(|o| o.status).collect();
+        let codes: Vec<Option<i16>> = outcomes.iter().map(|o| o.code).collect();
+        let enhanced: Vec<Option<&str>> = outcomes.iter().map(|o| o.enhanced.as_deref()).collect();
+        let replies: Vec<Option<&str>> = outcomes.iter().map(|o| o.reply.as_deref()).collect();
+        let mxs: Vec<Option<&str>> = outcomes.iter().map(|o| o.mx.as_deref()).collect();
+        let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
+        sqlx::query(
+            "UPDATE deliveries d SET status = o.status, last_code = o.code, last_enhanced = o.enhanced, \
+             last_reply = o.reply, mx = o.mx, next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), \
+             updated_at = now() \
+             FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], \
+                         $7::timestamptz[]) AS o(id, status, code, enhanced, reply, mx, retry_at) \
+             WHERE d.id = o.id",
+        )
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&codes)
+        .bind(&enhanced)
+        .bind(&replies)
+        .bind(&mxs)
+        .bind(&retries)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks finished the sending campaigns with nothing left to attempt.
+    pub async fn finish_campaigns(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE campaigns c SET status = 'finished', finished_at = now(), updated_at = now() \
+             WHERE c.status = 'sending' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id \
+             AND d.status IN ('queued', 'sending', 'deferred')) RETURNING c.id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Keeps a sandbox delivery's bytes in the capture mailbox.
+    pub async fn capture_message(&self, delivery: &LeasedDelivery, subject: &str, raw: &[u8]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO outbound_messages (kind, subscriber_id, to_address, subject, text_body, status, delivery_id, raw) \
+             VALUES ('campaign', $1, $2, $3, '', 'sent', $4, $5)",
+        )
+        .bind(delivery.subscriber_id)
+        .bind(&delivery.email)
+        .bind(subject)
+        .bind(delivery.id)
+        .bind(raw)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The raw bytes of a captured message.
+    pub async fn captured_raw(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT raw FROM outbound_messages WHERE id = $1 AND raw IS NOT NULL")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Writes a batch of opens and clicks. A click within a few seconds of
+    /// its delivery is a link scanner's, not a person's.
+    pub async fn record_events(&self, events: &[TrackEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let campaigns: Vec<i64> = events.iter().map(|e| e.campaign_id).collect();
+        let subscribers: Vec<Option<i64>> = events.iter().map(|e| e.subscriber_id).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+        let links: Vec<Option<i32>> = events.iter().map(|e| e.link).collect();
+        let machine: Vec<bool> = events.iter().map(|e| e.machine).collect();
+        let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
+        sqlx::query(
+            "INSERT INTO campaign_events (campaign_id, subscriber_id, kind, link, machine, at) \
+             SELECT e.campaign_id, e.subscriber_id, e.kind, e.link, \
+                e.machine OR (e.kind = 'click' AND d.status = 'delivered' \
+                    AND extract(epoch FROM e.at - d.updated_at) BETWEEN 0 AND $7), e.at \
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::bool[], $6::timestamptz[]) \
+                AS e(campaign_id, subscriber_id, kind, link, machine, at) \
+             JOIN campaigns c ON c.id = e.campaign_id \
+             LEFT JOIN deliveries d ON d.campaign_id = e.campaign_id AND d.subscriber_id = e.subscriber_id",
+        )
+        .bind(&campaigns)
+        .bind(&subscribers)
+        .bind(&kinds)
+        .bind(&links)
+        .bind(&machine)
+        .bind(&at)
+        .bind(SCANNER_WINDOW_SECS)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn campaign_report(&self, id: i64) -> Result<CampaignReport> {
+        let by_status = sqlx::query_as(
+            "SELECT status, count(*) FROM deliveries WHERE campaign_id = $1 GROUP BY status ORDER BY status",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let (human_opens, machine_opens, unique_human_opens, human_clicks, machine_clicks, unique_human_clicks): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE kind = 'open' AND NOT machine), \
+                    count(*) FILTER (WHERE kind = 'open' AND machine), \
+                    count(DISTINCT subscriber_id) FILTER (WHERE kind = 'open' AND NOT machine), \
+                    count(*) FILTER (WHERE kind = 'click' AND NOT machine), \
+                    count(*) FILTER (WHERE kind = 'click' AND machine), \
+                    count(DISTINCT subscriber_id) FILTER (WHERE kind = 'click' AND NOT machine) \
+             FROM campaign_events WHERE campaign_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let clicks_by_link = sqlx::query_as(
+            "SELECT link, count(*) FILTER (WHERE NOT machine), count(*) FILTER (WHERE machine) \
+             FROM campaign_events WHERE campaign_id = $1 AND kind = 'click' GROUP BY link ORDER BY link",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let unsubscribes = sqlx::query_scalar(
+            "SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
+             JOIN subscriptions x ON x.subscriber_id = d.subscriber_id AND x.list_id = d.list_id \
+             WHERE d.campaign_id = $1 AND x.status = 'unsubscribed' AND x.updated_at >= c.started_at",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let timeline = sqlx::query_as(
+            "WITH hours AS ( \
+                SELECT date_trunc('hour', updated_at) AS h, count(*) AS delivered, 0::bigint AS opens, 0::bigint AS clicks \
+                FROM deliveries WHERE campaign_id = $1 AND status = 'delivered' GROUP BY 1 \
+                UNION ALL \
+                SELECT date_trunc('hour', at), 0, count(*) FILTER (WHERE kind = 'open'), \
+                       count(*) FILTER (WHERE kind = 'click') \
+                FROM campaign_events WHERE campaign_id = $1 AND NOT machine GROUP BY 1 \
+             ) SELECT h, sum(delivered)::bigint, sum(opens)::bigint, sum(clicks)::bigint FROM hours \
+             GROUP BY h ORDER BY h LIMIT 500",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(CampaignReport {
+            by_status,
+            human_opens,
+            machine_opens,
+            unique_human_opens,
+            human_clicks,
+            machine_clicks,
+            unique_human_clicks,
+            clicks_by_link,
+            unsubscribes,
+            timeline,
+        })
+    }
+
+    /// A sample of a campaign's future audience, to check its templates
+    /// against before it may be scheduled.
+    pub async fn audience_sample(&self, list_ids: &[i64], segment: Option<&Filter>, limit: i64) -> Result<Vec<crate::Subscriber>> {
+        let filter = audience_filter(list_ids, segment);
+        self.segment_subscribers(&filter, None, limit).await
+    }
+
+    /// How many recipients a campaign would have now.
+    pub async fn audience_count(&self, list_ids: &[i64], segment: Option<&Filter>) -> Result<i64> {
+        self.segment_count(&audience_filter(list_ids, segment)).await
+    }
+
+    /// A campaign's deliveries, newest attempt first, for the dashboard.
+    pub async fn campaign_deliveries(&self, id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, subscriber_id, email, status, attempts, next_attempt_at, last_code, last_enhanced, last_reply, \
+             mx, updated_at FROM deliveries WHERE campaign_id = $1 ORDER BY updated_at DESC, id LIMIT $2",
+        )
+        .bind(id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub subscriber_id: i64,
+    pub email: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_code: Option<i16>,
+    pub last_enhanced: Option<String>,
+    pub last_reply: Option<String>,
+    pub mx: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The audience as a segment filter: active, confirmed on one of the lists
+/// (any list when none is named), and matching the segment.
+fn audience_filter(list_ids: &[i64], segment: Option<&Filter>) -> Filter {
+    use crate::segments::ListCondition;
+    let mut all = vec![Filter::Status("active".into())];
+    if !list_ids.is_empty() {
+        let lists = list_ids.iter().map(|&list_id| Filter::List(ListCondition { list_id, status: Vec::new() }));
+        all.push(Filter::Or(lists.collect()));
+    }
+    if let Some(segment) = segment {
+        all.push(segment.clone());
+    }
+    Filter::And(all)
+}
+
+fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
+            StoreError::Conflict(what)
+        }
+        _ => StoreError::Database(e),
+    }
+}
