@@ -32,7 +32,7 @@ pub enum Command {
         config: PathBuf,
         /// What this process does; several processes on one database can
         /// share the work.
-        #[arg(long, value_delimiter = ',', default_value = "web")]
+        #[arg(long, value_delimiter = ',', default_value = "web,deliver")]
         roles: Vec<Role>,
     },
     /// Apply database migrations, then exit.
@@ -53,6 +53,8 @@ pub enum Command {
 pub enum Role {
     /// The dashboard, public pages, API, health and metrics.
     Web,
+    /// The delivery engine: starts due campaigns and sends their messages.
+    Deliver,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,7 +51,7 @@ async fn run(cli: Cli) -> Result<()> {
                     settings.http.public_url = format!("http://{addr}");
                 }
             }
-            serve(settings, &[Role::Web]).await
+            serve(settings, &[Role::Web, Role::Deliver]).await
         }
         Command::Serve { config, roles } => serve(load_settings(Some(config))?, &roles).await,
         Command::Migrate { config } => {
@@ -92,14 +92,18 @@ async fn serve(settings: Settings, roles: &[Role]) -> Result<()> {
     tokio::spawn(wait_for_signal(cancel.clone()));
     // Bind first: a busy port should fail before anything else starts.
     let addr = settings.http.listen;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
-            " (is another ninsho or web server running? choose another address with --http or http.listen)"
-        } else {
-            ""
-        };
-        anyhow::anyhow!("cannot listen on {addr}: {e}{hint}")
-    })?;
+    let listener = if roles.contains(&Role::Web) {
+        Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                " (is another ninsho or web server running? choose another address with --http or http.listen)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("cannot listen on {addr}: {e}{hint}")
+        })?)
+    } else {
+        None
+    };
     let db = Database::open(&settings).await?;
     // Whatever happens from here on, the database is closed (and a private
     // cluster stopped) before we return.
@@ -116,7 +120,7 @@ async fn run_roles(
     settings: &Settings,
     roles: &[Role],
     db: &Database,
-    listener: tokio::net::TcpListener,
+    listener: Option<tokio::net::TcpListener>,
     cancel: CancellationToken,
 ) -> Result<()> {
     let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
@@ -124,6 +128,20 @@ async fn run_roles(
     // Uploads left by a previous run belong to imports that died with it.
     let _ = std::fs::remove_dir_all(&spool);
     std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
+    let delivery = if roles.contains(&Role::Deliver) {
+        if settings.delivery.mode != DeliveryMode::Sandbox {
+            anyhow::bail!(
+                "the deliver role can only run in sandbox mode for now: sending to the internet is not built yet \
+                 (set delivery.mode = \"sandbox\" or leave out the deliver role)"
+            );
+        }
+        let config = delivery::EngineConfig { public_url: settings.http.public_url.clone(), ..Default::default() };
+        let engine =
+            delivery::Engine::new(db.store().clone(), key.clone(), config, delivery::Sandbox { store: db.store().clone() });
+        Some(tokio::spawn(engine.run(cancel.clone())))
+    } else {
+        None
+    };
     let state = web::AppState::new(db.store().clone(), key, database::web_config(settings, db));
     tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));
     if db.store().admin_count().await? == 0 {
@@ -137,16 +155,29 @@ async fn run_roles(
         "ninsho is ready: dashboard at {}",
         settings.http.public_url
     );
+    let Some(listener) = listener else {
+        cancel.cancelled().await;
+        if let Some(engine) = delivery {
+            let _ = engine.await;
+        }
+        return Ok(());
+    };
     let web_cancel = cancel.clone();
     let served = web::serve(listener, state, async move { web_cancel.cancelled().await });
     tokio::pin!(served);
-    tokio::select! {
+    let outcome = tokio::select! {
         result = &mut served => result.context("the web server failed"),
         () = async { cancel.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
             tracing::warn!("requests still running {}s after the shutdown signal were cut off", SHUTDOWN_GRACE.as_secs());
             Ok(())
         }
+    };
+    // The engine finishes its round (its leases would cover a cut-off one).
+    if let Some(engine) = delivery {
+        cancel.cancel();
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, engine).await;
     }
+    outcome
 }
 
 async fn wait_for_signal(cancel: CancellationToken) {

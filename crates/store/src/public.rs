@@ -19,6 +19,8 @@ pub struct OutboundMessage {
     pub text_body: String,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// The exact bytes are kept (campaign deliveries in sandbox mode).
+    pub has_raw: bool,
 }
 
 /// A transactional message to queue.
@@ -225,7 +227,8 @@ impl Store {
     /// The newest queued and sent messages (the sandbox capture mailbox).
     pub async fn outbound_messages(&self, limit: i64) -> Result<Vec<OutboundMessage>> {
         Ok(sqlx::query_as(
-            "SELECT id, kind, to_address, subject, text_body, status, created_at FROM outbound_messages \
+            "SELECT id, kind, to_address, subject, text_body, status, created_at, raw IS NOT NULL AS has_raw \
+             FROM outbound_messages \
              ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
@@ -236,7 +239,8 @@ impl Store {
     /// Messages queued or sent to one subscriber, newest first.
     pub async fn subscriber_messages(&self, subscriber_id: i64) -> Result<Vec<OutboundMessage>> {
         Ok(sqlx::query_as(
-            "SELECT id, kind, to_address, subject, text_body, status, created_at FROM outbound_messages \
+            "SELECT id, kind, to_address, subject, text_body, status, created_at, raw IS NOT NULL AS has_raw \
+             FROM outbound_messages \
              WHERE subscriber_id = $1 ORDER BY id DESC LIMIT 100",
         )
         .bind(subscriber_id)

@@ -6,6 +6,8 @@ mod allowlist;
 mod api;
 mod audience_pages;
 mod auth;
+mod campaign_pages;
+mod chart;
 mod csrf;
 mod error;
 mod export;
@@ -16,6 +18,7 @@ mod pages;
 pub mod password;
 mod public;
 pub use message::secret;
+mod tracking;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +43,7 @@ struct Inner {
     key: SecretKey,
     config: WebConfig,
     metrics: Metrics,
+    events: tracking::EventSink,
 }
 
 /// What the web side needs from the settings, already validated.
@@ -62,8 +66,10 @@ pub struct WebConfig {
 }
 
 impl AppState {
+    /// Needs a tokio runtime: it starts the task that writes opens and clicks.
     pub fn new(store: Store, key: SecretKey, config: WebConfig) -> Self {
-        Self { inner: Arc::new(Inner { store, key, config, metrics: Metrics::new() }) }
+        let events = tracking::EventSink::start(store.clone());
+        Self { inner: Arc::new(Inner { store, key, config, metrics: Metrics::new(), events }) }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -82,6 +88,10 @@ impl AppState {
         &self.inner.metrics
     }
 
+    pub(crate) fn events(&self) -> &tracking::EventSink {
+        &self.inner.events
+    }
+
     /// Cookies are `Secure` unless the public URL is plain http on a
     /// non-loopback host (where a browser would never send them back).
     pub(crate) fn secure_cookies(&self) -> bool {
@@ -97,18 +107,12 @@ impl AppState {
 
     /// The one-click unsubscribe link of a subscriber on a list.
     pub fn unsubscribe_url(&self, subscriber_id: i64, list_id: i64) -> String {
-        let claims = links::LinkClaims { subscriber_id, list_id, expires: 0 };
-        format!(
-            "{}/u/{}",
-            self.inner.config.public_url,
-            links::token(&self.inner.key, links::Purpose::Unsubscribe, claims)
-        )
+        links::unsubscribe_url(&self.inner.key, &self.inner.config.public_url, subscriber_id, list_id)
     }
 
     /// The profile page link of a subscriber.
     pub fn profile_url(&self, subscriber_id: i64) -> String {
-        let claims = links::LinkClaims { subscriber_id, list_id: 0, expires: 0 };
-        format!("{}/p/{}", self.inner.config.public_url, links::token(&self.inner.key, links::Purpose::Profile, claims))
+        links::profile_url(&self.inner.key, &self.inner.config.public_url, subscriber_id)
     }
 
     /// The link that lets the first admin choose a password, while none exists.
@@ -127,6 +131,26 @@ pub fn app(state: AppState) -> Router {
         .route("/tokens", get(pages::tokens).post(pages::create_token))
         .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
         .route("/sandbox", get(audience_pages::sandbox))
+        .route("/sandbox/{id}/raw", get(campaign_pages::captured))
+        .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
+        .route("/layouts/new", get(campaign_pages::new_layout))
+        .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))
+        .route("/layouts/{id}/delete", post(campaign_pages::delete_layout))
+        .route(
+            "/campaigns",
+            get(campaign_pages::campaigns).post(campaign_pages::create_campaign).layer(campaign_body_limit()),
+        )
+        .route("/campaigns/new", get(campaign_pages::new_campaign))
+        .route(
+            "/campaigns/{id}",
+            get(campaign_pages::campaign).post(campaign_pages::update_campaign).layer(campaign_body_limit()),
+        )
+        .route("/campaigns/{id}/schedule", post(campaign_pages::schedule_campaign))
+        .route("/campaigns/{id}/preview", get(campaign_pages::preview))
+        .route("/campaigns/{id}/preview.html", get(campaign_pages::preview_html))
+        .route("/campaigns/{id}/test", post(campaign_pages::test_send))
+        .route("/campaigns/{id}/report", get(campaign_pages::report))
+        .route("/campaigns/{id}/do/{action}", post(campaign_pages::transition))
         .route("/subscribers", get(audience_pages::subscribers))
         .route("/subscribers/{id}", get(audience_pages::subscriber))
         .route("/subscribers/{id}/export.json", get(audience_pages::export_subscriber))
@@ -153,6 +177,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         // Subscribers' pages are open to everyone, allowlist or not.
         .merge(public::router())
+        .merge(tracking::router())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(pages::stylesheet))
         .fallback(pages::not_found)
@@ -164,9 +189,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+fn campaign_body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(campaign_pages::MAX_FORM_BYTES)
+}
+
 /// The path, cut after the prefix of a signed link (its token is a secret).
 fn loggable_path(path: &str) -> &str {
-    for prefix in ["/c/", "/u/", "/p/"] {
+    for prefix in ["/c/", "/u/", "/p/", "/t/c/", "/t/o/", "/t/v/"] {
         if path.starts_with(prefix) {
             return &path[..prefix.len()];
         }

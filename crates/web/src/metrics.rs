@@ -16,9 +16,16 @@ pub(crate) struct Outcome {
     pub outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct Tracked {
+    pub kind: &'static str,
+    pub outcome: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     pub(crate) logins: Family<Outcome, Counter>,
+    tracked: Family<Tracked, Counter>,
     db_connections: Gauge,
     db_idle: Gauge,
     up: Gauge,
@@ -29,13 +36,19 @@ impl Metrics {
         let mut registry = Registry::with_prefix("ninsho");
         let logins = Family::<Outcome, Counter>::default();
         registry.register("admin_logins", "Admin login attempts by outcome", logins.clone());
+        let tracked = Family::<Tracked, Counter>::default();
+        registry.register("tracking_events", "Opens and clicks received, and dropped when the writer lagged", tracked.clone());
         let db_connections = Gauge::default();
         registry.register("db_pool_connections", "Open database connections", db_connections.clone());
         let db_idle = Gauge::default();
         registry.register("db_pool_idle_connections", "Idle database connections", db_idle.clone());
         let up = Gauge::default();
         registry.register("database_up", "1 when the database answered the last scrape", up.clone());
-        Self { registry, logins, db_connections, db_idle, up }
+        Self { registry, logins, tracked, db_connections, db_idle, up }
+    }
+
+    pub(crate) fn tracked(&self, kind: &'static str, queued: bool) {
+        self.tracked.get_or_create(&Tracked { kind, outcome: if queued { "queued" } else { "dropped" } }).inc();
     }
 
     pub(crate) fn login(&self, outcome: &'static str) {

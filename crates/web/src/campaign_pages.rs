@@ -1,0 +1,734 @@
+//! Dashboard pages of campaigns and layouts: compose, preview at phone and
+//! desktop width, test send, schedule, pause, cancel, report.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use delivery::prepare::{self, PrepareError};
+use message::{BodyFormat, Draft, Recipient, TemplateError};
+use serde::Deserialize;
+use store::{Campaign, CampaignFields, CampaignReport, DeliveryRow, List, Segment, StoreError};
+
+use crate::auth::AdminUser;
+use crate::csrf::{self, CsrfForm};
+use crate::pages::render;
+use crate::{AppError, AppState};
+
+/// Form bodies may be this large, so an oversized campaign body gets our
+/// own message naming the limit rather than a bare 413.
+pub(crate) const MAX_FORM_BYTES: usize = 8 * 1024 * 1024;
+
+/// Recipients a campaign's templates are rendered for before scheduling.
+const CHECK_SAMPLE: i64 = 50;
+
+// ---------------------------------------------------------------- layouts
+
+#[derive(Template)]
+#[template(path = "layouts.html")]
+struct LayoutsPage {
+    csrf: String,
+    email: String,
+    layouts: Vec<store::Template>,
+}
+
+pub(crate) async fn layouts(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(StatusCode::OK, jar, LayoutsPage { csrf, email: admin.email, layouts: state.store().templates().await? })
+}
+
+#[derive(Template)]
+#[template(path = "layout.html")]
+struct LayoutPage {
+    csrf: String,
+    email: String,
+    id: Option<i64>,
+    name: String,
+    body: String,
+    errors: Vec<String>,
+}
+
+pub(crate) async fn new_layout(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = LayoutPage {
+        csrf,
+        email: admin.email,
+        id: None,
+        name: String::new(),
+        body: message::DEFAULT_LAYOUT.to_owned(),
+        errors: Vec::new(),
+    };
+    render(StatusCode::OK, jar, page)
+}
+
+pub(crate) async fn layout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let layout = state.store().template(id).await?.ok_or(AppError::NotFound)?;
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page =
+        LayoutPage { csrf, email: admin.email, id: Some(id), name: layout.name, body: layout.body, errors: Vec::new() };
+    render(StatusCode::OK, jar, page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LayoutForm {
+    name: String,
+    body: String,
+}
+
+/// The faults of a layout, found by compiling a small campaign with it.
+fn layout_errors(body: &str) -> Vec<TemplateError> {
+    let draft = Draft {
+        subject: "Check",
+        preheader: "",
+        format: BodyFormat::Html,
+        body: "<p>Check</p>",
+        layout: body,
+        text: "",
+        track_clicks: true,
+        track_opens: true,
+    };
+    message::compose::compile(&draft).err().unwrap_or_default().into_iter().filter(|e| e.part == "layout").collect()
+}
+
+async fn save_layout(
+    state: AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    id: Option<i64>,
+    form: LayoutForm,
+) -> Result<Response, AppError> {
+    let name = form.name.trim().to_owned();
+    let mut errors: Vec<String> = layout_errors(&form.body).iter().map(ToString::to_string).collect();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push("A layout needs a name of 1 to 200 characters.".into());
+    }
+    if errors.is_empty() {
+        match state.store().save_template(id, &name, &form.body).await {
+            Ok(saved) => return Ok(Redirect::to(&format!("/layouts/{}", saved.id)).into_response()),
+            Err(StoreError::Conflict(_)) => errors.push(format!("A layout named {name:?} exists already.")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = LayoutPage { csrf, email: admin.email, id, name, body: form.body, errors };
+    render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
+}
+
+pub(crate) async fn create_layout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<LayoutForm>,
+) -> Result<Response, AppError> {
+    save_layout(state, jar, admin, None, form).await
+}
+
+pub(crate) async fn update_layout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<LayoutForm>,
+) -> Result<Response, AppError> {
+    save_layout(state, jar, admin, Some(id), form).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmptyForm {}
+
+pub(crate) async fn delete_layout(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    match state.store().delete_template(id).await {
+        Ok(()) => Ok(Redirect::to("/layouts").into_response()),
+        Err(StoreError::Conflict(_)) => {
+            Err(AppError::BadRequest("Campaigns use this layout; change them before deleting it.".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// -------------------------------------------------------------- campaigns
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    csrf: String,
+    email: String,
+    campaigns: Vec<Campaign>,
+}
+
+pub(crate) async fn campaigns(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+    let campaigns = state.store().campaigns(200).await?;
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(StatusCode::OK, jar, CampaignsPage { csrf, email: admin.email, campaigns })
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    csrf: String,
+    email: String,
+    campaign: Campaign,
+    is_new: bool,
+    editable: bool,
+    lists: Vec<List>,
+    segments: Vec<Segment>,
+    layouts: Vec<store::Template>,
+    errors: Vec<String>,
+    notice: Option<String>,
+    audience: Option<i64>,
+}
+
+impl CampaignPage {
+    fn has_list(&self, id: &i64) -> bool {
+        self.campaign.list_ids.contains(id)
+    }
+    fn is_layout(&self, id: &i64) -> bool {
+        self.campaign.template_id == Some(*id)
+    }
+    fn is_segment(&self, id: &i64) -> bool {
+        self.campaign.segment_id == Some(*id)
+    }
+    /// Whether `word` is one of the space-separated `words`.
+    fn in_state_list(&self, word: &str, words: &str) -> bool {
+        words.split(' ').any(|w| w == word)
+    }
+    fn send_at(&self) -> String {
+        self.campaign.send_at.map(|t| local_time(t, &self.campaign.time_zone)).unwrap_or_default()
+    }
+}
+
+/// A time as the campaign's time zone shows it.
+fn local_time(t: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+fn blank_campaign() -> Campaign {
+    Campaign {
+        id: 0,
+        name: String::new(),
+        status: "draft".into(),
+        from_name: String::new(),
+        from_address: String::new(),
+        reply_to: String::new(),
+        subject: String::new(),
+        preheader: String::new(),
+        body_format: "markdown".into(),
+        body: "# Hello {{ subscriber.name | default(\"there\") }}\n\nWrite your message here.\n".into(),
+        text_body: String::new(),
+        template_id: None,
+        list_ids: Vec::new(),
+        segment_id: None,
+        track_opens: true,
+        track_clicks: true,
+        anonymous_tracking: false,
+        send_at: None,
+        time_zone: "UTC".into(),
+        links: Vec::new(),
+        layout_snapshot: None,
+        error: None,
+        recipients: 0,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        started_at: None,
+        finished_at: None,
+    }
+}
+
+async fn campaign_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    campaign: Campaign,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(state, jar);
+    let audience = if campaign.id != 0 && (!campaign.list_ids.is_empty() || campaign.segment_id.is_some()) {
+        let segment = prepare::segment(state.store(), &campaign).await.ok().flatten();
+        state.store().audience_count(&campaign.list_ids, segment.as_ref()).await.ok()
+    } else {
+        None
+    };
+    let page = CampaignPage {
+        csrf,
+        email: admin.email,
+        is_new: campaign.id == 0,
+        editable: campaign.status == "draft",
+        campaign,
+        lists: state.store().lists().await?,
+        segments: state.store().segments().await?,
+        layouts: state.store().templates().await?,
+        errors,
+        notice,
+        audience,
+    };
+    render(status, jar, page)
+}
+
+pub(crate) async fn new_campaign(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+    campaign_page(&state, jar, admin, StatusCode::OK, blank_campaign(), Vec::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NoticeQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+pub(crate) async fn campaign(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let notice = query.notice.map(|n| n.chars().take(300).collect());
+    campaign_page(&state, jar, admin, StatusCode::OK, campaign, Vec::new(), notice).await
+}
+
+/// Reads the campaign form (repeated `list` fields) into fields and the
+/// faults a person can fix.
+fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let id_of = |key: &str| get(key).trim().parse::<i64>().ok();
+    let mut errors = Vec::new();
+    let fields = CampaignFields {
+        name: get("name").trim().to_owned(),
+        from_name: get("from_name").trim().to_owned(),
+        from_address: get("from_address").trim().to_owned(),
+        reply_to: get("reply_to").trim().to_owned(),
+        subject: get("subject").trim().to_owned(),
+        preheader: get("preheader").trim().to_owned(),
+        body_format: get("body_format").to_owned(),
+        body: get("body").replace("\r\n", "\n"),
+        text_body: get("text_body").replace("\r\n", "\n"),
+        template_id: id_of("template_id"),
+        list_ids: pairs.iter().filter(|(k, _)| k == "list").filter_map(|(_, v)| v.parse().ok()).collect(),
+        segment_id: id_of("segment_id"),
+        track_opens: get("track_opens") == "on",
+        track_clicks: get("track_clicks") == "on",
+        anonymous_tracking: get("anonymous_tracking") == "on",
+        time_zone: Some(get("time_zone").trim()).filter(|z| !z.is_empty()).unwrap_or("UTC").to_owned(),
+    };
+    if fields.name.is_empty() || fields.name.chars().count() > 200 {
+        errors.push("A campaign needs a name of 1 to 200 characters.".into());
+    }
+    if !fields.from_address.is_empty() && domain::EmailAddress::parse(&fields.from_address).is_err() {
+        errors.push(format!("From address: {:?} is not an email address.", fields.from_address));
+    }
+    if !fields.reply_to.is_empty() && domain::EmailAddress::parse(&fields.reply_to).is_err() {
+        errors.push(format!("Reply-To: {:?} is not an email address.", fields.reply_to));
+    }
+    if BodyFormat::parse(&fields.body_format).is_none() {
+        errors.push("Choose Markdown or HTML for the body.".into());
+    }
+    if fields.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        errors.push(format!("Time zone: {:?} is not a time zone name such as Asia/Tokyo.", fields.time_zone));
+    }
+    (fields, errors)
+}
+
+/// Compiles the campaign as the form describes it; template faults come
+/// back with their part, line and column.
+async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<String>, AppError> {
+    let mut probe = blank_campaign();
+    apply(&mut probe, fields);
+    match prepare::layout(state.store(), &probe).await {
+        Ok(layout) => match prepare::compile(&probe, &layout) {
+            Ok(_) => Ok(Vec::new()),
+            Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
+            Err(e) => Ok(vec![e.to_string()]),
+        },
+        Err(PrepareError::Store(e)) => Err(e.into()),
+        Err(e) => Ok(vec![format!("Layout: {e}")]),
+    }
+}
+
+fn apply(c: &mut Campaign, f: &CampaignFields) {
+    c.name = f.name.clone();
+    c.from_name = f.from_name.clone();
+    c.from_address = f.from_address.clone();
+    c.reply_to = f.reply_to.clone();
+    c.subject = f.subject.clone();
+    c.preheader = f.preheader.clone();
+    c.body_format = f.body_format.clone();
+    c.body = f.body.clone();
+    c.text_body = f.text_body.clone();
+    c.template_id = f.template_id;
+    c.list_ids = f.list_ids.clone();
+    c.segment_id = f.segment_id;
+    c.track_opens = f.track_opens;
+    c.track_clicks = f.track_clicks;
+    c.anonymous_tracking = f.anonymous_tracking;
+    c.time_zone = f.time_zone.clone();
+}
+
+async fn save_campaign(
+    state: AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    id: Option<i64>,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let (fields, mut errors) = read_form(&pairs);
+    if errors.is_empty() {
+        errors = template_errors(&state, &fields).await?;
+    }
+    if errors.is_empty() {
+        match state.store().save_campaign(id, &fields).await {
+            Ok(saved) => return Ok(Redirect::to(&format!("/campaigns/{}?notice=Saved.", saved.id)).into_response()),
+            Err(StoreError::Conflict(what)) => errors.push(format!("Cannot save {what}.")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut shown = match id {
+        Some(id) => state.store().campaign(id).await?.ok_or(AppError::NotFound)?,
+        None => blank_campaign(),
+    };
+    apply(&mut shown, &fields);
+    campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, shown, errors, None).await
+}
+
+pub(crate) async fn create_campaign(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    save_campaign(state, jar, admin, None, pairs).await
+}
+
+pub(crate) async fn update_campaign(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    save_campaign(state, jar, admin, Some(id), pairs).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ScheduleForm {
+    /// "now" or "later".
+    when: String,
+    #[serde(default)]
+    send_at: String,
+}
+
+/// The instant a `datetime-local` value names in `zone`.
+fn parse_local(value: &str, zone: &str) -> Result<DateTime<Utc>, String> {
+    let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone:?} is not a time zone"))?;
+    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .map_err(|_| format!("{value:?} is not a date and time such as 2026-12-01T09:00"))?;
+    naive
+        .and_local_timezone(tz)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)"))
+}
+
+pub(crate) async fn schedule_campaign(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ScheduleForm>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let send_at = match form.when.as_str() {
+        "now" => Ok(Utc::now()),
+        _ => parse_local(&form.send_at, &campaign.time_zone),
+    };
+    let checked = match send_at {
+        Err(e) => Err(format!("Send time: {e}.")),
+        Ok(_) if campaign.status != "draft" => Err("Only a draft can be scheduled.".into()),
+        Ok(at) => prepare::check(state.store(), state.key(), &campaign, &state.config().public_url, CHECK_SAMPLE)
+            .await
+            .map(|count| (at, count))
+            .map_err(|e| match e {
+                PrepareError::Store(e) => e.to_string(),
+                other => format!("Cannot schedule: {other}."),
+            }),
+    };
+    match checked {
+        Ok((at, count)) => {
+            state.store().set_campaign_status(id, &["draft"], "scheduled", Some(at)).await?;
+            let notice = format!("Scheduled for {} recipients at {}.", count, local_time(at, &campaign.time_zone));
+            Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response())
+        }
+        Err(error) => campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error], None).await,
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
+}
+
+/// The lifecycle buttons: (action, states it may start from, state it leads to).
+const TRANSITIONS: &[(&str, &[&str], &str)] = &[
+    ("unschedule", &["scheduled"], "draft"),
+    ("pause", &["sending"], "paused"),
+    ("resume", &["paused"], "sending"),
+    ("cancel", &["scheduled", "sending", "paused"], "cancelled"),
+];
+
+pub(crate) async fn transition(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path((id, action)): Path<(i64, String)>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    if action == "delete" {
+        return match state.store().delete_campaign(id).await {
+            Ok(()) => Ok(Redirect::to("/campaigns").into_response()),
+            Err(StoreError::NotFound(_)) => Err(AppError::BadRequest("Pause or cancel a campaign before deleting it.".into())),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let (_, from, to) = TRANSITIONS.iter().find(|(name, _, _)| *name == action).ok_or(AppError::NotFound)?;
+    if !state.store().set_campaign_status(id, from, to, None).await? {
+        return Err(AppError::BadRequest(format!("The campaign cannot {action} from its current state.")));
+    }
+    Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&format!("Now {to}.")))).into_response())
+}
+
+// ------------------------------------------------------ preview and tests
+
+#[derive(Deserialize)]
+pub(crate) struct PreviewQuery {
+    /// A subscriber's email address; empty: the first of the audience.
+    #[serde(default)]
+    subscriber: String,
+}
+
+/// The campaign rendered for one subscriber (or an example one).
+async fn render_for(
+    state: &AppState,
+    campaign: &Campaign,
+    who: &str,
+) -> Result<Result<(message::Rendered, String), String>, AppError> {
+    let layout = match prepare::layout(state.store(), campaign).await {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let compiled = match prepare::compile(campaign, &layout) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let sender = prepare::sender(campaign, &state.config().public_url);
+    let rendered = match message::Campaign::new(campaign.id, &campaign.name, sender, &compiled, false) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let subscriber = match domain::EmailAddress::parse(who) {
+        Ok(email) => state.store().subscriber_by_email(&email).await?,
+        Err(_) => {
+            let segment = prepare::segment(state.store(), campaign).await.ok().flatten();
+            state.store().audience_sample(&campaign.list_ids, segment.as_ref(), 1).await?.into_iter().next()
+        }
+    };
+    let example = serde_json::json!({});
+    let (id, email, name, attributes) = match &subscriber {
+        Some(s) => (s.id, s.email.as_str(), s.name.as_str(), &s.attributes),
+        None => (0, "example@example.com", "Example Subscriber", &example),
+    };
+    let list_id = campaign.list_ids.first().copied().unwrap_or(0);
+    let list_name = match state.store().list(list_id).await? {
+        Some(l) => l.name,
+        None => String::new(),
+    };
+    let to = Recipient { delivery_id: 0, subscriber_id: id, email, name, attributes, list_id, list_name: &list_name };
+    Ok(rendered.render(state.key(), &to).map(|r| (r, email.to_owned())).map_err(|e| e.to_string()))
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+struct PreviewPage {
+    csrf: String,
+    email: String,
+    campaign: Campaign,
+    subscriber: String,
+    shown_for: String,
+    subject: String,
+    text: String,
+    error: Option<String>,
+}
+
+pub(crate) async fn preview(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    Query(query): Query<PreviewQuery>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let (subject, text, shown_for, error) = match render_for(&state, &campaign, &query.subscriber).await? {
+        Ok((r, email)) => (r.subject, r.text, email, None),
+        Err(e) => (String::new(), String::new(), String::new(), Some(e)),
+    };
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page =
+        PreviewPage { csrf, email: admin.email, campaign, subscriber: query.subscriber, shown_for, subject, text, error };
+    render(StatusCode::OK, jar, page)
+}
+
+/// The HTML part alone, for the preview frames: sandboxed, so whatever the
+/// marketer's HTML contains cannot script the dashboard.
+pub(crate) async fn preview_html(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+    Query(query): Query<PreviewQuery>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    sandboxed_copy(&state, &campaign, &query.subscriber).await
+}
+
+/// One subscriber's HTML copy as a page that cannot run scripts or reach
+/// anything but images.
+pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &str) -> Result<Response, AppError> {
+    let html = match render_for(state, campaign, who).await? {
+        Ok((r, _)) => r.html,
+        Err(e) => format!("<p>{}</p>", askama_escape(&e)),
+    };
+    Ok((
+        [(header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'")],
+        axum::response::Html(html),
+    )
+        .into_response())
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TestForm {
+    addresses: String,
+}
+
+/// Sends the campaign, as rendered for the first recipient of its audience,
+/// to the given addresses (at most 10). In sandbox mode they land in the
+/// capture mailbox.
+pub(crate) async fn test_send(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<TestForm>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let mut addresses = Vec::new();
+    let mut errors = Vec::new();
+    for raw in form.addresses.split([',', '\n', ' ']).map(str::trim).filter(|a| !a.is_empty()) {
+        match domain::EmailAddress::parse(raw) {
+            Ok(a) => addresses.push(a),
+            Err(e) => errors.push(format!("Test addresses: {raw:?}: {e}.")),
+        }
+    }
+    if addresses.is_empty() && errors.is_empty() {
+        errors.push("Test addresses: give at least one.".into());
+    }
+    if addresses.len() > 10 {
+        errors.push("Test addresses: at most 10 at a time.".into());
+    }
+    if errors.is_empty() {
+        match render_for(&state, &campaign, "").await? {
+            Ok((rendered, _)) => {
+                for address in &addresses {
+                    let subject = format!("[Test] {}", rendered.subject);
+                    let message = store::NewMessage {
+                        kind: "test",
+                        subscriber_id: None,
+                        to: address.as_str(),
+                        subject: &subject,
+                        text_body: &rendered.text,
+                    };
+                    state.store().enqueue_message(&message).await?;
+                }
+                let notice = format!("Test sent to {} address(es); see the sandbox mailbox.", addresses.len());
+                return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
+            }
+            Err(e) => errors.push(format!("Cannot render: {e}")),
+        }
+    }
+    campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, errors, None).await
+}
+
+// ----------------------------------------------------------------- report
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    csrf: String,
+    email: String,
+    campaign: Campaign,
+    report: CampaignReport,
+    deliveries: Vec<DeliveryRow>,
+    chart: String,
+}
+
+impl ReportPage {
+    fn count(&self, status: &str) -> i64 {
+        self.report.count(status)
+    }
+    fn link(&self, index: &i32) -> &str {
+        usize::try_from(*index).ok().and_then(|i| self.campaign.links.get(i)).map_or("", String::as_str)
+    }
+    fn percent(&self, n: &i64) -> String {
+        let delivered = self.count("delivered");
+        if delivered == 0 { "–".into() } else { format!("{:.1} %", *n as f64 * 100.0 / delivered as f64) }
+    }
+}
+
+pub(crate) trait ReportCounts {
+    fn count(&self, status: &str) -> i64;
+}
+
+impl ReportCounts for CampaignReport {
+    fn count(&self, status: &str) -> i64 {
+        self.by_status.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n)
+    }
+}
+
+pub(crate) async fn report(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let report = state.store().campaign_report(id).await?;
+    let deliveries = state.store().campaign_deliveries(id, 100).await?;
+    let chart = crate::chart::timeline(&report.timeline);
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(StatusCode::OK, jar, ReportPage { csrf, email: admin.email, campaign, report, deliveries, chart })
+}
+
+/// A captured message's exact bytes, as a `.eml` download.
+pub(crate) async fn captured(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let raw = state.store().captured_raw(id).await?.ok_or(AppError::NotFound)?;
+    Ok(([(header::CONTENT_TYPE, "message/rfc822"), (header::CONTENT_DISPOSITION, "inline")], raw).into_response())
+}
