@@ -69,6 +69,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
     pub state: AppState,
+    /// The key the app signs links with (a delivery engine under test needs it).
+    pub key: SecretKey,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -86,12 +88,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> Result<Te
     config.public_url = url.clone();
     std::fs::create_dir_all(&config.spool_dir)?;
     configure(&mut config);
-    let state = AppState::new(store.clone(), SecretKey::random(), config);
+    let key = SecretKey::random();
+    let state = AppState::new(store.clone(), key.clone(), config);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(web::serve(listener, state.clone(), async move {
         let _ = rx.await;
     }));
-    Ok(TestApp { url, addr, store, state, shutdown: Some(tx), server: Some(server) })
+    Ok(TestApp { url, addr, store, state, key, shutdown: Some(tx), server: Some(server) })
 }
 
 impl TestApp {

@@ -131,7 +131,7 @@ impl<T: Transport> Engine<T> {
                 let compiled = prepare::compile(&campaign, &layout)?;
                 let segment = prepare::segment(&self.store, &campaign).await?;
                 Ok::<_, prepare::PrepareError>(
-                    self.store.start_campaign(id, &compiled.links, &layout, segment.as_ref()).await?,
+                    self.store.start_campaign(id, &compiled.links, &layout, segment.as_ref(), now).await?,
                 )
             };
             match started.await {
@@ -202,9 +202,13 @@ impl<T: Transport> Engine<T> {
                     reply: "the recipient left, was blocklisted or is suppressed".into(),
                     mx: None,
                 },
-                Err(Some(why)) => {
-                    Attempt { status: "failed", code: None, enhanced: None, reply: format!("cannot render: {why}"), mx: None }
-                }
+                Err(Some(why)) => Attempt {
+                    status: "failed",
+                    code: None,
+                    enhanced: None,
+                    reply: format!("cannot render: {why}"),
+                    mx: None,
+                },
                 Ok((subject, bytes)) => self.transport.deliver(&delivery, &subject, bytes).await?,
             };
             outcomes.push(DeliveryOutcome {
@@ -215,6 +219,7 @@ impl<T: Transport> Engine<T> {
                 reply: Some(attempt.reply),
                 mx: attempt.mx,
                 retry_at: None,
+                at: now,
             });
         }
         self.store.record_outcomes(&outcomes).await
@@ -222,7 +227,12 @@ impl<T: Transport> Engine<T> {
 }
 
 /// One recipient's message and its subject.
-fn build(campaign: &message::Campaign, key: &SecretKey, d: &LeasedDelivery, date: i64) -> Result<(String, Vec<u8>), String> {
+fn build(
+    campaign: &message::Campaign,
+    key: &SecretKey,
+    d: &LeasedDelivery,
+    date: i64,
+) -> Result<(String, Vec<u8>), String> {
     let to = Recipient {
         delivery_id: d.id,
         subscriber_id: d.subscriber_id,

@@ -74,7 +74,13 @@ pub async fn segment(store: &Store, campaign: &Campaign) -> Result<Option<Filter
 /// Everything a campaign must pass before it may be scheduled: a sender,
 /// an audience, templates that compile, and a render for up to `sample`
 /// of its recipients without error. Returns the audience size.
-pub async fn check(store: &Store, key: &SecretKey, campaign: &Campaign, public_url: &str, sample: i64) -> Result<i64, PrepareError> {
+pub async fn check(
+    store: &Store,
+    key: &SecretKey,
+    campaign: &Campaign,
+    public_url: &str,
+    sample: i64,
+) -> Result<i64, PrepareError> {
     if !campaign.from_address.contains('@') {
         return Err(PrepareError::Invalid("the From address is missing".into()));
     }

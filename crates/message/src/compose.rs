@@ -124,11 +124,7 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
     if draft.track_opens {
         insert_open_pixel(&mut html);
     }
-    let mut text = if draft.text.trim().is_empty() {
-        html_to_text(&body) + TEXT_FOOTER
-    } else {
-        draft.text.to_owned()
-    };
+    let mut text = if draft.text.trim().is_empty() { html_to_text(&body) + TEXT_FOOTER } else { draft.text.to_owned() };
     if draft.track_clicks {
         text = track_text_links(&text, &links);
     }

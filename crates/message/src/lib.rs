@@ -79,7 +79,13 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    pub fn new(id: i64, name: &str, sender: Sender, compiled: &Compiled, anonymous_tracking: bool) -> Result<Self, TemplateError> {
+    pub fn new(
+        id: i64,
+        name: &str,
+        sender: Sender,
+        compiled: &Compiled,
+        anonymous_tracking: bool,
+    ) -> Result<Self, TemplateError> {
         let templates = Templates::compile(vec![
             ("subject.txt", compiled.subject.clone()),
             ("preheader.txt", compiled.preheader.clone()),

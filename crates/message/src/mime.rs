@@ -42,10 +42,7 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Ve
     let boundary = boundary(headers.message_id);
     let body = MimePart::new(
         ContentType::new("multipart/alternative").attribute("boundary", boundary),
-        vec![
-            text_part("text/plain", text),
-            text_part("text/html", html),
-        ],
+        vec![text_part("text/plain", text), text_part("text/html", html)],
     );
     let to = if headers.to_name.is_empty() {
         Address::new_address(None::<&str>, headers.to_address)
@@ -192,7 +189,9 @@ fn base64_lines(bytes: &[u8]) -> Vec<u8> {
 /// without quotes or backslashes (other names are left out; the header's
 /// identifier is what filters use).
 fn phrase(name: &str) -> Option<&str> {
-    let ok = !name.is_empty() && name.len() <= 60 && name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    let ok = !name.is_empty()
+        && name.len() <= 60
+        && name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     ok.then_some(name)
 }
 

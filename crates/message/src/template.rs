@@ -75,8 +75,7 @@ impl Templates {
         for (name, source) in parts {
             let checked = env.template_from_str(&source).map(|_| ());
             checked.map_err(|e| TemplateError::from_engine(part_name(name), &source, &e))?;
-            env.add_template_owned(name, source)
-                .map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
+            env.add_template_owned(name, source).map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
         }
         Ok(Self { env })
     }
@@ -118,16 +117,23 @@ mod tests {
 
     #[test]
     fn missing_attributes_take_their_default_and_html_is_escaped() {
-        let t = Templates::compile(vec![("body.html", "Hi {{ s.attributes.city | default('there') }} {{ s.name }}".into())])
-            .expect("ok");
-        let out = t.render("body.html", &context! { s => context! { name => "<b>", attributes => context!{} } }).expect("ok");
+        let t = Templates::compile(vec![(
+            "body.html",
+            "Hi {{ s.attributes.city | default('there') }} {{ s.name }}".into(),
+        )])
+        .expect("ok");
+        let out =
+            t.render("body.html", &context! { s => context! { name => "<b>", attributes => context!{} } }).expect("ok");
         assert_eq!(out, "Hi there &lt;b&gt;");
     }
 
     #[test]
     fn endless_loops_run_out_of_fuel_and_files_are_unreachable() {
-        let t = Templates::compile(vec![("body.txt", "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into())])
-            .expect("ok");
+        let t = Templates::compile(vec![(
+            "body.txt",
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into(),
+        )])
+        .expect("ok");
         let err = t.render("body.txt", &context! {}).expect_err("must fail");
         assert!(err.message.contains("fuel"), "{err}");
         let t = Templates::compile(vec![("body.txt", "{% include '/etc/passwd' %}".into())]).expect("ok");

@@ -112,7 +112,8 @@ fn japanese_markdown_campaign() {
 #[test]
 fn html_campaign_with_long_lines_and_a_hand_written_text() {
     let long_paragraph = format!("<p>{}</p>", "word ".repeat(600));
-    let body = format!("<h1>Hello {{{{ subscriber.name }}}}</h1>{long_paragraph}<a href=\"https://example.org/x\">x</a>");
+    let body =
+        format!("<h1>Hello {{{{ subscriber.name }}}}</h1>{long_paragraph}<a href=\"https://example.org/x\">x</a>");
     let draft = Draft {
         subject: "Plain ASCII subject",
         preheader: "",

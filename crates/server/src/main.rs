@@ -136,8 +136,12 @@ async fn run_roles(
             );
         }
         let config = delivery::EngineConfig { public_url: settings.http.public_url.clone(), ..Default::default() };
-        let engine =
-            delivery::Engine::new(db.store().clone(), key.clone(), config, delivery::Sandbox { store: db.store().clone() });
+        let engine = delivery::Engine::new(
+            db.store().clone(),
+            key.clone(),
+            config,
+            delivery::Sandbox { store: db.store().clone() },
+        );
         Some(tokio::spawn(engine.run(cancel.clone())))
     } else {
         None

@@ -104,6 +104,8 @@ pub struct DeliveryOutcome {
     pub mx: Option<String>,
     /// When to try again (deferred only).
     pub retry_at: Option<DateTime<Utc>>,
+    /// When the attempt ended, by the engine's clock.
+    pub at: DateTime<Utc>,
 }
 
 /// A tracked open or click, as the web node saw it.
@@ -163,7 +165,13 @@ impl Store {
                  RETURNING id, name, body, updated_at",
             ),
         };
-        query.bind(name).bind(body).bind(id).fetch_optional(&self.pool).await.map_err(conflict("a layout with this name"))?
+        query
+            .bind(name)
+            .bind(body)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(conflict("a layout with this name"))?
             .ok_or(StoreError::NotFound("layout"))
     }
 
@@ -250,7 +258,13 @@ impl Store {
 
     /// Moves a campaign between states; `from` lists the states it may be
     /// in. Returns false when it was in none of them.
-    pub async fn set_campaign_status(&self, id: i64, from: &[&str], to: &str, send_at: Option<DateTime<Utc>>) -> Result<bool> {
+    pub async fn set_campaign_status(
+        &self,
+        id: i64,
+        from: &[&str],
+        to: &str,
+        send_at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
         let from: Vec<String> = from.iter().map(|s| (*s).to_owned()).collect();
         let done = sqlx::query(
             "UPDATE campaigns SET status = $3, send_at = coalesce($4, send_at), updated_at = now(), \
@@ -306,6 +320,7 @@ impl Store {
         links: &[String],
         layout: &str,
         segment: Option<&Filter>,
+        now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let mut tx = self.pool.begin().await?;
         let campaign: Option<(Vec<i64>,)> =
@@ -314,11 +329,15 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((list_ids,)) = campaign else { return Ok(None) };
-        let mut query = QueryBuilder::new("INSERT INTO deliveries (campaign_id, subscriber_id, list_id, email) SELECT ");
+        let mut query = QueryBuilder::new(
+            "INSERT INTO deliveries (campaign_id, subscriber_id, list_id, email, next_attempt_at) SELECT ",
+        );
         query
             .push_bind(id)
+            .push(", s.id, m.list_id, s.email, ")
+            .push_bind(now)
             .push(
-                ", s.id, m.list_id, s.email FROM subscribers s \
+                " FROM subscribers s \
                  JOIN LATERAL (SELECT min(x.list_id) AS list_id FROM subscriptions x \
                  WHERE x.subscriber_id = s.id AND x.status = 'confirmed' AND (cardinality(",
             )
@@ -355,7 +374,12 @@ impl Store {
     /// they are marked sending and come due again if no outcome is written
     /// before the lease ends (the worker died). `FOR UPDATE SKIP LOCKED`
     /// lets any number of workers lease side by side without overlap.
-    pub async fn lease_deliveries(&self, now: DateTime<Utc>, limit: i64, lease: Duration) -> Result<Vec<LeasedDelivery>> {
+    pub async fn lease_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<LeasedDelivery>> {
         Ok(sqlx::query_as(
             "WITH due AS ( \
                 SELECT d.id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
@@ -399,12 +423,13 @@ impl Store {
         let replies: Vec<Option<&str>> = outcomes.iter().map(|o| o.reply.as_deref()).collect();
         let mxs: Vec<Option<&str>> = outcomes.iter().map(|o| o.mx.as_deref()).collect();
         let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
+        let at: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.at).collect();
         sqlx::query(
             "UPDATE deliveries d SET status = o.status, last_code = o.code, last_enhanced = o.enhanced, \
              last_reply = o.reply, mx = o.mx, next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), \
-             updated_at = now() \
+             updated_at = o.at \
              FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], \
-                         $7::timestamptz[]) AS o(id, status, code, enhanced, reply, mx, retry_at) \
+                         $7::timestamptz[], $8::timestamptz[]) AS o(id, status, code, enhanced, reply, mx, retry_at, at) \
              WHERE d.id = o.id",
         )
         .bind(&ids)
@@ -414,6 +439,7 @@ impl Store {
         .bind(&replies)
         .bind(&mxs)
         .bind(&retries)
+        .bind(&at)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -559,7 +585,12 @@ impl Store {
 
     /// A sample of a campaign's future audience, to check its templates
     /// against before it may be scheduled.
-    pub async fn audience_sample(&self, list_ids: &[i64], segment: Option<&Filter>, limit: i64) -> Result<Vec<crate::Subscriber>> {
+    pub async fn audience_sample(
+        &self,
+        list_ids: &[i64],
+        segment: Option<&Filter>,
+        limit: i64,
+    ) -> Result<Vec<crate::Subscriber>> {
         let filter = audience_filter(list_ids, segment);
         self.segment_subscribers(&filter, None, limit).await
     }

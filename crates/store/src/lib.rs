@@ -19,10 +19,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
 pub use admins::{Admin, ApiToken, Session};
+pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use campaigns::{
     Campaign, CampaignFields, CampaignReport, DeliveryOutcome, DeliveryRow, LeasedDelivery, Template, TrackEvent,
 };
-pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};

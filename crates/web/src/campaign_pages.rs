@@ -34,7 +34,11 @@ struct LayoutsPage {
     layouts: Vec<store::Template>,
 }
 
-pub(crate) async fn layouts(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+pub(crate) async fn layouts(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, LayoutsPage { csrf, email: admin.email, layouts: state.store().templates().await? })
 }
@@ -50,7 +54,11 @@ struct LayoutPage {
     errors: Vec<String>,
 }
 
-pub(crate) async fn new_layout(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+pub(crate) async fn new_layout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = LayoutPage {
         csrf,
@@ -168,7 +176,11 @@ struct CampaignsPage {
     campaigns: Vec<Campaign>,
 }
 
-pub(crate) async fn campaigns(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+pub(crate) async fn campaigns(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
     let campaigns = state.store().campaigns(200).await?;
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, CampaignsPage { csrf, email: admin.email, campaigns })
@@ -281,7 +293,11 @@ async fn campaign_page(
     render(status, jar, page)
 }
 
-pub(crate) async fn new_campaign(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
+pub(crate) async fn new_campaign(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
     campaign_page(&state, jar, admin, StatusCode::OK, blank_campaign(), Vec::new(), None).await
 }
 
@@ -474,7 +490,9 @@ pub(crate) async fn schedule_campaign(
             let notice = format!("Scheduled for {} recipients at {}.", count, local_time(at, &campaign.time_zone));
             Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response())
         }
-        Err(error) => campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error], None).await,
+        Err(error) => {
+            campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error], None).await
+        }
     }
 }
 
@@ -499,7 +517,9 @@ pub(crate) async fn transition(
     if action == "delete" {
         return match state.store().delete_campaign(id).await {
             Ok(()) => Ok(Redirect::to("/campaigns").into_response()),
-            Err(StoreError::NotFound(_)) => Err(AppError::BadRequest("Pause or cancel a campaign before deleting it.".into())),
+            Err(StoreError::NotFound(_)) => {
+                Err(AppError::BadRequest("Pause or cancel a campaign before deleting it.".into()))
+            }
             Err(e) => Err(e.into()),
         };
     }
@@ -585,8 +605,16 @@ pub(crate) async fn preview(
         Err(e) => (String::new(), String::new(), String::new(), Some(e)),
     };
     let (jar, csrf) = csrf::issue(&state, jar);
-    let page =
-        PreviewPage { csrf, email: admin.email, campaign, subscriber: query.subscriber, shown_for, subject, text, error };
+    let page = PreviewPage {
+        csrf,
+        email: admin.email,
+        campaign,
+        subscriber: query.subscriber,
+        shown_for,
+        subject,
+        text,
+        error,
+    };
     render(StatusCode::OK, jar, page)
 }
 

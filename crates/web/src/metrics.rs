@@ -37,7 +37,11 @@ impl Metrics {
         let logins = Family::<Outcome, Counter>::default();
         registry.register("admin_logins", "Admin login attempts by outcome", logins.clone());
         let tracked = Family::<Tracked, Counter>::default();
-        registry.register("tracking_events", "Opens and clicks received, and dropped when the writer lagged", tracked.clone());
+        registry.register(
+            "tracking_events",
+            "Opens and clicks received, and dropped when the writer lagged",
+            tracked.clone(),
+        );
         let db_connections = Gauge::default();
         registry.register("db_pool_connections", "Open database connections", db_connections.clone());
         let db_idle = Gauge::default();

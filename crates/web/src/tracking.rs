@@ -22,10 +22,7 @@ const BATCH: usize = 2_000;
 const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/t/c/{token}", get(click))
-        .route("/t/o/{token}", get(open))
-        .route("/t/v/{token}", get(view))
+    Router::new().route("/t/c/{token}", get(click)).route("/t/o/{token}", get(open)).route("/t/v/{token}", get(view))
 }
 
 /// The sending side of the event writer.
@@ -79,8 +76,23 @@ fn machine_agent(headers: &HeaderMap, kind: &str) -> bool {
     }
     let lower = agent.to_ascii_lowercase();
     [
-        "bot", "crawler", "spider", "python-", "curl/", "wget/", "go-http-client", "java/", "headlesschrome",
-        "barracuda", "mimecast", "proofpoint", "urldefense", "safelinks", "symantec", "trendmicro", "fortiguard",
+        "bot",
+        "crawler",
+        "spider",
+        "python-",
+        "curl/",
+        "wget/",
+        "go-http-client",
+        "java/",
+        "headlesschrome",
+        "barracuda",
+        "mimecast",
+        "proofpoint",
+        "urldefense",
+        "safelinks",
+        "symantec",
+        "trendmicro",
+        "fortiguard",
     ]
     .iter()
     .any(|needle| lower.contains(needle))

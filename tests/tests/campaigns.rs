@@ -1,0 +1,287 @@
+//! Campaigns end to end against a real database: the audience a campaign
+//! reaches, scheduling driven by an injected clock, the sandbox engine and
+//! its crash recovery, the tracking links in the captured messages, and the
+//! report they feed.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use delivery::{Engine, EngineConfig, Sandbox};
+use domain::{EmailAddress, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
+use mail_parser::MessageParser;
+use store::{CampaignFields, NewList, NewSubscriber, Store, SuppressionTarget};
+use tests::{TestApp, http, spawn_app};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+async fn list(store: &Store, name: &str) -> Result<i64> {
+    let new =
+        NewList { name, description: "", visibility: ListVisibility::Public, optin: OptIn::Single, signup_fields: &[] };
+    Ok(store.create_list(&new).await?.id)
+}
+
+async fn subscriber(
+    store: &Store,
+    email: &str,
+    name: &str,
+    attributes: serde_json::Value,
+    on: &[(i64, SubscriptionStatus)],
+) -> Result<i64> {
+    let email = EmailAddress::parse(email)?;
+    let new = NewSubscriber {
+        email: &email,
+        name,
+        attributes: &attributes,
+        status: SubscriberStatus::Active,
+        consent_source: "test",
+        consent_ip: None,
+        consent_user_agent: None,
+    };
+    let id = store.create_subscriber(&new).await?.id;
+    for (list, status) in on {
+        store.set_subscription(id, *list, *status).await?;
+    }
+    Ok(id)
+}
+
+fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
+    CampaignFields {
+        name: name.into(),
+        from_name: "Shop News".into(),
+        from_address: "news@shop.example".into(),
+        reply_to: String::new(),
+        subject: "Hello {{ subscriber.name | default(\"friend\") }}".into(),
+        preheader: "This week".into(),
+        body_format: "markdown".into(),
+        body: "# Hi {{ subscriber.name }}\n\nCity: {{ subscriber.attributes.city | default(\"unknown\") }}\n\n\
+               [Our sale](https://shop.example/sale?x=1)\n"
+            .into(),
+        text_body: String::new(),
+        template_id: None,
+        list_ids: lists,
+        segment_id: None,
+        track_opens: true,
+        track_clicks: true,
+        anonymous_tracking: false,
+        time_zone: "Asia/Tokyo".into(),
+    }
+}
+
+fn engine(app: &TestApp, batch: i64) -> Engine<Sandbox> {
+    let config = EngineConfig { public_url: app.url.clone(), batch, lease: Duration::minutes(5) };
+    Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() })
+}
+
+/// The captured messages of campaigns: (recipient, raw bytes), oldest first.
+async fn captured(store: &Store) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for m in store.outbound_messages(1000).await?.into_iter().rev().filter(|m| m.kind == "campaign") {
+        out.push((m.to_address.clone(), store.captured_raw(m.id).await?.context("raw bytes kept")?));
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_scheduled_campaign_reaches_its_audience_once_at_its_time() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    let offers = list(store, "Offers").await?;
+    let confirmed = SubscriptionStatus::Confirmed;
+    subscriber(store, "one@example.org", "One", serde_json::json!({"city": "Osaka"}), &[(weekly, confirmed)]).await?;
+    // On both lists: one copy, with the unsubscribe link of the first list.
+    let both = subscriber(
+        store,
+        "both@example.org",
+        "Both",
+        serde_json::json!({}),
+        &[(weekly, confirmed), (offers, confirmed)],
+    )
+    .await?;
+    subscriber(store, "pending@example.org", "", serde_json::json!({}), &[(weekly, SubscriptionStatus::Unconfirmed)])
+        .await?;
+    subscriber(store, "left@example.org", "", serde_json::json!({}), &[(offers, SubscriptionStatus::Unsubscribed)])
+        .await?;
+    subscriber(store, "x@blocked.example", "", serde_json::json!({}), &[(weekly, confirmed)]).await?;
+    store.add_suppression(&SuppressionTarget::Domain("blocked.example".into()), "test").await?;
+    let other = list(store, "Other").await?;
+    subscriber(store, "elsewhere@example.org", "", serde_json::json!({}), &[(other, confirmed)]).await?;
+
+    let campaign = store.save_campaign(None, &fields("November", vec![weekly, offers])).await?;
+    let send_at = at("2026-12-01T00:00:00Z");
+    assert!(store.set_campaign_status(campaign.id, &["draft"], "scheduled", Some(send_at)).await?);
+
+    let mut engine = engine(&app, 100);
+    assert_eq!(engine.tick(send_at - Duration::seconds(1)).await?, 0, "nothing before its time");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "scheduled");
+    assert_eq!(engine.tick(send_at).await?, 2);
+    assert_eq!(engine.tick(send_at + Duration::seconds(1)).await?, 0, "each recipient once");
+    let after = store.campaign(campaign.id).await?.context("campaign")?;
+    assert_eq!((after.status.as_str(), after.recipients), ("finished", 2));
+    assert_eq!(after.links, vec!["https://shop.example/sale?x=1".to_owned()]);
+
+    let messages = captured(store).await?;
+    let mut to: Vec<&str> = messages.iter().map(|(t, _)| t.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["both@example.org", "one@example.org"]);
+    for (address, raw) in &messages {
+        let parsed = MessageParser::default().parse(raw).context("parses")?;
+        let html = parsed.body_html(0).context("html")?;
+        let unsubscribe = parsed.header_raw("List-Unsubscribe").context("List-Unsubscribe")?;
+        if address == "one@example.org" {
+            assert_eq!(parsed.subject(), Some("Hello One"));
+            assert!(html.contains("City: Osaka"), "{html}");
+        } else {
+            assert_eq!(parsed.subject(), Some("Hello Both"));
+            assert!(html.contains("City: unknown"));
+            assert!(unsubscribe.contains(&format!("/u/{both}.{weekly}.0.")), "{unsubscribe}");
+        }
+        assert_eq!(parsed.header_raw("Date").map(str::trim), Some("Tue, 1 Dec 2026 00:00:00 +0000"));
+    }
+    let report = store.campaign_report(campaign.id).await?;
+    assert_eq!(report.by_status, vec![("delivered".to_owned(), 2)]);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_killed_worker_loses_nobody_and_leavers_are_not_mailed() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let email = format!("r{i}@example.org");
+        ids.push(
+            subscriber(store, &email, "", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)]).await?,
+        );
+    }
+    let campaign = store.save_campaign(None, &fields("Crash", vec![weekly])).await?;
+    let now = at("2026-12-01T09:00:00Z");
+    store.set_campaign_status(campaign.id, &["draft"], "scheduled", Some(now)).await?;
+    // Start it as the engine would, then let a worker lease four rows and die.
+    let row = store.campaign(campaign.id).await?.context("campaign")?;
+    let layout = delivery::prepare::layout(store, &row).await?;
+    let compiled = delivery::prepare::compile(&row, &layout)?;
+    assert_eq!(store.start_campaign(campaign.id, &compiled.links, &layout, None, now).await?, Some(6));
+    let dead = store.lease_deliveries(now, 4, Duration::minutes(5)).await?;
+    assert_eq!(dead.len(), 4);
+    // One recipient leaves after the start: the row ends suppressed, unsent.
+    store.unsubscribe(ids[5], weekly).await?;
+
+    let mut engine = engine(&app, 100);
+    assert_eq!(engine.tick(now + Duration::minutes(1)).await?, 2, "the dead worker's rows are still leased");
+    assert_eq!(engine.tick(now + Duration::minutes(6)).await?, 4, "its lease ran out: they come due again");
+    assert_eq!(engine.tick(now + Duration::minutes(7)).await?, 0);
+    let report = store.campaign_report(campaign.id).await?;
+    let mut statuses = report.by_status.clone();
+    statuses.sort();
+    assert_eq!(statuses, vec![("delivered".to_owned(), 5), ("suppressed".to_owned(), 1)]);
+    let mut to: Vec<String> = captured(store).await?.into_iter().map(|(t, _)| t).collect();
+    to.sort();
+    assert_eq!(to, (0..5).map(|i| format!("r{i}@example.org")).collect::<Vec<_>>(), "each one exactly once");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "finished");
+    app.stop().await
+}
+
+/// The click and open links of one captured message.
+fn tracking_links(raw: &[u8]) -> Result<(String, String)> {
+    let parsed = MessageParser::default().parse(raw).context("parses")?;
+    let html = parsed.body_html(0).context("html")?.into_owned();
+    let find = |marker: &str| -> Result<String> {
+        let start = html.find(marker).with_context(|| format!("no {marker} in {html}"))?;
+        let end = start + html[start..].find('"').context("quoted")?;
+        Ok(html[start..end].to_owned())
+    };
+    Ok((find("http://127.0.0.1")?.replace("&amp;", "&"), find("/t/o/").map(|p| p.to_owned())?))
+}
+
+#[tokio::test]
+async fn tracking_links_redirect_count_and_refuse_tampering() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    subscriber(
+        store,
+        "reader@example.org",
+        "Reader",
+        serde_json::json!({}),
+        &[(weekly, SubscriptionStatus::Confirmed)],
+    )
+    .await?;
+    let campaign = store.save_campaign(None, &fields("Tracked", vec![weekly])).await?;
+    // Delivered an hour ago by the engine's clock: clicks now are people's.
+    let sent = Utc::now() - Duration::hours(1);
+    store.set_campaign_status(campaign.id, &["draft"], "scheduled", Some(sent)).await?;
+    engine(&app, 10).tick(sent).await?;
+    let (_, raw) = captured(store).await?.pop().context("a captured message")?;
+    let (click, open_path) = tracking_links(&raw)?;
+    assert!(click.contains("/t/c/"), "{click}");
+
+    let client = http();
+    let browser_agent =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+    let response = client.get(&click).header("user-agent", browser_agent).send().await?;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers().get("location").and_then(|l| l.to_str().ok()), Some("https://shop.example/sale?x=1"));
+    // A security gateway following the link is told apart.
+    let scanner =
+        client.get(&click).header("user-agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)").send().await?;
+    assert_eq!(scanner.status().as_u16(), 303);
+    // A tampered signature or link index: 404, and nothing is recorded.
+    let (prefix, signature) = click.rsplit_once('.').context("signed")?;
+    let mut forged = signature.to_owned();
+    forged.replace_range(0..1, if signature.starts_with('A') { "B" } else { "A" });
+    assert_eq!(client.get(format!("{prefix}.{forged}")).send().await?.status().as_u16(), 404);
+    let other_link = click.replacen(&format!("/t/c/{}.0.", campaign.id), &format!("/t/c/{}.1.", campaign.id), 1);
+    assert_eq!(client.get(&other_link).send().await?.status().as_u16(), 404);
+
+    let pixel = client.get(format!("{}{open_path}", app.url)).header("user-agent", browser_agent).send().await?;
+    assert_eq!(pixel.status().as_u16(), 200);
+    assert_eq!(pixel.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/gif"));
+    // Apple's privacy proxy fetches with a bare agent: a machine open.
+    client.get(format!("{}{open_path}", app.url)).header("user-agent", "Mozilla/5.0").send().await?;
+
+    // The writer batches: wait for the batch to land.
+    let mut report = store.campaign_report(campaign.id).await?;
+    for _ in 0..50 {
+        if report.human_clicks + report.machine_clicks + report.human_opens + report.machine_opens >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        report = store.campaign_report(campaign.id).await?;
+    }
+    assert_eq!((report.human_clicks, report.machine_clicks), (1, 1));
+    assert_eq!((report.human_opens, report.machine_opens), (1, 1));
+    assert_eq!((report.unique_human_opens, report.unique_human_clicks), (1, 1));
+    assert_eq!(report.clicks_by_link, vec![(0, 1, 1)]);
+
+    app.stop().await
+}
+
+#[tokio::test]
+async fn clicks_right_after_delivery_are_scanners() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    subscriber(store, "fast@example.org", "", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
+        .await?;
+    let campaign = store.save_campaign(None, &fields("Fast", vec![weekly])).await?;
+    let now = Utc::now();
+    store.set_campaign_status(campaign.id, &["draft"], "scheduled", Some(now)).await?;
+    engine(&app, 10).tick(now).await?;
+    let (_, raw) = captured(store).await?.pop().context("a captured message")?;
+    let (click, _) = tracking_links(&raw)?;
+    let agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+    assert_eq!(http().get(&click).header("user-agent", agent).send().await?.status().as_u16(), 303);
+    let mut report = store.campaign_report(campaign.id).await?;
+    for _ in 0..50 {
+        if report.human_clicks + report.machine_clicks > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        report = store.campaign_report(campaign.id).await?;
+    }
+    assert_eq!((report.human_clicks, report.machine_clicks), (0, 1), "a click within seconds of delivery");
+    app.stop().await
+}
