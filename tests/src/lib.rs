@@ -106,6 +106,18 @@ impl TestApp {
         Ok(())
     }
 
+    /// A browser logged in as a new admin.
+    pub async fn logged_in_browser(&self) -> Result<Browser> {
+        let (email, password) = ("hanako@example.jp", "orbit cactus lantern 47 violet");
+        self.create_admin(email, password).await?;
+        let browser = Browser::launch().await?;
+        browser.goto(&format!("{}/login", self.url)).await?;
+        browser.fill("input[name=email]", email).await?;
+        browser.fill("input[name=password]", password).await?;
+        browser.click("form[action='/login'] button").await?;
+        Ok(browser)
+    }
+
     /// Stops the server and waits for requests in flight.
     pub async fn stop(mut self) -> Result<()> {
         if let Some(tx) = self.shutdown.take() {

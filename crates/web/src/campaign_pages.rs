@@ -751,12 +751,13 @@ pub(crate) async fn report(
     render(StatusCode::OK, jar, ReportPage { csrf, email: admin.email, campaign, report, deliveries, chart })
 }
 
-/// A captured message's exact bytes, as a `.eml` download.
+/// A captured message's exact bytes.
 pub(crate) async fn captured(
     State(state): State<AppState>,
     _admin: AdminUser,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let raw = state.store().captured_raw(id).await?.ok_or(AppError::NotFound)?;
-    Ok(([(header::CONTENT_TYPE, "message/rfc822"), (header::CONTENT_DISPOSITION, "inline")], raw).into_response())
+    // As text, so browsers show it rather than download it.
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], raw).into_response())
 }

@@ -1,0 +1,130 @@
+//! Campaigns in a real browser: write one, meet a template error with its
+//! line and column, preview it at phone width, schedule it, see it sent in
+//! the sandbox and read its report.
+
+use anyhow::{Context, Result};
+use chrono::{Duration, Utc};
+use delivery::{Engine, EngineConfig, Sandbox};
+use domain::{EmailAddress, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
+use store::{NewList, NewSubscriber};
+use tests::{Browser, Locator, spawn_app};
+
+/// Sets a textarea's value directly (typing megabytes would take minutes).
+async fn set_value(browser: &Browser, css: &str, value: &str) -> Result<()> {
+    browser
+        .client
+        .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![css.into(), value.into()])
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
+    let app = spawn_app().await?;
+    let new_list = NewList {
+        name: "Weekly",
+        description: "",
+        visibility: ListVisibility::Public,
+        optin: OptIn::Single,
+        signup_fields: &[],
+    };
+    let list = app.store.create_list(&new_list).await?.id;
+    let email = EmailAddress::parse("aiko@example.jp")?;
+    let attributes = serde_json::json!({"city": "札幌"});
+    let reader = NewSubscriber {
+        email: &email,
+        name: "Aiko",
+        attributes: &attributes,
+        status: SubscriberStatus::Active,
+        consent_source: "test",
+        consent_ip: None,
+        consent_user_agent: None,
+    };
+    let sid = app.store.create_subscriber(&reader).await?.id;
+    app.store.set_subscription(sid, list, SubscriptionStatus::Confirmed).await?;
+
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/campaigns/new", app.url)).await?;
+    browser.fill("input[name=name]", "Winter news").await?;
+    browser.fill("input[name=from_address]", "news@shop.example").await?;
+    browser.fill("input[name=subject]", "Winter for {{ subscriber.name }}").await?;
+    browser.toggle("input[name=list]").await?;
+    set_value(&browser, "#body", "# Hello {{ subscriber.name }}\n\nSnow in {{ subscriber.attributes.city }\n").await?;
+    browser.click("#save").await?;
+    let error = browser.text("p.error").await?;
+    assert!(error.starts_with("body, line 3, column"), "{error}");
+    assert!(error.contains("syntax error"), "{error}");
+    // What was typed is still there to fix.
+    let kept = browser.client.find(Locator::Css("#body")).await?.prop("value").await?.unwrap_or_default();
+    assert!(kept.contains("Snow in"), "{kept}");
+
+    set_value(
+        &browser,
+        "#body",
+        "# Hello {{ subscriber.name }}\n\nSnow in {{ subscriber.attributes.city }}, {{ subscriber.attributes.plan | default(\"free\") }} plan.\n\n[Boots](https://shop.example/boots)\n",
+    )
+    .await?;
+    browser.click("#save").await?;
+    assert_eq!(browser.text("#notice").await?, "Saved.");
+    let path = browser.path().await?;
+    let id: i64 = path.trim_start_matches("/campaigns/").parse().context("campaign id in the path")?;
+    assert_eq!(browser.text("#audience").await?, "1");
+
+    // Preview: as the first recipient, in a phone-wide and a desktop frame.
+    browser.click("#preview-link").await?;
+    assert_eq!(browser.text("#shown-for").await?, "aiko@example.jp");
+    assert_eq!(browser.text("#subject").await?, "Winter for Aiko");
+    let phone = browser.client.find(Locator::Css("#phone")).await?;
+    assert_eq!(phone.attr("width").await?.as_deref(), Some("375"));
+    let frame_html = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch(document.querySelector('#phone').src).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await?;
+    let frame_html = frame_html.as_str().context("frame html")?;
+    assert!(frame_html.contains("Snow in 札幌, free plan."), "{frame_html}");
+    assert!(frame_html.contains("max-width: 620px"), "the phone media query is in the page");
+    assert!(browser.text("#text").await?.contains("Hello Aiko"));
+
+    // Schedule now; the engine (with the test's clock) sends it.
+    browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
+    browser.click("#schedule").await?;
+    let notice = browser.text("#notice").await?;
+    assert!(notice.starts_with("Scheduled for 1 recipients"), "{notice}");
+    assert_eq!(browser.text("#status").await?, "scheduled");
+    let config = EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5) };
+    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
+    assert_eq!(engine.tick(Utc::now() + Duration::seconds(1)).await?, 1);
+    engine.tick(Utc::now() + Duration::seconds(2)).await?;
+
+    browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
+    assert_eq!(browser.text("#status").await?, "finished");
+    browser.click("#report-link").await?;
+    assert_eq!(browser.text("#recipients").await?, "1");
+    assert_eq!(browser.text("#delivered").await?, "1");
+    assert!(browser.text("#deliveries").await?.contains("aiko@example.jp"));
+    browser.goto(&format!("{}/sandbox", app.url)).await?;
+    assert!(browser.text(".subject").await?.contains("Winter for Aiko"));
+    browser.click("a.raw").await?;
+    let raw = browser.text("body").await?;
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{raw}");
+
+    // A 5 MB body is refused, naming the limit.
+    browser.goto(&format!("{}/campaigns/new", app.url)).await?;
+    browser.fill("input[name=name]", "Huge").await?;
+    browser.fill("input[name=subject]", "Huge").await?;
+    browser.client.execute("document.querySelector('#body').value = 'x'.repeat(5 * 1024 * 1024);", vec![]).await?;
+    browser.click("#save").await?;
+    assert_eq!(browser.text("p.error").await?, "body, line 1, column 1: is 5.0 MB; the limit is 1 MB");
+
+    // The dashboard's campaign pages fit a phone.
+    browser.client.set_window_size(390, 844).await?;
+    browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
+    let overflow =
+        browser.client.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await?;
+    assert_eq!(overflow, serde_json::Value::Bool(false), "the page scrolls sideways on a phone");
+    browser.close().await?;
+    app.stop().await
+}
