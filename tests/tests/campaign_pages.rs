@@ -128,3 +128,71 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_step_sequence_sends_day_0_and_day_3_to_a_new_subscriber() -> Result<()> {
+    let app = spawn_app().await?;
+    let new_list = NewList {
+        name: "Trial",
+        description: "",
+        visibility: ListVisibility::Public,
+        optin: OptIn::Single,
+        signup_fields: &[],
+    };
+    let list = app.store.create_list(&new_list).await?.id;
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/sequences", app.url)).await?;
+    browser.fill("#sequence-form input[name=name]", "Onboarding").await?;
+    browser.click("#sequence-form button").await?;
+    let sequence_path = browser.path().await?;
+    for (name, days, subject) in [("Welcome", "0", "Welcome, {{ subscriber.name }}"), ("Tips", "3", "Three days in")] {
+        browser.goto(&format!("{}{sequence_path}", app.url)).await?;
+        browser.fill("#step-form input[name=name]", name).await?;
+        browser.fill("#step-form input[name=delay_days]", days).await?;
+        browser.fill("#step-form input[name=from_address]", "hello@trial.example").await?;
+        browser.click("#step-form button").await?;
+        assert!(browser.text("#step-of").await?.contains("A step of"));
+        browser.fill("input[name=subject]", subject).await?;
+        browser.click("#save").await?;
+        assert_eq!(browser.text("#notice").await?, "Saved.");
+    }
+    browser.goto(&format!("{}{sequence_path}", app.url)).await?;
+    let steps = browser.text("#steps").await?;
+    assert!(steps.contains("day 0") && steps.contains("day 3"), "{steps}");
+    browser.click("#activate").await?;
+    assert_eq!(browser.text("#status").await?, "active");
+
+    // A new subscriber joins through the public signup form.
+    let joined = Utc::now();
+    let response = tests::http()
+        .post(format!("{}/s/{list}", app.url))
+        .form(&[("email", "newbie@example.org"), ("name", "Newbie"), ("website", "")])
+        .send()
+        .await?;
+    assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+
+    let config = EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5) };
+    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
+    let subjects = |store: store::Store| async move {
+        let mut all: Vec<String> = store
+            .outbound_messages(100)
+            .await?
+            .into_iter()
+            .filter(|m| m.kind == "campaign")
+            .map(|m| m.subject)
+            .collect();
+        all.sort();
+        anyhow::Ok(all)
+    };
+    assert_eq!(engine.tick(joined + Duration::seconds(5)).await?, 1);
+    assert_eq!(subjects(app.store.clone()).await?, ["Welcome, Newbie"]);
+    assert_eq!(engine.tick(joined + Duration::days(1)).await?, 0, "day 1: nothing due");
+    assert_eq!(engine.tick(joined + Duration::days(3) + Duration::minutes(1)).await?, 1);
+    assert_eq!(subjects(app.store.clone()).await?, ["Three days in", "Welcome, Newbie"]);
+    assert_eq!(engine.tick(joined + Duration::days(10)).await?, 0, "each step once");
+
+    browser.goto(&format!("{}{sequence_path}", app.url)).await?;
+    assert_eq!(browser.text("#progress .steps-sent").await?, "2 of 2");
+    browser.close().await?;
+    app.stop().await
+}

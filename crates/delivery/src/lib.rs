@@ -88,11 +88,16 @@ impl<T: Transport> Engine<T> {
         Self { store, key, config, transport, campaigns: HashMap::new() }
     }
 
-    /// One round at time `now`: start the campaigns that are due, send one
-    /// batch, finish the campaigns with nothing left. Returns how many
+    /// One round at time `now`: start the campaigns that are due, queue the
+    /// sequence steps whose delay has passed, send one batch, finish the
+    /// campaigns with nothing left. Returns how many
     /// deliveries were attempted.
     pub async fn tick(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.start_due(now).await?;
+        let steps = self.store.enqueue_sequence_steps(now).await?;
+        if steps > 0 {
+            tracing::info!(deliveries = steps, "sequence steps queued");
+        }
         let leased = self.store.lease_deliveries(now, self.config.batch, self.config.lease).await?;
         let attempted = leased.len();
         if !leased.is_empty() {

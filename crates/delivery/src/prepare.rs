@@ -94,9 +94,27 @@ pub async fn check(
     if count == 0 {
         return Err(PrepareError::Invalid("the audience is empty".into()));
     }
-    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), &compiled, false)
-        .map_err(|e| PrepareError::Template(vec![e]))?;
-    for s in store.audience_sample(&campaign.list_ids, segment.as_ref(), sample).await? {
+    render_sample(store, key, campaign, &compiled, public_url, segment.as_ref(), sample)
+        .await
+        .map_err(PrepareError::Invalid)?;
+    Ok(count)
+}
+
+/// Renders the campaign for up to `sample` members of its audience; the
+/// first failure names the subscriber it failed for.
+async fn render_sample(
+    store: &Store,
+    key: &SecretKey,
+    campaign: &Campaign,
+    compiled: &Compiled,
+    public_url: &str,
+    segment: Option<&Filter>,
+    sample: i64,
+) -> Result<(), String> {
+    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)
+        .map_err(|e| e.to_string())?;
+    let members = store.audience_sample(&campaign.list_ids, segment, sample).await.map_err(|e| e.to_string())?;
+    for s in members {
         let to = Recipient {
             delivery_id: 0,
             subscriber_id: s.id,
@@ -107,8 +125,41 @@ pub async fn check(
             list_name: "",
         };
         if let Err(e) = rendered.render(key, &to) {
-            return Err(PrepareError::Invalid(format!("rendering for {} fails: {e}", s.email)));
+            return Err(format!("rendering for {} fails: {e}", s.email));
         }
     }
-    Ok(count)
+    Ok(())
 }
+
+/// Checks every step of a sequence like a campaign about to be scheduled
+/// (rendered for members of its list when there are any), then makes the
+/// sequence live with each step's links and layout fixed.
+pub async fn activate_sequence(
+    store: &Store,
+    key: &SecretKey,
+    id: i64,
+    public_url: &str,
+) -> Result<usize, PrepareError> {
+    let steps = store.sequence_steps(id).await?;
+    if steps.is_empty() {
+        return Err(PrepareError::Invalid("add a step first".into()));
+    }
+    let mut activations = Vec::with_capacity(steps.len());
+    for step in &steps {
+        let name = &step.name;
+        if !step.from_address.contains('@') {
+            return Err(PrepareError::Invalid(format!("step {name:?}: the From address is missing")));
+        }
+        let layout = layout(store, step).await?;
+        let compiled = compile(step, &layout).map_err(|e| PrepareError::Invalid(format!("step {name:?}: {e}")))?;
+        render_sample(store, key, step, &compiled, public_url, None, SEQUENCE_SAMPLE)
+            .await
+            .map_err(|e| PrepareError::Invalid(format!("step {name:?}: {e}")))?;
+        activations.push(store::StepActivation { campaign_id: step.id, links: compiled.links, layout });
+    }
+    store.activate_sequence(id, &activations).await?;
+    Ok(steps.len())
+}
+
+/// Members a sequence step is test-rendered for before activation.
+const SEQUENCE_SAMPLE: i64 = 20;

@@ -40,6 +40,9 @@ pub struct Campaign {
     pub links: Vec<String>,
     pub layout_snapshot: Option<String>,
     pub error: Option<String>,
+    /// Set on the steps of a step sequence.
+    pub sequence_id: Option<i64>,
+    pub step_delay_minutes: Option<i32>,
     pub recipients: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -51,7 +54,7 @@ macro_rules! campaign_columns {
     () => {
         "id, name, status, from_name, from_address, reply_to, subject, preheader, body_format, body, text_body, \
          template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, send_at, time_zone, links, \
-         layout_snapshot, error, recipients, created_at, updated_at, started_at, finished_at"
+         layout_snapshot, error, sequence_id, step_delay_minutes, recipients, created_at, updated_at, started_at, finished_at"
     };
 }
 
@@ -188,7 +191,11 @@ impl Store {
     }
 
     pub async fn campaigns(&self, limit: i64) -> Result<Vec<Campaign>> {
-        let sql = concat!("SELECT ", campaign_columns!(), " FROM campaigns ORDER BY id DESC LIMIT $1");
+        let sql = concat!(
+            "SELECT ",
+            campaign_columns!(),
+            " FROM campaigns WHERE sequence_id IS NULL ORDER BY id DESC LIMIT $1"
+        );
         Ok(sqlx::query_as(sql).bind(limit).fetch_all(&self.pool).await?)
     }
 
@@ -449,7 +456,8 @@ impl Store {
     pub async fn finish_campaigns(&self) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "UPDATE campaigns c SET status = 'finished', finished_at = now(), updated_at = now() \
-             WHERE c.status = 'sending' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id \
+             WHERE c.status = 'sending' AND c.sequence_id IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id \
              AND d.status IN ('queued', 'sending', 'deferred')) RETURNING c.id",
         )
         .fetch_all(&self.pool)

@@ -11,6 +11,7 @@ mod imports;
 mod privacy;
 mod public;
 mod segments;
+mod sequences;
 
 use std::path::Path;
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub use imports::{Import, ImportBatch, ImportError};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
 pub use segments::{AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment};
+pub use sequences::{Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");

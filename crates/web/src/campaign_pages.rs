@@ -253,6 +253,8 @@ fn blank_campaign() -> Campaign {
         links: Vec::new(),
         layout_snapshot: None,
         error: None,
+        sequence_id: None,
+        step_delay_minutes: None,
         recipients: 0,
         created_at: Utc::now(),
         updated_at: Utc::now(),
@@ -304,7 +306,7 @@ pub(crate) async fn new_campaign(
 #[derive(Deserialize)]
 pub(crate) struct NoticeQuery {
     #[serde(default)]
-    notice: Option<String>,
+    pub(crate) notice: Option<String>,
 }
 
 pub(crate) async fn campaign(
@@ -496,7 +498,7 @@ pub(crate) async fn schedule_campaign(
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
 }
 

@@ -17,6 +17,7 @@ mod metrics;
 mod pages;
 pub mod password;
 mod public;
+mod sequence_pages;
 pub use message::secret;
 mod tracking;
 
@@ -151,6 +152,11 @@ pub fn app(state: AppState) -> Router {
         .route("/campaigns/{id}/test", post(campaign_pages::test_send))
         .route("/campaigns/{id}/report", get(campaign_pages::report))
         .route("/campaigns/{id}/do/{action}", post(campaign_pages::transition))
+        .route("/sequences", get(sequence_pages::sequences).post(sequence_pages::create_sequence))
+        .route("/sequences/{id}", get(sequence_pages::sequence))
+        .route("/sequences/{id}/steps", post(sequence_pages::add_step))
+        .route("/sequences/{id}/activate", post(sequence_pages::activate))
+        .route("/sequences/{id}/pause", post(sequence_pages::pause))
         .route("/subscribers", get(audience_pages::subscribers))
         .route("/subscribers/{id}", get(audience_pages::subscriber))
         .route("/subscribers/{id}/export.json", get(audience_pages::export_subscriber))

@@ -1,0 +1,191 @@
+//! Dashboard pages of step sequences (drip): a trigger list, steps with
+//! delays, activation, and where each subscriber is.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use delivery::prepare::{self, PrepareError};
+use serde::Deserialize;
+use store::{Campaign, CampaignFields, List, Segment, Sequence, SequenceProgress};
+
+use crate::auth::AdminUser;
+use crate::campaign_pages::{EmptyForm, NoticeQuery, urlencode};
+use crate::csrf::{self, CsrfForm};
+use crate::pages::render;
+use crate::{AppError, AppState};
+
+#[derive(Template)]
+#[template(path = "sequences.html")]
+struct SequencesPage {
+    csrf: String,
+    email: String,
+    sequences: Vec<Sequence>,
+    lists: Vec<List>,
+    segments: Vec<Segment>,
+    error: Option<String>,
+}
+
+impl SequencesPage {
+    fn list_name(&self, id: &i64) -> &str {
+        self.lists.iter().find(|l| l.id == *id).map_or("", |l| l.name.as_str())
+    }
+}
+
+async fn sequences_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::issue(state, jar);
+    let page = SequencesPage {
+        csrf,
+        email: admin.email,
+        sequences: state.store().sequences().await?,
+        lists: state.store().lists().await?,
+        segments: state.store().segments().await?,
+        error,
+    };
+    render(status, jar, page)
+}
+
+pub(crate) async fn sequences(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    sequences_page(&state, jar, admin, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SequenceForm {
+    name: String,
+    list_id: i64,
+    #[serde(default)]
+    exit_segment_id: String,
+}
+
+pub(crate) async fn create_sequence(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<SequenceForm>,
+) -> Result<Response, AppError> {
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        let error = Some("A sequence needs a name of 1 to 200 characters.".into());
+        return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
+    }
+    let exit = form.exit_segment_id.parse().ok();
+    let sequence = state.store().create_sequence(name, form.list_id, exit).await?;
+    Ok(Redirect::to(&format!("/sequences/{}", sequence.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sequence.html")]
+struct SequencePage {
+    csrf: String,
+    email: String,
+    sequence: Sequence,
+    list_name: String,
+    steps: Vec<Campaign>,
+    progress: Vec<SequenceProgress>,
+    notice: Option<String>,
+}
+
+impl SequencePage {
+    fn delay(&self, step: &Campaign) -> String {
+        let minutes = step.step_delay_minutes.unwrap_or(0);
+        match (minutes / 1440, minutes % 1440) {
+            (days, 0) => format!("day {days}"),
+            (days, rest) => format!("day {days} + {} h {} min", rest / 60, rest % 60),
+        }
+    }
+}
+
+pub(crate) async fn sequence(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let sequence = state.store().sequence(id).await?.ok_or(AppError::NotFound)?;
+    let list_name = state.store().list(sequence.list_id).await?.map(|l| l.name).unwrap_or_default();
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = SequencePage {
+        csrf,
+        email: admin.email,
+        list_name,
+        steps: state.store().sequence_steps(id).await?,
+        progress: state.store().sequence_progress(id, 200).await?,
+        sequence,
+        notice: query.notice.map(|n| n.chars().take(300).collect()),
+    };
+    render(StatusCode::OK, jar, page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StepForm {
+    name: String,
+    delay_days: u16,
+    from_address: String,
+    #[serde(default)]
+    from_name: String,
+}
+
+/// Adds a step with a starting body and opens it in the campaign editor.
+pub(crate) async fn add_step(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<StepForm>,
+) -> Result<Response, AppError> {
+    let name = form.name.trim();
+    if name.is_empty() || domain::EmailAddress::parse(form.from_address.trim()).is_err() {
+        return Err(AppError::BadRequest("A step needs a name and a valid From address.".into()));
+    }
+    let fields = CampaignFields {
+        name: name.to_owned(),
+        from_name: form.from_name.trim().to_owned(),
+        from_address: form.from_address.trim().to_owned(),
+        subject: name.to_owned(),
+        body_format: "markdown".into(),
+        body: "# Hello {{ subscriber.name | default(\"there\") }}\n\nWrite this step here.\n".into(),
+        track_opens: true,
+        track_clicks: true,
+        time_zone: "UTC".into(),
+        ..CampaignFields::default()
+    };
+    let step = state.store().add_step(id, i32::from(form.delay_days) * 1440, &fields).await?;
+    Ok(Redirect::to(&format!("/campaigns/{}", step.id)).into_response())
+}
+
+pub(crate) async fn activate(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    let notice = match prepare::activate_sequence(state.store(), state.key(), id, &state.config().public_url).await {
+        Ok(steps) => format!("Active: {steps} steps go to everyone who joins the list from now on."),
+        Err(PrepareError::Store(store::StoreError::Conflict(_))) => "It is active already.".into(),
+        Err(PrepareError::Store(e)) => return Err(e.into()),
+        Err(e) => format!("Cannot activate: {e}."),
+    };
+    Ok(Redirect::to(&format!("/sequences/{id}?notice={}", urlencode(&notice))).into_response())
+}
+
+pub(crate) async fn pause(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    state.store().pause_sequence(id).await?;
+    let notice = "Paused: its steps are editable drafts; nothing more is sent until it is activated again.";
+    Ok(Redirect::to(&format!("/sequences/{id}?notice={}", urlencode(notice))).into_response())
+}
