@@ -105,6 +105,9 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert_eq!(browser.text("#recipients").await?, "1");
     assert_eq!(browser.text("#delivered").await?, "1");
     assert!(browser.text("#deliveries").await?.contains("aiko@example.jp"));
+    browser.goto(&format!("{}/", app.url)).await?;
+    let overview = browser.text("#recent-campaigns").await?;
+    assert!(overview.contains("Winter news") && overview.contains("1 / 1"), "{overview}");
     browser.goto(&format!("{}/sandbox", app.url)).await?;
     assert!(browser.text(".subject").await?.contains("Winter for Aiko"));
     browser.click("a.raw").await?;

@@ -608,6 +608,22 @@ impl Store {
         self.segment_count(&audience_filter(list_ids, segment)).await
     }
 
+    /// The latest campaigns (not sequence steps) with their main figures.
+    pub async fn recent_campaigns(&self, limit: i64) -> Result<Vec<CampaignSummary>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id, c.name, c.status, c.recipients, \
+                (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = 'delivered') AS delivered, \
+                (SELECT count(DISTINCT subscriber_id) FROM campaign_events e \
+                 WHERE e.campaign_id = c.id AND e.kind = 'open' AND NOT e.machine) AS opened, \
+                (SELECT count(DISTINCT subscriber_id) FROM campaign_events e \
+                 WHERE e.campaign_id = c.id AND e.kind = 'click' AND NOT e.machine) AS clicked \
+             FROM campaigns c WHERE c.sequence_id IS NULL ORDER BY c.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// A campaign's deliveries, newest attempt first, for the dashboard.
     pub async fn campaign_deliveries(&self, id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
         Ok(sqlx::query_as(
@@ -619,6 +635,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+/// One line of the dashboard's overview of recent campaigns.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CampaignSummary {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub recipients: i64,
+    pub delivered: i64,
+    pub opened: i64,
+    pub clicked: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

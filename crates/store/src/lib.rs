@@ -22,7 +22,8 @@ use sqlx::{Executor, PgPool};
 pub use admins::{Admin, ApiToken, Session};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use campaigns::{
-    Campaign, CampaignFields, CampaignReport, DeliveryOutcome, DeliveryRow, LeasedDelivery, Template, TrackEvent,
+    Campaign, CampaignFields, CampaignReport, CampaignSummary, DeliveryOutcome, DeliveryRow, LeasedDelivery, Template,
+    TrackEvent,
 };
 pub use imports::{Import, ImportBatch, ImportError};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};

@@ -63,7 +63,11 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").map(|t| t.with_timezone(&Utc)).expect("time");
         let svg = timeline(&[(t, 100, 10, 2), (t + chrono::Duration::hours(1), 50, 30, 6)]);
         assert!(svg.starts_with("<svg"), "{svg}");
-        assert_eq!(svg.matches("<polyline").count(), 3 + 3, "three series and three legend marks: {svg}");
+        for color in ["#0000FF", "#00FF00", "#FF0000"] {
+            let line = format!("stroke=\"{color}\" stroke-width=\"2\"");
+            assert_eq!(svg.matches(&line).count(), 2, "a line and its legend mark in {color}: {svg}");
+        }
+        assert!(svg.contains(">\nopens\n<"), "{svg}");
         assert!(timeline(&[]).is_empty());
     }
 }

@@ -179,6 +179,7 @@ struct HomePage {
     token_count: usize,
     subscriber_count: i64,
     list_count: usize,
+    campaigns: Vec<store::CampaignSummary>,
 }
 
 pub(crate) async fn home(
@@ -196,6 +197,7 @@ pub(crate) async fn home(
         token_count: state.store().api_tokens(admin.id).await?.len(),
         subscriber_count: state.store().subscriber_count().await?,
         list_count: state.store().lists().await?.len(),
+        campaigns: state.store().recent_campaigns(5).await?,
     };
     render(StatusCode::OK, jar, page)
 }
