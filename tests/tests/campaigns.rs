@@ -65,6 +65,13 @@ fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
         track_clicks: true,
         anonymous_tracking: false,
         time_zone: "Asia/Tokyo".into(),
+        recipient_zone_attribute: String::new(),
+        window_start: None,
+        window_end: None,
+        ab_subjects: Vec::new(),
+        ab_sample_percent: 0,
+        ab_wait_minutes: 240,
+        ab_metric: "opens".into(),
     }
 }
 
@@ -283,5 +290,116 @@ async fn clicks_right_after_delivery_are_scanners() -> Result<()> {
         report = store.campaign_report(campaign.id).await?;
     }
     assert_eq!((report.human_clicks, report.machine_clicks), (0, 1), "a click within seconds of delivery");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn recipients_get_it_at_their_local_time_inside_the_window() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    let on = [(weekly, SubscriptionStatus::Confirmed)];
+    subscriber(store, "tokyo@example.org", "", serde_json::json!({"tz": "Asia/Tokyo"}), &on).await?;
+    subscriber(store, "newyork@example.org", "", serde_json::json!({"tz": "America/New_York"}), &on).await?;
+    subscriber(store, "mars@example.org", "", serde_json::json!({"tz": "Mars/Olympus"}), &on).await?;
+    subscriber(store, "nozone@example.org", "", serde_json::json!({}), &on).await?;
+    let mut f = fields("Local nine", vec![weekly]);
+    f.time_zone = "UTC".into();
+    f.recipient_zone_attribute = "tz".into();
+    f.window_start = chrono::NaiveTime::from_hms_opt(8, 0, 0);
+    f.window_end = chrono::NaiveTime::from_hms_opt(20, 0, 0);
+    let campaign = store.save_campaign(None, &f).await?;
+    // 09:00 on 1 December in each recipient's zone; the earliest is UTC+14.
+    let local = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(9, 0, 0)).context("date")?;
+    assert!(store.schedule_campaign(campaign.id, local.and_utc() - Duration::hours(14), Some(local)).await?);
+
+    let mut engine = engine(&app, 100);
+    let sent_to = |store: Store| async move {
+        let mut to: Vec<String> = captured(&store).await?.into_iter().map(|(t, _)| t).collect();
+        to.sort();
+        anyhow::Ok(to)
+    };
+    assert_eq!(engine.tick(at("2026-11-30T19:00:00Z")).await?, 0, "started, nobody's 09:00 yet");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "sending");
+    assert_eq!(engine.tick(at("2026-12-01T00:00:00Z")).await?, 1, "09:00 in Tokyo");
+    assert_eq!(sent_to(store.clone()).await?, ["tokyo@example.org"]);
+    assert_eq!(engine.tick(at("2026-12-01T09:00:00Z")).await?, 2, "09:00 UTC: no zone, or not a real one");
+    assert_eq!(engine.tick(at("2026-12-01T13:59:00Z")).await?, 0);
+    assert_eq!(engine.tick(at("2026-12-01T14:00:00Z")).await?, 1, "09:00 in New York");
+    assert_eq!(sent_to(store.clone()).await?.len(), 4);
+
+    // Sent "now" at 21:00 UTC with a 08:00–20:00 window: it waits for 08:00.
+    let mut late = fields("Late", vec![weekly]);
+    late.time_zone = "UTC".into();
+    late.window_start = chrono::NaiveTime::from_hms_opt(8, 0, 0);
+    late.window_end = chrono::NaiveTime::from_hms_opt(20, 0, 0);
+    let late = store.save_campaign(None, &late).await?;
+    let evening = at("2026-12-02T21:00:00Z");
+    store.schedule_campaign(late.id, evening, None).await?;
+    assert_eq!(engine.tick(evening).await?, 0);
+    assert_eq!(engine.tick(at("2026-12-03T07:59:00Z")).await?, 0);
+    assert_eq!(engine.tick(at("2026-12-03T08:00:00Z")).await?, 4);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn an_ab_test_sends_the_winning_subject_to_the_rest() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    for i in 0..20 {
+        let on = [(weekly, SubscriptionStatus::Confirmed)];
+        subscriber(store, &format!("ab{i}@example.org"), "", serde_json::json!({}), &on).await?;
+    }
+    let mut f = fields("Subject test", vec![weekly]);
+    f.subject = "Subject A".into();
+    f.ab_subjects = vec!["Subject B for {{ subscriber.email }}".into()];
+    f.ab_sample_percent = 50;
+    f.ab_wait_minutes = 60;
+    let campaign = store.save_campaign(None, &f).await?;
+    let start = at("2026-12-01T09:00:00Z");
+    store.schedule_campaign(campaign.id, start, None).await?;
+    let mut engine = engine(&app, 100);
+    assert_eq!(engine.tick(start).await?, 10, "half the audience tests the two subjects");
+    let sample = store.outbound_messages(100).await?;
+    let b_readers: Vec<String> =
+        sample.iter().filter(|m| m.subject.starts_with("Subject B")).map(|m| m.to_address.clone()).collect();
+    assert_eq!(b_readers.len(), 5, "split evenly");
+    for m in sample.iter().filter(|m| m.subject.starts_with("Subject B")) {
+        assert_eq!(m.subject, format!("Subject B for {}", m.to_address), "the B subject is a template too");
+    }
+
+    // Three people open B, one opens A, and a privacy proxy opens A twice.
+    let mut events = Vec::new();
+    let a_reader = sample.iter().find(|m| m.subject == "Subject A").context("an A reader")?;
+    for (address, machine) in b_readers
+        .iter()
+        .take(3)
+        .map(|a| (a.as_str(), false))
+        .chain([(a_reader.to_address.as_str(), false)])
+        .chain(std::iter::repeat_n((a_reader.to_address.as_str(), true), 2))
+    {
+        let id = store.subscriber_by_email(&EmailAddress::parse(address)?).await?.context("reader")?.id;
+        events.push(store::TrackEvent {
+            campaign_id: campaign.id,
+            subscriber_id: Some(id),
+            kind: "open",
+            link: None,
+            machine,
+            at: start + Duration::minutes(5),
+        });
+    }
+    store.record_events(&events).await?;
+
+    assert_eq!(engine.tick(start + Duration::minutes(59)).await?, 0, "the rest waits for the result");
+    assert_eq!(engine.tick(start + Duration::minutes(60)).await?, 10, "the rest gets the winner");
+    let after = store.campaign(campaign.id).await?.context("campaign")?;
+    assert_eq!(after.ab_winner, Some(1));
+    assert_eq!(after.status, "finished");
+    let all = store.outbound_messages(100).await?;
+    assert_eq!(all.iter().filter(|m| m.subject.starts_with("Subject B")).count(), 15);
+    assert_eq!(all.iter().filter(|m| m.subject == "Subject A").count(), 5);
+    let variants = store.variant_report(campaign.id).await?;
+    assert_eq!(variants, vec![(0, 5, 1, 0), (1, 15, 3, 0)]);
     app.stop().await
 }

@@ -88,12 +88,16 @@ impl<T: Transport> Engine<T> {
         Self { store, key, config, transport, campaigns: HashMap::new() }
     }
 
-    /// One round at time `now`: start the campaigns that are due, queue the
-    /// sequence steps whose delay has passed, send one batch, finish the
+    /// One round at time `now`: start the campaigns that are due, end the
+    /// A/B tests whose wait is over, queue the sequence steps whose delay has
+    /// passed, send one batch, finish the
     /// campaigns with nothing left. Returns how many
     /// deliveries were attempted.
     pub async fn tick(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.start_due(now).await?;
+        for (campaign, winner) in self.store.decide_ab_tests(now).await? {
+            tracing::info!(campaign, winner = winner + 1, "A/B test decided; the rest of the audience is queued");
+        }
         let steps = self.store.enqueue_sequence_steps(now).await?;
         if steps > 0 {
             tracing::info!(deliveries = steps, "sequence steps queued");
@@ -246,6 +250,7 @@ fn build(
         attributes: &d.attributes.0,
         list_id: d.list_id,
         list_name: &d.list_name,
+        variant: usize::try_from(d.variant).unwrap_or(0),
     };
     let built = campaign.build(key, &to, date).map_err(|e| e.to_string())?;
     Ok((built.subject, built.bytes))

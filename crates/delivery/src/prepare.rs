@@ -40,6 +40,7 @@ pub fn compile(campaign: &Campaign, layout: &str) -> Result<Compiled, PrepareErr
         .ok_or_else(|| PrepareError::Invalid(format!("unknown body format {:?}", campaign.body_format)))?;
     let draft = Draft {
         subject: &campaign.subject,
+        alt_subjects: &campaign.ab_subjects,
         preheader: &campaign.preheader,
         format,
         body: &campaign.body,
@@ -87,6 +88,15 @@ pub async fn check(
     if campaign.list_ids.is_empty() && campaign.segment_id.is_none() {
         return Err(PrepareError::Invalid("choose at least one list or a segment".into()));
     }
+    if campaign.ab_sample_percent > 0 && !campaign.ab_subjects.is_empty() {
+        let counted = if campaign.ab_metric == "clicks" { campaign.track_clicks } else { campaign.track_opens };
+        if !counted || campaign.anonymous_tracking {
+            return Err(PrepareError::Invalid(format!(
+                "an A/B test by {} needs them counted per subscriber (not anonymously)",
+                campaign.ab_metric
+            )));
+        }
+    }
     let layout = layout(store, campaign).await?;
     let compiled = compile(campaign, &layout)?;
     let segment = segment(store, campaign).await?;
@@ -123,6 +133,7 @@ async fn render_sample(
             attributes: &s.attributes,
             list_id: campaign.list_ids.first().copied().unwrap_or(0),
             list_name: "",
+            variant: 0,
         };
         if let Err(e) = rendered.render(key, &to) {
             return Err(format!("rendering for {} fails: {e}", s.email));

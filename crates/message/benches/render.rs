@@ -23,6 +23,7 @@ fn main() {
     }
     let draft = Draft {
         subject: "News for {{ subscriber.name }}",
+        alt_subjects: &[],
         preheader: "This week's picks",
         format: BodyFormat::Html,
         body: &body,
@@ -55,6 +56,7 @@ fn main() {
             attributes: &attributes,
             list_id: 1,
             list_name: "Weekly",
+            variant: 0,
         };
         bytes += campaign.build(&key, &to, 1_795_000_000).unwrap_or_else(|e| panic!("{e}")).bytes.len();
     }
@@ -69,6 +71,7 @@ fn main() {
             attributes: &attributes,
             list_id: 1,
             list_name: "Weekly",
+            variant: 0,
         };
         std::hint::black_box(campaign.render(&key, &to).unwrap_or_else(|e| panic!("{e}")));
     }

@@ -52,6 +52,8 @@ impl BodyFormat {
 #[derive(Debug, Clone, Copy)]
 pub struct Draft<'a> {
     pub subject: &'a str,
+    /// Other subject lines for an A/B test (variants 1, 2, …).
+    pub alt_subjects: &'a [String],
     pub preheader: &'a str,
     pub format: BodyFormat,
     pub body: &'a str,
@@ -67,6 +69,7 @@ pub struct Draft<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compiled {
     pub subject: String,
+    pub alt_subjects: Vec<String>,
     pub preheader: String,
     pub html: String,
     pub text: String,
@@ -92,8 +95,12 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
     if draft.subject.trim().is_empty() {
         errors.push(TemplateError::new("subject", "is empty"));
     }
-    if draft.subject.contains(['\r', '\n']) || draft.preheader.contains(['\r', '\n']) {
+    let lines = [draft.subject, draft.preheader].into_iter().chain(draft.alt_subjects.iter().map(String::as_str));
+    if lines.clone().any(|l| l.contains(['\r', '\n'])) {
         errors.push(TemplateError::new("subject", "must be a single line"));
+    }
+    if draft.alt_subjects.iter().any(|s| s.trim().is_empty()) {
+        errors.push(TemplateError::new("subject", "an A/B subject line is empty"));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -106,6 +113,9 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         ("text", draft.text),
     ];
     errors.extend(parts.iter().filter_map(|(part, source)| template::check(part, source).err()));
+    for (i, alt) in draft.alt_subjects.iter().enumerate() {
+        errors.extend(template::check(&format!("subject {}", i + 2), alt).err());
+    }
     let content = content_tag(draft.layout);
     if content.is_none() && errors.iter().all(|e| e.part != "layout") {
         errors.push(TemplateError::new("layout", "has no {{ content }} where the body goes"));
@@ -128,7 +138,14 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
     if draft.track_clicks {
         text = track_text_links(&text, &links);
     }
-    Ok(Compiled { subject: draft.subject.to_owned(), preheader: draft.preheader.to_owned(), html, text, links })
+    Ok(Compiled {
+        subject: draft.subject.to_owned(),
+        alt_subjects: draft.alt_subjects.to_vec(),
+        preheader: draft.preheader.to_owned(),
+        html,
+        text,
+        links,
+    })
 }
 
 /// Byte ranges of the template tags (`{{ }}`, `{% %}`, `{# #}`) in `source`.
@@ -333,6 +350,7 @@ mod tests {
     fn draft<'a>(format: BodyFormat, body: &'a str) -> Draft<'a> {
         Draft {
             subject: "Hello {{ subscriber.name }}",
+            alt_subjects: &[],
             preheader: "",
             format,
             body,

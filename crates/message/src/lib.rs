@@ -49,6 +49,8 @@ pub struct Recipient<'a> {
     /// The list the unsubscribe link leaves: one the recipient is on.
     pub list_id: i64,
     pub list_name: &'a str,
+    /// Which subject line (A/B test): 0 the main one, 1… the others.
+    pub variant: usize,
 }
 
 /// A subscriber's copy, before MIME.
@@ -75,6 +77,8 @@ pub struct Campaign {
     /// Record opens and clicks without the subscriber (privacy setting).
     pub anonymous_tracking: bool,
     links: usize,
+    /// Subject templates by variant.
+    subjects: Vec<String>,
     templates: Templates,
 }
 
@@ -86,13 +90,21 @@ impl Campaign {
         compiled: &Compiled,
         anonymous_tracking: bool,
     ) -> Result<Self, TemplateError> {
-        let templates = Templates::compile(vec![
-            ("subject.txt", compiled.subject.clone()),
-            ("preheader.txt", compiled.preheader.clone()),
-            ("body.html", compiled.html.clone()),
-            ("body.txt", compiled.text.clone()),
-        ])?;
-        Ok(Self { id, name: name.to_owned(), sender, anonymous_tracking, links: compiled.links.len(), templates })
+        let mut parts = vec![
+            ("subject.txt".to_owned(), compiled.subject.clone()),
+            ("preheader.txt".to_owned(), compiled.preheader.clone()),
+            ("body.html".to_owned(), compiled.html.clone()),
+            ("body.txt".to_owned(), compiled.text.clone()),
+        ];
+        let mut subjects = vec!["subject.txt".to_owned()];
+        for (i, alt) in compiled.alt_subjects.iter().enumerate() {
+            let name = format!("subject {}.txt", i + 2);
+            parts.push((name.clone(), alt.clone()));
+            subjects.push(name);
+        }
+        let templates = Templates::compile(parts)?;
+        let links = compiled.links.len();
+        Ok(Self { id, name: name.to_owned(), sender, anonymous_tracking, links, subjects, templates })
     }
 
     /// The subscriber's subject, HTML and text, with every link signed.
@@ -119,7 +131,8 @@ impl Campaign {
                 campaign_id: self.id, link: 0, subscriber_id: to.subscriber_id,
             })),
         };
-        let subject = self.templates.render("subject.txt", &base)?;
+        let subject_template = self.subjects.get(to.variant).unwrap_or(&self.subjects[0]);
+        let subject = self.templates.render(subject_template, &base)?;
         let preheader = self.templates.render("preheader.txt", &base)?;
         let full = context! {
             subject => &subject,

@@ -70,17 +70,18 @@ pub struct Templates {
 
 impl Templates {
     /// `parts` are (name, source); a name ending in `.html` autoescapes.
-    pub fn compile(parts: Vec<(&'static str, String)>) -> Result<Self, TemplateError> {
+    pub fn compile(parts: Vec<(String, String)>) -> Result<Self, TemplateError> {
         let mut env = environment();
         for (name, source) in parts {
             let checked = env.template_from_str(&source).map(|_| ());
-            checked.map_err(|e| TemplateError::from_engine(part_name(name), &source, &e))?;
-            env.add_template_owned(name, source).map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
+            let part = part_name(&name).to_owned();
+            checked.map_err(|e| TemplateError::from_engine(&part, &source, &e))?;
+            env.add_template_owned(name, source).map_err(|e| TemplateError::new(&part, e.to_string()))?;
         }
         Ok(Self { env })
     }
 
-    pub fn render(&self, name: &'static str, context: &Value) -> Result<String, TemplateError> {
+    pub fn render(&self, name: &str, context: &Value) -> Result<String, TemplateError> {
         let template = self.env.get_template(name).map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
         let source = template.source();
         let out = template.render(context).map_err(|e| TemplateError::from_engine(part_name(name), source, &e))?;
@@ -118,7 +119,7 @@ mod tests {
     #[test]
     fn missing_attributes_take_their_default_and_html_is_escaped() {
         let t = Templates::compile(vec![(
-            "body.html",
+            "body.html".into(),
             "Hi {{ s.attributes.city | default('there') }} {{ s.name }}".into(),
         )])
         .expect("ok");
@@ -130,13 +131,13 @@ mod tests {
     #[test]
     fn endless_loops_run_out_of_fuel_and_files_are_unreachable() {
         let t = Templates::compile(vec![(
-            "body.txt",
+            "body.txt".into(),
             "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into(),
         )])
         .expect("ok");
         let err = t.render("body.txt", &context! {}).expect_err("must fail");
         assert!(err.message.contains("fuel"), "{err}");
-        let t = Templates::compile(vec![("body.txt", "{% include '/etc/passwd' %}".into())]).expect("ok");
+        let t = Templates::compile(vec![("body.txt".into(), "{% include '/etc/passwd' %}".into())]).expect("ok");
         assert!(t.render("body.txt", &context! {}).is_err());
     }
 }

@@ -47,6 +47,7 @@ fn japanese_markdown_campaign() {
                 {% if subscriber.attributes.vip %}VIP 会員様には送料無料。{% endif %}\n";
     let draft = Draft {
         subject: "【冬のセール】{{ subscriber.name }}さんへのご案内",
+        alt_subjects: &[],
         preheader: "最大50%オフ",
         format: BodyFormat::Markdown,
         body,
@@ -65,6 +66,7 @@ fn japanese_markdown_campaign() {
         attributes: &attributes,
         list_id: 3,
         list_name: "Weekly",
+        variant: 0,
     };
     let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
     check_golden("japanese-markdown.eml", &bytes);
@@ -116,6 +118,7 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
         format!("<h1>Hello {{{{ subscriber.name }}}}</h1>{long_paragraph}<a href=\"https://example.org/x\">x</a>");
     let draft = Draft {
         subject: "Plain ASCII subject",
+        alt_subjects: &[],
         preheader: "",
         format: BodyFormat::Html,
         body: &body,
@@ -134,6 +137,7 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
         attributes: &attributes,
         list_id: 9,
         list_name: "Ünïcode list",
+        variant: 0,
     };
     let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
     check_golden("html-long-lines.eml", &bytes);

@@ -1,7 +1,7 @@
 //! Layouts, campaigns and their lifecycle, the delivery queue they fill,
 //! and the opens and clicks that come back.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
 
 use sqlx::QueryBuilder;
 
@@ -43,6 +43,15 @@ pub struct Campaign {
     /// Set on the steps of a step sequence.
     pub sequence_id: Option<i64>,
     pub step_delay_minutes: Option<i32>,
+    pub send_at_local: Option<NaiveDateTime>,
+    pub recipient_zone_attribute: String,
+    pub window_start: Option<NaiveTime>,
+    pub window_end: Option<NaiveTime>,
+    pub ab_subjects: Vec<String>,
+    pub ab_sample_percent: i16,
+    pub ab_wait_minutes: i32,
+    pub ab_metric: String,
+    pub ab_winner: Option<i16>,
     pub recipients: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -54,7 +63,8 @@ macro_rules! campaign_columns {
     () => {
         "id, name, status, from_name, from_address, reply_to, subject, preheader, body_format, body, text_body, \
          template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, send_at, time_zone, links, \
-         layout_snapshot, error, sequence_id, step_delay_minutes, recipients, created_at, updated_at, started_at, finished_at"
+         layout_snapshot, error, sequence_id, step_delay_minutes, send_at_local, recipient_zone_attribute, \
+         window_start, window_end, ab_subjects, ab_sample_percent, ab_wait_minutes, ab_metric, ab_winner, recipients, created_at, updated_at, started_at, finished_at"
     };
 }
 
@@ -77,6 +87,15 @@ pub struct CampaignFields {
     pub track_clicks: bool,
     pub anonymous_tracking: bool,
     pub time_zone: String,
+    /// A subscriber attribute naming each recipient's time zone; empty: none.
+    pub recipient_zone_attribute: String,
+    pub window_start: Option<NaiveTime>,
+    pub window_end: Option<NaiveTime>,
+    /// Other subject lines to test against the main one.
+    pub ab_subjects: Vec<String>,
+    pub ab_sample_percent: i16,
+    pub ab_wait_minutes: i32,
+    pub ab_metric: String,
 }
 
 /// A leased delivery with what rendering needs.
@@ -88,6 +107,8 @@ pub struct LeasedDelivery {
     pub list_id: i64,
     pub email: String,
     pub attempts: i32,
+    /// Which subject line (A/B test); 0 is the main one.
+    pub variant: i16,
     pub name: String,
     pub attributes: sqlx::types::Json<serde_json::Value>,
     pub list_name: String,
@@ -210,13 +231,17 @@ impl Store {
             None => concat!(
                 "INSERT INTO campaigns (name, from_name, from_address, reply_to, subject, preheader, body_format, \
                  body, text_body, template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, \
-                 time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ",
+                 time_zone, recipient_zone_attribute, window_start, window_end, ab_subjects, ab_sample_percent, \
+                 ab_wait_minutes, ab_metric) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                 $16, $18, $19, $20, $21, $22, $23, $24) RETURNING ",
                 campaign_columns!()
             ),
             Some(_) => concat!(
                 "UPDATE campaigns SET name = $1, from_name = $2, from_address = $3, reply_to = $4, subject = $5, \
                  preheader = $6, body_format = $7, body = $8, text_body = $9, template_id = $10, list_ids = $11, \
                  segment_id = $12, track_opens = $13, track_clicks = $14, anonymous_tracking = $15, time_zone = $16, \
+                 recipient_zone_attribute = $18, window_start = $19, window_end = $20, ab_subjects = $21, \
+                 ab_sample_percent = $22, ab_wait_minutes = $23, ab_metric = $24, \
                  updated_at = now() WHERE id = $17 AND status = 'draft' RETURNING ",
                 campaign_columns!()
             ),
@@ -239,6 +264,13 @@ impl Store {
             .bind(f.anonymous_tracking)
             .bind(&f.time_zone)
             .bind(id)
+            .bind(&f.recipient_zone_attribute)
+            .bind(f.window_start)
+            .bind(f.window_end)
+            .bind(&f.ab_subjects)
+            .bind(f.ab_sample_percent)
+            .bind(f.ab_wait_minutes)
+            .bind(&f.ab_metric)
             .fetch_optional(&self.pool)
             .await
             .map_err(conflict("a layout or segment that no longer exists"))?;
@@ -287,12 +319,32 @@ impl Store {
         if to == "cancelled" && done.rows_affected() > 0 {
             sqlx::query(
                 "UPDATE deliveries SET status = 'failed', last_reply = 'campaign cancelled', updated_at = now() \
-                 WHERE campaign_id = $1 AND status IN ('queued', 'deferred')",
+                 WHERE campaign_id = $1 AND status IN ('queued', 'held', 'deferred')",
             )
             .bind(id)
             .execute(&self.pool)
             .await?;
         }
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Schedules a draft for `send_at` (`local`: the wall-clock time chosen,
+    /// kept for recipients' own time zones). False when it was not a draft.
+    pub async fn schedule_campaign(
+        &self,
+        id: i64,
+        send_at: DateTime<Utc>,
+        local: Option<NaiveDateTime>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE campaigns SET status = 'scheduled', send_at = $2, send_at_local = $3, error = NULL, \
+             updated_at = now() WHERE id = $1 AND status = 'draft'",
+        )
+        .bind(id)
+        .bind(send_at)
+        .bind(local)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -330,27 +382,53 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let mut tx = self.pool.begin().await?;
-        let campaign: Option<(Vec<i64>,)> =
-            sqlx::query_as("SELECT list_ids FROM campaigns WHERE id = $1 AND status = 'scheduled' FOR UPDATE")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((list_ids,)) = campaign else { return Ok(None) };
+        let sql = concat!(
+            "SELECT ",
+            campaign_columns!(),
+            " FROM campaigns WHERE id = $1 AND status = 'scheduled' FOR UPDATE"
+        );
+        let campaign: Option<Campaign> = sqlx::query_as(sql).bind(id).fetch_optional(&mut *tx).await?;
+        let Some(c) = campaign else { return Ok(None) };
+        // Each recipient's zone: the attribute when it names a real zone,
+        // else the campaign's. Then when their copy is due: the chosen
+        // wall-clock time in that zone (or now), moved into the window.
         let mut query = QueryBuilder::new(
-            "INSERT INTO deliveries (campaign_id, subscriber_id, list_id, email, next_attempt_at) SELECT ",
+            "INSERT INTO deliveries (campaign_id, subscriber_id, list_id, email, next_attempt_at) \
+             SELECT r.campaign_id, r.id, r.list_id, r.email, CASE \
+               WHEN r.window_start IS NULL THEN r.base \
+               WHEN (r.base AT TIME ZONE r.tz)::time < r.window_start \
+                 THEN (date_trunc('day', r.base AT TIME ZONE r.tz) + r.window_start) AT TIME ZONE r.tz \
+               WHEN (r.base AT TIME ZONE r.tz)::time >= r.window_end \
+                 THEN (date_trunc('day', r.base AT TIME ZONE r.tz) + interval '1 day' + r.window_start) AT TIME ZONE r.tz \
+               ELSE r.base END \
+             FROM (SELECT q.*, CASE WHEN q.local IS NULL THEN q.now \
+                     ELSE greatest(q.now, q.local AT TIME ZONE q.tz) END AS base FROM (SELECT ",
         );
         query
             .push_bind(id)
-            .push(", s.id, m.list_id, s.email, ")
+            .push("::bigint AS campaign_id, s.id, m.list_id, s.email, ")
             .push_bind(now)
+            .push("::timestamptz AS now, ")
+            .push_bind(c.send_at_local)
+            .push("::timestamp AS local, ")
+            .push_bind(c.window_start)
+            .push("::time AS window_start, ")
+            .push_bind(c.window_end)
+            .push("::time AS window_end, coalesce(z.name, ")
+            .push_bind(c.time_zone.clone())
             .push(
-                " FROM subscribers s \
+                ") AS tz FROM subscribers s \
+                 LEFT JOIN (SELECT name FROM pg_timezone_names) z ON z.name = s.attributes->>",
+            )
+            .push_bind(c.recipient_zone_attribute.clone())
+            .push(
+                " \
                  JOIN LATERAL (SELECT min(x.list_id) AS list_id FROM subscriptions x \
                  WHERE x.subscriber_id = s.id AND x.status = 'confirmed' AND (cardinality(",
             )
-            .push_bind(list_ids.clone())
+            .push_bind(c.list_ids.clone())
             .push("::bigint[]) = 0 OR x.list_id = ANY(")
-            .push_bind(list_ids)
+            .push_bind(c.list_ids.clone())
             .push("))) m ON m.list_id IS NOT NULL WHERE s.status = 'active' ")
             .push(
                 "AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE (p.kind = 'address' AND p.value = lower(s.email)) \
@@ -361,16 +439,35 @@ impl Store {
             query.push(" AND ");
             push_filter(&mut query, filter);
         }
-        query.push(" ON CONFLICT (campaign_id, subscriber_id) DO NOTHING");
+        query.push(") q) r ON CONFLICT (campaign_id, subscriber_id) DO NOTHING");
         query.build().execute(&mut *tx).await?;
+        if c.ab_sample_percent > 0 && !c.ab_subjects.is_empty() {
+            // A random sample, split evenly between the subjects; the rest
+            // is held until the winner is known.
+            let variants = i64::try_from(c.ab_subjects.len()).unwrap_or(0) + 1;
+            sqlx::query(
+                "UPDATE deliveries d SET variant = CASE WHEN x.n <= x.sample THEN (x.n % $2)::smallint ELSE 0 END, \
+                    status = CASE WHEN x.n <= x.sample THEN 'queued' ELSE 'held' END \
+                 FROM (SELECT id, row_number() OVER (ORDER BY random()) AS n, \
+                         ceil(count(*) OVER () * $3 / 100.0) AS sample \
+                       FROM deliveries WHERE campaign_id = $1) x \
+                 WHERE d.id = x.id",
+            )
+            .bind(id)
+            .bind(variants)
+            .bind(i32::from(c.ab_sample_percent))
+            .execute(&mut *tx)
+            .await?;
+        }
         let recipients: i64 = sqlx::query_scalar(
-            "UPDATE campaigns SET status = 'sending', links = $2, layout_snapshot = $3, error = NULL, started_at = now(), \
+            "UPDATE campaigns SET status = 'sending', links = $2, layout_snapshot = $3, error = NULL, started_at = $4, \
              updated_at = now(), \
              recipients = (SELECT count(*) FROM deliveries WHERE campaign_id = $1) WHERE id = $1 RETURNING recipients",
         )
         .bind(id)
         .bind(links)
         .bind(layout)
+        .bind(now)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -397,9 +494,9 @@ impl Store {
                 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_attempt_at = $1 + $3, \
                     updated_at = now() \
                 FROM due WHERE d.id = due.id \
-                RETURNING d.id, d.campaign_id, d.subscriber_id, d.list_id, d.email, d.attempts \
+                RETURNING d.id, d.campaign_id, d.subscriber_id, d.list_id, d.email, d.attempts, d.variant \
              ) \
-             SELECT l.id, l.campaign_id, l.subscriber_id, l.list_id, l.email, l.attempts, \
+             SELECT l.id, l.campaign_id, l.subscriber_id, l.list_id, l.email, l.attempts, l.variant, \
                 coalesce(s.name, '') AS name, coalesce(s.attributes, '{}') AS attributes, \
                 coalesce(li.name, '') AS list_name, \
                 (s.status = 'active' AND x.status = 'confirmed' \
@@ -452,13 +549,78 @@ impl Store {
         Ok(())
     }
 
+    /// Ends the A/B tests whose waiting time is over at `now`: the subject
+    /// with the best share of recipients who opened (or clicked), by people
+    /// and not machines, wins (ties: the lower variant), and the held rest
+    /// of the audience is queued with it. Returns (campaign, winner) pairs.
+    pub async fn decide_ab_tests(&self, now: DateTime<Utc>) -> Result<Vec<(i64, i16)>> {
+        let due: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, ab_metric FROM campaigns WHERE status = 'sending' AND ab_winner IS NULL \
+             AND ab_sample_percent > 0 AND cardinality(ab_subjects) > 0 \
+             AND started_at + make_interval(mins => ab_wait_minutes) <= $1",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut decided = Vec::new();
+        for (id, metric) in due {
+            let kind = if metric == "clicks" { "click" } else { "open" };
+            let mut tx = self.pool.begin().await?;
+            let winner: i16 = sqlx::query_scalar(
+                "SELECT v.variant FROM (SELECT d.variant, count(*) FILTER (WHERE d.status = 'delivered') AS delivered, \
+                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_events e WHERE e.campaign_id = d.campaign_id \
+                        AND e.subscriber_id = d.subscriber_id AND e.kind = $2 AND NOT e.machine)) AS won \
+                    FROM deliveries d WHERE d.campaign_id = $1 AND d.status <> 'held' GROUP BY d.variant) v \
+                 ORDER BY (v.won::float8 / greatest(v.delivered, 1)) DESC, v.variant LIMIT 1",
+            )
+            .bind(id)
+            .bind(kind)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(0);
+            sqlx::query("UPDATE campaigns SET ab_winner = $2, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .bind(winner)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE deliveries SET status = 'queued', variant = $2, next_attempt_at = greatest(next_attempt_at, $3), \
+                 updated_at = now() WHERE campaign_id = $1 AND status = 'held'",
+            )
+            .bind(id)
+            .bind(winner)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            decided.push((id, winner));
+        }
+        Ok(decided)
+    }
+
+    /// Per subject line of an A/B test: (variant, delivered, people who
+    /// opened, people who clicked).
+    pub async fn variant_report(&self, id: i64) -> Result<Vec<(i16, i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT d.variant, count(*) FILTER (WHERE d.status = 'delivered'), \
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_events e WHERE e.campaign_id = d.campaign_id \
+                    AND e.subscriber_id = d.subscriber_id AND e.kind = 'open' AND NOT e.machine)), \
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_events e WHERE e.campaign_id = d.campaign_id \
+                    AND e.subscriber_id = d.subscriber_id AND e.kind = 'click' AND NOT e.machine)) \
+             FROM deliveries d WHERE d.campaign_id = $1 AND d.status <> 'held' GROUP BY d.variant ORDER BY d.variant",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Marks finished the sending campaigns with nothing left to attempt.
     pub async fn finish_campaigns(&self) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "UPDATE campaigns c SET status = 'finished', finished_at = now(), updated_at = now() \
              WHERE c.status = 'sending' AND c.sequence_id IS NULL \
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id \
-             AND d.status IN ('queued', 'sending', 'deferred')) RETURNING c.id",
+             AND d.status IN ('queued', 'held', 'sending', 'deferred')) RETURNING c.id",
         )
         .fetch_all(&self.pool)
         .await?)

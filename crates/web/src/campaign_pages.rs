@@ -94,6 +94,7 @@ pub(crate) struct LayoutForm {
 fn layout_errors(body: &str) -> Vec<TemplateError> {
     let draft = Draft {
         subject: "Check",
+        alt_subjects: &[],
         preheader: "",
         format: BodyFormat::Html,
         body: "<p>Check</p>",
@@ -216,6 +217,13 @@ impl CampaignPage {
     fn in_state_list(&self, word: &str, words: &str) -> bool {
         words.split(' ').any(|w| w == word)
     }
+    fn window(&self, which: &str) -> String {
+        let time = if which == "start" { self.campaign.window_start } else { self.campaign.window_end };
+        time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default()
+    }
+    fn ab_subjects(&self) -> String {
+        self.campaign.ab_subjects.join("\n")
+    }
     fn send_at(&self) -> String {
         self.campaign.send_at.map(|t| local_time(t, &self.campaign.time_zone)).unwrap_or_default()
     }
@@ -255,6 +263,15 @@ fn blank_campaign() -> Campaign {
         error: None,
         sequence_id: None,
         step_delay_minutes: None,
+        send_at_local: None,
+        recipient_zone_attribute: String::new(),
+        window_start: None,
+        window_end: None,
+        ab_subjects: Vec::new(),
+        ab_sample_percent: 0,
+        ab_wait_minutes: 240,
+        ab_metric: "opens".into(),
+        ab_winner: None,
         recipients: 0,
         created_at: Utc::now(),
         updated_at: Utc::now(),
@@ -344,7 +361,30 @@ fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
         track_clicks: get("track_clicks") == "on",
         anonymous_tracking: get("anonymous_tracking") == "on",
         time_zone: Some(get("time_zone").trim()).filter(|z| !z.is_empty()).unwrap_or("UTC").to_owned(),
+        recipient_zone_attribute: get("recipient_zone_attribute").trim().to_owned(),
+        window_start: None,
+        window_end: None,
+        ab_subjects: get("ab_subjects").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        ab_sample_percent: get("ab_sample_percent").trim().parse().unwrap_or(0),
+        ab_wait_minutes: get("ab_wait_hours").trim().parse::<i32>().map_or(240, |h| h.saturating_mul(60)),
+        ab_metric: if get("ab_metric") == "clicks" { "clicks" } else { "opens" }.to_owned(),
     };
+    let mut fields = fields;
+    match (parse_time(get("window_start")), parse_time(get("window_end"))) {
+        (Ok(None), Ok(None)) => {}
+        (Ok(Some(start)), Ok(Some(end))) if start < end => {
+            fields.window_start = Some(start);
+            fields.window_end = Some(end);
+        }
+        (Ok(_), Ok(_)) => errors.push("Send window: give a start and a later end, such as 09:00 and 20:00.".into()),
+        (Err(e), _) | (_, Err(e)) => errors.push(format!("Send window: {e}.")),
+    }
+    if !(0..=100).contains(&fields.ab_sample_percent) {
+        errors.push("A/B test: the sample is a percentage from 0 to 100.".into());
+    }
+    if fields.ab_subjects.len() > 4 {
+        errors.push("A/B test: at most 4 other subject lines.".into());
+    }
     if fields.name.is_empty() || fields.name.chars().count() > 200 {
         errors.push("A campaign needs a name of 1 to 200 characters.".into());
     }
@@ -361,6 +401,17 @@ fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
         errors.push(format!("Time zone: {:?} is not a time zone name such as Asia/Tokyo.", fields.time_zone));
     }
     (fields, errors)
+}
+
+/// An `HH:MM` time; empty is None.
+fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveTime::parse_from_str(value, "%H:%M")
+        .map(Some)
+        .map_err(|_| format!("{value:?} is not a time such as 09:00"))
 }
 
 /// Compiles the campaign as the form describes it; template faults come
@@ -396,6 +447,13 @@ fn apply(c: &mut Campaign, f: &CampaignFields) {
     c.track_clicks = f.track_clicks;
     c.anonymous_tracking = f.anonymous_tracking;
     c.time_zone = f.time_zone.clone();
+    c.recipient_zone_attribute = f.recipient_zone_attribute.clone();
+    c.window_start = f.window_start;
+    c.window_end = f.window_end;
+    c.ab_subjects = f.ab_subjects.clone();
+    c.ab_sample_percent = f.ab_sample_percent;
+    c.ab_wait_minutes = f.ab_wait_minutes;
+    c.ab_metric = f.ab_metric.clone();
 }
 
 async fn save_campaign(
@@ -451,15 +509,15 @@ pub(crate) struct ScheduleForm {
     send_at: String,
 }
 
-/// The instant a `datetime-local` value names in `zone`.
-fn parse_local(value: &str, zone: &str) -> Result<DateTime<Utc>, String> {
+/// The instant a `datetime-local` value names in `zone`, and the value.
+fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), String> {
     let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone:?} is not a time zone"))?;
     let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .map_err(|_| format!("{value:?} is not a date and time such as 2026-12-01T09:00"))?;
     naive
         .and_local_timezone(tz)
         .earliest()
-        .map(|t| t.with_timezone(&Utc))
+        .map(|t| (t.with_timezone(&Utc), naive))
         .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)"))
 }
 
@@ -471,25 +529,35 @@ pub(crate) async fn schedule_campaign(
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let own_zones = !campaign.recipient_zone_attribute.is_empty();
     let send_at = match form.when.as_str() {
-        "now" => Ok(Utc::now()),
-        _ => parse_local(&form.send_at, &campaign.time_zone),
+        "now" => Ok((Utc::now(), None)),
+        _ => parse_local(&form.send_at, &campaign.time_zone).map(|(at, local)| {
+            // In recipients' own zones the earliest is UTC+14.
+            if own_zones { (local.and_utc() - chrono::Duration::hours(14), Some(local)) } else { (at, Some(local)) }
+        }),
     };
     let checked = match send_at {
         Err(e) => Err(format!("Send time: {e}.")),
         Ok(_) if campaign.status != "draft" => Err("Only a draft can be scheduled.".into()),
-        Ok(at) => prepare::check(state.store(), state.key(), &campaign, &state.config().public_url, CHECK_SAMPLE)
-            .await
-            .map(|count| (at, count))
-            .map_err(|e| match e {
-                PrepareError::Store(e) => e.to_string(),
-                other => format!("Cannot schedule: {other}."),
-            }),
+        Ok((at, local)) => {
+            prepare::check(state.store(), state.key(), &campaign, &state.config().public_url, CHECK_SAMPLE)
+                .await
+                .map(|count| (at, local, count))
+                .map_err(|e| match e {
+                    PrepareError::Store(e) => e.to_string(),
+                    other => format!("Cannot schedule: {other}."),
+                })
+        }
     };
     match checked {
-        Ok((at, count)) => {
-            state.store().set_campaign_status(id, &["draft"], "scheduled", Some(at)).await?;
-            let notice = format!("Scheduled for {} recipients at {}.", count, local_time(at, &campaign.time_zone));
+        Ok((at, local, count)) => {
+            state.store().schedule_campaign(id, at, local).await?;
+            let when = match local {
+                Some(local) if own_zones => format!("{} in each recipient's time zone", local.format("%Y-%m-%d %H:%M")),
+                _ => local_time(at, &campaign.time_zone),
+            };
+            let notice = format!("Scheduled for {count} recipients at {when}.");
             Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response())
         }
         Err(error) => {
@@ -577,7 +645,16 @@ async fn render_for(
         Some(l) => l.name,
         None => String::new(),
     };
-    let to = Recipient { delivery_id: 0, subscriber_id: id, email, name, attributes, list_id, list_name: &list_name };
+    let to = Recipient {
+        delivery_id: 0,
+        subscriber_id: id,
+        email,
+        name,
+        attributes,
+        list_id,
+        list_name: &list_name,
+        variant: 0,
+    };
     Ok(rendered.render(state.key(), &to).map(|r| (r, email.to_owned())).map_err(|e| e.to_string()))
 }
 
@@ -714,6 +791,8 @@ struct ReportPage {
     report: CampaignReport,
     deliveries: Vec<DeliveryRow>,
     chart: String,
+    /// (subject line, delivered, opened, clicked, winner) per A/B variant.
+    variants: Vec<(String, i64, i64, i64, bool)>,
 }
 
 impl ReportPage {
@@ -749,8 +828,17 @@ pub(crate) async fn report(
     let report = state.store().campaign_report(id).await?;
     let deliveries = state.store().campaign_deliveries(id, 100).await?;
     let chart = crate::chart::timeline(&report.timeline);
+    let mut variants = Vec::new();
+    if !campaign.ab_subjects.is_empty() && campaign.ab_sample_percent > 0 {
+        for (variant, delivered, opened, clicked) in state.store().variant_report(id).await? {
+            let index = usize::try_from(variant).unwrap_or(0);
+            let subject = if index == 0 { &campaign.subject } else { &campaign.ab_subjects[index - 1] };
+            variants.push((subject.clone(), delivered, opened, clicked, campaign.ab_winner == Some(variant)));
+        }
+    }
     let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, ReportPage { csrf, email: admin.email, campaign, report, deliveries, chart })
+    let page = ReportPage { csrf, email: admin.email, campaign, report, deliveries, chart, variants };
+    render(StatusCode::OK, jar, page)
 }
 
 /// A captured message's exact bytes.
