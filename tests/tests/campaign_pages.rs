@@ -88,6 +88,19 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(frame_html.contains("max-width: 620px"), "the phone media query is in the page");
     assert!(browser.text("#text").await?.contains("Hello Aiko"));
 
+    // Test sends: a bad address is named; good ones get the real message.
+    browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
+    browser.fill("#test-addresses", "qa@shop.example, not-an-address").await?;
+    browser.click("#test-form button").await?;
+    assert!(browser.text("p.error").await?.contains("\"not-an-address\""));
+    browser.fill("#test-addresses", "qa@shop.example").await?;
+    browser.click("#test-form button").await?;
+    assert!(browser.text("#notice").await?.starts_with("Test sent to 1 address"));
+    let test = app.store.outbound_messages(10).await?.into_iter().find(|m| m.kind == "test").context("test message")?;
+    assert_eq!((test.to_address.as_str(), test.subject.as_str()), ("qa@shop.example", "[Test] Winter for Aiko"));
+    let raw = String::from_utf8(app.store.captured_raw(test.id).await?.context("raw test message")?)?;
+    assert!(raw.contains("To: \"Aiko\" <qa@shop.example>"), "{raw}");
+
     // Schedule now; the engine (with the test's clock) sends it.
     browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
     browser.click("#schedule").await?;

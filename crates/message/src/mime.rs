@@ -49,8 +49,13 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Ve
     } else {
         Address::new_address(Some(headers.to_name), headers.to_address)
     };
+    let from = if headers.from_name.is_empty() {
+        Address::new_address(None::<&str>, headers.from_address)
+    } else {
+        Address::new_address(Some(headers.from_name), headers.from_address)
+    };
     let mut builder = MessageBuilder::new()
-        .from((headers.from_name, headers.from_address))
+        .from(from)
         .to(to)
         .subject(subject)
         .date(Date::new(headers.date))

@@ -69,7 +69,7 @@ macro_rules! campaign_columns {
 }
 
 /// The fields a marketer edits.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CampaignFields {
     pub name: String,
     pub from_name: String,
@@ -96,6 +96,37 @@ pub struct CampaignFields {
     pub ab_sample_percent: i16,
     pub ab_wait_minutes: i32,
     pub ab_metric: String,
+}
+
+impl Default for CampaignFields {
+    /// An empty draft with the database's defaults.
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            from_name: String::new(),
+            from_address: String::new(),
+            reply_to: String::new(),
+            subject: String::new(),
+            preheader: String::new(),
+            body_format: "markdown".into(),
+            body: String::new(),
+            text_body: String::new(),
+            template_id: None,
+            list_ids: Vec::new(),
+            segment_id: None,
+            track_opens: true,
+            track_clicks: true,
+            anonymous_tracking: false,
+            time_zone: "UTC".into(),
+            recipient_zone_attribute: String::new(),
+            window_start: None,
+            window_end: None,
+            ab_subjects: Vec::new(),
+            ab_sample_percent: 0,
+            ab_wait_minutes: 240,
+            ab_metric: "opens".into(),
+        }
+    }
 }
 
 /// A leased delivery with what rendering needs.
@@ -636,6 +667,22 @@ impl Store {
         .bind(&delivery.email)
         .bind(subject)
         .bind(delivery.id)
+        .bind(raw)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps a test send: a sample recipient's copy, addressed to whoever
+    /// asked for it.
+    pub async fn capture_test_message(&self, to: &str, subject: &str, text: &str, raw: &[u8]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO outbound_messages (kind, to_address, subject, text_body, status, raw) \
+             VALUES ('test', $1, $2, $3, 'queued', $4)",
+        )
+        .bind(to)
+        .bind(subject)
+        .bind(text)
         .bind(raw)
         .execute(&self.pool)
         .await?;

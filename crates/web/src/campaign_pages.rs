@@ -610,11 +610,20 @@ pub(crate) struct PreviewQuery {
 }
 
 /// The campaign rendered for one subscriber (or an example one).
+/// A subscriber's copy: what they see, their address, and with `build_at`
+/// (Unix time, and the address to deliver to) the message bytes too.
+struct CopyFor {
+    rendered: message::Rendered,
+    email: String,
+    bytes: Option<Vec<u8>>,
+}
+
 async fn render_for(
     state: &AppState,
     campaign: &Campaign,
     who: &str,
-) -> Result<Result<(message::Rendered, String), String>, AppError> {
+    build_at: Option<(i64, &str)>,
+) -> Result<Result<CopyFor, String>, AppError> {
     let layout = match prepare::layout(state.store(), campaign).await {
         Ok(l) => l,
         Err(e) => return Ok(Err(e.to_string())),
@@ -655,7 +664,16 @@ async fn render_for(
         list_name: &list_name,
         variant: 0,
     };
-    Ok(rendered.render(state.key(), &to).map(|r| (r, email.to_owned())).map_err(|e| e.to_string()))
+    let copy = rendered.render(state.key(), &to).and_then(|r| {
+        let bytes = match build_at {
+            Some((date, address)) => {
+                Some(rendered.build(state.key(), &Recipient { email: address, ..to }, date)?.bytes)
+            }
+            None => None,
+        };
+        Ok(CopyFor { rendered: r, email: email.to_owned(), bytes })
+    });
+    Ok(copy.map_err(|e| e.to_string()))
 }
 
 #[derive(Template)]
@@ -679,8 +697,8 @@ pub(crate) async fn preview(
     Query(query): Query<PreviewQuery>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
-    let (subject, text, shown_for, error) = match render_for(&state, &campaign, &query.subscriber).await? {
-        Ok((r, email)) => (r.subject, r.text, email, None),
+    let (subject, text, shown_for, error) = match render_for(&state, &campaign, &query.subscriber, None).await? {
+        Ok(copy) => (copy.rendered.subject, copy.rendered.text, copy.email, None),
         Err(e) => (String::new(), String::new(), String::new(), Some(e)),
     };
     let (jar, csrf) = csrf::issue(&state, jar);
@@ -712,8 +730,8 @@ pub(crate) async fn preview_html(
 /// One subscriber's HTML copy as a page that cannot run scripts or reach
 /// anything but images.
 pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &str) -> Result<Response, AppError> {
-    let html = match render_for(state, campaign, who).await? {
-        Ok((r, _)) => r.html,
+    let html = match render_for(state, campaign, who, None).await? {
+        Ok(copy) => copy.rendered.html,
         Err(e) => format!("<p>{}</p>", askama_escape(&e)),
     };
     Ok((
@@ -758,23 +776,24 @@ pub(crate) async fn test_send(
         errors.push("Test addresses: at most 10 at a time.".into());
     }
     if errors.is_empty() {
-        match render_for(&state, &campaign, "").await? {
-            Ok((rendered, _)) => {
-                for address in &addresses {
-                    let subject = format!("[Test] {}", rendered.subject);
-                    let message = store::NewMessage {
-                        kind: "test",
-                        subscriber_id: None,
-                        to: address.as_str(),
-                        subject: &subject,
-                        text_body: &rendered.text,
-                    };
-                    state.store().enqueue_message(&message).await?;
+        let mut sent = 0;
+        for address in &addresses {
+            match render_for(&state, &campaign, "", Some((Utc::now().timestamp(), address.as_str()))).await? {
+                Ok(copy) => {
+                    let subject = format!("[Test] {}", copy.rendered.subject);
+                    let bytes = copy.bytes.unwrap_or_default();
+                    state.store().capture_test_message(address.as_str(), &subject, &copy.rendered.text, &bytes).await?;
+                    sent += 1;
                 }
-                let notice = format!("Test sent to {} address(es); see the sandbox mailbox.", addresses.len());
-                return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
+                Err(e) => {
+                    errors.push(format!("Cannot render: {e}"));
+                    break;
+                }
             }
-            Err(e) => errors.push(format!("Cannot render: {e}")),
+        }
+        if sent == addresses.len() {
+            let notice = format!("Test sent to {sent} address(es); see the sandbox mailbox.");
+            return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
         }
     }
     campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, errors, None).await

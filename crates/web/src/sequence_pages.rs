@@ -153,11 +153,7 @@ pub(crate) async fn add_step(
         from_name: form.from_name.trim().to_owned(),
         from_address: form.from_address.trim().to_owned(),
         subject: name.to_owned(),
-        body_format: "markdown".into(),
         body: "# Hello {{ subscriber.name | default(\"there\") }}\n\nWrite this step here.\n".into(),
-        track_opens: true,
-        track_clicks: true,
-        time_zone: "UTC".into(),
         ..CampaignFields::default()
     };
     let step = state.store().add_step(id, i32::from(form.delay_days) * 1440, &fields).await?;
