@@ -40,10 +40,9 @@ pub struct Headers<'a> {
 /// Builds the message bytes (CRLF line ends).
 pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Vec<u8> {
     let boundary = boundary(headers.message_id);
-    let body = MimePart::new(
-        ContentType::new("multipart/alternative").attribute("boundary", boundary),
-        vec![text_part("text/plain", text), text_part("text/html", html)],
-    );
+    let parts = vec![text_part("text/plain", text), text_part("text/html", html)];
+    let size: usize = parts.iter().map(MimePart::size).sum();
+    let body = MimePart::new(ContentType::new("multipart/alternative").attribute("boundary", boundary), parts);
     let to = if headers.to_name.is_empty() {
         Address::new_address(None::<&str>, headers.to_address)
     } else {
@@ -68,7 +67,7 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Ve
         Some(name) => format!("\"{name}\" <{}>", headers.list_id),
         None => format!("<{}>", headers.list_id),
     };
-    let mut out = Vec::with_capacity(html.len() + text.len() + 2048);
+    let mut out = Vec::with_capacity(size + 4096);
     builder
         .header("List-Unsubscribe", Raw::new(unsubscribe))
         .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"))
@@ -85,7 +84,7 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Ve
 /// mostly-ASCII text, base64 when most of it is not (Japanese, say), where
 /// quoted-printable would triple the size.
 fn text_part<'a>(content_type: &'a str, content: &str) -> MimePart<'a> {
-    let mostly_ascii = content.is_ascii() || content.bytes().filter(|b| !b.is_ascii()).count() * 3 <= content.len();
+    let mostly_ascii = non_ascii_bytes(content.as_bytes()) * 3 <= content.len();
     let (encoding, encoded) = if !mostly_ascii {
         ("base64", base64_lines(content.as_bytes()))
     } else {
@@ -178,6 +177,18 @@ fn plain_prefix(bytes: &[u8]) -> usize {
     i + bytes[i..].iter().take_while(|b| matches!(b, b' '..=b'<' | b'>'..=b'~')).count()
 }
 
+/// How many bytes are 0x80 or above, eight at a time.
+fn non_ascii_bytes(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(chunk);
+        count += (u64::from_le_bytes(eight) & 0x8080_8080_8080_8080).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|b| !b.is_ascii()).count()
+}
+
 /// Base64 in lines of 76 characters, CRLF-terminated.
 fn base64_lines(bytes: &[u8]) -> Vec<u8> {
     use base64::Engine;
@@ -212,6 +223,14 @@ mod tests {
 
     fn decode(encoded: &[u8]) -> Vec<u8> {
         quoted_printable::decode(encoded, quoted_printable::ParseMode::Strict).expect("valid quoted-printable")
+    }
+
+    #[test]
+    fn non_ascii_bytes_are_counted() {
+        assert_eq!(non_ascii_bytes(b""), 0);
+        assert_eq!(non_ascii_bytes("plain ascii text, longer than eight".as_bytes()), 0);
+        assert_eq!(non_ascii_bytes("日本".as_bytes()), 6);
+        assert_eq!(non_ascii_bytes("abcdefgh·ij日".as_bytes()), 5);
     }
 
     #[test]

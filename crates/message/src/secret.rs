@@ -15,8 +15,10 @@ use sha2::{Digest, Sha256};
 type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// 32 random bytes, kept in a file (mode 0600) under the data directory.
+/// The HMAC state keyed with it is kept too: every message signs dozens of
+/// links, and keying costs as much as signing a short link.
 #[derive(Clone)]
-pub struct SecretKey([u8; 32]);
+pub struct SecretKey([u8; 32], HmacSha256);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretKeyError {
@@ -47,7 +49,7 @@ impl SecretKey {
                     return Err(SecretKeyError::Exposed(path.into()));
                 }
                 let key: [u8; 32] = bytes.try_into().map_err(|_| SecretKeyError::Corrupt(path.into()))?;
-                Ok(Self(key))
+                Ok(Self::from_bytes(key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::random();
@@ -63,12 +65,13 @@ impl SecretKey {
 
     /// A key from known bytes (golden tests).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+        let keyed = <HmacSha256 as KeyInit>::new_from_slice(&bytes).unwrap_or_else(|_| unreachable_hmac());
+        Self(bytes, keyed)
     }
 
     /// A fresh random key (tests, and the first start).
     pub fn random() -> Self {
-        Self(random_bytes())
+        Self::from_bytes(random_bytes())
     }
 
     /// `HMAC(key, purpose || 0 || data)`, URL-safe base64.
@@ -85,7 +88,7 @@ impl SecretKey {
     }
 
     fn mac(&self, purpose: &str, data: &[u8]) -> HmacSha256 {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = self.1.clone();
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(data);
