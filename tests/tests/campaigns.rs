@@ -263,6 +263,23 @@ async fn tracking_links_redirect_count_and_refuse_tampering() -> Result<()> {
     assert_eq!((report.unique_human_opens, report.unique_human_clicks), (1, 1));
     assert_eq!(report.clicks_by_link, vec![(0, 1, 1)]);
 
+    // The subscriber's history shows the delivery, the opens and the clicks.
+    let reader = store.subscriber_by_email(&EmailAddress::parse("reader@example.org")?).await?.context("reader")?;
+    let history = store.subscriber_activity(reader.id, 50).await?;
+    let mut what: Vec<(String, String)> = history.iter().map(|a| (a.what.clone(), a.detail.clone())).collect();
+    what.sort();
+    assert_eq!(
+        what,
+        [
+            ("click", "https://shop.example/sale?x=1"),
+            ("click", "https://shop.example/sale?x=1 (machine)"),
+            ("delivered", "250 captured in the sandbox mailbox"),
+            ("open", ""),
+            ("open", "(machine)"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+
     app.stop().await
 }
 
@@ -401,5 +418,19 @@ async fn an_ab_test_sends_the_winning_subject_to_the_rest() -> Result<()> {
     assert_eq!(all.iter().filter(|m| m.subject == "Subject A").count(), 5);
     let variants = store.variant_report(campaign.id).await?;
     assert_eq!(variants, vec![(0, 5, 1, 0), (1, 15, 3, 0)]);
+
+    // Segments on activity: people who opened, never opened, received.
+    let activity = |did: store::Activity, campaign_id: Option<i64>, within_days: Option<u32>| {
+        store::Filter::Activity(store::ActivityCondition { did, campaign_id, within_days })
+    };
+    assert_eq!(store.segment_count(&activity(store::Activity::Opened, None, None)).await?, 4);
+    assert_eq!(store.segment_count(&activity(store::Activity::Opened, Some(campaign.id), Some(30))).await?, 4);
+    assert_eq!(store.segment_count(&activity(store::Activity::Opened, Some(campaign.id + 1), None)).await?, 0);
+    let never = store::Filter::Not(Box::new(activity(store::Activity::Opened, None, None)));
+    assert_eq!(store.segment_count(&never).await?, 16);
+    assert_eq!(store.segment_count(&activity(store::Activity::Received, Some(campaign.id), None)).await?, 20);
+    assert_eq!(store.segment_count(&activity(store::Activity::Clicked, None, None)).await?, 0);
+    let bad = activity(store::Activity::Bounced, None, Some(0));
+    assert!(store.segment_count(&bad).await.is_err(), "0 days is refused");
     app.stop().await
 }

@@ -84,10 +84,7 @@ impl Templates {
     pub fn render(&self, name: &str, context: &Value) -> Result<String, TemplateError> {
         let template = self.env.get_template(name).map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
         let source = template.source();
-        // Sized up front: growing a 40 KB string by doubling copies it over and over.
-        let mut out = Vec::with_capacity(source.len() + source.len() / 4);
-        template.render_to_write(context, &mut out).map_err(|e| TemplateError::from_engine(part_name(name), source, &e))?;
-        let out = String::from_utf8(out).map_err(|e| TemplateError::new(part_name(name), e.to_string()))?;
+        let out = template.render(context).map_err(|e| TemplateError::from_engine(part_name(name), source, &e))?;
         if out.len() > MAX_OUTPUT {
             return Err(TemplateError::new(
                 part_name(name),

@@ -817,6 +817,27 @@ impl Store {
         self.segment_count(&audience_filter(list_ids, segment)).await
     }
 
+    /// A subscriber's history with campaigns, newest first: each delivery's
+    /// outcome and each open and click.
+    pub async fn subscriber_activity(&self, subscriber_id: i64, limit: i64) -> Result<Vec<ActivityRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM ( \
+                SELECT d.campaign_id, c.name AS campaign, d.status AS what, \
+                    coalesce(d.last_code::text || ' ', '') || coalesce(d.last_reply, '') AS detail, d.updated_at AS at \
+                FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.subscriber_id = $1 \
+                UNION ALL \
+                SELECT e.campaign_id, c.name, e.kind, \
+                    concat_ws(' ', CASE WHEN e.link IS NOT NULL THEN c.links[e.link + 1] END, \
+                              CASE WHEN e.machine THEN '(machine)' END), e.at \
+                FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id WHERE e.subscriber_id = $1 \
+             ) h ORDER BY at DESC LIMIT $2",
+        )
+        .bind(subscriber_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The latest campaigns (not sequence steps) with their main figures.
     pub async fn recent_campaigns(&self, limit: i64) -> Result<Vec<CampaignSummary>> {
         Ok(sqlx::query_as(
@@ -844,6 +865,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+/// One event in a subscriber's history with campaigns.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub campaign_id: i64,
+    pub campaign: String,
+    /// delivered, bounced, deferred, failed, suppressed, open, click, …
+    pub what: String,
+    /// The SMTP reply or the clicked URL's index; machine events are marked.
+    pub detail: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One line of the dashboard's overview of recent campaigns.

@@ -22,13 +22,15 @@ use sqlx::{Executor, PgPool};
 pub use admins::{Admin, ApiToken, Session};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use campaigns::{
-    Campaign, CampaignFields, CampaignReport, CampaignSummary, DeliveryOutcome, DeliveryRow, LeasedDelivery, Template,
-    TrackEvent,
+    ActivityRow, Campaign, CampaignFields, CampaignReport, CampaignSummary, DeliveryOutcome, DeliveryRow,
+    LeasedDelivery, Template, TrackEvent,
 };
 pub use imports::{Import, ImportBatch, ImportError};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
-pub use segments::{AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment};
+pub use segments::{
+    Activity, ActivityCondition, AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment,
+};
 pub use sequences::{Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 

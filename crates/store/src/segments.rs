@@ -35,6 +35,30 @@ pub enum Filter {
     List(ListCondition),
     /// The subscriber's global status (`active`, `bounced`, …).
     Status(String),
+    /// What the subscriber did with campaigns, or what became of them.
+    Activity(ActivityCondition),
+}
+
+/// Opened or clicked (people, not privacy proxies or scanners), received or
+/// bounced: any campaign or one, ever or within the last days. "Never
+/// opened" is `{"not": {"activity": {"did": "opened"}}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityCondition {
+    pub did: Activity,
+    #[serde(default)]
+    pub campaign_id: Option<i64>,
+    #[serde(default)]
+    pub within_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    Opened,
+    Clicked,
+    Received,
+    Bounced,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,6 +158,10 @@ impl Filter {
                 Ok(())
             }
             Self::Attribute(condition) => condition.check().or_else(fail),
+            Self::Activity(activity) => match activity.within_days {
+                Some(days) if days == 0 || days > 36_500 => fail("within_days is from 1 to 36500".into()),
+                _ => Ok(()),
+            },
         }
     }
 }
@@ -214,7 +242,39 @@ pub(crate) fn push_filter(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
                 .push("))");
         }
         Filter::Attribute(condition) => push_attribute(query, condition),
+        Filter::Activity(activity) => push_activity(query, activity),
     }
+}
+
+fn push_activity(query: &mut QueryBuilder<Postgres>, c: &ActivityCondition) {
+    let (time_column, campaign_column) = match c.did {
+        Activity::Opened | Activity::Clicked => {
+            let kind = if c.did == Activity::Opened { "open" } else { "click" };
+            query
+                .push("EXISTS (SELECT 1 FROM campaign_events e WHERE e.subscriber_id = s.id AND NOT e.machine AND e.kind = ")
+                .push_bind(kind);
+            ("e.at", "e.campaign_id")
+        }
+        Activity::Received | Activity::Bounced => {
+            let status = if c.did == Activity::Received { "delivered" } else { "bounced" };
+            query
+                .push("EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.status = ")
+                .push_bind(status);
+            ("d.updated_at", "d.campaign_id")
+        }
+    };
+    if let Some(campaign) = c.campaign_id {
+        query.push(" AND ").push(campaign_column).push(" = ").push_bind(campaign);
+    }
+    if let Some(days) = c.within_days {
+        query
+            .push(" AND ")
+            .push(time_column)
+            .push(" > now() - make_interval(days => ")
+            .push_bind(i32::try_from(days).unwrap_or(i32::MAX))
+            .push(")");
+    }
+    query.push(")");
 }
 
 fn push_attribute(query: &mut QueryBuilder<Postgres>, c: &AttributeCondition) {

@@ -231,6 +231,7 @@ struct SubscriberPage {
     attributes: String,
     subscriptions: Vec<store::Subscription>,
     messages: Vec<OutboundMessage>,
+    activity: Vec<store::ActivityRow>,
 }
 
 pub(crate) async fn subscriber(
@@ -248,6 +249,7 @@ pub(crate) async fn subscriber(
         attributes: serde_json::to_string_pretty(&s.attributes).unwrap_or_default(),
         subscriptions: state.store().subscriptions(id).await?,
         messages: state.store().subscriber_messages(id).await?,
+        activity: state.store().subscriber_activity(id, 200).await?,
         s,
     };
     render(StatusCode::OK, jar, page)
@@ -452,6 +454,7 @@ struct SegmentPage {
     builder_fits: bool,
     lists: Vec<(i64, String)>,
     statuses: Vec<&'static str>,
+    campaigns: Vec<(i64, String)>,
     error: Option<String>,
 }
 
@@ -492,6 +495,7 @@ async fn segment_page(
         builder_fits,
         lists: state.store().lists().await?.into_iter().map(|l| (l.id, l.name)).collect(),
         statuses: domain::SubscriberStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        campaigns: state.store().campaigns(200).await?.into_iter().map(|c| (c.id, c.name)).collect(),
         error,
     };
     render(status, jar, page)
