@@ -6,6 +6,7 @@
 //! No sockets here: what leaves the machine is the delivery crate's job.
 
 pub mod compose;
+pub mod dkim;
 pub mod links;
 pub mod mime;
 pub mod secret;
