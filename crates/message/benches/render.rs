@@ -83,7 +83,7 @@ fn main() {
     let signer =
         message::dkim::Signer::new("shop.example", ("s1", &key.private_pkcs8), None).unwrap_or_else(|e| panic!("{e}"));
     let signed_count = count / 5;
-    let started = Instant::now();
+    let signing = Instant::now();
     for n in 0..signed_count {
         let to = Recipient {
             delivery_id: n as i64,
