@@ -88,6 +88,16 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(frame_html.contains("max-width: 620px"), "the phone media query is in the page");
     assert!(browser.text("#text").await?.contains("Hello Aiko"));
 
+    // The From domain gets its keys on the Domains page; a bad name is refused.
+    browser.goto(&format!("{}/domains", app.url)).await?;
+    browser.fill("#domain-form input[name=domain]", "not a domain").await?;
+    browser.click("#domain-form button").await?;
+    assert!(browser.text("#error").await?.contains("is not a domain name"));
+    browser.fill("#domain-form input[name=domain]", "shop.example").await?;
+    browser.click("#domain-form button").await?;
+    let records = browser.text("pre.records").await?;
+    assert!(records.contains("._domainkey.shop.example. 3600 IN TXT ( \"v=DKIM1; k=rsa; p="), "{records}");
+
     // Test sends: a bad address is named; good ones get the real message.
     browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
     browser.fill("#test-addresses", "qa@shop.example, not-an-address").await?;
@@ -123,6 +133,8 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(overview.contains("Winter news") && overview.contains("1 / 1"), "{overview}");
     browser.goto(&format!("{}/sandbox", app.url)).await?;
     assert!(browser.text(".subject").await?.contains("Winter for Aiko"));
+    let dkim = browser.text(".dkim").await?;
+    assert!(dkim.starts_with("DKIM: pass for shop.example (r"), "{dkim}");
     browser.click("a.raw").await?;
     let raw = browser.text("body").await?;
     assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{raw}");

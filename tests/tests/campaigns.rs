@@ -434,3 +434,40 @@ async fn an_ab_test_sends_the_winning_subject_to_the_rest() -> Result<()> {
     assert!(store.segment_count(&bad).await.is_err(), "0 days is refused");
     app.stop().await
 }
+
+#[tokio::test]
+async fn messages_from_a_domain_with_keys_carry_its_own_signatures() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    subscriber(store, "signed@example.org", "", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
+        .await?;
+    let (_, records) = delivery::identity::add_domain(store, &app.key, "Shop.Example", true).await?;
+    assert_eq!(records.len(), 2, "an RSA and an Ed25519 record");
+    assert!(records.iter().all(|(name, _)| name.ends_with("._domainkey.shop.example")));
+
+    let signed = store.save_campaign(None, &fields("Signed", vec![weekly])).await?;
+    let mut unsigned_fields = fields("Unsigned", vec![weekly]);
+    unsigned_fields.from_address = "news@nokey.example".into();
+    let unsigned = store.save_campaign(None, &unsigned_fields).await?;
+    let now = at("2026-12-01T09:00:00Z");
+    store.schedule_campaign(signed.id, now, None).await?;
+    store.schedule_campaign(unsigned.id, now, None).await?;
+    assert_eq!(engine(&app, 10).tick(now).await?, 2);
+
+    let messages = captured(store).await?;
+    assert_eq!(messages.len(), 2);
+    let mut verdicts = Vec::new();
+    for (_, raw) in &messages {
+        verdicts.push(message::dkim::verify(raw, &records).await);
+    }
+    verdicts.sort_by_key(Vec::len);
+    assert!(verdicts[0].is_empty(), "the domain without a key goes unsigned: {:?}", verdicts[0]);
+    let mut passed: Vec<(String, bool)> = verdicts[1].iter().map(|v| (v.domain.clone(), v.passed())).collect();
+    passed.sort();
+    assert_eq!(passed, [("shop.example".to_owned(), true), ("shop.example".to_owned(), true)]);
+    // The stored keys open only with this server's key (they are sealed).
+    let stranger = message::SecretKey::random();
+    assert!(delivery::identity::signer(store, &stranger, "shop.example").await.is_err());
+    app.stop().await
+}

@@ -9,6 +9,7 @@
 //! any moment leaves its rows to come due again; at most the messages in
 //! flight are sent twice, none is lost.
 
+pub mod identity;
 pub mod prepare;
 
 use std::collections::HashMap;
@@ -81,11 +82,13 @@ pub struct Engine<T> {
     transport: T,
     /// Compiled campaigns by id; dropped when a campaign finishes.
     campaigns: HashMap<i64, Arc<message::Campaign>>,
+    /// DKIM signers by From domain (None: the domain has no key).
+    signers: HashMap<String, Option<Arc<message::dkim::Signer>>>,
 }
 
 impl<T: Transport> Engine<T> {
     pub fn new(store: Store, key: SecretKey, config: EngineConfig, transport: T) -> Self {
-        Self { store, key, config, transport, campaigns: HashMap::new() }
+        Self { store, key, config, transport, campaigns: HashMap::new(), signers: HashMap::new() }
     }
 
     /// One round at time `now`: start the campaigns that are due, end the
@@ -177,10 +180,29 @@ impl<T: Transport> Engine<T> {
         Ok(campaign)
     }
 
+    /// The DKIM signer of a From domain, loaded once. Without a key the
+    /// message goes unsigned (sandbox mode; production refuses such domains).
+    async fn signer(&mut self, domain: &str) -> Result<Option<Arc<message::dkim::Signer>>, String> {
+        if let Some(found) = self.signers.get(domain) {
+            return Ok(found.clone());
+        }
+        let signer = identity::signer(&self.store, &self.key, domain).await.map_err(|e| e.to_string())?.map(Arc::new);
+        self.signers.insert(domain.to_owned(), signer.clone());
+        Ok(signer)
+    }
+
     async fn send(&mut self, leased: Vec<LeasedDelivery>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut jobs = Vec::with_capacity(leased.len());
         for delivery in leased {
             let campaign = self.campaign(delivery.campaign_id).await;
+            let signer = match &campaign {
+                Ok(c) => self.signer(c.sender.domain()).await,
+                Err(_) => Ok(None),
+            };
+            let campaign = match signer {
+                Ok(signer) => campaign.map(|c| (c, signer)),
+                Err(why) => Err(why),
+            };
             jobs.push((delivery, campaign));
         }
         // Rendering is CPU work: off the async reactor.
@@ -192,7 +214,7 @@ impl<T: Transport> Engine<T> {
                     let message = match (&campaign, delivery.sendable) {
                         (_, false) => Err(None),
                         (Err(why), true) => Err(Some(why.clone())),
-                        (Ok(c), true) => build(c, &key, &delivery, date).map_err(Some),
+                        (Ok((c, signer)), true) => build(c, signer.as_deref(), &key, &delivery, date).map_err(Some),
                     };
                     (delivery, message)
                 })
@@ -235,9 +257,10 @@ impl<T: Transport> Engine<T> {
     }
 }
 
-/// One recipient's message and its subject.
+/// One recipient's message, DKIM-signed when the domain has a key, and its subject.
 fn build(
     campaign: &message::Campaign,
+    signer: Option<&message::dkim::Signer>,
     key: &SecretKey,
     d: &LeasedDelivery,
     date: i64,
@@ -253,5 +276,9 @@ fn build(
         variant: usize::try_from(d.variant).unwrap_or(0),
     };
     let built = campaign.build(key, &to, date).map_err(|e| e.to_string())?;
-    Ok((built.subject, built.bytes))
+    let bytes = match signer {
+        Some(signer) => signer.sign(&built.bytes).map_err(|e| e.to_string())?,
+        None => built.bytes,
+    };
+    Ok((built.subject, bytes))
 }

@@ -118,6 +118,80 @@ impl Signer {
     }
 }
 
+/// What checking one DKIM-Signature gave: `d=`, `s=` and the result
+/// (`pass`, or why not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub domain: String,
+    pub selector: String,
+    pub result: String,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.result == "pass"
+    }
+}
+
+/// Checks a message's DKIM signatures as a receiver would, against the
+/// given published records (`<selector>._domainkey.<domain>`, TXT value)
+/// instead of DNS: how the sandbox mailbox shows that its messages verify.
+pub async fn verify(message: &[u8], published: &[(String, String)]) -> Vec<Verdict> {
+    use mail_auth::common::parse::TxtRecordParser;
+    use mail_auth::common::verify::DomainKey;
+    use mail_auth::{AuthenticatedMessage, MessageAuthenticator, Parameters, ResolverCache, Txt};
+
+    let Some(parsed) = AuthenticatedMessage::parse(message) else { return Vec::new() };
+    let records = Records::default();
+    for (name, value) in published {
+        if let Ok(key) = DomainKey::parse(value.as_bytes()) {
+            let name = format!("{}.", name.trim_end_matches('.'));
+            records.insert(name.into(), Txt::DomainKey(std::sync::Arc::new(key)), std::time::Instant::now());
+        }
+    }
+    let Ok(authenticator) = MessageAuthenticator::new(Default::default(), Default::default()) else {
+        return Vec::new();
+    };
+    let outputs = authenticator.verify_dkim(Parameters::new(&parsed).with_txt_cache(&records)).await;
+    outputs
+        .iter()
+        .map(|o| Verdict {
+            domain: o.signature().map(|s| s.d.clone()).unwrap_or_default(),
+            selector: o.signature().map(|s| s.s.clone()).unwrap_or_default(),
+            result: match o.result() {
+                mail_auth::DkimResult::Pass => "pass".into(),
+                other => format!("{other:?}").to_lowercase(),
+            },
+        })
+        .collect()
+}
+
+/// Published records held in memory, answering the verifier's lookups.
+#[derive(Default)]
+struct Records(std::sync::Mutex<std::collections::HashMap<Box<str>, mail_auth::Txt>>);
+
+impl mail_auth::ResolverCache<Box<str>, mail_auth::Txt> for Records {
+    fn get<Q>(&self, name: &Q) -> Option<mail_auth::Txt>
+    where
+        Box<str>: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.0.lock().ok()?.get(name).cloned()
+    }
+    fn remove<Q>(&self, name: &Q) -> Option<mail_auth::Txt>
+    where
+        Box<str>: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.0.lock().ok()?.remove(name)
+    }
+    fn insert(&self, key: Box<str>, value: mail_auth::Txt, _valid_until: std::time::Instant) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(key, value);
+        }
+    }
+}
+
 fn configure<T: mail_auth::common::crypto::SigningKey>(signer: DkimSigner<T, Done>) -> DkimSigner<T, Done> {
     signer.header_canonicalization(Canonicalization::Relaxed).body_canonicalization(Canonicalization::Relaxed)
 }

@@ -95,6 +95,40 @@ impl SecretKey {
         mac
     }
 
+    /// Encrypts `plaintext` for storage (AES-256-GCM under a key derived
+    /// for `purpose`): a random nonce, then the ciphertext and its tag.
+    pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+        use aws_lc_rs::aead::{Aad, NONCE_LEN, Nonce};
+        let key = self.aead_key(purpose);
+        let nonce_bytes = random_bytes::<NONCE_LEN>();
+        let mut sealed = plaintext.to_vec();
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce_bytes),
+            Aad::from(purpose.as_bytes()),
+            &mut sealed,
+        )
+        .unwrap_or_else(|_| unreachable!("AES-GCM sealing fails only for inputs over 64 GB"));
+        [nonce_bytes.as_slice(), &sealed].concat()
+    }
+
+    /// Decrypts what [`Self::seal`] made for the same purpose; None if it was
+    /// altered, made for another purpose or under another key.
+    pub fn open(&self, purpose: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        use aws_lc_rs::aead::{Aad, NONCE_LEN, Nonce};
+        let (nonce, ciphertext) = (sealed.get(..NONCE_LEN)?, sealed.get(NONCE_LEN..)?);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut buffer = ciphertext.to_vec();
+        let plain = self.aead_key(purpose).open_in_place(nonce, Aad::from(purpose.as_bytes()), &mut buffer).ok()?;
+        Some(plain.to_vec())
+    }
+
+    fn aead_key(&self, purpose: &str) -> aws_lc_rs::aead::LessSafeKey {
+        use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
+        let derived = self.mac("seal", purpose.as_bytes()).finalize().into_bytes();
+        let unbound = UnboundKey::new(&AES_256_GCM, &derived).unwrap_or_else(|_| unreachable!("32 bytes fit AES-256"));
+        LessSafeKey::new(unbound)
+    }
+
     /// The code that authorises creating the first admin. It is derived from
     /// the key, so it survives restarts, and it is useless once an admin exists.
     pub fn setup_token(&self) -> String {
@@ -147,6 +181,21 @@ mod tests {
         assert!(!key.verify("unsubscribe", b"abc", &sig));
         assert!(!SecretKey::random().verify("csrf", b"abc", &sig));
         assert!(!key.verify("csrf", b"abc", "not base64!"));
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_the_same_key_and_purpose() {
+        let key = SecretKey::random();
+        let sealed = key.seal("dkim", b"private key bytes");
+        assert!(!sealed.windows(7).any(|w| w == b"private"), "the plaintext does not show");
+        assert_eq!(key.open("dkim", &sealed).as_deref(), Some(&b"private key bytes"[..]));
+        assert_eq!(key.open("other", &sealed), None);
+        assert_eq!(SecretKey::random().open("dkim", &sealed), None);
+        let mut altered = sealed.clone();
+        altered[20] ^= 1;
+        assert_eq!(key.open("dkim", &altered), None);
+        assert_eq!(key.open("dkim", b"short"), None);
+        assert_ne!(key.seal("dkim", b"x"), key.seal("dkim", b"x"), "a fresh nonce each time");
     }
 
     #[test]

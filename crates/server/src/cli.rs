@@ -40,6 +40,13 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Sending domains and their DKIM keys.
+    Domain {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
     /// Manage admin accounts and API tokens.
     Admin {
         #[arg(long, global = true)]
@@ -47,6 +54,19 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a sending domain: generates its DKIM keys (RSA-2048, and Ed25519
+    /// with --ed25519) and prints the DNS records to publish.
+    Add {
+        domain: String,
+        #[arg(long)]
+        ed25519: bool,
+    },
+    /// List the sending domains and their DKIM records.
+    List,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,7 +15,7 @@ use clap::Parser;
 use settings::{DeliveryMode, Settings};
 use tokio_util::sync::CancellationToken;
 
-use cli::{Cli, Command, Role};
+use cli::{Cli, Command, DomainCommand, Role};
 use database::Database;
 
 fn main() -> ExitCode {
@@ -61,6 +61,14 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             println!("migrations applied");
             Ok(())
+        }
+        Command::Domain { config, command } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings).await?;
+            let outcome = domain_command(&db, command).await;
+            db.close().await;
+            outcome
         }
         Command::Admin { config, command } => {
             let settings = load_settings(config)?;
@@ -182,6 +190,30 @@ async fn run_roles(
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, engine).await;
     }
     outcome
+}
+
+/// `ninsho domain …`: keys are sealed with the same secret key the server uses.
+async fn domain_command(db: &Database, command: DomainCommand) -> Result<()> {
+    let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
+    match command {
+        DomainCommand::Add { domain, ed25519 } => {
+            let (added, records) = delivery::identity::add_domain(db.store(), &key, &domain, ed25519).await?;
+            println!("Added {}. Publish these DNS records (TXT):", added.domain);
+            for (name, value) in records {
+                println!("{}", delivery::identity::zone_line(&name, &value));
+            }
+        }
+        DomainCommand::List => {
+            for domain in db.store().sending_domains().await? {
+                println!("{}", domain.domain);
+                for k in db.store().active_dkim_keys(&domain.domain).await? {
+                    let name = format!("{}._domainkey.{}", k.selector, domain.domain);
+                    println!("  {}", delivery::identity::zone_line(&name, &k.dns_record));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn wait_for_signal(cancel: CancellationToken) {

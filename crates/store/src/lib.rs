@@ -7,6 +7,7 @@
 mod admins;
 mod audience;
 mod campaigns;
+mod domains;
 mod imports;
 mod privacy;
 mod public;
@@ -25,6 +26,7 @@ pub use campaigns::{
     ActivityRow, Campaign, CampaignFields, CampaignReport, CampaignSummary, DeliveryOutcome, DeliveryRow,
     LeasedDelivery, Template, TrackEvent,
 };
+pub use domains::{DkimKey, NewDkimKey, SendingDomain};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};

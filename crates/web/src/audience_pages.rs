@@ -138,17 +138,46 @@ pub(crate) async fn create_list(
 struct SandboxPage {
     csrf: String,
     email: String,
-    messages: Vec<OutboundMessage>,
+    /// Each message with what checking its DKIM signatures gave (empty when
+    /// no bytes were kept).
+    messages: Vec<(OutboundMessage, String)>,
 }
+
+/// Messages whose signatures the page checks (each check hashes the body).
+const VERIFIED_ON_PAGE: usize = 50;
 
 pub(crate) async fn sandbox(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
+    // The records the sending domains publish (or should): what a receiver
+    // would look up.
+    let mut published = Vec::new();
+    for d in state.store().sending_domains().await? {
+        for k in state.store().active_dkim_keys(&d.domain).await? {
+            published.push((format!("{}._domainkey.{}", k.selector, d.domain), k.dns_record));
+        }
+    }
+    let mut messages = Vec::new();
+    for (i, m) in state.store().outbound_messages(200).await?.into_iter().enumerate() {
+        let verdict = match state.store().captured_raw(m.id).await? {
+            Some(raw) if i < VERIFIED_ON_PAGE => dkim_summary(&message::dkim::verify(&raw, &published).await),
+            _ => String::new(),
+        };
+        messages.push((m, verdict));
+    }
     let (jar, csrf) = csrf::issue(&state, jar);
-    let page = SandboxPage { csrf, email: admin.email, messages: state.store().outbound_messages(200).await? };
-    render(StatusCode::OK, jar, page)
+    render(StatusCode::OK, jar, SandboxPage { csrf, email: admin.email, messages })
+}
+
+fn dkim_summary(verdicts: &[message::dkim::Verdict]) -> String {
+    if verdicts.is_empty() {
+        return "DKIM: unsigned (the From domain has no key; add it under Domains)".into();
+    }
+    let each: Vec<String> =
+        verdicts.iter().map(|v| format!("{} for {} ({})", v.result, v.domain, v.selector)).collect();
+    format!("DKIM: {}", each.join(", "))
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ mod auth;
 mod campaign_pages;
 mod chart;
 mod csrf;
+mod domain_pages;
 mod error;
 mod export;
 mod imports;
@@ -133,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
         .route("/sandbox", get(audience_pages::sandbox))
         .route("/sandbox/{id}/raw", get(campaign_pages::captured))
+        .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
         .route("/layouts/new", get(campaign_pages::new_layout))
         .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))

@@ -1,0 +1,79 @@
+//! Sending domains: add one (its DKIM keys are generated and sealed), see
+//! the DNS records to publish.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use delivery::identity::{self, IdentityError};
+use serde::Deserialize;
+
+use crate::auth::AdminUser;
+use crate::csrf::{self, CsrfForm};
+use crate::pages::render;
+use crate::{AppError, AppState};
+
+#[derive(Template)]
+#[template(path = "domains.html")]
+struct DomainsPage {
+    csrf: String,
+    email: String,
+    /// (domain, zone-file lines of its DKIM records)
+    domains: Vec<(String, Vec<String>)>,
+    error: Option<String>,
+}
+
+async fn domains_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let mut domains = Vec::new();
+    for d in state.store().sending_domains().await? {
+        let keys = state.store().active_dkim_keys(&d.domain).await?;
+        let lines = keys
+            .iter()
+            .map(|k| identity::zone_line(&format!("{}._domainkey.{}", k.selector, d.domain), &k.dns_record))
+            .collect();
+        domains.push((d.domain, lines));
+    }
+    let (jar, csrf) = csrf::issue(state, jar);
+    render(status, jar, DomainsPage { csrf, email: admin.email, domains, error })
+}
+
+pub(crate) async fn domains(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    domains_page(&state, jar, admin, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DomainForm {
+    domain: String,
+    #[serde(default)]
+    ed25519: Option<String>,
+}
+
+pub(crate) async fn add_domain(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<DomainForm>,
+) -> Result<Response, AppError> {
+    match identity::add_domain(state.store(), state.key(), &form.domain, form.ed25519.is_some()).await {
+        Ok(_) => Ok(Redirect::to("/domains").into_response()),
+        Err(IdentityError::Store(store::StoreError::Conflict(_))) => {
+            let error = Some(format!("{} is a sending domain already.", form.domain.trim()));
+            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await
+        }
+        Err(e @ IdentityError::BadDomain(_)) => {
+            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string())).await
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
