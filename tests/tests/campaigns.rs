@@ -471,3 +471,44 @@ async fn messages_from_a_domain_with_keys_carry_its_own_signatures() -> Result<(
     assert!(delivery::identity::signer(store, &stranger, "shop.example").await.is_err());
     app.stop().await
 }
+
+#[tokio::test]
+async fn campaigns_through_the_api() -> Result<()> {
+    let app = spawn_app().await?;
+    let weekly = list(&app.store, "Weekly").await?;
+    subscriber(&app.store, "api@example.org", "Api", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
+        .await?;
+    let api = app.api().await?;
+    let draft = |body: &str| {
+        serde_json::json!({
+            "name": "From a script", "from_address": "news@shop.example", "subject": "Hi {{ subscriber.name }}",
+            "body": body, "list_ids": [weekly],
+        })
+    };
+    let (status, error) = api.post("/campaigns", draft("Line one\n{% if x %}never closed\n")).await?;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["field"], "body");
+    assert!(error["error"].as_str().unwrap_or_default().starts_with("body, line "), "{error}");
+    let (status, error) = api.post("/campaigns", serde_json::json!({"name": "x", "bogus": 1})).await?;
+    assert_eq!(status, 422, "unknown fields are refused: {error}");
+
+    let (status, created) = api.post("/campaigns", draft("# Hello {{ subscriber.name }}")).await?;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().context("id")?;
+    assert_eq!(created["status"], "draft");
+    let (status, error) =
+        api.post(&format!("/campaigns/{id}/schedule"), serde_json::json!({"send_at": "tomorrow"})).await?;
+    assert_eq!((status, error["field"].as_str()), (422, Some("send_at")), "{error}");
+    let (status, scheduled) = api.post(&format!("/campaigns/{id}/schedule"), serde_json::json!({})).await?;
+    assert_eq!((status, scheduled["status"].as_str()), (200, Some("scheduled")), "{scheduled}");
+
+    engine(&app, 10).tick(Utc::now() + Duration::seconds(1)).await?;
+    let (status, report) = api.get(&format!("/campaigns/{id}/report")).await?;
+    assert_eq!(status, 200);
+    assert_eq!(report["deliveries"]["delivered"], 1, "{report}");
+    let (_, all) = api.get("/campaigns").await?;
+    assert_eq!(all[0]["status"], "finished", "{all}");
+    let (_, doc) = api.get("/openapi.json").await?;
+    assert!(doc["paths"]["/campaigns/{id}/schedule"]["post"].is_object());
+    app.stop().await
+}

@@ -237,7 +237,7 @@ fn local_time(t: DateTime<Utc>, zone: &str) -> String {
     }
 }
 
-fn blank_campaign() -> Campaign {
+pub(crate) fn blank_campaign() -> Campaign {
     Campaign {
         id: 0,
         name: String::new(),
@@ -371,36 +371,55 @@ fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
     };
     let mut fields = fields;
     match (parse_time(get("window_start")), parse_time(get("window_end"))) {
-        (Ok(None), Ok(None)) => {}
-        (Ok(Some(start)), Ok(Some(end))) if start < end => {
-            fields.window_start = Some(start);
-            fields.window_end = Some(end);
+        (Ok(start), Ok(end)) => {
+            fields.window_start = start;
+            fields.window_end = end;
         }
-        (Ok(_), Ok(_)) => errors.push("Send window: give a start and a later end, such as 09:00 and 20:00.".into()),
         (Err(e), _) | (_, Err(e)) => errors.push(format!("Send window: {e}.")),
     }
-    if !(0..=100).contains(&fields.ab_sample_percent) {
-        errors.push("A/B test: the sample is a percentage from 0 to 100.".into());
-    }
-    if fields.ab_subjects.len() > 4 {
-        errors.push("A/B test: at most 4 other subject lines.".into());
-    }
+    errors.extend(check_fields(&fields).into_iter().map(|(_, message)| message));
+    (fields, errors)
+}
+
+/// What is wrong with a campaign's fields, each fault with its field name
+/// (for the API) and a sentence (for both).
+pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
     if fields.name.is_empty() || fields.name.chars().count() > 200 {
-        errors.push("A campaign needs a name of 1 to 200 characters.".into());
+        errors.push(("name", "A campaign needs a name of 1 to 200 characters.".into()));
     }
     if !fields.from_address.is_empty() && domain::EmailAddress::parse(&fields.from_address).is_err() {
-        errors.push(format!("From address: {:?} is not an email address.", fields.from_address));
+        errors.push(("from_address", format!("From address: {:?} is not an email address.", fields.from_address)));
     }
     if !fields.reply_to.is_empty() && domain::EmailAddress::parse(&fields.reply_to).is_err() {
-        errors.push(format!("Reply-To: {:?} is not an email address.", fields.reply_to));
+        errors.push(("reply_to", format!("Reply-To: {:?} is not an email address.", fields.reply_to)));
     }
     if BodyFormat::parse(&fields.body_format).is_none() {
-        errors.push("Choose Markdown or HTML for the body.".into());
+        errors.push(("body_format", "Choose Markdown or HTML for the body.".into()));
     }
     if fields.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        errors.push(format!("Time zone: {:?} is not a time zone name such as Asia/Tokyo.", fields.time_zone));
+        errors.push((
+            "time_zone",
+            format!("Time zone: {:?} is not a time zone name such as Asia/Tokyo.", fields.time_zone),
+        ));
     }
-    (fields, errors)
+    match (fields.window_start, fields.window_end) {
+        (None, None) => {}
+        (Some(start), Some(end)) if start < end => {}
+        _ => {
+            errors.push(("window_start", "Send window: give a start and a later end, such as 09:00 and 20:00.".into()))
+        }
+    }
+    if !(0..=100).contains(&fields.ab_sample_percent) {
+        errors.push(("ab_sample_percent", "A/B test: the sample is a percentage from 0 to 100.".into()));
+    }
+    if fields.ab_subjects.len() > 4 {
+        errors.push(("ab_subjects", "A/B test: at most 4 other subject lines.".into()));
+    }
+    if fields.ab_wait_minutes <= 0 || fields.ab_metric != "opens" && fields.ab_metric != "clicks" {
+        errors.push(("ab_metric", "A/B test: wait at least a minute, and choose opens or clicks.".into()));
+    }
+    errors
 }
 
 /// An `HH:MM` time; empty is None.
@@ -416,7 +435,7 @@ fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, String> {
 
 /// Compiles the campaign as the form describes it; template faults come
 /// back with their part, line and column.
-async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<String>, AppError> {
+pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<String>, AppError> {
     let mut probe = blank_campaign();
     apply(&mut probe, fields);
     match prepare::layout(state.store(), &probe).await {
@@ -510,7 +529,7 @@ pub(crate) struct ScheduleForm {
 }
 
 /// The instant a `datetime-local` value names in `zone`, and the value.
-fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), String> {
+pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), String> {
     let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone:?} is not a time zone"))?;
     let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .map_err(|_| format!("{value:?} is not a date and time such as 2026-12-01T09:00"))?;
@@ -529,41 +548,51 @@ pub(crate) async fn schedule_campaign(
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
-    let own_zones = !campaign.recipient_zone_attribute.is_empty();
-    let send_at = match form.when.as_str() {
-        "now" => Ok((Utc::now(), None)),
-        _ => parse_local(&form.send_at, &campaign.time_zone).map(|(at, local)| {
-            // In recipients' own zones the earliest is UTC+14.
-            if own_zones { (local.and_utc() - chrono::Duration::hours(14), Some(local)) } else { (at, Some(local)) }
-        }),
-    };
-    let checked = match send_at {
-        Err(e) => Err(format!("Send time: {e}.")),
-        Ok(_) if campaign.status != "draft" => Err("Only a draft can be scheduled.".into()),
-        Ok((at, local)) => {
-            prepare::check(state.store(), state.key(), &campaign, &state.config().public_url, CHECK_SAMPLE)
-                .await
-                .map(|count| (at, local, count))
-                .map_err(|e| match e {
-                    PrepareError::Store(e) => e.to_string(),
-                    other => format!("Cannot schedule: {other}."),
-                })
-        }
-    };
-    match checked {
-        Ok((at, local, count)) => {
-            state.store().schedule_campaign(id, at, local).await?;
-            let when = match local {
-                Some(local) if own_zones => format!("{} in each recipient's time zone", local.format("%Y-%m-%d %H:%M")),
-                _ => local_time(at, &campaign.time_zone),
-            };
-            let notice = format!("Scheduled for {count} recipients at {when}.");
-            Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response())
-        }
+    let local = if form.when == "now" { None } else { Some(form.send_at.as_str()) };
+    match schedule(&state, &campaign, local).await? {
+        Ok(notice) => Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response()),
         Err(error) => {
             campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error], None).await
         }
     }
+}
+
+/// Schedules a draft for now (`local` None) or for a `YYYY-MM-DDTHH:MM`
+/// in its time zone (each recipient's own, with a zone attribute), after
+/// checking it against real recipients. Ok: the sentence saying when and
+/// for how many; Err: what stops it.
+pub(crate) async fn schedule(
+    state: &AppState,
+    campaign: &Campaign,
+    local: Option<&str>,
+) -> Result<Result<String, String>, AppError> {
+    let own_zones = !campaign.recipient_zone_attribute.is_empty();
+    let send_at = match local {
+        None => Ok((Utc::now(), None)),
+        Some(value) => parse_local(value, &campaign.time_zone).map(|(at, local)| {
+            // In recipients' own zones the earliest is UTC+14.
+            if own_zones { (local.and_utc() - chrono::Duration::hours(14), Some(local)) } else { (at, Some(local)) }
+        }),
+    };
+    let (at, local) = match send_at {
+        Err(e) => return Ok(Err(format!("Send time: {e}."))),
+        Ok(_) if campaign.status != "draft" => return Ok(Err("Only a draft can be scheduled.".into())),
+        Ok(planned) => planned,
+    };
+    let count =
+        match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
+            Ok(count) => count,
+            Err(PrepareError::Store(e)) => return Err(e.into()),
+            Err(other) => return Ok(Err(format!("Cannot schedule: {other}."))),
+        };
+    if !state.store().schedule_campaign(campaign.id, at, local).await? {
+        return Ok(Err("Only a draft can be scheduled.".into()));
+    }
+    let when = match local {
+        Some(local) if own_zones => format!("{} in each recipient's time zone", local.format("%Y-%m-%d %H:%M")),
+        _ => local_time(at, &campaign.time_zone),
+    };
+    Ok(Ok(format!("Scheduled for {count} recipients at {when}.")))
 }
 
 pub(crate) fn urlencode(s: &str) -> String {

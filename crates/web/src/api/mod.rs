@@ -2,6 +2,7 @@
 //! Errors are JSON: `{"error": "…", "field": "…"}` with the field at fault
 //! where there is one.
 
+mod campaigns;
 mod imports;
 pub(crate) mod lists;
 pub(crate) mod privacy;
@@ -30,6 +31,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/subscribers/{id}/lists/{list_id}", put(subscribers::subscribe).delete(subscribers::unsubscribe))
         .route("/lists", get(lists::all).post(lists::create))
         .route("/lists/{id}", get(lists::read).patch(lists::update).delete(lists::delete))
+        .route(
+            "/campaigns",
+            get(campaigns::all).post(campaigns::create).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
+        .route("/campaigns/{id}", get(campaigns::read))
+        .route("/campaigns/{id}/schedule", post(campaigns::schedule))
+        .route("/campaigns/{id}/report", get(campaigns::report))
         .route("/segments", get(segments::all).post(segments::create))
         .route("/segments/count", post(segments::count_filter))
         .route("/segments/{id}", get(segments::read).put(segments::update).delete(segments::delete))
@@ -54,7 +62,7 @@ async fn me(user: ApiUser) -> Json<Value> {
 /// The OpenAPI document of this API, generated from the handlers.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "ninsho API", description = "Lists, subscribers, segments, imports and privacy requests."),
+    info(title = "ninsho API", description = "Lists, subscribers, segments, imports, privacy requests and campaigns."),
     servers((url = "/api/v1")),
     modifiers(&BearerToken),
     paths(
@@ -65,6 +73,7 @@ async fn me(user: ApiUser) -> Json<Value> {
         segments::all, segments::create, segments::read, segments::update, segments::delete,
         segments::count_filter, segments::count_saved,
         imports::start, imports::progress, imports::errors,
+        campaigns::all, campaigns::create, campaigns::read, campaigns::schedule, campaigns::report,
         privacy::suppressions, privacy::suppress, privacy::unsuppress, privacy::export_subscriber,
         privacy::erase_subscriber, privacy::export_list, privacy::export_segment,
     )
@@ -111,6 +120,14 @@ impl ApiError {
 
     pub(crate) fn not_found(what: &str) -> Self {
         Self { status: StatusCode::NOT_FOUND, message: format!("{what} not found"), field: None }
+    }
+}
+
+impl From<crate::AppError> for ApiError {
+    /// Shared dashboard code failed: not the caller's fault.
+    fn from(e: crate::AppError) -> Self {
+        tracing::error!(cause = ?e, "API request failed");
+        Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into(), field: None }
     }
 }
 
