@@ -512,3 +512,44 @@ async fn campaigns_through_the_api() -> Result<()> {
     assert!(doc["paths"]["/campaigns/{id}/schedule"]["post"].is_object());
     app.stop().await
 }
+
+#[tokio::test]
+async fn leaving_the_list_or_the_exit_segment_ends_a_sequence() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let trial = list(store, "Trial").await?;
+    let exit = store
+        .create_segment(
+            "Customers",
+            &serde_json::from_value(serde_json::json!({"attribute": {"key": "customer", "op": "eq", "value": true}}))?,
+        )
+        .await?;
+    let sequence = store.create_sequence("Onboarding", trial, Some(exit.id)).await?;
+    for (name, days) in [("Day 0", 0), ("Day 2", 2), ("Day 4", 4)] {
+        let mut step = fields(name, Vec::new());
+        step.subject = name.into();
+        store.add_step(sequence.id, days * 1440, &step).await?;
+    }
+    delivery::prepare::activate_sequence(store, &app.key, sequence.id, &app.url).await?;
+    let on = [(trial, SubscriptionStatus::Confirmed)];
+    let stays = subscriber(store, "stays@example.org", "", serde_json::json!({}), &on).await?;
+    let leaves = subscriber(store, "leaves@example.org", "", serde_json::json!({}), &on).await?;
+    let buys = subscriber(store, "buys@example.org", "", serde_json::json!({}), &on).await?;
+    let joined = Utc::now();
+    let mut engine = engine(&app, 100);
+    assert_eq!(engine.tick(joined + Duration::seconds(5)).await?, 3, "day 0 for all three");
+    store.unsubscribe(leaves, trial).await?;
+    store.update_subscriber(buys, None, Some(&serde_json::json!({"customer": true})), None).await?;
+    assert_eq!(
+        engine.tick(joined + Duration::days(2) + Duration::minutes(1)).await?,
+        1,
+        "day 2 only for the one who stayed"
+    );
+    assert_eq!(engine.tick(joined + Duration::days(4) + Duration::minutes(1)).await?, 1);
+    let progress = store.sequence_progress(sequence.id, 10).await?;
+    let steps = |id: i64| progress.iter().find(|p| p.subscriber_id == id).map(|p| (p.steps_sent, p.on_list));
+    assert_eq!(steps(stays), Some((3, true)));
+    assert_eq!(steps(leaves), Some((1, false)));
+    assert_eq!(steps(buys), Some((1, true)));
+    app.stop().await
+}
