@@ -4,25 +4,12 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use tests::{Browser, TestApp, spawn_app};
-
-const ADMIN: &str = "hanako@example.jp";
-const PASSWORD: &str = "orbit cactus lantern 47 violet";
-
-async fn logged_in(app: &TestApp) -> Result<Browser> {
-    app.create_admin(ADMIN, PASSWORD).await?;
-    let browser = Browser::launch().await?;
-    browser.goto(&format!("{}/login", app.url)).await?;
-    browser.fill("input[name=email]", ADMIN).await?;
-    browser.fill("input[name=password]", PASSWORD).await?;
-    browser.click("form[action='/login'] button").await?;
-    Ok(browser)
-}
+use tests::{Browser, spawn_app};
 
 #[tokio::test]
 async fn import_from_the_dashboard_shows_progress_and_a_report() -> Result<()> {
     let app = spawn_app().await?;
-    let browser = logged_in(&app).await?;
+    let browser = app.logged_in_browser().await?;
     browser.goto(&format!("{}/lists", app.url)).await?;
     browser.fill("input[name=name]", "Customers").await?;
     browser.click("form[action='/lists'] button").await?;
@@ -129,7 +116,7 @@ async fn the_segment_editor_counts_live_and_saves() -> Result<()> {
         api.post("/subscribers", serde_json::json!({"email": email, "attributes": {"plan": plan}, "lists": lists}))
             .await?;
     }
-    let browser = logged_in(&app).await?;
+    let browser = app.logged_in_browser().await?;
     browser.goto(&format!("{}/segments/new", app.url)).await?;
     browser.fill("input[name=name]", "Pro members").await?;
     browser.fill("#rows .key", "plan").await?;
@@ -172,7 +159,7 @@ async fn lists_are_edited_and_deleted_from_the_dashboard() -> Result<()> {
     let (_, list) = api.post("/lists", serde_json::json!({"name": "Draft", "optin": "double"})).await?;
     let list_id = list["id"].as_i64().unwrap_or_default();
     api.post("/subscribers", serde_json::json!({"email": "m@example.com", "lists": [list_id]})).await?;
-    let browser = logged_in(&app).await?;
+    let browser = app.logged_in_browser().await?;
     browser.goto(&format!("{}/lists", app.url)).await?;
     browser.click(&format!("a[href='/lists/{list_id}']")).await?;
     browser.fill("input[name=name]", "Weekly news").await?;
@@ -198,6 +185,47 @@ async fn lists_are_edited_and_deleted_from_the_dashboard() -> Result<()> {
     let (_, subscriber) = api.get("/subscribers?email=m@example.com").await?;
     let id = subscriber["data"][0]["id"].as_i64().unwrap_or_default();
     assert!(app.store.subscriptions(id).await?.is_empty(), "the list's subscriptions went with it");
+    browser.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn the_import_page_maps_columns_from_the_files_header() -> Result<()> {
+    let app = spawn_app().await?;
+    let browser = app.logged_in_browser().await?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("crm.csv");
+    std::fs::write(&path, "Mail,Full name,Plan,Notes\nm1@example.com,Mapped One,gold,secret\n")?;
+    browser.goto(&format!("{}/imports", app.url)).await?;
+    let file = browser.client.find(tests::Locator::Css("input[type=file]")).await?;
+    file.send_keys(&path.display().to_string()).await?;
+    // The rows appear once the header is read; "Mail" is recognised as the email.
+    let mut selects = Vec::new();
+    for _ in 0..50 {
+        selects = browser.client.find_all(tests::Locator::Css("select.map")).await?;
+        if selects.len() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(selects.len(), 4, "one row per column");
+    assert_eq!(selects[0].prop("value").await?.as_deref(), Some("email"));
+    selects[1].select_by_value("name").await?;
+    selects[3].select_by_value("-").await?;
+    browser.click("form[action='/imports'] button").await?;
+    let mut state = String::new();
+    for _ in 0..60 {
+        state = browser.text("#state").await.unwrap_or_default();
+        if state != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(state, "finished");
+    let who =
+        app.store.subscriber_by_email(&domain::EmailAddress::parse("m1@example.com")?).await?.context("imported")?;
+    assert_eq!(who.name, "Mapped One");
+    assert_eq!(who.attributes, serde_json::json!({"Plan": "gold"}), "Notes was skipped");
     browser.close().await?;
     app.stop().await
 }

@@ -333,6 +333,7 @@ pub(crate) async fn start_import(
     let mut mode = domain::ImportMode::Add;
     let mut list_ids = Vec::new();
     let mut encoding = None;
+    let mut mapping = std::collections::HashMap::new();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if name != "csrf" && !csrf_ok {
@@ -343,13 +344,20 @@ pub(crate) async fn start_import(
             "mode" => mode = domain::ImportMode::parse(&field.text().await.map_err(bad)?).unwrap_or(mode),
             "list" => list_ids.extend(field.text().await.map_err(bad)?.parse::<i64>().ok()),
             "encoding" => encoding = audience::Encoding::parse(&field.text().await.map_err(bad)?),
+            // The column-mapping rows (filled in by the page from the file's header).
+            _ if name.starts_with("map.") => {
+                let target = field.text().await.map_err(bad)?.trim().to_string();
+                if !target.is_empty() {
+                    mapping.insert(name["map.".len()..].to_string(), target);
+                }
+            }
             "file" => {
                 let file_name = field.file_name().unwrap_or("upload.csv").chars().take(200).collect();
                 let start = crate::imports::ImportStart {
                     mode,
                     list_ids,
                     encoding,
-                    mapping: Default::default(),
+                    mapping,
                     file_name,
                     source: format!("import:{}", admin.email),
                 };
