@@ -8,7 +8,9 @@ pg_bin_dir() {
     local initdb
     if initdb=$(command -v initdb 2>/dev/null); then
         dirname "$(readlink -f "$initdb")"
-        return
+        # An explicit status: inside an EXIT trap a bare `return` gives the
+        # status of the command that exited the script.
+        return 0
     fi
     local dir
     dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
