@@ -187,6 +187,11 @@ async fn a_killed_worker_loses_nobody_and_leavers_are_not_mailed() -> Result<()>
     let mut to: Vec<String> = captured(store).await?.into_iter().map(|(t, _)| t).collect();
     to.sort();
     assert_eq!(to, (0..5).map(|i| format!("r{i}@example.org")).collect::<Vec<_>>(), "each one exactly once");
+    // The sandbox mailbox keeps the newest messages only; the queue keeps its rows.
+    assert_eq!(store.prune_captured(2).await?, 3);
+    assert_eq!(captured(store).await?.len(), 2);
+    assert_eq!(store.prune_captured(2).await?, 0);
+    assert_eq!(store.campaign_report(campaign.id).await?.by_status.iter().map(|(_, n)| n).sum::<i64>(), 6);
     assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "finished");
     app.stop().await
 }

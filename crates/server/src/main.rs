@@ -229,9 +229,13 @@ async fn wait_for_signal(cancel: CancellationToken) {
     cancel.cancel();
 }
 
+/// Campaign messages the sandbox mailbox keeps, newest first.
+const CAPTURED_KEPT: i64 = 10_000;
+
 /// Every few minutes: removes expired sessions, old failed-login and form
 /// records, unconfirmed subscriptions older than a week (their link has
-/// expired), and marks imports whose process died as failed.
+/// expired) and all but the newest sandbox campaign messages, and marks
+/// imports whose process died as failed.
 async fn housekeeping(store: store::Store, cancel: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -248,6 +252,11 @@ async fn housekeeping(store: store::Store, cancel: CancellationToken) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(subscriptions = n, "unconfirmed subscriptions expired"),
                     Err(e) => tracing::warn!(error = %e, "expiring unconfirmed subscriptions failed"),
+                }
+                match store.prune_captured(CAPTURED_KEPT).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(messages = n, "oldest campaign messages of the sandbox mailbox removed"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the sandbox mailbox failed"),
                 }
                 match store.fail_stalled_imports(chrono::Duration::minutes(10)).await {
                     Ok(0) => {}

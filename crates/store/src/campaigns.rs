@@ -689,6 +689,20 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps only the newest `keep` campaign messages of the capture
+    /// mailbox (a sandbox run of a big campaign would fill the disk);
+    /// deliveries, opens and clicks stay. Returns how many were removed.
+    pub async fn prune_captured(&self, keep: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM outbound_messages WHERE kind = 'campaign' AND id <= ( \
+                SELECT id FROM outbound_messages WHERE kind = 'campaign' ORDER BY id DESC OFFSET $1 LIMIT 1)",
+        )
+        .bind(keep)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// The raw bytes of a captured message.
     pub async fn captured_raw(&self, id: i64) -> Result<Option<Vec<u8>>> {
         Ok(sqlx::query_scalar("SELECT raw FROM outbound_messages WHERE id = $1 AND raw IS NOT NULL")
