@@ -558,3 +558,94 @@ async fn leaving_the_list_or_the_exit_segment_ends_a_sequence() -> Result<()> {
     assert_eq!(steps(buys), Some((1, true)));
     app.stop().await
 }
+
+/// Answers like receiving servers would, from a script per recipient, until
+/// the SMTP lab (real sinks over loopback) exists: the engine's bookkeeping
+/// of replies is what this exercises.
+struct Scripted {
+    replies: std::sync::Mutex<std::collections::HashMap<String, Vec<(u16, &'static str, &'static str)>>>,
+}
+
+impl delivery::Transport for Scripted {
+    async fn deliver(
+        &self,
+        to: &store::LeasedDelivery,
+        _subject: &str,
+        _message: Vec<u8>,
+    ) -> Result<delivery::Attempt, store::StoreError> {
+        let mut replies = self.replies.lock().map_err(|_| store::StoreError::Conflict("a poisoned lock"))?;
+        let script = replies.get_mut(&to.email).filter(|s| !s.is_empty());
+        let (code, enhanced, text) = match script {
+            Some(s) if s.len() > 1 => s.remove(0),
+            Some(s) => s[0],
+            None => (250, "2.0.0", "OK"),
+        };
+        Ok(delivery::Attempt::from_reply(code, Some(enhanced.into()), text.into(), Some("mx.test".into())))
+    }
+}
+
+#[tokio::test]
+async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    for who in ["throttled", "unknown", "busy"] {
+        subscriber(
+            store,
+            &format!("{who}@example.org"),
+            "",
+            serde_json::json!({}),
+            &[(weekly, SubscriptionStatus::Confirmed)],
+        )
+        .await?;
+    }
+    let script = std::collections::HashMap::from([
+        (
+            "throttled@example.org".to_owned(),
+            vec![(421, "4.7.28", "4.7.28 unusual rate of mail from your IP"), (250, "2.0.0", "OK")],
+        ),
+        ("unknown@example.org".to_owned(), vec![(550, "5.1.1", "5.1.1 The email account does not exist")]),
+        ("busy@example.org".to_owned(), vec![(451, "4.3.0", "Temporary local problem")]),
+    ]);
+    let transport = Scripted { replies: std::sync::Mutex::new(script) };
+    let config = EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5) };
+    let mut engine = Engine::new(store.clone(), app.key.clone(), config, transport);
+    let campaign = store.save_campaign(None, &fields("Replies", vec![weekly])).await?;
+    let now = Utc::now();
+    store.schedule_campaign(campaign.id, now, None).await?;
+    assert_eq!(engine.tick(now).await?, 3);
+    let rows = store.campaign_deliveries(campaign.id, 10).await?;
+    let row = |email: &str| rows.iter().find(|r| r.email == email).cloned().context("row");
+    let throttled = row("throttled@example.org")?;
+    assert_eq!(
+        (throttled.status.as_str(), throttled.last_code, throttled.last_enhanced.as_deref()),
+        ("deferred", Some(421), Some("4.7.28"))
+    );
+    // (The database keeps microseconds, so allow the last one.)
+    let minutes = |at: chrono::DateTime<Utc>| ((at - now).num_milliseconds() as f64 / 60_000.0).round() as i64;
+    assert_eq!(minutes(throttled.next_attempt_at), 10, "5 minutes, doubled for a throttling reply");
+    assert_eq!(row("unknown@example.org")?.status, "bounced");
+    assert!(store.is_suppressed(&EmailAddress::parse("unknown@example.org")?).await?, "a dead address is suppressed");
+    assert_eq!(minutes(row("busy@example.org")?.next_attempt_at), 5);
+
+    assert_eq!(engine.tick(now + Duration::minutes(4)).await?, 0, "nothing due before its retry time");
+    assert_eq!(engine.tick(now + Duration::minutes(10)).await?, 2, "the throttled and the busy one try again");
+    let rows = store.campaign_deliveries(campaign.id, 10).await?;
+    assert_eq!(rows.iter().find(|r| r.email == "throttled@example.org").map(|r| r.status.as_str()), Some("delivered"));
+    // The busy one keeps deferring, further apart each time, until its lifetime ends.
+    let mut at = now + Duration::minutes(10);
+    for _ in 0..40 {
+        at = at + Duration::hours(4);
+        engine.tick(at).await?;
+    }
+    let busy = store
+        .campaign_deliveries(campaign.id, 10)
+        .await?
+        .into_iter()
+        .find(|r| r.email == "busy@example.org")
+        .context("busy")?;
+    assert_eq!(busy.status, "failed");
+    assert!(busy.last_reply.as_deref().unwrap_or_default().starts_with("expired after"), "{busy:?}");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "finished");
+    app.stop().await
+}

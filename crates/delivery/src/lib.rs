@@ -11,6 +11,7 @@
 
 pub mod identity;
 pub mod prepare;
+pub mod reply;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,39 @@ pub struct Attempt {
     pub enhanced: Option<String>,
     pub reply: String,
     pub mx: Option<String>,
+    /// Deferred by a server that throttles us: wait longer.
+    pub slow_down: bool,
+    /// Bounced because the address does not exist: suppress it.
+    pub dead_address: bool,
+}
+
+impl Attempt {
+    /// An attempt that ended with an SMTP reply, classified.
+    pub fn from_reply(code: u16, enhanced: Option<String>, text: String, mx: Option<String>) -> Self {
+        let (status, slow_down, dead_address) = match reply::classify(code, enhanced.as_deref(), &text) {
+            reply::Class::Delivered => ("delivered", false, false),
+            reply::Class::Deferred { slow_down } => ("deferred", slow_down, false),
+            reply::Class::Bounced { dead_address } => ("bounced", false, dead_address),
+        };
+        Self { status, code: i16::try_from(code).ok(), enhanced, reply: text, mx, slow_down, dead_address }
+    }
+
+    /// An attempt that ended without a reply (no route, connection lost).
+    pub fn deferred(reason: String, mx: Option<String>) -> Self {
+        Self {
+            status: "deferred",
+            code: None,
+            enhanced: None,
+            reply: reason,
+            mx,
+            slow_down: false,
+            dead_address: false,
+        }
+    }
+
+    fn local(status: &'static str, reason: String) -> Self {
+        Self { status, code: None, enhanced: None, reply: reason, mx: None, slow_down: false, dead_address: false }
+    }
 }
 
 /// Where messages go: the capture mailbox in sandbox mode, SMTP otherwise.
@@ -50,13 +84,8 @@ pub struct Sandbox {
 impl Transport for Sandbox {
     async fn deliver(&self, to: &LeasedDelivery, subject: &str, message: Vec<u8>) -> Result<Attempt, StoreError> {
         self.store.capture_message(to, subject, &message).await?;
-        Ok(Attempt {
-            status: "delivered",
-            code: Some(250),
-            enhanced: Some("2.0.0".into()),
-            reply: "captured in the sandbox mailbox".into(),
-            mx: Some("sandbox".into()),
-        })
+        let reply = "captured in the sandbox mailbox".to_owned();
+        Ok(Attempt::from_reply(250, Some("2.0.0".into()), reply, Some("sandbox".into())))
     }
 }
 
@@ -180,6 +209,16 @@ impl<T: Transport> Engine<T> {
         Ok(campaign)
     }
 
+    /// Suppresses an address a server said does not exist.
+    async fn suppress(&self, email: &str, reply: &str) -> Result<(), StoreError> {
+        let Ok(address) = domain::EmailAddress::parse(email) else { return Ok(()) };
+        let reason = format!("bounced: {}", reply.chars().take(200).collect::<String>());
+        match self.store.add_suppression(&store::SuppressionTarget::Address(address), &reason).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The DKIM signer of a From domain, loaded once. Without a key the
     /// message goes unsigned (sandbox mode; production refuses such domains).
     async fn signer(&mut self, domain: &str) -> Result<Option<Arc<message::dkim::Signer>>, String> {
@@ -225,23 +264,25 @@ impl<T: Transport> Engine<T> {
 
         let mut outcomes = Vec::with_capacity(rendered.len());
         for (delivery, message) in rendered {
-            let attempt = match message {
-                Err(None) => Attempt {
-                    status: "suppressed",
-                    code: None,
-                    enhanced: None,
-                    reply: "the recipient left, was blocklisted or is suppressed".into(),
-                    mx: None,
-                },
-                Err(Some(why)) => Attempt {
-                    status: "failed",
-                    code: None,
-                    enhanced: None,
-                    reply: format!("cannot render: {why}"),
-                    mx: None,
-                },
+            let mut attempt = match message {
+                Err(None) => {
+                    Attempt::local("suppressed", "the recipient left, was blocklisted or is suppressed".into())
+                }
+                Err(Some(why)) => Attempt::local("failed", format!("cannot render: {why}")),
                 Ok((subject, bytes)) => self.transport.deliver(&delivery, &subject, bytes).await?,
             };
+            let mut retry_at = None;
+            if attempt.status == "deferred" {
+                if now - delivery.created_at > Duration::days(reply::BULK_LIFETIME_DAYS) {
+                    attempt.status = "failed";
+                    attempt.reply = format!("expired after {} attempts; last: {}", delivery.attempts, attempt.reply);
+                } else {
+                    retry_at = Some(now + reply::retry_delay(delivery.attempts, attempt.slow_down));
+                }
+            }
+            if attempt.dead_address {
+                self.suppress(&delivery.email, &attempt.reply).await?;
+            }
             outcomes.push(DeliveryOutcome {
                 id: delivery.id,
                 status: attempt.status,
@@ -249,7 +290,7 @@ impl<T: Transport> Engine<T> {
                 enhanced: attempt.enhanced,
                 reply: Some(attempt.reply),
                 mx: attempt.mx,
-                retry_at: None,
+                retry_at,
                 at: now,
             });
         }

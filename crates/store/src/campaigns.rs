@@ -140,6 +140,8 @@ pub struct LeasedDelivery {
     pub attempts: i32,
     /// Which subject line (A/B test); 0 is the main one.
     pub variant: i16,
+    /// When the row was queued: retries stop after the message's lifetime.
+    pub created_at: DateTime<Utc>,
     pub name: String,
     pub attributes: sqlx::types::Json<serde_json::Value>,
     pub list_name: String,
@@ -525,9 +527,9 @@ impl Store {
                 UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_attempt_at = $1 + $3, \
                     updated_at = now() \
                 FROM due WHERE d.id = due.id \
-                RETURNING d.id, d.campaign_id, d.subscriber_id, d.list_id, d.email, d.attempts, d.variant \
+                RETURNING d.id, d.campaign_id, d.subscriber_id, d.list_id, d.email, d.attempts, d.variant, d.created_at \
              ) \
-             SELECT l.id, l.campaign_id, l.subscriber_id, l.list_id, l.email, l.attempts, l.variant, \
+             SELECT l.id, l.campaign_id, l.subscriber_id, l.list_id, l.email, l.attempts, l.variant, l.created_at, \
                 coalesce(s.name, '') AS name, coalesce(s.attributes, '{}') AS attributes, \
                 coalesce(li.name, '') AS list_name, \
                 (s.status = 'active' AND x.status = 'confirmed' \
