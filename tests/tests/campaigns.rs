@@ -563,8 +563,11 @@ async fn leaving_the_list_or_the_exit_segment_ends_a_sequence() -> Result<()> {
 /// the SMTP lab (real sinks over loopback) exists: the engine's bookkeeping
 /// of replies is what this exercises.
 struct Scripted {
-    replies: std::sync::Mutex<std::collections::HashMap<String, Vec<(u16, &'static str, &'static str)>>>,
+    replies: std::sync::Mutex<std::collections::HashMap<String, Vec<Reply>>>,
 }
+
+/// Code, enhanced code, text.
+type Reply = (u16, &'static str, &'static str);
 
 impl delivery::Transport for Scripted {
     async fn deliver(
@@ -635,7 +638,7 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
     // The busy one keeps deferring, further apart each time, until its lifetime ends.
     let mut at = now + Duration::minutes(10);
     for _ in 0..40 {
-        at = at + Duration::hours(4);
+        at += Duration::hours(4);
         engine.tick(at).await?;
     }
     let busy = store
