@@ -213,10 +213,12 @@ async fn the_import_page_maps_columns_from_the_files_header() -> Result<()> {
     selects[1].select_by_value("name").await?;
     selects[3].select_by_value("-").await?;
     browser.click("form[action='/imports'] button").await?;
+    // Until the progress page is there and the import has ended (up to 30 s
+    // on a loaded machine).
     let mut state = String::new();
-    for _ in 0..60 {
+    for _ in 0..120 {
         state = browser.text("#state").await.unwrap_or_default();
-        if state != "running" {
+        if state == "finished" || state == "failed" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
