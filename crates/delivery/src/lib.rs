@@ -113,26 +113,35 @@ pub struct Engine<T> {
     campaigns: HashMap<i64, Arc<message::Campaign>>,
     /// DKIM signers by From domain (None: the domain has no key).
     signers: HashMap<String, Option<Arc<message::dkim::Signer>>>,
+    /// When A/B tests and sequence steps were last looked at: they scan
+    /// subscriptions and events, so once a minute is enough, not every round.
+    last_planned: Option<DateTime<Utc>>,
 }
+
+/// How often the engine's clock lets A/B tests and sequences be planned.
+const PLANNING_EVERY: Duration = Duration::minutes(1);
 
 impl<T: Transport> Engine<T> {
     pub fn new(store: Store, key: SecretKey, config: EngineConfig, transport: T) -> Self {
-        Self { store, key, config, transport, campaigns: HashMap::new(), signers: HashMap::new() }
+        Self { store, key, config, transport, campaigns: HashMap::new(), signers: HashMap::new(), last_planned: None }
     }
 
     /// One round at time `now`: start the campaigns that are due, end the
-    /// A/B tests whose wait is over, queue the sequence steps whose delay has
-    /// passed, send one batch, finish the
+    /// A/B tests whose wait is over and queue the sequence steps whose delay
+    /// has passed (at most once a minute of `now`), send one batch, finish the
     /// campaigns with nothing left. Returns how many
     /// deliveries were attempted.
     pub async fn tick(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.start_due(now).await?;
-        for (campaign, winner) in self.store.decide_ab_tests(now).await? {
-            tracing::info!(campaign, winner = winner + 1, "A/B test decided; the rest of the audience is queued");
-        }
-        let steps = self.store.enqueue_sequence_steps(now).await?;
-        if steps > 0 {
-            tracing::info!(deliveries = steps, "sequence steps queued");
+        if self.last_planned.is_none_or(|last| now < last || now - last >= PLANNING_EVERY) {
+            self.last_planned = Some(now);
+            for (campaign, winner) in self.store.decide_ab_tests(now).await? {
+                tracing::info!(campaign, winner = winner + 1, "A/B test decided; the rest of the audience is queued");
+            }
+            let steps = self.store.enqueue_sequence_steps(now).await?;
+            if steps > 0 {
+                tracing::info!(deliveries = steps, "sequence steps queued");
+            }
         }
         let leased = self.store.lease_deliveries(now, self.config.batch, self.config.lease).await?;
         let attempted = leased.len();

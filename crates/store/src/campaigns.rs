@@ -691,6 +691,18 @@ impl Store {
         Ok(())
     }
 
+    /// The URL behind a campaign's tracked link `index` (a click's only
+    /// lookup, so it reads one array element, not the campaign).
+    pub async fn campaign_link(&self, campaign_id: i64, index: i64) -> Result<Option<String>> {
+        let Some(index) = i32::try_from(index).ok().filter(|i| *i < i32::MAX) else { return Ok(None) };
+        let url: Option<Option<String>> = sqlx::query_scalar("SELECT links[$2 + 1] FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .bind(index)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(url.flatten())
+    }
+
     /// Keeps only the newest `keep` campaign messages of the capture
     /// mailbox (a sandbox run of a big campaign would fill the disk);
     /// deliveries, opens and clicks stay. Returns how many were removed.

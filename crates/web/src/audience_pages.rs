@@ -161,9 +161,10 @@ pub(crate) async fn sandbox(
     }
     let mut messages = Vec::new();
     for (i, m) in state.store().outbound_messages(200).await?.into_iter().enumerate() {
-        let verdict = match state.store().captured_raw(m.id).await? {
-            Some(raw) if i < VERIFIED_ON_PAGE => dkim_summary(&message::dkim::verify(&raw, &published).await),
-            _ => String::new(),
+        let raw = if m.has_raw && i < VERIFIED_ON_PAGE { state.store().captured_raw(m.id).await? } else { None };
+        let verdict = match raw {
+            Some(raw) => dkim_summary(&message::dkim::verify(&raw, &published).await),
+            None => String::new(),
         };
         messages.push((m, verdict));
     }

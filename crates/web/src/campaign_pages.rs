@@ -638,20 +638,21 @@ pub(crate) struct PreviewQuery {
     subscriber: String,
 }
 
-/// The campaign rendered for one subscriber (or an example one).
 /// A subscriber's copy: what they see, their address, and with `build_at`
-/// (Unix time, and the address to deliver to) the message bytes too.
+/// (Unix time, and addresses to deliver to) the message bytes for each.
 struct CopyFor {
     rendered: message::Rendered,
     email: String,
-    bytes: Option<Vec<u8>>,
+    bytes: Vec<Vec<u8>>,
 }
 
+/// The campaign compiled once and rendered for one subscriber (`who`, or
+/// the first of its audience, or an example one).
 async fn render_for(
     state: &AppState,
     campaign: &Campaign,
     who: &str,
-    build_at: Option<(i64, &str)>,
+    build_at: Option<(i64, &[domain::EmailAddress])>,
 ) -> Result<Result<CopyFor, String>, AppError> {
     let layout = match prepare::layout(state.store(), campaign).await {
         Ok(l) => l,
@@ -694,12 +695,11 @@ async fn render_for(
         variant: 0,
     };
     let copy = rendered.render(state.key(), &to).and_then(|r| {
-        let bytes = match build_at {
-            Some((date, address)) => {
-                Some(rendered.build(state.key(), &Recipient { email: address, ..to }, date)?.bytes)
-            }
-            None => None,
-        };
+        let (date, addresses) = build_at.unwrap_or((0, &[]));
+        let bytes = addresses
+            .iter()
+            .map(|address| Ok(rendered.build(state.key(), &Recipient { email: address.as_str(), ..to }, date)?.bytes))
+            .collect::<Result<Vec<_>, message::TemplateError>>()?;
         Ok(CopyFor { rendered: r, email: email.to_owned(), bytes })
     });
     Ok(copy.map_err(|e| e.to_string()))
@@ -805,24 +805,16 @@ pub(crate) async fn test_send(
         errors.push("Test addresses: at most 10 at a time.".into());
     }
     if errors.is_empty() {
-        let mut sent = 0;
-        for address in &addresses {
-            match render_for(&state, &campaign, "", Some((Utc::now().timestamp(), address.as_str()))).await? {
-                Ok(copy) => {
-                    let subject = format!("[Test] {}", copy.rendered.subject);
-                    let bytes = copy.bytes.unwrap_or_default();
-                    state.store().capture_test_message(address.as_str(), &subject, &copy.rendered.text, &bytes).await?;
-                    sent += 1;
+        match render_for(&state, &campaign, "", Some((Utc::now().timestamp(), &addresses))).await? {
+            Ok(copy) => {
+                let subject = format!("[Test] {}", copy.rendered.subject);
+                for (address, bytes) in addresses.iter().zip(&copy.bytes) {
+                    state.store().capture_test_message(address.as_str(), &subject, &copy.rendered.text, bytes).await?;
                 }
-                Err(e) => {
-                    errors.push(format!("Cannot render: {e}"));
-                    break;
-                }
+                let notice = format!("Test sent to {} address(es); see the sandbox mailbox.", addresses.len());
+                return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
             }
-        }
-        if sent == addresses.len() {
-            let notice = format!("Test sent to {sent} address(es); see the sandbox mailbox.");
-            return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
+            Err(e) => errors.push(format!("Cannot render: {e}")),
         }
     }
     campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, errors, None).await

@@ -117,10 +117,13 @@ async fn click(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let claims = links::verify_track(state.key(), Track::Click, &token).ok_or(AppError::NotFound)?;
-    let campaign = state.store().campaign(claims.campaign_id).await?.ok_or(AppError::NotFound)?;
-    let url = usize::try_from(claims.link).ok().and_then(|i| campaign.links.get(i)).ok_or(AppError::NotFound)?;
+    let url = match claims.link {
+        0.. => state.store().campaign_link(claims.campaign_id, claims.link).await?,
+        _ => None,
+    };
+    let url = url.ok_or(AppError::NotFound)?;
     event(&state, claims, "click", method == Method::HEAD || machine_agent(&headers, "click"));
-    Ok(Redirect::to(url).into_response())
+    Ok(Redirect::to(&url).into_response())
 }
 
 /// A transparent 1×1 GIF.
