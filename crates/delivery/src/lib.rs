@@ -9,9 +9,11 @@
 //! any moment leaves its rows to come due again; at most the messages in
 //! flight are sent twice, none is lost.
 
+pub mod dns;
 pub mod identity;
 pub mod prepare;
 pub mod reply;
+pub mod shaping;
 
 use std::collections::HashMap;
 use std::sync::Arc;

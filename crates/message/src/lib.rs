@@ -11,6 +11,7 @@ pub mod links;
 pub mod mime;
 pub mod secret;
 pub mod template;
+pub mod verp;
 
 use minijinja::{Value, context};
 

@@ -14,6 +14,13 @@ use sha2::{Digest, Sha256};
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
+}
+
 /// 32 random bytes, kept in a file (mode 0600) under the data directory.
 /// The HMAC state keyed with it is kept too: every message signs dozens of
 /// links, and keying costs as much as signing a short link.
@@ -85,6 +92,19 @@ impl SecretKey {
             return false;
         };
         self.mac(purpose, data).verify_slice(&bytes).is_ok()
+    }
+
+    /// The first `bytes` bytes of the HMAC in lowercase hex: for tokens that
+    /// must survive case folding (e-mail local parts).
+    pub fn sign_hex(&self, purpose: &str, data: &[u8], bytes: usize) -> String {
+        let mac = self.mac(purpose, data).finalize().into_bytes();
+        mac.iter().take(bytes).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Constant-time check of a value made by [`Self::sign_hex`].
+    pub fn verify_hex(&self, purpose: &str, data: &[u8], tag: &str, bytes: usize) -> bool {
+        let Some(tag) = decode_hex(tag) else { return false };
+        tag.len() == bytes && self.mac(purpose, data).verify_truncated_left(&tag).is_ok()
     }
 
     fn mac(&self, purpose: &str, data: &[u8]) -> HmacSha256 {

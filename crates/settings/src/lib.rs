@@ -5,7 +5,7 @@
 //! or the environment variable.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
@@ -60,10 +60,45 @@ pub enum DeliveryMode {
     Production,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
     pub mode: DeliveryMode,
+    /// DNS servers for MX, address and PTR lookups (`ip:port`); empty: the
+    /// ones in `/etc/resolv.conf`.
+    pub nameservers: Vec<SocketAddr>,
+    /// The addresses mail leaves from; each one's PTR name is its EHLO name.
+    /// Production mode needs at least one.
+    pub source_ips: Vec<IpAddr>,
+    /// The port of the recipients' MX hosts (25; tests use others).
+    pub mx_port: u16,
+    /// Certificates (PEM) trusted besides the system's roots when checking
+    /// an MX host's certificate, e.g. a private CA.
+    pub extra_ca: Option<PathBuf>,
+    /// The envelope sender is `b-…@<bounce_subdomain>.<From domain>`.
+    pub bounce_subdomain: String,
+    /// Per-destination limits and throttling rules; unset: the built-in ones.
+    pub shaping: Option<PathBuf>,
+    /// Delivery workers (each renders and signs on its own core); 0: one per core.
+    pub workers: usize,
+    /// Open SMTP connections at most, over all destinations.
+    pub max_connections: usize,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            mode: DeliveryMode::Sandbox,
+            nameservers: Vec::new(),
+            source_ips: Vec::new(),
+            mx_port: 25,
+            extra_ca: None,
+            bounce_subdomain: "bounce".into(),
+            shaping: None,
+            workers: 0,
+            max_connections: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -221,6 +256,29 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid {
                 key: "database.max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
+        let delivery = &self.delivery;
+        if delivery.mode == DeliveryMode::Production && delivery.source_ips.is_empty() {
+            return Err(SettingsError::Invalid {
+                key: "delivery.source_ips",
+                message: "production mode needs the addresses mail leaves from (their PTR names are the EHLO names)"
+                    .into(),
+            });
+        }
+        let label = &delivery.bounce_subdomain;
+        if label.is_empty()
+            || !label.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(SettingsError::Invalid {
+                key: "delivery.bounce_subdomain",
+                message: format!("{label:?} is not a DNS label such as \"bounce\""),
+            });
+        }
+        if delivery.max_connections == 0 {
+            return Err(SettingsError::Invalid {
+                key: "delivery.max_connections",
                 message: "must be at least 1".into(),
             });
         }

@@ -1,0 +1,129 @@
+//! The one DNS component: MX routes, host addresses and PTR names through a
+//! resolver whose nameservers are configurable (tests point it at their own
+//! authoritative server). Answers are cached by their TTL in the resolver.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::proto::rr::RData;
+use mail_auth::MessageAuthenticator;
+
+/// Why there is no host to send a domain's mail to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("the domain {0} does not exist")]
+    NoDomain(String),
+    #[error("{0} accepts no mail (null MX, RFC 7505)")]
+    NullMx(String),
+    #[error("{0} has neither MX nor address records")]
+    NoRoute(String),
+    #[error("DNS lookup for {domain} failed: {reason}")]
+    Temporary { domain: String, reason: String },
+}
+
+impl RouteError {
+    /// A permanent error bounces the message; a temporary one defers it.
+    pub fn is_permanent(&self) -> bool {
+        !matches!(self, Self::Temporary { .. })
+    }
+}
+
+#[derive(Clone)]
+pub struct Dns {
+    auth: Arc<MessageAuthenticator>,
+}
+
+impl Dns {
+    /// A resolver asking `nameservers` (`ip:port`), or those of
+    /// `/etc/resolv.conf` when the list is empty.
+    pub fn new(nameservers: &[SocketAddr]) -> Result<Self, String> {
+        let auth = if nameservers.is_empty() {
+            MessageAuthenticator::new_system_conf().map_err(|e| format!("cannot read /etc/resolv.conf: {e}"))?
+        } else {
+            let servers = nameservers
+                .iter()
+                .map(|addr| {
+                    let mut server = NameServerConfig::udp_and_tcp(addr.ip());
+                    for connection in &mut server.connections {
+                        connection.port = addr.port();
+                    }
+                    server
+                })
+                .collect();
+            let mut options = ResolverOpts::default();
+            options.timeout = std::time::Duration::from_secs(5);
+            MessageAuthenticator::new(ResolverConfig::from_name_servers(servers), options)
+                .map_err(|e| format!("cannot set up the DNS resolver: {e}"))?
+        };
+        Ok(Self { auth: Arc::new(auth) })
+    }
+
+    /// For SPF, DKIM and DMARC checks through the same nameservers.
+    pub fn authenticator(&self) -> &MessageAuthenticator {
+        &self.auth
+    }
+
+    fn resolver(&self) -> &TokioResolver {
+        self.auth.resolver()
+    }
+
+    /// The hosts that take mail for `domain`, most preferred first: its MX
+    /// hosts, or the domain itself when it has addresses but no MX.
+    pub async fn route(&self, domain: &str) -> Result<Vec<String>, RouteError> {
+        let fqdn = format!("{}.", domain.trim_end_matches('.'));
+        let temporary =
+            |e: &dyn std::fmt::Display| RouteError::Temporary { domain: domain.into(), reason: e.to_string() };
+        match self.resolver().mx_lookup(fqdn.as_str()).await {
+            Ok(lookup) => {
+                let mut mx: Vec<(u16, String)> = lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
+                        _ => None,
+                    })
+                    .collect();
+                if mx.iter().any(|(_, host)| host == ".") {
+                    return Err(RouteError::NullMx(domain.into()));
+                }
+                if !mx.is_empty() {
+                    mx.sort();
+                    return Ok(mx.into_iter().map(|(_, host)| host.trim_end_matches('.').to_owned()).collect());
+                }
+            }
+            Err(e) if e.is_nx_domain() => return Err(RouteError::NoDomain(domain.into())),
+            Err(e) if e.is_no_records_found() => {}
+            Err(e) => return Err(temporary(&e)),
+        }
+        // No MX: the domain itself is the implicit MX (RFC 5321 §5.1).
+        match self.addresses(domain).await {
+            Ok(addresses) if !addresses.is_empty() => Ok(vec![domain.trim_end_matches('.').to_owned()]),
+            Ok(_) => Err(RouteError::NoRoute(domain.into())),
+            Err(e) => Err(temporary(&e)),
+        }
+    }
+
+    /// The IPv4 and IPv6 addresses of a host (empty when it has none).
+    pub async fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        match self.resolver().lookup_ip(fqdn.as_str()).await {
+            Ok(lookup) => Ok(lookup.iter().collect()),
+            Err(e) if e.is_no_records_found() => Ok(Vec::new()),
+            Err(e) => Err(format!("address lookup for {host} failed: {e}")),
+        }
+    }
+
+    /// The PTR name of an address, without the final dot.
+    pub async fn ptr(&self, ip: IpAddr) -> Result<Option<String>, String> {
+        match self.resolver().reverse_lookup(ip).await {
+            Ok(lookup) => Ok(lookup.answers().iter().find_map(|r| match &r.data {
+                RData::PTR(name) => Some(name.0.to_ascii().trim_end_matches('.').to_owned()),
+                _ => None,
+            })),
+            Err(e) if e.is_no_records_found() => Ok(None),
+            Err(e) => Err(format!("PTR lookup for {ip} failed: {e}")),
+        }
+    }
+}

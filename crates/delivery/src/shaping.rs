@@ -1,0 +1,204 @@
+//! Traffic shaping as data: per-destination limits and the replies that
+//! suspend a destination, read from `config/shaping.toml` (built in) or the
+//! operator's own copy.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+
+/// The shaping file the binary carries.
+pub const BUILTIN: &str = include_str!("../../../config/shaping.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsPolicy {
+    /// STARTTLS when offered; a certificate that does not verify is still
+    /// used (and recorded as unverified) rather than sending in clear text.
+    Opportunistic,
+    /// Only over TLS with a certificate that verifies for the MX name.
+    Required,
+}
+
+/// The limits of one destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub connections: usize,
+    pub messages_per_connection: usize,
+    /// 0: no limit.
+    pub messages_per_minute: u32,
+    pub tls: TlsPolicy,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    connections: usize,
+    messages_per_connection: usize,
+    #[serde(default)]
+    messages_per_minute: u32,
+    tls: TlsPolicy,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDestination {
+    mx_suffixes: Vec<String>,
+    connections: Option<usize>,
+    messages_per_connection: Option<usize>,
+    messages_per_minute: Option<u32>,
+    tls: Option<TlsPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRule {
+    pattern: String,
+    suspend_minutes: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    default: FileLimits,
+    #[serde(default)]
+    destinations: BTreeMap<String, FileDestination>,
+    #[serde(default)]
+    throttle: Vec<FileRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Shaping {
+    default: Limits,
+    /// (name, MX name suffixes, limits)
+    destinations: Vec<(String, Vec<String>, Limits)>,
+    throttle: Vec<(Regex, Duration)>,
+}
+
+impl Shaping {
+    pub fn builtin() -> Self {
+        Self::parse(BUILTIN).unwrap_or_else(|e| unreachable!("the built-in shaping file is valid: {e}"))
+    }
+
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let d = file.default;
+        let default = Limits {
+            connections: d.connections,
+            messages_per_connection: d.messages_per_connection,
+            messages_per_minute: d.messages_per_minute,
+            tls: d.tls,
+        };
+        let positive = |name: &str, l: &Limits| {
+            if l.connections == 0 || l.messages_per_connection == 0 {
+                Err(format!("{name}: connections and messages_per_connection must be at least 1"))
+            } else {
+                Ok(())
+            }
+        };
+        positive("default", &default)?;
+        let mut destinations = Vec::new();
+        for (name, dest) in file.destinations {
+            let limits = Limits {
+                connections: dest.connections.unwrap_or(default.connections),
+                messages_per_connection: dest.messages_per_connection.unwrap_or(default.messages_per_connection),
+                messages_per_minute: dest.messages_per_minute.unwrap_or(default.messages_per_minute),
+                tls: dest.tls.unwrap_or(default.tls),
+            };
+            positive(&format!("destinations.{name}"), &limits)?;
+            if dest.mx_suffixes.is_empty() {
+                return Err(format!("destinations.{name}: mx_suffixes is empty"));
+            }
+            let suffixes = dest.mx_suffixes.iter().map(|s| s.trim_matches('.').to_ascii_lowercase()).collect();
+            destinations.push((name, suffixes, limits));
+        }
+        let throttle = file
+            .throttle
+            .into_iter()
+            .map(|rule| {
+                let regex =
+                    Regex::new(&rule.pattern).map_err(|e| format!("throttle pattern {:?}: {e}", rule.pattern))?;
+                Ok((regex, Duration::from_secs(rule.suspend_minutes * 60)))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Self { default, destinations, throttle })
+    }
+
+    /// The destination a recipient domain belongs to, by the names of its MX
+    /// hosts: a named provider, or the domain itself with the default limits.
+    pub fn destination(&self, domain: &str, mx_hosts: &[String]) -> (String, &Limits) {
+        for (name, suffixes, limits) in &self.destinations {
+            let hosted = mx_hosts.iter().any(|host| {
+                let host = host.trim_end_matches('.').to_ascii_lowercase();
+                suffixes.iter().any(|s| host == *s || host.ends_with(&format!(".{s}")))
+            });
+            if hosted {
+                return (name.clone(), limits);
+            }
+        }
+        (domain.to_ascii_lowercase(), &self.default)
+    }
+
+    /// How long to leave a destination alone after this reply, if it is
+    /// one of the throttling replies.
+    pub fn suspension(&self, code: u16, enhanced: Option<&str>, text: &str) -> Option<Duration> {
+        let line = format!("{code} {} {text}", enhanced.unwrap_or("-"));
+        self.throttle.iter().find(|(regex, _)| regex.is_match(&line)).map(|(_, d)| *d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn providers_are_recognised_by_their_mx_names() {
+        let s = Shaping::builtin();
+        let gmail = vec!["gmail-smtp-in.l.google.com.".to_owned()];
+        let (name, limits) = s.destination("example.org", &gmail);
+        assert_eq!(name, "gmail");
+        assert_eq!((limits.connections, limits.messages_per_connection, limits.tls), (5, 50, TlsPolicy::Required));
+        let (name, limits) = s.destination("docomo.ne.jp", &["mfsmax.docomo.ne.jp".to_owned()]);
+        assert_eq!((name.as_str(), limits.messages_per_minute), ("docomo", 300));
+        // A suffix matches whole labels only.
+        let (name, limits) = s.destination("Example.COM", &["mx.notgoogle.com".to_owned()]);
+        assert_eq!(name, "example.com");
+        assert_eq!(limits, &s.default);
+    }
+
+    #[test]
+    fn throttling_replies_suspend_and_others_do_not() {
+        let s = Shaping::builtin();
+        let gmail = "Our system has detected an unusual rate of unsolicited mail. To protect our users, try later.";
+        assert_eq!(s.suspension(421, Some("4.7.28"), gmail), Some(Duration::from_secs(3600)));
+        let yahoo = "[TS04] Messages from 203.0.113.5 temporarily deferred due to unexpected volume";
+        assert_eq!(s.suspension(421, Some("4.7.0"), yahoo), Some(Duration::from_secs(7200)));
+        assert_eq!(
+            s.suspension(451, Some("4.7.500"), "Server busy. Please try again later"),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(s.suspension(450, Some("4.2.1"), "Mailbox busy"), None);
+        assert_eq!(s.suspension(550, Some("5.1.1"), "User unknown"), None);
+    }
+
+    #[test]
+    fn a_bad_file_says_what_is_wrong() {
+        let e = Shaping::parse("[default]\nconnections = 0\nmessages_per_connection = 5\ntls = \"opportunistic\"\n")
+            .unwrap_err();
+        assert!(e.contains("at least 1"), "{e}");
+        let e =
+            Shaping::parse("[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"always\"\n").unwrap_err();
+        assert!(e.contains("always") && e.contains("line 4"), "{e}");
+        let text = "[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"required\"\n\
+                    [[throttle]]\npattern = \"(unclosed\"\nsuspend_minutes = 5\n";
+        let e = Shaping::parse(text).unwrap_err();
+        assert!(e.contains("(unclosed"), "{e}");
+    }
+}
