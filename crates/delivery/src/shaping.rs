@@ -191,14 +191,14 @@ mod tests {
     #[test]
     fn a_bad_file_says_what_is_wrong() {
         let e = Shaping::parse("[default]\nconnections = 0\nmessages_per_connection = 5\ntls = \"opportunistic\"\n")
-            .unwrap_err();
+            .expect_err("zero connections");
         assert!(e.contains("at least 1"), "{e}");
         let e =
             Shaping::parse("[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"always\"\n").unwrap_err();
         assert!(e.contains("always") && e.contains("line 4"), "{e}");
         let text = "[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"required\"\n\
                     [[throttle]]\npattern = \"(unclosed\"\nsuspend_minutes = 5\n";
-        let e = Shaping::parse(text).unwrap_err();
+        let e = Shaping::parse(text).expect_err("bad pattern");
         assert!(e.contains("(unclosed"), "{e}");
     }
 }
