@@ -193,8 +193,8 @@ mod tests {
         let e = Shaping::parse("[default]\nconnections = 0\nmessages_per_connection = 5\ntls = \"opportunistic\"\n")
             .expect_err("zero connections");
         assert!(e.contains("at least 1"), "{e}");
-        let e =
-            Shaping::parse("[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"always\"\n").unwrap_err();
+        let e = Shaping::parse("[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"always\"\n")
+            .expect_err("unknown TLS policy");
         assert!(e.contains("always") && e.contains("line 4"), "{e}");
         let text = "[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"required\"\n\
                     [[throttle]]\npattern = \"(unclosed\"\nsuspend_minutes = 5\n";
