@@ -7,6 +7,9 @@
 //! falls back to `/tmp/ninsho-test-pg-<uid>` and leaves it running for the
 //! next run.
 
+pub mod fixtures;
+pub mod lab;
+
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

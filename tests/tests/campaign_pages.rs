@@ -117,7 +117,8 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     let notice = browser.text("#notice").await?;
     assert!(notice.starts_with("Scheduled for 1 recipients"), "{notice}");
     assert_eq!(browser.text("#status").await?, "scheduled");
-    let config = EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5) };
+    let config =
+        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
     let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
     assert_eq!(engine.tick(Utc::now() + Duration::seconds(1)).await?, 1);
     engine.tick(Utc::now() + Duration::seconds(2)).await?;
@@ -199,7 +200,8 @@ async fn a_step_sequence_sends_day_0_and_day_3_to_a_new_subscriber() -> Result<(
         .await?;
     assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
 
-    let config = EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5) };
+    let config =
+        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
     let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
     let subjects = |store: store::Store| async move {
         let mut all: Vec<String> = store

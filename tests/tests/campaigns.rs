@@ -6,77 +6,18 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use delivery::{Engine, EngineConfig, Sandbox};
-use domain::{EmailAddress, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
+use domain::{EmailAddress, SubscriptionStatus};
 use mail_parser::MessageParser;
-use store::{CampaignFields, NewList, NewSubscriber, Store, SuppressionTarget};
+use store::{Store, SuppressionTarget};
+use tests::fixtures::{fields, list, subscriber};
 use tests::{TestApp, http, spawn_app};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
-async fn list(store: &Store, name: &str) -> Result<i64> {
-    let new =
-        NewList { name, description: "", visibility: ListVisibility::Public, optin: OptIn::Single, signup_fields: &[] };
-    Ok(store.create_list(&new).await?.id)
-}
-
-async fn subscriber(
-    store: &Store,
-    email: &str,
-    name: &str,
-    attributes: serde_json::Value,
-    on: &[(i64, SubscriptionStatus)],
-) -> Result<i64> {
-    let email = EmailAddress::parse(email)?;
-    let new = NewSubscriber {
-        email: &email,
-        name,
-        attributes: &attributes,
-        status: SubscriberStatus::Active,
-        consent_source: "test",
-        consent_ip: None,
-        consent_user_agent: None,
-    };
-    let id = store.create_subscriber(&new).await?.id;
-    for (list, status) in on {
-        store.set_subscription(id, *list, *status).await?;
-    }
-    Ok(id)
-}
-
-fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
-    CampaignFields {
-        name: name.into(),
-        from_name: "Shop News".into(),
-        from_address: "news@shop.example".into(),
-        reply_to: String::new(),
-        subject: "Hello {{ subscriber.name | default(\"friend\") }}".into(),
-        preheader: "This week".into(),
-        body_format: "markdown".into(),
-        body: "# Hi {{ subscriber.name }}\n\nCity: {{ subscriber.attributes.city | default(\"unknown\") }}\n\n\
-               [Our sale](https://shop.example/sale?x=1)\n"
-            .into(),
-        text_body: String::new(),
-        template_id: None,
-        list_ids: lists,
-        segment_id: None,
-        track_opens: true,
-        track_clicks: true,
-        anonymous_tracking: false,
-        time_zone: "Asia/Tokyo".into(),
-        recipient_zone_attribute: String::new(),
-        window_start: None,
-        window_end: None,
-        ab_subjects: Vec::new(),
-        ab_sample_percent: 0,
-        ab_wait_minutes: 240,
-        ab_metric: "opens".into(),
-    }
-}
-
 fn engine(app: &TestApp, batch: i64) -> Engine<Sandbox> {
-    let config = EngineConfig { public_url: app.url.clone(), batch, lease: Duration::minutes(5) };
+    let config = EngineConfig { public_url: app.url.clone(), batch, lease: Duration::minutes(5), ..Default::default() };
     Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() })
 }
 
@@ -572,18 +513,22 @@ type Reply = (u16, &'static str, &'static str);
 impl delivery::Transport for Scripted {
     async fn deliver(
         &self,
-        to: &store::LeasedDelivery,
-        _subject: &str,
-        _message: Vec<u8>,
-    ) -> Result<delivery::Attempt, store::StoreError> {
+        batch: Vec<delivery::Outgoing>,
+    ) -> Result<Vec<(store::LeasedDelivery, delivery::Attempt)>, store::StoreError> {
         let mut replies = self.replies.lock().map_err(|_| store::StoreError::Conflict("a poisoned lock"))?;
-        let script = replies.get_mut(&to.email).filter(|s| !s.is_empty());
-        let (code, enhanced, text) = match script {
-            Some(s) if s.len() > 1 => s.remove(0),
-            Some(s) => s[0],
-            None => (250, "2.0.0", "OK"),
-        };
-        Ok(delivery::Attempt::from_reply(code, Some(enhanced.into()), text.into(), Some("mx.test".into())))
+        let mut attempts = Vec::new();
+        for out in batch {
+            let script = replies.get_mut(&out.delivery.email).filter(|s| !s.is_empty());
+            let (code, enhanced, text) = match script {
+                Some(s) if s.len() > 1 => s.remove(0),
+                Some(s) => s[0],
+                None => (250, "2.0.0", "OK"),
+            };
+            let attempt =
+                delivery::Attempt::from_reply(code, Some(enhanced.into()), text.into(), Some("mx.test".into()));
+            attempts.push((out.delivery, attempt));
+        }
+        Ok(attempts)
     }
 }
 
@@ -611,7 +556,8 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
         ("busy@example.org".to_owned(), vec![(451, "4.3.0", "Temporary local problem")]),
     ]);
     let transport = Scripted { replies: std::sync::Mutex::new(script) };
-    let config = EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5) };
+    let config =
+        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
     let mut engine = Engine::new(store.clone(), app.key.clone(), config, transport);
     let campaign = store.save_campaign(None, &fields("Replies", vec![weekly])).await?;
     let now = Utc::now();

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::proto::rr::RData;
 use mail_auth::MessageAuthenticator;
 
@@ -33,6 +33,8 @@ impl RouteError {
 #[derive(Clone)]
 pub struct Dns {
     auth: Arc<MessageAuthenticator>,
+    /// The configured nameservers (empty: the system's).
+    nameservers: Vec<SocketAddr>,
 }
 
 impl Dns {
@@ -54,10 +56,13 @@ impl Dns {
                 .collect();
             let mut options = ResolverOpts::default();
             options.timeout = std::time::Duration::from_secs(5);
+            // Only the named servers answer: not /etc/hosts (it maps
+            // loopback addresses to localhost, for one).
+            options.use_hosts_file = ResolveHosts::Never;
             MessageAuthenticator::new(ResolverConfig::from_name_servers(servers), options)
                 .map_err(|e| format!("cannot set up the DNS resolver: {e}"))?
         };
-        Ok(Self { auth: Arc::new(auth) })
+        Ok(Self { auth: Arc::new(auth), nameservers: nameservers.to_vec() })
     }
 
     /// For SPF, DKIM and DMARC checks through the same nameservers.
@@ -117,6 +122,11 @@ impl Dns {
 
     /// The PTR name of an address, without the final dot.
     pub async fn ptr(&self, ip: IpAddr) -> Result<Option<String>, String> {
+        if ip.is_loopback() && !self.nameservers.is_empty() {
+            // The resolver answers "localhost" for loopback addresses itself
+            // (RFC 6761); the configured servers (the test lab's) may know better.
+            return direct_ptr(&self.nameservers, ip).await;
+        }
         match self.resolver().reverse_lookup(ip).await {
             Ok(lookup) => Ok(lookup.answers().iter().find_map(|r| match &r.data {
                 RData::PTR(name) => Some(name.0.to_ascii().trim_end_matches('.').to_owned()),
@@ -126,4 +136,46 @@ impl Dns {
             Err(e) => Err(format!("PTR lookup for {ip} failed: {e}")),
         }
     }
+}
+
+/// Asks the nameservers for the PTR record of `ip` over UDP, one query each,
+/// bypassing the resolver.
+async fn direct_ptr(nameservers: &[SocketAddr], ip: IpAddr) -> Result<Option<String>, String> {
+    use hickory_resolver::proto::op::{Message, Query};
+    use hickory_resolver::proto::rr::{Name, RecordType};
+
+    let mut query = Message::query();
+    query.add_query(Query::query(Name::from(ip), RecordType::PTR));
+    query.metadata.recursion_desired = true;
+    let bytes = query.to_vec().map_err(|e| e.to_string())?;
+    let mut last = String::from("no nameserver");
+    for server in nameservers {
+        let asked = async {
+            let socket = tokio::net::UdpSocket::bind(if server.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }).await?;
+            socket.send_to(&bytes, server).await?;
+            let mut buf = vec![0; 4096];
+            loop {
+                let (n, from) = socket.recv_from(&mut buf).await?;
+                if from == *server {
+                    return Ok::<_, std::io::Error>(buf[..n].to_vec());
+                }
+            }
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(5), asked).await {
+            Ok(Ok(reply)) => {
+                let reply = Message::from_vec(&reply).map_err(|e| e.to_string())?;
+                if reply.metadata.id != query.metadata.id {
+                    last = format!("{server} answered another query");
+                    continue;
+                }
+                return Ok(reply.answers.iter().find_map(|r| match &r.data {
+                    RData::PTR(name) => Some(name.0.to_ascii().trim_end_matches('.').to_owned()),
+                    _ => None,
+                }));
+            }
+            Ok(Err(e)) => last = format!("{server}: {e}"),
+            Err(_) => last = format!("{server} did not answer"),
+        }
+    }
+    Err(format!("PTR lookup for {ip} failed: {last}"))
 }

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod prepare;
 pub mod reply;
 pub mod shaping;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,8 +33,13 @@ pub struct Attempt {
     pub enhanced: Option<String>,
     pub reply: String,
     pub mx: Option<String>,
+    /// How the connection was protected: verified, unverified (TLS to a
+    /// certificate that did not verify) or none.
+    pub tls: Option<&'static str>,
     /// Deferred by a server that throttles us: wait longer.
     pub slow_down: bool,
+    /// Do not try again before this long (a suspended destination).
+    pub retry_after: Option<Duration>,
     /// Bounced because the address does not exist: suppress it.
     pub dead_address: bool,
 }
@@ -46,35 +52,71 @@ impl Attempt {
             reply::Class::Deferred { slow_down } => ("deferred", slow_down, false),
             reply::Class::Bounced { dead_address } => ("bounced", false, dead_address),
         };
-        Self { status, code: i16::try_from(code).ok(), enhanced, reply: text, mx, slow_down, dead_address }
+        Self {
+            status,
+            code: i16::try_from(code).ok(),
+            enhanced,
+            reply: text,
+            mx,
+            tls: None,
+            slow_down,
+            retry_after: None,
+            dead_address,
+        }
     }
 
     /// An attempt that ended without a reply (no route, connection lost).
     pub fn deferred(reason: String, mx: Option<String>) -> Self {
-        Self {
-            status: "deferred",
-            code: None,
-            enhanced: None,
-            reply: reason,
-            mx,
-            slow_down: false,
-            dead_address: false,
-        }
+        Self { mx, ..Self::local("deferred", reason) }
+    }
+
+    /// Never deliverable, without asking any server (no such domain, null MX).
+    pub fn undeliverable(reason: String, dead_address: bool) -> Self {
+        Self { dead_address, ..Self::local("bounced", reason) }
     }
 
     fn local(status: &'static str, reason: String) -> Self {
-        Self { status, code: None, enhanced: None, reply: reason, mx: None, slow_down: false, dead_address: false }
+        Self {
+            status,
+            code: None,
+            enhanced: None,
+            reply: reason,
+            mx: None,
+            tls: None,
+            slow_down: false,
+            retry_after: None,
+            dead_address: false,
+        }
     }
 }
 
-/// Where messages go: the capture mailbox in sandbox mode, SMTP otherwise.
+/// One message, rendered and signed, ready to hand over.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub delivery: LeasedDelivery,
+    pub subject: String,
+    /// MAIL FROM: the delivery's VERP bounce address.
+    pub envelope_from: String,
+    pub message: Vec<u8>,
+}
+
+/// Where messages go: the capture mailbox in sandbox mode, the recipients'
+/// MX hosts otherwise.
 pub trait Transport: Send + Sync + 'static {
+    /// Hands a batch over and returns each message's attempt, in any order.
     fn deliver(
         &self,
-        to: &LeasedDelivery,
-        subject: &str,
-        message: Vec<u8>,
-    ) -> impl Future<Output = Result<Attempt, StoreError>> + Send;
+        batch: Vec<Outgoing>,
+    ) -> impl Future<Output = Result<Vec<(LeasedDelivery, Attempt)>, StoreError>> + Send;
+}
+
+impl<T: Transport> Transport for Arc<T> {
+    fn deliver(
+        &self,
+        batch: Vec<Outgoing>,
+    ) -> impl Future<Output = Result<Vec<(LeasedDelivery, Attempt)>, StoreError>> + Send {
+        (**self).deliver(batch)
+    }
 }
 
 /// Sandbox mode: the exact bytes are kept in the capture mailbox (shown in
@@ -84,16 +126,23 @@ pub struct Sandbox {
 }
 
 impl Transport for Sandbox {
-    async fn deliver(&self, to: &LeasedDelivery, subject: &str, message: Vec<u8>) -> Result<Attempt, StoreError> {
-        self.store.capture_message(to, subject, &message).await?;
-        let reply = "captured in the sandbox mailbox".to_owned();
-        Ok(Attempt::from_reply(250, Some("2.0.0".into()), reply, Some("sandbox".into())))
+    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(LeasedDelivery, Attempt)>, StoreError> {
+        let mut attempts = Vec::with_capacity(batch.len());
+        for out in batch {
+            self.store.capture_message(&out.delivery, &out.subject, &out.message).await?;
+            let reply = "captured in the sandbox mailbox".to_owned();
+            let attempt = Attempt::from_reply(250, Some("2.0.0".into()), reply, Some("sandbox".into()));
+            attempts.push((out.delivery, attempt));
+        }
+        Ok(attempts)
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub public_url: String,
+    /// The envelope sender is `b-…@<bounce_subdomain>.<From domain>`.
+    pub bounce_subdomain: String,
     /// Deliveries leased per round.
     pub batch: i64,
     /// How long a leased row is ours before it comes due again.
@@ -102,7 +151,12 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { public_url: "http://127.0.0.1:8080".into(), batch: 500, lease: Duration::minutes(5) }
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            bounce_subdomain: "bounce".into(),
+            batch: 500,
+            lease: Duration::minutes(5),
+        }
     }
 }
 
@@ -255,40 +309,40 @@ impl<T: Transport> Engine<T> {
             };
             jobs.push((delivery, campaign));
         }
-        // Rendering is CPU work: off the async reactor.
+        // Rendering and signing are CPU work: off the async reactor, on
+        // every core.
         let key = self.key.clone();
         let date = now.timestamp();
-        let rendered = tokio::task::spawn_blocking(move || {
-            jobs.into_iter()
-                .map(|(delivery, campaign)| {
-                    let message = match (&campaign, delivery.sendable) {
-                        (_, false) => Err(None),
-                        (Err(why), true) => Err(Some(why.clone())),
-                        (Ok((c, signer)), true) => build(c, signer.as_deref(), &key, &delivery, date).map_err(Some),
-                    };
-                    (delivery, message)
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| StoreError::Conflict(if e.is_panic() { "a rendering thread panicked" } else { "shutdown" }))?;
+        let subdomain = self.config.bounce_subdomain.clone();
+        let rendered = render_all(jobs, key, subdomain, date).await?;
 
         let mut outcomes = Vec::with_capacity(rendered.len());
-        for (delivery, message) in rendered {
-            let mut attempt = match message {
-                Err(None) => {
-                    Attempt::local("suppressed", "the recipient left, was blocklisted or is suppressed".into())
+        let mut outgoing = Vec::with_capacity(rendered.len());
+        let mut attempts = Vec::with_capacity(rendered.len());
+        for message in rendered {
+            match message {
+                Rendered::Unsendable(delivery) => attempts.push((
+                    delivery,
+                    Attempt::local("suppressed", "the recipient left, was blocklisted or is suppressed".into()),
+                )),
+                Rendered::Broken(delivery, why) => {
+                    attempts.push((delivery, Attempt::local("failed", format!("cannot render: {why}"))))
                 }
-                Err(Some(why)) => Attempt::local("failed", format!("cannot render: {why}")),
-                Ok((subject, bytes)) => self.transport.deliver(&delivery, &subject, bytes).await?,
-            };
+                Rendered::Ready(out) => outgoing.push(out),
+            }
+        }
+        if !outgoing.is_empty() {
+            attempts.extend(self.transport.deliver(outgoing).await?);
+        }
+        for (delivery, mut attempt) in attempts {
             let mut retry_at = None;
             if attempt.status == "deferred" {
                 if now - delivery.created_at > Duration::days(reply::BULK_LIFETIME_DAYS) {
                     attempt.status = "failed";
                     attempt.reply = format!("expired after {} attempts; last: {}", delivery.attempts, attempt.reply);
                 } else {
-                    retry_at = Some(now + reply::retry_delay(delivery.attempts, attempt.slow_down));
+                    let backoff = reply::retry_delay(delivery.attempts, attempt.slow_down);
+                    retry_at = Some(now + attempt.retry_after.map_or(backoff, |wait| wait.max(backoff)));
                 }
             }
             if attempt.dead_address {
@@ -301,6 +355,7 @@ impl<T: Transport> Engine<T> {
                 enhanced: attempt.enhanced,
                 reply: Some(attempt.reply),
                 mx: attempt.mx,
+                tls: attempt.tls,
                 retry_at,
                 at: now,
             });
@@ -309,14 +364,66 @@ impl<T: Transport> Engine<T> {
     }
 }
 
-/// One recipient's message, DKIM-signed when the domain has a key, and its subject.
+type Job = (LeasedDelivery, Result<(Arc<message::Campaign>, Option<Arc<message::dkim::Signer>>), String>);
+/// A rendered message, or why there is none.
+enum Rendered {
+    Ready(Outgoing),
+    /// The recipient left, was blocklisted or suppressed since the start.
+    Unsendable(LeasedDelivery),
+    /// The message cannot be built, and why.
+    Broken(LeasedDelivery, String),
+}
+
+/// Renders and signs the jobs on blocking threads, one share per core.
+async fn render_all(jobs: Vec<Job>, key: SecretKey, subdomain: String, date: i64) -> Result<Vec<Rendered>, StoreError> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let share = jobs.len().div_ceil(cores).max(1);
+    let mut jobs = jobs.into_iter();
+    let mut tasks = Vec::with_capacity(cores);
+    loop {
+        let part: Vec<Job> = jobs.by_ref().take(share).collect();
+        if part.is_empty() {
+            break;
+        }
+        let (key, subdomain) = (key.clone(), subdomain.clone());
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter()
+                .map(|(delivery, campaign)| {
+                    let built = match (&campaign, delivery.sendable) {
+                        (_, false) => return Rendered::Unsendable(delivery),
+                        (Err(why), true) => Err(why.clone()),
+                        (Ok((c, signer)), true) => build(c, signer.as_deref(), &key, &subdomain, &delivery, date),
+                    };
+                    match built {
+                        Ok((subject, envelope_from, message)) => {
+                            Rendered::Ready(Outgoing { delivery, subject, envelope_from, message })
+                        }
+                        Err(why) => Rendered::Broken(delivery, why),
+                    }
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut rendered = Vec::new();
+    for task in tasks {
+        let part = task
+            .await
+            .map_err(|e| StoreError::Conflict(if e.is_panic() { "a rendering thread panicked" } else { "shutdown" }))?;
+        rendered.extend(part);
+    }
+    Ok(rendered)
+}
+
+/// One recipient's message, DKIM-signed when the domain has a key, with
+/// its subject and envelope sender.
 fn build(
     campaign: &message::Campaign,
     signer: Option<&message::dkim::Signer>,
     key: &SecretKey,
+    bounce_subdomain: &str,
     d: &LeasedDelivery,
     date: i64,
-) -> Result<(String, Vec<u8>), String> {
+) -> Result<(String, String, Vec<u8>), String> {
     let to = Recipient {
         delivery_id: d.id,
         subscriber_id: d.subscriber_id,
@@ -332,5 +439,6 @@ fn build(
         Some(signer) => signer.sign(&built.bytes).map_err(|e| e.to_string())?,
         None => built.bytes,
     };
-    Ok((built.subject, bytes))
+    let envelope_from = message::verp::bounce_address(key, d.id, bounce_subdomain, campaign.sender.domain());
+    Ok((built.subject, envelope_from, bytes))
 }

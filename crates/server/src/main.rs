@@ -136,24 +136,8 @@ async fn run_roles(
     // Uploads left by a previous run belong to imports that died with it.
     let _ = std::fs::remove_dir_all(&spool);
     std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
-    let delivery = if roles.contains(&Role::Deliver) {
-        if settings.delivery.mode != DeliveryMode::Sandbox {
-            anyhow::bail!(
-                "the deliver role can only run in sandbox mode for now: sending to the internet is not built yet \
-                 (set delivery.mode = \"sandbox\" or leave out the deliver role)"
-            );
-        }
-        let config = delivery::EngineConfig { public_url: settings.http.public_url.clone(), ..Default::default() };
-        let engine = delivery::Engine::new(
-            db.store().clone(),
-            key.clone(),
-            config,
-            delivery::Sandbox { store: db.store().clone() },
-        );
-        Some(tokio::spawn(engine.run(cancel.clone())))
-    } else {
-        None
-    };
+    let delivery =
+        if roles.contains(&Role::Deliver) { Some(start_delivery(settings, db, &key, &cancel).await?) } else { None };
     let state = web::AppState::new(db.store().clone(), key, database::web_config(settings, db));
     tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));
     if db.store().admin_count().await? == 0 {
@@ -169,8 +153,8 @@ async fn run_roles(
     );
     let Some(listener) = listener else {
         cancel.cancelled().await;
-        if let Some(engine) = delivery {
-            let _ = engine.await;
+        if let Some(engines) = delivery {
+            engines.join_all().await;
         }
         return Ok(());
     };
@@ -185,11 +169,64 @@ async fn run_roles(
         }
     };
     // The engine finishes its round (its leases would cover a cut-off one).
-    if let Some(engine) = delivery {
+    if let Some(engines) = delivery {
         cancel.cancel();
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, engine).await;
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, engines.join_all()).await;
     }
     outcome
+}
+
+/// Starts the delivery workers: in sandbox mode into the capture mailbox, in
+/// production mode to the recipients' MX hosts from the configured addresses.
+async fn start_delivery(
+    settings: &Settings,
+    db: &Database,
+    key: &web::SecretKey,
+    cancel: &CancellationToken,
+) -> Result<tokio::task::JoinSet<()>> {
+    let d = &settings.delivery;
+    let config = delivery::EngineConfig {
+        public_url: settings.http.public_url.clone(),
+        bounce_subdomain: d.bounce_subdomain.clone(),
+        ..Default::default()
+    };
+    let workers = if d.workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { d.workers };
+    let mut engines = tokio::task::JoinSet::new();
+    match d.mode {
+        DeliveryMode::Sandbox => {
+            let transport = std::sync::Arc::new(delivery::Sandbox { store: db.store().clone() });
+            for _ in 0..workers {
+                let engine = delivery::Engine::new(db.store().clone(), key.clone(), config.clone(), transport.clone());
+                engines.spawn(engine.run(cancel.clone()));
+            }
+        }
+        DeliveryMode::Production => {
+            let dns = delivery::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
+            let sources = delivery::smtp::Smtp::sources(&dns, &d.source_ips)
+                .await
+                .map_err(|e| anyhow::anyhow!("delivery.source_ips: {e}"))?;
+            let shaping = match &d.shaping {
+                Some(path) => delivery::shaping::Shaping::load(path).map_err(anyhow::Error::msg)?,
+                None => delivery::shaping::Shaping::builtin(),
+            };
+            let smtp_config = delivery::smtp::SmtpConfig {
+                port: d.mx_port,
+                sources,
+                shaping,
+                timeouts: delivery::smtp::Timeouts::default(),
+                max_connections: d.max_connections,
+                roots: delivery::smtp::SmtpConfig::roots(d.extra_ca.as_deref()).map_err(anyhow::Error::msg)?,
+                idle: std::time::Duration::from_secs(30),
+            };
+            let transport = delivery::smtp::Smtp::new(dns, smtp_config).map_err(anyhow::Error::msg)?;
+            for _ in 0..workers {
+                let engine = delivery::Engine::new(db.store().clone(), key.clone(), config.clone(), transport.clone());
+                engines.spawn(engine.run(cancel.clone()));
+            }
+        }
+    }
+    tracing::info!(workers, mode = ?d.mode, "delivery started");
+    Ok(engines)
 }
 
 /// `ninsho domain …`: keys are sealed with the same secret key the server uses.

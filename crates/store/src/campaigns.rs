@@ -159,6 +159,8 @@ pub struct DeliveryOutcome {
     pub enhanced: Option<String>,
     pub reply: Option<String>,
     pub mx: Option<String>,
+    /// verified, unverified or none (see the `tls` column).
+    pub tls: Option<&'static str>,
     /// When to try again (deferred only).
     pub retry_at: Option<DateTime<Utc>>,
     /// When the attempt ended, by the engine's clock.
@@ -559,14 +561,16 @@ impl Store {
         let enhanced: Vec<Option<&str>> = outcomes.iter().map(|o| o.enhanced.as_deref()).collect();
         let replies: Vec<Option<&str>> = outcomes.iter().map(|o| o.reply.as_deref()).collect();
         let mxs: Vec<Option<&str>> = outcomes.iter().map(|o| o.mx.as_deref()).collect();
+        let tls: Vec<Option<&str>> = outcomes.iter().map(|o| o.tls).collect();
         let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
         let at: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.at).collect();
         sqlx::query(
             "UPDATE deliveries d SET status = o.status, last_code = o.code, last_enhanced = o.enhanced, \
-             last_reply = o.reply, mx = o.mx, next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), \
-             updated_at = o.at \
+             last_reply = o.reply, mx = o.mx, tls = o.tls, \
+             next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), updated_at = o.at \
              FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], \
-                         $7::timestamptz[], $8::timestamptz[]) AS o(id, status, code, enhanced, reply, mx, retry_at, at) \
+                         $7::timestamptz[], $8::timestamptz[], $9::text[]) \
+                  AS o(id, status, code, enhanced, reply, mx, retry_at, at, tls) \
              WHERE d.id = o.id",
         )
         .bind(&ids)
@@ -577,6 +581,7 @@ impl Store {
         .bind(&mxs)
         .bind(&retries)
         .bind(&at)
+        .bind(&tls)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -886,7 +891,7 @@ impl Store {
     pub async fn campaign_deliveries(&self, id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
         Ok(sqlx::query_as(
             "SELECT id, subscriber_id, email, status, attempts, next_attempt_at, last_code, last_enhanced, last_reply, \
-             mx, updated_at FROM deliveries WHERE campaign_id = $1 ORDER BY updated_at DESC, id LIMIT $2",
+             mx, tls, updated_at FROM deliveries WHERE campaign_id = $1 ORDER BY updated_at DESC, id LIMIT $2",
         )
         .bind(id)
         .bind(limit)
@@ -931,6 +936,7 @@ pub struct DeliveryRow {
     pub last_enhanced: Option<String>,
     pub last_reply: Option<String>,
     pub mx: Option<String>,
+    pub tls: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 

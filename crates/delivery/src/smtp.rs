@@ -1,0 +1,635 @@
+//! Direct delivery to each recipient's MX hosts over SMTP.
+//!
+//! A batch is split by recipient domain; each domain's MX hosts name its
+//! destination (a provider from the shaping file, or the domain itself),
+//! whose limits decide how many connections carry its messages and how many
+//! messages go over each. Every message is its own transaction (one MAIL
+//! FROM, one RCPT TO), so a refused recipient never affects another, and the
+//! three commands go in one round trip where the server offers PIPELINING.
+//! Connections are kept open between batches for a short while.
+//!
+//! TLS: STARTTLS whenever offered, checked against the MX name; under the
+//! opportunistic policy a certificate that does not verify is still used
+//! (never clear text when TLS is possible) and the delivery records
+//! "unverified"; under the required policy the message waits instead.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mail_send::SmtpClient;
+use rustls::RootCertStore;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use smtp_proto::{EXT_PIPELINING, EXT_START_TLS};
+use store::{LeasedDelivery, StoreError};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::dns::{Dns, RouteError};
+use crate::shaping::{Limits, Shaping, TlsPolicy};
+use crate::{Attempt, Outgoing, Transport};
+
+/// An address mail leaves from and the name it introduces itself with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub ip: IpAddr,
+    /// The EHLO name: the PTR name of `ip`.
+    pub helo: String,
+}
+
+/// How long to wait for each step (RFC 5321 §4.5.3.2 for the replies).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// The greeting, EHLO, STARTTLS, MAIL FROM and RCPT TO replies.
+    pub command: Duration,
+    /// The reply to DATA.
+    pub data_start: Duration,
+    /// Sending the message and the reply to its final dot.
+    pub data_end: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(30),
+            command: Duration::from_secs(5 * 60),
+            data_start: Duration::from_secs(2 * 60),
+            data_end: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+pub struct SmtpConfig {
+    /// The port of MX hosts: 25, except in tests.
+    pub port: u16,
+    pub sources: Vec<Source>,
+    pub shaping: Shaping,
+    pub timeouts: Timeouts,
+    /// Open connections at most, over all destinations.
+    pub max_connections: usize,
+    /// Trust anchors for MX certificates.
+    pub roots: RootCertStore,
+    /// How long an unused connection stays open for the next batch.
+    pub idle: Duration,
+}
+
+impl SmtpConfig {
+    /// The system's trust anchors plus those in `extra_pem` (a private CA).
+    pub fn roots(extra_pem: Option<&std::path::Path>) -> Result<RootCertStore, String> {
+        let mut roots = RootCertStore::empty();
+        let system = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(system.certs);
+        if let Some(path) = extra_pem {
+            use rustls::pki_types::pem::PemObject;
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| format!("cannot read certificates from {}: {e}", path.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{} holds no certificate", path.display()));
+            }
+            for cert in certs {
+                roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        Ok(roots)
+    }
+}
+
+/// The SMTP transport; cheap to share between delivery workers.
+#[derive(Clone)]
+pub struct Smtp {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dns: Dns,
+    config: SmtpConfig,
+    verified: TlsConnector,
+    unverified: TlsConnector,
+    connections: Arc<Semaphore>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Open, unused connections by destination.
+    idle: HashMap<String, Vec<Session>>,
+    /// Connection slots of each destination.
+    slots: HashMap<String, Arc<Semaphore>>,
+    /// Destinations that asked us to slow down: until when, and why.
+    suspended: HashMap<String, (Instant, String)>,
+    /// Rate-limited destinations: the earliest time of their next message.
+    next_send: HashMap<String, Instant>,
+    /// Round-robin position over the source addresses.
+    next_source: usize,
+}
+
+/// One open SMTP session, ready for a new transaction.
+struct Session {
+    client: Client,
+    mx: String,
+    tls: &'static str,
+    pipelining: bool,
+    /// Messages sent over it.
+    sent: usize,
+    idle_since: Instant,
+}
+
+enum Client {
+    Plain(SmtpClient<TcpStream>),
+    Tls(Box<SmtpClient<TlsStream<TcpStream>>>),
+}
+
+/// How a transaction ended when it got no final reply.
+enum Broken {
+    /// Before the message was handed over: safe to retry on a new connection.
+    BeforeData(String),
+    /// During or after the message: the server may have it; never resent now.
+    InData(String),
+}
+
+/// One SMTP reply.
+struct Reply {
+    code: u16,
+    enhanced: Option<String>,
+    text: String,
+}
+
+impl Reply {
+    fn from_response(r: &smtp_proto::Response<String>) -> Self {
+        let enhanced = (r.esc[0] != 0).then(|| format!("{}.{}.{}", r.esc[0], r.esc[1], r.esc[2]));
+        Self { code: r.code, enhanced, text: r.message.trim().to_owned() }
+    }
+
+    fn attempt(self, session: &Session) -> Attempt {
+        let mut attempt = Attempt::from_reply(self.code, self.enhanced, self.text, Some(session.mx.clone()));
+        attempt.tls = Some(session.tls);
+        attempt
+    }
+}
+
+impl Smtp {
+    pub fn new(dns: Dns, config: SmtpConfig) -> Result<Self, String> {
+        if config.sources.is_empty() {
+            return Err("no source address to send from".into());
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifying = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(config.roots.clone())
+            .with_no_client_auth();
+        let accepting = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+            .with_no_client_auth();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dns,
+                verified: TlsConnector::from(Arc::new(verifying)),
+                unverified: TlsConnector::from(Arc::new(accepting)),
+                connections: Arc::new(Semaphore::new(config.max_connections)),
+                config,
+                state: Mutex::new(State::default()),
+            }),
+        })
+    }
+
+    /// Resolves each source address's PTR name, its EHLO name: production
+    /// needs one that resolves back to the address (forward-confirmed).
+    pub async fn sources(dns: &Dns, ips: &[IpAddr]) -> Result<Vec<Source>, String> {
+        let mut sources = Vec::with_capacity(ips.len());
+        for &ip in ips {
+            let name =
+                dns.ptr(ip).await?.ok_or_else(|| format!("{ip} has no PTR record; receivers refuse such mail"))?;
+            let forward = dns.addresses(&name).await?;
+            if !forward.contains(&ip) {
+                return Err(format!("the PTR name of {ip}, {name}, does not resolve back to it"));
+            }
+            sources.push(Source { ip, helo: name });
+        }
+        Ok(sources)
+    }
+}
+
+impl Transport for Smtp {
+    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(LeasedDelivery, Attempt)>, StoreError> {
+        let mut by_domain: HashMap<String, Vec<Outgoing>> = HashMap::new();
+        for out in batch {
+            let domain = out.delivery.email.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+            by_domain.entry(domain).or_default().push(out);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (domain, messages) in by_domain {
+            let inner = self.inner.clone();
+            tasks.spawn(async move { inner.deliver_domain(&domain, messages).await });
+        }
+        let mut attempts = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            attempts.extend(done.map_err(|_| StoreError::Conflict("a delivery task failed"))?);
+        }
+        Ok(attempts)
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn deliver_domain(self: Arc<Self>, domain: &str, messages: Vec<Outgoing>) -> Vec<(LeasedDelivery, Attempt)> {
+        let hosts = match self.dns.route(domain).await {
+            Ok(hosts) => hosts,
+            Err(e) => {
+                let dead = matches!(e, RouteError::NoDomain(_) | RouteError::NullMx(_) | RouteError::NoRoute(_));
+                let attempt = if e.is_permanent() {
+                    Attempt::undeliverable(e.to_string(), dead)
+                } else {
+                    Attempt::deferred(e.to_string(), None)
+                };
+                return messages.into_iter().map(|m| (m.delivery, attempt.clone())).collect();
+            }
+        };
+        let (destination, limits) = self.config.shaping.destination(domain, &hosts);
+        let limits = limits.clone();
+        let slots = self
+            .lock()
+            .slots
+            .entry(destination.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(limits.connections)))
+            .clone();
+        let lanes = limits.connections.min(messages.len().div_ceil(limits.messages_per_connection)).max(1);
+        let mut shares: Vec<Vec<Outgoing>> = (0..lanes).map(|_| Vec::new()).collect();
+        for (i, m) in messages.into_iter().enumerate() {
+            shares[i % lanes].push(m);
+        }
+        let hosts = Arc::new(hosts);
+        let mut tasks = tokio::task::JoinSet::new();
+        for share in shares {
+            let (inner, hosts, slots, limits, destination) =
+                (self.clone(), hosts.clone(), slots.clone(), limits.clone(), destination.clone());
+            tasks.spawn(async move {
+                // Both permits are held for the lane's life; closed semaphores never happen.
+                let _slot = slots.acquire_owned().await;
+                let _connection = inner.connections.clone().acquire_owned().await;
+                inner.lane(&destination, &hosts, &limits, share).await
+            });
+        }
+        let mut attempts = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(part) => attempts.extend(part),
+                Err(e) => tracing::error!(error = %e, "an SMTP lane failed"),
+            }
+        }
+        attempts
+    }
+
+    /// Sends messages one after the other over one connection at a time.
+    async fn lane(
+        &self,
+        destination: &str,
+        hosts: &[String],
+        limits: &Limits,
+        messages: Vec<Outgoing>,
+    ) -> Vec<(LeasedDelivery, Attempt)> {
+        let mut attempts = Vec::with_capacity(messages.len());
+        let mut session = self.take_idle(destination);
+        let mut messages = messages.into_iter();
+        while let Some(out) = messages.next() {
+            if let Some(attempt) = self.suspended(destination) {
+                attempts.push((out.delivery, attempt));
+                continue;
+            }
+            self.pace(destination, limits.messages_per_minute).await;
+            let mut retried = false;
+            let attempt = loop {
+                let current = match session.take() {
+                    Some(s) => s,
+                    None => match self.connect(hosts, limits.tls).await {
+                        Ok(s) => s,
+                        Err(attempt) => {
+                            // No host takes mail now: the rest of the lane waits too.
+                            attempts.push((out.delivery, attempt.clone()));
+                            attempts.extend(messages.map(|m| (m.delivery, attempt.clone())));
+                            return attempts;
+                        }
+                    },
+                };
+                let mut current = current;
+                match current.transaction(&out, &self.config.timeouts).await {
+                    Ok(reply) => {
+                        let code = reply.code;
+                        if let Some(wait) = self.config.shaping.suspension(code, reply.enhanced.as_deref(), &reply.text)
+                        {
+                            self.suspend(destination, wait, &format!("{code} {}", reply.text));
+                        }
+                        let attempt = reply.attempt(&current);
+                        current.sent += 1;
+                        // 421: the server is closing the connection.
+                        if code != 421 && current.sent < limits.messages_per_connection {
+                            session = Some(current);
+                        } else {
+                            current.quit().await;
+                        }
+                        break attempt;
+                    }
+                    Err(Broken::BeforeData(why)) if !retried && current.sent > 0 => {
+                        // A kept connection the server had closed meanwhile.
+                        tracing::debug!(mx = %current.mx, reason = %why, "reconnecting");
+                        retried = true;
+                    }
+                    Err(Broken::BeforeData(why) | Broken::InData(why)) => {
+                        let mut attempt = Attempt::deferred(why, Some(current.mx.clone()));
+                        attempt.tls = Some(current.tls);
+                        break attempt;
+                    }
+                }
+            };
+            attempts.push((out.delivery, attempt));
+        }
+        if let Some(s) = session {
+            self.keep_idle(destination, s, limits.connections);
+        }
+        attempts
+    }
+
+    fn take_idle(&self, destination: &str) -> Option<Session> {
+        let mut state = self.lock();
+        let idle = state.idle.get_mut(destination)?;
+        let fresh_after = Instant::now().checked_sub(self.config.idle)?;
+        idle.retain(|s| s.idle_since > fresh_after);
+        idle.pop()
+    }
+
+    fn keep_idle(&self, destination: &str, mut session: Session, max: usize) {
+        session.idle_since = Instant::now();
+        let mut state = self.lock();
+        let idle = state.idle.entry(destination.to_owned()).or_default();
+        if idle.len() < max {
+            idle.push(session);
+        }
+    }
+
+    /// The deferral of a suspended destination, with the time to wait.
+    fn suspended(&self, destination: &str) -> Option<Attempt> {
+        let mut state = self.lock();
+        let (until, why) = state.suspended.get(destination)?;
+        let now = Instant::now();
+        if *until <= now {
+            state.suspended.remove(destination);
+            return None;
+        }
+        let wait = *until - now;
+        let mut attempt = Attempt::deferred(
+            format!("{destination} is suspended for {} more minutes after: {why}", wait.as_secs().div_ceil(60)),
+            None,
+        );
+        attempt.retry_after = chrono::Duration::from_std(wait).ok();
+        Some(attempt)
+    }
+
+    fn suspend(&self, destination: &str, wait: Duration, why: &str) {
+        tracing::warn!(destination, minutes = wait.as_secs() / 60, reply = why, "destination suspended");
+        let until = Instant::now() + wait;
+        self.lock().suspended.insert(destination.to_owned(), (until, why.chars().take(200).collect()));
+    }
+
+    /// Waits for the destination's next slot under its rate limit.
+    async fn pace(&self, destination: &str, per_minute: u32) {
+        if per_minute == 0 {
+            return;
+        }
+        let gap = Duration::from_secs(60) / per_minute;
+        let at = {
+            let mut state = self.lock();
+            let now = Instant::now();
+            let next = state.next_send.entry(destination.to_owned()).or_insert(now);
+            let at = (*next).max(now);
+            *next = at + gap;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+
+    fn source_for(&self, ip: IpAddr) -> Option<Source> {
+        let mut state = self.lock();
+        let same_family: Vec<&Source> = self.config.sources.iter().filter(|s| s.ip.is_ipv4() == ip.is_ipv4()).collect();
+        if same_family.is_empty() {
+            return None;
+        }
+        state.next_source = state.next_source.wrapping_add(1);
+        Some(same_family[state.next_source % same_family.len()].clone())
+    }
+
+    /// A session with the first MX host that takes one, in preference order.
+    async fn connect(&self, hosts: &[String], policy: TlsPolicy) -> Result<Session, Attempt> {
+        let mut last = Attempt::deferred("no MX host could be reached".into(), None);
+        for host in hosts.iter().take(5) {
+            let addresses = match self.dns.addresses(host).await {
+                Ok(a) => a,
+                Err(e) => {
+                    last = Attempt::deferred(e, Some(host.clone()));
+                    continue;
+                }
+            };
+            for ip in addresses {
+                let Some(source) = self.source_for(ip) else { continue };
+                match self.open(host, SocketAddr::new(ip, self.config.port), &source, policy).await {
+                    Ok(session) => return Ok(session),
+                    Err(why) => {
+                        tracing::debug!(mx = %host, %ip, reason = %why, "MX host unavailable");
+                        last = Attempt::deferred(why, Some(host.clone()));
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    async fn open(&self, host: &str, addr: SocketAddr, source: &Source, policy: TlsPolicy) -> Result<Session, String> {
+        let t = self.config.timeouts;
+        let greeted = |mut client: SmtpClient<TcpStream>| async move {
+            client.timeout = t.command;
+            let greeting = client.read().await.map_err(|e| format!("{host}: no greeting: {e}"))?;
+            if greeting.code != 220 {
+                return Err(format!("{host} greeted with {} {}", greeting.code, greeting.message.trim()));
+            }
+            let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", &e))?;
+            Ok((client, ehlo))
+        };
+        let tcp = SmtpClient::connect_using(source.ip, addr, t.connect)
+            .await
+            .map_err(|e| format!("{host} ({addr}): cannot connect from {}: {e}", source.ip))?;
+        let (client, ehlo) = greeted(tcp).await?;
+        if !ehlo.has_capability(EXT_START_TLS) {
+            if policy == TlsPolicy::Required {
+                return Err(format!("{host} does not offer STARTTLS and this destination requires TLS"));
+            }
+            let pipelining = ehlo.has_capability(EXT_PIPELINING);
+            return Ok(Session::new(Client::Plain(client), host, "none", pipelining));
+        }
+        let (client, tls) = match client.start_tls(&self.verified, host).await {
+            Ok(client) => (client, "verified"),
+            Err(mail_send::Error::Tls(e)) if policy == TlsPolicy::Opportunistic => {
+                // The certificate does not verify: encrypt anyway, on a new connection.
+                tracing::debug!(mx = %host, error = %e, "certificate does not verify; using TLS unverified");
+                let tcp = SmtpClient::connect_using(source.ip, addr, t.connect)
+                    .await
+                    .map_err(|e| format!("{host} ({addr}): cannot connect from {}: {e}", source.ip))?;
+                let (client, _) = greeted(tcp).await?;
+                let client =
+                    client.start_tls(&self.unverified, host).await.map_err(|e| describe(host, "STARTTLS", &e))?;
+                (client, "unverified")
+            }
+            Err(e) => return Err(describe(host, "STARTTLS", &e)),
+        };
+        let mut client = client;
+        let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", &e))?;
+        Ok(Session::new(Client::Tls(Box::new(client)), host, tls, ehlo.has_capability(EXT_PIPELINING)))
+    }
+}
+
+fn describe(host: &str, step: &str, e: &mail_send::Error) -> String {
+    match e {
+        mail_send::Error::UnexpectedReply(r) => format!("{host}: {step} refused: {} {}", r.code, r.message.trim()),
+        mail_send::Error::Timeout => format!("{host}: no reply to {step} in time"),
+        other => format!("{host}: {step} failed: {other}"),
+    }
+}
+
+impl Session {
+    fn new(client: Client, mx: &str, tls: &'static str, pipelining: bool) -> Self {
+        Self { client, mx: mx.to_owned(), tls, pipelining, sent: 0, idle_since: Instant::now() }
+    }
+
+    async fn transaction(&mut self, out: &Outgoing, t: &Timeouts) -> Result<Reply, Broken> {
+        match &mut self.client {
+            Client::Plain(c) => transaction(c, self.pipelining, out, t).await,
+            Client::Tls(c) => transaction(c, self.pipelining, out, t).await,
+        }
+    }
+
+    async fn quit(self) {
+        let _ = match self.client {
+            Client::Plain(c) => c.quit().await,
+            Client::Tls(c) => c.quit().await,
+        };
+    }
+}
+
+/// MAIL FROM, RCPT TO and DATA for one message; the reply that decides its fate.
+async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut SmtpClient<S>,
+    pipelining: bool,
+    out: &Outgoing,
+    t: &Timeouts,
+) -> Result<Reply, Broken> {
+    let commands = [
+        format!("MAIL FROM:<{}>\r\n", out.envelope_from),
+        format!("RCPT TO:<{}>\r\n", out.delivery.email),
+        "DATA\r\n".to_owned(),
+    ];
+    let broken = |e: mail_send::Error| match e {
+        mail_send::Error::Timeout => Broken::BeforeData("no reply in time".into()),
+        e => Broken::BeforeData(format!("connection lost: {e}")),
+    };
+    client.timeout = t.command;
+    let replies = if pipelining {
+        client.cmds(&commands).await.map_err(broken)?
+    } else {
+        let mut replies = Vec::with_capacity(3);
+        for command in &commands {
+            let reply = client.cmd(command).await.map_err(broken)?;
+            let go_on = reply.code / 100 == 2 || reply.code == 354;
+            replies.push(reply);
+            if !go_on {
+                break;
+            }
+            if replies.len() == 2 {
+                client.timeout = t.data_start;
+            }
+        }
+        replies
+    };
+    let refused = replies.iter().take(2).find(|r| r.code / 100 != 2);
+    let data_ok = replies.get(2).is_some_and(|r| r.code == 354);
+    if let Some(refused) = refused {
+        let reply = Reply::from_response(refused);
+        if data_ok {
+            // Pipelined DATA was accepted anyway: end it empty, then discard.
+            client.timeout = t.data_end;
+            let _ = client.write_message(b"").await;
+            let _ = client.read().await;
+        }
+        let _ = client.rset().await;
+        return Ok(reply);
+    }
+    match replies.get(2) {
+        Some(r) if r.code == 354 => {}
+        Some(r) => {
+            let _ = client.rset().await;
+            return Ok(Reply::from_response(r));
+        }
+        None => return Err(Broken::BeforeData("the server did not answer DATA".into())),
+    }
+    client.timeout = t.data_end;
+    let end = tokio::time::timeout(t.data_end, async {
+        client.write_message(&out.message).await.map_err(|e| e.to_string())?;
+        client.read().await.map_err(|e| e.to_string())
+    })
+    .await;
+    match end {
+        Ok(Ok(reply)) => Ok(Reply::from_response(&reply)),
+        Ok(Err(e)) => Err(Broken::InData(format!("connection lost during DATA: {e}"))),
+        Err(_) => Err(Broken::InData("no reply to the end of the message in time".into())),
+    }
+}
+
+/// Accepts any certificate (and checks the handshake signatures): the
+/// opportunistic fallback, recorded as "unverified".
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,431 @@
+//! The delivery lab: an authoritative DNS server answering for test zones,
+//! SMTP sinks with STARTTLS on 127.0.0.x that can be told to misbehave the
+//! way real receivers do, a test CA for their certificates, and the checks a
+//! receiving server makes on each message it accepts (DKIM, SPF, DMARC, the
+//! PTR of the connecting address).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use hickory_server::Server;
+use hickory_server::proto::rr::rdata::{A, MX, PTR, SOA, TXT};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Records of the test world, all served from one root zone.
+#[derive(Default)]
+pub struct Zone {
+    records: Vec<Record>,
+}
+
+fn name(s: &str) -> Name {
+    Name::from_ascii(format!("{}.", s.trim_end_matches('.'))).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+impl Zone {
+    pub fn a(mut self, host: &str, ip: [u8; 4]) -> Self {
+        self.records.push(Record::from_rdata(name(host), 60, RData::A(A::from(std::net::Ipv4Addr::from(ip)))));
+        self
+    }
+
+    pub fn mx(mut self, domain: &str, preference: u16, host: &str) -> Self {
+        self.records.push(Record::from_rdata(name(domain), 60, RData::MX(MX::new(preference, name(host)))));
+        self
+    }
+
+    /// The RFC 7505 null MX: the domain takes no mail.
+    pub fn null_mx(mut self, domain: &str) -> Self {
+        self.records.push(Record::from_rdata(name(domain), 60, RData::MX(MX::new(0, Name::root()))));
+        self
+    }
+
+    /// A TXT record; values over 255 bytes are split into strings.
+    pub fn txt(mut self, owner: &str, value: &str) -> Self {
+        let parts = value.as_bytes().chunks(255).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+        self.records.push(Record::from_rdata(name(owner), 60, RData::TXT(TXT::new(parts))));
+        self
+    }
+
+    /// The PTR record of an IPv4 address.
+    pub fn ptr(mut self, ip: [u8; 4], host: &str) -> Self {
+        let owner = format!("{}.{}.{}.{}.in-addr.arpa", ip[3], ip[2], ip[1], ip[0]);
+        self.records.push(Record::from_rdata(name(&owner), 60, RData::PTR(PTR(name(host)))));
+        self
+    }
+}
+
+/// An authoritative DNS server on 127.0.0.1 (UDP and TCP, one port).
+pub struct Dns {
+    pub addr: SocketAddr,
+    _server: Server<Catalog>,
+}
+
+impl Dns {
+    pub async fn start(zone: Zone) -> Result<Self> {
+        let root = Name::root();
+        let mut handler = InMemoryZoneHandler::<hickory_server::net::runtime::TokioRuntimeProvider>::empty(
+            root.clone(),
+            ZoneType::Primary,
+            AxfrPolicy::Deny,
+        );
+        let soa = SOA::new(name("ns.lab.test"), name("hostmaster.lab.test"), 1, 3600, 600, 86400, 60);
+        handler.upsert_mut(Record::from_rdata(root.clone(), 60, RData::SOA(soa)), 1);
+        for record in zone.records {
+            handler.upsert_mut(record, 1);
+        }
+        let mut catalog = Catalog::new();
+        catalog.upsert(LowerName::new(&root), vec![Arc::new(handler)]);
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+        let addr = udp.local_addr()?;
+        let tcp = TcpListener::bind(addr).await.context("TCP on the DNS server's UDP port")?;
+        let mut server = Server::new(catalog);
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(5), 4096);
+        Ok(Self { addr, _server: server })
+    }
+}
+
+/// A CA for the sinks' certificates; its PEM file is what ninsho trusts.
+pub struct TestCa {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    pub pem_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestCa {
+    pub fn new() -> Result<Self> {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, "ninsho lab CA");
+        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        let key = rcgen::KeyPair::generate()?;
+        let cert = params.self_signed(&key)?;
+        let dir = tempfile::tempdir()?;
+        let pem_file = dir.path().join("lab-ca.pem");
+        std::fs::write(&pem_file, cert.pem())?;
+        Ok(Self { issuer: rcgen::Issuer::new(params, key), pem_file, _dir: dir })
+    }
+
+    /// A server certificate for `host`, signed by this CA.
+    pub fn issue(&self, host: &str) -> Result<Certificate> {
+        let params = rcgen::CertificateParams::new(vec![host.to_owned()])?;
+        let key = rcgen::KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(Certificate { chain: vec![cert.der().clone()], key: key.serialize_der() })
+    }
+}
+
+/// A certificate and its private key (PKCS#8 DER).
+#[derive(Clone)]
+pub struct Certificate {
+    chain: Vec<CertificateDer<'static>>,
+    key: Vec<u8>,
+}
+
+impl Certificate {
+    /// A self-signed certificate nobody trusts.
+    pub fn self_signed(host: &str) -> Result<Self> {
+        let key = rcgen::KeyPair::generate()?;
+        let cert = rcgen::CertificateParams::new(vec![host.to_owned()])?.self_signed(&key)?;
+        Ok(Self { chain: vec![cert.der().clone()], key: key.serialize_der() })
+    }
+}
+
+/// How a sink behaves. The default accepts everything over STARTTLS.
+#[derive(Clone, Default)]
+pub struct Script {
+    /// No STARTTLS in the EHLO reply.
+    pub no_starttls: bool,
+    /// The first N messages get `451 4.3.0` after their data.
+    pub defer_first: usize,
+    /// Every MAIL FROM gets `421 4.7.28` and the connection is closed.
+    pub throttle: bool,
+    /// RCPT TO these addresses gets `550 5.1.1`.
+    pub unknown_users: Vec<String>,
+    /// A pause before every reply.
+    pub delay: Duration,
+    /// The first N messages: the connection is dropped in the middle of their data.
+    pub drop_in_data: usize,
+}
+
+/// A message a sink accepted, with what the receiving side saw.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub peer: IpAddr,
+    pub helo: String,
+    pub mail_from: String,
+    pub rcpt: String,
+    pub data: Vec<u8>,
+    pub tls: bool,
+}
+
+#[derive(Default)]
+struct SinkState {
+    received: Mutex<Vec<Received>>,
+    connections: AtomicUsize,
+    messages_seen: AtomicUsize,
+}
+
+/// An SMTP server on one loopback address.
+pub struct Sink {
+    pub addr: SocketAddr,
+    state: Arc<SinkState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Sink {
+    /// Listens on `ip:port` (port 0: any) and serves `script`.
+    pub async fn start(ip: [u8; 4], port: u16, cert: Certificate, script: Script) -> Result<Self> {
+        let listener = TcpListener::bind(SocketAddr::from((ip, port))).await?;
+        let addr = listener.local_addr()?;
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key.clone()));
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(cert.chain.clone(), key)?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let state = Arc::new(SinkState::default());
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, peer)) = listener.accept().await {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                let (state, script, acceptor) = (shared.clone(), script.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    let _ = serve(stream, peer.ip(), &state, &script, &acceptor).await;
+                });
+            }
+        });
+        Ok(Self { addr, state, task })
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// What a conversation ended with.
+enum Next {
+    Close,
+    StartTls,
+}
+
+struct Conversation {
+    peer: IpAddr,
+    helo: String,
+    mail_from: Option<String>,
+    rcpt: Vec<String>,
+}
+
+async fn serve(
+    stream: TcpStream,
+    peer: IpAddr,
+    state: &SinkState,
+    script: &Script,
+    acceptor: &tokio_rustls::TlsAcceptor,
+) -> Result<()> {
+    let mut c = Conversation { peer, helo: String::new(), mail_from: None, rcpt: Vec::new() };
+    let mut plain = BufReader::new(stream);
+    reply(&mut plain, script, "220 lab ESMTP ready").await?;
+    if let Next::StartTls = converse(&mut plain, &mut c, false, state, script).await? {
+        let tls = acceptor.accept(plain.into_inner()).await?;
+        let mut tls = BufReader::new(tls);
+        c = Conversation { peer, helo: String::new(), mail_from: None, rcpt: Vec::new() };
+        converse(&mut tls, &mut c, true, state, script).await?;
+    }
+    Ok(())
+}
+
+async fn reply<S: AsyncRead + AsyncWrite + Unpin>(io: &mut BufReader<S>, script: &Script, text: &str) -> Result<()> {
+    if !script.delay.is_zero() {
+        tokio::time::sleep(script.delay).await;
+    }
+    io.get_mut().write_all(format!("{text}\r\n").as_bytes()).await?;
+    io.get_mut().flush().await?;
+    Ok(())
+}
+
+fn address(arg: &str) -> String {
+    let start = arg.find('<').map_or(0, |i| i + 1);
+    let end = arg.find('>').unwrap_or(arg.len());
+    arg[start..end].to_owned()
+}
+
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut BufReader<S>,
+    c: &mut Conversation,
+    tls: bool,
+    state: &SinkState,
+    script: &Script,
+) -> Result<Next> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if io.read_line(&mut line).await? == 0 {
+            return Ok(Next::Close);
+        }
+        let command = line.trim_end().to_owned();
+        let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let arg = command.get(verb.len()..).unwrap_or("").trim();
+        match verb.as_str() {
+            "EHLO" | "HELO" => {
+                c.helo = arg.to_owned();
+                let starttls = if !tls && !script.no_starttls { "250-STARTTLS\r\n" } else { "" };
+                let text =
+                    format!("250-lab greets {arg}\r\n250-PIPELINING\r\n250-8BITMIME\r\n{starttls}250 SIZE 52428800");
+                reply(io, script, &text).await?;
+            }
+            "STARTTLS" if !tls && !script.no_starttls => {
+                reply(io, script, "220 2.0.0 ready to start TLS").await?;
+                return Ok(Next::StartTls);
+            }
+            "MAIL" if script.throttle => {
+                let text = "421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address. Try again later.";
+                reply(io, script, text).await?;
+                return Ok(Next::Close);
+            }
+            "MAIL" => {
+                c.mail_from = Some(address(arg));
+                c.rcpt.clear();
+                reply(io, script, "250 2.1.0 sender ok").await?;
+            }
+            "RCPT" => {
+                let to = address(arg);
+                if script.unknown_users.iter().any(|u| u.eq_ignore_ascii_case(&to)) {
+                    reply(io, script, "550 5.1.1 The email account that you tried to reach does not exist").await?;
+                } else {
+                    c.rcpt.push(to);
+                    reply(io, script, "250 2.1.5 recipient ok").await?;
+                }
+            }
+            "DATA" if c.rcpt.is_empty() || c.mail_from.is_none() => {
+                reply(io, script, "554 5.5.1 no valid recipients").await?;
+            }
+            "DATA" => {
+                reply(io, script, "354 go ahead").await?;
+                let data = read_data(io).await?;
+                let seen = state.messages_seen.fetch_add(1, Ordering::SeqCst);
+                if seen < script.drop_in_data {
+                    return Ok(Next::Close);
+                }
+                if seen < script.drop_in_data + script.defer_first {
+                    reply(io, script, "451 4.3.0 temporary local problem, please come back").await?;
+                } else {
+                    let mail_from = c.mail_from.clone().unwrap_or_default();
+                    {
+                        let mut received = state.received.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+                        for rcpt in &c.rcpt {
+                            received.push(Received {
+                                peer: c.peer,
+                                helo: c.helo.clone(),
+                                mail_from: mail_from.clone(),
+                                rcpt: rcpt.clone(),
+                                data: data.clone(),
+                                tls,
+                            });
+                        }
+                    }
+                    reply(io, script, "250 2.0.0 queued").await?;
+                }
+                c.mail_from = None;
+                c.rcpt.clear();
+            }
+            "RSET" => {
+                c.mail_from = None;
+                c.rcpt.clear();
+                reply(io, script, "250 2.0.0 reset").await?;
+            }
+            "NOOP" => reply(io, script, "250 2.0.0 ok").await?,
+            "QUIT" => {
+                reply(io, script, "221 2.0.0 bye").await?;
+                return Ok(Next::Close);
+            }
+            _ => reply(io, script, "502 5.5.2 command not recognised").await?,
+        }
+    }
+}
+
+/// The message up to the lone dot, with dot-stuffing undone.
+async fn read_data<S: AsyncRead + AsyncWrite + Unpin>(io: &mut BufReader<S>) -> Result<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if io.read_until(b'\n', &mut line).await? == 0 {
+            anyhow::bail!("connection closed in DATA");
+        }
+        if line == b".\r\n" {
+            return Ok(data);
+        }
+        let content = if line.starts_with(b"..") { &line[1..] } else { &line[..] };
+        data.extend_from_slice(content);
+    }
+}
+
+/// What a receiving server concludes about one accepted message.
+#[derive(Debug)]
+pub struct Verdict {
+    /// `d=` of each DKIM signature that passed.
+    pub dkim_pass: Vec<String>,
+    pub spf: String,
+    /// DMARC passed through aligned DKIM, and through aligned SPF.
+    pub dmarc_dkim: bool,
+    pub dmarc_spf: bool,
+    /// The PTR name of the connecting address, when it resolves back to it.
+    pub ptr: Vec<String>,
+}
+
+/// Checks a received message through the lab DNS, as a receiver would.
+pub async fn check(dns: SocketAddr, r: &Received) -> Result<Verdict> {
+    use mail_auth::dmarc::verify::DmarcParameters;
+    use mail_auth::spf::verify::SpfParameters;
+    use mail_auth::{AuthenticatedMessage, DkimResult, DmarcResult, Parameters};
+
+    let resolver = delivery::dns::Dns::new(&[dns]).map_err(anyhow::Error::msg)?;
+    let auth = resolver.authenticator();
+    let message = AuthenticatedMessage::parse(&r.data).context("an RFC 5322 message")?;
+    let dkim = auth.verify_dkim(Parameters::new(&message)).await;
+    let dkim_pass = dkim
+        .iter()
+        .filter(|o| *o.result() == DkimResult::Pass)
+        .filter_map(|o| o.signature().map(|s| s.d.clone()))
+        .collect();
+    let mail_from_domain = r.mail_from.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
+    let spf = auth.verify_spf(Parameters::new(SpfParameters::verify(r.peer, &r.helo, "lab.test", &r.mail_from))).await;
+    let dmarc =
+        auth.verify_dmarc(Parameters::new(DmarcParameters::new(&message, &dkim, &mail_from_domain, &spf))).await;
+    // iprev by hand: mail-auth's resolver answers "localhost" for every
+    // loopback PTR (RFC 6761), so the PTR is asked of the lab server directly.
+    let mut ptr = Vec::new();
+    if let Some(name) = resolver.ptr(r.peer).await.map_err(anyhow::Error::msg)?
+        && resolver.addresses(&name).await.map_err(anyhow::Error::msg)?.contains(&r.peer)
+    {
+        ptr.push(name);
+    }
+    Ok(Verdict {
+        dkim_pass,
+        spf: format!("{:?}", spf.result()).to_lowercase(),
+        dmarc_dkim: *dmarc.dkim_result() == DmarcResult::Pass,
+        dmarc_spf: *dmarc.spf_result() == DmarcResult::Pass,
+        ptr,
+    })
+}

@@ -1,0 +1,147 @@
+//! Direct-to-MX delivery in the lab: real SMTP sinks with STARTTLS on
+//! 127.0.0.x, found through an authoritative DNS server serving the test
+//! zones, each accepted message checked as a receiving server would (DKIM,
+//! SPF, DMARC, the PTR of the connecting address).
+
+use std::net::IpAddr;
+use std::time::Duration as StdDuration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use delivery::dns::Dns as Resolver;
+use delivery::shaping::Shaping;
+use delivery::smtp::{Smtp, SmtpConfig, Timeouts};
+use delivery::{Engine, EngineConfig};
+use domain::{EmailAddress, SubscriptionStatus};
+use store::DeliveryRow;
+use tests::fixtures::{fields, list, subscriber};
+use tests::lab::{Dns, Script, Sink, TestCa, Zone, check};
+use tests::{TestApp, spawn_app};
+
+const FROM_DOMAIN: &str = "news.lab.test";
+const SOURCE: [u8; 4] = [127, 0, 0, 2];
+const HELO: &str = "mta.lab.test";
+
+/// The sending side of the lab: the From domain's DNS (DKIM keys, SPF of
+/// the bounce subdomain, DMARC) and the source address with its PTR.
+async fn sender_zone(app: &TestApp) -> Result<Zone> {
+    let (_, records) = delivery::identity::add_domain(&app.store, &app.key, FROM_DOMAIN, true).await?;
+    let mut zone = Zone::default()
+        .a(HELO, SOURCE)
+        .ptr(SOURCE, HELO)
+        .txt(HELO, "v=spf1 a -all")
+        .txt(&format!("bounce.{FROM_DOMAIN}"), "v=spf1 ip4:127.0.0.2 -all")
+        .txt(&format!("_dmarc.{FROM_DOMAIN}"), "v=DMARC1; p=reject; adkim=r; aspf=r");
+    for (name, value) in records {
+        zone = zone.txt(&name, &value);
+    }
+    Ok(zone)
+}
+
+async fn transport(dns: &Dns, ca: &TestCa, port: u16, shaping: Shaping, timeouts: Timeouts) -> Result<Smtp> {
+    let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+    let sources = Smtp::sources(&resolver, &[IpAddr::from(SOURCE)]).await.map_err(anyhow::Error::msg)?;
+    let config = SmtpConfig {
+        port,
+        sources,
+        shaping,
+        timeouts,
+        max_connections: 20,
+        roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
+        idle: StdDuration::from_secs(30),
+    };
+    Smtp::new(resolver, config).map_err(anyhow::Error::msg)
+}
+
+fn engine(app: &TestApp, smtp: Smtp) -> Engine<Smtp> {
+    let config =
+        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
+    Engine::new(app.store.clone(), app.key.clone(), config, smtp)
+}
+
+/// Subscribes `emails` to a new list and schedules a campaign from the lab
+/// domain to it at `now`.
+async fn campaign(app: &TestApp, emails: &[&str], now: DateTime<Utc>) -> Result<i64> {
+    let weekly = list(&app.store, "Weekly").await?;
+    for email in emails {
+        subscriber(&app.store, email, "Reader", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
+            .await?;
+    }
+    let mut f = fields("Lab", vec![weekly]);
+    f.from_address = format!("news@{FROM_DOMAIN}");
+    let campaign = app.store.save_campaign(None, &f).await?;
+    app.store.schedule_campaign(campaign.id, now, None).await?;
+    Ok(campaign.id)
+}
+
+async fn rows(app: &TestApp, campaign: i64) -> Result<Vec<DeliveryRow>> {
+    Ok(app.store.campaign_deliveries(campaign, 100).await?)
+}
+
+fn row<'a>(rows: &'a [DeliveryRow], email: &str) -> Result<&'a DeliveryRow> {
+    rows.iter().find(|r| r.email == email).with_context(|| format!("a delivery to {email}"))
+}
+
+#[tokio::test]
+async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_iprev() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let script = Script { unknown_users: vec!["gone@example.org".into()], ..Script::default() };
+    let sink = Sink::start([127, 0, 0, 10], 0, ca.issue("mx.example.org")?, script).await?;
+    let zone = sender_zone(&app)
+        .await?
+        .mx("example.org", 10, "mx.example.org")
+        .a("mx.example.org", [127, 0, 0, 10])
+        .null_mx("nomail.lab.test");
+    let dns = Dns::start(zone).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Shaping::builtin(), Timeouts::default()).await?;
+    let now = Utc::now();
+    let recipients = ["ann@example.org", "bob@example.org", "gone@example.org", "x@nomail.lab.test", "y@void.lab.test"];
+    let id = campaign(&app, &recipients, now).await?;
+
+    assert_eq!(engine(&app, smtp).tick(now).await?, 5);
+
+    let rows = rows(&app, id).await?;
+    for email in ["ann@example.org", "bob@example.org"] {
+        let r = row(&rows, email)?;
+        assert_eq!((r.status.as_str(), r.last_code), ("delivered", Some(250)), "{r:?}");
+        assert_eq!((r.mx.as_deref(), r.tls.as_deref()), (Some("mx.example.org"), Some("verified")));
+    }
+    let gone = row(&rows, "gone@example.org")?;
+    assert_eq!(
+        (gone.status.as_str(), gone.last_code, gone.last_enhanced.as_deref()),
+        ("bounced", Some(550), Some("5.1.1"))
+    );
+    let nomail = row(&rows, "x@nomail.lab.test")?;
+    assert_eq!(nomail.status, "bounced");
+    assert!(nomail.last_reply.as_deref().is_some_and(|r| r.contains("null MX")), "{nomail:?}");
+    let void = row(&rows, "y@void.lab.test")?;
+    assert_eq!(void.status, "bounced");
+    assert!(void.last_reply.as_deref().is_some_and(|r| r.contains("does not exist")), "{void:?}");
+    for dead in ["gone@example.org", "x@nomail.lab.test", "y@void.lab.test"] {
+        assert!(app.store.is_suppressed(&EmailAddress::parse(dead)?).await?, "{dead} is suppressed");
+    }
+
+    let received = sink.received();
+    assert_eq!(received.len(), 2, "only the two real mailboxes got mail");
+    assert_eq!(sink.connections(), 1, "one connection carried every message to the MX");
+    for r in &received {
+        assert!(r.tls, "sent over STARTTLS");
+        assert_eq!(r.helo, HELO, "EHLO is the PTR name of the source address");
+        assert_eq!(r.peer, IpAddr::from(SOURCE), "sent from the configured source address");
+        let delivery = message::verp::delivery_of(&app.key, &r.mail_from).context("a VERP bounce address")?;
+        assert!(r.mail_from.ends_with(&format!("@bounce.{FROM_DOMAIN}")), "{}", r.mail_from);
+        assert_eq!(row(&rows, &r.rcpt)?.id, delivery, "the bounce address names this recipient's delivery");
+
+        let verdict = check(dns.addr, r).await?;
+        assert_eq!(
+            verdict.dkim_pass,
+            vec![FROM_DOMAIN.to_owned(); 2],
+            "RSA and Ed25519 signatures of the author domain"
+        );
+        assert_eq!(verdict.spf, "pass");
+        assert!(verdict.dmarc_dkim && verdict.dmarc_spf, "DMARC passes aligned through both: {verdict:?}");
+        assert_eq!(verdict.ptr, vec![HELO.to_owned()], "the connecting address has a PTR that resolves back");
+    }
+    Ok(())
+}
