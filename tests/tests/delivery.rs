@@ -15,7 +15,7 @@ use delivery::{Engine, EngineConfig};
 use domain::{EmailAddress, SubscriptionStatus};
 use store::DeliveryRow;
 use tests::fixtures::{fields, list, subscriber};
-use tests::lab::{Dns, Script, Sink, TestCa, Zone, check};
+use tests::lab::{Certificate, Dns, Script, Sink, TestCa, Zone, check};
 use tests::{TestApp, spawn_app};
 
 const FROM_DOMAIN: &str = "news.lab.test";
@@ -143,5 +143,126 @@ async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_ipr
         assert!(verdict.dmarc_dkim && verdict.dmarc_spf, "DMARC passes aligned through both: {verdict:?}");
         assert_eq!(verdict.ptr, vec![HELO.to_owned()], "the connecting address has a PTR that resolves back");
     }
+    Ok(())
+}
+
+/// A shaping file where `strict.lab.test`'s MX requires TLS.
+fn strict_shaping() -> Result<Shaping> {
+    let text = format!(
+        "{}\n[destinations.strict]\nmx_suffixes = [\"strict.lab.test\"]\ntls = \"required\"\n",
+        delivery::shaping::BUILTIN
+    );
+    Shaping::parse(&text).map_err(anyhow::Error::msg)
+}
+
+#[tokio::test]
+async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_their_replies_mean() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let defer =
+        Sink::start([127, 0, 0, 11], 0, ca.issue("mx.defer.lab.test")?, Script { defer_first: 1, ..Script::default() })
+            .await?;
+    let port = defer.addr.port();
+    let throttle = Sink::start(
+        [127, 0, 0, 12],
+        port,
+        ca.issue("mx.throttle.lab.test")?,
+        Script { throttle: true, ..Script::default() },
+    )
+    .await?;
+    let drop = Sink::start(
+        [127, 0, 0, 13],
+        port,
+        ca.issue("mx.drop.lab.test")?,
+        Script { drop_in_data: 1, ..Script::default() },
+    )
+    .await?;
+    let plain = Sink::start(
+        [127, 0, 0, 14],
+        port,
+        ca.issue("mx.plain.lab.test")?,
+        Script { no_starttls: true, ..Script::default() },
+    )
+    .await?;
+    let untrusted =
+        Sink::start([127, 0, 0, 15], port, Certificate::self_signed("mx.untrusted.lab.test")?, Script::default())
+            .await?;
+    let slow = Script { delay: StdDuration::from_millis(600), ..Script::default() };
+    let slow = Sink::start([127, 0, 0, 16], port, ca.issue("mx.slow.lab.test")?, slow).await?;
+    let mut zone = sender_zone(&app).await?;
+    for (domain, ip) in [("defer", 11), ("throttle", 12), ("drop", 13), ("plain", 14), ("untrusted", 15), ("slow", 16)]
+    {
+        let mx = format!("mx.{domain}.lab.test");
+        zone = zone.mx(&format!("{domain}.lab.test"), 10, &mx).a(&mx, [127, 0, 0, ip]);
+    }
+    // strict.lab.test is served by the sink without STARTTLS, but requires TLS.
+    zone = zone.mx("strict.lab.test", 10, "mx.strict.lab.test").a("mx.strict.lab.test", [127, 0, 0, 14]);
+    let dns = Dns::start(zone).await?;
+    // Replies slower than the command timeout count as no reply.
+    let timeouts = Timeouts { command: StdDuration::from_millis(300), ..Timeouts::default() };
+    let smtp = transport(&dns, &ca, port, strict_shaping()?, timeouts).await?;
+    let now = Utc::now();
+    let recipients = [
+        "a@defer.lab.test",
+        "a@throttle.lab.test",
+        "b@throttle.lab.test",
+        "a@drop.lab.test",
+        "a@plain.lab.test",
+        "a@untrusted.lab.test",
+        "a@slow.lab.test",
+        "a@strict.lab.test",
+    ];
+    let id = campaign(&app, &recipients, now).await?;
+    let mut engine = engine(&app, smtp);
+    assert_eq!(engine.tick(now).await?, 8);
+
+    let first = rows(&app, id).await?;
+    let status = |rows: &[DeliveryRow], email: &str| row(rows, email).map(|r| r.status.clone());
+    let reply = |rows: &[DeliveryRow], email: &str| row(rows, email).map(|r| r.last_reply.clone().unwrap_or_default());
+    // Accepted at once, each with the protection it got.
+    assert_eq!(status(&first, "a@plain.lab.test")?, "delivered");
+    assert_eq!(row(&first, "a@plain.lab.test")?.tls.as_deref(), Some("none"), "no STARTTLS offered: clear text");
+    assert_eq!(status(&first, "a@untrusted.lab.test")?, "delivered");
+    assert_eq!(row(&first, "a@untrusted.lab.test")?.tls.as_deref(), Some("unverified"), "encrypted, not verified");
+    assert!(untrusted.received()[0].tls);
+    // 451 after the data: deferred with the server's words, for a later retry.
+    let deferred = row(&first, "a@defer.lab.test")?;
+    assert_eq!(
+        (deferred.status.as_str(), deferred.last_code, deferred.last_enhanced.as_deref()),
+        ("deferred", Some(451), Some("4.3.0"))
+    );
+    // 421 4.7.28: deferred, and the destination suspended, so the second
+    // recipient there waits without another connection.
+    assert_eq!(status(&first, "a@throttle.lab.test")?, "deferred");
+    assert_eq!(status(&first, "b@throttle.lab.test")?, "deferred");
+    let throttled: Vec<String> =
+        ["a@throttle.lab.test", "b@throttle.lab.test"].iter().map(|e| reply(&first, e)).collect::<Result<_>>()?;
+    assert!(throttled.iter().any(|r| r.contains("unusual rate")), "{throttled:?}");
+    assert!(throttled.iter().any(|r| r.contains("suspended")), "{throttled:?}");
+    assert_eq!(throttle.connections(), 1);
+    // The connection dropped in the middle of the data: deferred, not lost.
+    assert_eq!(status(&first, "a@drop.lab.test")?, "deferred");
+    assert!(reply(&first, "a@drop.lab.test")?.contains("DATA"), "{:?}", reply(&first, "a@drop.lab.test"));
+    // A server slower than the timeout: deferred.
+    assert_eq!(status(&first, "a@slow.lab.test")?, "deferred");
+    assert!(reply(&first, "a@slow.lab.test")?.contains("in time"), "{:?}", reply(&first, "a@slow.lab.test"));
+    // TLS required and not offered: never sent in clear text.
+    assert_eq!(status(&first, "a@strict.lab.test")?, "deferred");
+    assert!(reply(&first, "a@strict.lab.test")?.contains("STARTTLS"));
+    assert!(plain.received().iter().all(|r| r.rcpt != "a@strict.lab.test"));
+
+    // The retry, past the back-off: the deferring and dropping servers take
+    // the message now; the suspended destination is still left alone.
+    let later = now + Duration::hours(1);
+    engine.tick(later).await?;
+    let second = rows(&app, id).await?;
+    assert_eq!(status(&second, "a@defer.lab.test")?, "delivered");
+    assert_eq!(status(&second, "a@drop.lab.test")?, "delivered");
+    assert_eq!(defer.received().len(), 1);
+    assert_eq!(drop.received().len(), 1, "the dropped message was sent again, once accepted");
+    assert_eq!(status(&second, "a@throttle.lab.test")?, "deferred");
+    assert!(reply(&second, "a@throttle.lab.test")?.contains("suspended"));
+    assert_eq!(throttle.connections(), 1, "no new connection to a suspended destination");
+    assert!(slow.received().is_empty());
     Ok(())
 }

@@ -22,9 +22,11 @@ use mail_send::SmtpClient;
 use rustls::RootCertStore;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use smtp_proto::Response;
+use smtp_proto::response::parser::ResponseReceiver;
 use smtp_proto::{EXT_PIPELINING, EXT_START_TLS};
 use store::{LeasedDelivery, StoreError};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsConnector;
@@ -326,7 +328,7 @@ impl Inner {
                 };
                 let mut current = current;
                 match current.transaction(&out, &self.config.timeouts).await {
-                    Ok(reply) => {
+                    Ok((reply, reusable)) => {
                         let code = reply.code;
                         if let Some(wait) = self.config.shaping.suspension(code, reply.enhanced.as_deref(), &reply.text)
                         {
@@ -334,8 +336,7 @@ impl Inner {
                         }
                         let attempt = reply.attempt(&current);
                         current.sent += 1;
-                        // 421: the server is closing the connection.
-                        if code != 421 && current.sent < limits.messages_per_connection {
+                        if reusable && current.sent < limits.messages_per_connection {
                             session = Some(current);
                         } else {
                             current.quit().await;
@@ -511,87 +512,143 @@ impl Session {
         Self { client, mx: mx.to_owned(), tls, pipelining, sent: 0, idle_since: Instant::now() }
     }
 
-    async fn transaction(&mut self, out: &Outgoing, t: &Timeouts) -> Result<Reply, Broken> {
+    async fn transaction(&mut self, out: &Outgoing, t: &Timeouts) -> Result<(Reply, bool), Broken> {
         match &mut self.client {
             Client::Plain(c) => transaction(c, self.pipelining, out, t).await,
             Client::Tls(c) => transaction(c, self.pipelining, out, t).await,
         }
     }
 
+    /// Says goodbye, without waiting long for a server that may be gone.
     async fn quit(self) {
-        let _ = match self.client {
-            Client::Plain(c) => c.quit().await,
-            Client::Tls(c) => c.quit().await,
+        let bye = async {
+            let _ = match self.client {
+                Client::Plain(c) => c.quit().await,
+                Client::Tls(c) => c.quit().await,
+            };
         };
+        let _ = tokio::time::timeout(Duration::from_secs(5), bye).await;
     }
 }
 
-/// MAIL FROM, RCPT TO and DATA for one message; the reply that decides its fate.
+/// MAIL FROM, RCPT TO and DATA for one message: the reply that decides its
+/// fate, and whether the connection can carry another message.
 async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
     client: &mut SmtpClient<S>,
     pipelining: bool,
     out: &Outgoing,
     t: &Timeouts,
-) -> Result<Reply, Broken> {
+) -> Result<(Reply, bool), Broken> {
     let commands = [
         format!("MAIL FROM:<{}>\r\n", out.envelope_from),
         format!("RCPT TO:<{}>\r\n", out.delivery.email),
         "DATA\r\n".to_owned(),
     ];
-    let broken = |e: mail_send::Error| match e {
-        mail_send::Error::Timeout => Broken::BeforeData("no reply in time".into()),
-        e => Broken::BeforeData(format!("connection lost: {e}")),
-    };
-    client.timeout = t.command;
-    let replies = if pipelining {
-        client.cmds(&commands).await.map_err(broken)?
-    } else {
-        let mut replies = Vec::with_capacity(3);
-        for command in &commands {
-            let reply = client.cmd(command).await.map_err(broken)?;
-            let go_on = reply.code / 100 == 2 || reply.code == 354;
-            replies.push(reply);
-            if !go_on {
-                break;
-            }
-            if replies.len() == 2 {
-                client.timeout = t.data_start;
+    // Replies can arrive together; bytes read ahead stay here.
+    let mut buf = Vec::new();
+    let mut replies: Vec<Response<String>> = Vec::with_capacity(3);
+    if pipelining {
+        send(&mut client.stream, commands.concat().as_bytes(), t.command).await.map_err(Broken::BeforeData)?;
+    }
+    for (i, command) in commands.iter().enumerate() {
+        if !pipelining {
+            send(&mut client.stream, command.as_bytes(), t.command).await.map_err(Broken::BeforeData)?;
+        }
+        let wait = if i == 2 { t.data_start } else { t.command };
+        match read_reply(&mut client.stream, &mut buf, wait).await {
+            Ok(reply) => replies.push(reply),
+            Err(why) => {
+                // A refusal already read decides the outcome (a server that
+                // says 421 and hangs up); the connection is done either way.
+                if let Some(refused) = replies.iter().find(|r| r.code / 100 != 2) {
+                    return Ok((Reply::from_response(refused), false));
+                }
+                return Err(Broken::BeforeData(why));
             }
         }
-        replies
-    };
+        let positive = replies.last().is_some_and(|r| r.code / 100 == 2 || r.code == 354);
+        if !pipelining && !positive {
+            break;
+        }
+    }
     let refused = replies.iter().take(2).find(|r| r.code / 100 != 2);
-    let data_ok = replies.get(2).is_some_and(|r| r.code == 354);
-    if let Some(refused) = refused {
+    let data = replies.get(2).filter(|r| r.code == 354);
+    if let Some(refused) = refused.or(if data.is_none() { replies.get(2) } else { None }) {
         let reply = Reply::from_response(refused);
-        if data_ok {
-            // Pipelined DATA was accepted anyway: end it empty, then discard.
-            client.timeout = t.data_end;
-            let _ = client.write_message(b"").await;
-            let _ = client.read().await;
+        let mut reusable = reply.code != 421;
+        if data.is_some() {
+            // DATA was accepted though the recipient was not: send nothing.
+            reusable &= send(&mut client.stream, b".\r\n", t.command).await.is_ok()
+                && read_reply(&mut client.stream, &mut buf, t.data_end).await.is_ok();
         }
-        let _ = client.rset().await;
-        return Ok(reply);
-    }
-    match replies.get(2) {
-        Some(r) if r.code == 354 => {}
-        Some(r) => {
-            let _ = client.rset().await;
-            return Ok(Reply::from_response(r));
+        if reusable {
+            reusable = send(&mut client.stream, b"RSET\r\n", t.command).await.is_ok()
+                && read_reply(&mut client.stream, &mut buf, t.command).await.is_ok_and(|r| r.code == 250);
         }
-        None => return Err(Broken::BeforeData("the server did not answer DATA".into())),
+        return Ok((reply, reusable));
     }
-    client.timeout = t.data_end;
-    let end = tokio::time::timeout(t.data_end, async {
-        client.write_message(&out.message).await.map_err(|e| e.to_string())?;
-        client.read().await.map_err(|e| e.to_string())
+    if data.is_none() {
+        return Err(Broken::BeforeData("the server did not answer DATA".into()));
+    }
+    let written = tokio::time::timeout(t.data_end, client.write_message(&out.message)).await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(Broken::InData(format!("connection lost during DATA: {e}"))),
+        Err(_) => return Err(Broken::InData("the message could not be sent in time".into())),
+    }
+    match read_reply(&mut client.stream, &mut buf, t.data_end).await {
+        Ok(reply) => {
+            let reply = Reply::from_response(&reply);
+            let reusable = reply.code != 421;
+            Ok((reply, reusable))
+        }
+        Err(why) => Err(Broken::InData(format!("after DATA: {why}"))),
+    }
+}
+
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], wait: Duration) -> Result<(), String> {
+    let written = tokio::time::timeout(wait, async {
+        stream.write_all(bytes).await?;
+        stream.flush().await
     })
     .await;
-    match end {
-        Ok(Ok(reply)) => Ok(Reply::from_response(&reply)),
-        Ok(Err(e)) => Err(Broken::InData(format!("connection lost during DATA: {e}"))),
-        Err(_) => Err(Broken::InData("no reply to the end of the message in time".into())),
+    match written {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("connection lost: {e}")),
+        Err(_) => Err("the server did not take the command in time".into()),
     }
+}
+
+/// The next reply, keeping any bytes after it in `buf` for the next call.
+async fn read_reply<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    wait: Duration,
+) -> Result<Response<String>, String> {
+    let read = tokio::time::timeout(wait, async {
+        loop {
+            if !buf.is_empty() {
+                let mut bytes = buf.iter();
+                match ResponseReceiver::default().parse(&mut bytes) {
+                    Ok(reply) => {
+                        let used = buf.len() - bytes.len();
+                        buf.drain(..used);
+                        return Ok(reply);
+                    }
+                    Err(smtp_proto::Error::NeedsMoreData { .. }) => {}
+                    Err(_) => return Err("the server's reply cannot be parsed".to_owned()),
+                }
+            }
+            let mut chunk = [0u8; 2048];
+            match stream.read(&mut chunk).await {
+                Ok(0) => return Err("connection closed by the server".to_owned()),
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) => return Err(format!("connection lost: {e}")),
+            }
+        }
+    })
+    .await;
+    read.unwrap_or_else(|_| Err("no reply in time".into()))
 }
 
 /// Accepts any certificate (and checks the handshake signatures): the
