@@ -66,3 +66,23 @@ pub fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
         ab_metric: "opens".into(),
     }
 }
+
+/// Subscribes `emails` (confirmed) to `list` in batches, as an import does.
+pub async fn bulk_subscribe(store: &Store, list: i64, emails: &[String]) -> Result<()> {
+    use domain::ImportMode;
+    use store::ImportBatch;
+    let import = store.create_import(ImportMode::Add, "fixture.csv", &[list]).await?;
+    for (n, chunk) in emails.chunks(5000).enumerate() {
+        let first = i64::try_from(n * 5000)?;
+        let batch = ImportBatch {
+            lines: (first..).take(chunk.len()).collect(),
+            emails: chunk.to_vec(),
+            names: vec![None; chunk.len()],
+            attributes: vec![serde_json::json!({}); chunk.len()],
+            ..ImportBatch::default()
+        };
+        store.apply_import_batch(import, ImportMode::Add, &[list], "fixture", &batch).await?;
+    }
+    store.finish_import(import, None).await?;
+    Ok(())
+}

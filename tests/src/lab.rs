@@ -62,6 +62,29 @@ impl Zone {
     }
 }
 
+/// The sending side of the lab: a new DKIM identity for `from_domain` (RSA
+/// and Ed25519) with its records, SPF of its bounce subdomain and DMARC
+/// (p=reject), and each source address with a PTR that resolves back.
+pub async fn sender_zone(
+    store: &store::Store,
+    key: &message::SecretKey,
+    from_domain: &str,
+    sources: &[([u8; 4], &str)],
+) -> Result<Zone> {
+    let (_, records) = delivery::identity::add_domain(store, key, from_domain, true).await?;
+    let ips: Vec<String> = sources.iter().map(|(ip, _)| format!("ip4:{}", std::net::Ipv4Addr::from(*ip))).collect();
+    let mut zone = Zone::default()
+        .txt(&format!("bounce.{from_domain}"), &format!("v=spf1 {} -all", ips.join(" ")))
+        .txt(&format!("_dmarc.{from_domain}"), "v=DMARC1; p=reject; adkim=r; aspf=r");
+    for (ip, helo) in sources {
+        zone = zone.a(helo, *ip).ptr(*ip, helo).txt(helo, "v=spf1 a -all");
+    }
+    for (name, value) in records {
+        zone = zone.txt(&name, &value);
+    }
+    Ok(zone)
+}
+
 /// An authoritative DNS server on 127.0.0.1 (UDP and TCP, one port).
 pub struct Dns {
     pub addr: SocketAddr,
@@ -203,6 +226,7 @@ impl Sink {
         let shared = state.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, peer)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
                 shared.connections.fetch_add(1, Ordering::SeqCst);
                 let (state, script, acceptor) = (shared.clone(), script.clone(), acceptor.clone());
                 tokio::spawn(async move {
@@ -215,6 +239,11 @@ impl Sink {
 
     pub fn received(&self) -> Vec<Received> {
         self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// How many messages were accepted so far.
+    pub fn count(&self) -> usize {
+        self.state.received.lock().map(|r| r.len()).unwrap_or(0)
     }
 
     /// Connections accepted so far.

@@ -38,8 +38,8 @@ fn cluster() -> Result<&'static PrivateCluster> {
     cluster.as_ref().map_err(|e| anyhow::anyhow!("test PostgreSQL cluster: {e}"))
 }
 
-/// A new, empty, migrated database of its own for one test.
-pub async fn fresh_store() -> Result<Store> {
+/// A new, empty, migrated database, and its URL for a `ninsho` process.
+pub async fn fresh_database() -> Result<(Store, String)> {
     let cluster = tokio::task::spawn_blocking(|| cluster().cloned()).await??;
     let name = format!("t_{}", hex(&rand_bytes::<8>()));
     let socket = cluster.socket_dir();
@@ -47,7 +47,13 @@ pub async fn fresh_store() -> Result<Store> {
     store::ensure_database(&admin, &name).await?;
     let store = Store::connect(store::socket_options(socket, pgcluster::PORT, pgcluster::SUPERUSER, &name), 5).await?;
     store.migrate().await?;
-    Ok(store)
+    let (user, port, socket) = (pgcluster::SUPERUSER, pgcluster::PORT, socket.display());
+    Ok((store, format!("postgresql://{user}@localhost:{port}/{name}?host={socket}")))
+}
+
+/// A new, empty, migrated database of its own for one test.
+pub async fn fresh_store() -> Result<Store> {
+    Ok(fresh_database().await?.0)
 }
 
 /// The web configuration tests start from; `spawn_app_with` may change it.

@@ -22,20 +22,8 @@ const FROM_DOMAIN: &str = "news.lab.test";
 const SOURCE: [u8; 4] = [127, 0, 0, 2];
 const HELO: &str = "mta.lab.test";
 
-/// The sending side of the lab: the From domain's DNS (DKIM keys, SPF of
-/// the bounce subdomain, DMARC) and the source address with its PTR.
 async fn sender_zone(app: &TestApp) -> Result<Zone> {
-    let (_, records) = delivery::identity::add_domain(&app.store, &app.key, FROM_DOMAIN, true).await?;
-    let mut zone = Zone::default()
-        .a(HELO, SOURCE)
-        .ptr(SOURCE, HELO)
-        .txt(HELO, "v=spf1 a -all")
-        .txt(&format!("bounce.{FROM_DOMAIN}"), "v=spf1 ip4:127.0.0.2 -all")
-        .txt(&format!("_dmarc.{FROM_DOMAIN}"), "v=DMARC1; p=reject; adkim=r; aspf=r");
-    for (name, value) in records {
-        zone = zone.txt(&name, &value);
-    }
-    Ok(zone)
+    tests::lab::sender_zone(&app.store, &app.key, FROM_DOMAIN, &[(SOURCE, HELO)]).await
 }
 
 async fn transport(dns: &Dns, ca: &TestCa, port: u16, shaping: Shaping, timeouts: Timeouts) -> Result<Smtp> {

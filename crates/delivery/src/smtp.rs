@@ -456,6 +456,16 @@ impl Inner {
         Err(last)
     }
 
+    /// A TCP connection from the source address. No Nagle delay: commands
+    /// and replies are small and each one waits for the other side.
+    async fn tcp(&self, host: &str, addr: SocketAddr, source: &Source) -> Result<SmtpClient<TcpStream>, String> {
+        let client = SmtpClient::connect_using(source.ip, addr, self.config.timeouts.connect)
+            .await
+            .map_err(|e| format!("{host} ({addr}): cannot connect from {}: {e}", source.ip))?;
+        client.stream.set_nodelay(true).map_err(|e| format!("{host}: {e}"))?;
+        Ok(client)
+    }
+
     async fn open(&self, host: &str, addr: SocketAddr, source: &Source, policy: TlsPolicy) -> Result<Session, String> {
         let t = self.config.timeouts;
         let greeted = |mut client: SmtpClient<TcpStream>| async move {
@@ -467,10 +477,7 @@ impl Inner {
             let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", &e))?;
             Ok((client, ehlo))
         };
-        let tcp = SmtpClient::connect_using(source.ip, addr, t.connect)
-            .await
-            .map_err(|e| format!("{host} ({addr}): cannot connect from {}: {e}", source.ip))?;
-        let (client, ehlo) = greeted(tcp).await?;
+        let (client, ehlo) = greeted(self.tcp(host, addr, source).await?).await?;
         if !ehlo.has_capability(EXT_START_TLS) {
             if policy == TlsPolicy::Required {
                 return Err(format!("{host} does not offer STARTTLS and this destination requires TLS"));
@@ -483,10 +490,7 @@ impl Inner {
             Err(mail_send::Error::Tls(e)) if policy == TlsPolicy::Opportunistic => {
                 // The certificate does not verify: encrypt anyway, on a new connection.
                 tracing::debug!(mx = %host, error = %e, "certificate does not verify; using TLS unverified");
-                let tcp = SmtpClient::connect_using(source.ip, addr, t.connect)
-                    .await
-                    .map_err(|e| format!("{host} ({addr}): cannot connect from {}: {e}", source.ip))?;
-                let (client, _) = greeted(tcp).await?;
+                let (client, _) = greeted(self.tcp(host, addr, source).await?).await?;
                 let client =
                     client.start_tls(&self.unverified, host).await.map_err(|e| describe(host, "STARTTLS", &e))?;
                 (client, "unverified")
@@ -590,11 +594,8 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
     if data.is_none() {
         return Err(Broken::BeforeData("the server did not answer DATA".into()));
     }
-    let written = tokio::time::timeout(t.data_end, client.write_message(&out.message)).await;
-    match written {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(Broken::InData(format!("connection lost during DATA: {e}"))),
-        Err(_) => return Err(Broken::InData("the message could not be sent in time".into())),
+    if let Err(why) = send(&mut client.stream, &dot_stuffed(&out.message), t.data_end).await {
+        return Err(Broken::InData(format!("during DATA: {why}")));
     }
     match read_reply(&mut client.stream, &mut buf, t.data_end).await {
         Ok(reply) => {
@@ -604,6 +605,25 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Err(why) => Err(Broken::InData(format!("after DATA: {why}"))),
     }
+}
+
+/// The message as DATA carries it: lines starting with a dot get another,
+/// and it ends with CRLF, a lone dot, CRLF. One buffer, so one write.
+fn dot_stuffed(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 5);
+    let mut line_start = true;
+    for &b in message {
+        if line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        line_start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
 }
 
 async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], wait: Duration) -> Result<(), String> {
@@ -653,6 +673,22 @@ async fn read_reply<S: AsyncRead + Unpin>(
 
 /// Accepts any certificate (and checks the handshake signatures): the
 /// opportunistic fallback, recorded as "unverified".
+#[cfg(test)]
+mod tests {
+    use super::dot_stuffed;
+
+    #[test]
+    fn data_is_dot_stuffed_and_ends_with_a_lone_dot() {
+        assert_eq!(
+            dot_stuffed(b"A: b\r\n\r\n.hidden\r\n..two\r\nend\r\n"),
+            b"A: b\r\n\r\n..hidden\r\n...two\r\nend\r\n.\r\n"
+        );
+        assert_eq!(dot_stuffed(b".first\r\nno newline"), b"..first\r\nno newline\r\n.\r\n");
+        // A dot after a bare LF starts a line for a receiver too.
+        assert_eq!(dot_stuffed(b"x\n.\r\n"), b"x\n..\r\n.\r\n");
+    }
+}
+
 #[derive(Debug)]
 struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
 

@@ -188,7 +188,8 @@ async fn start_delivery(
     let config = delivery::EngineConfig {
         public_url: settings.http.public_url.clone(),
         bounce_subdomain: d.bounce_subdomain.clone(),
-        ..Default::default()
+        batch: i64::from(d.batch),
+        lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
     };
     let workers = if d.workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { d.workers };
     let mut engines = tokio::task::JoinSet::new();

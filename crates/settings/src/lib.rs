@@ -83,6 +83,11 @@ pub struct DeliverySettings {
     pub workers: usize,
     /// Open SMTP connections at most, over all destinations.
     pub max_connections: usize,
+    /// Deliveries each worker takes from the queue at a time.
+    pub batch: u32,
+    /// How long taken deliveries are a worker's own; if it dies, they come
+    /// due again after this. Longer than a batch takes to send.
+    pub lease_seconds: u32,
 }
 
 impl Default for DeliverySettings {
@@ -97,6 +102,8 @@ impl Default for DeliverySettings {
             shaping: None,
             workers: 0,
             max_connections: 100,
+            batch: 500,
+            lease_seconds: 300,
         }
     }
 }
@@ -276,11 +283,14 @@ impl Settings {
                 message: format!("{label:?} is not a DNS label such as \"bounce\""),
             });
         }
-        if delivery.max_connections == 0 {
-            return Err(SettingsError::Invalid {
-                key: "delivery.max_connections",
-                message: "must be at least 1".into(),
-            });
+        for (key, value) in [
+            ("delivery.max_connections", delivery.max_connections),
+            ("delivery.batch", delivery.batch as usize),
+            ("delivery.lease_seconds", delivery.lease_seconds as usize),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Invalid { key, message: "must be at least 1".into() });
+            }
         }
         if self.auth.session_hours == 0 || self.auth.throttle_window_minutes == 0 {
             return Err(SettingsError::Invalid {
