@@ -61,3 +61,31 @@ ensure_test_tools() {
         apt_install "${missing[@]}"
     fi
 }
+
+# A temporary directory for the throwaway PostgreSQL cluster that the test
+# harness creates on first use (NINSHO_TEST_PGDATA); sets run_dir.
+make_test_cluster_dir() {
+    # Directories the tests create must be enterable by the postgres account.
+    umask 022
+    run_dir=$(mktemp -d /tmp/ninsho-test.XXXXXX)
+    # The cluster runs as the postgres account when we are root: it must be
+    # able to reach its directory.
+    chmod 711 "$run_dir"
+    export NINSHO_TEST_PGDATA="$run_dir/pg"
+}
+
+# Stops that cluster and removes run_dir (an EXIT trap).
+remove_test_cluster() {
+    # Best effort, whatever failed before: never stop half-way.
+    set +e
+    if [ -f "$NINSHO_TEST_PGDATA/postmaster.pid" ]; then
+        local pg_ctl
+        pg_ctl="$(pg_bin_dir)/pg_ctl"
+        if [ "$(id -u)" = 0 ]; then
+            /usr/sbin/runuser -u postgres -- "$pg_ctl" stop -D "$NINSHO_TEST_PGDATA" -m immediate -s || true
+        else
+            "$pg_ctl" stop -D "$NINSHO_TEST_PGDATA" -m immediate -s || true
+        fi
+    fi
+    rm -rf "$run_dir"
+}

@@ -67,7 +67,10 @@ pub fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
     }
 }
 
-/// Subscribes `emails` (confirmed) to `list` in batches, as an import does.
+const CITIES: [&str; 4] = ["Osaka", "Sapporo", "Fukuoka", "Nagoya"];
+
+/// Subscribes `emails` (confirmed) to `list` in batches, as an import does;
+/// reader `i` is named "Reader i" and has a `city` attribute.
 pub async fn bulk_subscribe(store: &Store, list: i64, emails: &[String]) -> Result<()> {
     use domain::ImportMode;
     use store::ImportBatch;
@@ -77,8 +80,11 @@ pub async fn bulk_subscribe(store: &Store, list: i64, emails: &[String]) -> Resu
         let batch = ImportBatch {
             lines: (first..).take(chunk.len()).collect(),
             emails: chunk.to_vec(),
-            names: vec![None; chunk.len()],
-            attributes: vec![serde_json::json!({}); chunk.len()],
+            names: (first..).take(chunk.len()).map(|i| Some(format!("Reader {i}"))).collect(),
+            attributes: (first..)
+                .take(chunk.len())
+                .map(|i| serde_json::json!({"city": CITIES[(i % 4) as usize]}))
+                .collect(),
             ..ImportBatch::default()
         };
         store.apply_import_batch(import, ImportMode::Add, &[list], "fixture", &batch).await?;

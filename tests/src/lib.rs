@@ -9,6 +9,7 @@
 
 pub mod fixtures;
 pub mod lab;
+pub mod nodes;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;

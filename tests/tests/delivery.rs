@@ -23,7 +23,7 @@ const SOURCE: [u8; 4] = [127, 0, 0, 2];
 const HELO: &str = "mta.lab.test";
 
 async fn sender_zone(app: &TestApp) -> Result<Zone> {
-    tests::lab::sender_zone(&app.store, &app.key, FROM_DOMAIN, &[(SOURCE, HELO)]).await
+    tests::lab::sender_zone(&app.store, &app.key, FROM_DOMAIN, true, &[(SOURCE, HELO)]).await
 }
 
 async fn transport(dns: &Dns, ca: &TestCa, port: u16, shaping: Shaping, timeouts: Timeouts) -> Result<Smtp> {

@@ -610,15 +610,17 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
 /// The message as DATA carries it: lines starting with a dot get another,
 /// and it ends with CRLF, a lone dot, CRLF. One buffer, so one write.
 fn dot_stuffed(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 5);
-    let mut line_start = true;
-    for &b in message {
-        if line_start && b == b'.' {
-            out.push(b'.');
-        }
-        out.push(b);
-        line_start = b == b'\n';
+    let mut out = Vec::with_capacity(message.len() + 16);
+    if message.first() == Some(&b'.') {
+        out.push(b'.');
     }
+    let mut copied = 0;
+    for at in memchr::memmem::find_iter(message, b"\n.") {
+        out.extend_from_slice(&message[copied..=at]);
+        out.push(b'.');
+        copied = at + 1;
+    }
+    out.extend_from_slice(&message[copied..]);
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }
