@@ -103,7 +103,7 @@ impl World {
             "data_dir = {dir:?}\n\
              [http]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
              [database]\nurl = {url:?}\n\
-             [delivery]\nmode = \"production\"\nnameservers = [\"{dns}\"]\nsource_ips = [\"{ip}\"]\n\
+             [delivery]\nmode = \"production\"\nsystem_from = \"News <news@{FROM_DOMAIN}>\"\nnameservers = [\"{dns}\"]\nsource_ips = [\"{ip}\"]\n\
              mx_port = {mx_port}\nextra_ca = {ca:?}\nworkers = {workers}\nbatch = {batch}\n\
              lease_seconds = {lease_seconds}\n\
              [log]\nfilter = \"warn\"\n",

@@ -514,11 +514,11 @@ impl delivery::Transport for Scripted {
     async fn deliver(
         &self,
         batch: Vec<delivery::Outgoing>,
-    ) -> Result<Vec<(store::LeasedDelivery, delivery::Attempt)>, store::StoreError> {
+    ) -> Result<Vec<(delivery::Queued, delivery::Attempt)>, store::StoreError> {
         let mut replies = self.replies.lock().map_err(|_| store::StoreError::Conflict("a poisoned lock"))?;
         let mut attempts = Vec::new();
         for out in batch {
-            let script = replies.get_mut(&out.delivery.email).filter(|s| !s.is_empty());
+            let script = replies.get_mut(out.queued.recipient()).filter(|s| !s.is_empty());
             let (code, enhanced, text) = match script {
                 Some(s) if s.len() > 1 => s.remove(0),
                 Some(s) => s[0],
@@ -526,7 +526,7 @@ impl delivery::Transport for Scripted {
             };
             let attempt =
                 delivery::Attempt::from_reply(code, Some(enhanced.into()), text.into(), Some("mx.test".into()));
-            attempts.push((out.delivery, attempt));
+            attempts.push((out.queued, attempt));
         }
         Ok(attempts)
     }

@@ -117,9 +117,10 @@ async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_ipr
         assert!(r.tls, "sent over STARTTLS");
         assert_eq!(r.helo, HELO, "EHLO is the PTR name of the source address");
         assert_eq!(r.peer, IpAddr::from(SOURCE), "sent from the configured source address");
-        let delivery = message::verp::delivery_of(&app.key, &r.mail_from).context("a VERP bounce address")?;
+        let bounced = message::verp::parse(&app.key, &r.mail_from).context("a VERP bounce address")?;
         assert!(r.mail_from.ends_with(&format!("@bounce.{FROM_DOMAIN}")), "{}", r.mail_from);
-        assert_eq!(row(&rows, &r.rcpt)?.id, delivery, "the bounce address names this recipient's delivery");
+        let delivery = message::verp::Bounced::Delivery(row(&rows, &r.rcpt)?.id);
+        assert_eq!(bounced, delivery, "the bounce address names this recipient's delivery");
 
         let verdict = check(dns.addr, r).await?;
         assert_eq!(
@@ -252,5 +253,55 @@ async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_the
     assert!(reply(&second, "a@throttle.lab.test")?.contains("suspended"));
     assert_eq!(throttle.connections(), 1, "no new connection to a suspended destination");
     assert!(slow.received().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn confirmations_go_out_before_bulk_signed_for_the_system_sender() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let script = Script { unknown_users: vec!["gone@example.org".into()], ..Script::default() };
+    let sink = Sink::start([127, 0, 0, 10], 0, ca.issue("mx.example.org")?, script).await?;
+    let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 10]);
+    let dns = Dns::start(zone).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Shaping::builtin(), Timeouts::default()).await?;
+    let config = EngineConfig {
+        public_url: app.url.clone(),
+        system_from: format!("Lab News <news@{FROM_DOMAIN}>"),
+        ..Default::default()
+    };
+    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, smtp);
+    let mut ids = Vec::new();
+    for to in ["new@example.org", "gone@example.org"] {
+        let text = "Confirm by opening https://lab.test/c/token";
+        let message =
+            store::NewMessage { kind: "confirmation", subscriber_id: None, to, subject: "Confirm", text_body: text };
+        ids.push(app.store.enqueue_message(&message).await?);
+    }
+    let now = Utc::now();
+    campaign(&app, &["ann@example.org"], now).await?;
+
+    assert_eq!(engine.tick(now).await?, 3);
+
+    let received = sink.received();
+    let rcpts: Vec<&str> = received.iter().map(|r| r.rcpt.as_str()).collect();
+    assert_eq!(rcpts, ["new@example.org", "ann@example.org"], "the confirmation before the campaign");
+    let confirmation = &received[0];
+    let bounce = message::verp::parse(&app.key, &confirmation.mail_from);
+    assert_eq!(bounce, Some(message::verp::Bounced::Message(ids[0])), "{}", confirmation.mail_from);
+    let verdict = check(dns.addr, confirmation).await?;
+    assert_eq!(verdict.dkim_pass.len(), 2, "{verdict:?}");
+    assert!(verdict.spf == "pass" && verdict.dmarc_dkim && verdict.dmarc_spf, "{verdict:?}");
+    let parsed = mail_parser::MessageParser::default().parse(&confirmation.data).context("a message")?;
+    assert_eq!(parsed.from().and_then(|f| f.first()).and_then(|a| a.address()), Some("news@news.lab.test"));
+    assert!(parsed.body_text(0).is_some_and(|t| t.contains("https://lab.test/c/token")));
+
+    let outbox = app.store.outbound_messages(10).await?;
+    let status = |id: i64| outbox.iter().find(|m| m.id == id).map(|m| m.status.clone());
+    assert_eq!(status(ids[0]).as_deref(), Some("sent"));
+    assert_eq!(status(ids[1]).as_deref(), Some("failed"), "550 5.1.1 ends it");
+    // Nothing is sent twice on the next round.
+    assert_eq!(engine.tick(now + Duration::minutes(1)).await?, 0);
+    assert_eq!(sink.count(), 2);
     Ok(())
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use message::{Recipient, SecretKey};
-use store::{DeliveryOutcome, LeasedDelivery, Store, StoreError};
+use store::{DeliveryOutcome, LeasedDelivery, LeasedMessage, MessageOutcome, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 /// What one attempt to hand a message over produced.
@@ -42,6 +42,8 @@ pub struct Attempt {
     pub retry_after: Option<Duration>,
     /// Bounced because the address does not exist: suppress it.
     pub dead_address: bool,
+    /// The bytes kept by the sandbox (outbox messages show them there).
+    pub captured: Option<Vec<u8>>,
 }
 
 impl Attempt {
@@ -62,6 +64,7 @@ impl Attempt {
             slow_down,
             retry_after: None,
             dead_address,
+            captured: None,
         }
     }
 
@@ -86,6 +89,25 @@ impl Attempt {
             slow_down: false,
             retry_after: None,
             dead_address: false,
+            captured: None,
+        }
+    }
+}
+
+/// What a message is: a campaign delivery, or a message of ninsho's own
+/// (a confirmation, a test send) from the outbox.
+#[derive(Debug)]
+pub enum Queued {
+    Delivery(LeasedDelivery),
+    Message(LeasedMessage),
+}
+
+impl Queued {
+    /// The recipient's address.
+    pub fn recipient(&self) -> &str {
+        match self {
+            Self::Delivery(d) => &d.email,
+            Self::Message(m) => &m.to_address,
         }
     }
 }
@@ -93,9 +115,9 @@ impl Attempt {
 /// One message, rendered and signed, ready to hand over.
 #[derive(Debug)]
 pub struct Outgoing {
-    pub delivery: LeasedDelivery,
+    pub queued: Queued,
     pub subject: String,
-    /// MAIL FROM: the delivery's VERP bounce address.
+    /// MAIL FROM: the message's VERP bounce address.
     pub envelope_from: String,
     pub message: Vec<u8>,
 }
@@ -104,17 +126,11 @@ pub struct Outgoing {
 /// MX hosts otherwise.
 pub trait Transport: Send + Sync + 'static {
     /// Hands a batch over and returns each message's attempt, in any order.
-    fn deliver(
-        &self,
-        batch: Vec<Outgoing>,
-    ) -> impl Future<Output = Result<Vec<(LeasedDelivery, Attempt)>, StoreError>> + Send;
+    fn deliver(&self, batch: Vec<Outgoing>) -> impl Future<Output = Result<Vec<(Queued, Attempt)>, StoreError>> + Send;
 }
 
 impl<T: Transport> Transport for Arc<T> {
-    fn deliver(
-        &self,
-        batch: Vec<Outgoing>,
-    ) -> impl Future<Output = Result<Vec<(LeasedDelivery, Attempt)>, StoreError>> + Send {
+    fn deliver(&self, batch: Vec<Outgoing>) -> impl Future<Output = Result<Vec<(Queued, Attempt)>, StoreError>> + Send {
         (**self).deliver(batch)
     }
 }
@@ -126,13 +142,17 @@ pub struct Sandbox {
 }
 
 impl Transport for Sandbox {
-    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(LeasedDelivery, Attempt)>, StoreError> {
+    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, StoreError> {
         let mut attempts = Vec::with_capacity(batch.len());
         for out in batch {
-            self.store.capture_message(&out.delivery, &out.subject, &out.message).await?;
+            // An outbox message is already in the mailbox: its bytes are
+            // kept with its outcome.
+            if let Queued::Delivery(d) = &out.queued {
+                self.store.capture_message(d, &out.subject, &out.message).await?;
+            }
             let reply = "captured in the sandbox mailbox".to_owned();
             let attempt = Attempt::from_reply(250, Some("2.0.0".into()), reply, Some("sandbox".into()));
-            attempts.push((out.delivery, attempt));
+            attempts.push((out.queued, Attempt { captured: Some(out.message), ..attempt }));
         }
         Ok(attempts)
     }
@@ -143,6 +163,9 @@ pub struct EngineConfig {
     pub public_url: String,
     /// The envelope sender is `b-…@<bounce_subdomain>.<From domain>`.
     pub bounce_subdomain: String,
+    /// The From of ninsho's own messages (confirmations): an address or
+    /// `Name <address>`.
+    pub system_from: String,
     /// Deliveries leased per round.
     pub batch: i64,
     /// How long a leased row is ours before it comes due again.
@@ -154,6 +177,7 @@ impl Default for EngineConfig {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             bounce_subdomain: "bounce".into(),
+            system_from: "ninsho@localhost".into(),
             batch: 500,
             lease: Duration::minutes(5),
         }
@@ -199,8 +223,14 @@ impl<T: Transport> Engine<T> {
                 tracing::info!(deliveries = steps, "sequence steps queued");
             }
         }
+        // Ninsho's own messages (confirmations, tests) go before bulk.
+        let messages = self.store.lease_messages(now, self.config.batch, self.config.lease).await?;
+        let mut attempted = messages.len();
+        if !messages.is_empty() {
+            self.send_messages(messages, now).await?;
+        }
         let leased = self.store.lease_deliveries(now, self.config.batch, self.config.lease).await?;
-        let attempted = leased.len();
+        attempted += leased.len();
         if !leased.is_empty() {
             self.send(leased, now).await?;
         }
@@ -316,35 +346,27 @@ impl<T: Transport> Engine<T> {
         let subdomain = self.config.bounce_subdomain.clone();
         let rendered = render_all(jobs, key, subdomain, date).await?;
 
-        let mut outcomes = Vec::with_capacity(rendered.len());
         let mut outgoing = Vec::with_capacity(rendered.len());
         let mut attempts = Vec::with_capacity(rendered.len());
         for message in rendered {
             match message {
                 Rendered::Unsendable(delivery) => attempts.push((
-                    delivery,
+                    Queued::Delivery(delivery),
                     Attempt::local("suppressed", "the recipient left, was blocklisted or is suppressed".into()),
                 )),
-                Rendered::Broken(delivery, why) => {
-                    attempts.push((delivery, Attempt::local("failed", format!("cannot render: {why}"))))
-                }
+                Rendered::Broken(delivery, why) => attempts
+                    .push((Queued::Delivery(delivery), Attempt::local("failed", format!("cannot render: {why}")))),
                 Rendered::Ready(out) => outgoing.push(out),
             }
         }
         if !outgoing.is_empty() {
             attempts.extend(self.transport.deliver(outgoing).await?);
         }
-        for (delivery, mut attempt) in attempts {
-            let mut retry_at = None;
-            if attempt.status == "deferred" {
-                if now - delivery.created_at > Duration::days(reply::BULK_LIFETIME_DAYS) {
-                    attempt.status = "failed";
-                    attempt.reply = format!("expired after {} attempts; last: {}", delivery.attempts, attempt.reply);
-                } else {
-                    let backoff = reply::retry_delay(delivery.attempts, attempt.slow_down);
-                    retry_at = Some(now + attempt.retry_after.map_or(backoff, |wait| wait.max(backoff)));
-                }
-            }
+        let mut outcomes = Vec::with_capacity(attempts.len());
+        for (queued, mut attempt) in attempts {
+            let Queued::Delivery(delivery) = queued else { continue };
+            let retry_at =
+                self.retry(&mut attempt, delivery.created_at, delivery.attempts, now, reply::BULK_LIFETIME_DAYS);
             if attempt.dead_address {
                 self.suppress(&delivery.email, &attempt.reply).await?;
             }
@@ -361,6 +383,92 @@ impl<T: Transport> Engine<T> {
             });
         }
         self.store.record_outcomes(&outcomes).await
+    }
+
+    /// A deferred attempt's next time, or its end when the message has
+    /// been retried for its whole lifetime (the attempt then fails).
+    fn retry(
+        &self,
+        attempt: &mut Attempt,
+        created_at: DateTime<Utc>,
+        attempts: i32,
+        now: DateTime<Utc>,
+        lifetime_days: i64,
+    ) -> Option<DateTime<Utc>> {
+        if attempt.status != "deferred" {
+            return None;
+        }
+        if now - created_at > Duration::days(lifetime_days) {
+            attempt.status = "failed";
+            attempt.reply = format!("expired after {attempts} attempts; last: {}", attempt.reply);
+            return None;
+        }
+        let backoff = reply::retry_delay(attempts, attempt.slow_down);
+        Some(now + attempt.retry_after.map_or(backoff, |wait| wait.max(backoff)))
+    }
+
+    /// Sends outbox messages: built from their text here (confirmations) or
+    /// already built (test sends), signed for their From domain.
+    async fn send_messages(&mut self, leased: Vec<LeasedMessage>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut outgoing = Vec::with_capacity(leased.len());
+        let mut attempts = Vec::new();
+        for m in leased {
+            let from = m.from_address.clone().unwrap_or_else(|| self.config.system_from.clone());
+            let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>')).trim();
+            let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+            let signer = match self.signer(&domain).await {
+                Ok(signer) => signer,
+                Err(why) => {
+                    attempts.push((Queued::Message(m), Attempt::local("failed", why)));
+                    continue;
+                }
+            };
+            let bytes = match &m.raw {
+                Some(raw) => raw.clone(),
+                None => {
+                    let message_id = format!("m{}.{}@{domain}", m.id, now.timestamp());
+                    message::mime::plain(&from, &m.to_address, &m.subject, &m.text_body, &message_id, now.timestamp())
+                }
+            };
+            let bytes = match signer {
+                Some(signer) => match signer.sign(&bytes) {
+                    Ok(signed) => signed,
+                    Err(e) => {
+                        attempts.push((Queued::Message(m), Attempt::local("failed", format!("cannot sign: {e}"))));
+                        continue;
+                    }
+                },
+                None => bytes,
+            };
+            let of = message::verp::Bounced::Message(m.id);
+            let envelope_from = message::verp::bounce_address(&self.key, of, &self.config.bounce_subdomain, &domain);
+            outgoing.push(Outgoing {
+                subject: m.subject.clone(),
+                envelope_from,
+                message: bytes,
+                queued: Queued::Message(m),
+            });
+        }
+        if !outgoing.is_empty() {
+            attempts.extend(self.transport.deliver(outgoing).await?);
+        }
+        let mut outcomes = Vec::with_capacity(attempts.len());
+        for (queued, mut attempt) in attempts {
+            let Queued::Message(m) = queued else { continue };
+            let retry_at = self.retry(&mut attempt, m.created_at, m.attempts, now, 1);
+            let status = match attempt.status {
+                "delivered" if attempt.captured.is_some() => "captured",
+                "delivered" => "sent",
+                "deferred" => "deferred",
+                _ => "failed",
+            };
+            let mut reply = attempt.reply;
+            if let Some(code) = attempt.code {
+                reply = format!("{code} {}{reply}", attempt.enhanced.map(|e| e + " ").unwrap_or_default());
+            }
+            outcomes.push(MessageOutcome { id: m.id, status, reply, retry_at, raw: attempt.captured, at: now });
+        }
+        self.store.record_message_outcomes(&outcomes).await
     }
 }
 
@@ -395,9 +503,12 @@ async fn render_all(jobs: Vec<Job>, key: SecretKey, subdomain: String, date: i64
                         (Ok((c, signer)), true) => build(c, signer.as_deref(), &key, &subdomain, &delivery, date),
                     };
                     match built {
-                        Ok((subject, envelope_from, message)) => {
-                            Rendered::Ready(Outgoing { delivery, subject, envelope_from, message })
-                        }
+                        Ok((subject, envelope_from, message)) => Rendered::Ready(Outgoing {
+                            queued: Queued::Delivery(delivery),
+                            subject,
+                            envelope_from,
+                            message,
+                        }),
                         Err(why) => Rendered::Broken(delivery, why),
                     }
                 })
@@ -439,6 +550,7 @@ fn build(
         Some(signer) => signer.sign(&built.bytes).map_err(|e| e.to_string())?,
         None => built.bytes,
     };
-    let envelope_from = message::verp::bounce_address(key, d.id, bounce_subdomain, campaign.sender.domain());
+    let of = message::verp::Bounced::Delivery(d.id);
+    let envelope_from = message::verp::bounce_address(key, of, bounce_subdomain, campaign.sender.domain());
     Ok((built.subject, envelope_from, bytes))
 }

@@ -25,7 +25,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use smtp_proto::Response;
 use smtp_proto::response::parser::ResponseReceiver;
 use smtp_proto::{EXT_PIPELINING, EXT_START_TLS};
-use store::{LeasedDelivery, StoreError};
+use store::StoreError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -34,7 +34,7 @@ use tokio_rustls::client::TlsStream;
 
 use crate::dns::{Dns, RouteError};
 use crate::shaping::{Limits, Shaping, TlsPolicy};
-use crate::{Attempt, Outgoing, Transport};
+use crate::{Attempt, Outgoing, Queued, Transport};
 
 /// An address mail leaves from and the name it introduces itself with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,10 +223,10 @@ impl Smtp {
 }
 
 impl Transport for Smtp {
-    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(LeasedDelivery, Attempt)>, StoreError> {
+    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, StoreError> {
         let mut by_domain: HashMap<String, Vec<Outgoing>> = HashMap::new();
         for out in batch {
-            let domain = out.delivery.email.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+            let domain = out.queued.recipient().rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
             by_domain.entry(domain).or_default().push(out);
         }
         let mut tasks = tokio::task::JoinSet::new();
@@ -247,7 +247,7 @@ impl Inner {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    async fn deliver_domain(self: Arc<Self>, domain: &str, messages: Vec<Outgoing>) -> Vec<(LeasedDelivery, Attempt)> {
+    async fn deliver_domain(self: Arc<Self>, domain: &str, messages: Vec<Outgoing>) -> Vec<(Queued, Attempt)> {
         let hosts = match self.dns.route(domain).await {
             Ok(hosts) => hosts,
             Err(e) => {
@@ -257,7 +257,7 @@ impl Inner {
                 } else {
                     Attempt::deferred(e.to_string(), None)
                 };
-                return messages.into_iter().map(|m| (m.delivery, attempt.clone())).collect();
+                return messages.into_iter().map(|m| (m.queued, attempt.clone())).collect();
             }
         };
         let (destination, limits) = self.config.shaping.destination(domain, &hosts);
@@ -302,13 +302,13 @@ impl Inner {
         hosts: &[String],
         limits: &Limits,
         messages: Vec<Outgoing>,
-    ) -> Vec<(LeasedDelivery, Attempt)> {
+    ) -> Vec<(Queued, Attempt)> {
         let mut attempts = Vec::with_capacity(messages.len());
         let mut session = self.take_idle(destination);
         let mut messages = messages.into_iter();
         while let Some(out) = messages.next() {
             if let Some(attempt) = self.suspended(destination) {
-                attempts.push((out.delivery, attempt));
+                attempts.push((out.queued, attempt));
                 continue;
             }
             self.pace(destination, limits.messages_per_minute).await;
@@ -320,8 +320,8 @@ impl Inner {
                         Ok(s) => s,
                         Err(attempt) => {
                             // No host takes mail now: the rest of the lane waits too.
-                            attempts.push((out.delivery, attempt.clone()));
-                            attempts.extend(messages.map(|m| (m.delivery, attempt.clone())));
+                            attempts.push((out.queued, attempt.clone()));
+                            attempts.extend(messages.map(|m| (m.queued, attempt.clone())));
                             return attempts;
                         }
                     },
@@ -355,7 +355,7 @@ impl Inner {
                     }
                 }
             };
-            attempts.push((out.delivery, attempt));
+            attempts.push((out.queued, attempt));
         }
         if let Some(s) = session {
             self.keep_idle(destination, s, limits.connections);
@@ -545,7 +545,7 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<(Reply, bool), Broken> {
     let commands = [
         format!("MAIL FROM:<{}>\r\n", out.envelope_from),
-        format!("RCPT TO:<{}>\r\n", out.delivery.email),
+        format!("RCPT TO:<{}>\r\n", out.queued.recipient()),
         "DATA\r\n".to_owned(),
     ];
     // Replies can arrive together; bytes read ahead stay here.

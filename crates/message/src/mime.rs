@@ -79,6 +79,30 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Ve
     out
 }
 
+/// A plain-text message of ninsho's own (a double opt-in confirmation):
+/// From, To, Subject, Date, Message-ID and one text part. `from` is an
+/// address or `Name <address>`.
+pub fn plain(from: &str, to: &str, subject: &str, text: &str, message_id: &str, date: i64) -> Vec<u8> {
+    let from = match from.rsplit_once('<') {
+        Some((name, address)) if !name.trim().is_empty() => {
+            Address::new_address(Some(name.trim().trim_matches('"')), address.trim_end_matches('>').trim())
+        }
+        Some((_, address)) => Address::new_address(None::<&str>, address.trim_end_matches('>').trim()),
+        None => Address::new_address(None::<&str>, from.trim()),
+    };
+    let mut out = Vec::with_capacity(text.len() + 1024);
+    MessageBuilder::new()
+        .from(from)
+        .to(Address::new_address(None::<&str>, to))
+        .subject(subject)
+        .date(Date::new(date))
+        .message_id(MessageId::new(message_id))
+        .body(text_part("text/plain", text))
+        .write_to(&mut out)
+        .unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
+    out
+}
+
 /// A body part, encoded here rather than by mail-builder (whose encoder is
 /// slower than the rest of rendering put together): quoted-printable for
 /// mostly-ASCII text, base64 when most of it is not (Japanese, say), where

@@ -188,6 +188,11 @@ async fn start_delivery(
     let config = delivery::EngineConfig {
         public_url: settings.http.public_url.clone(),
         bounce_subdomain: d.bounce_subdomain.clone(),
+        system_from: d.system_from.clone().unwrap_or_else(|| {
+            // Sandbox mode only (production requires it): a placeholder.
+            let host = settings.http.public_url.split("//").nth(1).unwrap_or("localhost");
+            format!("ninsho@{}", host.split([':', '/']).next().unwrap_or("localhost"))
+        }),
         batch: i64::from(d.batch),
         lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
     };

@@ -77,6 +77,10 @@ pub struct DeliverySettings {
     pub extra_ca: Option<PathBuf>,
     /// The envelope sender is `b-…@<bounce_subdomain>.<From domain>`.
     pub bounce_subdomain: String,
+    /// The From of ninsho's own messages (double opt-in confirmations), an
+    /// address or `Name <address>` on a sending domain. Production mode
+    /// needs one.
+    pub system_from: Option<String>,
     /// Per-destination limits and throttling rules; unset: the built-in ones.
     pub shaping: Option<PathBuf>,
     /// Delivery workers (each renders and signs on its own core); 0: one per core.
@@ -99,6 +103,7 @@ impl Default for DeliverySettings {
             mx_port: 25,
             extra_ca: None,
             bounce_subdomain: "bounce".into(),
+            system_from: None,
             shaping: None,
             workers: 0,
             max_connections: 100,
@@ -271,6 +276,14 @@ impl Settings {
             return Err(SettingsError::Invalid {
                 key: "delivery.source_ips",
                 message: "production mode needs the addresses mail leaves from (their PTR names are the EHLO names)"
+                    .into(),
+            });
+        }
+        if delivery.mode == DeliveryMode::Production && delivery.system_from.is_none() {
+            return Err(SettingsError::Invalid {
+                key: "delivery.system_from",
+                message: "production mode needs the From address of confirmation messages, on a sending domain \
+                          (e.g. \"Example News <news@example.com>\")"
                     .into(),
             });
         }

@@ -668,7 +668,7 @@ impl Store {
     pub async fn capture_message(&self, delivery: &LeasedDelivery, subject: &str, raw: &[u8]) -> Result<()> {
         sqlx::query(
             "INSERT INTO outbound_messages (kind, subscriber_id, to_address, subject, text_body, status, delivery_id, raw) \
-             VALUES ('campaign', $1, $2, $3, '', 'sent', $4, $5)",
+             VALUES ('campaign', $1, $2, $3, '', 'captured', $4, $5)",
         )
         .bind(delivery.subscriber_id)
         .bind(&delivery.email)
@@ -681,15 +681,26 @@ impl Store {
     }
 
     /// Keeps a test send: a sample recipient's copy, addressed to whoever
-    /// asked for it.
-    pub async fn capture_test_message(&self, to: &str, subject: &str, text: &str, raw: &[u8]) -> Result<()> {
+    /// asked for it, from `from`. With `send` it is queued for the delivery
+    /// engine; otherwise only captured for the sandbox mailbox.
+    pub async fn queue_test_message(
+        &self,
+        to: &str,
+        from: &str,
+        subject: &str,
+        text: &str,
+        raw: &[u8],
+        send: bool,
+    ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO outbound_messages (kind, to_address, subject, text_body, status, raw) \
-             VALUES ('test', $1, $2, $3, 'queued', $4)",
+            "INSERT INTO outbound_messages (kind, to_address, from_address, subject, text_body, status, raw) \
+             VALUES ('test', $1, $2, $3, $4, $5, $6)",
         )
         .bind(to)
+        .bind(from)
         .bind(subject)
         .bind(text)
+        .bind(if send { "queued" } else { "captured" })
         .bind(raw)
         .execute(&self.pool)
         .await?;

@@ -9,6 +9,7 @@ mod audience;
 mod campaigns;
 mod domains;
 mod imports;
+mod outbox;
 mod privacy;
 mod public;
 mod segments;
@@ -28,6 +29,7 @@ pub use campaigns::{
 };
 pub use domains::{DkimKey, NewDkimKey, SendingDomain};
 pub use imports::{Import, ImportBatch, ImportError};
+pub use outbox::{LeasedMessage, MessageOutcome};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
 pub use segments::{

@@ -808,10 +808,17 @@ pub(crate) async fn test_send(
         match render_for(&state, &campaign, "", Some((Utc::now().timestamp(), &addresses))).await? {
             Ok(copy) => {
                 let subject = format!("[Test] {}", copy.rendered.subject);
+                let send = state.config().delivery_mode == "production";
                 for (address, bytes) in addresses.iter().zip(&copy.bytes) {
-                    state.store().capture_test_message(address.as_str(), &subject, &copy.rendered.text, bytes).await?;
+                    let (to, text) = (address.as_str(), &copy.rendered.text);
+                    let from = &campaign.from_address;
+                    state.store().queue_test_message(to, from, &subject, text, bytes, send).await?;
                 }
-                let notice = format!("Test sent to {} address(es); see the sandbox mailbox.", addresses.len());
+                let notice = if send {
+                    format!("Test queued for {} address(es); it goes out within seconds.", addresses.len())
+                } else {
+                    format!("Test sent to {} address(es); see the sandbox mailbox.", addresses.len())
+                };
                 return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
             }
             Err(e) => errors.push(format!("Cannot render: {e}")),

@@ -1,0 +1,92 @@
+//! The outbox: messages ninsho writes itself (double opt-in confirmations,
+//! test sends), sent by the delivery engine ahead of campaign deliveries,
+//! with leases, retries and the last reply like deliveries.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::{Result, Store};
+
+/// An outbox message taken by a delivery worker.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeasedMessage {
+    pub id: i64,
+    pub kind: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    /// The From of a message built elsewhere (a test send); `None`: the
+    /// engine's own sender.
+    pub from_address: Option<String>,
+    /// The message when it was built elsewhere; `None`: built from the text.
+    pub raw: Option<Vec<u8>>,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How an outbox message's attempt ended.
+#[derive(Debug, Clone)]
+pub struct MessageOutcome {
+    pub id: i64,
+    /// sent, deferred, failed or captured.
+    pub status: &'static str,
+    pub reply: String,
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The exact bytes, kept for the sandbox mailbox.
+    pub raw: Option<Vec<u8>>,
+    pub at: DateTime<Utc>,
+}
+
+/// Messages of our own are useless late (a confirmation a day old): they
+/// fail rather than wait longer.
+const LIFETIME_HOURS: i64 = 24;
+
+impl Store {
+    /// Takes up to `limit` due outbox messages for `lease`; those older
+    /// than a day fail instead.
+    pub async fn lease_messages(&self, now: DateTime<Utc>, limit: i64, lease: Duration) -> Result<Vec<LeasedMessage>> {
+        sqlx::query(
+            "UPDATE outbound_messages SET status = 'failed', updated_at = $1, \
+             last_reply = 'expired: not sent within a day' || coalesce('; last: ' || last_reply, '') \
+             WHERE status IN ('queued', 'sending', 'deferred') AND created_at < $1 - $2",
+        )
+        .bind(now)
+        .bind(Duration::hours(LIFETIME_HOURS))
+        .execute(&self.pool)
+        .await?;
+        Ok(sqlx::query_as(
+            "UPDATE outbound_messages o SET status = 'sending', attempts = o.attempts + 1, \
+             next_attempt_at = $1 + $3, updated_at = $1 \
+             FROM (SELECT id FROM outbound_messages \
+                   WHERE status IN ('queued', 'sending', 'deferred') AND next_attempt_at <= $1 AND kind <> 'campaign' \
+                   ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due \
+             WHERE o.id = due.id \
+             RETURNING o.id, o.kind, o.to_address, o.subject, o.text_body, o.from_address, o.raw, o.attempts, o.created_at",
+        )
+        .bind(now)
+        .bind(limit)
+        .bind(lease)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn record_message_outcomes(&self, outcomes: &[MessageOutcome]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for o in outcomes {
+            sqlx::query(
+                "UPDATE outbound_messages SET status = $2, last_reply = $3, \
+                 next_attempt_at = coalesce($4, next_attempt_at), raw = coalesce($5, raw), updated_at = $6 \
+                 WHERE id = $1",
+            )
+            .bind(o.id)
+            .bind(o.status)
+            .bind(&o.reply)
+            .bind(o.retry_at)
+            .bind(o.raw.as_deref())
+            .bind(o.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
