@@ -305,3 +305,63 @@ async fn confirmations_go_out_before_bulk_signed_for_the_system_sender() -> Resu
     assert_eq!(sink.count(), 2);
     Ok(())
 }
+
+#[tokio::test]
+async fn production_sends_nothing_from_a_domain_without_a_dkim_key() -> Result<()> {
+    let app = spawn_app().await?;
+    let config = EngineConfig {
+        public_url: app.url.clone(),
+        system_from: "news@unsigned.example".into(),
+        require_identity: true,
+        ..Default::default()
+    };
+    let mut engine =
+        Engine::new(app.store.clone(), app.key.clone(), config, delivery::Sandbox { store: app.store.clone() });
+    let message = store::NewMessage {
+        kind: "confirmation",
+        subscriber_id: None,
+        to: "new@example.org",
+        subject: "Confirm",
+        text_body: "Confirm.",
+    };
+    let confirmation = app.store.enqueue_message(&message).await?;
+    let weekly = list(&app.store, "Weekly").await?;
+    subscriber(&app.store, "ann@example.org", "Ann", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
+        .await?;
+    // The fixture's From is news@shop.example, which has no key.
+    let id = app.store.save_campaign(None, &fields("Unsigned", vec![weekly])).await?.id;
+    let now = Utc::now();
+    app.store.schedule_campaign(id, now, None).await?;
+
+    engine.tick(now).await?;
+
+    let campaign = app.store.campaign(id).await?.context("the campaign")?;
+    assert_eq!(campaign.status, "draft", "it did not start");
+    let error = campaign.error.unwrap_or_default();
+    assert!(error.contains("shop.example") && error.contains("ninsho domain add"), "{error}");
+    assert!(rows(&app, id).await?.is_empty(), "no delivery was queued");
+    let outbox = app.store.outbound_messages(10).await?;
+    let m = outbox.iter().find(|m| m.id == confirmation).context("the confirmation")?;
+    assert_eq!(m.status, "failed");
+    assert!(!m.has_raw, "nothing was built for sending");
+    Ok(())
+}
+
+#[tokio::test]
+async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_scheduled() -> Result<()> {
+    let app = tests::spawn_app_with(|c| c.delivery_mode = "production".into()).await?;
+    let weekly = list(&app.store, "Weekly").await?;
+    subscriber(&app.store, "ann@example.org", "Ann", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
+        .await?;
+    let api = app.api().await?;
+    let unsigned = app.store.save_campaign(None, &fields("Unsigned", vec![weekly])).await?.id;
+    let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("ninsho domain add shop.example"), "{body}");
+
+    delivery::identity::add_domain(&app.store, &app.key, "shop.example", false).await?;
+    let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "scheduled");
+    Ok(())
+}

@@ -166,6 +166,8 @@ pub struct EngineConfig {
     /// The From of ninsho's own messages (confirmations): an address or
     /// `Name <address>`.
     pub system_from: String,
+    /// Send only from domains with a DKIM key (production mode).
+    pub require_identity: bool,
     /// Deliveries leased per round.
     pub batch: i64,
     /// How long a leased row is ours before it comes due again.
@@ -178,6 +180,7 @@ impl Default for EngineConfig {
             public_url: "http://127.0.0.1:8080".into(),
             bounce_subdomain: "bounce".into(),
             system_from: "ninsho@localhost".into(),
+            require_identity: false,
             batch: 500,
             lease: Duration::minutes(5),
         }
@@ -263,6 +266,9 @@ impl<T: Transport> Engine<T> {
         for id in self.store.due_campaigns(now).await? {
             let Some(campaign) = self.store.campaign(id).await? else { continue };
             let started = async {
+                if self.config.require_identity {
+                    prepare::identity(&self.store, &campaign.from_address).await?;
+                }
                 let layout = prepare::layout(&self.store, &campaign).await?;
                 let compiled = prepare::compile(&campaign, &layout)?;
                 let segment = prepare::segment(&self.store, &campaign).await?;
@@ -417,6 +423,11 @@ impl<T: Transport> Engine<T> {
             let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>')).trim();
             let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
             let signer = match self.signer(&domain).await {
+                Ok(None) if self.config.require_identity => {
+                    let why = format!("{domain:?} has no DKIM key: ninsho sends only signed mail in production");
+                    attempts.push((Queued::Message(m), Attempt::local("failed", why)));
+                    continue;
+                }
                 Ok(signer) => signer,
                 Err(why) => {
                     attempts.push((Queued::Message(m), Attempt::local("failed", why)));

@@ -19,6 +19,20 @@ fn join(errors: &[TemplateError]) -> String {
     errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
+/// Production mode sends only from a domain with an active DKIM key: mail
+/// without the author domain's signature fails DMARC at the big providers.
+pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareError> {
+    let address = from_address.rsplit_once('<').map_or(from_address, |(_, a)| a.trim_end_matches('>')).trim();
+    let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+    if store.active_dkim_keys(&domain).await?.is_empty() {
+        return Err(PrepareError::Invalid(format!(
+            "{domain:?} is not a sending domain with a DKIM key; add it with `ninsho domain add {domain}` \
+             and publish its DNS records"
+        )));
+    }
+    Ok(())
+}
+
 /// The layout source a campaign renders with: its snapshot once sending,
 /// else its chosen layout, else the built-in one.
 pub async fn layout(store: &Store, campaign: &Campaign) -> Result<String, PrepareError> {

@@ -193,6 +193,7 @@ async fn start_delivery(
             let host = settings.http.public_url.split("//").nth(1).unwrap_or("localhost");
             format!("ninsho@{}", host.split([':', '/']).next().unwrap_or("localhost"))
         }),
+        require_identity: d.mode == DeliveryMode::Production,
         batch: i64::from(d.batch),
         lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
     };

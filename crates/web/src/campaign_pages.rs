@@ -579,6 +579,13 @@ pub(crate) async fn schedule(
         Ok(_) if campaign.status != "draft" => return Ok(Err("Only a draft can be scheduled.".into())),
         Ok(planned) => planned,
     };
+    if state.config().delivery_mode == "production" {
+        match prepare::identity(state.store(), &campaign.from_address).await {
+            Ok(()) => {}
+            Err(PrepareError::Store(e)) => return Err(e.into()),
+            Err(other) => return Ok(Err(format!("Cannot schedule: {other}."))),
+        }
+    }
     let count =
         match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
             Ok(count) => count,
