@@ -129,6 +129,8 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert_eq!(browser.text("#recipients").await?, "1");
     assert_eq!(browser.text("#delivered").await?, "1");
     assert!(browser.text("#deliveries").await?.contains("aiko@example.jp"));
+    let domains = browser.text("#domains tbody").await?;
+    assert!(domains.starts_with("example.jp") && domains.contains('1'), "{domains}");
     browser.goto(&format!("{}/", app.url)).await?;
     let overview = browser.text("#recent-campaigns").await?;
     assert!(overview.contains("Winter news") && overview.contains("1 / 1"), "{overview}");

@@ -240,6 +240,12 @@ async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_the
     assert!(reply(&first, "a@strict.lab.test")?.contains("STARTTLS"));
     assert!(plain.received().iter().all(|r| r.rcpt != "a@strict.lab.test"));
 
+    // The dashboard's view: per domain, and the recent rate.
+    let progress = app.store.campaign_progress(id, Utc::now()).await?;
+    let throttled = progress.domains.iter().find(|d| d.domain == "throttle.lab.test").context("throttle.lab.test")?;
+    assert_eq!((throttled.deferred, throttled.delivered), (2, 0));
+    assert_eq!((progress.finished_last_5_min, progress.waiting), (2, 6), "two delivered, six waiting");
+
     // The retry, past the back-off: the deferring and dropping servers take
     // the message now; the suspended destination is still left alone.
     let later = now + Duration::hours(1);

@@ -151,12 +151,22 @@ async fn metrics_are_prometheus_text_and_count_logins() -> Result<()> {
     app.create_admin(EMAIL, PASSWORD).await?;
     log_in(&app.url, EMAIL, "wrong password here").await?;
     log_in(&app.url, EMAIL, PASSWORD).await?;
+    let confirmation = store::NewMessage {
+        kind: "confirmation",
+        subscriber_id: None,
+        to: "new@example.org",
+        subject: "Confirm",
+        text_body: "Confirm.",
+    };
+    app.store.enqueue_message(&confirmation).await?;
     let response = http().get(format!("{}/metrics", app.url)).send().await?;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await?;
     assert!(text.contains("ninsho_admin_logins_total{outcome=\"failure\"} 1"), "{text}");
     assert!(text.contains("ninsho_admin_logins_total{outcome=\"success\"} 1"), "{text}");
     assert!(text.contains("ninsho_database_up 1"), "{text}");
+    assert!(text.contains("ninsho_delivery_queue{queue=\"outbox\",status=\"queued\"} 1"), "{text}");
+    assert!(text.contains("ninsho_delivery_queue{queue=\"campaign\",status=\"deferred\"} 0"), "{text}");
     assert!(text.trim_end().ends_with("# EOF"), "{text}");
     app.stop().await
 }

@@ -196,6 +196,40 @@ pub struct CampaignReport {
     pub timeline: Vec<(DateTime<Utc>, i64, i64, i64)>,
 }
 
+/// How a campaign's sending goes: the recent rate and the recipient domains
+/// with the most deliveries, each by outcome.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignProgress {
+    /// Deliveries that reached an outcome in the last five minutes.
+    pub finished_last_5_min: i64,
+    /// Deliveries still waiting (queued, held, sending, deferred).
+    pub waiting: i64,
+    pub domains: Vec<DomainProgress>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DomainProgress {
+    pub domain: String,
+    pub delivered: i64,
+    pub waiting: i64,
+    pub deferred: i64,
+    pub bounced: i64,
+    pub failed: i64,
+}
+
+impl CampaignProgress {
+    /// Deliveries per minute over the last five minutes.
+    pub fn per_minute(&self) -> i64 {
+        self.finished_last_5_min / 5
+    }
+
+    /// Minutes until the waiting deliveries are done at the current rate.
+    pub fn minutes_left(&self) -> Option<i64> {
+        let rate = self.per_minute();
+        (rate > 0 && self.waiting > 0).then(|| (self.waiting + rate - 1) / rate)
+    }
+}
+
 /// Within this time after delivery, a click is a link scanner's.
 const SCANNER_WINDOW_SECS: f64 = 10.0;
 
@@ -896,6 +930,33 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// The sending rate and the top 20 recipient domains of a campaign.
+    pub async fn campaign_progress(&self, id: i64, now: DateTime<Utc>) -> Result<CampaignProgress> {
+        let (finished_last_5_min, waiting): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE status IN ('delivered', 'bounced', 'failed') \
+                                     AND updated_at > $2 - interval '5 minutes'), \
+                    count(*) FILTER (WHERE status IN ('queued', 'held', 'sending', 'deferred')) \
+             FROM deliveries WHERE campaign_id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let domains = sqlx::query_as(
+            "SELECT lower(split_part(email, '@', 2)) AS domain, \
+                    count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+                    count(*) FILTER (WHERE status IN ('queued', 'held', 'sending')) AS waiting, \
+                    count(*) FILTER (WHERE status = 'deferred') AS deferred, \
+                    count(*) FILTER (WHERE status = 'bounced') AS bounced, \
+                    count(*) FILTER (WHERE status = 'failed') AS failed \
+             FROM deliveries WHERE campaign_id = $1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 20",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(CampaignProgress { finished_last_5_min, waiting, domains })
     }
 
     /// A campaign's deliveries, newest attempt first, for the dashboard.

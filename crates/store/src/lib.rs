@@ -24,8 +24,8 @@ use sqlx::{Executor, PgPool};
 pub use admins::{Admin, ApiToken, Session};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use campaigns::{
-    ActivityRow, Campaign, CampaignFields, CampaignReport, CampaignSummary, DeliveryOutcome, DeliveryRow,
-    LeasedDelivery, Template, TrackEvent,
+    ActivityRow, Campaign, CampaignFields, CampaignProgress, CampaignReport, CampaignSummary, DeliveryOutcome,
+    DeliveryRow, DomainProgress, LeasedDelivery, Template, TrackEvent,
 };
 pub use domains::{DkimKey, NewDkimKey, SendingDomain};
 pub use imports::{Import, ImportBatch, ImportError};

@@ -69,6 +69,30 @@ impl Store {
         .await?)
     }
 
+    /// Messages waiting to be sent, by status (campaign deliveries and the
+    /// outbox apart): the queue depth for monitoring.
+    pub async fn queue_depth(&self) -> Result<Vec<(&'static str, String, i64)>> {
+        let deliveries: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, count(*) FROM deliveries WHERE status IN ('queued', 'sending', 'deferred') GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let outbox: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, count(*) FROM outbound_messages WHERE status IN ('queued', 'sending', 'deferred') \
+             GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut depth = Vec::new();
+        for status in ["queued", "sending", "deferred"] {
+            for (queue, rows) in [("campaign", &deliveries), ("outbox", &outbox)] {
+                let count = rows.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+                depth.push((queue, status.to_owned(), count));
+            }
+        }
+        Ok(depth)
+    }
+
     pub async fn record_message_outcomes(&self, outcomes: &[MessageOutcome]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for o in outcomes {

@@ -843,6 +843,7 @@ struct ReportPage {
     email: String,
     campaign: Campaign,
     report: CampaignReport,
+    progress: store::CampaignProgress,
     deliveries: Vec<DeliveryRow>,
     chart: String,
     /// (subject line, delivered, opened, clicked, winner) per A/B variant.
@@ -880,6 +881,7 @@ pub(crate) async fn report(
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
     let report = state.store().campaign_report(id).await?;
+    let progress = state.store().campaign_progress(id, Utc::now()).await?;
     let deliveries = state.store().campaign_deliveries(id, 100).await?;
     let chart = crate::chart::timeline(&report.timeline);
     let mut variants = Vec::new();
@@ -891,7 +893,7 @@ pub(crate) async fn report(
         }
     }
     let (jar, csrf) = csrf::issue(&state, jar);
-    let page = ReportPage { csrf, email: admin.email, campaign, report, deliveries, chart, variants };
+    let page = ReportPage { csrf, email: admin.email, campaign, report, progress, deliveries, chart, variants };
     render(StatusCode::OK, jar, page)
 }
 

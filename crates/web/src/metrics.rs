@@ -22,6 +22,12 @@ pub(crate) struct Tracked {
     pub outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct Waiting {
+    pub queue: &'static str,
+    pub status: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     pub(crate) logins: Family<Outcome, Counter>,
@@ -29,6 +35,7 @@ pub struct Metrics {
     db_connections: Gauge,
     db_idle: Gauge,
     up: Gauge,
+    queue: Family<Waiting, Gauge>,
 }
 
 impl Metrics {
@@ -48,7 +55,13 @@ impl Metrics {
         registry.register("db_pool_idle_connections", "Idle database connections", db_idle.clone());
         let up = Gauge::default();
         registry.register("database_up", "1 when the database answered the last scrape", up.clone());
-        Self { registry, logins, tracked, db_connections, db_idle, up }
+        let queue = Family::<Waiting, Gauge>::default();
+        registry.register(
+            "delivery_queue",
+            "Messages waiting to be sent (campaign deliveries and the outbox), by status",
+            queue.clone(),
+        );
+        Self { registry, logins, tracked, db_connections, db_idle, up, queue }
     }
 
     pub(crate) fn tracked(&self, kind: &'static str, queued: bool) {
@@ -65,7 +78,13 @@ pub(crate) async fn render(State(state): State<AppState>) -> Result<impl IntoRes
     let (size, idle) = state.store().pool_stats();
     metrics.db_connections.set(i64::from(size));
     metrics.db_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
-    metrics.up.set(i64::from(state.store().ping().await));
+    let up = state.store().ping().await;
+    metrics.up.set(i64::from(up));
+    if up {
+        for (queue, status, count) in state.store().queue_depth().await? {
+            metrics.queue.get_or_create(&Waiting { queue, status }).set(count);
+        }
+    }
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &metrics.registry).map_err(AppError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
