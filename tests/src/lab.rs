@@ -163,6 +163,60 @@ impl Certificate {
     }
 }
 
+/// An HTTPS server that answers `GET /.well-known/mta-sts.txt` with a
+/// policy (an MTA-STS policy host); anything else gets 404.
+pub struct PolicyServer {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PolicyServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl PolicyServer {
+    pub async fn start(ip: [u8; 4], port: u16, cert: Certificate, policy: &str) -> Result<Self> {
+        let listener = TcpListener::bind(SocketAddr::from((ip, port))).await?;
+        let addr = listener.local_addr()?;
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key.clone()));
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(cert.chain.clone(), key)?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let policy = policy.to_owned();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (acceptor, policy) = (acceptor.clone(), policy.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else { return };
+                    let mut io = BufReader::new(tls);
+                    let mut request = String::new();
+                    let mut line = String::new();
+                    while io.read_line(&mut line).await.is_ok_and(|n| n > 2) {
+                        request.push_str(&line);
+                        line.clear();
+                    }
+                    let response = if request.starts_with("GET /.well-known/mta-sts.txt ") {
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{policy}",
+                            policy.len()
+                        )
+                    } else {
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+                    };
+                    let _ = io.get_mut().write_all(response.as_bytes()).await;
+                    let _ = io.get_mut().shutdown().await;
+                });
+            }
+        });
+        Ok(Self { addr, task })
+    }
+}
+
 /// How a sink behaves. The default accepts everything over STARTTLS.
 #[derive(Clone, Default)]
 pub struct Script {

@@ -143,6 +143,9 @@ impl TestApp {
 
 /// An HTTP client that does not follow redirects, so tests see them.
 pub fn http() -> reqwest::Client {
+    // reqwest is built with rustls and no provider of its own (the delivery
+    // crate hands it one); this plain-HTTP client needs the process default.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -15,7 +15,7 @@ use delivery::{Engine, EngineConfig};
 use domain::{EmailAddress, SubscriptionStatus};
 use store::DeliveryRow;
 use tests::fixtures::{fields, list, subscriber};
-use tests::lab::{Certificate, Dns, Script, Sink, TestCa, Zone, check};
+use tests::lab::{Certificate, Dns, PolicyServer, Script, Sink, TestCa, Zone, check};
 use tests::{TestApp, spawn_app};
 
 const FROM_DOMAIN: &str = "news.lab.test";
@@ -27,6 +27,17 @@ async fn sender_zone(app: &TestApp) -> Result<Zone> {
 }
 
 async fn transport(dns: &Dns, ca: &TestCa, port: u16, shaping: Shaping, timeouts: Timeouts) -> Result<Smtp> {
+    transport_with(dns, ca, port, shaping, timeouts, 443).await
+}
+
+async fn transport_with(
+    dns: &Dns,
+    ca: &TestCa,
+    port: u16,
+    shaping: Shaping,
+    timeouts: Timeouts,
+    mta_sts_port: u16,
+) -> Result<Smtp> {
     let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
     let sources = Smtp::sources(&resolver, &[IpAddr::from(SOURCE)]).await.map_err(anyhow::Error::msg)?;
     let config = SmtpConfig {
@@ -37,6 +48,7 @@ async fn transport(dns: &Dns, ca: &TestCa, port: u16, shaping: Shaping, timeouts
         max_connections: 20,
         roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
         idle: StdDuration::from_secs(30),
+        mta_sts_port,
     };
     Smtp::new(resolver, config).map_err(anyhow::Error::msg)
 }
@@ -369,5 +381,67 @@ async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_schedule
     let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "scheduled");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_enforced_mta_sts_policy_means_verified_tls_to_the_hosts_it_names_only() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let good = Sink::start([127, 0, 0, 30], 0, ca.issue("mx.sts.lab.test")?, Script::default()).await?;
+    let port = good.addr.port();
+    let untrusted =
+        Sink::start([127, 0, 0, 31], port, Certificate::self_signed("mx.stsbad.lab.test")?, Script::default()).await?;
+    let policy = |mx: &str| format!("version: STSv1\nmode: enforce\nmx: {mx}\nmax_age: 86400\n");
+    let sts =
+        PolicyServer::start([127, 0, 0, 40], 0, ca.issue("mta-sts.sts.lab.test")?, &policy("*.sts.lab.test")).await?;
+    let https = sts.addr.port();
+    let _bad = PolicyServer::start(
+        [127, 0, 0, 41],
+        https,
+        ca.issue("mta-sts.stsbad.lab.test")?,
+        &policy("mx.stsbad.lab.test"),
+    )
+    .await?;
+    let _other = PolicyServer::start(
+        [127, 0, 0, 42],
+        https,
+        ca.issue("mta-sts.stsother.lab.test")?,
+        &policy("mx.elsewhere.example"),
+    )
+    .await?;
+    let mut zone = sender_zone(&app).await?;
+    // (domain, MX address, policy host address; 43 has no server: the policy cannot be fetched)
+    for (domain, mx, policy_host) in [("sts", 30, 40), ("stsbad", 31, 41), ("stsother", 30, 42), ("stsdown", 30, 43)] {
+        let (name, mx_host) = (format!("{domain}.lab.test"), format!("mx.{domain}.lab.test"));
+        zone = zone
+            .mx(&name, 10, &mx_host)
+            .a(&mx_host, [127, 0, 0, mx])
+            .txt(&format!("_mta-sts.{name}"), "v=STSv1; id=20261123;")
+            .a(&format!("mta-sts.{name}"), [127, 0, 0, policy_host]);
+    }
+    let dns = Dns::start(zone).await?;
+    let smtp = transport_with(&dns, &ca, port, Shaping::builtin(), Timeouts::default(), https).await?;
+    let now = Utc::now();
+    let to = ["a@sts.lab.test", "a@stsbad.lab.test", "a@stsother.lab.test", "a@stsdown.lab.test"];
+    let id = campaign(&app, &to, now).await?;
+    assert_eq!(engine(&app, smtp).tick(now).await?, 4);
+
+    let rows = rows(&app, id).await?;
+    let ok = row(&rows, "a@sts.lab.test")?;
+    assert_eq!((ok.status.as_str(), ok.tls.as_deref()), ("delivered", Some("verified")), "{ok:?}");
+    // Enforced: a certificate that does not verify means no delivery (without
+    // a policy the message would have gone, TLS unverified).
+    let bad = row(&rows, "a@stsbad.lab.test")?;
+    assert_eq!(bad.status, "deferred", "{bad:?}");
+    assert!(untrusted.received().is_empty());
+    let other = row(&rows, "a@stsother.lab.test")?;
+    assert_eq!(other.status, "deferred");
+    assert!(other.last_reply.as_deref().is_some_and(|r| r.contains("MTA-STS")), "{other:?}");
+    // No policy could be fetched and none is cached: as without a policy.
+    assert_eq!(row(&rows, "a@stsdown.lab.test")?.status, "delivered");
+    let rcpts: Vec<String> = good.received().into_iter().map(|r| r.rcpt).collect();
+    assert_eq!(rcpts.len(), 2, "{rcpts:?}");
+    assert!(rcpts.contains(&"a@sts.lab.test".to_owned()) && !rcpts.contains(&"a@stsother.lab.test".to_owned()));
     Ok(())
 }

@@ -120,6 +120,25 @@ impl Dns {
         }
     }
 
+    /// The TXT records at `name`, each one's strings joined (none: empty).
+    pub async fn txt(&self, name: &str) -> Result<Vec<String>, String> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        match self.resolver().txt_lookup(fqdn.as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::TXT(txt) => {
+                        Some(txt.txt_data.iter().map(|part| String::from_utf8_lossy(part)).collect::<String>())
+                    }
+                    _ => None,
+                })
+                .collect()),
+            Err(e) if e.is_no_records_found() => Ok(Vec::new()),
+            Err(e) => Err(format!("TXT lookup for {name} failed: {e}")),
+        }
+    }
+
     /// The PTR name of an address, without the final dot.
     pub async fn ptr(&self, ip: IpAddr) -> Result<Option<String>, String> {
         if ip.is_loopback() && !self.nameservers.is_empty() {

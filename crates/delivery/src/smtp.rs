@@ -33,6 +33,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::dns::{Dns, RouteError};
+use crate::mta_sts::{Mode, MtaSts};
 use crate::shaping::{Limits, Shaping, TlsPolicy};
 use crate::{Attempt, Outgoing, Queued, Transport};
 
@@ -79,6 +80,8 @@ pub struct SmtpConfig {
     pub roots: RootCertStore,
     /// How long an unused connection stays open for the next batch.
     pub idle: Duration,
+    /// The HTTPS port of MTA-STS policy hosts: 443, except in tests.
+    pub mta_sts_port: u16,
 }
 
 impl SmtpConfig {
@@ -111,6 +114,7 @@ pub struct Smtp {
 
 struct Inner {
     dns: Dns,
+    mta_sts: MtaSts,
     config: SmtpConfig,
     verified: TlsConnector,
     unverified: TlsConnector,
@@ -193,9 +197,11 @@ impl Smtp {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
             .with_no_client_auth();
+        let mta_sts = MtaSts::new(dns.clone(), config.roots.clone(), config.mta_sts_port)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 dns,
+                mta_sts,
                 verified: TlsConnector::from(Arc::new(verifying)),
                 unverified: TlsConnector::from(Arc::new(accepting)),
                 connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -261,7 +267,26 @@ impl Inner {
             }
         };
         let (destination, limits) = self.config.shaping.destination(domain, &hosts);
-        let limits = limits.clone();
+        let mut limits = limits.clone();
+        let mut hosts = hosts;
+        if let Some(policy) = self.mta_sts.policy(&self.dns, domain).await {
+            match policy.mode {
+                Mode::Enforce => {
+                    // Only the hosts the policy names, only over verified TLS.
+                    hosts.retain(|host| policy.allows(host));
+                    limits.tls = TlsPolicy::Required;
+                    if hosts.is_empty() {
+                        let why = format!("the MTA-STS policy of {domain} allows none of its MX hosts");
+                        let attempt = Attempt::deferred(why, None);
+                        return messages.into_iter().map(|m| (m.queued, attempt.clone())).collect();
+                    }
+                }
+                Mode::Testing if !hosts.iter().all(|host| policy.allows(host)) => {
+                    tracing::warn!(domain, "MX hosts outside the MTA-STS policy (testing mode): sending anyway");
+                }
+                Mode::Testing | Mode::None => {}
+            }
+        }
         let slots = self
             .lock()
             .slots
@@ -304,7 +329,12 @@ impl Inner {
         messages: Vec<Outgoing>,
     ) -> Vec<(Queued, Attempt)> {
         let mut attempts = Vec::with_capacity(messages.len());
-        let mut session = self.take_idle(destination);
+        // A kept connection serves only if it meets this domain's terms: one
+        // of its (allowed) MX hosts, and verified TLS when TLS is required.
+        let mut session = self.take_idle(destination).filter(|s| {
+            hosts.iter().any(|h| h.eq_ignore_ascii_case(&s.mx))
+                && (limits.tls == TlsPolicy::Opportunistic || s.tls == "verified")
+        });
         let mut messages = messages.into_iter();
         while let Some(out) = messages.next() {
             if let Some(attempt) = self.suspended(destination) {

@@ -72,6 +72,8 @@ pub struct DeliverySettings {
     pub source_ips: Vec<IpAddr>,
     /// The port of the recipients' MX hosts (25; tests use others).
     pub mx_port: u16,
+    /// The HTTPS port of MTA-STS policy hosts (443; tests use others).
+    pub mta_sts_port: u16,
     /// Certificates (PEM) trusted besides the system's roots when checking
     /// an MX host's certificate, e.g. a private CA.
     pub extra_ca: Option<PathBuf>,
@@ -101,6 +103,7 @@ impl Default for DeliverySettings {
             nameservers: Vec::new(),
             source_ips: Vec::new(),
             mx_port: 25,
+            mta_sts_port: 443,
             extra_ca: None,
             bounce_subdomain: "bounce".into(),
             system_from: None,
