@@ -49,6 +49,7 @@ async fn transport_with(
         roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
         idle: StdDuration::from_secs(30),
         mta_sts_port,
+        store: None,
     };
     Smtp::new(resolver, config).map_err(anyhow::Error::msg)
 }
@@ -62,7 +63,7 @@ fn engine(app: &TestApp, smtp: Smtp) -> Engine<Smtp> {
 /// Subscribes `emails` to a new list and schedules a campaign from the lab
 /// domain to it at `now`.
 async fn campaign(app: &TestApp, emails: &[&str], now: DateTime<Utc>) -> Result<i64> {
-    let weekly = list(&app.store, "Weekly").await?;
+    let weekly = list(&app.store, &format!("Weekly for {}", emails.first().unwrap_or(&""))).await?;
     for email in emails {
         subscriber(&app.store, email, "Reader", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
             .await?;
@@ -443,5 +444,66 @@ async fn an_enforced_mta_sts_policy_means_verified_tls_to_the_hosts_it_names_onl
     let rcpts: Vec<String> = good.received().into_iter().map(|r| r.rcpt).collect();
     assert_eq!(rcpts.len(), 2, "{rcpts:?}");
     assert!(rcpts.contains(&"a@sts.lab.test".to_owned()) && !rcpts.contains(&"a@stsother.lab.test".to_owned()));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let sink = Sink::start([127, 0, 0, 10], 0, ca.issue("mx.example.org")?, Script::default()).await?;
+    let sources = [([127, 0, 0, 2], "mta1.lab.test"), ([127, 0, 0, 3], "mta2.lab.test")];
+    let zone = tests::lab::sender_zone(&app.store, &app.key, FROM_DOMAIN, false, &sources)
+        .await?
+        .mx("example.org", 10, "mx.example.org")
+        .a("mx.example.org", [127, 0, 0, 10]);
+    let dns = Dns::start(zone).await?;
+    let shaping = Shaping::parse(&delivery::shaping::BUILTIN.replace("daily = []", "daily = [2, 100]"))
+        .map_err(anyhow::Error::msg)?;
+    let warm_transport = || async {
+        let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+        let ips = [IpAddr::from(sources[0].0), IpAddr::from(sources[1].0)];
+        let config = SmtpConfig {
+            port: sink.addr.port(),
+            sources: Smtp::sources(&resolver, &ips).await.map_err(anyhow::Error::msg)?,
+            shaping: shaping.clone(),
+            timeouts: Timeouts::default(),
+            max_connections: 20,
+            roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
+            idle: StdDuration::from_secs(30),
+            mta_sts_port: 443,
+            store: Some(app.store.clone()),
+        };
+        Smtp::new(resolver, config).map_err(anyhow::Error::msg)
+    };
+    let now = Utc::now();
+    let readers: Vec<String> = (0..5).map(|i| format!("r{i}@example.org")).collect();
+    let id = campaign(&app, &readers.iter().map(String::as_str).collect::<Vec<_>>(), now).await?;
+    engine(&app, warm_transport().await?).tick(now).await?;
+
+    // Day one: two messages from each address, the fifth waits for tomorrow.
+    let first = rows(&app, id).await?;
+    let delivered = first.iter().filter(|r| r.status == "delivered").count();
+    let waiting: Vec<&DeliveryRow> = first.iter().filter(|r| r.status == "deferred").collect();
+    assert_eq!((delivered, waiting.len()), (4, 1), "{first:?}");
+    assert!(waiting[0].last_reply.as_deref().is_some_and(|r| r.contains("warm-up")), "{:?}", waiting[0]);
+    let tomorrow = (now.date_naive() + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN).and_utc();
+    assert!(waiting[0].next_attempt_at >= tomorrow, "retried tomorrow: {}", waiting[0].next_attempt_at);
+    for (ip, _) in sources {
+        assert_eq!(sink.received().iter().filter(|r| r.peer == IpAddr::from(ip)).count(), 2);
+    }
+
+    // A restarted node knows what was sent today: nothing more goes out
+    // (unless the UTC day ended meanwhile: then a new allowance applies).
+    let later = Utc::now();
+    if later.date_naive() != now.date_naive() {
+        return Ok(());
+    }
+    let second = campaign(&app, &["late@example.org"], later).await?;
+    engine(&app, warm_transport().await?).tick(later).await?;
+    assert_eq!(rows(&app, second).await?[0].status, "deferred");
+    assert_eq!(sink.count(), 4);
+    let usage = app.store.source_ip_usage(&[IpAddr::from(sources[0].0)], later.date_naive()).await?;
+    assert_eq!(usage[0].sent_today, 2);
     Ok(())
 }

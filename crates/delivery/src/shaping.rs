@@ -59,9 +59,27 @@ struct FileRule {
     suspend_minutes: u64,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileGlobal {
+    #[serde(default)]
+    messages_per_second: u32,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileWarmup {
+    #[serde(default)]
+    daily: Vec<u32>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    #[serde(default)]
+    global: FileGlobal,
+    #[serde(default)]
+    warmup: FileWarmup,
     default: FileLimits,
     #[serde(default)]
     destinations: BTreeMap<String, FileDestination>,
@@ -71,6 +89,10 @@ struct File {
 
 #[derive(Debug, Clone)]
 pub struct Shaping {
+    /// Messages a second over all destinations (0: no limit).
+    pub global_per_second: u32,
+    /// Messages a day per source address on its day 1, 2, …; empty: no warm-up.
+    pub warmup: Vec<u32>,
     default: Limits,
     /// (name, MX name suffixes, limits)
     destinations: Vec<(String, Vec<String>, Limits)>,
@@ -128,7 +150,16 @@ impl Shaping {
                 Ok((regex, Duration::from_secs(rule.suspend_minutes * 60)))
             })
             .collect::<Result<_, String>>()?;
-        Ok(Self { default, destinations, throttle })
+        if file.warmup.daily.contains(&0) {
+            return Err("warmup.daily: a day with 0 messages would stop sending".into());
+        }
+        Ok(Self {
+            global_per_second: file.global.messages_per_second,
+            warmup: file.warmup.daily,
+            default,
+            destinations,
+            throttle,
+        })
     }
 
     /// The destination a recipient domain belongs to, by the names of its MX
@@ -144,6 +175,13 @@ impl Shaping {
             }
         }
         (domain.to_ascii_lowercase(), &self.default)
+    }
+
+    /// The most messages a source address may send on its `day`-th day of
+    /// use (1 is the first); `None`: no limit.
+    pub fn warmup_cap(&self, day: i64) -> Option<u32> {
+        let index = usize::try_from(day.max(1) - 1).ok()?;
+        self.warmup.get(index).copied()
     }
 
     /// How long to leave a destination alone after this reply, if it is
@@ -186,6 +224,17 @@ mod tests {
         );
         assert_eq!(s.suspension(450, Some("4.2.1"), "Mailbox busy"), None);
         assert_eq!(s.suspension(550, Some("5.1.1"), "User unknown"), None);
+    }
+
+    #[test]
+    fn a_warmup_ramp_caps_each_day_then_ends() -> Result<(), String> {
+        let text = format!("{}\n", BUILTIN.replace("daily = []", "daily = [200, 500]"));
+        let s = Shaping::parse(&text)?;
+        assert_eq!((s.warmup_cap(1), s.warmup_cap(2), s.warmup_cap(3)), (Some(200), Some(500), None));
+        assert_eq!(Shaping::builtin().warmup_cap(1), None, "no warm-up unless configured");
+        let zero = BUILTIN.replace("daily = []", "daily = [0]");
+        assert!(Shaping::parse(&zero).expect_err("a zero day").contains("stop sending"));
+        Ok(())
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub struct SmtpConfig {
     pub idle: Duration,
     /// The HTTPS port of MTA-STS policy hosts: 443, except in tests.
     pub mta_sts_port: u16,
+    /// Where each source address's daily sends are counted (the warm-up
+    /// ramp); needed when the shaping file has one.
+    pub store: Option<store::Store>,
 }
 
 impl SmtpConfig {
@@ -134,12 +137,33 @@ struct State {
     next_send: HashMap<String, Instant>,
     /// Round-robin position over the source addresses.
     next_source: usize,
+    /// The earliest time of the next message under the global rate.
+    next_global: Option<Instant>,
+    warmup: Option<Warmup>,
+}
+
+/// Today's warm-up allowance of each source address, and the sends not yet
+/// counted in the database.
+struct Warmup {
+    day: chrono::NaiveDate,
+    remaining: HashMap<IpAddr, u32>,
+    unsaved: HashMap<IpAddr, i32>,
+}
+
+/// Why no source address can be used.
+enum NoSource {
+    /// None of the address family of the MX host.
+    Family,
+    /// All have sent their warm-up allowance for today.
+    WarmedUp,
 }
 
 /// One open SMTP session, ready for a new transaction.
 struct Session {
     client: Client,
     mx: String,
+    /// The source address it was opened from.
+    source: IpAddr,
     tls: &'static str,
     pipelining: bool,
     /// Messages sent over it.
@@ -184,6 +208,9 @@ impl Smtp {
     pub fn new(dns: Dns, config: SmtpConfig) -> Result<Self, String> {
         if config.sources.is_empty() {
             return Err("no source address to send from".into());
+        }
+        if !config.shaping.warmup.is_empty() && config.store.is_none() {
+            return Err("a warm-up ramp needs the database to count each address's sends".into());
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifying = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -235,6 +262,7 @@ impl Transport for Smtp {
             let domain = out.queued.recipient().rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
             by_domain.entry(domain).or_default().push(out);
         }
+        self.inner.refresh_warmup().await?;
         let mut tasks = tokio::task::JoinSet::new();
         for (domain, messages) in by_domain {
             let inner = self.inner.clone();
@@ -244,6 +272,7 @@ impl Transport for Smtp {
         while let Some(done) = tasks.join_next().await {
             attempts.extend(done.map_err(|_| StoreError::Conflict("a delivery task failed"))?);
         }
+        self.inner.save_warmup().await?;
         Ok(attempts)
     }
 }
@@ -342,6 +371,12 @@ impl Inner {
                 continue;
             }
             self.pace(destination, limits.messages_per_minute).await;
+            self.pace_global().await;
+            // A kept session whose address has sent today's warm-up share
+            // gives way to one from another address.
+            if let Some(s) = session.take_if(|s| !self.has_allowance(s.source)) {
+                s.quit().await;
+            }
             let mut retried = false;
             let attempt = loop {
                 let current = match session.take() {
@@ -357,6 +392,7 @@ impl Inner {
                     },
                 };
                 let mut current = current;
+                self.spend_allowance(current.source);
                 match current.transaction(&out, &self.config.timeouts).await {
                     Ok((reply, reusable)) => {
                         let code = reply.code;
@@ -451,14 +487,89 @@ impl Inner {
         tokio::time::sleep_until(at.into()).await;
     }
 
-    fn source_for(&self, ip: IpAddr) -> Option<Source> {
+    /// The next source address of `ip`'s family that may still send today.
+    fn source_for(&self, ip: IpAddr) -> Result<Source, NoSource> {
         let mut state = self.lock();
-        let same_family: Vec<&Source> = self.config.sources.iter().filter(|s| s.ip.is_ipv4() == ip.is_ipv4()).collect();
-        if same_family.is_empty() {
-            return None;
+        let family: Vec<&Source> = self.config.sources.iter().filter(|s| s.ip.is_ipv4() == ip.is_ipv4()).collect();
+        if family.is_empty() {
+            return Err(NoSource::Family);
+        }
+        let usable: Vec<&Source> = match &state.warmup {
+            Some(w) => family.into_iter().filter(|s| w.remaining.get(&s.ip).is_some_and(|n| *n > 0)).collect(),
+            None => family,
+        };
+        if usable.is_empty() {
+            return Err(NoSource::WarmedUp);
         }
         state.next_source = state.next_source.wrapping_add(1);
-        Some(same_family[state.next_source % same_family.len()].clone())
+        Ok(usable[state.next_source % usable.len()].clone())
+    }
+
+    /// Whether `ip` may send another message today (warm-up).
+    fn has_allowance(&self, ip: IpAddr) -> bool {
+        self.lock().warmup.as_ref().is_none_or(|w| w.remaining.get(&ip).is_some_and(|n| *n > 0))
+    }
+
+    /// Counts one message from `ip` against its warm-up allowance.
+    fn spend_allowance(&self, ip: IpAddr) {
+        if let Some(w) = &mut self.lock().warmup {
+            if let Some(n) = w.remaining.get_mut(&ip) {
+                *n = n.saturating_sub(1);
+            }
+            *w.unsaved.entry(ip).or_insert(0) += 1;
+        }
+    }
+
+    /// Loads today's allowances when the day (UTC) has changed.
+    async fn refresh_warmup(&self) -> Result<(), StoreError> {
+        let Some(store) = self.config.store.as_ref().filter(|_| !self.config.shaping.warmup.is_empty()) else {
+            return Ok(());
+        };
+        let today = chrono::Utc::now().date_naive();
+        if self.lock().warmup.as_ref().is_some_and(|w| w.day == today) {
+            return Ok(());
+        }
+        self.save_warmup().await?;
+        let ips: Vec<IpAddr> = self.config.sources.iter().map(|s| s.ip).collect();
+        let mut remaining = HashMap::new();
+        for usage in store.source_ip_usage(&ips, today).await? {
+            let day = (today - usage.first_day).num_days() + 1;
+            let left = match self.config.shaping.warmup_cap(day) {
+                Some(cap) => u32::try_from(i64::from(cap) - usage.sent_today).unwrap_or(0),
+                None => u32::MAX,
+            };
+            remaining.insert(usage.ip, left);
+        }
+        self.lock().warmup = Some(Warmup { day: today, remaining, unsaved: HashMap::new() });
+        Ok(())
+    }
+
+    /// Writes the sends counted since the last save.
+    async fn save_warmup(&self) -> Result<(), StoreError> {
+        let Some(store) = &self.config.store else { return Ok(()) };
+        let (day, unsaved) = match &mut self.lock().warmup {
+            Some(w) if !w.unsaved.is_empty() => (w.day, std::mem::take(&mut w.unsaved)),
+            _ => return Ok(()),
+        };
+        let sends: Vec<(IpAddr, i32)> = unsaved.into_iter().collect();
+        store.add_source_ip_sends(day, &sends).await
+    }
+
+    /// Waits for the next slot under the global rate.
+    async fn pace_global(&self) {
+        let per_second = self.config.shaping.global_per_second;
+        if per_second == 0 {
+            return;
+        }
+        let gap = Duration::from_secs(1) / per_second;
+        let at = {
+            let mut state = self.lock();
+            let now = Instant::now();
+            let at = state.next_global.unwrap_or(now).max(now);
+            state.next_global = Some(at + gap);
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
     }
 
     /// A session with the first MX host that takes one, in preference order.
@@ -473,7 +584,11 @@ impl Inner {
                 }
             };
             for ip in addresses {
-                let Some(source) = self.source_for(ip) else { continue };
+                let source = match self.source_for(ip) {
+                    Ok(source) => source,
+                    Err(NoSource::Family) => continue,
+                    Err(NoSource::WarmedUp) => return Err(warmed_up()),
+                };
                 match self.open(host, SocketAddr::new(ip, self.config.port), &source, policy).await {
                     Ok(session) => return Ok(session),
                     Err(why) => {
@@ -513,7 +628,7 @@ impl Inner {
                 return Err(format!("{host} does not offer STARTTLS and this destination requires TLS"));
             }
             let pipelining = ehlo.has_capability(EXT_PIPELINING);
-            return Ok(Session::new(Client::Plain(client), host, "none", pipelining));
+            return Ok(Session::new(Client::Plain(client), host, source.ip, "none", pipelining));
         }
         let (client, tls) = match client.start_tls(&self.verified, host).await {
             Ok(client) => (client, "verified"),
@@ -529,8 +644,20 @@ impl Inner {
         };
         let mut client = client;
         let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", &e))?;
-        Ok(Session::new(Client::Tls(Box::new(client)), host, tls, ehlo.has_capability(EXT_PIPELINING)))
+        let pipelining = ehlo.has_capability(EXT_PIPELINING);
+        Ok(Session::new(Client::Tls(Box::new(client)), host, source.ip, tls, pipelining))
     }
+}
+
+/// The deferral when every source address has sent its warm-up share:
+/// until a minute into the next UTC day.
+fn warmed_up() -> Attempt {
+    let now = chrono::Utc::now();
+    let tomorrow = (now.date_naive() + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN).and_utc();
+    let mut attempt =
+        Attempt::deferred("warm-up: the source addresses have sent today's share (shaping [warmup])".into(), None);
+    attempt.retry_after = Some(tomorrow - now + chrono::Duration::minutes(1));
+    attempt
 }
 
 fn describe(host: &str, step: &str, e: &mail_send::Error) -> String {
@@ -542,8 +669,8 @@ fn describe(host: &str, step: &str, e: &mail_send::Error) -> String {
 }
 
 impl Session {
-    fn new(client: Client, mx: &str, tls: &'static str, pipelining: bool) -> Self {
-        Self { client, mx: mx.to_owned(), tls, pipelining, sent: 0, idle_since: Instant::now() }
+    fn new(client: Client, mx: &str, source: IpAddr, tls: &'static str, pipelining: bool) -> Self {
+        Self { client, mx: mx.to_owned(), source, tls, pipelining, sent: 0, idle_since: Instant::now() }
     }
 
     async fn transaction(&mut self, out: &Outgoing, t: &Timeouts) -> Result<(Reply, bool), Broken> {

@@ -225,6 +225,7 @@ async fn start_delivery(
                 roots: delivery::smtp::SmtpConfig::roots(d.extra_ca.as_deref()).map_err(anyhow::Error::msg)?,
                 idle: std::time::Duration::from_secs(30),
                 mta_sts_port: d.mta_sts_port,
+                store: Some(db.store().clone()),
             };
             let transport = delivery::smtp::Smtp::new(dns, smtp_config).map_err(anyhow::Error::msg)?;
             for _ in 0..workers {

@@ -29,7 +29,7 @@ pub use campaigns::{
 };
 pub use domains::{DkimKey, NewDkimKey, SendingDomain};
 pub use imports::{Import, ImportBatch, ImportError};
-pub use outbox::{LeasedMessage, MessageOutcome};
+pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
 pub use segments::{

@@ -114,3 +114,55 @@ impl Store {
         Ok(())
     }
 }
+
+/// One source address's warm-up standing on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceIpUsage {
+    pub ip: std::net::IpAddr,
+    /// The first day anything was sent from it (today, when never).
+    pub first_day: chrono::NaiveDate,
+    pub sent_today: i64,
+}
+
+impl Store {
+    /// How much each address has sent on `today`, and since when it sends.
+    pub async fn source_ip_usage(
+        &self,
+        ips: &[std::net::IpAddr],
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<SourceIpUsage>> {
+        let nets: Vec<ipnet::IpNet> = ips.iter().map(|&ip| ipnet::IpNet::from(ip)).collect();
+        let rows: Vec<(ipnet::IpNet, Option<chrono::NaiveDate>, Option<i64>)> = sqlx::query_as(
+            "SELECT a.ip, min(d.day), sum(d.sent) FILTER (WHERE d.day = $2) \
+             FROM unnest($1::inet[]) AS a(ip) LEFT JOIN source_ip_days d ON d.ip = a.ip GROUP BY a.ip",
+        )
+        .bind(&nets)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(ip, first, sent)| SourceIpUsage {
+                ip: ip.addr(),
+                first_day: first.unwrap_or(today),
+                sent_today: sent.unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Adds messages sent from addresses on a day.
+    pub async fn add_source_ip_sends(&self, day: chrono::NaiveDate, sends: &[(std::net::IpAddr, i32)]) -> Result<()> {
+        let nets: Vec<ipnet::IpNet> = sends.iter().map(|(ip, _)| ipnet::IpNet::from(*ip)).collect();
+        let counts: Vec<i32> = sends.iter().map(|(_, n)| *n).collect();
+        sqlx::query(
+            "INSERT INTO source_ip_days (ip, day, sent) SELECT ip, $2, n FROM unnest($1::inet[], $3::int[]) AS s(ip, n) \
+             ON CONFLICT (ip, day) DO UPDATE SET sent = source_ip_days.sent + EXCLUDED.sent",
+        )
+        .bind(&nets)
+        .bind(day)
+        .bind(&counts)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
