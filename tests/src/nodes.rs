@@ -33,9 +33,15 @@ impl Drop for Node {
 impl Node {
     /// Starts `ninsho` (the binary at `binary`) with the deliver role.
     pub fn start(binary: &str, config: &Path) -> Result<Self> {
+        Self::start_with(binary, config, &[])
+    }
+
+    /// As `start`, with `NINSHO__…` overrides in the environment.
+    pub fn start_with(binary: &str, config: &Path, env: &[(&str, String)]) -> Result<Self> {
         let child = Command::new(binary)
             .args(["serve", "--roles", "deliver", "--config"])
             .arg(config)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()?;

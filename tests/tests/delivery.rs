@@ -50,6 +50,7 @@ async fn transport_with(
         idle: StdDuration::from_secs(30),
         mta_sts_port,
         store: None,
+        metrics: delivery::metrics::DeliveryMetrics::default(),
     };
     Smtp::new(resolver, config).map_err(anyhow::Error::msg)
 }
@@ -473,6 +474,7 @@ async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Re
             idle: StdDuration::from_secs(30),
             mta_sts_port: 443,
             store: Some(app.store.clone()),
+            metrics: delivery::metrics::DeliveryMetrics::default(),
         };
         Smtp::new(resolver, config).map_err(anyhow::Error::msg)
     };

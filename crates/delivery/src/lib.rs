@@ -11,6 +11,7 @@
 
 pub mod dns;
 pub mod identity;
+pub mod metrics;
 pub mod mta_sts;
 pub mod prepare;
 pub mod reply;

@@ -85,6 +85,7 @@ pub struct SmtpConfig {
     /// Where each source address's daily sends are counted (the warm-up
     /// ramp); needed when the shaping file has one.
     pub store: Option<store::Store>,
+    pub metrics: crate::metrics::DeliveryMetrics,
 }
 
 impl SmtpConfig {
@@ -297,6 +298,8 @@ impl Inner {
         };
         let (destination, limits) = self.config.shaping.destination(domain, &hosts);
         let mut limits = limits.clone();
+        // Metrics name providers only; other domains would be too many labels.
+        let label: Arc<str> = if destination == domain { "other".into() } else { destination.as_str().into() };
         let mut hosts = hosts;
         if let Some(policy) = self.mta_sts.policy(&self.dns, domain).await {
             match policy.mode {
@@ -330,13 +333,13 @@ impl Inner {
         let hosts = Arc::new(hosts);
         let mut tasks = tokio::task::JoinSet::new();
         for share in shares {
-            let (inner, hosts, slots, limits, destination) =
-                (self.clone(), hosts.clone(), slots.clone(), limits.clone(), destination.clone());
+            let (inner, hosts, slots, limits, destination, label) =
+                (self.clone(), hosts.clone(), slots.clone(), limits.clone(), destination.clone(), label.clone());
             tasks.spawn(async move {
                 // Both permits are held for the lane's life; closed semaphores never happen.
                 let _slot = slots.acquire_owned().await;
                 let _connection = inner.connections.clone().acquire_owned().await;
-                inner.lane(&destination, &hosts, &limits, share).await
+                inner.lane(&destination, &label, &hosts, &limits, share).await
             });
         }
         let mut attempts = Vec::new();
@@ -353,6 +356,7 @@ impl Inner {
     async fn lane(
         &self,
         destination: &str,
+        label: &str,
         hosts: &[String],
         limits: &Limits,
         messages: Vec<Outgoing>,
@@ -382,7 +386,10 @@ impl Inner {
                 let current = match session.take() {
                     Some(s) => s,
                     None => match self.connect(hosts, limits.tls).await {
-                        Ok(s) => s,
+                        Ok(s) => {
+                            self.config.metrics.connected(label, s.tls);
+                            s
+                        }
                         Err(attempt) => {
                             // No host takes mail now: the rest of the lane waits too.
                             attempts.push((out.queued, attempt.clone()));
@@ -393,7 +400,10 @@ impl Inner {
                 };
                 let mut current = current;
                 self.spend_allowance(current.source);
-                match current.transaction(&out, &self.config.timeouts).await {
+                let started = Instant::now();
+                let result = current.transaction(&out, &self.config.timeouts).await;
+                self.config.metrics.transaction(label, started.elapsed().as_secs_f64());
+                match result {
                     Ok((reply, reusable)) => {
                         let code = reply.code;
                         if let Some(wait) = self.config.shaping.suspension(code, reply.enhanced.as_deref(), &reply.text)
@@ -421,6 +431,7 @@ impl Inner {
                     }
                 }
             };
+            self.config.metrics.attempt(label, attempt.status);
             attempts.push((out.queued, attempt));
         }
         if let Some(s) = session {

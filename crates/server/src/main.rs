@@ -136,9 +136,33 @@ async fn run_roles(
     // Uploads left by a previous run belong to imports that died with it.
     let _ = std::fs::remove_dir_all(&spool);
     std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
-    let delivery =
-        if roles.contains(&Role::Deliver) { Some(start_delivery(settings, db, &key, &cancel).await?) } else { None };
-    let state = web::AppState::new(db.store().clone(), key, database::web_config(settings, db));
+    let delivering = roles.contains(&Role::Deliver);
+    let metrics = delivery::metrics::DeliveryMetrics::default();
+    let delivery = if delivering {
+        let mut engines = start_delivery(settings, db, &key, &cancel, &metrics).await?;
+        if let (Some(addr), None) = (settings.delivery.metrics_listen, &listener) {
+            let bound = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on delivery.metrics_listen {addr}"))?;
+            let mut registry = prometheus_client::registry::Registry::with_prefix("ninsho");
+            metrics.register(&mut registry);
+            let stop = cancel.clone();
+            engines.spawn(async move {
+                if let Err(e) = web::serve_metrics(bound, registry, async move { stop.cancelled().await }).await {
+                    tracing::warn!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
+        Some(engines)
+    } else {
+        None
+    };
+    let config = database::web_config(settings, db);
+    let state = web::AppState::with_metrics(db.store().clone(), key, config, |registry| {
+        if delivering {
+            metrics.register(registry);
+        }
+    });
     tokio::spawn(housekeeping(db.store().clone(), cancel.clone()));
     if db.store().admin_count().await? == 0 {
         // Printed, not logged: it authorises creating the first admin.
@@ -183,6 +207,7 @@ async fn start_delivery(
     db: &Database,
     key: &web::SecretKey,
     cancel: &CancellationToken,
+    metrics: &delivery::metrics::DeliveryMetrics,
 ) -> Result<tokio::task::JoinSet<()>> {
     let d = &settings.delivery;
     let config = delivery::EngineConfig {
@@ -226,6 +251,7 @@ async fn start_delivery(
                 idle: std::time::Duration::from_secs(30),
                 mta_sts_port: d.mta_sts_port,
                 store: Some(db.store().clone()),
+                metrics: metrics.clone(),
             };
             let transport = delivery::smtp::Smtp::new(dns, smtp_config).map_err(anyhow::Error::msg)?;
             for _ in 0..workers {

@@ -60,11 +60,15 @@ async fn two_nodes_share_one_queue_without_sending_anything_twice() -> Result<()
     let one = ([127, 0, 0, 2], "mta1.lab.test");
     let two = ([127, 0, 0, 3], "mta2.lab.test");
     let w = world(2000, &[one, two]).await?;
+    // The first node serves its delivery metrics (it has no web role).
+    let metrics = format!("127.0.0.1:{}", tests::free_port()?);
+    let env = [("NINSHO__DELIVERY__METRICS_LISTEN", metrics.clone())];
     let mut nodes = [
-        Node::start(NINSHO, &w.config("one", one.0, 1, 100, 300)?)?,
+        Node::start_with(NINSHO, &w.config("one", one.0, 1, 100, 300)?, &env)?,
         Node::start(NINSHO, &w.config("two", two.0, 1, 100, 300)?)?,
     ];
     w.wait_delivered(&mut nodes, Duration::from_secs(120)).await?;
+    let text = tests::http().get(format!("http://{metrics}/metrics")).send().await?.text().await?;
     let received = w.sink.received();
     let recipients: HashSet<&str> = received.iter().map(|r| r.rcpt.as_str()).collect();
     assert_eq!((received.len(), recipients.len()), (w.n, w.n), "each recipient exactly once");
@@ -78,5 +82,13 @@ async fn two_nodes_share_one_queue_without_sending_anything_twice() -> Result<()
         assert!(verdict.spf == "pass" && verdict.dmarc_dkim && verdict.dmarc_spf, "{verdict:?}");
         assert_eq!(verdict.ptr, vec![helo.to_owned()]);
     }
+    let from_one = received.iter().filter(|r| r.peer == IpAddr::from(one.0)).count();
+    let delivered = format!("ninsho_delivery_attempts_total{{destination=\"other\",status=\"delivered\"}} {from_one}");
+    assert!(text.contains(&delivered), "{text}");
+    assert!(text.contains("ninsho_delivery_connections_total{destination=\"other\",tls=\"verified\"}"), "{text}");
+    assert!(
+        text.contains(&format!("ninsho_delivery_transaction_seconds_count{{destination=\"other\"}} {from_one}")),
+        "{text}"
+    );
     Ok(())
 }

@@ -89,6 +89,9 @@ pub struct DeliverySettings {
     pub workers: usize,
     /// Open SMTP connections at most, over all destinations.
     pub max_connections: usize,
+    /// Where a node without the web role serves `/metrics` (unset: nowhere;
+    /// with the web role, its own `/metrics` has the delivery metrics).
+    pub metrics_listen: Option<SocketAddr>,
     /// Deliveries each worker takes from the queue at a time.
     pub batch: u32,
     /// How long taken deliveries are a worker's own; if it dies, they come
@@ -110,6 +113,7 @@ impl Default for DeliverySettings {
             shaping: None,
             workers: 0,
             max_connections: 100,
+            metrics_listen: None,
             batch: 500,
             lease_seconds: 300,
         }

@@ -70,8 +70,19 @@ pub struct WebConfig {
 impl AppState {
     /// Needs a tokio runtime: it starts the task that writes opens and clicks.
     pub fn new(store: Store, key: SecretKey, config: WebConfig) -> Self {
+        Self::with_metrics(store, key, config, |_| {})
+    }
+
+    /// As `new`, with more metrics in `/metrics` (the delivery engine's,
+    /// when it runs in the same process).
+    pub fn with_metrics(
+        store: Store,
+        key: SecretKey,
+        config: WebConfig,
+        register: impl FnOnce(&mut prometheus_client::registry::Registry),
+    ) -> Self {
         let events = tracking::EventSink::start(store.clone());
-        Self { inner: Arc::new(Inner { store, key, config, metrics: Metrics::new(), events }) }
+        Self { inner: Arc::new(Inner { store, key, config, metrics: Metrics::new(register), events }) }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -224,6 +235,24 @@ async fn healthz(
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets requests
 /// in flight finish.
+/// Serves only `/metrics` from `registry`: a delivery node without the web
+/// role still reports its metrics.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    registry: prometheus_client::registry::Registry,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let registry = Arc::new(registry);
+    let app = Router::new().route(
+        "/metrics",
+        get(move || {
+            let registry = registry.clone();
+            async move { metrics::encode(&registry) }
+        }),
+    );
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,

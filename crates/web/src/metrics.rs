@@ -39,8 +39,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(register: impl FnOnce(&mut Registry)) -> Self {
         let mut registry = Registry::with_prefix("ninsho");
+        register(&mut registry);
         let logins = Family::<Outcome, Counter>::default();
         registry.register("admin_logins", "Admin login attempts by outcome", logins.clone());
         let tracked = Family::<Tracked, Counter>::default();
@@ -85,7 +86,14 @@ pub(crate) async fn render(State(state): State<AppState>) -> Result<impl IntoRes
             metrics.queue.get_or_create(&Waiting { queue, status }).set(count);
         }
     }
+    Ok(encode(&metrics.registry))
+}
+
+/// A registry in the OpenMetrics text format.
+pub(crate) fn encode(registry: &Registry) -> axum::response::Response {
     let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &metrics.registry).map_err(AppError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut text, registry) {
+        return AppError::internal(e).into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }
