@@ -26,30 +26,43 @@ async fn sender_zone(app: &TestApp) -> Result<Zone> {
     tests::lab::sender_zone(&app.store, &app.key, FROM_DOMAIN, true, &[(SOURCE, HELO)]).await
 }
 
-async fn transport(dns: &Dns, ca: &TestCa, port: u16, shaping: Shaping, timeouts: Timeouts) -> Result<Smtp> {
-    transport_with(dns, ca, port, shaping, timeouts, 443).await
-}
-
-async fn transport_with(
-    dns: &Dns,
-    ca: &TestCa,
-    port: u16,
+/// How a lab transport differs from the usual one.
+struct Options {
     shaping: Shaping,
     timeouts: Timeouts,
+    /// Source addresses (with PTR records in the zone); the usual one by default.
+    ips: Vec<IpAddr>,
     mta_sts_port: u16,
-) -> Result<Smtp> {
+    /// For warm-up counts.
+    store: Option<store::Store>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            shaping: Shaping::builtin(),
+            timeouts: Timeouts::default(),
+            ips: vec![IpAddr::from(SOURCE)],
+            mta_sts_port: 443,
+            store: None,
+        }
+    }
+}
+
+/// The SMTP transport of the lab: MX hosts at `port`, trusting the test CA.
+async fn transport(dns: &Dns, ca: &TestCa, port: u16, options: Options) -> Result<Smtp> {
     let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-    let sources = Smtp::sources(&resolver, &[IpAddr::from(SOURCE)]).await.map_err(anyhow::Error::msg)?;
+    let sources = Smtp::sources(&resolver, &options.ips).await.map_err(anyhow::Error::msg)?;
     let config = SmtpConfig {
         port,
         sources,
-        shaping,
-        timeouts,
+        shaping: options.shaping,
+        timeouts: options.timeouts,
         max_connections: 20,
         roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
         idle: StdDuration::from_secs(30),
-        mta_sts_port,
-        store: None,
+        mta_sts_port: options.mta_sts_port,
+        store: options.store,
         metrics: delivery::metrics::DeliveryMetrics::default(),
     };
     Smtp::new(resolver, config).map_err(anyhow::Error::msg)
@@ -96,7 +109,7 @@ async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_ipr
         .a("mx.example.org", [127, 0, 0, 10])
         .null_mx("nomail.lab.test");
     let dns = Dns::start(zone).await?;
-    let smtp = transport(&dns, &ca, sink.addr.port(), Shaping::builtin(), Timeouts::default()).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
     let now = Utc::now();
     let recipients = ["ann@example.org", "bob@example.org", "gone@example.org", "x@nomail.lab.test", "y@void.lab.test"];
     let id = campaign(&app, &recipients, now).await?;
@@ -203,7 +216,8 @@ async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_the
     let dns = Dns::start(zone).await?;
     // Replies slower than the command timeout count as no reply.
     let timeouts = Timeouts { command: StdDuration::from_millis(300), ..Timeouts::default() };
-    let smtp = transport(&dns, &ca, port, strict_shaping()?, timeouts).await?;
+    let smtp =
+        transport(&dns, &ca, port, Options { shaping: strict_shaping()?, timeouts, ..Options::default() }).await?;
     let now = Utc::now();
     let recipients = [
         "a@defer.lab.test",
@@ -284,7 +298,7 @@ async fn confirmations_go_out_before_bulk_signed_for_the_system_sender() -> Resu
     let sink = Sink::start([127, 0, 0, 10], 0, ca.issue("mx.example.org")?, script).await?;
     let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 10]);
     let dns = Dns::start(zone).await?;
-    let smtp = transport(&dns, &ca, sink.addr.port(), Shaping::builtin(), Timeouts::default()).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
     let config = EngineConfig {
         public_url: app.url.clone(),
         system_from: format!("Lab News <news@{FROM_DOMAIN}>"),
@@ -423,7 +437,7 @@ async fn an_enforced_mta_sts_policy_means_verified_tls_to_the_hosts_it_names_onl
             .a(&format!("mta-sts.{name}"), [127, 0, 0, policy_host]);
     }
     let dns = Dns::start(zone).await?;
-    let smtp = transport_with(&dns, &ca, port, Shaping::builtin(), Timeouts::default(), https).await?;
+    let smtp = transport(&dns, &ca, port, Options { mta_sts_port: https, ..Options::default() }).await?;
     let now = Utc::now();
     let to = ["a@sts.lab.test", "a@stsbad.lab.test", "a@stsother.lab.test", "a@stsdown.lab.test"];
     let id = campaign(&app, &to, now).await?;
@@ -448,8 +462,17 @@ async fn an_enforced_mta_sts_policy_means_verified_tls_to_the_hosts_it_names_onl
     Ok(())
 }
 
-#[tokio::test]
-async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Result<()> {
+/// A lab with two source addresses (each with its PTR) and one sink as
+/// example.org's MX.
+struct TwoSources {
+    app: TestApp,
+    ca: TestCa,
+    sink: Sink,
+    dns: Dns,
+    sources: [([u8; 4], &'static str); 2],
+}
+
+async fn two_sources() -> Result<TwoSources> {
     let app = spawn_app().await?;
     let ca = TestCa::new()?;
     let sink = Sink::start([127, 0, 0, 10], 0, ca.issue("mx.example.org")?, Script::default()).await?;
@@ -459,24 +482,23 @@ async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Re
         .mx("example.org", 10, "mx.example.org")
         .a("mx.example.org", [127, 0, 0, 10]);
     let dns = Dns::start(zone).await?;
+    Ok(TwoSources { app, ca, sink, dns, sources })
+}
+
+#[tokio::test]
+async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Result<()> {
+    let TwoSources { app, ca, sink, dns, sources } = two_sources().await?;
     let shaping = Shaping::parse(&delivery::shaping::BUILTIN.replace("daily = []", "daily = [2, 100]"))
         .map_err(anyhow::Error::msg)?;
-    let warm_transport = || async {
-        let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-        let ips = [IpAddr::from(sources[0].0), IpAddr::from(sources[1].0)];
-        let config = SmtpConfig {
-            port: sink.addr.port(),
-            sources: Smtp::sources(&resolver, &ips).await.map_err(anyhow::Error::msg)?,
+    let ips = vec![IpAddr::from(sources[0].0), IpAddr::from(sources[1].0)];
+    let warm_transport = || {
+        let options = Options {
             shaping: shaping.clone(),
-            timeouts: Timeouts::default(),
-            max_connections: 20,
-            roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
-            idle: StdDuration::from_secs(30),
-            mta_sts_port: 443,
+            ips: ips.clone(),
             store: Some(app.store.clone()),
-            metrics: delivery::metrics::DeliveryMetrics::default(),
+            ..Options::default()
         };
-        Smtp::new(resolver, config).map_err(anyhow::Error::msg)
+        transport(&dns, &ca, sink.addr.port(), options)
     };
     let now = Utc::now();
     let readers: Vec<String> = (0..5).map(|i| format!("r{i}@example.org")).collect();
@@ -507,5 +529,36 @@ async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Re
     assert_eq!(sink.count(), 4);
     let usage = app.store.source_ip_usage(&[IpAddr::from(sources[0].0)], later.date_naive()).await?;
     assert_eq!(usage[0].sent_today, 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_domain_sends_only_from_its_own_source_addresses() -> Result<()> {
+    let TwoSources { app, ca, sink, dns, sources } = two_sources().await?;
+    let ips = vec![IpAddr::from(sources[0].0), IpAddr::from(sources[1].0)];
+    let both = || Options { ips: ips.clone(), ..Options::default() };
+    let smtp = transport(&dns, &ca, sink.addr.port(), both()).await?;
+    assert!(app.store.set_domain_source_ips(FROM_DOMAIN, &[ips[1]]).await?);
+    let mut first = engine(&app, smtp);
+    let now = Utc::now();
+    let readers: Vec<String> = (0..6).map(|i| format!("r{i}@example.org")).collect();
+    let id = campaign(&app, &readers.iter().map(String::as_str).collect::<Vec<_>>(), now).await?;
+    first.tick(now).await?;
+    assert!(rows(&app, id).await?.iter().all(|r| r.status == "delivered"));
+    let received = sink.received();
+    assert_eq!(received.len(), 6);
+    assert!(received.iter().all(|r| r.peer == ips[1] && r.helo == "mta2.lab.test"), "only from the domain's address");
+
+    // An address this node does not have: the mail waits, saying why.
+    assert!(app.store.set_domain_source_ips(FROM_DOMAIN, &["127.0.0.9".parse()?]).await?);
+    // A new transport and engine: nothing cached from before.
+    let mut fresh = engine(&app, transport(&dns, &ca, sink.addr.port(), both()).await?);
+    let later = Utc::now();
+    let second = campaign(&app, &["late@example.org"], later).await?;
+    fresh.tick(later).await?;
+    let row = &rows(&app, second).await?[0];
+    assert_eq!(row.status, "deferred");
+    assert!(row.last_reply.as_deref().is_some_and(|r| r.contains("may send from")), "{row:?}");
+    assert_eq!(sink.count(), 6);
     Ok(())
 }

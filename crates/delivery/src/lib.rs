@@ -122,6 +122,8 @@ pub struct Outgoing {
     /// MAIL FROM: the message's VERP bounce address.
     pub envelope_from: String,
     pub message: Vec<u8>,
+    /// The source addresses the From domain may send from; empty: any.
+    pub sources: Arc<[std::net::IpAddr]>,
 }
 
 /// Where messages go: the capture mailbox in sandbox mode, the recipients'
@@ -198,6 +200,8 @@ pub struct Engine<T> {
     campaigns: HashMap<i64, Arc<message::Campaign>>,
     /// DKIM signers by From domain (None: the domain has no key).
     signers: HashMap<String, Option<Arc<message::dkim::Signer>>>,
+    /// The source addresses each From domain may send from (empty: any).
+    sources: HashMap<String, Arc<[std::net::IpAddr]>>,
     /// When A/B tests and sequence steps were last looked at: they scan
     /// subscriptions and events, so once a minute is enough, not every round.
     last_planned: Option<DateTime<Utc>>,
@@ -208,7 +212,16 @@ const PLANNING_EVERY: Duration = Duration::minutes(1);
 
 impl<T: Transport> Engine<T> {
     pub fn new(store: Store, key: SecretKey, config: EngineConfig, transport: T) -> Self {
-        Self { store, key, config, transport, campaigns: HashMap::new(), signers: HashMap::new(), last_planned: None }
+        Self {
+            store,
+            key,
+            config,
+            transport,
+            campaigns: HashMap::new(),
+            signers: HashMap::new(),
+            sources: HashMap::new(),
+            last_planned: None,
+        }
     }
 
     /// One round at time `now`: start the campaigns that are due, end the
@@ -333,6 +346,16 @@ impl<T: Transport> Engine<T> {
         Ok(signer)
     }
 
+    /// The source addresses a From domain may send from, loaded once.
+    async fn sources(&mut self, domain: &str) -> Result<Arc<[std::net::IpAddr]>, StoreError> {
+        if let Some(found) = self.sources.get(domain) {
+            return Ok(found.clone());
+        }
+        let ips: Arc<[std::net::IpAddr]> = self.store.domain_source_ips(domain).await?.into();
+        self.sources.insert(domain.to_owned(), ips.clone());
+        Ok(ips)
+    }
+
     async fn send(&mut self, leased: Vec<LeasedDelivery>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut jobs = Vec::with_capacity(leased.len());
         for delivery in leased {
@@ -364,7 +387,14 @@ impl<T: Transport> Engine<T> {
                 )),
                 Rendered::Broken(delivery, why) => attempts
                     .push((Queued::Delivery(delivery), Attempt::local("failed", format!("cannot render: {why}")))),
-                Rendered::Ready(out) => outgoing.push(out),
+                Rendered::Ready(mut out) => {
+                    if let Queued::Delivery(d) = &out.queued
+                        && let Some(campaign) = self.campaigns.get(&d.campaign_id).cloned()
+                    {
+                        out.sources = self.sources(campaign.sender.domain()).await?;
+                    }
+                    outgoing.push(out)
+                }
             }
         }
         if !outgoing.is_empty() {
@@ -455,10 +485,12 @@ impl<T: Transport> Engine<T> {
             };
             let of = message::verp::Bounced::Message(m.id);
             let envelope_from = message::verp::bounce_address(&self.key, of, &self.config.bounce_subdomain, &domain);
+            let sources = self.sources(&domain).await?;
             outgoing.push(Outgoing {
                 subject: m.subject.clone(),
                 envelope_from,
                 message: bytes,
+                sources,
                 queued: Queued::Message(m),
             });
         }
@@ -521,6 +553,7 @@ async fn render_all(jobs: Vec<Job>, key: SecretKey, subdomain: String, date: i64
                             subject,
                             envelope_from,
                             message,
+                            sources: Arc::from([]),
                         }),
                         Err(why) => Rendered::Broken(delivery, why),
                     }

@@ -157,6 +157,18 @@ enum NoSource {
     Family,
     /// All have sent their warm-up allowance for today.
     WarmedUp,
+    /// None is one the From domain may send from.
+    NotAllowed,
+}
+
+/// Where a lane sends: the destination (and its metrics label), the MX
+/// hosts, and the source addresses allowed (empty: any).
+#[derive(Clone, Copy)]
+struct Route<'a> {
+    destination: &'a str,
+    label: &'a str,
+    hosts: &'a [String],
+    allowed: &'a [IpAddr],
 }
 
 /// One open SMTP session, ready for a new transaction.
@@ -258,16 +270,17 @@ impl Smtp {
 
 impl Transport for Smtp {
     async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, StoreError> {
-        let mut by_domain: HashMap<String, Vec<Outgoing>> = HashMap::new();
+        // By recipient domain, and by the source addresses allowed.
+        let mut by_domain: HashMap<(String, Arc<[IpAddr]>), Vec<Outgoing>> = HashMap::new();
         for out in batch {
             let domain = out.queued.recipient().rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
-            by_domain.entry(domain).or_default().push(out);
+            by_domain.entry((domain, out.sources.clone())).or_default().push(out);
         }
         self.inner.refresh_warmup().await?;
         let mut tasks = tokio::task::JoinSet::new();
-        for (domain, messages) in by_domain {
+        for ((domain, allowed), messages) in by_domain {
             let inner = self.inner.clone();
-            tasks.spawn(async move { inner.deliver_domain(&domain, messages).await });
+            tasks.spawn(async move { inner.deliver_domain(&domain, allowed, messages).await });
         }
         let mut attempts = Vec::new();
         while let Some(done) = tasks.join_next().await {
@@ -283,7 +296,12 @@ impl Inner {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    async fn deliver_domain(self: Arc<Self>, domain: &str, messages: Vec<Outgoing>) -> Vec<(Queued, Attempt)> {
+    async fn deliver_domain(
+        self: Arc<Self>,
+        domain: &str,
+        allowed: Arc<[IpAddr]>,
+        messages: Vec<Outgoing>,
+    ) -> Vec<(Queued, Attempt)> {
         let hosts = match self.dns.route(domain).await {
             Ok(hosts) => hosts,
             Err(e) => {
@@ -333,13 +351,21 @@ impl Inner {
         let hosts = Arc::new(hosts);
         let mut tasks = tokio::task::JoinSet::new();
         for share in shares {
-            let (inner, hosts, slots, limits, destination, label) =
-                (self.clone(), hosts.clone(), slots.clone(), limits.clone(), destination.clone(), label.clone());
+            let (inner, hosts, slots, limits, destination, label, allowed) = (
+                self.clone(),
+                hosts.clone(),
+                slots.clone(),
+                limits.clone(),
+                destination.clone(),
+                label.clone(),
+                allowed.clone(),
+            );
             tasks.spawn(async move {
                 // Both permits are held for the lane's life; closed semaphores never happen.
                 let _slot = slots.acquire_owned().await;
                 let _connection = inner.connections.clone().acquire_owned().await;
-                inner.lane(&destination, &label, &hosts, &limits, share).await
+                let route = Route { destination: &destination, label: &label, hosts: &hosts, allowed: &allowed };
+                inner.lane(&route, &limits, share).await
             });
         }
         let mut attempts = Vec::new();
@@ -353,20 +379,15 @@ impl Inner {
     }
 
     /// Sends messages one after the other over one connection at a time.
-    async fn lane(
-        &self,
-        destination: &str,
-        label: &str,
-        hosts: &[String],
-        limits: &Limits,
-        messages: Vec<Outgoing>,
-    ) -> Vec<(Queued, Attempt)> {
+    async fn lane(&self, route: &Route<'_>, limits: &Limits, messages: Vec<Outgoing>) -> Vec<(Queued, Attempt)> {
+        let Route { destination, label, hosts, allowed } = *route;
         let mut attempts = Vec::with_capacity(messages.len());
         // A kept connection serves only if it meets this domain's terms: one
         // of its (allowed) MX hosts, and verified TLS when TLS is required.
         let mut session = self.take_idle(destination).filter(|s| {
             hosts.iter().any(|h| h.eq_ignore_ascii_case(&s.mx))
                 && (limits.tls == TlsPolicy::Opportunistic || s.tls == "verified")
+                && (allowed.is_empty() || allowed.contains(&s.source))
         });
         let mut messages = messages.into_iter();
         while let Some(out) = messages.next() {
@@ -385,7 +406,7 @@ impl Inner {
             let attempt = loop {
                 let current = match session.take() {
                     Some(s) => s,
-                    None => match self.connect(hosts, limits.tls).await {
+                    None => match self.connect(hosts, limits.tls, allowed).await {
                         Ok(s) => {
                             self.config.metrics.connected(label, s.tls);
                             s
@@ -498,12 +519,18 @@ impl Inner {
         tokio::time::sleep_until(at.into()).await;
     }
 
-    /// The next source address of `ip`'s family that may still send today.
-    fn source_for(&self, ip: IpAddr) -> Result<Source, NoSource> {
+    /// The next source address of `ip`'s family, among those `allowed`
+    /// (empty: any), that may still send today.
+    fn source_for(&self, ip: IpAddr, allowed: &[IpAddr]) -> Result<Source, NoSource> {
         let mut state = self.lock();
         let family: Vec<&Source> = self.config.sources.iter().filter(|s| s.ip.is_ipv4() == ip.is_ipv4()).collect();
         if family.is_empty() {
             return Err(NoSource::Family);
+        }
+        let family: Vec<&Source> =
+            family.into_iter().filter(|s| allowed.is_empty() || allowed.contains(&s.ip)).collect();
+        if family.is_empty() {
+            return Err(NoSource::NotAllowed);
         }
         let usable: Vec<&Source> = match &state.warmup {
             Some(w) => family.into_iter().filter(|s| w.remaining.get(&s.ip).is_some_and(|n| *n > 0)).collect(),
@@ -584,7 +611,7 @@ impl Inner {
     }
 
     /// A session with the first MX host that takes one, in preference order.
-    async fn connect(&self, hosts: &[String], policy: TlsPolicy) -> Result<Session, Attempt> {
+    async fn connect(&self, hosts: &[String], policy: TlsPolicy, allowed: &[IpAddr]) -> Result<Session, Attempt> {
         let mut last = Attempt::deferred("no MX host could be reached".into(), None);
         for host in hosts.iter().take(5) {
             let addresses = match self.dns.addresses(host).await {
@@ -595,10 +622,14 @@ impl Inner {
                 }
             };
             for ip in addresses {
-                let source = match self.source_for(ip) {
+                let source = match self.source_for(ip, allowed) {
                     Ok(source) => source,
                     Err(NoSource::Family) => continue,
                     Err(NoSource::WarmedUp) => return Err(warmed_up()),
+                    Err(NoSource::NotAllowed) => {
+                        let why = "none of this node's source addresses is one the From domain may send from";
+                        return Err(Attempt::deferred(why.into(), None));
+                    }
                 };
                 match self.open(host, SocketAddr::new(ip, self.config.port), &source, policy).await {
                     Ok(session) => return Ok(session),

@@ -67,6 +67,9 @@ pub enum DomainCommand {
     },
     /// List the sending domains and their DKIM records.
     List,
+    /// Set the source addresses a domain's mail may leave from (its SPF
+    /// must name them); none: any of the delivery nodes' addresses.
+    Ips { domain: String, ips: Vec<std::net::IpAddr> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

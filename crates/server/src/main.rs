@@ -275,9 +275,25 @@ async fn domain_command(db: &Database, command: DomainCommand) -> Result<()> {
                 println!("{}", delivery::identity::zone_line(&name, &value));
             }
         }
+        DomainCommand::Ips { domain, ips } => {
+            if !db.store().set_domain_source_ips(&domain, &ips).await? {
+                anyhow::bail!("{domain} is not a sending domain (add it with `ninsho domain add {domain}`)");
+            }
+            if ips.is_empty() {
+                println!("{domain} sends from any of the delivery nodes' addresses");
+            } else {
+                let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                println!("{domain} sends only from {}; its SPF must name them", list.join(", "));
+            }
+        }
         DomainCommand::List => {
             for domain in db.store().sending_domains().await? {
-                println!("{}", domain.domain);
+                let from = if domain.source_ips.is_empty() {
+                    "any source address".to_owned()
+                } else {
+                    domain.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(", ")
+                };
+                println!("{} (sends from {from})", domain.domain);
                 for k in db.store().active_dkim_keys(&domain.domain).await? {
                     let name = format!("{}._domainkey.{}", k.selector, domain.domain);
                     println!("  {}", delivery::identity::zone_line(&name, &k.dns_record));

@@ -9,6 +9,8 @@ use crate::{Result, Store, StoreError, is_unique_violation};
 pub struct SendingDomain {
     pub id: i64,
     pub domain: String,
+    /// The addresses its mail may leave from; empty: any.
+    pub source_ips: Vec<ipnet::IpNet>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -46,12 +48,13 @@ impl Store {
     /// Adds a domain with its first keys, in one transaction.
     pub async fn add_sending_domain(&self, domain: &str, keys: &[NewDkimKey<'_>]) -> Result<SendingDomain> {
         let mut tx = self.pool.begin().await?;
-        let added: SendingDomain =
-            sqlx::query_as("INSERT INTO sending_domains (domain) VALUES (lower($1)) RETURNING id, domain, created_at")
-                .bind(domain)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("this domain") } else { e.into() })?;
+        let added: SendingDomain = sqlx::query_as(
+            "INSERT INTO sending_domains (domain) VALUES (lower($1)) RETURNING id, domain, source_ips, created_at",
+        )
+        .bind(domain)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("this domain") } else { e.into() })?;
         for key in keys {
             sqlx::query(
                 "INSERT INTO dkim_keys (domain_id, algorithm, selector, private_key, dns_record) VALUES ($1, $2, $3, $4, $5)",
@@ -69,9 +72,32 @@ impl Store {
     }
 
     pub async fn sending_domains(&self) -> Result<Vec<SendingDomain>> {
-        Ok(sqlx::query_as("SELECT id, domain, created_at FROM sending_domains ORDER BY domain")
+        Ok(sqlx::query_as("SELECT id, domain, source_ips, created_at FROM sending_domains ORDER BY domain")
             .fetch_all(&self.pool)
             .await?)
+    }
+
+    /// Sets the addresses a domain's mail may leave from (empty: any).
+    /// False when the domain is unknown.
+    pub async fn set_domain_source_ips(&self, domain: &str, ips: &[std::net::IpAddr]) -> Result<bool> {
+        let nets: Vec<ipnet::IpNet> = ips.iter().map(|&ip| ipnet::IpNet::from(ip)).collect();
+        let done = sqlx::query("UPDATE sending_domains SET source_ips = $2 WHERE lower(domain) = lower($1)")
+            .bind(domain)
+            .bind(&nets)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The addresses a domain's mail may leave from; empty: any (also for
+    /// a domain that is not a sending domain).
+    pub async fn domain_source_ips(&self, domain: &str) -> Result<Vec<std::net::IpAddr>> {
+        let nets: Option<Vec<ipnet::IpNet>> =
+            sqlx::query_scalar("SELECT source_ips FROM sending_domains WHERE lower(domain) = lower($1)")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(nets.unwrap_or_default().into_iter().map(|n| n.addr()).collect())
     }
 
     /// The active keys of a domain (by its name), RSA first.

@@ -20,7 +20,8 @@ struct DomainsPage {
     csrf: String,
     email: String,
     /// (domain, zone-file lines of its DKIM records)
-    domains: Vec<(String, Vec<String>)>,
+    /// (domain, where it sends from, DNS record lines)
+    domains: Vec<(String, String, Vec<String>)>,
     error: Option<String>,
 }
 
@@ -38,7 +39,12 @@ async fn domains_page(
             .iter()
             .map(|k| identity::zone_line(&format!("{}._domainkey.{}", k.selector, d.domain), &k.dns_record))
             .collect();
-        domains.push((d.domain, lines));
+        let from = if d.source_ips.is_empty() {
+            "any of the delivery nodes' addresses".to_owned()
+        } else {
+            d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(", ")
+        };
+        domains.push((d.domain, from, lines));
     }
     let (jar, csrf) = csrf::issue(state, jar);
     render(status, jar, DomainsPage { csrf, email: admin.email, domains, error })
