@@ -562,3 +562,36 @@ async fn a_domain_sends_only_from_its_own_source_addresses() -> Result<()> {
     assert_eq!(sink.count(), 6);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_suspension_holds_for_every_delivery_node() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let throttle = Script { throttle: true, ..Script::default() };
+    let sink = Sink::start([127, 0, 0, 12], 0, ca.issue("mx.throttle.lab.test")?, throttle).await?;
+    let zone = sender_zone(&app)
+        .await?
+        .mx("throttle.lab.test", 10, "mx.throttle.lab.test")
+        .a("mx.throttle.lab.test", [127, 0, 0, 12]);
+    let dns = Dns::start(zone).await?;
+    let node =
+        || transport(&dns, &ca, sink.addr.port(), Options { store: Some(app.store.clone()), ..Options::default() });
+    let now = Utc::now();
+    let first = campaign(&app, &["a@throttle.lab.test"], now).await?;
+    engine(&app, node().await?).tick(now).await?;
+    assert_eq!(rows(&app, first).await?[0].status, "deferred");
+    let shared = app.store.destination_suspensions(Utc::now()).await?;
+    assert_eq!(shared.len(), 1);
+    assert_eq!(shared[0].0, "throttle.lab.test");
+    assert!(shared[0].2.contains("4.7.28") || shared[0].2.contains("unusual rate"), "{shared:?}");
+
+    // Another node has not seen the reply itself, and still leaves it alone.
+    let later = Utc::now();
+    let second = campaign(&app, &["b@throttle.lab.test"], later).await?;
+    engine(&app, node().await?).tick(later).await?;
+    let row = &rows(&app, second).await?[0];
+    assert_eq!(row.status, "deferred");
+    assert!(row.last_reply.as_deref().is_some_and(|r| r.contains("suspended")), "{row:?}");
+    assert_eq!(sink.connections(), 1, "the second node did not connect");
+    Ok(())
+}

@@ -134,6 +134,8 @@ struct State {
     slots: HashMap<String, Arc<Semaphore>>,
     /// Destinations that asked us to slow down: until when, and why.
     suspended: HashMap<String, (Instant, String)>,
+    /// Suspensions made here and not yet shared through the database.
+    unshared: Vec<(String, chrono::DateTime<chrono::Utc>, String)>,
     /// Rate-limited destinations: the earliest time of their next message.
     next_send: HashMap<String, Instant>,
     /// Round-robin position over the source addresses.
@@ -277,6 +279,7 @@ impl Transport for Smtp {
             by_domain.entry((domain, out.sources.clone())).or_default().push(out);
         }
         self.inner.refresh_warmup().await?;
+        self.inner.sync_suspensions().await?;
         let mut tasks = tokio::task::JoinSet::new();
         for ((domain, allowed), messages) in by_domain {
             let inner = self.inner.clone();
@@ -287,6 +290,7 @@ impl Transport for Smtp {
             attempts.extend(done.map_err(|_| StoreError::Conflict("a delivery task failed"))?);
         }
         self.inner.save_warmup().await?;
+        self.inner.sync_suspensions().await?;
         Ok(attempts)
     }
 }
@@ -499,7 +503,33 @@ impl Inner {
     fn suspend(&self, destination: &str, wait: Duration, why: &str) {
         tracing::warn!(destination, minutes = wait.as_secs() / 60, reply = why, "destination suspended");
         let until = Instant::now() + wait;
-        self.lock().suspended.insert(destination.to_owned(), (until, why.chars().take(200).collect()));
+        let why: String = why.chars().take(200).collect();
+        let mut state = self.lock();
+        if let Ok(wait) = chrono::Duration::from_std(wait) {
+            state.unshared.push((destination.to_owned(), chrono::Utc::now() + wait, why.clone()));
+        }
+        state.suspended.insert(destination.to_owned(), (until, why));
+    }
+
+    /// Shares this node's new suspensions and learns the other nodes'.
+    async fn sync_suspensions(&self) -> Result<(), StoreError> {
+        let Some(store) = &self.config.store else { return Ok(()) };
+        let unshared = std::mem::take(&mut self.lock().unshared);
+        for (destination, until, why) in &unshared {
+            store.suspend_destination(destination, *until, why).await?;
+        }
+        let now = chrono::Utc::now();
+        let running = store.destination_suspensions(now).await?;
+        let mut state = self.lock();
+        for (destination, until, why) in running {
+            let Ok(left) = (until - now).to_std() else { continue };
+            let until = Instant::now() + left;
+            let known = state.suspended.get(&destination).is_some_and(|(mine, _)| *mine >= until);
+            if !known {
+                state.suspended.insert(destination, (until, why));
+            }
+        }
+        Ok(())
     }
 
     /// Waits for the destination's next slot under its rate limit.

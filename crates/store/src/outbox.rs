@@ -166,3 +166,31 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Suspends a destination for all delivery nodes (a later end wins).
+    pub async fn suspend_destination(&self, destination: &str, until: DateTime<Utc>, reason: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO destination_suspensions (destination, until, reason) VALUES ($1, $2, $3) \
+             ON CONFLICT (destination) DO UPDATE SET until = greatest(destination_suspensions.until, EXCLUDED.until), \
+             reason = CASE WHEN EXCLUDED.until > destination_suspensions.until THEN EXCLUDED.reason \
+                           ELSE destination_suspensions.reason END",
+        )
+        .bind(destination)
+        .bind(until)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Suspensions still running at `now`: (destination, until, reason).
+    pub async fn destination_suspensions(&self, now: DateTime<Utc>) -> Result<Vec<(String, DateTime<Utc>, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT destination, until, reason FROM destination_suspensions WHERE until > $1 ORDER BY until DESC",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
