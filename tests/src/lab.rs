@@ -107,9 +107,18 @@ impl Dns {
         }
         let mut catalog = Catalog::new();
         catalog.upsert(LowerName::new(&root), vec![Arc::new(handler)]);
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
-        let addr = udp.local_addr()?;
-        let tcp = TcpListener::bind(addr).await.context("TCP on the DNS server's UDP port")?;
+        // One port for UDP and TCP: a UDP port that is free may be taken
+        // for TCP by another test, so try again then.
+        let mut tries = 0;
+        let (udp, tcp, addr) = loop {
+            let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+            let addr = udp.local_addr()?;
+            match TcpListener::bind(addr).await {
+                Ok(tcp) => break (udp, tcp, addr),
+                Err(_) if tries < 20 => tries += 1,
+                Err(e) => return Err(e).context("TCP on the DNS server's UDP port"),
+            }
+        };
         let mut server = Server::new(catalog);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 4096);

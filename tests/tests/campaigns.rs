@@ -556,8 +556,14 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
         ("busy@example.org".to_owned(), vec![(451, "4.3.0", "Temporary local problem")]),
     ]);
     let transport = Scripted { replies: std::sync::Mutex::new(script) };
-    let config =
-        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
+    // Retried for one day (the default is three).
+    let config = EngineConfig {
+        public_url: app.url.clone(),
+        batch: 100,
+        lease: Duration::minutes(5),
+        retry_days: 1,
+        ..Default::default()
+    };
     let mut engine = Engine::new(store.clone(), app.key.clone(), config, transport);
     let campaign = store.save_campaign(None, &fields("Replies", vec![weekly])).await?;
     let now = Utc::now();
@@ -581,9 +587,10 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
     assert_eq!(engine.tick(now + Duration::minutes(10)).await?, 2, "the throttled and the busy one try again");
     let rows = store.campaign_deliveries(campaign.id, 10).await?;
     assert_eq!(rows.iter().find(|r| r.email == "throttled@example.org").map(|r| r.status.as_str()), Some("delivered"));
-    // The busy one keeps deferring, further apart each time, until its lifetime ends.
+    // The busy one keeps deferring, further apart each time, until its
+    // lifetime (a day here) ends: 32 hours later it has failed.
     let mut at = now + Duration::minutes(10);
-    for _ in 0..40 {
+    for _ in 0..8 {
         at += Duration::hours(4);
         engine.tick(at).await?;
     }

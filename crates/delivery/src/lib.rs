@@ -172,6 +172,8 @@ pub struct EngineConfig {
     pub system_from: String,
     /// Send only from domains with a DKIM key (production mode).
     pub require_identity: bool,
+    /// How long a deferred campaign message is retried before it fails.
+    pub retry_days: i64,
     /// Deliveries leased per round.
     pub batch: i64,
     /// How long a leased row is ours before it comes due again.
@@ -185,6 +187,7 @@ impl Default for EngineConfig {
             bounce_subdomain: "bounce".into(),
             system_from: "ninsho@localhost".into(),
             require_identity: false,
+            retry_days: reply::BULK_LIFETIME_DAYS,
             batch: 500,
             lease: Duration::minutes(5),
         }
@@ -404,7 +407,7 @@ impl<T: Transport> Engine<T> {
         for (queued, mut attempt) in attempts {
             let Queued::Delivery(delivery) = queued else { continue };
             let retry_at =
-                self.retry(&mut attempt, delivery.created_at, delivery.attempts, now, reply::BULK_LIFETIME_DAYS);
+                self.retry(&mut attempt, delivery.created_at, delivery.attempts, now, self.config.retry_days);
             if attempt.dead_address {
                 self.suppress(&delivery.email, &attempt.reply).await?;
             }

@@ -70,6 +70,7 @@ pub fn retry_delay(attempts: i32, slow_down: bool) -> Duration {
 }
 
 /// How long a bulk message is retried before it fails as expired.
+/// (The default of `EngineConfig::retry_days`.)
 pub const BULK_LIFETIME_DAYS: i64 = 3;
 
 #[cfg(test)]

@@ -219,6 +219,7 @@ async fn start_delivery(
             format!("ninsho@{}", host.split([':', '/']).next().unwrap_or("localhost"))
         }),
         require_identity: d.mode == DeliveryMode::Production,
+        retry_days: i64::from(d.retry_days),
         batch: i64::from(d.batch),
         lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
     };

@@ -92,6 +92,8 @@ pub struct DeliverySettings {
     /// Where a node without the web role serves `/metrics` (unset: nowhere;
     /// with the web role, its own `/metrics` has the delivery metrics).
     pub metrics_listen: Option<SocketAddr>,
+    /// Days a deferred campaign message is retried before it fails.
+    pub retry_days: u32,
     /// Deliveries each worker takes from the queue at a time.
     pub batch: u32,
     /// How long taken deliveries are a worker's own; if it dies, they come
@@ -114,6 +116,7 @@ impl Default for DeliverySettings {
             workers: 0,
             max_connections: 100,
             metrics_listen: None,
+            retry_days: 3,
             batch: 500,
             lease_seconds: 300,
         }
@@ -306,6 +309,7 @@ impl Settings {
         for (key, value) in [
             ("delivery.max_connections", delivery.max_connections),
             ("delivery.batch", delivery.batch as usize),
+            ("delivery.retry_days", delivery.retry_days as usize),
             ("delivery.lease_seconds", delivery.lease_seconds as usize),
         ] {
             if value == 0 {
