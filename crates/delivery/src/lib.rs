@@ -10,6 +10,7 @@
 //! flight are sent twice, none is lost.
 
 pub mod dns;
+pub mod doctor;
 pub mod identity;
 pub mod metrics;
 pub mod mta_sts;

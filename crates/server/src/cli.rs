@@ -47,6 +47,14 @@ pub enum Command {
         #[command(subcommand)]
         command: DomainCommand,
     },
+    /// Check sending domains' DNS (DKIM, SPF, DMARC, PTR) as receivers see
+    /// it, through delivery.nameservers; exits 1 when something fails.
+    Doctor {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// One domain [default: every sending domain].
+        domain: Option<String>,
+    },
     /// Manage admin accounts and API tokens.
     Admin {
         #[arg(long, global = true)]

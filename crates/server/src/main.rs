@@ -70,6 +70,14 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             outcome
         }
+        Command::Doctor { config, domain } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings).await?;
+            let outcome = doctor(&settings, &db, domain).await;
+            db.close().await;
+            outcome
+        }
         Command::Admin { config, command } => {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
@@ -263,6 +271,46 @@ async fn start_delivery(
     }
     tracing::info!(workers, mode = ?d.mode, "delivery started");
     Ok(engines)
+}
+
+/// `ninsho doctor [DOMAIN]`: each sending domain's checklist.
+async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Result<()> {
+    let d = &settings.delivery;
+    let dns = delivery::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
+    let mut domains = db.store().sending_domains().await?;
+    if let Some(only) = &only {
+        let only = only.trim().trim_end_matches('.').to_ascii_lowercase();
+        domains.retain(|x| x.domain == only);
+        if domains.is_empty() {
+            anyhow::bail!("{only} is not a sending domain (add it with `ninsho domain add {only}`)");
+        }
+    }
+    let mut failed = 0;
+    for domain in domains {
+        let ips: Vec<std::net::IpAddr> = if domain.source_ips.is_empty() {
+            d.source_ips.clone()
+        } else {
+            domain.source_ips.iter().map(|n| n.addr()).collect()
+        };
+        println!("{}", domain.domain);
+        let checks =
+            delivery::doctor::check_domain(db.store(), &dns, &domain.domain, &d.bounce_subdomain, &ips).await?;
+        for check in checks {
+            use delivery::doctor::Status;
+            let mark = match check.status {
+                Status::Pass => "ok  ",
+                Status::Warn => "warn",
+                Status::Fail => "FAIL",
+                Status::Unknown => "??  ",
+            };
+            failed += usize::from(check.status == Status::Fail);
+            println!("  {mark} {}: {}", check.what, check.detail);
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} check(s) failed");
+    }
+    Ok(())
 }
 
 /// `ninsho domain …`: keys are sealed with the same secret key the server uses.

@@ -92,3 +92,27 @@ async fn two_nodes_share_one_queue_without_sending_anything_twice() -> Result<()
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_a_sending_domain_through_the_configured_nameservers() -> Result<()> {
+    let source = ([127, 0, 0, 2], "mta1.lab.test");
+    let w = world(1, &[source]).await?;
+    let config = w.config("doctor", source.0, 1, 100, 300)?;
+    let run = |args: Vec<String>| {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(NINSHO).arg("doctor").arg("--config").arg(&config).args(args).output()
+        })
+    };
+    let out = run(Vec::new()).await??;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for line in ["ok   DKIM r", "ok   DKIM e", "ok   SPF 127.0.0.2", "ok   DMARC", "ok   PTR 127.0.0.2: mta1.lab.test"]
+    {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    let out = run(vec!["nowhere.example".into()]).await??;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.example is not a sending domain"));
+    Ok(())
+}
