@@ -86,27 +86,27 @@ pub async fn sender_zone(
     Ok(zone)
 }
 
+type Handler = InMemoryZoneHandler<hickory_server::net::runtime::TokioRuntimeProvider>;
+
 /// An authoritative DNS server on 127.0.0.1 (UDP and TCP, one port).
 pub struct Dns {
     pub addr: SocketAddr,
+    handler: Arc<Handler>,
     _server: Server<Catalog>,
 }
 
 impl Dns {
     pub async fn start(zone: Zone) -> Result<Self> {
         let root = Name::root();
-        let mut handler = InMemoryZoneHandler::<hickory_server::net::runtime::TokioRuntimeProvider>::empty(
-            root.clone(),
-            ZoneType::Primary,
-            AxfrPolicy::Deny,
-        );
+        let mut handler = Handler::empty(root.clone(), ZoneType::Primary, AxfrPolicy::Deny);
         let soa = SOA::new(name("ns.lab.test"), name("hostmaster.lab.test"), 1, 3600, 600, 86400, 60);
         handler.upsert_mut(Record::from_rdata(root.clone(), 60, RData::SOA(soa)), 1);
         for record in zone.records {
             handler.upsert_mut(record, 1);
         }
+        let handler = Arc::new(handler);
         let mut catalog = Catalog::new();
-        catalog.upsert(LowerName::new(&root), vec![Arc::new(handler)]);
+        catalog.upsert(LowerName::new(&root), vec![handler.clone()]);
         // One port for UDP and TCP: a UDP port that is free may be taken
         // for TCP by another test, so try again then.
         let mut tries = 0;
@@ -122,7 +122,14 @@ impl Dns {
         let mut server = Server::new(catalog);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 4096);
-        Ok(Self { addr, _server: server })
+        Ok(Self { addr, handler, _server: server })
+    }
+
+    /// Adds records to the running server.
+    pub async fn add(&self, zone: Zone) {
+        for record in zone.records {
+            self.handler.upsert(record, 1).await;
+        }
     }
 }
 

@@ -70,6 +70,9 @@ pub fn test_config() -> WebConfig {
         delivery_mode: "sandbox".into(),
         database_label: "Test database.".into(),
         spool_dir: std::env::temp_dir().join("ninsho-test-spool"),
+        nameservers: Vec::new(),
+        bounce_subdomain: "bounce".into(),
+        source_ips: Vec::new(),
     }
 }
 

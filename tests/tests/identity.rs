@@ -153,3 +153,26 @@ async fn a_domain_without_a_key_is_told_how_to_get_one() -> Result<()> {
     assert!(dkim.detail.contains("ninsho domain add plain.lab.test"), "{dkim:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_domains_page_checks_the_dns_and_names_each_fault() -> Result<()> {
+    let dns = Dns::start(Zone::default()).await?;
+    let app = tests::spawn_app_with(|c| {
+        c.nameservers = vec![dns.addr];
+        c.source_ips = vec![IpAddr::from(SOURCE)];
+    })
+    .await?;
+    let mut records = Records::correct(&app).await?;
+    records.dmarc.clear();
+    dns.add(records.zone()).await;
+
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/domains", app.url)).await?;
+    browser.click("#check-dns").await?;
+    let ok = browser.text(".check-ok").await?;
+    assert!(ok.contains("DKIM r") && ok.contains("has the key"), "{ok}");
+    let failed = browser.text(".check-fail").await?;
+    assert!(failed.contains("DMARC") && failed.contains("no DMARC record at _dmarc.news.lab.test"), "{failed}");
+    assert!(browser.text(".checks").await?.contains("mta.lab.test, which resolves back to 127.0.0.2"));
+    Ok(())
+}

@@ -98,6 +98,9 @@ pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
         delivery_mode: format!("{:?}", settings.delivery.mode).to_lowercase(),
         database_label: db.label.clone(),
         spool_dir: db.data_dir().join("spool"),
+        nameservers: settings.delivery.nameservers.clone(),
+        bounce_subdomain: settings.delivery.bounce_subdomain.clone(),
+        source_ips: settings.delivery.source_ips.clone(),
     }
 }
 

@@ -1,11 +1,12 @@
 //! Sending domains: add one (its DKIM keys are generated and sealed), see
-//! the DNS records to publish.
+//! the DNS records to publish, and check them as receivers see them.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use delivery::doctor::{Check, Status};
 use delivery::identity::{self, IdentityError};
 use serde::Deserialize;
 
@@ -19,10 +20,21 @@ use crate::{AppError, AppState};
 struct DomainsPage {
     csrf: String,
     email: String,
-    /// (domain, zone-file lines of its DKIM records)
-    /// (domain, where it sends from, DNS record lines)
-    domains: Vec<(String, String, Vec<String>)>,
+    /// (domain, where it sends from, DNS record lines, the DNS checks when asked)
+    domains: Vec<(String, String, Vec<String>, Vec<Check>)>,
+    checked: bool,
     error: Option<String>,
+}
+
+impl DomainsPage {
+    fn mark(status: &Status) -> &'static str {
+        match status {
+            Status::Pass => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+        }
+    }
 }
 
 async fn domains_page(
@@ -31,7 +43,9 @@ async fn domains_page(
     admin: AdminUser,
     status: StatusCode,
     error: Option<String>,
+    check: bool,
 ) -> Result<Response, AppError> {
+    let dns = if check { Some(state.dns().map_err(AppError::internal)?) } else { None };
     let mut domains = Vec::new();
     for d in state.store().sending_domains().await? {
         let keys = state.store().active_dkim_keys(&d.domain).await?;
@@ -44,10 +58,31 @@ async fn domains_page(
         } else {
             d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(", ")
         };
-        domains.push((d.domain, from, lines));
+        let checks = match &dns {
+            Some(dns) => {
+                let ips: Vec<std::net::IpAddr> = if d.source_ips.is_empty() {
+                    state.config().source_ips.clone()
+                } else {
+                    d.source_ips.iter().map(|n| n.addr()).collect()
+                };
+                let bounce = &state.config().bounce_subdomain;
+                delivery::doctor::check_domain(state.store(), dns, &d.domain, bounce, &ips).await?
+            }
+            None => Vec::new(),
+        };
+        domains.push((d.domain, from, lines, checks));
     }
     let (jar, csrf) = csrf::issue(state, jar);
-    render(status, jar, DomainsPage { csrf, email: admin.email, domains, error })
+    render(status, jar, DomainsPage { csrf, email: admin.email, domains, checked: check, error })
+}
+
+/// The domains page with each domain's DNS checked live.
+pub(crate) async fn check_domains(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    domains_page(&state, jar, admin, StatusCode::OK, None, true).await
 }
 
 pub(crate) async fn domains(
@@ -55,7 +90,7 @@ pub(crate) async fn domains(
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
-    domains_page(&state, jar, admin, StatusCode::OK, None).await
+    domains_page(&state, jar, admin, StatusCode::OK, None, false).await
 }
 
 #[derive(Deserialize)]
@@ -75,10 +110,10 @@ pub(crate) async fn add_domain(
         Ok(_) => Ok(Redirect::to("/domains").into_response()),
         Err(IdentityError::Store(store::StoreError::Conflict(_))) => {
             let error = Some(format!("{} is a sending domain already.", form.domain.trim()));
-            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await
+            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error, false).await
         }
         Err(e @ IdentityError::BadDomain(_)) => {
-            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string())).await
+            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), false).await
         }
         Err(e) => Err(AppError::internal(e)),
     }

@@ -46,6 +46,8 @@ struct Inner {
     config: WebConfig,
     metrics: Metrics,
     events: tracking::EventSink,
+    /// The resolver for DNS checks, made on first use.
+    dns: std::sync::OnceLock<delivery::dns::Dns>,
 }
 
 /// What the web side needs from the settings, already validated.
@@ -65,6 +67,11 @@ pub struct WebConfig {
     pub database_label: String,
     /// Where uploads wait while they are imported.
     pub spool_dir: std::path::PathBuf,
+    /// What the DNS checks of sending domains use: the delivery settings'
+    /// nameservers (empty: the system's), bounce subdomain and source addresses.
+    pub nameservers: Vec<SocketAddr>,
+    pub bounce_subdomain: String,
+    pub source_ips: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -82,7 +89,8 @@ impl AppState {
         register: impl FnOnce(&mut prometheus_client::registry::Registry),
     ) -> Self {
         let events = tracking::EventSink::start(store.clone());
-        Self { inner: Arc::new(Inner { store, key, config, metrics: Metrics::new(register), events }) }
+        let metrics = Metrics::new(register);
+        Self { inner: Arc::new(Inner { store, key, config, metrics, events, dns: std::sync::OnceLock::new() }) }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -99,6 +107,15 @@ impl AppState {
 
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The resolver of the delivery settings' nameservers.
+    pub(crate) fn dns(&self) -> Result<delivery::dns::Dns, String> {
+        if let Some(dns) = self.inner.dns.get() {
+            return Ok(dns.clone());
+        }
+        let dns = delivery::dns::Dns::new(&self.inner.config.nameservers)?;
+        Ok(self.inner.dns.get_or_init(|| dns).clone())
     }
 
     pub(crate) fn events(&self) -> &tracking::EventSink {
@@ -146,6 +163,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sandbox", get(audience_pages::sandbox))
         .route("/sandbox/{id}/raw", get(campaign_pages::captured))
         .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
+        .route("/domains/check", get(domain_pages::check_domains))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
         .route("/layouts/new", get(campaign_pages::new_layout))
         .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))
