@@ -287,11 +287,7 @@ async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Res
     }
     let mut failed = 0;
     for domain in domains {
-        let ips: Vec<std::net::IpAddr> = if domain.source_ips.is_empty() {
-            d.source_ips.clone()
-        } else {
-            domain.source_ips.iter().map(|n| n.addr()).collect()
-        };
+        let ips = domain.sends_from(&d.source_ips);
         println!("{}", domain.domain);
         let checks =
             delivery::doctor::check_domain(db.store(), &dns, &domain.domain, &d.bounce_subdomain, &ips).await?;

@@ -14,6 +14,13 @@ pub struct SendingDomain {
     pub created_at: DateTime<Utc>,
 }
 
+impl SendingDomain {
+    /// The addresses its mail leaves from: its own, else `default`.
+    pub fn sends_from(&self, default: &[std::net::IpAddr]) -> Vec<std::net::IpAddr> {
+        if self.source_ips.is_empty() { default.to_vec() } else { self.source_ips.iter().map(|n| n.addr()).collect() }
+    }
+}
+
 #[derive(Clone, sqlx::FromRow)]
 pub struct DkimKey {
     pub id: i64,

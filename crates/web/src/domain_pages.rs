@@ -60,11 +60,7 @@ async fn domains_page(
         };
         let checks = match &dns {
             Some(dns) => {
-                let ips: Vec<std::net::IpAddr> = if d.source_ips.is_empty() {
-                    state.config().source_ips.clone()
-                } else {
-                    d.source_ips.iter().map(|n| n.addr()).collect()
-                };
+                let ips = d.sends_from(&state.config().source_ips);
                 let bounce = &state.config().bounce_subdomain;
                 delivery::doctor::check_domain(state.store(), dns, &d.domain, bounce, &ips).await?
             }
