@@ -176,3 +176,33 @@ async fn the_domains_page_checks_the_dns_and_names_each_fault() -> Result<()> {
     assert!(browser.text(".checks").await?.contains("mta.lab.test, which resolves back to 127.0.0.2"));
     Ok(())
 }
+
+#[tokio::test]
+async fn domain_names_are_normalised_or_refused_with_the_reason() -> Result<()> {
+    let app = spawn_app().await?;
+    let add = |name: &'static str| delivery::identity::add_domain(&app.store, &app.key, name, false);
+    assert_eq!(add(" News.Lab.Test. ").await?.0.domain, "news.lab.test", "case, spaces and the final dot");
+    assert_eq!(add("ニュース.lab.test").await?.0.domain, "xn--zck9awe6d.lab.test", "IDN in punycode");
+    for bad in ["_dmarc.lab.test", "localhost", "a..lab.test", "-x.lab.test"] {
+        let e = add(bad).await.expect_err(bad).to_string();
+        assert!(e.contains("is not a domain name"), "{bad}: {e}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unreachable_resolver_means_could_not_check_never_fail() -> Result<()> {
+    let app = spawn_app().await?;
+    Records::correct(&app).await?;
+    // Nothing listens there: every lookup fails.
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
+    let wait = std::time::Duration::from_millis(300);
+    let resolver = delivery::dns::Dns::with_timeout(&[closed], wait).map_err(anyhow::Error::msg)?;
+    let checks = check_domain(&app.store, &resolver, DOMAIN, "bounce", &[IpAddr::from(SOURCE)]).await?;
+    assert!(!checks.is_empty());
+    assert!(
+        checks.iter().all(|c| c.status == Status::Unknown && c.detail.starts_with("could not check")),
+        "{checks:?}"
+    );
+    Ok(())
+}

@@ -35,12 +35,23 @@ pub struct Dns {
     auth: Arc<MessageAuthenticator>,
     /// The configured nameservers (empty: the system's).
     nameservers: Vec<SocketAddr>,
+    /// How long one query waits for an answer.
+    timeout: std::time::Duration,
 }
+
+/// How long one query waits by default.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Dns {
     /// A resolver asking `nameservers` (`ip:port`), or those of
     /// `/etc/resolv.conf` when the list is empty.
     pub fn new(nameservers: &[SocketAddr]) -> Result<Self, String> {
+        Self::with_timeout(nameservers, TIMEOUT)
+    }
+
+    /// As `new`, each query waiting at most `timeout` (for configured
+    /// nameservers; the system's come with their own settings).
+    pub fn with_timeout(nameservers: &[SocketAddr], timeout: std::time::Duration) -> Result<Self, String> {
         let auth = if nameservers.is_empty() {
             MessageAuthenticator::new_system_conf().map_err(|e| format!("cannot read /etc/resolv.conf: {e}"))?
         } else {
@@ -55,14 +66,14 @@ impl Dns {
                 })
                 .collect();
             let mut options = ResolverOpts::default();
-            options.timeout = std::time::Duration::from_secs(5);
+            options.timeout = timeout;
             // Only the named servers answer: not /etc/hosts (it maps
             // loopback addresses to localhost, for one).
             options.use_hosts_file = ResolveHosts::Never;
             MessageAuthenticator::new(ResolverConfig::from_name_servers(servers), options)
                 .map_err(|e| format!("cannot set up the DNS resolver: {e}"))?
         };
-        Ok(Self { auth: Arc::new(auth), nameservers: nameservers.to_vec() })
+        Ok(Self { auth: Arc::new(auth), nameservers: nameservers.to_vec(), timeout })
     }
 
     /// For SPF, DKIM and DMARC checks through the same nameservers.
@@ -144,7 +155,7 @@ impl Dns {
         if ip.is_loopback() && !self.nameservers.is_empty() {
             // The resolver answers "localhost" for loopback addresses itself
             // (RFC 6761); the configured servers (the test lab's) may know better.
-            return direct_ptr(&self.nameservers, ip).await;
+            return direct_ptr(&self.nameservers, ip, self.timeout).await;
         }
         match self.resolver().reverse_lookup(ip).await {
             Ok(lookup) => Ok(lookup.answers().iter().find_map(|r| match &r.data {
@@ -159,7 +170,11 @@ impl Dns {
 
 /// Asks the nameservers for the PTR record of `ip` over UDP, one query each,
 /// bypassing the resolver.
-async fn direct_ptr(nameservers: &[SocketAddr], ip: IpAddr) -> Result<Option<String>, String> {
+async fn direct_ptr(
+    nameservers: &[SocketAddr],
+    ip: IpAddr,
+    timeout: std::time::Duration,
+) -> Result<Option<String>, String> {
     use hickory_resolver::proto::op::{Message, Query};
     use hickory_resolver::proto::rr::{Name, RecordType};
 
@@ -180,7 +195,7 @@ async fn direct_ptr(nameservers: &[SocketAddr], ip: IpAddr) -> Result<Option<Str
                 }
             }
         };
-        match tokio::time::timeout(std::time::Duration::from_secs(5), asked).await {
+        match tokio::time::timeout(timeout, asked).await {
             Ok(Ok(reply)) => {
                 let reply = Message::from_vec(&reply).map_err(|e| e.to_string())?;
                 if reply.metadata.id != query.metadata.id {

@@ -54,7 +54,8 @@ pub async fn check_domain(
     bounce_subdomain: &str,
     ips: &[IpAddr],
 ) -> Result<Vec<Check>, store::StoreError> {
-    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let domain =
+        domain::ascii_domain(domain.trim()).unwrap_or_else(|| domain.trim().trim_end_matches('.').to_ascii_lowercase());
     let mut checks = Vec::new();
     let keys = store.active_dkim_keys(&domain).await?;
     if keys.is_empty() {

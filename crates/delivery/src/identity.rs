@@ -33,18 +33,7 @@ pub async fn add_domain(
     domain: &str,
     ed25519: bool,
 ) -> Result<(SendingDomain, Vec<DnsRecord>), IdentityError> {
-    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    let valid = domain.contains('.')
-        && domain.len() <= 253
-        && domain.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if !valid {
-        return Err(IdentityError::BadDomain(domain));
-    }
+    let domain = domain::ascii_domain(domain.trim()).ok_or_else(|| IdentityError::BadDomain(domain.trim().into()))?;
     let month = Utc::now();
     let month = format!("{}{:02}", month.year(), month.month());
     let mut generated = vec![("rsa-sha256", format!("r{month}"), dkim::generate_rsa()?)];

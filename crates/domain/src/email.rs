@@ -72,7 +72,10 @@ fn is_local_char(c: char) -> bool {
         || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
 }
 
-fn ascii_domain(domain: &str) -> Option<String> {
+/// A domain name in its ASCII form (IDN labels in punycode, lower case, no
+/// final dot), or `None` when it is not a host name (empty or long labels,
+/// underscores, a single label).
+pub fn ascii_domain(domain: &str) -> Option<String> {
     let ascii = idna::domain_to_ascii(domain.trim_end_matches('.')).ok()?;
     let labels: Vec<&str> = ascii.split('.').collect();
     let valid_label = |l: &&str| {

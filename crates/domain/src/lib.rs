@@ -8,4 +8,4 @@ mod audience;
 mod email;
 
 pub use audience::{ImportMode, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
-pub use email::{EmailAddress, EmailError};
+pub use email::{EmailAddress, EmailError, ascii_domain};
