@@ -171,6 +171,17 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// A TLS server side that presents this certificate.
+    fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor> {
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(self.chain.clone(), key)?;
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    }
+
     /// A self-signed certificate nobody trusts.
     pub fn self_signed(host: &str) -> Result<Self> {
         let key = rcgen::KeyPair::generate()?;
@@ -196,13 +207,7 @@ impl PolicyServer {
     pub async fn start(ip: [u8; 4], port: u16, cert: Certificate, policy: &str) -> Result<Self> {
         let listener = TcpListener::bind(SocketAddr::from((ip, port))).await?;
         let addr = listener.local_addr()?;
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key.clone()));
-        let config =
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-                .with_safe_default_protocol_versions()?
-                .with_no_client_auth()
-                .with_single_cert(cert.chain.clone(), key)?;
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let acceptor = cert.acceptor()?;
         let policy = policy.to_owned();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -290,13 +295,7 @@ impl Sink {
     pub async fn start(ip: [u8; 4], port: u16, cert: Certificate, script: Script) -> Result<Self> {
         let listener = TcpListener::bind(SocketAddr::from((ip, port))).await?;
         let addr = listener.local_addr()?;
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key.clone()));
-        let config =
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-                .with_safe_default_protocol_versions()?
-                .with_no_client_auth()
-                .with_single_cert(cert.chain.clone(), key)?;
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let acceptor = cert.acceptor()?;
         let state = Arc::new(SinkState::default());
         let shared = state.clone();
         let task = tokio::spawn(async move {
