@@ -54,6 +54,21 @@ impl Zone {
         self
     }
 
+    /// A TXT record made of exactly these strings, as an odd zone file
+    /// would split it.
+    pub fn txt_strings(mut self, owner: &str, strings: &[&str]) -> Self {
+        let parts = strings.iter().map(|s| (*s).to_owned()).collect();
+        self.records.push(Record::from_rdata(name(owner), 60, RData::TXT(TXT::new(parts))));
+        self
+    }
+
+    /// The zone without the records at `owner`.
+    pub fn without(mut self, owner: &str) -> Self {
+        let owner = name(owner);
+        self.records.retain(|r| r.name != owner);
+        self
+    }
+
     /// The PTR record of an IPv4 address.
     pub fn ptr(mut self, ip: [u8; 4], host: &str) -> Self {
         let owner = format!("{}.{}.{}.{}.in-addr.arpa", ip[3], ip[2], ip[1], ip[0]);

@@ -73,6 +73,7 @@ pub fn test_config() -> WebConfig {
         nameservers: Vec::new(),
         bounce_subdomain: "bounce".into(),
         source_ips: Vec::new(),
+        blocklists: delivery::score::Blocklists::default(),
     }
 }
 

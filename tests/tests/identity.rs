@@ -206,3 +206,172 @@ async fn an_unreachable_resolver_means_could_not_check_never_fail() -> Result<()
     );
     Ok(())
 }
+
+/// The lab world of the score tests: one sending domain per fault, each
+/// otherwise correct, and the blocklists `bl.lab.test` (addresses),
+/// `zen.lab.test` (answers like Spamhaus to a public resolver) and
+/// `dbl.lab.test` (domains).
+async fn score_world(app: &TestApp, dns: &Dns) -> Result<()> {
+    use tests::lab::sender_zone;
+    let (store, key) = (&app.store, &app.key);
+    let good = ([127, 0, 0, 2], HELO);
+    let zone = sender_zone(store, key, "good.lab.test", false, &[good]).await?;
+    // Each fault: the correct zone of a new domain, minus or plus something.
+    let faults: Vec<(&str, [u8; 4], &str)> = vec![
+        ("nodkim.lab.test", [127, 0, 0, 2], HELO),
+        ("nospf.lab.test", [127, 0, 0, 2], HELO),
+        ("nodmarc.lab.test", [127, 0, 0, 2], HELO),
+        ("noauth.lab.test", [127, 0, 0, 2], HELO),
+        ("noptr.lab.test", [127, 0, 0, 3], "mta3.lab.test"),
+        ("unconfirmed.lab.test", [127, 0, 0, 4], "mta4.lab.test"),
+        ("generic.lab.test", [127, 0, 0, 5], "127-0-0-5.pool.lab.test"),
+        ("listed.lab.test", [127, 0, 0, 6], "mta6.lab.test"),
+        ("refused.lab.test", [127, 0, 0, 7], "mta7.lab.test"),
+    ];
+    for (domain, ip, helo) in &faults {
+        let mut z = sender_zone(store, key, domain, false, &[(*ip, helo)]).await?;
+        let selector = store.active_dkim_keys(domain).await?[0].selector.clone();
+        z = match *domain {
+            "nodkim.lab.test" => z.without(&format!("{selector}._domainkey.{domain}")),
+            "nospf.lab.test" => z.without(&format!("bounce.{domain}")),
+            "nodmarc.lab.test" => z.without(&format!("_dmarc.{domain}")),
+            "noauth.lab.test" => z
+                .without(&format!("{selector}._domainkey.{domain}"))
+                .without(&format!("bounce.{domain}"))
+                .txt(&format!("bounce.{domain}"), "v=spf1 ip4:127.0.0.99 -all"),
+            "noptr.lab.test" => z.without("3.0.0.127.in-addr.arpa"),
+            "unconfirmed.lab.test" => z.without("mta4.lab.test").a("mta4.lab.test", [127, 0, 0, 99]),
+            "listed.lab.test" => z.a("6.0.0.127.bl.lab.test", [127, 0, 0, 2]),
+            "refused.lab.test" => z.a("7.0.0.127.zen.lab.test", [127, 255, 255, 254]),
+            _ => z,
+        };
+        store.set_domain_source_ips(domain, &[IpAddr::from(*ip)]).await?;
+        dns.add(z).await;
+    }
+    dns.add(zone.a("spam.lab.test.dbl.lab.test", [127, 0, 1, 2])).await;
+    store.set_domain_source_ips("good.lab.test", &[IpAddr::from(SOURCE)]).await?;
+    Ok(())
+}
+
+/// A campaign from `news@<domain>` to one subscriber, changed by `edit`;
+/// its score through the API: (score, unchecked, [(check, points deducted, reason)]).
+async fn score_of(
+    app: &TestApp,
+    api: &tests::Api,
+    domain: &str,
+    edit: impl FnOnce(&mut store::CampaignFields),
+) -> Result<(f64, u64, Vec<(String, f64, String)>)> {
+    use tests::fixtures::{fields, list, subscriber};
+    let list = list(&app.store, &format!("Readers of {domain} {}", tests::hex(&tests::rand_bytes::<4>()))).await?;
+    let email = format!("reader{}@example.org", tests::hex(&tests::rand_bytes::<4>()));
+    subscriber(&app.store, &email, "Reader", serde_json::json!({}), &[(list, domain::SubscriptionStatus::Confirmed)])
+        .await?;
+    let mut f = fields(&format!("Scored {domain}"), vec![list]);
+    f.from_address = format!("news@{domain}");
+    f.subject = "Our autumn sale starts today".into();
+    f.body = "# Autumn sale\n\nOur autumn sale starts today with warm coats, wool scarves and boots for the \
+              whole family. Every order over fifty euros ships free, and returns stay free for thirty days.\n\n\
+              [See the coats](https://good.lab.test/coats)\n"
+        .into();
+    edit(&mut f);
+    let id = app.store.save_campaign(None, &f).await?.id;
+    let (status, body) = api.get(&format!("/campaigns/{id}/score")).await?;
+    anyhow::ensure!(status == 200, "{status}: {body}");
+    let deductions = body["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["deducted"].as_f64() > Some(0.0))
+        .map(|f| {
+            let check = f["check"].as_str().unwrap_or_default().to_owned();
+            (check, f["deducted"].as_f64().unwrap_or_default(), f["reason"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    Ok((body["score"].as_f64().unwrap_or(-1.0), body["unchecked"].as_u64().unwrap_or(99), deductions))
+}
+
+#[tokio::test]
+async fn a_correct_lab_domain_scores_ten_and_each_fault_loses_its_documented_points() -> Result<()> {
+    use delivery::score::cost;
+    let dns = Dns::start(Zone::default()).await?;
+    let app = tests::spawn_app_with(|c| {
+        c.public_url = "https://good.lab.test".into();
+        c.nameservers = vec![dns.addr];
+        c.source_ips = vec![IpAddr::from(SOURCE)];
+        c.blocklists = delivery::score::Blocklists::new(
+            &["bl.lab.test".into(), "zen.lab.test".into()],
+            &["dbl.lab.test".into()],
+            None,
+        );
+    })
+    .await?;
+    score_world(&app, &dns).await?;
+    let api = app.api().await?;
+
+    let (score, unchecked, deductions) = score_of(&app, &api, "good.lab.test", |_| {}).await?;
+    assert_eq!((score, unchecked), (10.0, 0), "{deductions:?}");
+
+    let points = |tenths: u32| f64::from(tenths) / 10.0;
+    /// (check, points in tenths, what its reason says)
+    type Deduction = (&'static str, u32, &'static str);
+    let cases: Vec<(&str, &str, Vec<Deduction>)> = vec![
+        ("nodkim.lab.test", "", vec![("DKIM", cost::DKIM_NONE, "does not verify")]),
+        ("nospf.lab.test", "", vec![("SPF", cost::SPF_NOT_PASS, "gives none for 127.0.0.2")]),
+        ("nodmarc.lab.test", "", vec![("DMARC", cost::DMARC_MISSING, "has no DMARC record")]),
+        (
+            "noauth.lab.test",
+            "",
+            vec![
+                ("DKIM", cost::DKIM_NONE, "does not verify"),
+                ("SPF", cost::SPF_NOT_PASS, "gives fail for 127.0.0.2"),
+                ("DMARC", cost::DMARC_FAIL, "neither DKIM nor SPF passes aligned"),
+            ],
+        ),
+        ("noptr.lab.test", "", vec![("PTR 127.0.0.3", cost::PTR_NONE, "127.0.0.3 has no PTR record")]),
+        ("unconfirmed.lab.test", "", vec![("PTR 127.0.0.4", cost::PTR_NOT_CONFIRMED, "does not resolve back")]),
+        ("generic.lab.test", "", vec![("PTR name", cost::PTR_GENERIC, "generic")]),
+        ("listed.lab.test", "", vec![("127.0.0.6 on bl.lab.test", cost::IP_LISTED, "listed (127.0.0.2)")]),
+        ("good.lab.test", "spam", vec![("spam.lab.test on dbl.lab.test", cost::DOMAIN_LISTED, "listed (127.0.1.2)")]),
+        ("good.lab.test", "caps", vec![("Subject", cost::CAPS_SUBJECT, "in capitals")]),
+        ("good.lab.test", "short", vec![("Links", cost::SHORTENER, "bit.ly")]),
+        ("good.lab.test", "image", vec![("Images and text", cost::IMAGE_ONLY, "1 image(s)")]),
+        ("good.lab.test", "text", vec![("Text matches HTML", cost::TEXT_MISMATCH, "the text part has only")]),
+    ];
+    for (domain, edit, expected) in cases {
+        let (score, _, deductions) = score_of(&app, &api, domain, |f| match edit {
+            "spam" => f.body = f.body.replace("https://good.lab.test/coats", "https://spam.lab.test/coats"),
+            "caps" => f.subject = "OUR AUTUMN SALE STARTS TODAY".into(),
+            "short" => f.body = f.body.replace("https://good.lab.test/coats", "https://bit.ly/3coats"),
+            "image" => {
+                f.body = "![Sale](https://good.lab.test/sale.png)\n\n[Shop now](https://good.lab.test/)".into();
+            }
+            "text" => f.text_body = "View this message in a browser.".into(),
+            _ => {}
+        })
+        .await?;
+        let label = format!("{domain} {edit}");
+        let found: Vec<(&str, f64)> = deductions.iter().map(|(c, p, _)| (c.as_str(), *p)).collect();
+        let wanted: Vec<(&str, f64)> = expected.iter().map(|(c, p, _)| (*c, points(*p))).collect();
+        assert_eq!(found, wanted, "{label}: {deductions:?}");
+        for ((_, _, reason), (_, _, says)) in deductions.iter().zip(&expected) {
+            assert!(reason.contains(says), "{label}: {reason:?} should say {says:?}");
+        }
+        let lost: f64 = wanted.iter().map(|(_, p)| p).sum();
+        assert!((score - (10.0 - lost)).abs() < 1e-9, "{label}: {score}");
+    }
+
+    // Spamhaus's 127.255.255.x means the query was refused: could not
+    // check, never listed, and no points lost.
+    let (score, unchecked, deductions) = score_of(&app, &api, "refused.lab.test", |_| {}).await?;
+    assert_eq!((score, unchecked), (10.0, 1), "{deductions:?}");
+
+    // The editor links to the same score.
+    let browser = app.logged_in_browser().await?;
+    let campaigns = app.store.campaigns(100).await?;
+    let good = campaigns.iter().filter(|c| c.name == "Scored good.lab.test").map(|c| c.id).min().unwrap_or_default();
+    browser.goto(&format!("{}/campaigns/{good}", app.url)).await?;
+    browser.click("#score-link").await?;
+    assert_eq!(browser.text("#score").await?, "10.0");
+    assert!(browser.text("#findings").await?.contains("Authentication"));
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod mta_sts;
 pub mod prepare;
 pub mod reply;
+pub mod score;
 pub mod shaping;
 pub mod smtp;
 

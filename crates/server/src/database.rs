@@ -101,6 +101,11 @@ pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
         nameservers: settings.delivery.nameservers.clone(),
         bounce_subdomain: settings.delivery.bounce_subdomain.clone(),
         source_ips: settings.delivery.source_ips.clone(),
+        blocklists: delivery::score::Blocklists::new(
+            &settings.score.ip_blocklists,
+            &settings.score.domain_blocklists,
+            settings.score.spamhaus_dqs_key.as_ref().map(|k| k.expose_secret()),
+        ),
     }
 }
 

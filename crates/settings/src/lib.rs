@@ -24,6 +24,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub delivery: DeliverySettings,
+    pub score: ScoreSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
 }
@@ -119,6 +120,29 @@ impl Default for DeliverySettings {
             retry_days: 3,
             batch: 500,
             lease_seconds: 300,
+        }
+    }
+}
+
+/// The deliverability score's blocklists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoreSettings {
+    /// DNSBL zones listing addresses, asked about the source addresses.
+    pub ip_blocklists: Vec<String>,
+    /// Zones listing domains, asked about the From, Return-Path and link domains.
+    pub domain_blocklists: Vec<String>,
+    /// A Spamhaus Data Query Service key: the `*.spamhaus.org` zones are
+    /// then asked through DQS, which answers any resolver.
+    pub spamhaus_dqs_key: Option<SecretString>,
+}
+
+impl Default for ScoreSettings {
+    fn default() -> Self {
+        Self {
+            ip_blocklists: vec!["zen.spamhaus.org".into()],
+            domain_blocklists: vec!["dbl.spamhaus.org".into()],
+            spamhaus_dqs_key: None,
         }
     }
 }

@@ -647,15 +647,17 @@ pub(crate) struct PreviewQuery {
 
 /// A subscriber's copy: what they see, their address, and with `build_at`
 /// (Unix time, and addresses to deliver to) the message bytes for each.
-struct CopyFor {
-    rendered: message::Rendered,
-    email: String,
-    bytes: Vec<Vec<u8>>,
+pub(crate) struct CopyFor {
+    pub(crate) rendered: message::Rendered,
+    pub(crate) email: String,
+    pub(crate) bytes: Vec<Vec<u8>>,
+    /// The URLs the campaign links to (behind its tracking redirects).
+    pub(crate) links: Vec<String>,
 }
 
 /// The campaign compiled once and rendered for one subscriber (`who`, or
 /// the first of its audience, or an example one).
-async fn render_for(
+pub(crate) async fn render_for(
     state: &AppState,
     campaign: &Campaign,
     who: &str,
@@ -707,7 +709,7 @@ async fn render_for(
             .iter()
             .map(|address| Ok(rendered.build(state.key(), &Recipient { email: address.as_str(), ..to }, date)?.bytes))
             .collect::<Result<Vec<_>, message::TemplateError>>()?;
-        Ok(CopyFor { rendered: r, email: email.to_owned(), bytes })
+        Ok(CopyFor { rendered: r, email: email.to_owned(), bytes, links: compiled.links.clone() })
     });
     Ok(copy.map_err(|e| e.to_string()))
 }

@@ -18,6 +18,7 @@ mod metrics;
 mod pages;
 pub mod password;
 mod public;
+mod score_pages;
 mod sequence_pages;
 pub use message::secret;
 mod tracking;
@@ -72,6 +73,8 @@ pub struct WebConfig {
     pub nameservers: Vec<SocketAddr>,
     pub bounce_subdomain: String,
     pub source_ips: Vec<std::net::IpAddr>,
+    /// What the deliverability score asks about addresses and domains.
+    pub blocklists: delivery::score::Blocklists,
 }
 
 impl AppState {
@@ -182,6 +185,7 @@ pub fn app(state: AppState) -> Router {
         .route("/campaigns/{id}/preview.html", get(campaign_pages::preview_html))
         .route("/campaigns/{id}/test", post(campaign_pages::test_send))
         .route("/campaigns/{id}/report", get(campaign_pages::report))
+        .route("/campaigns/{id}/score", get(score_pages::page))
         .route("/campaigns/{id}/do/{action}", post(campaign_pages::transition))
         .route("/sequences", get(sequence_pages::sequences).post(sequence_pages::create_sequence))
         .route("/sequences/{id}", get(sequence_pages::sequence))

@@ -38,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::read))
         .route("/campaigns/{id}/schedule", post(campaigns::schedule))
         .route("/campaigns/{id}/report", get(campaigns::report))
+        .route("/campaigns/{id}/score", get(crate::score_pages::api))
         .route("/segments", get(segments::all).post(segments::create))
         .route("/segments/count", post(segments::count_filter))
         .route("/segments/{id}", get(segments::read).put(segments::update).delete(segments::delete))
@@ -74,6 +75,7 @@ async fn me(user: ApiUser) -> Json<Value> {
         segments::count_filter, segments::count_saved,
         imports::start, imports::progress, imports::errors,
         campaigns::all, campaigns::create, campaigns::read, campaigns::schedule, campaigns::report,
+        crate::score_pages::api,
         privacy::suppressions, privacy::suppress, privacy::unsuppress, privacy::export_subscriber,
         privacy::erase_subscriber, privacy::export_list, privacy::export_segment,
     )
@@ -116,6 +118,11 @@ pub(crate) type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     pub(crate) fn field(field: &str, message: impl Into<String>) -> Self {
         Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: Some(field.into()) }
+    }
+
+    /// A request that is well formed but cannot be carried out.
+    pub(crate) fn unprocessable(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: None }
     }
 
     pub(crate) fn not_found(what: &str) -> Self {

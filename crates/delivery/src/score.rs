@@ -1,0 +1,971 @@
+//! The deliverability score of one real message, out of 10, the way a
+//! receiver and a spam filter would judge it: authentication verified as a
+//! receiver verifies it, the source address's reverse DNS, blocklists, the
+//! content and the format. Every deduction comes with its reason and a fix;
+//! a check that cannot run is "could not check" and costs nothing.
+//!
+//! The points each fault costs are the constants below (in tenths), listed
+//! in README.md under "Deliverability score".
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use mail_auth::dmarc::verify::DmarcParameters;
+use mail_auth::spf::verify::SpfParameters;
+use mail_auth::{AuthenticatedMessage, DkimResult, DmarcResult, Parameters, SpfResult};
+use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
+
+use crate::dns::Dns;
+use crate::doctor::Status;
+
+/// What each fault costs, in tenths of a point.
+pub mod cost {
+    pub const DKIM_NONE: u32 = 30;
+    pub const DKIM_UNALIGNED: u32 = 15;
+    pub const SPF_NOT_PASS: u32 = 20;
+    pub const DMARC_MISSING: u32 = 10;
+    pub const DMARC_FAIL: u32 = 20;
+    pub const PTR_NONE: u32 = 15;
+    pub const PTR_NOT_CONFIRMED: u32 = 10;
+    pub const PTR_GENERIC: u32 = 5;
+    pub const IP_LISTED: u32 = 20;
+    pub const DOMAIN_LISTED: u32 = 20;
+    pub const NO_TEXT_PART: u32 = 10;
+    pub const TEXT_MISMATCH: u32 = 5;
+    pub const IMAGE_ONLY: u32 = 10;
+    pub const CAPS_SUBJECT: u32 = 5;
+    pub const SHORTENER: u32 = 10;
+    pub const NO_LIST_UNSUBSCRIBE: u32 = 10;
+    pub const NO_ONE_CLICK: u32 = 5;
+    pub const NO_MESSAGE_ID: u32 = 5;
+    pub const NO_DATE: u32 = 5;
+    pub const FROM_NOT_ONE: u32 = 10;
+    pub const MIME_INVALID: u32 = 10;
+    pub const LONG_LINE: u32 = 5;
+}
+
+/// URL shorteners: their links hide the destination, so filters distrust them.
+const SHORTENERS: &[&str] = &[
+    "bit.ly",
+    "bitly.com",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "rebrand.ly",
+    "cutt.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "rb.gy",
+    "t.ly",
+    "s.id",
+    "v.gd",
+    "bl.ink",
+    "lnkd.in",
+];
+
+/// Fewer visible words than this next to an image is an image-only message.
+const IMAGE_ONLY_WORDS: usize = 25;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Area {
+    Authentication,
+    #[serde(rename = "reverse-dns")]
+    ReverseDns,
+    Blocklists,
+    Content,
+    Format,
+}
+
+impl Area {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Authentication => "Authentication",
+            Self::ReverseDns => "Reverse DNS",
+            Self::Blocklists => "Blocklists",
+            Self::Content => "Content",
+            Self::Format => "Format",
+        }
+    }
+}
+
+/// One line of the score: a check, what it found, and what it cost.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub area: Area,
+    pub what: String,
+    pub status: Status,
+    /// Tenths of a point deducted (0 unless the check failed).
+    pub deducted: u32,
+    pub reason: String,
+    /// How to fix it (empty when nothing is wrong).
+    pub fix: String,
+}
+
+impl Finding {
+    fn pass(area: Area, what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { area, what: what.into(), status: Status::Pass, deducted: 0, reason: reason.into(), fix: String::new() }
+    }
+
+    fn fail(area: Area, what: impl Into<String>, cost: u32, reason: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { area, what: what.into(), status: Status::Fail, deducted: cost, reason: reason.into(), fix: fix.into() }
+    }
+
+    fn unknown(area: Area, what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        Self {
+            area,
+            what: what.into(),
+            status: Status::Unknown,
+            deducted: 0,
+            reason: format!("could not check: {reason}"),
+            fix: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub findings: Vec<Finding>,
+}
+
+impl Score {
+    /// Out of 100 tenths, never below 0.
+    pub fn tenths(&self) -> u32 {
+        100u32.saturating_sub(self.findings.iter().map(|f| f.deducted).sum())
+    }
+
+    /// "9.5"
+    pub fn display(&self) -> String {
+        let t = self.tenths();
+        format!("{}.{}", t / 10, t % 10)
+    }
+
+    /// The checks that could not run: the score says nothing about them.
+    pub fn unchecked(&self) -> usize {
+        self.findings.iter().filter(|f| f.status == Status::Unknown).count()
+    }
+
+    /// The findings that cost points.
+    pub fn deductions(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.deducted > 0)
+    }
+}
+
+/// A DNS blocklist: the name it is shown by, and the zone queried (which
+/// holds the Spamhaus DQS key when one is set, so it is never shown).
+#[derive(Clone)]
+pub struct Blocklist {
+    pub name: String,
+    zone: String,
+}
+
+impl std::fmt::Debug for Blocklist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// The blocklists checked: zones listing addresses, and zones listing domains.
+#[derive(Debug, Clone, Default)]
+pub struct Blocklists {
+    pub ip: Vec<Blocklist>,
+    pub domain: Vec<Blocklist>,
+}
+
+impl Blocklists {
+    /// With a Spamhaus DQS key, the public Spamhaus zones (which refuse
+    /// queries from public resolvers) are asked through DQS instead.
+    pub fn new(ip: &[String], domain: &[String], spamhaus_dqs_key: Option<&str>) -> Self {
+        let list = |zones: &[String]| {
+            zones
+                .iter()
+                .map(|zone| {
+                    let zone = zone.trim().trim_end_matches('.').to_ascii_lowercase();
+                    let dqs = zone.strip_suffix(".spamhaus.org").zip(spamhaus_dqs_key);
+                    match dqs {
+                        Some((list, key)) => {
+                            Blocklist { name: format!("{zone} (DQS)"), zone: format!("{key}.{list}.dq.spamhaus.net") }
+                        }
+                        None => Blocklist { name: zone.clone(), zone },
+                    }
+                })
+                .collect()
+        };
+        Self { ip: list(ip), domain: list(domain) }
+    }
+}
+
+/// The message to score and how it would leave.
+pub struct Input<'a> {
+    /// The message as it would be sent: rendered for a real subscriber and signed.
+    pub message: &'a [u8],
+    pub envelope_from: &'a str,
+    /// The address it would leave from; None when none is configured.
+    pub source: Option<IpAddr>,
+    /// The URLs the message links to behind its tracking redirects.
+    pub targets: &'a [String],
+}
+
+/// Scores a message.
+pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
+    let mut findings = format(input.message);
+    let parsed = MessageParser::default().parse(input.message);
+    let from_domain = parsed
+        .as_ref()
+        .and_then(|m| m.from())
+        .and_then(|f| f.first())
+        .and_then(|a| a.address())
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.to_ascii_lowercase());
+    if let Some(parsed) = &parsed {
+        findings.extend(content(parsed, input.targets));
+    }
+    let ptr = match input.source {
+        Some(ip) => Some(dns.ptr(ip).await),
+        None => None,
+    };
+    let helo = ptr.as_ref().and_then(|p| p.as_ref().ok()).and_then(Clone::clone);
+    findings.extend(authentication(dns, input, from_domain.as_deref(), helo.as_deref()).await);
+    findings.extend(reverse_dns(dns, input.source, ptr).await);
+    let mut domains = BTreeSet::new();
+    domains.extend(from_domain);
+    domains.extend(input.envelope_from.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()));
+    if let Some(parsed) = &parsed {
+        let html: String = (0..parsed.html_body_count()).filter_map(|i| parsed.body_html(i)).collect();
+        domains.extend(links(&html).iter().chain(input.targets).filter_map(|u| host(u)));
+    }
+    findings.extend(blocklists(dns, lists, input.source, &domains).await);
+    Score { findings }
+}
+
+// ---------------------------------------------------------------- format
+
+/// Message-ID, Date, one From, MIME structure, line length: pure checks of
+/// the bytes.
+pub fn format(message: &[u8]) -> Vec<Finding> {
+    use cost::*;
+    let area = Area::Format;
+    let mut findings = Vec::new();
+    let Some(parsed) = MessageParser::default().parse(message) else {
+        findings.push(Finding::fail(
+            area,
+            "MIME",
+            MIME_INVALID,
+            "the message cannot be parsed",
+            "send a message with headers",
+        ));
+        return findings;
+    };
+    findings.push(match parsed.message_id() {
+        Some(_) => Finding::pass(area, "Message-ID", "present"),
+        None => Finding::fail(
+            area,
+            "Message-ID",
+            NO_MESSAGE_ID,
+            "the message has no Message-ID",
+            "add a Message-ID on the sending domain",
+        ),
+    });
+    findings.push(match parsed.date() {
+        Some(_) => Finding::pass(area, "Date", "present"),
+        None => Finding::fail(area, "Date", NO_DATE, "the message has no valid Date header", "add an RFC 5322 Date"),
+    });
+    let from_headers = parsed.headers().iter().filter(|h| h.name == HeaderName::From).count();
+    let from_addresses = parsed.from().map_or(0, |f| f.iter().count());
+    findings.push(if from_headers == 1 && from_addresses == 1 {
+        Finding::pass(area, "From", "one From address")
+    } else {
+        Finding::fail(
+            area,
+            "From",
+            FROM_NOT_ONE,
+            format!("{from_headers} From header(s) with {from_addresses} address(es); receivers want exactly one"),
+            "give the message exactly one From address",
+        )
+    });
+    findings.push(match mime_fault(message, &parsed) {
+        None => Finding::pass(area, "MIME", "well formed"),
+        Some(fault) => Finding::fail(
+            area,
+            "MIME",
+            MIME_INVALID,
+            fault,
+            "build the message with a MIME library (ninsho's own does)",
+        ),
+    });
+    let longest = message.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l).len()).max().unwrap_or(0);
+    findings.push(if longest <= 998 {
+        Finding::pass(area, "Line length", format!("the longest line has {longest} octets"))
+    } else {
+        Finding::fail(
+            area,
+            "Line length",
+            LONG_LINE,
+            format!("a line of {longest} octets; RFC 5322 allows 998 and servers break longer ones"),
+            "encode bodies as quoted-printable or base64",
+        )
+    });
+    findings
+}
+
+/// What is wrong with the MIME structure, if anything.
+fn mime_fault(raw: &[u8], parsed: &mail_parser::Message<'_>) -> Option<String> {
+    let content_type = parsed.content_type()?;
+    if parsed.header(HeaderName::MimeVersion).is_none() {
+        return Some("a Content-Type without MIME-Version".into());
+    }
+    if !content_type.ctype().eq_ignore_ascii_case("multipart") {
+        return None;
+    }
+    let Some(boundary) = content_type.attribute("boundary") else {
+        return Some("a multipart message without a boundary".into());
+    };
+    let closing = format!("--{boundary}--");
+    if !raw.windows(closing.len()).any(|w| w == closing.as_bytes()) {
+        return Some(format!("the multipart boundary {boundary:?} is never closed"));
+    }
+    None
+}
+
+// ---------------------------------------------------------------- content
+
+/// Text part, HTML/text agreement, image-only, subject case, shorteners,
+/// List-Unsubscribe and one-click: checks of the parsed message.
+pub fn content(parsed: &mail_parser::Message<'_>, targets: &[String]) -> Vec<Finding> {
+    use cost::*;
+    let area = Area::Content;
+    let mut findings = Vec::new();
+    let text: String = parsed
+        .parts
+        .iter()
+        .filter_map(|p| match &p.body {
+            PartType::Text(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let html: String = parsed
+        .parts
+        .iter()
+        .filter_map(|p| match &p.body {
+            PartType::Html(h) => Some(h.as_ref()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let has_text = parsed.parts.iter().any(|p| matches!(p.body, PartType::Text(_)));
+    let has_html = !html.is_empty();
+    let visible = mail_parser::decoders::html::html_to_text(&html);
+
+    findings.push(if has_text || !has_html {
+        Finding::pass(area, "Text part", "the message has a plain-text part")
+    } else {
+        Finding::fail(
+            area,
+            "Text part",
+            NO_TEXT_PART,
+            "HTML only, no text/plain alternative",
+            "send multipart/alternative with a text part (ninsho generates one from the HTML)",
+        )
+    });
+    if has_text && has_html {
+        let covered = coverage(&visible, &text);
+        findings.push(if covered >= 0.5 {
+            Finding::pass(area, "Text matches HTML", format!("{:.0} % of the HTML's words", covered * 100.0))
+        } else {
+            Finding::fail(
+                area,
+                "Text matches HTML",
+                TEXT_MISMATCH,
+                format!("the text part has only {:.0} % of the HTML part's words", covered * 100.0),
+                "let ninsho generate the text part, or edit it to say what the HTML says",
+            )
+        });
+    }
+    if has_html {
+        let words = tokens(&visible).len();
+        let images = images(&html);
+        findings.push(if images > 0 && words < IMAGE_ONLY_WORDS {
+            Finding::fail(
+                area,
+                "Images and text",
+                IMAGE_ONLY,
+                format!("{images} image(s) and only {words} word(s) of text"),
+                "write the message as text, with images as illustration",
+            )
+        } else {
+            Finding::pass(area, "Images and text", format!("{words} words, {images} image(s)"))
+        });
+    }
+    let subject = parsed.subject().unwrap_or_default();
+    let cased: Vec<char> = subject.chars().filter(|c| c.is_uppercase() || c.is_lowercase()).collect();
+    let upper = cased.iter().filter(|c| c.is_uppercase()).count();
+    findings.push(if cased.len() >= 10 && upper * 10 >= cased.len() * 8 {
+        Finding::fail(
+            area,
+            "Subject",
+            CAPS_SUBJECT,
+            format!("the subject is in capitals: {subject:?}"),
+            "write the subject in sentence case",
+        )
+    } else {
+        Finding::pass(area, "Subject", "not shouted")
+    });
+    let mut urls = links(&html);
+    urls.extend(targets.iter().cloned());
+    let short: BTreeSet<String> =
+        urls.iter().filter_map(|u| host(u)).filter(|h| SHORTENERS.contains(&h.as_str())).collect();
+    findings.push(if short.is_empty() {
+        Finding::pass(area, "Links", format!("{} link(s), no shortener", urls.len()))
+    } else {
+        Finding::fail(
+            area,
+            "Links",
+            SHORTENER,
+            format!("links through URL shorteners: {}", short.into_iter().collect::<Vec<_>>().join(", ")),
+            "link to the real address; ninsho's click tracking already redirects",
+        )
+    });
+    findings.push(list_unsubscribe(parsed));
+    findings
+}
+
+/// The `List-Unsubscribe` header: present, well formed, and one-click (RFC 8058).
+fn list_unsubscribe(parsed: &mail_parser::Message<'_>) -> Finding {
+    use cost::*;
+    let area = Area::Content;
+    let what = "List-Unsubscribe";
+    let raw = |name: &str| {
+        parsed.headers().iter().find(|h| h.name.as_str().eq_ignore_ascii_case(name)).and_then(|h| {
+            let bytes = parsed.raw_message().get(h.offset_start as usize..h.offset_end as usize)?;
+            Some(String::from_utf8_lossy(bytes).split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+    };
+    let Some(value) = raw("List-Unsubscribe") else {
+        return Finding::fail(
+            area,
+            what,
+            NO_LIST_UNSUBSCRIBE,
+            "no List-Unsubscribe header; Gmail and Yahoo require one for bulk mail",
+            "send through a campaign, which adds it",
+        );
+    };
+    let targets: Vec<&str> = value.split(',').map(str::trim).collect();
+    let broken = targets.iter().any(|t| {
+        let inner = t.strip_prefix('<').and_then(|t| t.strip_suffix('>'));
+        !inner.is_some_and(|u| u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:"))
+    });
+    if broken {
+        return Finding::fail(
+            area,
+            what,
+            NO_LIST_UNSUBSCRIBE,
+            format!("List-Unsubscribe is malformed: {value:?}"),
+            "each target is <https://…> or <mailto:…>, separated by commas",
+        );
+    }
+    let https = targets.iter().any(|t| t.starts_with("<https://"));
+    let post = raw("List-Unsubscribe-Post").is_some_and(|v| v.trim() == "List-Unsubscribe=One-Click");
+    if https && post {
+        Finding::pass(area, what, "one-click unsubscribe (RFC 8058)")
+    } else {
+        let missing = if https { "List-Unsubscribe-Post: List-Unsubscribe=One-Click" } else { "an https target" };
+        Finding::fail(
+            area,
+            what,
+            NO_ONE_CLICK,
+            format!("not one-click: missing {missing}"),
+            "give an https unsubscribe URL and List-Unsubscribe-Post (RFC 8058); Gmail and Yahoo require it",
+        )
+    }
+}
+
+/// The words of a text: runs of letters and digits, lowercased; long runs
+/// without spaces (Japanese, Chinese) as character pairs.
+fn tokens(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for run in text.split(|c: char| !c.is_alphanumeric()).filter(|r| !r.is_empty()) {
+        let chars: Vec<char> = run.to_lowercase().chars().collect();
+        if chars.iter().all(char::is_ascii) || chars.len() < 3 {
+            out.insert(chars.into_iter().collect());
+        } else {
+            out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+        }
+    }
+    out
+}
+
+/// The share of the HTML's words that the text part also has.
+fn coverage(html_text: &str, text: &str) -> f64 {
+    let html = tokens(html_text);
+    if html.is_empty() {
+        return 1.0;
+    }
+    let text = tokens(text);
+    html.iter().filter(|w| text.contains(*w)).count() as f64 / html.len() as f64
+}
+
+/// The images of an HTML body, not counting 1×1 tracking pixels.
+fn images(html: &str) -> usize {
+    let lower = html.to_ascii_lowercase();
+    lower
+        .split("<img")
+        .skip(1)
+        .filter(|tag| {
+            let tag = tag.split('>').next().unwrap_or_default();
+            !(tag.contains("width=\"1\"") && tag.contains("height=\"1\""))
+        })
+        .count()
+}
+
+/// The `href` targets of an HTML body.
+fn links(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(at) = lower[rest..].find("href=") {
+        let start = rest + at + 5;
+        let quote = html[start..].chars().next();
+        let (from, end) = match quote {
+            Some(q @ ('"' | '\'')) => (start + 1, html[start + 1..].find(q).map(|e| start + 1 + e)),
+            _ => (start, html[start..].find(|c: char| c.is_whitespace() || c == '>').map(|e| start + e)),
+        };
+        let Some(end) = end else { break };
+        out.push(html[from..end].replace("&amp;", "&"));
+        rest = end;
+    }
+    out
+}
+
+/// The host of an http(s) URL, lowercased; None for addresses and
+/// single-label names, which no domain blocklist lists.
+fn host(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();
+    (host.contains('.') && host.parse::<IpAddr>().is_err()).then_some(host)
+}
+
+// ------------------------------------------------------- authentication
+
+async fn authentication(dns: &Dns, input: &Input<'_>, from: Option<&str>, helo: Option<&str>) -> Vec<Finding> {
+    use cost::*;
+    let area = Area::Authentication;
+    let Some(message) = AuthenticatedMessage::parse(input.message) else {
+        return vec![Finding::unknown(area, "DKIM", "the message cannot be parsed")];
+    };
+    let auth = dns.authenticator();
+    let from = from.unwrap_or_default();
+    let mut findings = Vec::new();
+
+    let dkim = auth.verify_dkim(Parameters::new(&message)).await;
+    let passed: Vec<&str> = dkim
+        .iter()
+        .filter(|o| *o.result() == DkimResult::Pass)
+        .filter_map(|o| o.signature().map(|s| s.d.as_str()))
+        .collect();
+    let aligned = passed.iter().find(|d| aligned(d, from));
+    findings.push(if let Some(d) = aligned {
+        Finding::pass(area, "DKIM", format!("a signature of {d} verifies and aligns with the From domain"))
+    } else if let Some(d) = passed.first() {
+        Finding::fail(
+            area,
+            "DKIM",
+            DKIM_UNALIGNED,
+            format!("the signature of {d} verifies, but the From domain is {from}"),
+            format!("sign with {from}'s own key: `ninsho domain add {from}`"),
+        )
+    } else if let Some(DkimResult::TempError(e)) = dkim.first().map(|o| o.result()) {
+        Finding::unknown(area, "DKIM", e)
+    } else {
+        let reason = match dkim.first().map(|o| o.result()) {
+            None | Some(DkimResult::None) => "the message has no DKIM signature".to_owned(),
+            Some(other) => format!("the DKIM signature does not verify: {}", dkim_error(other)),
+        };
+        Finding::fail(
+            area,
+            "DKIM",
+            DKIM_NONE,
+            reason,
+            format!("publish the DKIM record that `ninsho domain list` prints for {from}"),
+        )
+    });
+
+    let mail_from_domain = input.envelope_from.rsplit_once('@').map_or("", |(_, d)| d);
+    let spf = match input.source {
+        Some(ip) => {
+            let helo = helo.unwrap_or(mail_from_domain);
+            let spf = auth
+                .verify_spf(Parameters::new(SpfParameters::verify_mail_from(ip, helo, helo, input.envelope_from)))
+                .await;
+            findings.push(match spf.result() {
+                SpfResult::Pass => Finding::pass(area, "SPF", format!("{mail_from_domain} allows {ip}")),
+                SpfResult::TempError => Finding::unknown(area, "SPF", "a DNS lookup failed"),
+                other => Finding::fail(
+                    area,
+                    "SPF",
+                    SPF_NOT_PASS,
+                    format!("SPF of {mail_from_domain} gives {} for {ip}", format!("{other:?}").to_lowercase()),
+                    format!(
+                        "publish \"v=spf1 ip{}:{ip} -all\" at {mail_from_domain}",
+                        if ip.is_ipv4() { 4 } else { 6 }
+                    ),
+                ),
+            });
+            spf
+        }
+        None => {
+            findings.push(Finding::unknown(area, "SPF", "no source address is configured (delivery.source_ips)"));
+            mail_auth::SpfOutput::new(mail_from_domain.to_owned())
+        }
+    };
+
+    let dmarc = auth.verify_dmarc(Parameters::new(DmarcParameters::new(&message, &dkim, mail_from_domain, &spf))).await;
+    findings.push(match (dmarc.dmarc_record(), dmarc.result()) {
+        (_, DmarcResult::TempError(e)) => Finding::unknown(area, "DMARC", e),
+        (None, _) => Finding::fail(
+            area,
+            "DMARC",
+            DMARC_MISSING,
+            format!("{from} has no DMARC record"),
+            format!("publish \"v=DMARC1; p=none; rua=mailto:…\" at _dmarc.{from}"),
+        ),
+        (Some(_), DmarcResult::Pass) => Finding::pass(area, "DMARC", "passes: aligned DKIM or SPF"),
+        (Some(_), _) => Finding::fail(
+            area,
+            "DMARC",
+            DMARC_FAIL,
+            format!("DMARC of {from} fails: neither DKIM nor SPF passes aligned with it"),
+            "fix DKIM (above): an aligned signature is what DMARC needs",
+        ),
+    });
+    findings
+}
+
+fn dkim_error(result: &DkimResult) -> String {
+    match result {
+        DkimResult::Neutral(e) | DkimResult::Fail(e) | DkimResult::PermError(e) | DkimResult::TempError(e) => {
+            e.to_string()
+        }
+        DkimResult::Pass | DkimResult::None => String::new(),
+    }
+}
+
+/// Relaxed alignment: the same domain, or one a subdomain of the other.
+fn aligned(signer: &str, from: &str) -> bool {
+    let (s, f) = (signer.to_ascii_lowercase(), from.to_ascii_lowercase());
+    s == f || f.ends_with(&format!(".{s}")) || s.ends_with(&format!(".{f}"))
+}
+
+// ---------------------------------------------------------- reverse DNS
+
+async fn reverse_dns(dns: &Dns, source: Option<IpAddr>, ptr: Option<Result<Option<String>, String>>) -> Vec<Finding> {
+    use cost::*;
+    let area = Area::ReverseDns;
+    let (Some(ip), Some(ptr)) = (source, ptr) else {
+        return vec![Finding::unknown(area, "PTR", "no source address is configured (delivery.source_ips)")];
+    };
+    let what = format!("PTR {ip}");
+    let name = match ptr {
+        Err(e) => return vec![Finding::unknown(area, what, e)],
+        Ok(None) => {
+            return vec![Finding::fail(
+                area,
+                what,
+                PTR_NONE,
+                format!("{ip} has no PTR record"),
+                format!("ask whoever gives you {ip} for a PTR naming your mail host"),
+            )];
+        }
+        Ok(Some(name)) => name,
+    };
+    let mut findings = vec![match dns.addresses(&name).await {
+        Err(e) => Finding::unknown(area, what.clone(), e),
+        Ok(a) if a.contains(&ip) => Finding::pass(area, what.clone(), format!("{name}, which resolves back to {ip}")),
+        Ok(_) => Finding::fail(
+            area,
+            what.clone(),
+            PTR_NOT_CONFIRMED,
+            format!("the PTR name {name} does not resolve back to {ip}"),
+            format!("publish an address record {name} → {ip}"),
+        ),
+    }];
+    findings.push(if generic(&name, ip) {
+        Finding::fail(
+            area,
+            "PTR name",
+            PTR_GENERIC,
+            format!("{name} looks like a generic (dynamic or pool) name"),
+            "name the address after your mail host, e.g. mail.example.com",
+        )
+    } else {
+        Finding::pass(area, "PTR name", format!("{name} is a host name of its own"))
+    });
+    findings
+}
+
+/// A PTR name a provider gives every address: the address's digits in it,
+/// or words like "dynamic" or "pool".
+fn generic(name: &str, ip: IpAddr) -> bool {
+    const WORDS: &[&str] = &["dynamic", "dyn", "dhcp", "pool", "dsl", "adsl", "cable", "ppp", "dialup", "broadband"];
+    let name = name.to_ascii_lowercase();
+    let words: Vec<&str> = name.split(|c: char| !c.is_ascii_alphabetic()).collect();
+    if words.iter().any(|w| WORDS.contains(w)) {
+        return true;
+    }
+    let IpAddr::V4(v4) = ip else { return false };
+    let numbers: Vec<u8> = name.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+    let octets = v4.octets();
+    let mut reversed = octets;
+    reversed.reverse();
+    numbers.windows(4).any(|w| w == octets || w == reversed)
+}
+
+// ------------------------------------------------------------ blocklists
+
+/// How a blocklist answered.
+enum Listing {
+    Clear,
+    Listed(IpAddr),
+    /// The list refused or failed the query.
+    Unknown(String),
+}
+
+async fn ask(dns: &Dns, name: &str, list: &Blocklist) -> Listing {
+    match dns.addresses(name).await {
+        Err(e) => Listing::Unknown(e),
+        Ok(answers) => {
+            let Some(&answer) = answers.iter().find(|a| a.is_ipv4()) else { return Listing::Clear };
+            match answer {
+                // Spamhaus: 127.255.255.x is an error (public resolver, too
+                // many queries, bad DQS key), never a listing.
+                IpAddr::V4(a) if a.octets()[..3] == [127, 255, 255] || a.octets() == [127, 0, 1, 255] => {
+                    Listing::Unknown(format!(
+                        "{} refused the query ({a}): it answers no public resolver; use your own resolver or a Spamhaus DQS key",
+                        list.name
+                    ))
+                }
+                IpAddr::V4(a) if a.octets()[0] == 127 => Listing::Listed(answer),
+                other => Listing::Unknown(format!("{} gave an answer that is no listing code: {other}", list.name)),
+            }
+        }
+    }
+}
+
+/// The name to ask a blocklist about an address: its octets (IPv4) or
+/// nibbles (IPv6) reversed.
+fn reversed(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(v6) => v6
+            .octets()
+            .iter()
+            .rev()
+            .flat_map(|b| [b & 0xf, b >> 4])
+            .map(|n| format!("{n:x}"))
+            .collect::<Vec<_>>()
+            .join("."),
+    }
+}
+
+async fn blocklists(dns: &Dns, lists: &Blocklists, source: Option<IpAddr>, domains: &BTreeSet<String>) -> Vec<Finding> {
+    use cost::*;
+    let area = Area::Blocklists;
+    let mut findings = Vec::new();
+    let mut check = |what: String, listing: Listing, cost: u32, fix: &str| match listing {
+        Listing::Clear => findings.push(Finding::pass(area, what, "not listed")),
+        Listing::Unknown(e) => findings.push(Finding::unknown(area, what, e)),
+        Listing::Listed(code) => {
+            findings.push(Finding::fail(area, what.clone(), cost, format!("{what}: listed ({code})"), fix))
+        }
+    };
+    if let Some(ip) = source {
+        for list in &lists.ip {
+            let listing = ask(dns, &format!("{}.{}", reversed(ip), list.zone), list).await;
+            check(
+                format!("{ip} on {}", list.name),
+                listing,
+                IP_LISTED,
+                "find why on the list's lookup page, fix it, then ask for removal",
+            );
+        }
+    }
+    for domain in domains {
+        for list in &lists.domain {
+            let listing = ask(dns, &format!("{domain}.{}", list.zone), list).await;
+            check(
+                format!("{domain} on {}", list.name),
+                listing,
+                DOMAIN_LISTED,
+                "stop linking to or sending from a listed domain, or get it delisted",
+            );
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(headers: &str, body: &str) -> Vec<u8> {
+        format!("{headers}\r\n\r\n{body}").into_bytes()
+    }
+
+    const GOOD_HEADERS: &str = "From: Shop <news@shop.example>\r\nTo: a@b.example\r\nSubject: Autumn sale\r\n\
+        Date: Tue, 24 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@shop.example>\r\nMIME-Version: 1.0\r\n\
+        List-Unsubscribe: <https://shop.example/u/x>, <mailto:u@shop.example>\r\n\
+        List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\
+        Content-Type: multipart/alternative; boundary=\"b1\"";
+
+    fn alternative(text: &str, html: &str) -> String {
+        format!(
+            "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--b1\r\n\
+             Content-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b1--\r\n"
+        )
+    }
+
+    const WORDS: &str = "Our autumn sale starts today with warm coats, wool scarves and boots for the whole family. \
+        Every order over fifty euros ships free and returns stay free for thirty days.";
+
+    fn deductions(findings: &[Finding]) -> Vec<(&str, u32)> {
+        findings.iter().filter(|f| f.deducted > 0).map(|f| (f.what.as_str(), f.deducted)).collect()
+    }
+
+    fn good() -> Vec<u8> {
+        message(
+            GOOD_HEADERS,
+            &alternative(WORDS, &format!("<p>{WORDS}</p><a href=\"https://shop.example/coats\">Coats</a>")),
+        )
+    }
+
+    fn score_of(raw: &[u8]) -> Vec<Finding> {
+        let mut f = format(raw);
+        f.extend(content(&MessageParser::default().parse(raw).expect("a message"), &[]));
+        f
+    }
+
+    #[test]
+    fn a_well_made_message_loses_nothing_on_format_and_content() {
+        let findings = score_of(&good());
+        assert_eq!(deductions(&findings), vec![], "{findings:#?}");
+    }
+
+    #[test]
+    fn each_format_fault_costs_its_points() {
+        let raw = String::from_utf8(good()).expect("UTF-8");
+        let cases = [
+            (raw.replace("Message-ID: <1@shop.example>\r\n", ""), "Message-ID", cost::NO_MESSAGE_ID),
+            (raw.replace("Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n", ""), "Date", cost::NO_DATE),
+            (raw.replace("To: a@b.example", "From: other@else.example"), "From", cost::FROM_NOT_ONE),
+            (raw.replace("--b1--", "--b1"), "MIME", cost::MIME_INVALID),
+            (raw.replace("; boundary=\"b1\"", ""), "MIME", cost::MIME_INVALID),
+            (raw.replace(WORDS, &"x".repeat(1200)), "Line length", cost::LONG_LINE),
+        ];
+        for (raw, what, points) in cases {
+            let findings = format(raw.as_bytes());
+            assert_eq!(deductions(&findings), vec![(what, points)], "{what}: {findings:#?}");
+        }
+    }
+
+    #[test]
+    fn each_content_fault_costs_its_points() {
+        let raw = String::from_utf8(good()).expect("UTF-8");
+        let html_only = message(
+            &GOOD_HEADERS.replace("multipart/alternative; boundary=\"b1\"", "text/html; charset=utf-8"),
+            &format!("<p>{WORDS}</p>"),
+        );
+        let cases = [
+            (html_only, "Text part", cost::NO_TEXT_PART),
+            (
+                raw.replacen(WORDS, "View this message in a browser.", 1).into_bytes(),
+                "Text matches HTML",
+                cost::TEXT_MISMATCH,
+            ),
+            (
+                message(GOOD_HEADERS, &alternative("Sale", "<img src=\"https://shop.example/sale.png\"> Sale")),
+                "Images and text",
+                cost::IMAGE_ONLY,
+            ),
+            (raw.replace("Autumn sale", "HUGE AUTUMN SALE NOW").into_bytes(), "Subject", cost::CAPS_SUBJECT),
+            (raw.replace("https://shop.example/coats", "https://bit.ly/3xYz").into_bytes(), "Links", cost::SHORTENER),
+            (
+                raw.replace("List-Unsubscribe: <https://shop.example/u/x>, <mailto:u@shop.example>\r\n", "")
+                    .replace("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", "")
+                    .into_bytes(),
+                "List-Unsubscribe",
+                cost::NO_LIST_UNSUBSCRIBE,
+            ),
+            (
+                raw.replace("<https://shop.example/u/x>, <mailto:u@shop.example>", "https://shop.example/u/x")
+                    .into_bytes(),
+                "List-Unsubscribe",
+                cost::NO_LIST_UNSUBSCRIBE,
+            ),
+            (
+                raw.replace("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", "").into_bytes(),
+                "List-Unsubscribe",
+                cost::NO_ONE_CLICK,
+            ),
+        ];
+        for (raw, what, points) in cases {
+            let findings = score_of(&raw);
+            assert_eq!(deductions(&findings), vec![(what, points)], "{what}: {findings:#?}");
+        }
+    }
+
+    #[test]
+    fn japanese_text_is_compared_by_character_pairs() {
+        let text = "秋のセールが今日から始まります。コートとマフラーがお得です。";
+        assert!(coverage(text, text) > 0.99);
+        assert!(coverage(text, "ブラウザで表示") < 0.2);
+        let subject_ja = String::from_utf8(good()).expect("UTF-8").replace("Autumn sale", "=?UTF-8?B?56eL44Gu44K744O844Or?=");
+        let findings = score_of(subject_ja.as_bytes());
+        assert_eq!(deductions(&findings), vec![], "a subject without letter case is not shouting");
+    }
+
+    #[test]
+    fn generic_ptr_names_are_recognised() {
+        let ip: IpAddr = "203.0.113.5".parse().expect("an address");
+        assert!(generic("203-0-113-5.dsl.isp.example", ip));
+        assert!(generic("5.113.0.203.static.isp.example", ip));
+        assert!(generic("host.dynamic.isp.example", ip));
+        assert!(!generic("mail.shop.example", ip));
+        assert!(!generic("mta1.shop.example", ip));
+    }
+
+    #[test]
+    fn blocklist_names_reverse_the_address_and_hide_the_dqs_key() {
+        assert_eq!(reversed("203.0.113.5".parse().expect("an address")), "5.113.0.203");
+        assert!(reversed("2001:db8::1".parse().expect("an address")).starts_with("1.0.0.0.0.0.0.0"));
+        assert!(reversed("2001:db8::1".parse().expect("an address")).ends_with("8.b.d.0.1.0.0.2"));
+        let lists = Blocklists::new(&["zen.spamhaus.org".into(), "bl.lab.test".into()], &[], Some("k3y"));
+        assert_eq!(lists.ip[0].zone, "k3y.zen.dq.spamhaus.net");
+        assert_eq!(lists.ip[0].name, "zen.spamhaus.org (DQS)");
+        assert_eq!(lists.ip[1].zone, "bl.lab.test");
+        assert!(!format!("{lists:?}").contains("k3y"));
+    }
+
+    #[test]
+    fn tracking_pixels_are_not_images() {
+        let html = "<img src=\"a.png\"><IMG width=\"1\" height=\"1\" src=\"o\"><img src=\"b.png\" width=\"1\">";
+        assert_eq!(images(html), 2);
+    }
+
+    #[test]
+    fn hosts_and_links_are_read_from_html() {
+        let html = "<a href=\"https://Shop.Example/a?x=1&amp;y=2\">a</a> <a href='http://bit.ly/x'>b</a> <a href=mailto:x@y>c</a>";
+        let found = links(html);
+        assert_eq!(found, vec!["https://Shop.Example/a?x=1&y=2", "http://bit.ly/x", "mailto:x@y"]);
+        assert_eq!(host(&found[0]).as_deref(), Some("shop.example"));
+        assert_eq!(host("https://127.0.0.1:8080/x"), None);
+        assert_eq!(host("mailto:x@y"), None);
+    }
+}

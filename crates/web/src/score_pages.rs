@@ -1,0 +1,142 @@
+//! A campaign's deliverability score, out of 10: its real message, rendered
+//! for its first recipient and signed as the engine would sign it, judged
+//! by `delivery::score`. In the dashboard and through the API.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use delivery::doctor::Status;
+use delivery::score::{Input, Score};
+use serde::Serialize;
+use store::Campaign;
+
+use crate::api::{ApiError, ApiErrorBody, ApiResult};
+use crate::auth::{AdminUser, ApiUser};
+use crate::campaign_pages::render_for;
+use crate::csrf;
+use crate::pages::render;
+use crate::{AppError, AppState};
+
+/// Scores the campaign's message as it would leave now; Err when it does
+/// not render.
+pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Result<Result<Score, String>, AppError> {
+    let sample = match render_for(state, campaign, "", None).await? {
+        Ok(copy) => copy.email,
+        Err(e) => return Ok(Err(e)),
+    };
+    let to = domain::EmailAddress::parse(&sample).map_err(AppError::internal)?;
+    let copy = match render_for(state, campaign, &sample, Some((chrono::Utc::now().timestamp(), &[to]))).await? {
+        Ok(copy) => copy,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Some(unsigned) = copy.bytes.into_iter().next() else { return Ok(Err("nothing was built".into())) };
+    let from_domain = campaign.from_address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+    let message = match delivery::identity::signer(state.store(), state.key(), &from_domain).await {
+        Ok(Some(signer)) => signer.sign(&unsigned).map_err(AppError::internal)?,
+        Ok(None) => unsigned,
+        Err(e) => return Err(AppError::internal(e)),
+    };
+    let config = state.config();
+    let envelope_from = message::verp::bounce_address(
+        state.key(),
+        message::verp::Bounced::Delivery(0),
+        &config.bounce_subdomain,
+        &from_domain,
+    );
+    let domains = state.store().sending_domains().await?;
+    let source = match domains.iter().find(|d| d.domain == from_domain) {
+        Some(d) => d.sends_from(&config.source_ips).first().copied(),
+        None => config.source_ips.first().copied(),
+    };
+    let dns = state.dns().map_err(AppError::internal)?;
+    let input = Input { message: &message, envelope_from: &envelope_from, source, targets: &copy.links };
+    Ok(Ok(delivery::score::score(&dns, &config.blocklists, &input).await))
+}
+
+fn mark(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "ok",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::Unknown => "unknown",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "score.html")]
+struct ScorePage {
+    csrf: String,
+    email: String,
+    campaign: Campaign,
+    score: Result<Score, String>,
+}
+
+impl ScorePage {
+    fn mark(&self, status: &Status) -> &'static str {
+        mark(*status)
+    }
+    fn points(&self, tenths: &u32) -> String {
+        format!("−{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let score = score_campaign(&state, &campaign).await?;
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(StatusCode::OK, jar, ScorePage { csrf, email: admin.email, campaign, score })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ScoreView {
+    /// Out of 10, one decimal.
+    score: f64,
+    /// Checks that could not run (a lookup failed, no source address): the
+    /// score says nothing about them.
+    unchecked: usize,
+    findings: Vec<FindingView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FindingView {
+    /// authentication, reverse-dns, blocklists, content or format.
+    area: String,
+    check: String,
+    /// ok, fail or unknown.
+    status: String,
+    /// Points deducted.
+    deducted: f64,
+    reason: String,
+    fix: String,
+}
+
+/// A campaign's deliverability score: its message as it would leave now,
+/// with the reason and a fix for every deduction.
+#[utoipa::path(get, path = "/campaigns/{id}/score", tag = "campaigns", params(("id" = i64, Path, description = "id")), responses((status = 200, body = ScoreView), (status = 404, body = ApiErrorBody), (status = 422, description = "the campaign does not render", body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
+pub(crate) async fn api(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ScoreView>> {
+    let campaign = state.store().campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+    let score = score_campaign(&state, &campaign)
+        .await?
+        .map_err(|e| ApiError::unprocessable(format!("it does not render: {e}")))?;
+    let findings = score
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            area: serde_json::to_value(f.area).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            check: f.what.clone(),
+            status: mark(f.status).to_owned(),
+            deducted: f64::from(f.deducted) / 10.0,
+            reason: f.reason.clone(),
+            fix: f.fix.clone(),
+        })
+        .collect();
+    Ok(Json(ScoreView { score: f64::from(score.tenths()) / 10.0, unchecked: score.unchecked(), findings }))
+}
