@@ -79,7 +79,8 @@ impl Zone {
 
 /// The sending side of the lab: a new DKIM identity for `from_domain` (RSA,
 /// and Ed25519 when asked) with its records, SPF of its bounce subdomain and DMARC
-/// (p=reject), and each source address with a PTR that resolves back.
+/// (p=reject, reports to ninsho), the bounce subdomain's MX (mx.lab.test,
+/// the lab's inbound host), and each source address with a PTR that resolves back.
 pub async fn sender_zone(
     store: &store::Store,
     key: &message::SecretKey,
@@ -91,7 +92,12 @@ pub async fn sender_zone(
     let ips: Vec<String> = sources.iter().map(|(ip, _)| format!("ip4:{}", std::net::Ipv4Addr::from(*ip))).collect();
     let mut zone = Zone::default()
         .txt(&format!("bounce.{from_domain}"), &format!("v=spf1 {} -all", ips.join(" ")))
-        .txt(&format!("_dmarc.{from_domain}"), "v=DMARC1; p=reject; adkim=r; aspf=r");
+        .txt(
+            &format!("_dmarc.{from_domain}"),
+            &format!("v=DMARC1; p=reject; rua=mailto:reports@bounce.{from_domain}; adkim=r; aspf=r"),
+        )
+        .mx(&format!("bounce.{from_domain}"), 10, "mx.lab.test")
+        .a("mx.lab.test", [127, 0, 0, 9]);
     for (ip, helo) in sources {
         zone = zone.a(helo, *ip).ptr(*ip, helo).txt(helo, "v=spf1 a -all");
     }

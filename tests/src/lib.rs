@@ -71,7 +71,11 @@ pub fn test_config() -> WebConfig {
         database_label: "Test database.".into(),
         spool_dir: std::env::temp_dir().join("ninsho-test-spool"),
         nameservers: Vec::new(),
-        bounce_subdomain: "bounce".into(),
+        setup: delivery::identity::Setup {
+            bounce_subdomain: "bounce".into(),
+            report_address: None,
+            inbound_host: "mx.lab.test".into(),
+        },
         source_ips: Vec::new(),
         blocklists: delivery::score::Blocklists::default(),
     }

@@ -95,8 +95,15 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(browser.text("#error").await?.contains("is not a domain name"));
     browser.fill("#domain-form input[name=domain]", "shop.example").await?;
     browser.click("#domain-form button").await?;
-    let records = browser.text("pre.records").await?;
+    let records = browser.text("table.records").await?;
     assert!(records.contains("._domainkey.shop.example. 3600 IN TXT ( \"v=DKIM1; k=rsa; p="), "{records}");
+    for line in [
+        "bounce.shop.example. 3600 IN MX 10 mx.lab.test.",
+        "_dmarc.shop.example. 3600 IN TXT ( \"v=DMARC1; p=none; rua=mailto:reports@bounce.shop.example; adkim=r; aspf=r\" )",
+        "_smtp._tls.shop.example. 3600 IN TXT",
+    ] {
+        assert!(records.contains(line), "{line} in {records}");
+    }
 
     // Test sends: a bad address is named; good ones get the real message.
     browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;

@@ -393,7 +393,22 @@ async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_schedule
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("ninsho domain add shop.example"), "{body}");
 
-    delivery::identity::add_domain(&app.store, &app.key, "shop.example", false).await?;
+    let (_, records) = delivery::identity::add_domain(&app.store, &app.key, "shop.example", false).await?;
+    let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("is not verified"), "a key whose record nobody has seen: {body}");
+
+    // Its record published and checked, the domain is verified.
+    let mut zone = Zone::default();
+    for (name, value) in &records {
+        zone = zone.txt(name, value);
+    }
+    let dns = Dns::start(zone).await?;
+    let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+    let setup = tests::test_config().setup;
+    let shop = app.store.sending_domains().await?.into_iter().next().context("the domain")?;
+    let checks = delivery::doctor::check_domain(&app.store, &resolver, "shop.example", &setup, &[]).await?;
+    delivery::watch::record(&app.store, &shop, &checks, Utc::now(), delivery::watch::GRACE).await?;
     let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "scheduled");

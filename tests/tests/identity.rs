@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use delivery::doctor::{Check, Status, check_domain};
 use tests::lab::{Dns, Zone};
 use tests::{TestApp, spawn_app};
@@ -21,6 +21,13 @@ struct Records {
     /// The PTR name of the source address, and whether it resolves back.
     ptr: Option<&'static str>,
     forward: bool,
+    /// The bounce subdomain's MX names ninsho's inbound host.
+    mx: bool,
+}
+
+/// How the lab installation is set up: bounces and reports to mx.lab.test.
+fn setup() -> delivery::identity::Setup {
+    tests::test_config().setup
 }
 
 impl Records {
@@ -29,9 +36,10 @@ impl Records {
         Ok(Self {
             dkim,
             spf: vec!["v=spf1 ip4:127.0.0.2 -all".into()],
-            dmarc: vec!["v=DMARC1; p=reject; rua=mailto:dmarc@news.lab.test".into()],
+            dmarc: vec!["v=DMARC1; p=reject; rua=mailto:reports@bounce.news.lab.test".into()],
             ptr: Some(HELO),
             forward: true,
+            mx: true,
         })
     }
 
@@ -46,6 +54,9 @@ impl Records {
         for dmarc in &self.dmarc {
             zone = zone.txt(&format!("_dmarc.{DOMAIN}"), dmarc);
         }
+        if self.mx {
+            zone = zone.mx(&format!("bounce.{DOMAIN}"), 10, "mx.lab.test").a("mx.lab.test", [127, 0, 0, 9]);
+        }
         if let Some(name) = self.ptr {
             zone = zone.ptr(SOURCE, name);
             zone = zone.a(name, if self.forward { SOURCE } else { [127, 0, 0, 99] });
@@ -54,9 +65,15 @@ impl Records {
     }
 
     async fn checks(&self, app: &TestApp) -> Result<Vec<Check>> {
+        self.checks_with(app, Zone::default()).await
+    }
+
+    /// The checks with `more` records in the world.
+    async fn checks_with(&self, app: &TestApp, more: Zone) -> Result<Vec<Check>> {
         let dns = Dns::start(self.zone()).await?;
+        dns.add(more).await;
         let resolver = delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-        Ok(check_domain(&app.store, &resolver, DOMAIN, "bounce", &[IpAddr::from(SOURCE)]).await?)
+        Ok(check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)]).await?)
     }
 }
 
@@ -78,7 +95,9 @@ async fn a_correct_domain_passes_every_check() -> Result<()> {
     let app = spawn_app().await?;
     let checks = Records::correct(&app).await?.checks(&app).await?;
     let names: Vec<&str> = checks.iter().map(|c| c.what.as_str()).collect();
-    assert_eq!(names.len(), 4, "DKIM, SPF, DMARC, PTR: {names:?}");
+    assert!(names[0].starts_with("DKIM r"), "{names:?}");
+    let rest = ["SPF lookups", "SPF 127.0.0.2", "MX bounce.news.lab.test", "DMARC", "DMARC reports", "PTR 127.0.0.2"];
+    assert_eq!(names[1..], rest);
     assert!(checks.iter().all(|c| c.status == Status::Pass), "{checks:?}");
     assert!(find(&checks, "PTR").detail.contains(HELO));
     Ok(())
@@ -113,11 +132,42 @@ async fn each_misconfiguration_gets_its_own_diagnosis() -> Result<()> {
 
     let mut r = good.clone();
     r.spf = vec!["v=spf1 ip4:127.0.0.3 -all".into()];
-    assert_fails(&r.checks(&app).await?, "SPF", "does not cover 127.0.0.2");
+    let checks = r.checks(&app).await?;
+    assert_fails(&checks, "SPF 127.0.0.2", "does not cover 127.0.0.2");
+    assert!(
+        find(&checks, "SPF 127.0.0.2").detail.contains("\"v=spf1 ip4:127.0.0.3 ip4:127.0.0.2 -all\""),
+        "the fix merges the address into the existing record: {checks:?}"
+    );
 
     let mut r = good.clone();
     r.spf = vec!["v=spf1 ip4:not-an-address -all".into()];
-    assert_fails(&r.checks(&app).await?, "SPF", "permerror");
+    assert_fails(&r.checks(&app).await?, "SPF 127.0.0.2", "permerror");
+
+    // Nine lookups through includes: it works, one more include breaks it.
+    let mut r = good.clone();
+    r.spf = vec!["v=spf1 include:a.spf.lab.test ip4:127.0.0.2 -all".into()];
+    let mut includes = Zone::default()
+        .txt("a.spf.lab.test", "v=spf1 include:b.spf.lab.test a mx -all")
+        .txt("b.spf.lab.test", "v=spf1 a mx ptr exists:x.lab.test a:y.lab.test -all");
+    // Every name has an answer: SPF also limits lookups that find nothing.
+    for host in ["a.spf.lab.test", "b.spf.lab.test", "x.lab.test", "y.lab.test"] {
+        includes = includes.a(host, [127, 0, 0, 50]).mx(host, 10, host);
+    }
+    let checks = r.checks_with(&app, includes).await?;
+    let lookups = find(&checks, "SPF lookups");
+    assert_eq!(lookups.status, Status::Warn, "{checks:?}");
+    assert!(lookups.detail.starts_with("9 of the 10 DNS lookups"), "{lookups:?}");
+
+    let mut r = good.clone();
+    r.mx = false;
+    assert_fails(&r.checks(&app).await?, "MX bounce", "bounces to bounce.news.lab.test cannot be delivered");
+
+    let mut r = good.clone();
+    r.dmarc = vec!["v=DMARC1; p=reject; rua=mailto:someone@elsewhere.example".into()];
+    let checks = r.checks(&app).await?;
+    let reports = find(&checks, "DMARC reports");
+    assert_eq!(reports.status, Status::Warn, "{checks:?}");
+    assert!(reports.detail.contains("add rua=mailto:reports@bounce.news.lab.test"), "{reports:?}");
 
     let mut r = good.clone();
     r.dmarc.clear();
@@ -147,7 +197,7 @@ async fn a_domain_without_a_key_is_told_how_to_get_one() -> Result<()> {
     let app = spawn_app().await?;
     let dns = Dns::start(Zone::default()).await?;
     let resolver = delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-    let checks = check_domain(&app.store, &resolver, "Plain.lab.test.", "bounce", &[]).await?;
+    let checks = check_domain(&app.store, &resolver, "Plain.lab.test.", &setup(), &[]).await?;
     let dkim = find(&checks, "DKIM");
     assert_eq!(dkim.status, Status::Fail);
     assert!(dkim.detail.contains("ninsho domain add plain.lab.test"), "{dkim:?}");
@@ -174,6 +224,12 @@ async fn the_domains_page_checks_the_dns_and_names_each_fault() -> Result<()> {
     let failed = browser.text(".check-fail").await?;
     assert!(failed.contains("DMARC") && failed.contains("no DMARC record at _dmarc.news.lab.test"), "{failed}");
     assert!(browser.text(".checks").await?.contains("mta.lab.test, which resolves back to 127.0.0.2"));
+    assert!(browser.text(".verified").await?.contains("verified"), "the check verified the domain");
+
+    // A rotation from the dashboard: the new key is listed, waiting for its record.
+    browser.click("form.rotate button").await?;
+    let records = browser.text("table.records").await?;
+    assert!(records.contains("published before it signs"), "{records}");
     Ok(())
 }
 
@@ -198,7 +254,7 @@ async fn an_unreachable_resolver_means_could_not_check_never_fail() -> Result<()
     let closed = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
     let wait = std::time::Duration::from_millis(300);
     let resolver = delivery::dns::Dns::with_timeout(&[closed], wait).map_err(anyhow::Error::msg)?;
-    let checks = check_domain(&app.store, &resolver, DOMAIN, "bounce", &[IpAddr::from(SOURCE)]).await?;
+    let checks = check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)]).await?;
     assert!(!checks.is_empty());
     assert!(
         checks.iter().all(|c| c.status == Status::Unknown && c.detail.starts_with("could not check")),
@@ -373,5 +429,105 @@ async fn a_correct_lab_domain_scores_ten_and_each_fault_loses_its_documented_poi
     browser.click("#score-link").await?;
     assert_eq!(browser.text("#score").await?, "10.0");
     assert!(browser.text("#findings").await?.contains("Authentication"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn txt_records_split_or_spaced_oddly_still_pass() -> Result<()> {
+    let app = spawn_app().await?;
+    let mut r = Records::correct(&app).await?;
+    let (dkim_name, dkim_value) = r.dkim.remove(0);
+    r.spf.clear();
+    r.dmarc.clear();
+    // Zone files split long values anywhere, even inside a tag or an
+    // address; receivers join the strings with nothing between them.
+    // (Each string holds at most 255 bytes.)
+    let (a, rest) = dkim_value.split_at(9);
+    let (b, rest) = rest.split_at(40);
+    let (c, d) = rest.split_at(200);
+    let odd = Zone::default()
+        .txt_strings(&dkim_name, &[a, b, c, d])
+        .txt_strings(&format!("bounce.{DOMAIN}"), &["v=spf1 ip4:127.0.", "0.2 -all"])
+        .txt_strings(
+            &format!("_dmarc.{DOMAIN}"),
+            &["v=DMARC1;p=reject;", "  rua=mailto:reports@bounce.news.lab.test "],
+        );
+    let checks = r.checks_with(&app, odd).await?;
+    assert!(checks.iter().all(|c| c.status == Status::Pass), "{checks:?}");
+    assert_eq!(checks.len(), 7, "{checks:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert() -> Result<()> {
+    use chrono::{Duration, Utc};
+    use delivery::watch::Watch;
+    let app = spawn_app().await?;
+    app.create_admin("ops@example.jp", "orbit cactus lantern 47 violet").await?;
+    let records = Records::correct(&app).await?;
+    let dns = Dns::start(records.zone()).await?;
+    // A new resolver for each round: the lab's answers are not cached between them.
+    let watch = || -> Result<Watch> {
+        Ok(Watch {
+            store: app.store.clone(),
+            dns: delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?,
+            setup: setup(),
+            source_ips: vec![IpAddr::from(SOURCE)],
+            every: Duration::hours(6),
+            grace: Duration::days(7),
+        })
+    };
+    let from = format!("news@{DOMAIN}");
+    let e = delivery::prepare::identity(&app.store, &from).await.expect_err("not verified before a check");
+    assert!(e.to_string().contains("is not verified"), "{e}");
+
+    let t0 = Utc::now();
+    assert_eq!(watch()?.round(t0).await?, 1, "the new domain is checked at once");
+    delivery::prepare::identity(&app.store, &from).await?;
+    assert_eq!(watch()?.round(t0 + Duration::minutes(5)).await?, 0, "a verified domain waits for its next check");
+    let old = app.store.active_dkim_keys(DOMAIN).await?[0].selector.clone();
+
+    // A rotation: the new key waits for its record and the old one signs.
+    let new = delivery::identity::rotate(&app.store, &app.key, DOMAIN).await?;
+    assert_eq!(new.len(), 1);
+    let again = delivery::identity::rotate(&app.store, &app.key, DOMAIN).await.expect_err("one rotation at a time");
+    assert!(again.to_string().contains("rotation in progress"), "{again}");
+    assert_eq!(watch()?.round(t0 + Duration::hours(7)).await?, 1, "due again after 6 hours");
+    assert_eq!(app.store.active_dkim_keys(DOMAIN).await?[0].selector, old, "unpublished: the old key signs");
+    let checks = app.store.domain_checks(DOMAIN).await?.map(|(_, c)| c.to_string()).unwrap_or_default();
+    assert!(checks.contains("waiting for its record"), "{checks}");
+
+    // Published: the new key signs, the old one stays in DNS for the grace period.
+    dns.add(Zone::default().txt(&new[0].0, &new[0].1)).await;
+    watch()?.round(t0 + Duration::hours(14)).await?;
+    let active = app.store.active_dkim_keys(DOMAIN).await?;
+    assert_eq!(active.len(), 1);
+    assert_ne!(active[0].selector, old, "the new key signs");
+    assert!(new[0].0.starts_with(&format!("{}._domainkey", active[0].selector)));
+    let published: Vec<(String, String)> =
+        app.store.published_dkim_keys(DOMAIN).await?.into_iter().map(|k| (k.selector, k.status)).collect();
+    assert!(published.contains(&(old.clone(), "retiring".into())), "{published:?}");
+    let signer = delivery::identity::signer(&app.store, &app.key, DOMAIN).await?.context("a signer")?;
+    let signed = signer.sign(b"From: news@news.lab.test\r\nSubject: x\r\n\r\nHi\r\n")?;
+    assert!(String::from_utf8_lossy(&signed).contains(&format!("s={}", active[0].selector)));
+
+    watch()?.round(t0 + Duration::hours(14) + Duration::days(8)).await?;
+    let published: Vec<String> = app.store.published_dkim_keys(DOMAIN).await?.into_iter().map(|k| k.selector).collect();
+    assert!(!published.contains(&old), "retired after the grace period: {published:?}");
+
+    // Something green breaks (a second DMARC record): an alert, by mail too.
+    dns.add(Zone::default().txt(&format!("_dmarc.{DOMAIN}"), "v=DMARC1; p=none")).await;
+    watch()?.round(t0 + Duration::days(9)).await?;
+    let alerts = app.store.domain_alerts(10).await?;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!((alerts[0].0.as_str(), alerts[0].1.as_str()), (DOMAIN, "DMARC"));
+    assert!(alerts[0].2.contains("2 DMARC records"), "{alerts:?}");
+    let mail = app.store.outbound_messages(10).await?;
+    let alert = mail.iter().find(|m| m.kind == "alert").context("an alert message")?;
+    assert_eq!(alert.to_address, "ops@example.jp");
+    assert!(alert.subject.contains("DMARC of news.lab.test broke"), "{}", alert.subject);
+    // Still broken at the next check: no second alert.
+    watch()?.round(t0 + Duration::days(10)).await?;
+    assert_eq!(app.store.domain_alerts(10).await?.len(), 1);
     Ok(())
 }

@@ -11,8 +11,10 @@ use mail_auth::spf::verify::SpfParameters;
 use store::Store;
 
 use crate::dns::Dns;
+use crate::identity::{Setup, spf_record};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
     /// Works, but deserves attention (DMARC at p=none).
@@ -23,7 +25,7 @@ pub enum Status {
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// What was checked: "DKIM r202611", "SPF 203.0.113.5", "DMARC", "PTR 203.0.113.5".
     pub what: String,
@@ -45,20 +47,20 @@ fn tag(record: &str, name: &str) -> Option<String> {
     })
 }
 
-/// Every check for `domain` sending from `ips`, its envelope sender on
-/// `<bounce_subdomain>.<domain>`.
+/// Every check for `domain` sending from `ips`, set up around ninsho as
+/// `setup` says.
 pub async fn check_domain(
     store: &Store,
     dns: &Dns,
     domain: &str,
-    bounce_subdomain: &str,
+    setup: &Setup,
     ips: &[IpAddr],
 ) -> Result<Vec<Check>, store::StoreError> {
     let domain =
         domain::ascii_domain(domain.trim()).unwrap_or_else(|| domain.trim().trim_end_matches('.').to_ascii_lowercase());
     let mut checks = Vec::new();
-    let keys = store.active_dkim_keys(&domain).await?;
-    if keys.is_empty() {
+    let keys = store.published_dkim_keys(&domain).await?;
+    if !keys.iter().any(|k| k.status == "active") {
         checks.push(Check::new(
             "DKIM",
             Status::Fail,
@@ -66,18 +68,49 @@ pub async fn check_domain(
         ));
     }
     for key in &keys {
-        checks.push(dkim(dns, &domain, &key.selector, &key.dns_record).await);
+        let mut check = dkim(dns, &domain, &key.selector, &key.dns_record).await;
+        if key.status != "active" {
+            check.what = format!("{} ({})", check.what, key.status);
+        }
+        if key.status == "pending" && check.status == Status::Fail {
+            check.status = Status::Warn;
+            check.detail = format!("waiting for its record: {}", check.detail);
+        }
+        checks.push(check);
     }
-    let bounce = format!("{bounce_subdomain}.{domain}");
+    let bounce = setup.bounce_domain(&domain);
     checks.extend(spf(dns, &bounce, ips).await);
-    checks.push(dmarc(dns, &domain).await);
+    checks.push(bounce_mx(dns, &bounce, &setup.inbound_host).await);
+    checks.extend(dmarc(dns, &domain, &setup.report_address(&domain)).await);
     for &ip in ips {
         checks.push(ptr(dns, ip).await);
     }
     Ok(checks)
 }
 
-async fn dkim(dns: &Dns, domain: &str, selector: &str, stored: &str) -> Check {
+/// What the domain's DNS holds now that a suggested record builds on: the
+/// PTR name of each address (or `mail.<domain>` to choose when it has
+/// none) and the current SPF record of the bounce subdomain.
+pub async fn published(
+    dns: &Dns,
+    domain: &str,
+    setup: &Setup,
+    ips: &[IpAddr],
+) -> (Vec<(IpAddr, String)>, Option<String>) {
+    let mut ptrs = Vec::new();
+    for &ip in ips {
+        let name = dns.ptr(ip).await.ok().flatten().unwrap_or_else(|| format!("mail.{domain}"));
+        ptrs.push((ip, name));
+    }
+    let spf = dns
+        .txt(&setup.bounce_domain(domain))
+        .await
+        .ok()
+        .and_then(|records| records.into_iter().find(|r| r.to_ascii_lowercase().starts_with("v=spf1")));
+    (ptrs, spf)
+}
+
+pub(crate) async fn dkim(dns: &Dns, domain: &str, selector: &str, stored: &str) -> Check {
     let what = format!("DKIM {selector}");
     let name = format!("{selector}._domainkey.{domain}");
     let records = match dns.txt(&name).await {
@@ -104,15 +137,14 @@ async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr]) -> Vec<Check> {
     };
     let spf: Vec<&String> = records.iter().filter(|r| r.to_ascii_lowercase().starts_with("v=spf1")).collect();
     if spf.is_empty() {
-        let ips: Vec<String> = ips.iter().map(|ip| format!("ip{}:{ip}", if ip.is_ipv4() { 4 } else { 6 })).collect();
-        let record = format!("v=spf1 {} -all", ips.join(" "));
+        let record = spf_record(None, ips);
         return vec![Check::new("SPF", Status::Fail, format!("no SPF record at {bounce}; publish \"{record}\""))];
     }
     if spf.len() > 1 {
         let detail = format!("{bounce} has {} SPF records; receivers treat that as an error (merge them)", spf.len());
         return vec![Check::new("SPF", Status::Fail, detail)];
     }
-    let mut checks = Vec::new();
+    let mut checks = vec![spf_lookups(dns, spf[0]).await];
     for &ip in ips {
         let sender = format!("postmaster@{bounce}");
         let output = dns
@@ -130,34 +162,149 @@ async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr]) -> Vec<Check> {
                 Status::Fail,
                 format!("the SPF record of {bounce} is broken (permerror: a syntax error or more than 10 lookups)"),
             ),
-            other => Check::new(what, Status::Fail, format!("SPF of {bounce} does not cover {ip} (result: {other:?})")),
+            other => Check::new(
+                what,
+                Status::Fail,
+                format!(
+                    "SPF of {bounce} does not cover {ip} (result: {other:?}); publish, in place of the current record, \"{}\"",
+                    spf_record(Some(spf[0]), ips)
+                ),
+            ),
         };
         checks.push(check);
     }
     checks
 }
 
-async fn dmarc(dns: &Dns, domain: &str) -> Check {
+/// The DMARC record, and whether its aggregate reports come to ninsho.
+async fn dmarc(dns: &Dns, domain: &str, report_address: &str) -> Vec<Check> {
     use mail_auth::common::parse::TxtRecordParser;
     let name = format!("_dmarc.{domain}");
     let records = match dns.txt(&name).await {
         Ok(r) => r,
-        Err(e) => return Check::new("DMARC", Status::Unknown, format!("could not check: {e}")),
+        Err(e) => return vec![Check::new("DMARC", Status::Unknown, format!("could not check: {e}"))],
     };
     let dmarc: Vec<&String> = records.iter().filter(|r| r.starts_with("v=DMARC1")).collect();
-    match dmarc.as_slice() {
-        [] => Check::new("DMARC", Status::Fail, format!("no DMARC record at {name}; start with \"v=DMARC1; p=none\"")),
-        [one] => match mail_auth::dmarc::Dmarc::parse(one.as_bytes()) {
-            Err(e) => Check::new("DMARC", Status::Fail, format!("the DMARC record at {name} has a syntax error: {e}")),
-            Ok(record) if record.p == mail_auth::dmarc::Policy::None => Check::new(
+    let start = format!("v=DMARC1; p=none; rua=mailto:{report_address}");
+    let record = match dmarc.as_slice() {
+        [] => {
+            return vec![Check::new(
                 "DMARC",
-                Status::Warn,
-                "p=none: reports only; move to quarantine, then reject, once reports show all mail aligned",
-            ),
-            Ok(_) => Check::new("DMARC", Status::Pass, format!("{name} is enforced")),
+                Status::Fail,
+                format!("no DMARC record at {name}; start with \"{start}\""),
+            )];
+        }
+        [one] => match mail_auth::dmarc::Dmarc::parse(one.as_bytes()) {
+            Err(e) => {
+                let detail = format!("the DMARC record at {name} has a syntax error: {e}");
+                return vec![Check::new("DMARC", Status::Fail, detail)];
+            }
+            Ok(record) => record,
         },
-        _ => Check::new("DMARC", Status::Fail, format!("{name} has {} DMARC records; keep only one", dmarc.len())),
+        _ => {
+            let detail = format!("{name} has {} DMARC records; keep only one", dmarc.len());
+            return vec![Check::new("DMARC", Status::Fail, detail)];
+        }
+    };
+    let policy = if record.p == mail_auth::dmarc::Policy::None {
+        Check::new(
+            "DMARC",
+            Status::Warn,
+            "p=none: reports only; move to quarantine, then reject, once reports show all mail aligned",
+        )
+    } else {
+        Check::new("DMARC", Status::Pass, format!("{name} is enforced"))
+    };
+    let to_us = record.rua().iter().any(|uri| uri.uri().eq_ignore_ascii_case(report_address));
+    let reports = if to_us {
+        Check::new("DMARC reports", Status::Pass, format!("aggregate reports come to {report_address}"))
+    } else {
+        Check::new(
+            "DMARC reports",
+            Status::Warn,
+            format!("add rua=mailto:{report_address} to {name} so ninsho can analyse who sends as {domain}"),
+        )
+    };
+    vec![policy, reports]
+}
+
+/// The bounce subdomain's MX: bounces and reports must reach ninsho.
+async fn bounce_mx(dns: &Dns, bounce: &str, inbound_host: &str) -> Check {
+    let what = format!("MX {bounce}");
+    let inbound = inbound_host.trim_end_matches('.');
+    match dns.route(bounce).await {
+        Ok(hosts) if inbound.is_empty() => Check::new(
+            what,
+            Status::Pass,
+            format!("bounces go to {} (set delivery.inbound_host to check it is ninsho)", hosts.join(", ")),
+        ),
+        Ok(hosts) if hosts.iter().any(|h| h.eq_ignore_ascii_case(inbound)) => {
+            Check::new(what, Status::Pass, format!("bounces come back to {inbound}"))
+        }
+        Ok(hosts) => Check::new(
+            what,
+            Status::Warn,
+            format!("bounces go to {}, not to ninsho's inbound host {inbound}", hosts.join(", ")),
+        ),
+        Err(crate::dns::RouteError::Temporary { reason, .. }) => {
+            Check::new(what, Status::Unknown, format!("could not check: {reason}"))
+        }
+        Err(_) => {
+            let host = if inbound.is_empty() { "<ninsho's inbound host>" } else { inbound };
+            Check::new(
+                what,
+                Status::Fail,
+                format!("bounces to {bounce} cannot be delivered; publish \"{bounce}. MX 10 {host}.\""),
+            )
+        }
     }
+}
+
+/// SPF allows 10 DNS lookups (include, a, mx, ptr, exists, redirect),
+/// counted through every include; more is a permerror everywhere.
+async fn spf_lookups(dns: &Dns, record: &str) -> Check {
+    match count_lookups(dns, record.to_owned(), 0).await {
+        Err(e) => Check::new("SPF lookups", Status::Unknown, format!("could not check: {e}")),
+        Ok(n) if n > 10 => Check::new(
+            "SPF lookups",
+            Status::Fail,
+            format!("{n} DNS lookups; SPF allows 10 (permerror): flatten includes"),
+        ),
+        Ok(n) if n >= 8 => Check::new(
+            "SPF lookups",
+            Status::Warn,
+            format!("{n} of the 10 DNS lookups SPF allows; one more include and SPF breaks"),
+        ),
+        Ok(n) => Check::new("SPF lookups", Status::Pass, format!("{n} of the 10 DNS lookups SPF allows")),
+    }
+}
+
+fn count_lookups(
+    dns: &Dns,
+    record: String,
+    depth: u32,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, String>> + Send + '_>> {
+    Box::pin(async move {
+        let mut n = 0;
+        for term in record.split_whitespace().skip(1) {
+            let term = term.trim_start_matches(['+', '-', '~', '?']).to_ascii_lowercase();
+            let (name, target) = term.split_once([':', '=']).map_or((term.as_str(), None), |(a, b)| (a, Some(b)));
+            match (name.split('/').next().unwrap_or_default(), target) {
+                ("include" | "redirect", Some(target)) => {
+                    n += 1;
+                    if depth < 10 {
+                        let records = dns.txt(target).await?;
+                        if let Some(next) = records.into_iter().find(|r| r.to_ascii_lowercase().starts_with("v=spf1")) {
+                            n += count_lookups(dns, next, depth + 1).await?;
+                        }
+                    }
+                }
+                ("a" | "mx" | "ptr" | "exists", _) => n += 1,
+                _ => {}
+            }
+        }
+        Ok(n)
+    })
 }
 
 async fn ptr(dns: &Dns, ip: IpAddr) -> Check {

@@ -18,6 +18,10 @@ pub enum IdentityError {
     Key(#[from] dkim::DkimError),
     #[error("{0:?} is not a domain name")]
     BadDomain(String),
+    #[error("{0} is not a sending domain (add it with `ninsho domain add {0}`)")]
+    NotSending(String),
+    #[error("{0} has a rotation in progress (key {1} waits for its DNS record)")]
+    Pending(String, String),
     #[error("the stored DKIM key of {0} cannot be opened with this server's secret key")]
     Sealed(String),
 }
@@ -59,6 +63,52 @@ pub async fn add_domain(
     Ok((added, records))
 }
 
+/// Starts a key rotation: new keys (the algorithms the domain signs with
+/// now) under new dated selectors, `pending` until the watch sees their
+/// records in DNS; then they sign and the old keys retire after a grace
+/// period. Returns the records to publish.
+pub async fn rotate(store: &Store, key: &SecretKey, domain: &str) -> Result<Vec<DnsRecord>, IdentityError> {
+    let domain = domain::ascii_domain(domain.trim()).ok_or_else(|| IdentityError::BadDomain(domain.trim().into()))?;
+    let published = store.published_dkim_keys(&domain).await?;
+    if published.is_empty() {
+        return Err(IdentityError::NotSending(domain));
+    }
+    if let Some(pending) = published.iter().find(|k| k.status == "pending") {
+        return Err(IdentityError::Pending(domain, pending.selector.clone()));
+    }
+    let day = Utc::now().format("%Y%m%d").to_string();
+    let taken: Vec<&str> = published.iter().map(|k| k.selector.as_str()).collect();
+    let mut generated = Vec::new();
+    for active in published.iter().filter(|k| k.status == "active") {
+        let prefix = if active.algorithm == "rsa-sha256" { "r" } else { "e" };
+        let selector = (1..)
+            .map(|n| if n == 1 { format!("{prefix}{day}") } else { format!("{prefix}{day}-{n}") })
+            .find(|s| !taken.contains(&s.as_str()) && s != &active.selector)
+            .unwrap_or_default();
+        let pair = if active.algorithm == "rsa-sha256" { dkim::generate_rsa()? } else { dkim::generate_ed25519()? };
+        generated.push((active.algorithm.clone(), selector, pair));
+    }
+    let sealed: Vec<Vec<u8>> = generated.iter().map(|(_, _, g)| key.seal(SEAL_PURPOSE, &g.private_pkcs8)).collect();
+    let keys: Vec<NewDkimKey<'_>> = generated
+        .iter()
+        .zip(&sealed)
+        .map(|((algorithm, selector, g), sealed)| NewDkimKey {
+            algorithm,
+            selector,
+            sealed_private_key: sealed,
+            dns_record: &g.dns_record,
+        })
+        .collect();
+    store.add_pending_keys(&domain, &keys).await.map_err(|e| match e {
+        StoreError::Conflict(_) => IdentityError::Pending(domain.clone(), String::new()),
+        e => e.into(),
+    })?;
+    Ok(generated
+        .iter()
+        .map(|(_, selector, g)| (format!("{selector}._domainkey.{domain}"), g.dns_record.clone()))
+        .collect())
+}
+
 /// The signer of a domain's active keys; None when the domain has none.
 pub async fn signer(store: &Store, key: &SecretKey, domain: &str) -> Result<Option<Signer>, IdentityError> {
     let keys = store.active_dkim_keys(domain).await?;
@@ -74,6 +124,177 @@ pub async fn signer(store: &Store, key: &SecretKey, domain: &str) -> Result<Opti
     Ok(Some(Signer::new(domain, (&rsa.selector, &rsa_der), ed)?))
 }
 
+/// How sending domains are set up around ninsho: where bounces come back
+/// and where receivers send their reports.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// Envelope senders are `b-…@<bounce_subdomain>.<domain>`.
+    pub bounce_subdomain: String,
+    /// Where DMARC aggregate and TLS reports go; None: `reports@` the
+    /// bounce subdomain, which is in the domain's own organisation and so
+    /// needs no authorisation record.
+    pub report_address: Option<String>,
+    /// The host that takes bounces and reports (ninsho's inbound role): the
+    /// MX of the bounce subdomain. Empty: not known (`delivery.inbound_host`).
+    pub inbound_host: String,
+}
+
+impl Setup {
+    pub fn bounce_domain(&self, domain: &str) -> String {
+        format!("{}.{domain}", self.bounce_subdomain)
+    }
+
+    pub fn report_address(&self, domain: &str) -> String {
+        self.report_address.clone().unwrap_or_else(|| format!("reports@{}", self.bounce_domain(domain)))
+    }
+}
+
+/// One DNS record to publish, with what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub purpose: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub value: String,
+    /// Worth having, not needed to send.
+    pub optional: bool,
+}
+
+impl Record {
+    fn new(purpose: impl Into<String>, name: String, kind: &'static str, value: String) -> Self {
+        Self { purpose: purpose.into(), name, kind, value, optional: false }
+    }
+
+    fn optional(self) -> Self {
+        Self { optional: true, ..self }
+    }
+
+    /// The record in zone-file form.
+    pub fn zone_line(&self) -> String {
+        match self.kind {
+            "TXT" => zone_line(&self.name, &self.value),
+            kind => format!("{}. 3600 IN {kind} {}", self.name, self.value),
+        }
+    }
+}
+
+/// What the DNS of a sending domain should hold, in zone-file terms:
+/// each DKIM key, SPF of the bounce subdomain (merged into `existing_spf`
+/// when there is one), its MX, DMARC with reports to ninsho, the PTR of
+/// each source address (`ptrs`: the address and its name, current or to
+/// choose), and the optional TLS-RPT, MTA-STS and BIMI records.
+pub fn records(
+    domain: &str,
+    keys: &[store::DkimKey],
+    setup: &Setup,
+    ptrs: &[(std::net::IpAddr, String)],
+    existing_spf: Option<&str>,
+) -> Vec<Record> {
+    let bounce = setup.bounce_domain(domain);
+    let reports = setup.report_address(domain);
+    let mut out: Vec<Record> = keys
+        .iter()
+        .map(|k| {
+            let purpose = match k.status.as_str() {
+                "pending" => format!("DKIM key {} ({}), published before it signs", k.selector, k.algorithm),
+                "retiring" => format!("DKIM key {} ({}), retiring: keep until it is retired", k.selector, k.algorithm),
+                _ => format!("DKIM key {} ({})", k.selector, k.algorithm),
+            };
+            Record::new(purpose, format!("{}._domainkey.{domain}", k.selector), "TXT", k.dns_record.clone())
+        })
+        .collect();
+    let ips: Vec<std::net::IpAddr> = ptrs.iter().map(|(ip, _)| *ip).collect();
+    let spf_purpose = if existing_spf.is_some() {
+        "SPF of the envelope sender: your current record with ninsho's addresses merged in (never publish two)"
+    } else {
+        "SPF of the envelope sender (bounce.<domain>): the addresses mail leaves from"
+    };
+    out.push(Record::new(spf_purpose, bounce.clone(), "TXT", spf_record(existing_spf, &ips)));
+    let (inbound, purpose) = match setup.inbound_host.trim_end_matches('.') {
+        "" => (
+            format!("mail.{domain}"),
+            "bounces and reports come back to ninsho: name the host of its inbound role (delivery.inbound_host)",
+        ),
+        host => (host.to_owned(), "bounces and reports come back to ninsho"),
+    };
+    out.push(Record::new(purpose, bounce.clone(), "MX", format!("10 {inbound}.")));
+    out.push(Record::new(
+        "DMARC: start at p=none and read the reports; once every source is aligned, p=quarantine, then p=reject",
+        format!("_dmarc.{domain}"),
+        "TXT",
+        format!("v=DMARC1; p=none; rua=mailto:{reports}; adkim=r; aspf=r"),
+    ));
+    for (ip, name) in ptrs {
+        let reverse = match ip {
+            std::net::IpAddr::V4(v4) => {
+                let o = v4.octets();
+                format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+            }
+            std::net::IpAddr::V6(v6) => {
+                let nibbles: Vec<String> =
+                    v6.octets().iter().rev().flat_map(|b| [b & 0xf, b >> 4]).map(|n| format!("{n:x}")).collect();
+                format!("{}.ip6.arpa", nibbles.join("."))
+            }
+        };
+        out.push(Record::new(
+            format!("PTR of {ip}, set by whoever gives you the address; {name} must resolve back to {ip}"),
+            reverse,
+            "PTR",
+            format!("{name}."),
+        ));
+    }
+    out.push(
+        Record::new(
+            "TLS-RPT: receivers report TLS failures to ninsho",
+            format!("_smtp._tls.{domain}"),
+            "TXT",
+            format!("v=TLSRPTv1; rua=mailto:{reports}"),
+        )
+        .optional(),
+    );
+    out.push(
+        Record::new(
+            format!("MTA-STS for mail to {domain}: also serve https://mta-sts.{domain}/.well-known/mta-sts.txt"),
+            format!("_mta-sts.{domain}"),
+            "TXT",
+            format!("v=STSv1; id={}", Utc::now().format("%Y%m%d")),
+        )
+        .optional(),
+    );
+    out.push(
+        Record::new(
+            "BIMI logo (needs DMARC at quarantine or reject, and an SVG Tiny PS logo)",
+            format!("default._bimi.{domain}"),
+            "TXT",
+            format!("v=BIMI1; l=https://{domain}/logo.svg"),
+        )
+        .optional(),
+    );
+    out
+}
+
+/// The SPF record naming `ips`: `existing` with the missing addresses
+/// merged in before its `all` (or `redirect`), else a new one ending `-all`.
+pub fn spf_record(existing: Option<&str>, ips: &[std::net::IpAddr]) -> String {
+    let term = |ip: &std::net::IpAddr| format!("ip{}:{ip}", if ip.is_ipv4() { 4 } else { 6 });
+    let Some(existing) = existing.filter(|e| e.to_ascii_lowercase().starts_with("v=spf1")) else {
+        let terms: Vec<String> = ips.iter().map(term).collect();
+        return format!("v=spf1 {} -all", terms.join(" "));
+    };
+    let mut terms: Vec<String> = existing.split_whitespace().skip(1).map(str::to_owned).collect();
+    let present = |t: &str, terms: &[String]| terms.iter().any(|x| x.eq_ignore_ascii_case(t));
+    let at = terms
+        .iter()
+        .position(|t| {
+            let t = t.to_ascii_lowercase();
+            t.trim_start_matches(['+', '-', '~', '?']) == "all" || t.starts_with("redirect=")
+        })
+        .unwrap_or(terms.len());
+    let missing: Vec<String> = ips.iter().map(term).filter(|t| !present(t, &terms)).collect();
+    terms.splice(at..at, missing);
+    format!("v=spf1 {}", terms.join(" "))
+}
+
 /// A TXT record in zone-file form, the value split into quoted strings of
 /// at most 255 characters (a 2048-bit key does not fit in one).
 pub fn zone_line(name: &str, value: &str) -> String {
@@ -84,6 +305,23 @@ pub fn zone_line(name: &str, value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
+    #[test]
+    fn spf_is_merged_into_an_existing_record_never_duplicated() {
+        let ips: Vec<IpAddr> = vec!["203.0.113.5".parse().expect("v4"), "2001:db8::5".parse().expect("v6")];
+        assert_eq!(super::spf_record(None, &ips), "v=spf1 ip4:203.0.113.5 ip6:2001:db8::5 -all");
+        assert_eq!(
+            super::spf_record(Some("v=spf1 include:_spf.example.net ~all"), &ips),
+            "v=spf1 include:_spf.example.net ip4:203.0.113.5 ip6:2001:db8::5 ~all"
+        );
+        assert_eq!(
+            super::spf_record(Some("v=spf1 ip4:203.0.113.5 redirect=_spf.example.net"), &ips[..1]),
+            "v=spf1 ip4:203.0.113.5 redirect=_spf.example.net",
+            "an address already there is not added twice"
+        );
+        assert_eq!(super::spf_record(Some("v=spf1 mx"), &ips[..1]), "v=spf1 mx ip4:203.0.113.5");
+    }
     #[test]
     fn long_records_are_split_into_255_character_strings() {
         let value = format!("v=DKIM1; k=rsa; p={}", "A".repeat(392));

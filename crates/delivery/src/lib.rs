@@ -19,6 +19,7 @@ pub mod reply;
 pub mod score;
 pub mod shaping;
 pub mod smtp;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -238,6 +239,9 @@ impl<T: Transport> Engine<T> {
         self.start_due(now).await?;
         if self.last_planned.is_none_or(|last| now < last || now - last >= PLANNING_EVERY) {
             self.last_planned = Some(now);
+            // Keys rotate and domains get addresses: look them up afresh.
+            self.signers.clear();
+            self.sources.clear();
             for (campaign, winner) in self.store.decide_ab_tests(now).await? {
                 tracing::info!(campaign, winner = winner + 1, "A/B test decided; the rest of the audience is queued");
             }
@@ -300,6 +304,11 @@ impl<T: Transport> Engine<T> {
                 Ok(Some(recipients)) => tracing::info!(campaign = id, recipients, "campaign started"),
                 Ok(None) => {}
                 Err(prepare::PrepareError::Store(e)) => return Err(e),
+                // The domain watch verifies it within a minute of its
+                // records appearing; until then the campaign waits.
+                Err(e @ prepare::PrepareError::Unverified(_)) => {
+                    tracing::warn!(campaign = id, error = %e, "campaign waits for its domain to be verified");
+                }
                 Err(e) => {
                     tracing::warn!(campaign = id, error = %e, "campaign cannot start; back to draft");
                     self.store.fail_campaign_start(id, &e.to_string()).await?;

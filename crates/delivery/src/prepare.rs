@@ -13,14 +13,18 @@ pub enum PrepareError {
     Template(Vec<TemplateError>),
     #[error("{0}")]
     Invalid(String),
+    /// The From domain has a key whose record has not been seen yet.
+    #[error("{0}")]
+    Unverified(String),
 }
 
 fn join(errors: &[TemplateError]) -> String {
     errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
-/// Production mode sends only from a domain with an active DKIM key: mail
-/// without the author domain's signature fails DMARC at the big providers.
+/// Production mode sends only from a verified domain: one with a DKIM key
+/// whose record has been seen in DNS. Mail without the author domain's
+/// signature fails DMARC at the big providers.
 pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareError> {
     let address = from_address.rsplit_once('<').map_or(from_address, |(_, a)| a.trim_end_matches('>')).trim();
     let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
@@ -28,6 +32,12 @@ pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareEr
         return Err(PrepareError::Invalid(format!(
             "{domain:?} is not a sending domain with a DKIM key; add it with `ninsho domain add {domain}` \
              and publish its DNS records"
+        )));
+    }
+    if store.domain_verified_at(&domain).await?.is_none() {
+        return Err(PrepareError::Unverified(format!(
+            "{domain:?} is not verified: its DKIM record has not been seen in DNS yet; publish the records \
+             the domains page lists, then check them there (or `ninsho doctor {domain}`)"
         )));
     }
     Ok(())

@@ -926,7 +926,8 @@ mod tests {
         let text = "秋のセールが今日から始まります。コートとマフラーがお得です。";
         assert!(coverage(text, text) > 0.99);
         assert!(coverage(text, "ブラウザで表示") < 0.2);
-        let subject_ja = String::from_utf8(good()).expect("UTF-8").replace("Autumn sale", "=?UTF-8?B?56eL44Gu44K744O844Or?=");
+        let subject_ja =
+            String::from_utf8(good()).expect("UTF-8").replace("Autumn sale", "=?UTF-8?B?56eL44Gu44K744O844Or?=");
         let findings = score_of(subject_ja.as_bytes());
         assert_eq!(deductions(&findings), vec![], "a subject without letter case is not shouting");
     }

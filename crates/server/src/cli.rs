@@ -73,8 +73,11 @@ pub enum DomainCommand {
         #[arg(long)]
         ed25519: bool,
     },
-    /// List the sending domains and their DKIM records.
+    /// List the sending domains and every DNS record each should have.
     List,
+    /// Rotate a domain's DKIM keys: new keys under new selectors sign once
+    /// their records are seen in DNS; the old ones stay published 7 days.
+    Rotate { domain: String },
     /// Set the source addresses a domain's mail may leave from (its SPF
     /// must name them); none: any of the delivery nodes' addresses.
     Ips { domain: String, ips: Vec<std::net::IpAddr> },

@@ -85,6 +85,22 @@ async fn release(cluster: Option<(PrivateCluster, Usage)>) {
     }
 }
 
+/// How sending domains are set up around this installation.
+pub fn domain_setup(settings: &Settings) -> delivery::identity::Setup {
+    let d = &settings.delivery;
+    let public_host = settings.http.public_url.split("//").nth(1).unwrap_or_default();
+    let public_host = public_host.split(['/', ':']).next().unwrap_or_default();
+    delivery::identity::Setup {
+        bounce_subdomain: d.bounce_subdomain.clone(),
+        report_address: d.report_address.clone(),
+        // An address is no MX name: then the records say to set it.
+        inbound_host: d.inbound_host.clone().unwrap_or_else(|| {
+            let named = public_host.parse::<std::net::IpAddr>().is_err() && public_host != "localhost";
+            if named { public_host.to_owned() } else { String::new() }
+        }),
+    }
+}
+
 pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
     let auth = &settings.auth;
     web::WebConfig {
@@ -99,7 +115,7 @@ pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
         database_label: db.label.clone(),
         spool_dir: db.data_dir().join("spool"),
         nameservers: settings.delivery.nameservers.clone(),
-        bounce_subdomain: settings.delivery.bounce_subdomain.clone(),
+        setup: domain_setup(settings),
         source_ips: settings.delivery.source_ips.clone(),
         blocklists: delivery::score::Blocklists::new(
             &settings.score.ip_blocklists,

@@ -66,7 +66,7 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
             let db = Database::open(&settings).await?;
-            let outcome = domain_command(&db, command).await;
+            let outcome = domain_command(&settings, &db, command).await;
             db.close().await;
             outcome
         }
@@ -262,6 +262,19 @@ async fn start_delivery(
                 store: Some(db.store().clone()),
                 metrics: metrics.clone(),
             };
+            // The watch re-checks sending domains' DNS and carries key
+            // rotations on; one round first, so a domain whose records are
+            // published is verified before the first campaign starts.
+            let watch = delivery::watch::Watch {
+                store: db.store().clone(),
+                dns: dns.clone(),
+                setup: database::domain_setup(settings),
+                source_ips: d.source_ips.clone(),
+                every: chrono::Duration::hours(i64::from(d.check_hours.max(1))),
+                grace: delivery::watch::GRACE,
+            };
+            watch.round(chrono::Utc::now()).await?;
+            engines.spawn(watch.run(cancel.clone()));
             let transport = delivery::smtp::Smtp::new(dns, smtp_config).map_err(anyhow::Error::msg)?;
             for _ in 0..workers {
                 let engine = delivery::Engine::new(db.store().clone(), key.clone(), config.clone(), transport.clone());
@@ -286,11 +299,12 @@ async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Res
         }
     }
     let mut failed = 0;
+    let setup = database::domain_setup(settings);
     for domain in domains {
         let ips = domain.sends_from(&d.source_ips);
         println!("{}", domain.domain);
-        let checks =
-            delivery::doctor::check_domain(db.store(), &dns, &domain.domain, &d.bounce_subdomain, &ips).await?;
+        let checks = delivery::doctor::check_domain(db.store(), &dns, &domain.domain, &setup, &ips).await?;
+        delivery::watch::record(db.store(), &domain, &checks, chrono::Utc::now(), delivery::watch::GRACE).await?;
         for check in checks {
             use delivery::doctor::Status;
             let mark = match check.status {
@@ -310,7 +324,7 @@ async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Res
 }
 
 /// `ninsho domain …`: keys are sealed with the same secret key the server uses.
-async fn domain_command(db: &Database, command: DomainCommand) -> Result<()> {
+async fn domain_command(settings: &Settings, db: &Database, command: DomainCommand) -> Result<()> {
     let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
     match command {
         DomainCommand::Add { domain, ed25519 } => {
@@ -331,17 +345,33 @@ async fn domain_command(db: &Database, command: DomainCommand) -> Result<()> {
                 println!("{domain} sends only from {}; its SPF must name them", list.join(", "));
             }
         }
+        DomainCommand::Rotate { domain } => {
+            let records = delivery::identity::rotate(db.store(), &key, &domain).await?;
+            println!("New keys made. Publish these DNS records (TXT); they sign once a delivery node sees them:");
+            for (name, value) in records {
+                println!("{}", delivery::identity::zone_line(&name, &value));
+            }
+            println!("The keys they replace keep signing until then, and stay published for 7 days after.");
+        }
         DomainCommand::List => {
+            let setup = database::domain_setup(settings);
             for domain in db.store().sending_domains().await? {
                 let from = if domain.source_ips.is_empty() {
                     "any source address".to_owned()
                 } else {
                     domain.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(", ")
                 };
-                println!("{} (sends from {from})", domain.domain);
-                for k in db.store().active_dkim_keys(&domain.domain).await? {
-                    let name = format!("{}._domainkey.{}", k.selector, domain.domain);
-                    println!("  {}", delivery::identity::zone_line(&name, &k.dns_record));
+                let verified = match db.store().domain_verified_at(&domain.domain).await? {
+                    Some(at) => format!("verified {}", at.format("%Y-%m-%d %H:%M UTC")),
+                    None => "not verified yet".to_owned(),
+                };
+                println!("{} (sends from {from}; {verified})", domain.domain);
+                let keys = db.store().published_dkim_keys(&domain.domain).await?;
+                let ips = domain.sends_from(&settings.delivery.source_ips);
+                let ptrs: Vec<_> = ips.iter().map(|ip| (*ip, format!("mail.{}", domain.domain))).collect();
+                for r in delivery::identity::records(&domain.domain, &keys, &setup, &ptrs, None) {
+                    let optional = if r.optional { "optional: " } else { "" };
+                    println!("  ; {optional}{}\n  {}", r.purpose, r.zone_line());
                 }
             }
         }

@@ -107,8 +107,16 @@ async fn doctor_checks_a_sending_domain_through_the_configured_nameservers() -> 
     let out = run(Vec::new()).await??;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    for line in ["ok   DKIM r", "ok   DKIM e", "ok   SPF 127.0.0.2", "ok   DMARC", "ok   PTR 127.0.0.2: mta1.lab.test"]
-    {
+    let lines = [
+        "ok   DKIM r",
+        "ok   DKIM e",
+        "ok   SPF 127.0.0.2",
+        "ok   MX bounce.news.lab.test: bounces come back to mx.lab.test",
+        "ok   DMARC",
+        "ok   DMARC reports",
+        "ok   PTR 127.0.0.2: mta1.lab.test",
+    ];
+    for line in lines {
         assert!(text.contains(line), "{line:?} in {text}");
     }
     let out = run(vec!["nowhere.example".into()]).await??;

@@ -80,6 +80,12 @@ pub struct DeliverySettings {
     pub extra_ca: Option<PathBuf>,
     /// The envelope sender is `b-…@<bounce_subdomain>.<From domain>`.
     pub bounce_subdomain: String,
+    /// Where receivers send DMARC aggregate and TLS reports (the `rua` of
+    /// the records ninsho suggests); unset: `reports@<bounce subdomain>.<domain>`.
+    pub report_address: Option<String>,
+    /// The host name of the node with the inbound role: the MX of each
+    /// bounce subdomain. Unset: the host of `http.public_url`.
+    pub inbound_host: Option<String>,
     /// The From of ninsho's own messages (double opt-in confirmations), an
     /// address or `Name <address>` on a sending domain. Production mode
     /// needs one.
@@ -93,6 +99,9 @@ pub struct DeliverySettings {
     /// Where a node without the web role serves `/metrics` (unset: nowhere;
     /// with the web role, its own `/metrics` has the delivery metrics).
     pub metrics_listen: Option<SocketAddr>,
+    /// Hours between DNS checks of a verified sending domain (an unverified
+    /// one is checked every minute); a check that breaks raises an alert.
+    pub check_hours: u32,
     /// Days a deferred campaign message is retried before it fails.
     pub retry_days: u32,
     /// Deliveries each worker takes from the queue at a time.
@@ -112,11 +121,14 @@ impl Default for DeliverySettings {
             mta_sts_port: 443,
             extra_ca: None,
             bounce_subdomain: "bounce".into(),
+            report_address: None,
+            inbound_host: None,
             system_from: None,
             shaping: None,
             workers: 0,
             max_connections: 100,
             metrics_listen: None,
+            check_hours: 6,
             retry_days: 3,
             batch: 500,
             lease_seconds: 300,

@@ -107,6 +107,171 @@ impl Store {
         Ok(nets.unwrap_or_default().into_iter().map(|n| n.addr()).collect())
     }
 
+    /// The keys whose records must be in DNS: pending, active and retiring.
+    pub async fn published_dkim_keys(&self, domain: &str) -> Result<Vec<DkimKey>> {
+        Ok(sqlx::query_as(
+            "SELECT k.id, k.domain_id, k.algorithm, k.selector, k.private_key, k.dns_record, k.status, k.created_at \
+             FROM dkim_keys k JOIN sending_domains d ON d.id = k.domain_id \
+             WHERE lower(d.domain) = lower($1) AND k.status IN ('pending', 'active', 'retiring') \
+             ORDER BY k.algorithm DESC, k.id",
+        )
+        .bind(domain)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds keys to a domain as `pending`: they sign once their records are
+    /// seen in DNS. False when the domain is unknown.
+    pub async fn add_pending_keys(&self, domain: &str, keys: &[NewDkimKey<'_>]) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some(id): Option<i64> =
+            sqlx::query_scalar("SELECT id FROM sending_domains WHERE lower(domain) = lower($1)")
+                .bind(domain)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO dkim_keys (domain_id, algorithm, selector, private_key, dns_record, status) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending')",
+            )
+            .bind(id)
+            .bind(key.algorithm)
+            .bind(key.selector)
+            .bind(key.sealed_private_key)
+            .bind(key.dns_record)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("this selector") } else { e.into() })?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Makes a pending key active; the active key of the same algorithm it
+    /// replaces keeps its record published until `now + grace`.
+    pub async fn promote_key(&self, key_id: i64, now: DateTime<Utc>, grace: chrono::Duration) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE dkim_keys o SET status = 'retiring', retire_at = $2 FROM dkim_keys n \
+             WHERE n.id = $1 AND n.status = 'pending' AND o.domain_id = n.domain_id \
+               AND o.algorithm = n.algorithm AND o.status = 'active'",
+        )
+        .bind(key_id)
+        .bind(now + grace)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE dkim_keys SET status = 'active' WHERE id = $1 AND status = 'pending'")
+            .bind(key_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Retires the keys whose grace period is over: (domain, selector) of each.
+    pub async fn retire_keys(&self, now: DateTime<Utc>) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "UPDATE dkim_keys k SET status = 'retired' FROM sending_domains d \
+             WHERE d.id = k.domain_id AND k.status = 'retiring' AND k.retire_at <= $1 \
+             RETURNING d.domain, k.selector",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Claims the domains due for a DNS check: not checked for `every`, or
+    /// not verified yet and not checked for `retry`. Each is claimed by one
+    /// node only.
+    pub async fn claim_domain_checks(
+        &self,
+        now: DateTime<Utc>,
+        every: chrono::Duration,
+        retry: chrono::Duration,
+    ) -> Result<Vec<SendingDomain>> {
+        Ok(sqlx::query_as(
+            "UPDATE sending_domains SET checked_at = $1 \
+             WHERE checked_at IS NULL OR checked_at <= $1 - $2::interval \
+                OR (verified_at IS NULL AND checked_at <= $1 - $3::interval) \
+             RETURNING id, domain, source_ips, created_at",
+        )
+        .bind(now)
+        .bind(every)
+        .bind(retry)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Keeps a domain's latest checks, and whether its DKIM records were all
+    /// correct (it is verified then); returns the checks it had before.
+    pub async fn record_domain_checks(
+        &self,
+        domain_id: i64,
+        checks: &serde_json::Value,
+        dkim_ok: bool,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value> {
+        let previous: serde_json::Value = sqlx::query_scalar(
+            "UPDATE sending_domains n SET checks = $2, checked_at = $4, \
+                    verified_at = CASE WHEN $3 THEN $4 ELSE n.verified_at END \
+             FROM sending_domains o WHERE n.id = $1 AND o.id = n.id RETURNING o.checks",
+        )
+        .bind(domain_id)
+        .bind(checks)
+        .bind(dkim_ok)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(previous)
+    }
+
+    /// When a domain's DKIM records were last seen correct (None: never, or
+    /// not a sending domain).
+    pub async fn domain_verified_at(&self, domain: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(sqlx::query_scalar("SELECT verified_at FROM sending_domains WHERE lower(domain) = lower($1)")
+            .bind(domain)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten())
+    }
+
+    /// The latest checks of a domain and when they ran.
+    pub async fn domain_checks(&self, domain: &str) -> Result<Option<(Option<DateTime<Utc>>, serde_json::Value)>> {
+        Ok(sqlx::query_as("SELECT checked_at, checks FROM sending_domains WHERE lower(domain) = lower($1)")
+            .bind(domain)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn add_domain_alert(&self, domain_id: i64, what: &str, detail: &str) -> Result<()> {
+        sqlx::query("INSERT INTO domain_alerts (domain_id, what, detail) VALUES ($1, $2, $3)")
+            .bind(domain_id)
+            .bind(what)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest alerts: (domain, what, detail, when).
+    pub async fn domain_alerts(&self, limit: i64) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+        Ok(sqlx::query_as(
+            "SELECT d.domain, a.what, a.detail, a.created_at FROM domain_alerts a \
+             JOIN sending_domains d ON d.id = a.domain_id ORDER BY a.created_at DESC, a.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The admins' addresses (who alerts go to).
+    pub async fn admin_emails(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT email FROM admins ORDER BY id").fetch_all(&self.pool).await?)
+    }
+
     /// The active keys of a domain (by its name), RSA first.
     pub async fn active_dkim_keys(&self, domain: &str) -> Result<Vec<DkimKey>> {
         Ok(sqlx::query_as(

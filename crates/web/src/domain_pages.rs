@@ -6,8 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use chrono::Utc;
 use delivery::doctor::{Check, Status};
-use delivery::identity::{self, IdentityError};
+use delivery::identity::{self, IdentityError, Record};
 use serde::Deserialize;
 
 use crate::auth::AdminUser;
@@ -20,10 +21,24 @@ use crate::{AppError, AppState};
 struct DomainsPage {
     csrf: String,
     email: String,
-    /// (domain, where it sends from, DNS record lines, the DNS checks when asked)
-    domains: Vec<(String, String, Vec<String>, Vec<Check>)>,
+    domains: Vec<DomainView>,
+    /// The newest alerts: (domain, check, detail, when).
+    alerts: Vec<(String, String, String, String)>,
     checked: bool,
     error: Option<String>,
+}
+
+struct DomainView {
+    domain: String,
+    /// Where it sends from, in words.
+    from: String,
+    records: Vec<Record>,
+    /// When its DKIM records were last seen right; None: not verified.
+    verified: Option<String>,
+    /// A key rotation waits for its record.
+    rotating: bool,
+    /// The DNS checks, when asked for.
+    checks: Vec<Check>,
 }
 
 impl DomainsPage {
@@ -47,29 +62,42 @@ async fn domains_page(
 ) -> Result<Response, AppError> {
     let dns = if check { Some(state.dns().map_err(AppError::internal)?) } else { None };
     let mut domains = Vec::new();
+    let setup = &state.config().setup;
     for d in state.store().sending_domains().await? {
-        let keys = state.store().active_dkim_keys(&d.domain).await?;
-        let lines = keys
-            .iter()
-            .map(|k| identity::zone_line(&format!("{}._domainkey.{}", k.selector, d.domain), &k.dns_record))
-            .collect();
         let from = if d.source_ips.is_empty() {
             "any of the delivery nodes' addresses".to_owned()
         } else {
             d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(", ")
         };
-        let checks = match &dns {
+        let ips = d.sends_from(&state.config().source_ips);
+        let (checks, records) = match &dns {
             Some(dns) => {
-                let ips = d.sends_from(&state.config().source_ips);
-                let bounce = &state.config().bounce_subdomain;
-                delivery::doctor::check_domain(state.store(), dns, &d.domain, bounce, &ips).await?
+                let checks = delivery::doctor::check_domain(state.store(), dns, &d.domain, setup, &ips).await?;
+                delivery::watch::record(state.store(), &d, &checks, Utc::now(), delivery::watch::GRACE).await?;
+                let keys = state.store().published_dkim_keys(&d.domain).await?;
+                let (ptrs, spf) = delivery::doctor::published(dns, &d.domain, setup, &ips).await;
+                (checks, identity::records(&d.domain, &keys, setup, &ptrs, spf.as_deref()))
             }
-            None => Vec::new(),
+            None => {
+                let keys = state.store().published_dkim_keys(&d.domain).await?;
+                let ptrs: Vec<_> = ips.iter().map(|ip| (*ip, format!("mail.{}", d.domain))).collect();
+                (Vec::new(), identity::records(&d.domain, &keys, setup, &ptrs, None))
+            }
         };
-        domains.push((d.domain, from, lines, checks));
+        let verified =
+            state.store().domain_verified_at(&d.domain).await?.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
+        let rotating = records.iter().any(|r| r.purpose.contains("published before it signs"));
+        domains.push(DomainView { domain: d.domain, from, records, verified, rotating, checks });
     }
+    let alerts = state
+        .store()
+        .domain_alerts(10)
+        .await?
+        .into_iter()
+        .map(|(domain, what, detail, at)| (domain, what, detail, at.format("%Y-%m-%d %H:%M UTC").to_string()))
+        .collect();
     let (jar, csrf) = csrf::issue(state, jar);
-    render(status, jar, DomainsPage { csrf, email: admin.email, domains, checked: check, error })
+    render(status, jar, DomainsPage { csrf, email: admin.email, domains, alerts, checked: check, error })
 }
 
 /// The domains page with each domain's DNS checked live.
@@ -109,6 +137,28 @@ pub(crate) async fn add_domain(
             domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error, false).await
         }
         Err(e @ IdentityError::BadDomain(_)) => {
+            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), false).await
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RotateForm {
+    domain: String,
+}
+
+/// Starts a key rotation: new keys wait for their records (the next check
+/// that sees them makes them sign).
+pub(crate) async fn rotate(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<RotateForm>,
+) -> Result<Response, AppError> {
+    match identity::rotate(state.store(), state.key(), &form.domain).await {
+        Ok(_) => Ok(Redirect::to("/domains").into_response()),
+        Err(e @ (IdentityError::NotSending(_) | IdentityError::Pending(..) | IdentityError::BadDomain(_))) => {
             domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), false).await
         }
         Err(e) => Err(AppError::internal(e)),

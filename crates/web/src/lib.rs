@@ -71,7 +71,7 @@ pub struct WebConfig {
     /// What the DNS checks of sending domains use: the delivery settings'
     /// nameservers (empty: the system's), bounce subdomain and source addresses.
     pub nameservers: Vec<SocketAddr>,
-    pub bounce_subdomain: String,
+    pub setup: delivery::identity::Setup,
     pub source_ips: Vec<std::net::IpAddr>,
     /// What the deliverability score asks about addresses and domains.
     pub blocklists: delivery::score::Blocklists,
@@ -167,6 +167,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sandbox/{id}/raw", get(campaign_pages::captured))
         .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
         .route("/domains/check", get(domain_pages::check_domains))
+        .route("/domains/rotate", post(domain_pages::rotate))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
         .route("/layouts/new", get(campaign_pages::new_layout))
         .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))

@@ -43,7 +43,7 @@ pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Res
     let envelope_from = message::verp::bounce_address(
         state.key(),
         message::verp::Bounced::Delivery(0),
-        &config.bounce_subdomain,
+        &config.setup.bounce_subdomain,
         &from_domain,
     );
     let domains = state.store().sending_domains().await?;

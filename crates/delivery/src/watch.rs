@@ -1,0 +1,124 @@
+//! The watch over sending domains: their DNS re-checked periodically (a
+//! domain not verified yet, every minute), key rotations carried on (a
+//! pending key signs once its record is seen; the key it replaces retires
+//! after a grace period), and an alert when a check that was green breaks.
+//! Each domain is claimed by one delivery node per round.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use store::{NewMessage, SendingDomain, Store, StoreError};
+use tokio_util::sync::CancellationToken;
+
+use crate::dns::Dns;
+use crate::doctor::{self, Check, Status};
+use crate::identity::Setup;
+
+#[derive(Clone)]
+pub struct Watch {
+    pub store: Store,
+    pub dns: Dns,
+    pub setup: Setup,
+    /// The node's source addresses (for domains without their own).
+    pub source_ips: Vec<IpAddr>,
+    /// How often a verified domain is checked again.
+    pub every: Duration,
+    /// How long a replaced key stays published.
+    pub grace: Duration,
+}
+
+/// A domain's unverified checks are retried this often.
+const RETRY: Duration = Duration::minutes(1);
+
+impl Watch {
+    /// Checks the domains that are due at `now`; returns how many.
+    pub async fn round(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        for (domain, selector) in self.store.retire_keys(now).await? {
+            tracing::info!(domain, selector, "DKIM key retired; its DNS record may be removed");
+        }
+        let due = self.store.claim_domain_checks(now, self.every, RETRY).await?;
+        for domain in &due {
+            self.check(domain, now).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn check(&self, domain: &SendingDomain, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let ips = domain.sends_from(&self.source_ips);
+        let checks = doctor::check_domain(&self.store, &self.dns, &domain.domain, &self.setup, &ips).await?;
+        record(&self.store, domain, &checks, now, self.grace).await
+    }
+
+    /// Rounds every 30 s until `cancel`.
+    pub async fn run(self, cancel: CancellationToken) {
+        loop {
+            if let Err(e) = self.round(Utc::now()).await {
+                tracing::warn!(error = %e, "the domain watch failed a round");
+            }
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            }
+        }
+    }
+}
+
+/// Keeps the outcome of a domain's checks, wherever they ran (the watch,
+/// the domains page, `ninsho doctor`): a pending key whose record was seen
+/// starts signing (the key it replaces retires after `grace`), the domain
+/// is verified when every signing key's record is right, and a check that
+/// was green and now fails raises an alert.
+pub async fn record(
+    store: &Store,
+    domain: &SendingDomain,
+    checks: &[Check],
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> Result<(), StoreError> {
+    for key in store.published_dkim_keys(&domain.domain).await? {
+        let what = format!("DKIM {} (pending)", key.selector);
+        if key.status == "pending" && checks.iter().any(|c| c.what == what && c.status == Status::Pass) {
+            store.promote_key(key.id, now, grace).await?;
+            tracing::info!(domain = domain.domain, selector = key.selector, "DKIM key published; it signs now");
+        }
+    }
+    let signing: Vec<&Check> =
+        checks.iter().filter(|c| c.what.starts_with("DKIM") && !c.what.ends_with("(pending)")).collect();
+    let dkim_ok = !signing.is_empty() && signing.iter().all(|c| c.status == Status::Pass);
+    let json = serde_json::to_value(checks).unwrap_or_default();
+    let before = store.record_domain_checks(domain.id, &json, dkim_ok, now).await?;
+    let before: Vec<Check> = serde_json::from_value(before).unwrap_or_default();
+    for broken in broke(&before, checks) {
+        alert(store, domain, broken).await?;
+    }
+    Ok(())
+}
+
+/// Records the alert, logs it, and mails every admin (through the outbox:
+/// sent in production, captured in sandbox mode).
+async fn alert(store: &Store, domain: &SendingDomain, broken: &Check) -> Result<(), StoreError> {
+    tracing::warn!(domain = domain.domain, check = broken.what, detail = broken.detail, "a DNS check broke");
+    store.add_domain_alert(domain.id, &broken.what, &broken.detail).await?;
+    let subject = format!("ninsho: {} of {} broke", broken.what, domain.domain);
+    let text = format!(
+        "The {} check of {} passed before and fails now:\n\n  {}\n\nSee the domains page, or run `ninsho doctor {}`.\n",
+        broken.what, domain.domain, broken.detail, domain.domain
+    );
+    for to in store.admin_emails().await? {
+        let message = NewMessage { kind: "alert", subscriber_id: None, to: &to, subject: &subject, text_body: &text };
+        store.enqueue_message(&message).await?;
+    }
+    Ok(())
+}
+
+/// How long a replaced DKIM key stays published by default: long enough
+/// for mail signed with it to be delivered and read.
+pub const GRACE: Duration = Duration::days(7);
+
+/// The checks that passed in `before` and fail in `now`.
+fn broke<'a>(before: &[Check], now: &'a [Check]) -> Vec<&'a Check> {
+    now.iter()
+        .filter(|c| c.status == Status::Fail)
+        .filter(|c| before.iter().any(|b| b.what == c.what && b.status == Status::Pass))
+        .collect()
+}
