@@ -75,6 +75,7 @@ pub fn test_config() -> WebConfig {
             bounce_subdomain: "bounce".into(),
             report_address: None,
             inbound_host: "mx.lab.test".into(),
+            ptr_names: Default::default(),
         },
         source_ips: Vec::new(),
         blocklists: delivery::score::Blocklists::default(),

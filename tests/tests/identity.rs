@@ -158,6 +158,14 @@ async fn each_misconfiguration_gets_its_own_diagnosis() -> Result<()> {
     assert_eq!(lookups.status, Status::Warn, "{checks:?}");
     assert!(lookups.detail.starts_with("9 of the 10 DNS lookups"), "{lookups:?}");
 
+    // The configuration expects another PTR name for the address.
+    let dns = Dns::start(good.zone()).await?;
+    let resolver = delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+    let mut expecting = setup();
+    expecting.ptr_names.insert(IpAddr::from(SOURCE), "mail.news.lab.test".into());
+    let checks = check_domain(&app.store, &resolver, DOMAIN, &expecting, &[IpAddr::from(SOURCE)]).await?;
+    assert_fails(&checks, "PTR", "the PTR of 127.0.0.2 is mta.lab.test, not mail.news.lab.test");
+
     let mut r = good.clone();
     r.mx = false;
     assert_fails(&r.checks(&app).await?, "MX bounce", "bounces to bounce.news.lab.test cannot be delivered");
@@ -225,6 +233,15 @@ async fn the_domains_page_checks_the_dns_and_names_each_fault() -> Result<()> {
     assert!(failed.contains("DMARC") && failed.contains("no DMARC record at _dmarc.news.lab.test"), "{failed}");
     assert!(browser.text(".checks").await?.contains("mta.lab.test, which resolves back to 127.0.0.2"));
     assert!(browser.text(".verified").await?.contains("verified"), "the check verified the domain");
+
+    // Source addresses from the dashboard: a bad one is named, good ones kept.
+    browser.fill("form.ips input[name=ips]", "127.0.0.2 not-an-ip").await?;
+    browser.click("form.ips button").await?;
+    assert!(browser.text("#error").await?.contains("\"not-an-ip\" is not an IPv4 or IPv6 address"));
+    browser.fill("form.ips input[name=ips]", "127.0.0.2 2001:db8::2").await?;
+    browser.click("form.ips button").await?;
+    let ips = app.store.domain_source_ips(DOMAIN).await?;
+    assert_eq!(ips, vec![IpAddr::from(SOURCE), "2001:db8::2".parse::<IpAddr>()?]);
 
     // A rotation from the dashboard: the new key is listed, waiting for its record.
     browser.click("form.rotate button").await?;

@@ -83,7 +83,7 @@ pub async fn check_domain(
     checks.push(bounce_mx(dns, &bounce, &setup.inbound_host).await);
     checks.extend(dmarc(dns, &domain, &setup.report_address(&domain)).await);
     for &ip in ips {
-        checks.push(ptr(dns, ip).await);
+        checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str)).await);
     }
     Ok(checks)
 }
@@ -99,7 +99,10 @@ pub async fn published(
 ) -> (Vec<(IpAddr, String)>, Option<String>) {
     let mut ptrs = Vec::new();
     for &ip in ips {
-        let name = dns.ptr(ip).await.ok().flatten().unwrap_or_else(|| format!("mail.{domain}"));
+        let name = match setup.ptr_names.get(&ip) {
+            Some(expected) => expected.clone(),
+            None => dns.ptr(ip).await.ok().flatten().unwrap_or_else(|| format!("mail.{domain}")),
+        };
         ptrs.push((ip, name));
     }
     let spf = dns
@@ -307,7 +310,9 @@ fn count_lookups(
     })
 }
 
-async fn ptr(dns: &Dns, ip: IpAddr) -> Check {
+/// The PTR of a source address: present, resolving back to it, and the
+/// name the configuration expects when it names one.
+async fn ptr(dns: &Dns, ip: IpAddr, expected: Option<&str>) -> Check {
     let what = format!("PTR {ip}");
     let name = match dns.ptr(ip).await {
         Ok(Some(name)) => name,
@@ -316,6 +321,15 @@ async fn ptr(dns: &Dns, ip: IpAddr) -> Check {
         }
         Err(e) => return Check::new(what, Status::Unknown, format!("could not check: {e}")),
     };
+    if let Some(expected) = expected.map(|e| e.trim_end_matches('.')).filter(|e| !e.eq_ignore_ascii_case(&name)) {
+        return Check::new(
+            what,
+            Status::Fail,
+            format!(
+                "the PTR of {ip} is {name}, not {expected} (delivery.ptr_names): the EHLO name and reputation follow the PTR"
+            ),
+        );
+    }
     match dns.addresses(&name).await {
         Ok(addresses) if addresses.contains(&ip) => {
             Check::new(what, Status::Pass, format!("{name}, which resolves back to {ip} (the EHLO name)"))

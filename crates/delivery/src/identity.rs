@@ -137,6 +137,8 @@ pub struct Setup {
     /// The host that takes bounces and reports (ninsho's inbound role): the
     /// MX of the bounce subdomain. Empty: not known (`delivery.inbound_host`).
     pub inbound_host: String,
+    /// The PTR name each source address should have, where one is set.
+    pub ptr_names: std::collections::BTreeMap<std::net::IpAddr, String>,
 }
 
 impl Setup {

@@ -98,6 +98,7 @@ pub fn domain_setup(settings: &Settings) -> delivery::identity::Setup {
             let named = public_host.parse::<std::net::IpAddr>().is_err() && public_host != "localhost";
             if named { public_host.to_owned() } else { String::new() }
         }),
+        ptr_names: d.ptr_names.clone(),
     }
 }
 

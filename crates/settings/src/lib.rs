@@ -71,6 +71,9 @@ pub struct DeliverySettings {
     /// The addresses mail leaves from; each one's PTR name is its EHLO name.
     /// Production mode needs at least one.
     pub source_ips: Vec<IpAddr>,
+    /// The PTR name each source address should have (`"203.0.113.5" =
+    /// "mta1.example.com"`); the checks say when the real one differs.
+    pub ptr_names: std::collections::BTreeMap<IpAddr, String>,
     /// The port of the recipients' MX hosts (25; tests use others).
     pub mx_port: u16,
     /// The HTTPS port of MTA-STS policy hosts (443; tests use others).
@@ -117,6 +120,7 @@ impl Default for DeliverySettings {
             mode: DeliveryMode::Sandbox,
             nameservers: Vec::new(),
             source_ips: Vec::new(),
+            ptr_names: std::collections::BTreeMap::new(),
             mx_port: 25,
             mta_sts_port: 443,
             extra_ca: None,
@@ -446,6 +450,16 @@ mod tests {
         let s = load(example, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.http.listen.port(), 8080);
         assert_eq!(s.delivery.mode, DeliveryMode::Sandbox);
+    }
+
+    #[test]
+    fn expected_ptr_names_are_read_by_address_and_bad_ones_named() {
+        let s = load("[delivery]\nptr_names = { \"203.0.113.5\" = \"mta1.example.com\" }\n", &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ip: IpAddr = "203.0.113.5".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.delivery.ptr_names.get(&ip).map(String::as_str), Some("mta1.example.com"));
+        let e = error("[delivery]\nptr_names = { \"mta1\" = \"mta1.example.com\" }\n", &[]);
+        assert!(e.contains("delivery.ptr_names") || e.contains("line 2"), "{e}");
     }
 
     #[test]

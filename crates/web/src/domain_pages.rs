@@ -32,6 +32,8 @@ struct DomainView {
     domain: String,
     /// Where it sends from, in words.
     from: String,
+    /// Its own source addresses, for the form.
+    ips: String,
     records: Vec<Record>,
     /// When its DKIM records were last seen right; None: not verified.
     verified: Option<String>,
@@ -87,7 +89,8 @@ async fn domains_page(
         let verified =
             state.store().domain_verified_at(&d.domain).await?.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
         let rotating = records.iter().any(|r| r.purpose.contains("published before it signs"));
-        domains.push(DomainView { domain: d.domain, from, records, verified, rotating, checks });
+        let own = d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(" ");
+        domains.push(DomainView { domain: d.domain, from, ips: own, records, verified, rotating, checks });
     }
     let alerts = state
         .store()
@@ -163,4 +166,36 @@ pub(crate) async fn rotate(
         }
         Err(e) => Err(AppError::internal(e)),
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct IpsForm {
+    domain: String,
+    /// Addresses separated by spaces, commas or lines; empty: any.
+    ips: String,
+}
+
+/// Sets the addresses a domain's mail leaves from; each bad address is named.
+pub(crate) async fn set_ips(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<IpsForm>,
+) -> Result<Response, AppError> {
+    let mut ips = Vec::new();
+    let mut bad = Vec::new();
+    for raw in form.ips.split([',', ' ', '\n', '\r']).map(str::trim).filter(|s| !s.is_empty()) {
+        match raw.parse::<std::net::IpAddr>() {
+            Ok(ip) => ips.push(ip),
+            Err(_) => bad.push(format!("{raw:?} is not an IPv4 or IPv6 address")),
+        }
+    }
+    let error = if !bad.is_empty() {
+        Some(format!("Source addresses: {}.", bad.join("; ")))
+    } else if !state.store().set_domain_source_ips(&form.domain, &ips).await? {
+        Some(format!("{} is not a sending domain.", form.domain))
+    } else {
+        return Ok(Redirect::to("/domains").into_response());
+    };
+    domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error, false).await
 }

@@ -168,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
         .route("/domains/check", get(domain_pages::check_domains))
         .route("/domains/rotate", post(domain_pages::rotate))
+        .route("/domains/ips", post(domain_pages::set_ips))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
         .route("/layouts/new", get(campaign_pages::new_layout))
         .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))
