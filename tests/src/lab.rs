@@ -17,7 +17,7 @@ use hickory_server::proto::rr::{LowerName, Name, RData, Record};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Records of the test world, all served from one root zone.
@@ -192,15 +192,20 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    /// A TLS server side that presents this certificate.
-    fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor> {
+    /// The TLS server configuration that presents this certificate.
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>> {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
         let config =
             rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
                 .with_safe_default_protocol_versions()?
                 .with_no_client_auth()
                 .with_single_cert(self.chain.clone(), key)?;
-        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+        Ok(Arc::new(config))
+    }
+
+    /// A TLS server side that presents this certificate.
+    fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor> {
+        Ok(tokio_rustls::TlsAcceptor::from(self.server_config()?))
     }
 
     /// A self-signed certificate nobody trusts.
@@ -577,4 +582,151 @@ pub async fn check(dns: SocketAddr, r: &Received) -> Result<Verdict> {
         dmarc_spf: *dmarc.spf_result() == DmarcResult::Pass,
         ptr,
     })
+}
+
+/// A plain SMTP client for talking to ninsho's inbound listener the way a
+/// receiving MTA sends bounces back: STARTTLS against the lab CA, then raw
+/// commands, each reply read whole.
+pub struct SmtpClient {
+    stream: Box<dyn ClientIo>,
+    buf: Vec<u8>,
+}
+
+trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> ClientIo for T {}
+
+impl SmtpClient {
+    /// Connects and reads the greeting.
+    pub async fn connect(addr: SocketAddr) -> Result<(Self, String)> {
+        let stream = TcpStream::connect(addr).await?;
+        let mut client = Self { stream: Box::new(stream), buf: Vec::new() };
+        let greeting = client.reply().await?;
+        Ok((client, greeting))
+    }
+
+    /// EHLO, STARTTLS (verifying `host`'s certificate against `ca`), EHLO.
+    pub async fn secure(&mut self, ca: &TestCa, host: &str) -> Result<String> {
+        self.command("EHLO mx.example.org").await?;
+        let ready = self.command("STARTTLS").await?;
+        anyhow::ensure!(ready.starts_with("220"), "STARTTLS: {ready}");
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls::pki_types::pem::PemObject::pem_file_iter(&ca.pem_file)? {
+            roots.add(cert?)?;
+        }
+        let config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let plain = std::mem::replace(&mut self.stream, Box::new(tokio::io::duplex(1).0));
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())?;
+        self.stream = Box::new(connector.connect(name, plain).await?);
+        self.command("EHLO mx.example.org").await
+    }
+
+    /// Sends raw bytes.
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<()> {
+        self.stream.write_all(bytes).await?;
+        Ok(self.stream.flush().await?)
+    }
+
+    /// Sends a command line and reads its reply.
+    pub async fn command(&mut self, line: &str) -> Result<String> {
+        self.send(format!("{line}\r\n").as_bytes()).await?;
+        self.reply().await
+    }
+
+    /// One whole reply (all its lines).
+    pub async fn reply(&mut self) -> Result<String> {
+        let mut lines = Vec::new();
+        loop {
+            while let Some(at) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=at).collect();
+                let line = String::from_utf8_lossy(&line).trim_end().to_owned();
+                let last = line.as_bytes().get(3) != Some(&b'-');
+                lines.push(line);
+                if last {
+                    return Ok(lines.join("\n"));
+                }
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tokio::time::timeout(Duration::from_secs(10), self.stream.read(&mut chunk)).await??;
+            anyhow::ensure!(n > 0, "the server closed the connection after {lines:?}");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// A whole transaction; returns the reply to the end of DATA (or the
+    /// first refusal).
+    pub async fn mail(&mut self, from: &str, to: &str, message: &[u8]) -> Result<String> {
+        let r = self.command(&format!("MAIL FROM:<{from}>")).await?;
+        if !r.starts_with("250") {
+            return Ok(r);
+        }
+        let r = self.command(&format!("RCPT TO:<{to}>")).await?;
+        if !r.starts_with("250") {
+            self.command("RSET").await?;
+            return Ok(r);
+        }
+        let r = self.command("DATA").await?;
+        anyhow::ensure!(r.starts_with("354"), "DATA: {r}");
+        let mut data = Vec::with_capacity(message.len() + 8);
+        for line in message.split_inclusive(|&b| b == b'\n') {
+            if line.starts_with(b".") {
+                data.push(b'.');
+            }
+            data.extend_from_slice(line);
+        }
+        if !data.ends_with(b"\r\n") {
+            data.extend_from_slice(b"\r\n");
+        }
+        data.extend_from_slice(b".\r\n");
+        self.send(&data).await?;
+        self.reply().await
+    }
+}
+
+/// The headers of a received message (up to the blank line).
+fn headers_of(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
+}
+
+/// An RFC 3464 bounce of `original` for its recipient, as its receiving MTA
+/// would send it back to the envelope sender.
+pub fn dsn(original: &Received, action: &str, status: &str, diagnostic: &str) -> Vec<u8> {
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: {from}\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"lab-dsn\"\r\n\r\n\
+         --lab-dsn\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n\
+         --lab-dsn\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n\
+         Final-Recipient: rfc822; {rcpt}\r\nAction: {action}\r\nStatus: {status}\r\n\
+         Diagnostic-Code: smtp; {diagnostic}\r\n\r\n\
+         --lab-dsn\r\nContent-Type: text/rfc822-headers\r\n\r\n{headers}\r\n\r\n--lab-dsn--\r\n",
+        from = original.mail_from,
+        rcpt = original.rcpt,
+        headers = headers_of(&original.data),
+    )
+    .into_bytes()
+}
+
+/// An RFC 5965 complaint about `original`, as a mailbox provider's feedback
+/// loop sends it.
+pub fn arf(original: &Received, to: &str) -> Vec<u8> {
+    format!(
+        "From: Feedback Loop <fbl@example.org>\r\nTo: {to}\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=feedback-report; boundary=\"lab-arf\"\r\n\r\n\
+         --lab-arf\r\nContent-Type: text/plain\r\n\r\nA user marked this message as spam.\r\n\r\n\
+         --lab-arf\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n\
+         User-Agent: LabFBL/1.0\r\nVersion: 1\r\nOriginal-Mail-From: <{from}>\r\n\
+         Original-Rcpt-To: <{rcpt}>\r\nSource-IP: {peer}\r\n\r\n\
+         --lab-arf\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <{from}>\r\n{headers}\r\n\r\n--lab-arf--\r\n",
+        from = original.mail_from,
+        rcpt = original.rcpt,
+        peer = original.peer,
+        headers = headers_of(&original.data),
+    )
+    .into_bytes()
 }

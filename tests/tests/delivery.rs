@@ -3,7 +3,7 @@
 //! zones, each accepted message checked as a receiving server would (DKIM,
 //! SPF, DMARC, the PTR of the connecting address).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration as StdDuration;
 
 use anyhow::{Context, Result};
@@ -608,5 +608,144 @@ async fn a_suspension_holds_for_every_delivery_node() -> Result<()> {
     assert_eq!(row.status, "deferred");
     assert!(row.last_reply.as_deref().is_some_and(|r| r.contains("suspended")), "{row:?}");
     assert_eq!(sink.connections(), 1, "the second node did not connect");
+    Ok(())
+}
+
+/// ninsho's inbound listener on a port of its own, with STARTTLS.
+async fn inbound_listener(app: &TestApp, ca: &TestCa) -> Result<(SocketAddr, tokio_util::sync::CancellationToken)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let config = inbound::smtp::ListenerConfig {
+        hostname: "mx.lab.test".into(),
+        tls: Some(ca.issue("mx.lab.test")?.server_config()?),
+        max_message_bytes: 256 * 1024,
+        ..Default::default()
+    };
+    let mailbox = inbound::act::Ninsho {
+        store: app.store.clone(),
+        key: app.key.clone(),
+        bounce_subdomain: "bounce".into(),
+        report_address: None,
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone()));
+    Ok((addr, cancel))
+}
+
+#[tokio::test]
+async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_audience() -> Result<()> {
+    let app = spawn_app().await?;
+    app.create_admin("ops@example.jp", "orbit cactus lantern 47 violet").await?;
+    let ca = TestCa::new()?;
+    let sink = Sink::start([127, 0, 0, 12], 0, ca.issue("mx.example.org")?, Script::default()).await?;
+    let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 12]);
+    let dns = Dns::start(zone).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
+    let now = Utc::now();
+    let people = ["ann@example.org", "bob@example.org", "cid@example.org", "dan@example.org", "eve@example.org"];
+    let id = campaign(&app, &people, now).await?;
+    assert_eq!(engine(&app, smtp).tick(now).await?, 5);
+    let received = sink.received();
+    let got = |to: &str| received.iter().find(|r| r.rcpt == to).with_context(|| format!("the message to {to}"));
+    let (inbound, _stop) = inbound_listener(&app, &ca).await?;
+    let (mut mta, greeting) = tests::lab::SmtpClient::connect(inbound).await?;
+    assert!(greeting.starts_with("220 mx.lab.test"), "{greeting}");
+    assert!(mta.secure(&ca, "mx.lab.test").await?.contains("250"), "STARTTLS with a certificate the CA vouches for");
+
+    // Receivers bounce after accepting: 5.1.1 (hard) and 4.2.2 (soft),
+    // back to each message's VERP address.
+    let ann = got("ann@example.org")?;
+    let dsn = tests::lab::dsn(ann, "failed", "5.1.1", "550 5.1.1 <ann@example.org>: User unknown");
+    assert!(mta.mail("", &ann.mail_from, &dsn).await?.starts_with("250"));
+    let bob = got("bob@example.org")?;
+    let full = tests::lab::dsn(bob, "failed", "4.2.2", "452 4.2.2 Mailbox full");
+    assert!(mta.mail("", &bob.mail_from, &full).await?.starts_with("250"));
+    // A feedback loop reports a complaint to the report address.
+    let cid = got("cid@example.org")?;
+    let complaint = tests::lab::arf(cid, "reports@bounce.news.lab.test");
+    assert!(mta.mail("fbl@example.org", "reports@bounce.news.lab.test", &complaint).await?.starts_with("250"));
+    // A vacation reply is not a bounce.
+    let dan = got("dan@example.org")?;
+    let away =
+        "From: dan@example.org\r\nTo: x\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n";
+    assert!(mta.mail("dan@example.org", &dan.mail_from, away.as_bytes()).await?.starts_with("250"));
+    // Eve unsubscribes through the List-Unsubscribe mailto of her message.
+    let eve = got("eve@example.org")?;
+    let headers = String::from_utf8_lossy(&eve.data).into_owned();
+    let subject = headers
+        .split("subject=")
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .map(|s| s.replace("%20", " "))
+        .context("the mailto's subject")?;
+    let request =
+        format!("From: eve@example.org\r\nTo: unsubscribe@bounce.news.lab.test\r\nSubject: {subject}\r\n\r\n\r\n");
+    assert!(
+        mta.mail("eve@example.org", "unsubscribe@bounce.news.lab.test", request.as_bytes()).await?.starts_with("250")
+    );
+
+    // Never a relay; forged bounce tokens and strangers' domains refused.
+    for (to, code) in [
+        ("someone@example.org", "550 5.7.1"),
+        ("b-1-00000000000000000@bounce.news.lab.test", "550 5.1.1"),
+        ("reports@bounce.other.example", "550 5.7.1"),
+    ] {
+        let refused = mta.mail("x@example.org", to, b"Subject: x\r\n\r\nx\r\n").await?;
+        assert!(refused.starts_with(code), "{to}: {refused}");
+    }
+    assert!(mta.command("QUIT").await?.starts_with("221"));
+
+    let rows = rows(&app, id).await?;
+    let status = |email: &str| rows.iter().find(|r| r.email == email).map(|r| r.status.clone()).unwrap_or_default();
+    assert_eq!(status("ann@example.org"), "bounced", "accepted, then bounced");
+    assert_eq!(status("bob@example.org"), "bounced");
+    assert_eq!(status("dan@example.org"), "delivered", "an auto-reply changes nothing");
+    let store = &app.store;
+    let suppressed = |email: &'static str| async move {
+        Ok::<_, anyhow::Error>(store.is_suppressed(&EmailAddress::parse(email)?).await?)
+    };
+    assert!(suppressed("ann@example.org").await?, "a hard bounce suppresses at once");
+    assert!(!suppressed("bob@example.org").await?, "one soft bounce does not");
+    assert!(suppressed("cid@example.org").await?, "a complaint suppresses");
+    assert!(!suppressed("dan@example.org").await?);
+    let reasons = app.store.bounce_reasons(id).await?;
+    assert!(reasons.contains(&("user-unknown".into(), "hard".into(), 1)), "{reasons:?}");
+    assert!(reasons.contains(&("mailbox-full".into(), "soft".into(), 1)), "{reasons:?}");
+    assert_eq!(app.store.complaint_count(id).await?, 1);
+    let report = app.store.campaign_report(id).await?;
+    assert!(report.by_status.contains(&("bounced".into(), 2)), "{:?}", report.by_status);
+    let alerts = app.store.domain_alerts(10).await?;
+    assert!(alerts.iter().any(|a| a.1 == "Complaint rate" && a.2.contains("over Gmail's 0.3 % limit")), "{alerts:?}");
+    let lists = |email: &'static str| async move {
+        let s = store.subscriber_by_email(&EmailAddress::parse(email)?).await?.context("the subscriber")?;
+        let subs = store.subscriptions(s.id).await?;
+        Ok::<_, anyhow::Error>(subs.into_iter().map(|s| s.status.as_str().to_owned()).collect::<Vec<_>>())
+    };
+    assert_eq!(lists("cid@example.org").await?, ["unsubscribed"], "the complaint unsubscribed");
+    assert_eq!(lists("eve@example.org").await?, ["unsubscribed"], "the mailto request unsubscribed");
+    assert_eq!(lists("dan@example.org").await?, ["confirmed"]);
+    let (_, api_report) = app.api().await?.get(&format!("/campaigns/{id}/report")).await?;
+    assert_eq!(api_report["complaints"], 1, "{api_report}");
+    assert_eq!(api_report["deliveries"]["bounced"], 2, "{api_report}");
+    assert!(api_report["bounces_by_reason"].to_string().contains("user-unknown"), "{api_report}");
+    let log = app.store.inbound_messages(10).await?;
+    assert_eq!(log.len(), 5, "every accepted message is recorded: {log:?}");
+
+    // A bare LF in the message ends the session (what follows could be
+    // read as commands: SMTP smuggling); garbage gets an answer; the
+    // listener serves everyone else all the while.
+    let (mut smuggler, _) = tests::lab::SmtpClient::connect(inbound).await?;
+    smuggler.command("EHLO mx.example.org").await?;
+    smuggler.command("MAIL FROM:<>").await?;
+    smuggler.command(&format!("RCPT TO:<{}>", dan.mail_from)).await?;
+    smuggler.command("DATA").await?;
+    smuggler.send(b"Subject: smuggled\r\n\r\nhello\n.\r\nMAIL FROM:<evil@example.org>\r\n").await?;
+    let refused = smuggler.reply().await?;
+    assert!(refused.starts_with("521 5.5.2"), "{refused}");
+    assert!(smuggler.command("NOOP").await.is_err(), "the session is over");
+    let (mut other, _) = tests::lab::SmtpClient::connect(inbound).await?;
+    assert!(other.command("HELLO THERE").await?.starts_with("500 5.5.1"));
+    assert!(other.command("EHLO mx.example.org").await?.contains("STARTTLS"));
+    assert_eq!(app.store.inbound_messages(10).await?.len(), 5, "nothing was accepted");
     Ok(())
 }

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use store::{NewMessage, SendingDomain, Store, StoreError};
+use store::{SendingDomain, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 use crate::dns::Dns;
@@ -94,21 +94,16 @@ pub async fn record(
     Ok(())
 }
 
-/// Records the alert, logs it, and mails every admin (through the outbox:
-/// sent in production, captured in sandbox mode).
+/// Logs the alert and raises it (the domains page, and mail to every admin
+/// through the outbox: sent in production, captured in sandbox mode).
 async fn alert(store: &Store, domain: &SendingDomain, broken: &Check) -> Result<(), StoreError> {
     tracing::warn!(domain = domain.domain, check = broken.what, detail = broken.detail, "a DNS check broke");
-    store.add_domain_alert(domain.id, &broken.what, &broken.detail).await?;
     let subject = format!("ninsho: {} of {} broke", broken.what, domain.domain);
     let text = format!(
         "The {} check of {} passed before and fails now:\n\n  {}\n\nSee the domains page, or run `ninsho doctor {}`.\n",
         broken.what, domain.domain, broken.detail, domain.domain
     );
-    for to in store.admin_emails().await? {
-        let message = NewMessage { kind: "alert", subscriber_id: None, to: &to, subject: &subject, text_body: &text };
-        store.enqueue_message(&message).await?;
-    }
-    Ok(())
+    store.raise_alert(domain.id, &broken.what, &broken.detail, &subject, &text).await
 }
 
 /// How long a replaced DKIM key stays published by default: long enough

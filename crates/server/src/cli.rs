@@ -89,6 +89,9 @@ pub enum Role {
     Web,
     /// The delivery engine: starts due campaigns and sends their messages.
     Deliver,
+    /// The SMTP listener for bounces, complaints, reports and mailto
+    /// unsubscribes (`inbound.listen`).
+    Inbound,
 }
 
 #[derive(Debug, Subcommand)]

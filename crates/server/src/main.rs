@@ -165,6 +165,8 @@ async fn run_roles(
     } else {
         None
     };
+    let inbound =
+        if roles.contains(&Role::Inbound) { Some(start_inbound(settings, db, &key, &cancel).await?) } else { None };
     let config = database::web_config(settings, db);
     let state = web::AppState::with_metrics(db.store().clone(), key, config, |registry| {
         if delivering {
@@ -188,6 +190,9 @@ async fn run_roles(
         if let Some(engines) = delivery {
             engines.join_all().await;
         }
+        if let Some(inbound) = inbound {
+            let _ = inbound.await;
+        }
         return Ok(());
     };
     let web_cancel = cancel.clone();
@@ -206,6 +211,48 @@ async fn run_roles(
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, engines.join_all()).await;
     }
     outcome
+}
+
+/// Starts the SMTP listener of the inbound role.
+async fn start_inbound(
+    settings: &Settings,
+    db: &Database,
+    key: &web::SecretKey,
+    cancel: &CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let s = &settings.inbound;
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .with_context(|| format!("cannot listen on inbound.listen {}", s.listen))?;
+    let tls = match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => Some(inbound::smtp::tls_config(cert, key).map_err(anyhow::Error::msg)?),
+        (None, None) => None,
+        _ => anyhow::bail!("inbound.tls_cert and inbound.tls_key go together"),
+    };
+    let setup = database::domain_setup(settings);
+    let hostname = s
+        .hostname
+        .clone()
+        .unwrap_or_else(|| if setup.inbound_host.is_empty() { "localhost".into() } else { setup.inbound_host.clone() });
+    let timeout = Duration::from_secs(s.timeout_seconds.max(1));
+    let config = inbound::smtp::ListenerConfig {
+        hostname,
+        tls,
+        max_message_bytes: s.max_message_kb.saturating_mul(1024),
+        max_recipients: 50,
+        max_connections: s.max_connections,
+        max_connections_per_ip: s.max_connections_per_ip,
+        command_timeout: timeout,
+        data_timeout: timeout * 2,
+    };
+    let mailbox = inbound::act::Ninsho {
+        store: db.store().clone(),
+        key: key.clone(),
+        bounce_subdomain: setup.bounce_subdomain.clone(),
+        report_address: setup.report_address.clone(),
+    };
+    tracing::info!(addr = %s.listen, "inbound SMTP listening");
+    Ok(tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone())))
 }
 
 /// Starts the delivery workers: in sandbox mode into the capture mailbox, in

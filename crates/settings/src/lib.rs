@@ -25,6 +25,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub delivery: DeliverySettings,
     pub score: ScoreSettings,
+    pub inbound: InboundSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
 }
@@ -136,6 +137,39 @@ impl Default for DeliverySettings {
             retry_days: 3,
             batch: 500,
             lease_seconds: 300,
+        }
+    }
+}
+
+/// The SMTP listener of the inbound role: bounces, complaints, reports
+/// and mailto unsubscribes for ninsho's own addresses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundSettings {
+    pub listen: SocketAddr,
+    /// The name it greets with; unset: `delivery.inbound_host`, else "localhost".
+    pub hostname: Option<String>,
+    /// STARTTLS is offered with this certificate chain and key (PEM).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub max_message_kb: usize,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    /// How long a command may take; DATA may take twice as long.
+    pub timeout_seconds: u64,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 25)),
+            hostname: None,
+            tls_cert: None,
+            tls_key: None,
+            max_message_kb: 10 * 1024,
+            max_connections: 200,
+            max_connections_per_ip: 10,
+            timeout_seconds: 300,
         }
     }
 }

@@ -246,13 +246,25 @@ impl Store {
             .await?)
     }
 
-    pub async fn add_domain_alert(&self, domain_id: i64, what: &str, detail: &str) -> Result<()> {
+    /// Raises an alert about a sending domain: kept for the domains page,
+    /// and mailed to every admin through the outbox, in one transaction.
+    pub async fn raise_alert(&self, domain_id: i64, what: &str, detail: &str, subject: &str, text: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO domain_alerts (domain_id, what, detail) VALUES ($1, $2, $3)")
             .bind(domain_id)
             .bind(what)
             .bind(detail)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "INSERT INTO outbound_messages (kind, to_address, subject, text_body) \
+             SELECT 'alert', email, $1, $2 FROM admins ORDER BY id",
+        )
+        .bind(subject)
+        .bind(text)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -265,11 +277,6 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
-    }
-
-    /// The admins' addresses (who alerts go to).
-    pub async fn admin_emails(&self) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT email FROM admins ORDER BY id").fetch_all(&self.pool).await?)
     }
 
     /// The active keys of a domain (by its name), RSA first.

@@ -8,6 +8,7 @@ mod admins;
 mod audience;
 mod campaigns;
 mod domains;
+mod feedback;
 mod imports;
 mod outbox;
 mod privacy;
@@ -28,6 +29,7 @@ pub use campaigns::{
     DeliveryRow, DomainProgress, LeasedDelivery, Template, TrackEvent,
 };
 pub use domains::{DkimKey, NewDkimKey, SendingDomain};
+pub use feedback::{BouncedDelivery, NewBounce};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};

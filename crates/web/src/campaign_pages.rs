@@ -850,6 +850,9 @@ struct ReportPage {
     chart: String,
     /// (subject line, delivered, opened, clicked, winner) per A/B variant.
     variants: Vec<(String, i64, i64, i64, bool)>,
+    complaints: i64,
+    /// (reason, hard/soft/sender, count)
+    bounce_reasons: Vec<(String, String, i64)>,
 }
 
 impl ReportPage {
@@ -894,8 +897,21 @@ pub(crate) async fn report(
             variants.push((subject.clone(), delivered, opened, clicked, campaign.ab_winner == Some(variant)));
         }
     }
+    let complaints = state.store().complaint_count(id).await?;
+    let bounce_reasons = state.store().bounce_reasons(id).await?;
     let (jar, csrf) = csrf::issue(&state, jar);
-    let page = ReportPage { csrf, email: admin.email, campaign, report, progress, deliveries, chart, variants };
+    let page = ReportPage {
+        csrf,
+        email: admin.email,
+        campaign,
+        report,
+        progress,
+        deliveries,
+        chart,
+        variants,
+        complaints,
+        bounce_reasons,
+    };
     render(StatusCode::OK, jar, page)
 }
 

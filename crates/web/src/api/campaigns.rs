@@ -200,6 +200,11 @@ pub(crate) struct ReportView {
     /// (URL, people, scanners)
     clicks_by_link: Vec<(String, i64, i64)>,
     unsubscribes: i64,
+    /// Feedback-loop complaints.
+    complaints: i64,
+    /// Bounces by reason: (reason, hard/soft/sender, count), including
+    /// those that came back after the receiver accepted the message.
+    bounces_by_reason: Vec<(String, String, i64)>,
 }
 
 /// A campaign's numbers.
@@ -222,5 +227,7 @@ pub(crate) async fn report(
         unique_human_clicks: r.unique_human_clicks,
         clicks_by_link: r.clicks_by_link.into_iter().map(|(i, h, m)| (url(i), h, m)).collect(),
         unsubscribes: r.unsubscribes,
+        complaints: state.store().complaint_count(id).await?,
+        bounces_by_reason: state.store().bounce_reasons(id).await?,
     }))
 }

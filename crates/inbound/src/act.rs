@@ -1,0 +1,282 @@
+//! ninsho's own addresses and what mail to them does: a bounce to a VERP
+//! address marks its delivery bounced and suppresses the address (at once
+//! for a hard reason, after repeats for a soft one); a complaint
+//! unsubscribes and suppresses, and counts toward the campaign's complaint
+//! rate; a message to the unsubscribe address unsubscribes the subscriber
+//! its token names. Every message is recorded with what was done, and one
+//! that cannot be read keeps its bytes.
+
+use chrono::{Duration, Utc};
+use message::SecretKey;
+use message::links::{self, Purpose};
+use message::verp::{self, Bounced};
+use store::{BouncedDelivery, NewBounce, Store, StoreError};
+
+use crate::feedback::{self, Complaint, Feedback};
+use crate::reason::Effect;
+use crate::smtp::{Envelope, Mailbox};
+
+/// Soft bounces of one address within this window before it is suppressed.
+pub const SOFT_LIMIT: i64 = 3;
+pub const SOFT_WINDOW: Duration = Duration::days(30);
+/// Complaint rates that raise an alert: Gmail's guidance is to stay under
+/// 0.1 % and never reach 0.3 %.
+pub const COMPLAINT_WARN: f64 = 0.001;
+pub const COMPLAINT_LIMIT: f64 = 0.003;
+
+/// Which of our addresses a recipient is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Address {
+    Verp(Bounced),
+    Reports,
+    Unsubscribe,
+}
+
+#[derive(Clone)]
+pub struct Ninsho {
+    pub store: Store,
+    pub key: SecretKey,
+    pub bounce_subdomain: String,
+    /// `delivery.report_address`, when it is not on a bounce subdomain.
+    pub report_address: Option<String>,
+}
+
+impl Ninsho {
+    /// Which of our addresses `address` is, or the reply refusing it.
+    pub async fn address(&self, address: &str) -> Result<Address, String> {
+        let lower = address.trim().to_ascii_lowercase();
+        if self.report_address.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(&lower)) {
+            return Ok(Address::Reports);
+        }
+        let refuse = || format!("550 5.7.1 <{address}>: not an address of this server (no relaying)");
+        let Some((local, domain)) = lower.rsplit_once('@') else { return Err(refuse()) };
+        let Some(sending) = domain.strip_prefix(&format!("{}.", self.bounce_subdomain)) else { return Err(refuse()) };
+        match self.store.is_sending_domain(sending).await {
+            Ok(true) => {}
+            Ok(false) => return Err(refuse()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look up a sending domain");
+                return Err("451 4.3.0 try again later".into());
+            }
+        }
+        match local {
+            "reports" => Ok(Address::Reports),
+            "unsubscribe" => Ok(Address::Unsubscribe),
+            _ => verp::parse(&self.key, &lower)
+                .map(Address::Verp)
+                .ok_or_else(|| format!("550 5.1.1 <{address}>: no such address")),
+        }
+    }
+
+    /// Reads one message for one of our addresses and acts on it; returns
+    /// (kind, what was done). Only a database failure is an error.
+    pub async fn handle(&self, envelope: &Envelope, rcpt: &str) -> Result<(), StoreError> {
+        let (kind, outcome, keep) = match self.address(rcpt).await {
+            Ok(Address::Verp(of)) => self.at_verp(of, &envelope.data).await?,
+            Ok(Address::Unsubscribe) => self.unsubscribe(&envelope.data).await?,
+            Ok(Address::Reports) => self.report(&envelope.data).await?,
+            Err(refusal) => ("ignored", refusal, false),
+        };
+        tracing::info!(rcpt, kind, outcome, "inbound message");
+        let raw = keep.then_some(envelope.data.as_slice());
+        self.store.record_inbound(Some(envelope.peer), &envelope.mail_from, rcpt, kind, &outcome, raw).await?;
+        Ok(())
+    }
+
+    async fn at_verp(&self, of: Bounced, data: &[u8]) -> Result<(&'static str, String, bool), StoreError> {
+        match feedback::parse(data) {
+            Feedback::Bounce(bounce) => {
+                let Some(failure) = bounce.failed.iter().find(|f| !f.delayed) else {
+                    return Ok(("bounce", "a delay warning: nothing to do until it fails".into(), false));
+                };
+                let effect = failure.reason.effect();
+                let effect_word = match effect {
+                    Effect::Hard => "hard",
+                    Effect::Soft => "soft",
+                    Effect::Sender => "sender",
+                };
+                let (email, delivery) = match of {
+                    Bounced::Delivery(id) => match self.store.delivery_for_feedback(id).await? {
+                        Some(d) => (d.email.clone(), Some(d)),
+                        None => return Ok(("bounce", format!("delivery {id} no longer exists"), false)),
+                    },
+                    Bounced::Message(id) => {
+                        let reply = format!("bounced later: {} {}", failure.status, failure.diagnostic);
+                        match self.store.bounce_outbound(id, &reply).await? {
+                            Some(to) => (to, None),
+                            None => return Ok(("bounce", format!("message {id} no longer exists"), false)),
+                        }
+                    }
+                };
+                let new = NewBounce {
+                    email: &email,
+                    reason: failure.reason.as_str(),
+                    effect: effect_word,
+                    status: &failure.status,
+                    diagnostic: &failure.diagnostic,
+                };
+                let soft = self.store.record_bounce(delivery.as_ref(), &new, SOFT_WINDOW).await?;
+                let reason = format!("{} ({} {})", failure.reason.as_str(), failure.status, failure.diagnostic);
+                let suppress = match effect {
+                    Effect::Hard => true,
+                    Effect::Soft => soft >= SOFT_LIMIT,
+                    Effect::Sender => false,
+                };
+                if suppress {
+                    let why = format!("bounced: {}", reason.chars().take(200).collect::<String>());
+                    self.store.suppress_for_feedback(&email, "bounced", &why).await?;
+                }
+                let done = match (effect, suppress) {
+                    (_, true) => format!("{effect_word} bounce, {reason}: {email} suppressed"),
+                    (Effect::Soft, false) => format!("soft bounce {soft} of {SOFT_LIMIT}, {reason}: {email} kept"),
+                    _ => format!("{effect_word} bounce (about our sending, not the address), {reason}"),
+                };
+                Ok(("bounce", done, false))
+            }
+            Feedback::Complaint(complaint) => {
+                let delivery = match of {
+                    Bounced::Delivery(id) => self.store.delivery_for_feedback(id).await?,
+                    Bounced::Message(_) => None,
+                };
+                Ok(("complaint", self.complain(delivery, &complaint).await?, false))
+            }
+            Feedback::Unsubscribe => {
+                let Bounced::Delivery(id) = of else {
+                    return Ok(("unsubscribe", "an unsubscribe request for a message of ours: ignored".into(), false));
+                };
+                let Some(d) = self.store.delivery_for_feedback(id).await? else {
+                    return Ok(("unsubscribe", format!("delivery {id} no longer exists"), false));
+                };
+                match self.store.unsubscribe(d.subscriber_id, d.list_id).await {
+                    Ok(()) | Err(StoreError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                Ok((
+                    "unsubscribe",
+                    format!("{} unsubscribed from list {} (mail client request)", d.email, d.list_id),
+                    false,
+                ))
+            }
+            Feedback::AutoReply => Ok(("auto-reply", "an auto-reply, not a bounce: ignored".into(), false)),
+            Feedback::Other => Ok(("unreadable", "neither a bounce nor a complaint; kept".into(), true)),
+        }
+    }
+
+    /// A complaint: unsubscribed from the list it came through, suppressed,
+    /// and counted toward the campaign's complaint rate.
+    async fn complain(&self, delivery: Option<BouncedDelivery>, complaint: &Complaint) -> Result<String, StoreError> {
+        let Some(email) = delivery.as_ref().map(|d| d.email.clone()).or_else(|| complaint.recipient.clone()) else {
+            return Ok("a complaint that names no recipient of ours: ignored".into());
+        };
+        if let Some(d) = &delivery {
+            match self.store.unsubscribe(d.subscriber_id, d.list_id).await {
+                Ok(()) | Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let why = format!("complaint ({}) {}", complaint.feedback_type, complaint.user_agent);
+        self.store.suppress_for_feedback(&email, "complained", why.trim()).await?;
+        let counts = self
+            .store
+            .record_complaint(delivery.as_ref(), &email, &complaint.feedback_type, &complaint.user_agent)
+            .await?;
+        if let (Some(d), Some((complaints, delivered))) = (&delivery, counts) {
+            self.complaint_rate(d.campaign_id, complaints, delivered).await?;
+        }
+        Ok(format!("complaint ({}): {email} unsubscribed and suppressed", complaint.feedback_type))
+    }
+
+    /// Raises an alert when this complaint takes the campaign's rate over
+    /// 0.1 % or over 0.3 %.
+    async fn complaint_rate(&self, campaign: i64, complaints: i64, delivered: i64) -> Result<(), StoreError> {
+        let delivered = delivered.max(1) as f64;
+        let (before, now) = ((complaints - 1) as f64 / delivered, complaints as f64 / delivered);
+        let crossed = [COMPLAINT_LIMIT, COMPLAINT_WARN].into_iter().find(|limit| before < *limit && now >= *limit);
+        let (Some(limit), Some((domain_id, domain))) = (crossed, self.store.campaign_sending_domain(campaign).await?)
+        else {
+            return Ok(());
+        };
+        let loud = limit >= COMPLAINT_LIMIT;
+        let detail = format!(
+            "campaign {campaign}: {complaints} complaints for {delivered} delivered = {:.2} %{}",
+            now * 100.0,
+            if loud { "; over Gmail's 0.3 % limit: stop and clean the list" } else { "; over 0.1 %" }
+        );
+        tracing::warn!(campaign, complaints, "complaint rate over {:.1} %", limit * 100.0);
+        let subject = format!(
+            "ninsho: {}complaint rate of {domain} over {:.1} %",
+            if loud { "URGENT: " } else { "" },
+            limit * 100.0
+        );
+        self.store.raise_alert(domain_id, "Complaint rate", &detail, &subject, &format!("{detail}\n")).await
+    }
+
+    /// `mailto:` unsubscribe: the subject (or body) holds the signed token.
+    async fn unsubscribe(&self, data: &[u8]) -> Result<(&'static str, String, bool), StoreError> {
+        let parsed = mail_parser::MessageParser::default().parse(data);
+        let subject = parsed.as_ref().and_then(|m| m.subject()).unwrap_or_default().to_owned();
+        let body = parsed.as_ref().and_then(|m| m.body_text(0)).map(|b| b.into_owned()).unwrap_or_default();
+        let now = Utc::now().timestamp();
+        let claims = format!("{subject} {body}")
+            .split_whitespace()
+            .find_map(|word| links::verify(&self.key, Purpose::Unsubscribe, word, now).ok());
+        let Some(claims) = claims else {
+            return Ok(("unsubscribe", "no valid unsubscribe token: ignored".into(), false));
+        };
+        match self.store.unsubscribe(claims.subscriber_id, claims.list_id).await {
+            Ok(()) => Ok((
+                "unsubscribe",
+                format!("subscriber {} unsubscribed from list {}", claims.subscriber_id, claims.list_id),
+                false,
+            )),
+            Err(StoreError::NotFound(_)) => Ok(("unsubscribe", "no such subscription: nothing to do".into(), false)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The report address: complaints from feedback loops, and DMARC and
+    /// TLS reports (kept for analysis).
+    async fn report(&self, data: &[u8]) -> Result<(&'static str, String, bool), StoreError> {
+        match feedback::parse(data) {
+            Feedback::Complaint(complaint) => {
+                let delivery = self.delivery_of(&complaint).await?;
+                Ok(("complaint", self.complain(delivery, &complaint).await?, false))
+            }
+            _ => Ok(("report", "kept for report analysis".into(), true)),
+        }
+    }
+
+    /// The delivery a complaint is about: its VERP Return-Path, else our
+    /// Message-ID (`<campaign>.<delivery>.<time>@domain`) when the delivery
+    /// is that campaign's.
+    async fn delivery_of(&self, complaint: &Complaint) -> Result<Option<BouncedDelivery>, StoreError> {
+        let verp = [complaint.original.return_path.as_deref(), complaint.original_mail_from.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(|a| verp::parse(&self.key, a));
+        if let Some(Bounced::Delivery(id)) = verp {
+            return self.store.delivery_for_feedback(id).await;
+        }
+        let Some(id) = complaint.original.message_id.as_deref() else { return Ok(None) };
+        let mut parts = id.split('@').next().unwrap_or_default().split('.');
+        let (Some(Ok(campaign)), Some(Ok(delivery))) =
+            (parts.next().map(str::parse::<i64>), parts.next().map(str::parse::<i64>))
+        else {
+            return Ok(None);
+        };
+        Ok(self.store.delivery_for_feedback(delivery).await?.filter(|d| d.campaign_id == campaign))
+    }
+}
+
+impl Mailbox for Ninsho {
+    async fn accepts(&self, address: &str) -> Option<String> {
+        self.address(address).await.err()
+    }
+
+    async fn deliver(&self, envelope: Envelope) -> Result<(), String> {
+        for rcpt in &envelope.recipients {
+            self.handle(&envelope, rcpt).await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}

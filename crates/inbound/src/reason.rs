@@ -1,0 +1,233 @@
+//! Why a message bounced: the reason taxonomy (after sisimai's), told from
+//! the enhanced status code and the receiver's words, and what each reason
+//! means for the address.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    UserUnknown,
+    HostUnknown,
+    HasMoved,
+    MailboxFull,
+    Suspend,
+    MesgTooBig,
+    Expired,
+    /// Too many messages or connections: the receiver slows us down.
+    RateLimited,
+    /// Refused for our reputation, a blocklist or a spam verdict.
+    Blocked,
+    /// SPF, DKIM or DMARC failed at the receiver.
+    AuthFailure,
+    /// Refused by the receiver's policy (relaying, content, other).
+    PolicyViolation,
+    SystemError,
+    NetworkError,
+    Undefined,
+}
+
+/// What a bounce does to the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The address is gone: suppress it at once.
+    Hard,
+    /// It may recover: suppress after repeated bounces.
+    Soft,
+    /// About us, not the address (reputation, authentication, rate):
+    /// never suppress, but count it.
+    Sender,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserUnknown => "user-unknown",
+            Self::HostUnknown => "host-unknown",
+            Self::HasMoved => "has-moved",
+            Self::MailboxFull => "mailbox-full",
+            Self::Suspend => "suspended",
+            Self::MesgTooBig => "message-too-big",
+            Self::Expired => "expired",
+            Self::RateLimited => "rate-limited",
+            Self::Blocked => "blocked",
+            Self::AuthFailure => "auth-failure",
+            Self::PolicyViolation => "policy",
+            Self::SystemError => "system-error",
+            Self::NetworkError => "network-error",
+            Self::Undefined => "undefined",
+        }
+    }
+
+    pub fn effect(self) -> Effect {
+        match self {
+            Self::UserUnknown | Self::HostUnknown | Self::HasMoved => Effect::Hard,
+            Self::RateLimited | Self::Blocked | Self::AuthFailure | Self::PolicyViolation => Effect::Sender,
+            Self::MailboxFull
+            | Self::Suspend
+            | Self::MesgTooBig
+            | Self::Expired
+            | Self::SystemError
+            | Self::NetworkError
+            | Self::Undefined => Effect::Soft,
+        }
+    }
+}
+
+/// Words receivers use, checked before the status code: many servers send
+/// a generic 5.0.0 or 5.1.1 whatever the cause.
+static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
+    let table: &[(&str, Reason)] = &[
+        (
+            r"spf|dkim|dmarc|authenticat|not authorized to send|sender.*(?:forged|not verified)|address is not verified|identities failed",
+            Reason::AuthFailure,
+        ),
+        (
+            r"spam|blacklist|blocklist|block ?list|black ?list|listed|reputation|rbl|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup",
+            Reason::Blocked,
+        ),
+        (
+            r"too many (?:messages|connections|recipients)|rate limit|rate-limit|throttl|temporarily deferred|4\.7\.28|\[ts0\d\]|relay quota|sending quota|daily .{0,20}quota",
+            Reason::RateLimited,
+        ),
+        (
+            r"over ?quota|quota exceeded|mailbox (?:is )?full|mailbox size limit|insufficient (?:disk )?(?:space|storage)|exceeded storage|full mailbox|mailfolder is full",
+            Reason::MailboxFull,
+        ),
+        (
+            r"message (?:is )?too (?:large|big)|size limit|message size exceeds|exceeds (?:the )?maximum",
+            Reason::MesgTooBig,
+        ),
+        (
+            r"(?:account|mailbox|user)\b[^.]{0,40}suspended|disabled|inactive|deactivated|frozen|account (?:has been )?(?:locked|closed|expired)|not active",
+            Reason::Suspend,
+        ),
+        (r"has moved|moved to|no longer (?:valid|available) at", Reason::HasMoved),
+        (
+            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered",
+            Reason::UserUnknown,
+        ),
+        (
+            r"host (?:or domain name )?not found|domain (?:not found|does not exist)|unrouteable|unroutable|no mx|null mx|doesn't receive email|had no relevant answers|name service error|nxdomain|host unknown|unknown host|no such domain",
+            Reason::HostUnknown,
+        ),
+        (
+            r"expired|retry time(?:out)? (?:not reached|exceeded)|too long|could not be delivered for \d+|have been failing for a long time",
+            Reason::Expired,
+        ),
+        (
+            r"connection (?:refused|timed out|reset)|no route to host|network|timeout|timed out|lost connection|socket error|did not accept our requests to connect|refused to talk",
+            Reason::NetworkError,
+        ),
+        (
+            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus",
+            Reason::PolicyViolation,
+        ),
+        (r"system (?:error|not accepting)|local error|internal error|resources", Reason::SystemError),
+    ];
+    table
+        .iter()
+        .map(|(pattern, reason)| {
+            (Regex::new(&format!("(?i){pattern}")).unwrap_or_else(|e| panic!("{pattern}: {e}")), *reason)
+        })
+        .collect()
+});
+
+/// The reason a status code gives on its own (RFC 3463).
+fn by_status(status: &str) -> Option<Reason> {
+    let mut parts = status.split('.');
+    let (class, subject, detail) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(match (subject, detail) {
+        ("1", "1" | "0" | "3" | "10") => Reason::UserUnknown,
+        ("1", "2") => Reason::HostUnknown,
+        ("1", "6") => Reason::HasMoved,
+        ("2", "1") => Reason::Suspend,
+        ("2", "2") | ("3", "1") => Reason::MailboxFull,
+        ("2", "3") | ("3", "4") => Reason::MesgTooBig,
+        ("4", "7") => Reason::Expired,
+        ("4", "4") => Reason::HostUnknown,
+        ("4", _) => Reason::NetworkError,
+        ("7", "1") => Reason::PolicyViolation,
+        ("7", "23" | "24" | "25" | "26" | "27" | "7") => Reason::AuthFailure,
+        ("7", "28") => Reason::RateLimited,
+        ("7", _) => Reason::PolicyViolation,
+        ("3", _) => Reason::SystemError,
+        _ if class == "4" => Reason::Undefined,
+        _ => Reason::Undefined,
+    })
+}
+
+/// The reason for a failure with this status (`5.1.1`, may be empty) and
+/// diagnostic text:
+/// 1. a status about our sender address (5.1.7, 5.1.8) is about us;
+/// 2. words about spam, authentication or rate say the refusal is about us,
+///    whatever the code (servers often answer those with 5.1.1 or 5.0.0);
+/// 3. words that name the mailbox's state (unknown, full, moved, disabled)
+///    beat a status that does not;
+/// 4. then a specific status, then any words, then the status's class.
+pub fn classify(status: &str, diagnostic: &str) -> Reason {
+    use Reason::*;
+    if status.ends_with(".1.7") || status.ends_with(".1.8") {
+        return PolicyViolation;
+    }
+    let from_text = BY_TEXT.iter().find(|(re, _)| re.is_match(diagnostic)).map(|(_, r)| *r);
+    let from_status = by_status(status);
+    let mailbox = |r: Reason| matches!(r, UserUnknown | HostUnknown | HasMoved | MailboxFull);
+    match (from_status, from_text) {
+        (_, Some(r @ (AuthFailure | Blocked | RateLimited))) => r,
+        (s, Some(t))
+            if matches!(t, UserUnknown | HostUnknown | HasMoved | MailboxFull | Suspend | MesgTooBig)
+                && !s.is_some_and(mailbox) =>
+        {
+            t
+        }
+        (Some(s), _) if !matches!(s, Undefined | PolicyViolation | SystemError | NetworkError) => s,
+        (_, Some(t)) => t,
+        (Some(s), None) => s,
+        (None, None) => Undefined,
+    }
+}
+
+/// The first enhanced status code (`5.1.1`) in a text.
+pub fn status_in(text: &str) -> Option<String> {
+    static STATUS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b([245]\.\d{1,3}\.\d{1,3})\b").unwrap_or_else(|e| panic!("{e}")));
+    static REPLY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|\s|:)([45])([0-5])\d(?:[\s-]|$)").unwrap_or_else(|e| panic!("{e}")));
+    if let Some(c) = STATUS.captures(text) {
+        return Some(c[1].to_owned());
+    }
+    // A bare reply code: 550 → 5.0.0, 452 → 4.0.0 (its class only).
+    REPLY.captures(text).map(|c| format!("{}.0.0", &c[1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_and_words_decide_together() {
+        assert_eq!(classify("5.1.1", "550 5.1.1 User Unknown"), Reason::UserUnknown);
+        assert_eq!(classify("5.0.0", "550 Mailbox quota exceeded"), Reason::MailboxFull);
+        assert_eq!(classify("5.7.1", "550 5.7.1 Message rejected as spam"), Reason::Blocked);
+        assert_eq!(classify("4.7.28", "421 4.7.28 unusual rate of unsolicited mail"), Reason::RateLimited);
+        assert_eq!(
+            classify("5.7.26", "unauthenticated email is not accepted due to DMARC policy"),
+            Reason::AuthFailure
+        );
+        assert_eq!(classify("4.2.2", "452 4.2.2 The email account is over quota"), Reason::MailboxFull);
+        assert_eq!(classify("", "Host or domain name not found"), Reason::HostUnknown);
+        assert_eq!(classify("5.0.0", ""), Reason::Undefined);
+        assert_eq!(Reason::UserUnknown.effect(), Effect::Hard);
+        assert_eq!(Reason::MailboxFull.effect(), Effect::Soft);
+        assert_eq!(Reason::Blocked.effect(), Effect::Sender);
+    }
+
+    #[test]
+    fn status_codes_are_found_in_text() {
+        assert_eq!(status_in("host x said: 550 5.1.1 <a@b>... User Unknown").as_deref(), Some("5.1.1"));
+        assert_eq!(status_in("SMTP error: 550 Please use your ISP").as_deref(), Some("5.0.0"));
+        assert_eq!(status_in("nothing here"), None);
+    }
+}

@@ -1,0 +1,211 @@
+//! Bounces, complaints and the messages they came in.
+
+use chrono::{DateTime, Utc};
+
+use crate::{Result, Store, StoreError, SuppressionTarget};
+
+/// A delivery a bounce or complaint is about.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BouncedDelivery {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub subscriber_id: i64,
+    pub list_id: i64,
+    pub email: String,
+}
+
+/// A bounce to record.
+pub struct NewBounce<'a> {
+    pub email: &'a str,
+    pub reason: &'a str,
+    /// `hard`, `soft` or `sender`.
+    pub effect: &'a str,
+    pub status: &'a str,
+    pub diagnostic: &'a str,
+}
+
+impl Store {
+    /// Keeps a record of an inbound message; `raw` only when it must be kept.
+    pub async fn record_inbound(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        mail_from: &str,
+        rcpt: &str,
+        kind: &str,
+        outcome: &str,
+        raw: Option<&[u8]>,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO inbound_messages (peer, mail_from, rcpt, kind, outcome, raw) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(peer.map(ipnet::IpNet::from))
+        .bind(mail_from)
+        .bind(rcpt)
+        .bind(kind)
+        .bind(outcome)
+        .bind(raw)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The newest inbound messages: (when, rcpt, kind, outcome).
+    pub async fn inbound_messages(&self, limit: i64) -> Result<Vec<(DateTime<Utc>, String, String, String)>> {
+        Ok(sqlx::query_as("SELECT received_at, rcpt, kind, outcome FROM inbound_messages ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn delivery_for_feedback(&self, id: i64) -> Result<Option<BouncedDelivery>> {
+        Ok(sqlx::query_as("SELECT id, campaign_id, subscriber_id, list_id, email FROM deliveries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Records a bounce of a delivery (also one that was accepted, then
+    /// bounced later) and marks it bounced. Returns how many soft bounces
+    /// the address had in the last `window`, this one included.
+    pub async fn record_bounce(
+        &self,
+        delivery: Option<&BouncedDelivery>,
+        bounce: &NewBounce<'_>,
+        window: chrono::Duration,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO bounces (delivery_id, campaign_id, email, reason, effect, status, diagnostic) \
+             VALUES ($1, $2, lower($3), $4, $5, $6, $7)",
+        )
+        .bind(delivery.map(|d| d.id))
+        .bind(delivery.map(|d| d.campaign_id))
+        .bind(bounce.email)
+        .bind(bounce.reason)
+        .bind(bounce.effect)
+        .bind(bounce.status)
+        .bind(bounce.diagnostic)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(d) = delivery {
+            let reply = format!("bounced later: {} {}", bounce.status, bounce.diagnostic);
+            sqlx::query(
+                "UPDATE deliveries SET status = 'bounced', last_enhanced = NULLIF($2, ''), last_reply = $3, \
+                 updated_at = now() WHERE id = $1",
+            )
+            .bind(d.id)
+            .bind(bounce.status)
+            .bind(reply.chars().take(500).collect::<String>())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let soft: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM bounces WHERE lower(email) = lower($1) AND effect = 'soft' \
+             AND created_at > now() - $2::interval",
+        )
+        .bind(bounce.email)
+        .bind(window)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(soft)
+    }
+
+    /// Suppresses an address and marks its subscriber `status` (bounced or
+    /// complained); an address suppressed already stays so.
+    pub async fn suppress_for_feedback(&self, email: &str, status: &str, reason: &str) -> Result<()> {
+        let Ok(address) = domain::EmailAddress::parse(email) else { return Ok(()) };
+        match self.add_suppression(&SuppressionTarget::Address(address), reason).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+        sqlx::query("UPDATE subscribers SET status = $2, updated_at = now() WHERE lower(email) = lower($1)")
+            .bind(email)
+            .bind(status)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a complaint; returns the campaign's complaints and deliveries
+    /// so far, for the complaint rate.
+    pub async fn record_complaint(
+        &self,
+        delivery: Option<&BouncedDelivery>,
+        email: &str,
+        feedback_type: &str,
+        user_agent: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        sqlx::query(
+            "INSERT INTO complaints (delivery_id, campaign_id, email, feedback_type, user_agent) \
+             VALUES ($1, $2, lower($3), $4, $5)",
+        )
+        .bind(delivery.map(|d| d.id))
+        .bind(delivery.map(|d| d.campaign_id))
+        .bind(email)
+        .bind(feedback_type)
+        .bind(user_agent)
+        .execute(&self.pool)
+        .await?;
+        let Some(d) = delivery else { return Ok(None) };
+        Ok(Some(
+            sqlx::query_as(
+                "SELECT (SELECT count(*) FROM complaints WHERE campaign_id = $1), \
+                        (SELECT count(*) FROM deliveries WHERE campaign_id = $1 AND status IN ('delivered', 'bounced'))",
+            )
+            .bind(d.campaign_id)
+            .fetch_one(&self.pool)
+            .await?,
+        ))
+    }
+
+    /// A campaign's bounces by reason and effect: (reason, effect, count).
+    pub async fn bounce_reasons(&self, campaign_id: i64) -> Result<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT reason, effect, count(*) FROM bounces WHERE campaign_id = $1 \
+             GROUP BY reason, effect ORDER BY count(*) DESC, reason",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn complaint_count(&self, campaign_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM complaints WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Whether `domain` is a sending domain.
+    pub async fn is_sending_domain(&self, domain: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sending_domains WHERE lower(domain) = lower($1))")
+            .bind(domain)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The sending domain a campaign sends from (its From address's domain).
+    pub async fn campaign_sending_domain(&self, campaign_id: i64) -> Result<Option<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT d.id, d.domain FROM campaigns c JOIN sending_domains d \
+             ON lower(d.domain) = lower(split_part(c.from_address, '@', 2)) WHERE c.id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Marks an outbox message bounced after it was accepted; returns its
+    /// recipient.
+    pub async fn bounce_outbound(&self, id: i64, reply: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE outbound_messages SET status = 'failed', last_reply = $2, updated_at = now() \
+             WHERE id = $1 RETURNING to_address",
+        )
+        .bind(id)
+        .bind(reply)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}
