@@ -415,3 +415,21 @@ impl Api {
         bail!("import {id} still running after 120 s")
     }
 }
+
+/// `shared/samples/<kind>` (real reports and bounces): next to the checkout
+/// (`../shared`), above it, or where `NINSHO_SAMPLES` says; a clone
+/// elsewhere on this machine finds the team's copy in /work/shared.
+pub fn samples(kind: &str) -> std::path::PathBuf {
+    use std::path::PathBuf;
+    if let Some(dir) = std::env::var_os("NINSHO_SAMPLES") {
+        return PathBuf::from(dir).join(kind);
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|a| a.join("shared/samples"))
+        .chain([PathBuf::from("/work/shared/samples")])
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| panic!("no shared/samples above {} (set NINSHO_SAMPLES)", manifest.display()))
+        .join(kind)
+}

@@ -626,6 +626,7 @@ async fn inbound_listener(app: &TestApp, ca: &TestCa) -> Result<(SocketAddr, tok
         key: app.key.clone(),
         bounce_subdomain: "bounce".into(),
         report_address: None,
+        source_ips: vec![IpAddr::from(SOURCE)],
     };
     let cancel = tokio_util::sync::CancellationToken::new();
     tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone()));
@@ -664,6 +665,18 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     let cid = got("cid@example.org")?;
     let complaint = tests::lab::arf(cid, "reports@bounce.news.lab.test");
     assert!(mta.mail("fbl@example.org", "reports@bounce.news.lab.test", &complaint).await?.starts_with("250"));
+    // A DMARC aggregate report mailed to the report address is imported.
+    let report = std::fs::read(tests::samples("dmarc-aggregate").join("google.xml"))?;
+    let mailed = format!(
+        "From: noreply-dmarc-support@google.com\r\nTo: reports@bounce.news.lab.test\r\nSubject: Report domain: foo-bar.io\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nReport.\r\n\
+         --r\r\nContent-Type: text/xml\r\nContent-Disposition: attachment; filename=\"google.xml\"\r\n\r\n{}\r\n--r--\r\n",
+        // On the wire every line ends with CRLF.
+        String::from_utf8_lossy(&report).replace("\r\n", "\n").replace('\n', "\r\n")
+    );
+    assert!(
+        mta.mail("noreply@google.com", "reports@bounce.news.lab.test", mailed.as_bytes()).await?.starts_with("250")
+    );
     // A vacation reply is not a bounce.
     let dan = got("dan@example.org")?;
     let away =
@@ -729,7 +742,8 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     assert_eq!(api_report["deliveries"]["bounced"], 2, "{api_report}");
     assert!(api_report["bounces_by_reason"].to_string().contains("user-unknown"), "{api_report}");
     let log = app.store.inbound_messages(10).await?;
-    assert_eq!(log.len(), 5, "every accepted message is recorded: {log:?}");
+    assert_eq!(log.len(), 6, "every accepted message is recorded: {log:?}");
+    assert_eq!(app.store.report_counts().await?, (1, 0), "the mailed DMARC report was imported");
 
     // A bare LF in the message ends the session (what follows could be
     // read as commands: SMTP smuggling); garbage gets an answer; the
@@ -746,6 +760,6 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     let (mut other, _) = tests::lab::SmtpClient::connect(inbound).await?;
     assert!(other.command("HELLO THERE").await?.starts_with("500 5.5.1"));
     assert!(other.command("EHLO mx.example.org").await?.contains("STARTTLS"));
-    assert_eq!(app.store.inbound_messages(10).await?.len(), 5, "nothing was accepted");
+    assert_eq!(app.store.inbound_messages(10).await?.len(), 6, "nothing was accepted");
     Ok(())
 }

@@ -728,7 +728,8 @@ fn generic(name: &str, ip: IpAddr) -> bool {
 // ------------------------------------------------------------ blocklists
 
 /// How a blocklist answered.
-enum Listing {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
     Clear,
     Listed(IpAddr),
     /// The list refused or failed the query.
@@ -754,6 +755,15 @@ async fn ask(dns: &Dns, name: &str, list: &Blocklist) -> Listing {
             }
         }
     }
+}
+
+/// How each address blocklist answers about `ip`: (list name, listing).
+pub async fn ip_listings(dns: &Dns, lists: &Blocklists, ip: IpAddr) -> Vec<(String, Listing)> {
+    let mut out = Vec::with_capacity(lists.ip.len());
+    for list in &lists.ip {
+        out.push((list.name.clone(), ask(dns, &format!("{}.{}", reversed(ip), list.zone), list).await));
+    }
+    out
 }
 
 /// The name to ask a blocklist about an address: its octets (IPv4) or

@@ -39,6 +39,8 @@ pub struct Ninsho {
     pub bounce_subdomain: String,
     /// `delivery.report_address`, when it is not on a bounce subdomain.
     pub report_address: Option<String>,
+    /// The nodes' source addresses, for classifying DMARC report rows.
+    pub source_ips: Vec<std::net::IpAddr>,
 }
 
 impl Ninsho {
@@ -242,7 +244,18 @@ impl Ninsho {
                 let delivery = self.delivery_of(&complaint).await?;
                 Ok(("complaint", self.complain(delivery, &complaint).await?, false))
             }
-            _ => Ok(("report", "kept for report analysis".into(), true)),
+            _ => {
+                let ingest = crate::ingest::Ingest {
+                    store: self.store.clone(),
+                    source_ips: self.source_ips.clone(),
+                    limits: crate::reports::Limits::default(),
+                };
+                let outcomes = ingest.import("message", data, "listener").await?;
+                let failed = outcomes.iter().any(|(_, o)| matches!(o, crate::ingest::Outcome::Failed(_)));
+                let said: Vec<String> = outcomes.iter().map(|(file, o)| format!("{file}: {o}")).collect();
+                // A failed report is kept by the import itself, with its reason.
+                Ok(("report", said.join("; "), failed && outcomes.is_empty()))
+            }
         }
     }
 

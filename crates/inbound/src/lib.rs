@@ -4,5 +4,7 @@
 
 pub mod act;
 pub mod feedback;
+pub mod ingest;
 pub mod reason;
+pub mod reports;
 pub mod smtp;

@@ -6,8 +6,21 @@ use std::path::PathBuf;
 
 use inbound::feedback::{self, Feedback};
 
+/// `shared/samples/bounces`: next to the checkout (`../shared`), above it,
+/// or where `NINSHO_SAMPLES` says (a clone elsewhere on this machine finds
+/// the team's copy in /work/shared).
 fn samples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/bounces")
+    if let Some(dir) = std::env::var_os("NINSHO_SAMPLES") {
+        return PathBuf::from(dir).join("bounces");
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|a| a.join("shared/samples"))
+        .chain([PathBuf::from("/work/shared/samples")])
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| panic!("no shared/samples above {} (set NINSHO_SAMPLES)", manifest.display()))
+        .join("bounces")
 }
 
 /// How ninsho reads one sample, in the labels' form.

@@ -55,6 +55,13 @@ pub enum Command {
         /// One domain [default: every sending domain].
         domain: Option<String>,
     },
+    /// DMARC aggregate and SMTP TLS reports.
+    Reports {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
     /// Manage admin accounts and API tokens.
     Admin {
         #[arg(long, global = true)]
@@ -81,6 +88,17 @@ pub enum DomainCommand {
     /// Set the source addresses a domain's mail may leave from (its SPF
     /// must name them); none: any of the delivery nodes' addresses.
     Ips { domain: String, ips: Vec<std::net::IpAddr> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Import report files (XML, .xml.gz, .zip, .eml, TLS-RPT JSON) or
+    /// directories of them; exits 1 when one could not be read (it is kept
+    /// with the reason all the same).
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

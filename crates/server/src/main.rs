@@ -70,6 +70,14 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             outcome
         }
+        Command::Reports { config, command: cli::ReportsCommand::Import { paths } } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings).await?;
+            let outcome = import_reports(&settings, &db, &paths).await;
+            db.close().await;
+            outcome
+        }
         Command::Doctor { config, domain } => {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
@@ -250,6 +258,7 @@ async fn start_inbound(
         key: key.clone(),
         bounce_subdomain: setup.bounce_subdomain.clone(),
         report_address: setup.report_address.clone(),
+        source_ips: settings.delivery.source_ips.clone(),
     };
     tracing::info!(addr = %s.listen, "inbound SMTP listening");
     Ok(tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone())))
@@ -331,6 +340,60 @@ async fn start_delivery(
     }
     tracing::info!(workers, mode = ?d.mode, "delivery started");
     Ok(engines)
+}
+
+/// Files bigger than this are not read as reports.
+const MAX_REPORT_FILE: u64 = 256 * 1024 * 1024;
+
+/// `ninsho reports import PATH…`: files, or directories walked for files.
+async fn import_reports(settings: &Settings, db: &Database, paths: &[PathBuf]) -> Result<()> {
+    let ingest = inbound::ingest::Ingest {
+        store: db.store().clone(),
+        source_ips: settings.delivery.source_ips.clone(),
+        limits: inbound::reports::Limits::default(),
+    };
+    let mut files = Vec::new();
+    let mut pending: Vec<PathBuf> = paths.to_vec();
+    while let Some(path) = pending.pop() {
+        let meta = std::fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .with_context(|| format!("cannot list {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            entries.reverse();
+            pending.extend(entries);
+        } else {
+            files.push((path, meta.len()));
+        }
+    }
+    let (mut imported, mut duplicates, mut failed) = (0, 0, 0);
+    let started = std::time::Instant::now();
+    for (path, size) in files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if size > MAX_REPORT_FILE {
+            println!("{}: not read: larger than {} MB", path.display(), MAX_REPORT_FILE / 1024 / 1024);
+            failed += 1;
+            continue;
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        for (file, outcome) in ingest.import(&name, &bytes, "cli").await? {
+            match outcome {
+                inbound::ingest::Outcome::Imported { .. } => imported += 1,
+                inbound::ingest::Outcome::Duplicate { .. } => duplicates += 1,
+                inbound::ingest::Outcome::Failed(_) => failed += 1,
+            }
+            let shown = if file == name { path.display().to_string() } else { format!("{} ({file})", path.display()) };
+            println!("{shown}: {outcome}");
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!("{imported} imported, {duplicates} already had, {failed} could not be read, in {seconds:.2} s");
+    if failed > 0 {
+        anyhow::bail!("{failed} file(s) could not be read; they are kept with the reason (see the reports page)");
+    }
+    Ok(())
 }
 
 /// `ninsho doctor [DOMAIN]`: each sending domain's checklist.

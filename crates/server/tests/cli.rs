@@ -256,3 +256,54 @@ fn api_tokens_are_printed_once_and_unknown_admins_refused() -> Result<()> {
     assert!(!postgres_running(&data_dir)?);
     Ok(())
 }
+
+#[test]
+fn reports_import_reads_directories_and_archives_and_keeps_what_it_cannot_read() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data_dir = tmp.path().join("data");
+    let dir = tmp.path().join("reports");
+    std::fs::create_dir_all(dir.join("tls"))?;
+    let dmarc = tests::samples("dmarc-aggregate");
+    for entry in std::fs::read_dir(&dmarc)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "xml") {
+            std::fs::copy(&path, dir.join(path.file_name().context("a name")?))?;
+        }
+    }
+    for entry in std::fs::read_dir(tests::samples("tls-rpt"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::copy(&path, dir.join("tls").join(path.file_name().context("a name")?))?;
+        }
+    }
+    // One report also gzipped (a duplicate), and a file that is no report.
+    std::fs::copy(dmarc.join("google.xml"), tmp.path().join("google.xml"))?;
+    assert!(Command::new("gzip").arg(tmp.path().join("google.xml")).status()?.success());
+    std::fs::rename(tmp.path().join("google.xml.gz"), dir.join("google.xml.gz"))?;
+    std::fs::write(dir.join("notes.txt"), "not a report")?;
+
+    let path = dir.to_string_lossy().into_owned();
+    let first = ninsho(&["reports", "import", &path], &data_dir, "")?;
+    let printed = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(!first.status.success(), "a file could not be read: {printed}");
+    assert!(stderr(&first).contains("1 file(s) could not be read; they are kept"), "{}", stderr(&first));
+    assert!(
+        printed
+            .contains("google.xml: imported DMARC report 3166094538684628578 from google.com for foo-bar.io: 1 rows"),
+        "{printed}"
+    );
+    assert!(
+        printed
+            .contains("google.xml.gz (google.xml): DMARC report 3166094538684628578 from google.com: had it already"),
+        "{printed}"
+    );
+    assert!(printed.contains("notes.txt: not imported: neither a DMARC aggregate report"), "{printed}");
+    assert!(printed.contains("16 imported, 1 already had, 1 could not be read"), "{printed}");
+
+    std::fs::remove_file(dir.join("notes.txt"))?;
+    let second = ninsho(&["reports", "import", &path], &data_dir, "")?;
+    let printed = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(second.status.success(), "{printed}{}", stderr(&second));
+    assert!(printed.contains("0 imported, 17 already had, 0 could not be read"), "{printed}");
+    Ok(())
+}

@@ -13,6 +13,7 @@ mod imports;
 mod outbox;
 mod privacy;
 mod public;
+mod reports;
 mod segments;
 mod sequences;
 
@@ -34,6 +35,7 @@ pub use imports::{Import, ImportBatch, ImportError};
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
+pub use reports::{DmarcDomain, DmarcRowView, DmarcSource, NewDmarcReport, NewDmarcRow};
 pub use segments::{
     Activity, ActivityCondition, AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment,
 };

@@ -7,46 +7,52 @@ use plotters::prelude::*;
 /// Deliveries, human opens and human clicks per hour, as an inline SVG
 /// document; empty when there is nothing to draw.
 pub(crate) fn timeline(points: &[(DateTime<Utc>, i64, i64, i64)]) -> String {
-    if points.is_empty() {
+    let Some(first) = points.first().map(|p| p.0) else { return String::new() };
+    let rows: Vec<(i64, Vec<i64>)> = points.iter().map(|p| ((p.0 - first).num_hours(), vec![p.1, p.2, p.3])).collect();
+    let axis = format!("hours since {}", first.format("%Y-%m-%d %H:00 UTC"));
+    lines(&rows, &axis, &["delivered", "opens", "clicks"])
+}
+
+/// Messages and the share passing DMARC per day.
+pub(crate) fn daily(points: &[(chrono::NaiveDate, i64, i64)]) -> String {
+    let Some(first) = points.first().map(|p| p.0) else { return String::new() };
+    let rows: Vec<(i64, Vec<i64>)> = points.iter().map(|p| ((p.0 - first).num_days(), vec![p.1, p.2])).collect();
+    lines(&rows, &format!("days since {first}"), &["messages", "DMARC pass"])
+}
+
+/// One line per named series over an integer x axis, as SVG; empty when
+/// there is nothing to draw.
+fn lines(rows: &[(i64, Vec<i64>)], axis: &str, names: &[&str]) -> String {
+    if rows.is_empty() {
         return String::new();
     }
     let mut svg = String::new();
-    if let Err(e) = draw(points, &mut svg) {
+    if let Err(e) = draw_into(rows, axis, names, &mut svg).map_err(|e| e.to_string()) {
         tracing::warn!(error = %e, "drawing a chart failed");
         return String::new();
     }
     svg
 }
 
-fn draw(points: &[(DateTime<Utc>, i64, i64, i64)], svg: &mut String) -> Result<(), String> {
-    draw_into(points, svg).map_err(|e| e.to_string())
-}
-
 type DrawResult<'a> = Result<(), Box<dyn std::error::Error + 'a>>;
 
-fn draw_into<'a>(points: &[(DateTime<Utc>, i64, i64, i64)], svg: &'a mut String) -> DrawResult<'a> {
+fn draw_into<'a>(rows: &[(i64, Vec<i64>)], axis: &str, names: &[&str], svg: &'a mut String) -> DrawResult<'a> {
     let root = SVGBackend::with_string(svg, (720, 260)).into_drawing_area();
     root.fill(&WHITE)?;
-    let first = points[0].0;
-    let hours = |t: DateTime<Utc>| (t - first).num_hours();
-    let last = points.iter().map(|p| hours(p.0)).max().unwrap_or(0).max(1);
-    let top = points.iter().map(|p| p.1.max(p.2).max(p.3)).max().unwrap_or(0).max(1);
+    let last = rows.iter().map(|r| r.0).max().unwrap_or(0).max(1);
+    let top = rows.iter().flat_map(|r| r.1.iter().copied()).max().unwrap_or(0).max(1);
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(48)
         .build_cartesian_2d(0..last, 0..top + top / 10 + 1)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("hours since {}", first.format("%Y-%m-%d %H:00 UTC")))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    let series = [("delivered", 1, BLUE), ("opens", 2, GREEN), ("clicks", 3, RED)];
-    for (name, column, color) in series {
-        let line = points.iter().map(|p| (hours(p.0), [p.1, p.2, p.3][column - 1]));
+    chart.configure_mesh().x_desc(axis).light_line_style(WHITE.mix(0.0)).draw()?;
+    let colors = [BLUE, GREEN, RED, MAGENTA];
+    for (column, (name, color)) in names.iter().zip(colors).enumerate() {
+        let line = rows.iter().map(|r| (r.0, r.1.get(column).copied().unwrap_or(0)));
         chart
             .draw_series(LineSeries::new(line, color.stroke_width(2)))?
-            .label(name)
+            .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
     }
     chart.configure_series_labels().background_style(WHITE.mix(0.9)).border_style(BLACK.mix(0.3)).draw()?;

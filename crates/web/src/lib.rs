@@ -18,6 +18,7 @@ mod metrics;
 mod pages;
 pub mod password;
 mod public;
+mod report_pages;
 mod score_pages;
 mod sequence_pages;
 pub use message::secret;
@@ -167,6 +168,14 @@ pub fn app(state: AppState) -> Router {
         .route("/sandbox/{id}/raw", get(campaign_pages::captured))
         .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
         .route("/domains/check", get(domain_pages::check_domains))
+        .route(
+            "/reports",
+            get(report_pages::reports)
+                .post(report_pages::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/reports/domains/{domain}", get(report_pages::domain))
+        .route("/reports/domains/{domain}/sources/{ip}", get(report_pages::source))
         .route("/domains/rotate", post(domain_pages::rotate))
         .route("/domains/ips", post(domain_pages::set_ips))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))

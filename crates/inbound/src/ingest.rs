@@ -1,0 +1,297 @@
+//! Reports in: unpacked, parsed, classified row by row, kept once, and
+//! alerts raised for a new spoofing source or one of our own failing. A
+//! file that cannot be read is kept with the reason, never dropped.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use store::{NewDmarcReport, NewDmarcRow, Store, StoreError};
+
+use crate::reports::{self, Aggregate, Limits, Report, Row};
+
+/// A spoofing source is alerted on once it sends at least this many
+/// messages in one report.
+pub const SPOOFING_ALERT: i64 = 10;
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// (kind, reporter, report id, domain, rows kept, rows skipped)
+    Imported {
+        kind: &'static str,
+        org: String,
+        report_id: String,
+        domain: String,
+        rows: usize,
+        skipped: usize,
+    },
+    Duplicate {
+        kind: &'static str,
+        org: String,
+        report_id: String,
+    },
+    /// Kept with the reason.
+    Failed(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Imported { kind, org, report_id, domain, rows, skipped } => {
+                write!(f, "imported {kind} report {report_id} from {org} for {domain}: {rows} rows")?;
+                if *skipped > 0 {
+                    write!(f, ", {skipped} skipped")?;
+                }
+                Ok(())
+            }
+            Self::Duplicate { kind, org, report_id } => {
+                write!(f, "{kind} report {report_id} from {org}: had it already")
+            }
+            Self::Failed(reason) => write!(f, "not imported: {reason} (kept)"),
+        }
+    }
+}
+
+/// How a DMARC row's source is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Authorised, and DMARC passes.
+    Normal,
+    /// Someone else relayed it (an override reason, ARC, DKIM surviving a
+    /// forwarder that breaks SPF).
+    Forwarded,
+    /// Our own source, or an authorised one, failing DKIM or aligning wrongly.
+    Misconfigured,
+    /// Nothing authorises it and nothing passes aligned.
+    Spoofing,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Forwarded => "forwarded",
+            Self::Misconfigured => "misconfigured",
+            Self::Spoofing => "spoofing",
+        }
+    }
+}
+
+/// Judges one row of `domain`'s report; `ours` says whether its source is
+/// one of our sending addresses.
+pub fn classify(row: &Row, domain: &str, ours: bool) -> (Class, String) {
+    let dkim_aligned = row.dkim == "pass";
+    let spf_aligned = row.spf == "pass";
+    let passed = |results: &[(String, String, String)]| -> Vec<String> {
+        results.iter().filter(|(_, _, r)| r == "pass").map(|(d, _, _)| d.clone()).collect()
+    };
+    let dkim_pass = passed(&row.dkim_results);
+    let spf_pass = passed(&row.spf_results);
+    let forwarded_reason = row.reasons.iter().find(|(kind, comment)| {
+        matches!(kind.as_str(), "forwarded" | "trusted_forwarder" | "mailing_list")
+            || (kind == "local_policy" && comment.to_ascii_lowercase().contains("arc=pass"))
+    });
+    if ours {
+        return if dkim_aligned {
+            (Class::Normal, "our address; DKIM aligned".into())
+        } else if dkim_pass.is_empty() {
+            (Class::Misconfigured, format!("our address, but no DKIM signature of {domain} verifies"))
+        } else {
+            (Class::Misconfigured, format!("our address, but DKIM passes only for {}", dkim_pass.join(", ")))
+        };
+    }
+    if let Some((kind, comment)) = forwarded_reason {
+        let comment = if comment.is_empty() { String::new() } else { format!(" ({comment})") };
+        return (Class::Forwarded, format!("the receiver overrode DMARC: {kind}{comment}"));
+    }
+    match (dkim_aligned, spf_aligned) {
+        (true, false) => (Class::Forwarded, "DKIM aligned survives, SPF fails: a forwarder".into()),
+        (true, true) => (Class::Normal, "an authorised sender (SPF and DKIM aligned)".into()),
+        (false, true) => (Class::Misconfigured, format!("SPF authorises it, but it does not sign with {domain}'s key")),
+        (false, false) if !dkim_pass.is_empty() || !spf_pass.is_empty() => {
+            let who: Vec<String> = dkim_pass.into_iter().chain(spf_pass).collect();
+            (
+                Class::Misconfigured,
+                format!(
+                    "passes for {} but not aligned with {domain}: a service sending for you without your key?",
+                    who.join(", ")
+                ),
+            )
+        }
+        (false, false) => (Class::Spoofing, "nothing authorises it and nothing passes".into()),
+    }
+}
+
+#[derive(Clone)]
+pub struct Ingest {
+    pub store: Store,
+    /// The nodes' source addresses (`delivery.source_ips`); each sending
+    /// domain's own are added.
+    pub source_ips: Vec<IpAddr>,
+    pub limits: Limits,
+}
+
+impl Ingest {
+    /// Imports every report in `bytes` (a file, an archive or a message).
+    /// Returns (file, outcome) for each; only a database failure is an error.
+    pub async fn import(&self, name: &str, bytes: &[u8], via: &str) -> Result<Vec<(String, Outcome)>, StoreError> {
+        let files = match reports::unpack(name, bytes, self.limits) {
+            Ok(files) => files,
+            Err(reason) => {
+                self.store.keep_report_failure(name, &reason, via, bytes).await?;
+                return Ok(vec![(name.to_owned(), Outcome::Failed(reason))]);
+            }
+        };
+        let mut ours: Vec<IpAddr> = self.source_ips.clone();
+        let domains = self.store.sending_domains().await?;
+        ours.extend(domains.iter().flat_map(|d| d.source_ips.iter().map(|n| n.addr())));
+        let mut outcomes = Vec::with_capacity(files.len());
+        for (file, content) in files {
+            let outcome = match reports::parse(&content) {
+                Ok(Report::Dmarc(report)) => self.keep_dmarc(&report, &ours, &domains, via).await?,
+                Ok(Report::Tls(report)) => self.keep_tls(&report, via).await?,
+                Err(reason) => {
+                    self.store.keep_report_failure(&file, &reason, via, &content).await?;
+                    Outcome::Failed(reason)
+                }
+            };
+            outcomes.push((file, outcome));
+        }
+        Ok(outcomes)
+    }
+
+    async fn keep_dmarc(
+        &self,
+        report: &Aggregate,
+        ours: &[IpAddr],
+        domains: &[store::SendingDomain],
+        via: &str,
+    ) -> Result<Outcome, StoreError> {
+        let when = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
+        let mut rows = Vec::new();
+        let mut alerts = Vec::new();
+        for row in &report.records {
+            let Some(ip) = row.source_ip else { continue };
+            let (class, why) = classify(row, &report.domain, ours.contains(&ip));
+            let alert = match class {
+                Class::Spoofing if row.count >= SPOOFING_ALERT => Some("Spoofing source"),
+                Class::Misconfigured if ours.contains(&ip) => Some("Own source failing"),
+                _ => None,
+            };
+            if let Some(what) = alert
+                && !self.store.dmarc_source_seen(&report.domain, ip, class.as_str()).await?
+            {
+                alerts.push((what, format!("{ip} sent {} messages as {}: {why}", row.count, report.domain)));
+            }
+            let details = serde_json::json!({
+                "dkim": row.dkim_results,
+                "spf": row.spf_results,
+                "reasons": row.reasons,
+            });
+            for (day, count) in report.split(row.count) {
+                rows.push(NewDmarcRow {
+                    day,
+                    source_ip: ip,
+                    count,
+                    disposition: row.disposition.clone(),
+                    dkim_aligned: row.dkim == "pass",
+                    spf_aligned: row.spf == "pass",
+                    header_from: row.header_from.clone(),
+                    envelope_from: row.envelope_from.clone(),
+                    details: details.clone(),
+                    class: class.as_str(),
+                    why: why.clone(),
+                });
+            }
+        }
+        let p = &report.policy;
+        let new = NewDmarcReport {
+            org_name: &report.org_name,
+            report_id: &report.report_id,
+            email: &report.email,
+            domain: &report.domain,
+            begin: when(report.begin),
+            end: when(report.end),
+            policy: serde_json::json!({ "p": p.p, "sp": p.sp, "pct": p.pct, "adkim": p.adkim, "aspf": p.aspf }),
+            via,
+            skipped: &report.skipped,
+        };
+        let kind = "DMARC";
+        if self.store.insert_dmarc_report(&new, &rows).await?.is_none() {
+            return Ok(Outcome::Duplicate { kind, org: report.org_name.clone(), report_id: report.report_id.clone() });
+        }
+        let sending = domains.iter().find(|d| d.domain.eq_ignore_ascii_case(&report.domain));
+        for (what, detail) in alerts {
+            tracing::warn!(domain = report.domain, what, detail, "DMARC report alert");
+            if let Some(d) = sending {
+                let subject = format!("ninsho: {what} in DMARC reports of {}", d.domain);
+                self.store.raise_alert(d.id, what, &detail, &subject, &format!("{detail}\n")).await?;
+            }
+        }
+        Ok(Outcome::Imported {
+            kind,
+            org: report.org_name.clone(),
+            report_id: report.report_id.clone(),
+            domain: report.domain.clone(),
+            rows: report.records.len(),
+            skipped: report.skipped.len(),
+        })
+    }
+
+    async fn keep_tls(&self, report: &reports::TlsReport, via: &str) -> Result<Outcome, StoreError> {
+        let policies: Vec<(String, String, i64, i64, serde_json::Value)> = report
+            .policies
+            .iter()
+            .map(|p| {
+                let details = serde_json::json!(p.failure_details);
+                (p.policy_type.clone(), p.domain.clone(), p.successes, p.failures, details)
+            })
+            .collect();
+        let kind = "TLS";
+        let kept = self
+            .store
+            .insert_tls_report(&report.org_name, &report.report_id, report.begin, report.end, via, &policies)
+            .await?;
+        let domain = report.policies.first().map(|p| p.domain.clone()).unwrap_or_default();
+        Ok(match kept {
+            None => Outcome::Duplicate { kind, org: report.org_name.clone(), report_id: report.report_id.clone() },
+            Some(_) => Outcome::Imported {
+                kind,
+                org: report.org_name.clone(),
+                report_id: report.report_id.clone(),
+                domain,
+                rows: report.policies.len(),
+                skipped: 0,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(dkim: &str, spf: &str) -> Row {
+        Row { source_ip: "203.0.113.5".parse().ok(), count: 1, dkim: dkim.into(), spf: spf.into(), ..Row::default() }
+    }
+
+    #[test]
+    fn rows_are_classified_by_who_sent_and_what_passed() {
+        let d = "shop.example";
+        assert_eq!(classify(&row("pass", "pass"), d, true).0, Class::Normal);
+        assert_eq!(classify(&row("fail", "pass"), d, true).0, Class::Misconfigured);
+        assert_eq!(classify(&row("pass", "fail"), d, false).0, Class::Forwarded);
+        let mut listed = row("fail", "fail");
+        listed.reasons.push(("mailing_list".into(), String::new()));
+        assert_eq!(classify(&listed, d, false).0, Class::Forwarded);
+        let mut arc = row("fail", "fail");
+        arc.reasons.push(("local_policy".into(), "arc=pass as[1].d=lists.example".into()));
+        assert_eq!(classify(&arc, d, false).0, Class::Forwarded);
+        let mut esp = row("fail", "fail");
+        esp.dkim_results.push(("esp.example".into(), "s1".into(), "pass".into()));
+        let (class, why) = classify(&esp, d, false);
+        assert_eq!(class, Class::Misconfigured);
+        assert!(why.contains("esp.example"), "{why}");
+        assert_eq!(classify(&row("fail", "fail"), d, false).0, Class::Spoofing);
+    }
+}

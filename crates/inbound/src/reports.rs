@@ -1,0 +1,550 @@
+//! DMARC aggregate reports (RFC 7489 appendix C) and SMTP TLS reports (RFC
+//! 8460): unpacked from what they arrive in (gzip, zip, a whole message),
+//! with caps against decompression bombs, and parsed tolerantly: invalid
+//! UTF-8, tags in the wrong case or with a namespace prefix, stray
+//! elements, empty reasons. XML entities are never expanded. Pure: no I/O,
+//! no panics on any input (fuzzed).
+
+use std::io::Read;
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use quick_xml::events::Event;
+
+/// How much a report may grow when decompressed, and by what ratio.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub max_ratio: u64,
+    pub max_files: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_bytes: 64 * 1024 * 1024, max_ratio: 200, max_files: 50 }
+    }
+}
+
+/// A file inside what arrived: (name, bytes).
+pub type File = (String, Vec<u8>);
+
+/// The report files inside `bytes`: a gzip or zip archive is opened (also
+/// nested, a few levels deep), a message's attachments are taken out, and
+/// anything else is one file.
+pub fn unpack(name: &str, bytes: &[u8], limits: Limits) -> Result<Vec<File>, String> {
+    let mut out = Vec::new();
+    unpack_into(name, bytes, limits, 0, &mut out)?;
+    Ok(out)
+}
+
+fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut Vec<File>) -> Result<(), String> {
+    if depth > 3 {
+        return Err(format!("{name}: archives nested too deep"));
+    }
+    if out.len() >= limits.max_files {
+        return Err(format!("{name}: more than {} files", limits.max_files));
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::read::MultiGzDecoder::new(bytes);
+        let inner = capped(decoder, bytes.len() as u64, limits).map_err(|e| format!("{name}: {e}"))?;
+        let inner_name = name.strip_suffix(".gz").unwrap_or(name).to_owned();
+        return unpack_into(&inner_name, &inner, limits, depth + 1, out);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("{name}: not a valid zip: {e}"))?;
+        for i in 0..archive.len() {
+            let file = archive.by_index(i).map_err(|e| format!("{name}: {e}"))?;
+            if file.is_dir() {
+                continue;
+            }
+            let inner_name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("{name}#{i}"));
+            let compressed = file.compressed_size().max(1);
+            let inner = capped(file, compressed, limits).map_err(|e| format!("{name}: {inner_name}: {e}"))?;
+            unpack_into(&inner_name, &inner, limits, depth + 1, out)?;
+        }
+        return Ok(());
+    }
+    if looks_like_message(bytes) {
+        let Some(message) = mail_parser::MessageParser::default().parse(bytes) else {
+            return Err(format!("{name}: a message that cannot be read"));
+        };
+        let before = out.len();
+        for part in message.attachments() {
+            let file = mail_parser::MimeHeaders::attachment_name(part).unwrap_or("attachment").to_owned();
+            unpack_into(&file, part.contents(), limits, depth + 1, out)?;
+        }
+        if out.len() == before {
+            // Some reporters put the report in the body itself.
+            let body = message.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
+            if body.contains("<feedback") || body.trim_start().starts_with('{') {
+                out.push((name.to_owned(), body.into_bytes()));
+            } else {
+                return Err(format!("{name}: a message without a report attached"));
+            }
+        }
+        return Ok(());
+    }
+    out.push((name.to_owned(), bytes.to_vec()));
+    Ok(())
+}
+
+/// Reads all of `reader`, refusing more than the size cap or the ratio cap
+/// (a decompression bomb).
+fn capped(reader: impl Read, compressed: u64, limits: Limits) -> Result<Vec<u8>, String> {
+    let cap = limits.max_bytes.min(compressed.saturating_mul(limits.max_ratio).max(64 * 1024));
+    let mut out = Vec::new();
+    reader.take(cap + 1).read_to_end(&mut out).map_err(|e| format!("cannot decompress: {e}"))?;
+    if out.len() as u64 > cap {
+        return Err(format!(
+            "refused: it decompresses to more than {} bytes ({}× its size): a decompression bomb?",
+            cap,
+            cap / compressed.max(1)
+        ));
+    }
+    Ok(out)
+}
+
+/// Headers first: a line `Name: value` before any blank line.
+fn looks_like_message(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(2048)];
+    let text = String::from_utf8_lossy(head);
+    let first = text.lines().next().unwrap_or_default();
+    let is_header = first
+        .split_once(':')
+        .is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    is_header && (text.contains("\n\n") || text.contains("\r\n\r\n") || bytes.len() > head.len())
+}
+
+// ---------------------------------------------------------------- DMARC
+
+/// A DMARC aggregate report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aggregate {
+    pub org_name: String,
+    pub email: String,
+    pub report_id: String,
+    pub begin: i64,
+    pub end: i64,
+    pub domain: String,
+    pub policy: Policy,
+    pub records: Vec<Row>,
+    /// Rows left out, with the reason (a bad address, a bad count).
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub p: String,
+    pub sp: String,
+    pub pct: String,
+    pub adkim: String,
+    pub aspf: String,
+}
+
+/// One `<record>`: a source address and what receivers saw of its mail.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row {
+    pub source_ip: Option<IpAddr>,
+    pub count: i64,
+    pub disposition: String,
+    /// The DMARC-aligned verdicts (`pass` or `fail`).
+    pub dkim: String,
+    pub spf: String,
+    /// Override reasons: (type, comment).
+    pub reasons: Vec<(String, String)>,
+    pub header_from: String,
+    pub envelope_from: String,
+    /// (domain, selector, result)
+    pub dkim_results: Vec<(String, String, String)>,
+    /// (domain, scope, result)
+    pub spf_results: Vec<(String, String, String)>,
+}
+
+impl Aggregate {
+    /// The report's days, each with its share of a count: a report over
+    /// more than a day is split by the seconds it spends in each (largest
+    /// remainders rounded up, so the shares add up to `count`).
+    pub fn split(&self, count: i64) -> Vec<(NaiveDate, i64)> {
+        let (begin, end) = (self.begin.min(self.end), self.begin.max(self.end));
+        let day_of = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.date_naive());
+        let Some(first) = day_of(begin) else { return Vec::new() };
+        if end - begin <= 86_400 {
+            return vec![(first, count)];
+        }
+        let mut spans = Vec::new();
+        let mut start = begin;
+        while start < end && spans.len() < 366 {
+            let next_midnight = (start.div_euclid(86_400) + 1) * 86_400;
+            let stop = next_midnight.min(end);
+            if let Some(day) = day_of(start) {
+                spans.push((day, stop - start));
+            }
+            start = stop;
+        }
+        let total: i64 = spans.iter().map(|(_, s)| s).sum::<i64>().max(1);
+        let mut shares: Vec<(NaiveDate, i64, i64)> =
+            spans.iter().map(|(d, s)| (*d, count * s / total, (count * s) % total)).collect();
+        let mut left = count - shares.iter().map(|(_, n, _)| n).sum::<i64>();
+        let mut order: Vec<usize> = (0..shares.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
+        for i in order {
+            if left <= 0 {
+                break;
+            }
+            shares[i].1 += 1;
+            left -= 1;
+        }
+        shares.into_iter().filter(|(_, n, _)| *n > 0).map(|(d, n, _)| (d, n)).collect()
+    }
+}
+
+/// The local name of a tag, lower-cased: `<dmarc:Report_ID>` → `report_id`.
+fn local(name: &str) -> String {
+    name.rsplit(':').next().unwrap_or_default().to_ascii_lowercase()
+}
+
+/// Parses a DMARC aggregate report.
+pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut reader = quick_xml::Reader::from_str(&text);
+    reader.config_mut().trim_text(true);
+    let mut path: Vec<String> = Vec::new();
+    let mut report = Aggregate::default();
+    let mut row: Option<Row> = None;
+    let mut auth: (String, String, String) = Default::default();
+    let mut reason: (String, String) = Default::default();
+    let mut saw_feedback = false;
+    // An element's text, gathered from its text, CDATA and reference events.
+    let mut text_of = String::new();
+    loop {
+        let event =
+            reader.read_event().map_err(|e| format!("not well-formed XML at byte {}: {e}", reader.error_position()))?;
+        match event {
+            Event::Start(e) => {
+                let name = local(e.name().into_inner());
+                saw_feedback |= name == "feedback";
+                match name.as_str() {
+                    "record" => row = Some(Row::default()),
+                    "dkim" | "spf" if path.last().is_some_and(|p| p == "auth_results") => auth = Default::default(),
+                    "reason" => reason = Default::default(),
+                    _ => {}
+                }
+                path.push(name);
+                text_of.clear();
+                if path.len() > 64 {
+                    return Err("elements nested too deep".into());
+                }
+            }
+            Event::End(e) => {
+                let name = local(e.name().into_inner());
+                if path.last() == Some(&name) && !text_of.trim().is_empty() {
+                    let value = std::mem::take(&mut text_of).trim().to_owned();
+                    set(&mut report, &mut row, &mut auth, &mut reason, &path, value);
+                }
+                text_of.clear();
+                // Close up to the matching element (tolerates stray ends).
+                if let Some(at) = path.iter().rposition(|p| *p == name) {
+                    path.truncate(at);
+                }
+                let parent = path.last().map(String::as_str);
+                match (name.as_str(), parent, row.as_mut()) {
+                    ("record", _, Some(_)) => {
+                        if let Some(done) = row.take() {
+                            report.records.push(done);
+                        }
+                    }
+                    ("dkim", Some("auth_results"), Some(r)) => r.dkim_results.push(std::mem::take(&mut auth)),
+                    ("spf", Some("auth_results"), Some(r)) => r.spf_results.push(std::mem::take(&mut auth)),
+                    ("reason", _, Some(r)) => {
+                        let taken = std::mem::take(&mut reason);
+                        if !taken.0.is_empty() || !taken.1.is_empty() {
+                            r.reasons.push(taken);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => text_of.push_str(&t.into_inner()),
+            Event::CData(t) => text_of.push_str(&t.into_inner()),
+            // Only the five XML entities and character references are
+            // expanded; anything a DOCTYPE defines stays as written.
+            Event::GeneralRef(r) => {
+                let name = r.into_inner();
+                let expanded = match name.as_ref() {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    n => n
+                        .strip_prefix("#x")
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+                        .and_then(char::from_u32),
+                };
+                match expanded {
+                    Some(c) => text_of.push(c),
+                    None => {
+                        text_of.push('&');
+                        text_of.push_str(&name);
+                        text_of.push(';');
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !saw_feedback {
+        return Err("no <feedback> element: not a DMARC aggregate report".into());
+    }
+    if report.report_id.is_empty() || report.org_name.is_empty() {
+        return Err("the report has no org_name or report_id".into());
+    }
+    if report.domain.is_empty() {
+        return Err("the report names no policy domain".into());
+    }
+    let mut kept = Vec::with_capacity(report.records.len());
+    for (i, r) in std::mem::take(&mut report.records).into_iter().enumerate() {
+        if r.source_ip.is_none() {
+            report.skipped.push(format!("record {}: no valid source_ip", i + 1));
+        } else if r.count <= 0 {
+            report.skipped.push(format!("record {}: count is not a positive number", i + 1));
+        } else {
+            kept.push(r);
+        }
+    }
+    report.records = kept;
+    Ok(report)
+}
+
+fn set(
+    report: &mut Aggregate,
+    row: &mut Option<Row>,
+    auth: &mut (String, String, String),
+    reason: &mut (String, String),
+    path: &[String],
+    value: String,
+) {
+    let tail: Vec<&str> = path.iter().rev().take(3).map(String::as_str).collect();
+    let lower = value.to_ascii_lowercase();
+    match (tail.as_slice(), row.as_mut()) {
+        (["org_name", "report_metadata", ..], _) => report.org_name = value,
+        (["email", "report_metadata", ..], _) => report.email = value,
+        (["report_id", "report_metadata", ..], _) => report.report_id = value,
+        (["begin", "date_range", ..], _) => report.begin = value.parse().unwrap_or(0),
+        (["end", "date_range", ..], _) => report.end = value.parse().unwrap_or(0),
+        (["domain", "policy_published", ..], _) => report.domain = lower.trim_end_matches('.').to_owned(),
+        (["p", "policy_published", ..], _) => report.policy.p = lower,
+        (["sp", "policy_published", ..], _) => report.policy.sp = lower,
+        (["pct", "policy_published", ..], _) => report.policy.pct = lower,
+        (["adkim", "policy_published", ..], _) => report.policy.adkim = lower,
+        (["aspf", "policy_published", ..], _) => report.policy.aspf = lower,
+        (["source_ip", "row", ..], Some(r)) => r.source_ip = value.parse().ok(),
+        (["count", "row", ..], Some(r)) => r.count = value.parse().unwrap_or(0),
+        (["disposition", "policy_evaluated", ..], Some(r)) => r.disposition = lower,
+        (["dkim", "policy_evaluated", ..], Some(r)) => r.dkim = lower,
+        (["spf", "policy_evaluated", ..], Some(r)) => r.spf = lower,
+        (["type", "reason", "policy_evaluated"], Some(_)) => reason.0 = lower,
+        (["comment", "reason", "policy_evaluated"], Some(_)) => reason.1 = value,
+        (["header_from", "identifiers", ..], Some(r)) => r.header_from = lower,
+        (["envelope_from", "identifiers", ..], Some(r)) => r.envelope_from = lower,
+        (["domain", "dkim" | "spf", "auth_results"], Some(_)) => auth.0 = lower,
+        (["selector" | "scope", "dkim" | "spf", "auth_results"], Some(_)) => auth.1 = value,
+        (["result", "dkim" | "spf", "auth_results"], Some(_)) => auth.2 = lower,
+        _ => {}
+    }
+}
+
+// ----------------------------------------------------------------- TLS-RPT
+
+/// An SMTP TLS report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsReport {
+    pub org_name: String,
+    pub report_id: String,
+    pub begin: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub policies: Vec<TlsPolicy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsPolicy {
+    /// `sts`, `tlsa` or `no-policy-found`.
+    pub policy_type: String,
+    pub domain: String,
+    pub successes: i64,
+    pub failures: i64,
+    /// (result type, sending address, receiving MX, sessions)
+    pub failure_details: Vec<(String, String, String, i64)>,
+}
+
+/// Parses an RFC 8460 report (JSON).
+pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    let text = |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+    let number = |v: &serde_json::Value, key: &str| v.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    let time = |key: &str| {
+        value
+            .get("date-range")
+            .and_then(|d| d.get(key))
+            .and_then(|t| t.as_str())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let report = TlsReport {
+        org_name: text(&value, "organization-name"),
+        report_id: text(&value, "report-id"),
+        begin: time("start-datetime"),
+        end: time("end-datetime"),
+        policies: value
+            .get("policies")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let policy = p.get("policy").cloned().unwrap_or_default();
+                let summary = p.get("summary").cloned().unwrap_or_default();
+                TlsPolicy {
+                    policy_type: text(&policy, "policy-type"),
+                    domain: text(&policy, "policy-domain").to_ascii_lowercase(),
+                    successes: number(&summary, "total-successful-session-count"),
+                    failures: number(&summary, "total-failure-session-count"),
+                    failure_details: p
+                        .get("failure-details")
+                        .and_then(|f| f.as_array())
+                        .into_iter()
+                        .flatten()
+                        .map(|f| {
+                            (
+                                text(f, "result-type"),
+                                text(f, "sending-mta-ip"),
+                                text(f, "receiving-mx-hostname"),
+                                number(f, "failed-session-count"),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    if report.report_id.is_empty() || report.org_name.is_empty() {
+        return Err("the report has no organization-name or report-id".into());
+    }
+    Ok(report)
+}
+
+/// A parsed report of either kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    Dmarc(Aggregate),
+    Tls(TlsReport),
+}
+
+/// Parses one unpacked file as whichever report it is.
+pub fn parse(bytes: &[u8]) -> Result<Report, String> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xef && *b != 0xbb && *b != 0xbf);
+    match start.map(|i| bytes[i]) {
+        Some(b'{') => parse_tls(bytes).map(Report::Tls),
+        Some(b'<') => parse_dmarc(bytes).map(Report::Dmarc),
+        _ => Err("neither a DMARC aggregate report (XML) nor a TLS report (JSON)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = r#"<?xml version="1.0"?>
+<feedback><report_metadata><org_name>Example</org_name><report_id>r1</report_id>
+<date_range><begin>1700000000</begin><end>1700086399</end></date_range></report_metadata>
+<policy_published><domain>Shop.Example</domain><p>none</p></policy_published>
+<record><row><source_ip>203.0.113.5</source_ip><count>3</count><policy_evaluated><disposition>none</disposition>
+<dkim>pass</dkim><spf>fail</spf><reason><type>forwarded</type><comment/></reason></policy_evaluated></row>
+<identifiers><header_from>shop.example</header_from></identifiers>
+<auth_results><dkim><domain>shop.example</domain><selector>r1</selector><result>pass</result></dkim>
+<spf><domain>fwd.example</domain><result>fail</result></spf></auth_results></record>
+<record><row><source_ip>not-an-ip</source_ip><count>1</count></row></record>
+</feedback>"#;
+
+    #[test]
+    fn an_aggregate_report_is_read_with_its_rows() {
+        let r = parse_dmarc(REPORT.as_bytes()).expect("a report");
+        assert_eq!((r.org_name.as_str(), r.report_id.as_str(), r.domain.as_str()), ("Example", "r1", "shop.example"));
+        assert_eq!(r.records.len(), 1);
+        let row = &r.records[0];
+        assert_eq!(row.source_ip, Some("203.0.113.5".parse().expect("ip")));
+        assert_eq!((row.count, row.dkim.as_str(), row.spf.as_str()), (3, "pass", "fail"));
+        assert_eq!(row.reasons, vec![("forwarded".into(), String::new())]);
+        assert_eq!(row.dkim_results, vec![("shop.example".into(), "r1".into(), "pass".into())]);
+        assert_eq!(row.spf_results, vec![("fwd.example".into(), String::new(), "fail".into())]);
+        assert_eq!(r.skipped, vec!["record 2: no valid source_ip".to_owned()]);
+    }
+
+    #[test]
+    fn wrong_case_prefixes_and_bad_utf8_are_tolerated() {
+        let odd = REPORT
+            .replace("<org_name>Example</org_name>", "<Org_Name>Ex\u{e9}mple</Org_Name>")
+            .replace("<feedback>", "<dmarc:feedback xmlns:dmarc=\"urn:x\">")
+            .replace("</feedback>", "</dmarc:feedback>");
+        let mut bytes = odd.into_bytes();
+        bytes.extend_from_slice(b"<!-- \xff\xfe -->");
+        let r = parse_dmarc(&bytes).expect("a report");
+        assert_eq!(r.org_name, "Ex\u{e9}mple");
+        assert_eq!(r.records.len(), 1);
+    }
+
+    #[test]
+    fn entities_are_never_expanded() {
+        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE f [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\
+            <feedback><report_metadata><org_name>&b;</org_name><report_id>x</report_id></report_metadata>\
+            <policy_published><domain>d.example</domain></policy_published></feedback>";
+        let r = parse_dmarc(bomb.as_bytes()).expect("parsed");
+        assert_eq!(r.org_name, "&b;", "the entity stays as written");
+    }
+
+    #[test]
+    fn reports_over_a_day_are_split_per_day() {
+        let r = Aggregate { begin: 1_700_000_000, end: 1_700_000_000 + 3 * 86_400, ..Aggregate::default() };
+        // From 22:13 on one day to 22:13 three days later: four calendar days.
+        let days = r.split(1000);
+        assert_eq!(days.len(), 4, "{days:?}");
+        assert_eq!(days.iter().map(|(_, n)| n).sum::<i64>(), 1000);
+        assert_eq!(days[0].1, 25, "1 h 47 min of 72 h: {days:?}");
+        let one = Aggregate { begin: 1_700_000_000, end: 1_700_086_399, ..Aggregate::default() };
+        assert_eq!(one.split(7).len(), 1);
+    }
+
+    #[test]
+    fn gzip_and_zip_open_and_bombs_are_refused() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(REPORT.as_bytes()).expect("gzip");
+        let gz = gz.finish().expect("gzip");
+        let files = unpack("r.xml.gz", &gz, Limits::default()).expect("unpacked");
+        assert_eq!(files, vec![("r.xml".to_owned(), REPORT.as_bytes().to_vec())]);
+
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("r.xml", zip::write::SimpleFileOptions::default()).expect("zip");
+        zip.write_all(REPORT.as_bytes()).expect("zip");
+        let zip = zip.finish().expect("zip").into_inner();
+        assert_eq!(unpack("r.zip", &zip, Limits::default()).expect("unpacked")[0].1, REPORT.as_bytes());
+
+        let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        bomb.write_all(&vec![b'<'; 20 * 1024 * 1024]).expect("gzip");
+        let bomb = bomb.finish().expect("gzip");
+        let e = unpack("bomb.xml.gz", &bomb, Limits::default()).expect_err("refused");
+        assert!(e.contains("decompression bomb"), "{e}");
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_a_panic() {
+        for junk in [&b""[..], b"\x00\x01", b"<feedback", b"{\"a\":", b"PK\x03\x04junk", b"\x1f\x8bjunk"] {
+            if let Ok(files) = unpack("junk", junk, Limits::default()) {
+                assert!(files.iter().all(|(_, b)| parse(b).is_err()), "{junk:?}");
+            }
+            assert!(parse(junk).is_err());
+        }
+    }
+}

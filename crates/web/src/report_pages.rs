@@ -1,0 +1,337 @@
+//! DMARC and TLS report analysis: per domain volume and aligned pass rates,
+//! each source classified (normal, forwarded, misconfigured, spoofing
+//! suspected) with its reverse DNS and blocklist status, drill-down to the
+//! report rows, and an upload form.
+
+use std::net::IpAddr;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use chrono::{Duration, NaiveDate, Utc};
+use delivery::score::Listing;
+use inbound::ingest::Ingest;
+use store::{DmarcDomain, DmarcRowView};
+
+use crate::auth::AdminUser;
+use crate::csrf;
+use crate::pages::render;
+use crate::{AppError, AppState};
+
+/// The period the pages sum up: the 30 days up to the newest report (so
+/// a backfill of old reports shows too).
+const DAYS: i64 = 30;
+
+async fn since(state: &AppState, domain: &str) -> Result<NaiveDate, AppError> {
+    let latest = state.store().dmarc_latest_day(domain).await?.unwrap_or_else(|| Utc::now().date_naive());
+    Ok(latest - Duration::days(DAYS - 1))
+}
+
+fn percent(part: i64, whole: i64) -> String {
+    if whole == 0 { "–".into() } else { format!("{:.1} %", part as f64 * 100.0 / whole as f64) }
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    csrf: String,
+    email: String,
+    domains: Vec<DmarcDomain>,
+    /// (domain, policy type, successes, failures, reports)
+    tls: Vec<(String, String, i64, i64, i64)>,
+    /// (when, file, reason)
+    failures: Vec<(String, String, String)>,
+    counts: (i64, i64),
+    /// (file, what happened) after an upload.
+    outcomes: Vec<(String, String)>,
+    days: i64,
+}
+
+impl ReportsPage {
+    fn rate(&self, part: &i64, whole: &i64) -> String {
+        percent(*part, *whole)
+    }
+}
+
+async fn reports_page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: AdminUser,
+    status: StatusCode,
+    outcomes: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let failures = store
+        .report_failures(20)
+        .await?
+        .into_iter()
+        .map(|(at, name, reason)| (at.format("%Y-%m-%d %H:%M").to_string(), name, reason))
+        .collect();
+    let page = ReportsPage {
+        csrf: String::new(),
+        email: admin.email,
+        domains: store.dmarc_domains(DAYS as i32).await?,
+        tls: store.tls_summary().await?,
+        failures,
+        counts: store.report_counts().await?,
+        outcomes,
+        days: DAYS,
+    };
+    let (jar, csrf) = csrf::issue(state, jar);
+    render(status, jar, ReportsPage { csrf, ..page })
+}
+
+pub(crate) async fn reports(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+) -> Result<Response, AppError> {
+    reports_page(&state, jar, admin, StatusCode::OK, Vec::new()).await
+}
+
+/// Upload: a multipart body, `csrf` first, then one or more files (XML,
+/// gzip, zip, messages, TLS-RPT JSON).
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
+    let ingest = Ingest {
+        store: state.store().clone(),
+        source_ips: state.config().source_ips.clone(),
+        limits: inbound::reports::Limits::default(),
+    };
+    let mut csrf_ok = false;
+    let mut outcomes = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "csrf" {
+            csrf_ok = csrf::is_valid(&state, &jar, &field.text().await.map_err(bad)?);
+            continue;
+        }
+        if !csrf_ok {
+            return Err(AppError::Forbidden(csrf::EXPIRED));
+        }
+        if name == "file" {
+            let file = field.file_name().unwrap_or("report").chars().take(200).collect::<String>();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if bytes.is_empty() {
+                continue;
+            }
+            for (part, outcome) in ingest.import(&file, &bytes, "upload").await? {
+                outcomes.push((part, outcome.to_string()));
+            }
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Forbidden(csrf::EXPIRED));
+    }
+    if outcomes.is_empty() {
+        outcomes.push((String::new(), "Choose one or more report files.".into()));
+    }
+    let failed = outcomes.iter().any(|(_, o)| o.starts_with("not imported"));
+    let status = if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    reports_page(&state, jar, admin, status, outcomes).await
+}
+
+/// A source of a domain's mail, with what DNS says of it.
+struct SourceView {
+    ip: IpAddr,
+    messages: i64,
+    pass: String,
+    class: String,
+    why: String,
+    header_from: String,
+    ptr: String,
+    confirmed: bool,
+    base: String,
+    /// Blocklists that list it; "could not check" ones are named as such.
+    listed: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report_domain.html")]
+struct DomainPage {
+    csrf: String,
+    email: String,
+    domain: String,
+    chart: String,
+    sources: Vec<SourceView>,
+    /// (reverse-DNS base domain, sources, messages, worst class)
+    bases: Vec<(String, usize, i64, String)>,
+    days: i64,
+}
+
+/// The registrable-looking end of a host name: `mail-x.google.com` →
+/// `google.com`, `a.b.example.co.jp` → `example.co.jp`.
+fn base_domain(host: &str) -> String {
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let n = labels.len();
+    if n <= 2 {
+        return host.to_owned();
+    }
+    let second = labels[n - 2];
+    let country = labels[n - 1].len() == 2;
+    let keep = if country && matches!(second, "co" | "ne" | "or" | "ac" | "go" | "com" | "net" | "org" | "gov" | "edu")
+    {
+        3
+    } else {
+        2
+    };
+    labels[n.saturating_sub(keep)..].join(".")
+}
+
+fn rank(class: &str) -> u8 {
+    match class {
+        "spoofing" => 4,
+        "misconfigured" => 3,
+        "forwarded" => 2,
+        _ => 1,
+    }
+}
+
+/// How many sources get their PTR and blocklists looked up on one page.
+const LOOKED_UP: usize = 50;
+
+pub(crate) async fn domain(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path(domain): Path<String>,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let since = since(&state, &domain).await?;
+    let daily = store.dmarc_daily(&domain, since).await?;
+    let found = store.dmarc_sources(&domain, since).await?;
+    if daily.is_empty() && found.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let dns = state.dns().map_err(AppError::internal)?;
+    let lists = &state.config().blocklists;
+    let mut lookups = tokio::task::JoinSet::new();
+    for (i, s) in found.iter().enumerate().take(LOOKED_UP) {
+        let (dns, lists, ip) = (dns.clone(), lists.clone(), s.source_ip.addr());
+        lookups.spawn(async move {
+            let ptr = dns.ptr(ip).await.ok().flatten();
+            let confirmed = match &ptr {
+                Some(name) => dns.addresses(name).await.is_ok_and(|a| a.contains(&ip)),
+                None => false,
+            };
+            let listed: Vec<String> = delivery::score::ip_listings(&dns, &lists, ip)
+                .await
+                .into_iter()
+                .filter_map(|(name, l)| match l {
+                    Listing::Clear => None,
+                    Listing::Listed(code) => Some(format!("{name} ({code})")),
+                    Listing::Unknown(_) => Some(format!("{name}: could not check")),
+                })
+                .collect();
+            (i, ptr, confirmed, listed)
+        });
+    }
+    let mut looked = vec![(None, false, Vec::new()); found.len().min(LOOKED_UP)];
+    while let Some(Ok((i, ptr, confirmed, listed))) = lookups.join_next().await {
+        looked[i] = (ptr, confirmed, listed);
+    }
+    let mut sources = Vec::with_capacity(found.len());
+    for (i, s) in found.into_iter().enumerate() {
+        let (ptr, confirmed, listed) = looked.get(i).cloned().unwrap_or((None, false, Vec::new()));
+        let base = ptr.as_deref().map(base_domain).unwrap_or_else(|| "(no PTR)".into());
+        sources.push(SourceView {
+            ip: s.source_ip.addr(),
+            messages: s.messages,
+            pass: percent(s.dmarc_pass, s.messages),
+            class: s.class,
+            why: s.why,
+            header_from: s.header_from,
+            ptr: ptr.unwrap_or_default(),
+            confirmed,
+            base,
+            listed,
+        });
+    }
+    let mut bases: Vec<(String, usize, i64, String)> = Vec::new();
+    for s in &sources {
+        match bases.iter_mut().find(|b| b.0 == s.base) {
+            Some(b) => {
+                b.1 += 1;
+                b.2 += s.messages;
+                if rank(&s.class) > rank(&b.3) {
+                    b.3 = s.class.clone();
+                }
+            }
+            None => bases.push((s.base.clone(), 1, s.messages, s.class.clone())),
+        }
+    }
+    bases.sort_by_key(|b| std::cmp::Reverse(b.2));
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let page = DomainPage {
+        csrf,
+        email: admin.email,
+        domain: domain.to_ascii_lowercase(),
+        chart: crate::chart::daily(&daily),
+        sources,
+        bases,
+        days: DAYS,
+    };
+    render(StatusCode::OK, jar, page)
+}
+
+#[derive(Template)]
+#[template(path = "report_source.html")]
+struct SourcePage {
+    csrf: String,
+    email: String,
+    domain: String,
+    ip: IpAddr,
+    rows: Vec<DmarcRowView>,
+}
+
+impl SourcePage {
+    fn auth(&self, details: &serde_json::Value, key: &str) -> String {
+        details[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let parts: Vec<&str> = r.as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+                match parts.as_slice() {
+                    [domain, "", result] => format!("{domain}: {result}"),
+                    [domain, extra, result] => format!("{domain} ({extra}): {result}"),
+                    other => other.join(" "),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+pub(crate) async fn source(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Path((domain, ip)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ip: IpAddr = ip.parse().map_err(|_| AppError::NotFound)?;
+    let rows = state.store().dmarc_source_rows(&domain, ip).await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let (jar, csrf) = csrf::issue(&state, jar);
+    render(StatusCode::OK, jar, SourcePage { csrf, email: admin.email, domain: domain.to_ascii_lowercase(), ip, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base_domains_keep_second_level_country_domains() {
+        assert_eq!(super::base_domain("mail-x.google.com"), "google.com");
+        assert_eq!(super::base_domain("a.b.example.co.jp"), "example.co.jp");
+        assert_eq!(super::base_domain("mx.example.de"), "example.de");
+        assert_eq!(super::base_domain("localhost"), "localhost");
+    }
+}

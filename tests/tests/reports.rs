@@ -1,0 +1,137 @@
+//! DMARC aggregate and TLS reports: every real sample imports once, in any
+//! wrapping (gzip, zip, a message), bad files are kept with the reason, and
+//! the dashboard shows each source classified with a drill-down to its rows.
+
+use std::net::IpAddr;
+
+use anyhow::Result;
+use inbound::ingest::{Ingest, Outcome};
+use tests::{TestApp, samples};
+
+/// acme.xml reports mail from this address: make it one of ours.
+const OURS: &str = "72.150.241.94";
+
+fn ingest(app: &TestApp) -> Result<Ingest> {
+    Ok(Ingest {
+        store: app.store.clone(),
+        source_ips: vec![OURS.parse::<IpAddr>()?],
+        limits: inbound::reports::Limits::default(),
+    })
+}
+
+/// The sample files of a kind: (name, bytes), licence files aside.
+fn files(kind: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(samples(kind))? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !name.starts_with("LICENSE") {
+            out.push((name, std::fs::read(&path)?));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[tokio::test]
+async fn every_sample_imports_once_in_any_wrapping_and_bad_files_are_kept_with_the_reason() -> Result<()> {
+    let app = tests::spawn_app().await?;
+    let ingest = ingest(&app)?;
+    let dmarc = files("dmarc-aggregate")?;
+    let tls = files("tls-rpt")?;
+    assert!(dmarc.len() >= 10 && tls.len() >= 6, "the samples are there");
+    for (name, bytes) in dmarc.iter().chain(&tls) {
+        let outcomes = ingest.import(name, bytes, "test").await?;
+        assert_eq!(outcomes.len(), 1, "{name}");
+        assert!(matches!(outcomes[0].1, Outcome::Imported { .. }), "{name}: {}", outcomes[0].1);
+    }
+    assert_eq!(app.store.report_counts().await?, (i64::try_from(dmarc.len())?, i64::try_from(tls.len())?));
+
+    // The same reports gzipped, zipped or mailed are the same reports.
+    use std::io::Write;
+    let (name, xml) = &dmarc[0];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(xml)?;
+    let gz = gz.finish()?;
+    let again = ingest.import(&format!("{name}.gz"), &gz, "test").await?;
+    assert!(matches!(again[0].1, Outcome::Duplicate { .. }), "{:?}", again);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in &dmarc[1..3] {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())?;
+        zip.write_all(bytes)?;
+    }
+    let zip = zip.finish()?.into_inner();
+    let again = ingest.import("reports.zip", &zip, "test").await?;
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().all(|(_, o)| matches!(o, Outcome::Duplicate { .. })), "{again:?}");
+    let (tls_name, tls_json) = &tls[0];
+    let mail = format!(
+        "From: noreply@reporter.example\r\nTo: reports@bounce.shop.example\r\nSubject: Report\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nA report.\r\n\
+         --b\r\nContent-Type: application/tlsrpt+json\r\nContent-Disposition: attachment; filename=\"{tls_name}\"\r\n\r\n{}\r\n--b--\r\n",
+        String::from_utf8_lossy(tls_json)
+    );
+    let again = ingest.import("report.eml", mail.as_bytes(), "test").await?;
+    assert!(matches!(again[0].1, Outcome::Duplicate { kind: "TLS", .. }), "{again:?}");
+
+    // Bad files: each kept with its reason, none aborting the others.
+    let broken = dmarc[3].1[..dmarc[3].1.len() / 2].to_vec();
+    let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    bomb.write_all(&vec![b' '; 32 * 1024 * 1024])?;
+    let bomb = bomb.finish()?;
+    for (name, bytes, reason) in [
+        ("notes.txt", b"just some text".to_vec(), "neither a DMARC aggregate report"),
+        ("cut.xml", broken, "not well-formed XML"),
+        ("bomb.xml.gz", bomb, "decompression bomb"),
+    ] {
+        let outcome = ingest.import(name, &bytes, "test").await?;
+        match &outcome[0].1 {
+            Outcome::Failed(why) => assert!(why.contains(reason), "{name}: {why}"),
+            other => panic!("{name}: {other}"),
+        }
+    }
+    let kept = app.store.report_failures(10).await?;
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert_eq!(app.store.report_counts().await?.0, i64::try_from(dmarc.len())?, "nothing imported twice");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_each_source_classified_down_to_its_rows() -> Result<()> {
+    let ours: IpAddr = OURS.parse()?;
+    let app = tests::spawn_app_with(|c| c.source_ips = vec![ours]).await?;
+    let ingest = ingest(&app)?;
+    for (name, bytes) in files("dmarc-aggregate")?.iter().chain(&files("tls-rpt")?) {
+        ingest.import(name, bytes, "test").await?;
+    }
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/reports", app.url)).await?;
+    let domains = browser.text("#report-domains").await?;
+    for domain in ["example.com", "foo-bar.io", "mydomain.org", "bix-business.com"] {
+        assert!(domains.contains(domain), "{domain} in {domains}");
+    }
+    assert!(browser.text("#tls-reports").await?.contains("sts"));
+
+    // Our own address failing DKIM: misconfigured, and said why.
+    browser.goto(&format!("{}/reports/domains/example.com", app.url)).await?;
+    let sources = browser.text("#sources").await?;
+    assert!(sources.contains(OURS) && sources.contains("misconfigured"), "{sources}");
+    assert!(sources.contains("our address"), "{sources}");
+    // Nothing passes and nothing authorises it.
+    browser.goto(&format!("{}/reports/domains/mydomain.org", app.url)).await?;
+    let sources = browser.text("#sources").await?;
+    assert!(sources.contains("42.42.42.42") && sources.contains("spoofing"), "{sources}");
+    // Aligned DKIM and SPF from someone else's address: an authorised sender.
+    browser.goto(&format!("{}/reports/domains/foo-bar.io", app.url)).await?;
+    assert!(browser.text("#sources").await?.contains("normal"));
+
+    browser.click("#sources a").await?;
+    let rows = browser.text("#rows").await?;
+    assert!(rows.contains("google.com") && rows.contains("3166094538684628578"), "{rows}");
+    assert!(rows.contains("foo-bar.io (krs): pass"), "the DKIM results with selector: {rows}");
+    let path = browser.path().await?;
+    assert_eq!(path, "/reports/domains/foo-bar.io/sources/1.2.3.4");
+    browser.goto(&format!("{}/reports/domains/nobody.example", app.url)).await?;
+    assert!(browser.title().await?.starts_with("Not found"), "a domain without reports");
+    Ok(())
+}
