@@ -166,7 +166,10 @@ impl Aggregate {
     /// more than a day is split by the seconds it spends in each (largest
     /// remainders rounded up, so the shares add up to `count`).
     pub fn split(&self, count: i64) -> Vec<(NaiveDate, i64)> {
-        let (begin, end) = (self.begin.min(self.end), self.begin.max(self.end));
+        // Times outside 1970..9999 are a reporter's mistake: clamp them.
+        const LAST: i64 = 253_402_300_799;
+        let (a, b) = (self.begin.clamp(0, LAST), self.end.clamp(0, LAST));
+        let (begin, end) = (a.min(b), a.max(b));
         let day_of = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.date_naive());
         let Some(first) = day_of(begin) else { return Vec::new() };
         if end - begin <= 86_400 {
@@ -178,14 +181,15 @@ impl Aggregate {
             let next_midnight = (start.div_euclid(86_400) + 1) * 86_400;
             let stop = next_midnight.min(end);
             if let Some(day) = day_of(start) {
-                spans.push((day, stop - start));
+                spans.push((day, i128::from(stop - start)));
             }
             start = stop;
         }
-        let total: i64 = spans.iter().map(|(_, s)| s).sum::<i64>().max(1);
-        let mut shares: Vec<(NaiveDate, i64, i64)> =
-            spans.iter().map(|(d, s)| (*d, count * s / total, (count * s) % total)).collect();
-        let mut left = count - shares.iter().map(|(_, n, _)| n).sum::<i64>();
+        let total: i128 = spans.iter().map(|(_, s)| s).sum::<i128>().max(1);
+        let count_wide = i128::from(count);
+        let mut shares: Vec<(NaiveDate, i128, i128)> =
+            spans.iter().map(|(d, s)| (*d, count_wide * s / total, (count_wide * s) % total)).collect();
+        let mut left = count_wide - shares.iter().map(|(_, n, _)| n).sum::<i128>();
         let mut order: Vec<usize> = (0..shares.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
         for i in order {
@@ -195,7 +199,11 @@ impl Aggregate {
             shares[i].1 += 1;
             left -= 1;
         }
-        shares.into_iter().filter(|(_, n, _)| *n > 0).map(|(d, n, _)| (d, n)).collect()
+        shares
+            .into_iter()
+            .filter(|(_, n, _)| *n > 0)
+            .map(|(d, n, _)| (d, i64::try_from(n).unwrap_or(i64::MAX)))
+            .collect()
     }
 }
 

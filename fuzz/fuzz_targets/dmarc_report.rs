@@ -1,0 +1,21 @@
+//! DMARC aggregate and TLS reports: unpacking (gzip, zip, messages) with
+//! small caps, then parsing whatever came out, and parsing the bytes as
+//! they are.
+#![no_main]
+
+use inbound::reports::{self, Limits};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = Limits { max_bytes: 1 << 20, max_ratio: 200, max_files: 8 };
+    if let Ok(files) = reports::unpack("fuzz", data, limits) {
+        for (_, bytes) in files {
+            let _ = reports::parse(&bytes);
+        }
+    }
+    if let Ok(reports::Report::Dmarc(report)) = reports::parse(data) {
+        for row in &report.records {
+            let _ = report.split(row.count);
+        }
+    }
+});
