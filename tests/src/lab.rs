@@ -730,3 +730,62 @@ pub fn arf(original: &Received, to: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A MaxMind DB (`.mmdb`, format 2.0, IPv4, 24-bit records) that knows one
+/// /24 network, in MaxMind's layout: `{"country": {"iso_code": code}}`.
+pub fn geoip_mmdb(network: [u8; 3], code: &str) -> Vec<u8> {
+    fn string(s: &str) -> Vec<u8> {
+        let mut out = vec![0x40 | u8::try_from(s.len()).unwrap_or(0).min(28)];
+        out.extend_from_slice(s.as_bytes());
+        out
+    }
+    fn uint(kind: u8, value: u32) -> Vec<u8> {
+        let bytes: Vec<u8> = value.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        let mut out = vec![(kind << 5) | u8::try_from(bytes.len()).unwrap_or(0)];
+        out.extend(bytes);
+        out
+    }
+    const NODES: u32 = 24;
+    // One node per bit of the /24: the matching side goes deeper, the
+    // other side has no data; the last points at the record.
+    let mut tree = Vec::new();
+    let prefix = u32::from_be_bytes([network[0], network[1], network[2], 0]);
+    for depth in 0..NODES {
+        let bit = (prefix >> (31 - depth)) & 1;
+        let next = if depth + 1 == NODES { NODES + 16 } else { depth + 1 };
+        let (left, right) = if bit == 0 { (next, NODES) } else { (NODES, next) };
+        tree.extend_from_slice(&left.to_be_bytes()[1..]);
+        tree.extend_from_slice(&right.to_be_bytes()[1..]);
+    }
+    let mut out = tree;
+    out.extend_from_slice(&[0; 16]);
+    // The record: a map of one entry, a map of one entry.
+    out.push(0xE1);
+    out.extend(string("country"));
+    out.push(0xE1);
+    out.extend(string("iso_code"));
+    out.extend(string(code));
+    // The metadata.
+    out.extend_from_slice(b"\xAB\xCD\xEFMaxMind.com");
+    out.push(0xE9);
+    out.extend(string("binary_format_major_version"));
+    out.extend(uint(5, 2));
+    out.extend(string("binary_format_minor_version"));
+    out.extend(uint(5, 0));
+    out.extend(string("build_epoch"));
+    out.extend_from_slice(&[0x04, 0x02]);
+    out.extend_from_slice(&1_763_856_000u32.to_be_bytes());
+    out.extend(string("database_type"));
+    out.extend(string("ninsho-lab-country"));
+    out.extend(string("description"));
+    out.push(0xE0);
+    out.extend(string("ip_version"));
+    out.extend(uint(5, 4));
+    out.extend(string("languages"));
+    out.extend_from_slice(&[0x00, 0x04]);
+    out.extend(string("node_count"));
+    out.extend(uint(6, NODES));
+    out.extend(string("record_size"));
+    out.extend(uint(5, 24));
+    out
+}

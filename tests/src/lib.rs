@@ -79,6 +79,7 @@ pub fn test_config() -> WebConfig {
         },
         source_ips: Vec::new(),
         blocklists: delivery::score::Blocklists::default(),
+        geoip: None,
     }
 }
 

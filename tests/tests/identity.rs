@@ -548,3 +548,72 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     assert_eq!(app.store.domain_alerts(10).await?.len(), 1);
     Ok(())
 }
+
+/// What a webhook receiver got: (headers, body).
+type Hits = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A receiver on loopback that answers 500 to the first `failures` calls,
+/// then 200, and keeps every call.
+async fn receiver(failures: usize) -> Result<(String, Hits)> {
+    let hits: Hits = Default::default();
+    let kept = hits.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                let mut all = kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                all.push((headers, body.to_vec()));
+                if all.len() <= failures {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, hits))
+}
+
+#[tokio::test]
+async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> Result<()> {
+    use chrono::{Duration, Utc};
+    let app = spawn_app().await?;
+    let (added, _) = delivery::identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
+    let (url, hits) = receiver(3).await?;
+    app.store.set_alert_webhooks(std::slice::from_ref(&url)).await?;
+    app.store.raise_alert(added.id, "DMARC", "news.lab.test has 2 DMARC records", "subject", "text").await?;
+    let sender = delivery::webhooks::Sender {
+        store: app.store.clone(),
+        client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
+        secret: b"lab secret".to_vec(),
+    };
+    let t0 = Utc::now();
+    assert_eq!(sender.round(t0).await?, 1);
+    assert_eq!(sender.round(t0 + Duration::seconds(10)).await?, 0, "the retry waits 30 s");
+    assert_eq!(sender.round(t0 + Duration::seconds(31)).await?, 1);
+    assert_eq!(sender.round(t0 + Duration::seconds(50)).await?, 0, "then 60 s");
+    assert_eq!(sender.round(t0 + Duration::seconds(92)).await?, 1);
+    assert_eq!(sender.round(t0 + Duration::seconds(213)).await?, 1, "then 120 s; this one succeeds");
+    assert_eq!(sender.round(t0 + Duration::hours(1)).await?, 0, "delivered: never again");
+
+    let hits = hits.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    assert_eq!(hits.len(), 4, "three failures, one success");
+    let (headers, body) = &hits[3];
+    let payload: serde_json::Value = serde_json::from_slice(body)?;
+    assert_eq!(payload["event"], "alert");
+    assert_eq!(payload["domain"], DOMAIN);
+    assert_eq!(payload["what"], "DMARC");
+    let timestamp: i64 = headers["ninsho-timestamp"].to_str()?.parse()?;
+    let expected = format!("v1={}", delivery::webhooks::signature(b"lab secret", timestamp, body));
+    assert_eq!(headers["ninsho-signature"].to_str()?, expected, "the signature verifies");
+    let forged = format!("v1={}", delivery::webhooks::signature(b"other secret", timestamp, body));
+    assert_ne!(headers["ninsho-signature"].to_str()?, forged);
+    let log = app.store.webhook_deliveries(10).await?;
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].2.as_str(), log[0].3), ("delivered", 4), "{log:?}");
+    Ok(())
+}

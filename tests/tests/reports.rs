@@ -99,7 +99,19 @@ async fn every_sample_imports_once_in_any_wrapping_and_bad_files_are_kept_with_t
 #[tokio::test]
 async fn the_dashboard_shows_each_source_classified_down_to_its_rows() -> Result<()> {
     let ours: IpAddr = OURS.parse()?;
-    let app = tests::spawn_app_with(|c| c.source_ips = vec![ours]).await?;
+    // A country database that places our network in the United States.
+    let dir = tempfile::tempdir()?;
+    let mmdb = dir.path().join("country.mmdb");
+    std::fs::write(&mmdb, tests::lab::geoip_mmdb([72, 150, 241], "US"))?;
+    let geoip = web::GeoIp::open(&mmdb).map_err(anyhow::Error::msg)?;
+    assert_eq!(geoip.country(ours).as_deref(), Some("US"));
+    assert_eq!(geoip.country("42.42.42.42".parse()?), None);
+    let geoip = std::sync::Arc::new(geoip);
+    let app = tests::spawn_app_with(|c| {
+        c.source_ips = vec![ours];
+        c.geoip = Some(geoip);
+    })
+    .await?;
     let ingest = ingest(&app)?;
     for (name, bytes) in files("dmarc-aggregate")?.iter().chain(&files("tls-rpt")?) {
         ingest.import(name, bytes, "test").await?;
@@ -117,6 +129,7 @@ async fn the_dashboard_shows_each_source_classified_down_to_its_rows() -> Result
     let sources = browser.text("#sources").await?;
     assert!(sources.contains(OURS) && sources.contains("misconfigured"), "{sources}");
     assert!(sources.contains("our address"), "{sources}");
+    assert_eq!(browser.text("#sources .country").await?, "US", "the country of our address");
     // Nothing passes and nothing authorises it.
     browser.goto(&format!("{}/reports/domains/mydomain.org", app.url)).await?;
     let sources = browser.text("#sources").await?;

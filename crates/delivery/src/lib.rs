@@ -20,6 +20,7 @@ pub mod score;
 pub mod shaping;
 pub mod smtp;
 pub mod watch;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -215,7 +215,7 @@ impl Ninsho {
 
     /// `mailto:` unsubscribe: the subject (or body) holds the signed token.
     async fn unsubscribe(&self, data: &[u8]) -> Result<(&'static str, String, bool), StoreError> {
-        let parsed = mail_parser::MessageParser::default().parse(data);
+        let parsed = crate::mime::parse(data);
         let subject = parsed.as_ref().and_then(|m| m.subject()).unwrap_or_default().to_owned();
         let body = parsed.as_ref().and_then(|m| m.body_text(0)).map(|b| b.into_owned()).unwrap_or_default();
         let now = Utc::now().timestamp();

@@ -4,7 +4,7 @@
 //!
 //! Pure functions of the bytes: no I/O, no panics on any input (fuzzed).
 
-use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MimeHeaders, PartType};
 
 use crate::reason::{self, Reason};
 
@@ -61,7 +61,7 @@ pub struct Complaint {
 
 /// Reads a message sent to one of our addresses.
 pub fn parse(raw: &[u8]) -> Feedback {
-    let Some(message) = MessageParser::default().parse(raw) else { return Feedback::Other };
+    let Some(message) = crate::mime::parse(raw) else { return Feedback::Other };
     let report_type = message
         .content_type()
         .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
@@ -384,7 +384,7 @@ fn original(message: &Message<'_>) -> Original {
         Some(text[at..].as_bytes().to_vec())
     });
     let Some(quoted) = quoted else { return Original::default() };
-    let Some(parsed) = MessageParser::default().parse_headers(&quoted) else { return Original::default() };
+    let Some(parsed) = crate::mime::parse_headers(&quoted) else { return Original::default() };
     let text = |name: HeaderName<'_>| {
         parsed.header(name).and_then(|v| match v {
             mail_parser::HeaderValue::Text(t) => Some(t.to_string()),

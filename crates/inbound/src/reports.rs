@@ -66,7 +66,7 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
         return Ok(());
     }
     if looks_like_message(bytes) {
-        let Some(message) = mail_parser::MessageParser::default().parse(bytes) else {
+        let Some(message) = crate::mime::parse(bytes) else {
             return Err(format!("{name}: a message that cannot be read"));
         };
         let before = out.len();

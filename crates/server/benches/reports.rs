@@ -66,7 +66,10 @@ fn main() -> Result<()> {
         }
     }
     let config = dir.path().join("ninsho.toml");
-    std::fs::write(&config, format!("data_dir = {:?}\n[database]\nurl = {url:?}\n[log]\nfilter = \"warn\"\n", dir.path()))?;
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n[database]\nurl = {url:?}\n[log]\nfilter = \"warn\"\n", dir.path()),
+    )?;
     let started = Instant::now();
     let out = std::process::Command::new(NINSHO)
         .args(["reports", "import", "--config"])
@@ -76,8 +79,15 @@ fn main() -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let printed = String::from_utf8_lossy(&out.stdout);
     ensure!(out.status.success(), "{}{}", printed, String::from_utf8_lossy(&out.stderr));
-    ensure!(printed.contains(&format!("{n} imported, 0 already had")), "{}", printed.lines().last().unwrap_or_default());
-    println!("reports: {n} reports in {seconds:.2} s = {:.0} reports/s (the whole command: start, parse, classify, store)", n as f64 / seconds);
+    ensure!(
+        printed.contains(&format!("{n} imported, 0 already had")),
+        "{}",
+        printed.lines().last().unwrap_or_default()
+    );
+    println!(
+        "reports: {n} reports in {seconds:.2} s = {:.0} reports/s (the whole command: start, parse, classify, store)",
+        n as f64 / seconds
+    );
 
     // One big report: about 900 KB.
     let big = report("google.com", 999_999, 1970);

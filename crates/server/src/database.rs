@@ -102,9 +102,15 @@ pub fn domain_setup(settings: &Settings) -> delivery::identity::Setup {
     }
 }
 
-pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
+pub fn web_config(settings: &Settings, db: &Database) -> Result<web::WebConfig> {
     let auth = &settings.auth;
-    web::WebConfig {
+    let geoip = match &settings.reports.geoip_mmdb {
+        Some(path) => {
+            Some(std::sync::Arc::new(web::GeoIp::open(path).map_err(|e| anyhow::anyhow!("reports.geoip_mmdb: {e}"))?))
+        }
+        None => None,
+    };
+    Ok(web::WebConfig {
         public_url: settings.http.public_url.trim_end_matches('/').to_string(),
         admin_allowlist: settings.http.admin_allowlist.clone(),
         trusted_proxies: settings.http.trusted_proxies.clone(),
@@ -123,7 +129,8 @@ pub fn web_config(settings: &Settings, db: &Database) -> web::WebConfig {
             &settings.score.domain_blocklists,
             settings.score.spamhaus_dqs_key.as_ref().map(|k| k.expose_secret()),
         ),
-    }
+        geoip,
+    })
 }
 
 /// The configured data directory, or the default, created if missing. As

@@ -152,6 +152,7 @@ async fn run_roles(
     // Uploads left by a previous run belong to imports that died with it.
     let _ = std::fs::remove_dir_all(&spool);
     std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
+    db.store().set_alert_webhooks(&settings.alerts.webhook_urls).await?;
     let delivering = roles.contains(&Role::Deliver);
     let metrics = delivery::metrics::DeliveryMetrics::default();
     let delivery = if delivering {
@@ -175,7 +176,7 @@ async fn run_roles(
     };
     let inbound =
         if roles.contains(&Role::Inbound) { Some(start_inbound(settings, db, &key, &cancel).await?) } else { None };
-    let config = database::web_config(settings, db);
+    let config = database::web_config(settings, db)?;
     let state = web::AppState::with_metrics(db.store().clone(), key, config, |registry| {
         if delivering {
             metrics.register(registry);
@@ -337,6 +338,15 @@ async fn start_delivery(
                 engines.spawn(engine.run(cancel.clone()));
             }
         }
+    }
+    if let Some(secret) = &settings.alerts.webhook_secret {
+        use secrecy::ExposeSecret;
+        let sender = delivery::webhooks::Sender {
+            store: db.store().clone(),
+            client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
+            secret: secret.expose_secret().as_bytes().to_vec(),
+        };
+        engines.spawn(sender.run(cancel.clone()));
     }
     tracing::info!(workers, mode = ?d.mode, "delivery started");
     Ok(engines)

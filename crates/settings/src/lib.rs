@@ -26,6 +26,8 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub score: ScoreSettings,
     pub inbound: InboundSettings,
+    pub reports: ReportsSettings,
+    pub alerts: AlertSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
 }
@@ -172,6 +174,25 @@ impl Default for InboundSettings {
             timeout_seconds: 300,
         }
     }
+}
+
+/// Where alerts go besides the dashboard and the admins' mail.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSettings {
+    /// URLs each alert is POSTed to as JSON (retried until delivered).
+    pub webhook_urls: Vec<String>,
+    /// The secret the `Ninsho-Signature` HMAC is made with; needed with URLs.
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// DMARC report analysis.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsSettings {
+    /// A MaxMind (GeoLite2/GeoIP2 Country or City) or IPinfo `.mmdb` file:
+    /// the country of each sending address is shown when it is set.
+    pub geoip_mmdb: Option<PathBuf>,
 }
 
 /// The deliverability score's blocklists.
@@ -356,6 +377,20 @@ impl Settings {
             });
         }
         let delivery = &self.delivery;
+        if !self.alerts.webhook_urls.is_empty() && self.alerts.webhook_secret.is_none() {
+            return Err(SettingsError::Invalid {
+                key: "alerts.webhook_secret",
+                message: "set a secret to sign webhook deliveries with".into(),
+            });
+        }
+        for url in &self.alerts.webhook_urls {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(SettingsError::Invalid {
+                    key: "alerts.webhook_urls",
+                    message: format!("{url:?} is not an http(s) URL"),
+                });
+            }
+        }
         if delivery.mode == DeliveryMode::Production && delivery.source_ips.is_empty() {
             return Err(SettingsError::Invalid {
                 key: "delivery.source_ips",

@@ -247,7 +247,8 @@ impl Store {
     }
 
     /// Raises an alert about a sending domain: kept for the domains page,
-    /// and mailed to every admin through the outbox, in one transaction.
+    /// mailed to every admin through the outbox and queued for every alert
+    /// webhook, in one transaction.
     pub async fn raise_alert(&self, domain_id: i64, what: &str, detail: &str, subject: &str, text: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO domain_alerts (domain_id, what, detail) VALUES ($1, $2, $3)")
@@ -262,6 +263,17 @@ impl Store {
         )
         .bind(subject)
         .bind(text)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (endpoint_id, event, payload) \
+             SELECT e.id, 'alert', json_build_object('event', 'alert', 'domain', d.domain, 'what', $2::text, \
+                    'detail', $3::text, 'at', now()) \
+             FROM webhook_endpoints e, sending_domains d WHERE d.id = $1 AND 'alert' = ANY(e.events)",
+        )
+        .bind(domain_id)
+        .bind(what)
+        .bind(detail)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -16,6 +16,7 @@ mod public;
 mod reports;
 mod segments;
 mod sequences;
+mod webhooks;
 
 use std::path::Path;
 use std::time::Duration;
@@ -41,6 +42,7 @@ pub use segments::{
 };
 pub use sequences::{Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
+pub use webhooks::LeasedWebhook;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 

@@ -34,6 +34,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 pub use metrics::Metrics;
+pub use report_pages::GeoIp;
 pub use secret::{SecretKey, SecretKeyError, api_token_hash, new_api_token};
 
 /// Everything the handlers share; cheap to clone.
@@ -76,6 +77,8 @@ pub struct WebConfig {
     pub source_ips: Vec<std::net::IpAddr>,
     /// What the deliverability score asks about addresses and domains.
     pub blocklists: delivery::score::Blocklists,
+    /// Countries of addresses (`reports.geoip_mmdb`), when configured.
+    pub geoip: Option<std::sync::Arc<report_pages::GeoIp>>,
 }
 
 impl AppState {

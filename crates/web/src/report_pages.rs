@@ -20,6 +20,47 @@ use crate::csrf;
 use crate::pages::render;
 use crate::{AppError, AppState};
 
+/// A country database (`.mmdb`, MaxMind or IPinfo layout).
+pub struct GeoIp(maxminddb::Reader<Vec<u8>>);
+
+impl std::fmt::Debug for GeoIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GeoIp({})", self.0.metadata().database_type)
+    }
+}
+
+/// The fields a country is found in: MaxMind's `country.iso_code`, or
+/// IPinfo's `country` (a code) or `country_code`.
+#[derive(serde::Deserialize)]
+struct Place {
+    country: Option<CountryField>,
+    country_code: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum CountryField {
+    MaxMind { iso_code: Option<String> },
+    Code(String),
+}
+
+impl GeoIp {
+    /// Opens a database file; the error names the file.
+    pub fn open(path: &std::path::Path) -> Result<Self, String> {
+        maxminddb::Reader::open_readfile(path).map(Self).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The ISO country code of an address, when the database knows it.
+    pub fn country(&self, ip: IpAddr) -> Option<String> {
+        let place: Place = self.0.lookup(ip).ok()?.decode().ok()??;
+        match place.country {
+            Some(CountryField::MaxMind { iso_code }) => iso_code,
+            Some(CountryField::Code(code)) => Some(code),
+            None => place.country_code,
+        }
+    }
+}
+
 /// The period the pages sum up: the 30 days up to the newest report (so
 /// a backfill of old reports shows too).
 const DAYS: i64 = 30;
@@ -151,6 +192,8 @@ struct SourceView {
     base: String,
     /// Blocklists that list it; "could not check" ones are named as such.
     listed: Vec<String>,
+    /// ISO code, when a country database is configured and knows it.
+    country: String,
 }
 
 #[derive(Template)]
@@ -241,8 +284,10 @@ pub(crate) async fn domain(
     for (i, s) in found.into_iter().enumerate() {
         let (ptr, confirmed, listed) = looked.get(i).cloned().unwrap_or((None, false, Vec::new()));
         let base = ptr.as_deref().map(base_domain).unwrap_or_else(|| "(no PTR)".into());
+        let ip = s.source_ip.addr();
+        let country = state.config().geoip.as_ref().and_then(|g| g.country(ip)).unwrap_or_default();
         sources.push(SourceView {
-            ip: s.source_ip.addr(),
+            ip,
             messages: s.messages,
             pass: percent(s.dmarc_pass, s.messages),
             class: s.class,
@@ -252,6 +297,7 @@ pub(crate) async fn domain(
             confirmed,
             base,
             listed,
+            country,
         });
     }
     let mut bases: Vec<(String, usize, i64, String)> = Vec::new();
