@@ -739,6 +739,7 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     assert_eq!(lists("dan@example.org").await?, ["confirmed"]);
     let (_, api_report) = app.api().await?.get(&format!("/campaigns/{id}/report")).await?;
     assert_eq!(api_report["complaints"], 1, "{api_report}");
+    assert_eq!(api_report["complaints_by_domain"], serde_json::json!([["example.org", 1, 5]]), "{api_report}");
     assert_eq!(api_report["deliveries"]["bounced"], 2, "{api_report}");
     assert!(api_report["bounces_by_reason"].to_string().contains("user-unknown"), "{api_report}");
     let log = app.store.inbound_messages(10).await?;

@@ -208,4 +208,20 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?)
     }
+
+    /// A campaign's complaints by recipient domain, with what was delivered
+    /// there: (domain, complaints, delivered), most complaints first.
+    pub async fn complaints_by_domain(&self, campaign_id: i64) -> Result<Vec<(String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "WITH c AS (SELECT split_part(lower(email), '@', 2) AS domain, count(*) AS complaints \
+                        FROM complaints WHERE campaign_id = $1 GROUP BY 1) \
+             SELECT c.domain, c.complaints, \
+                    (SELECT count(*) FROM deliveries d WHERE d.campaign_id = $1 \
+                       AND d.status IN ('delivered', 'bounced') AND split_part(lower(d.email), '@', 2) = c.domain) \
+             FROM c ORDER BY c.complaints DESC, c.domain",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

@@ -851,11 +851,16 @@ struct ReportPage {
     /// (subject line, delivered, opened, clicked, winner) per A/B variant.
     variants: Vec<(String, i64, i64, i64, bool)>,
     complaints: i64,
+    /// (recipient domain, complaints, delivered there)
+    complaint_domains: Vec<(String, i64, i64)>,
     /// (reason, hard/soft/sender, count)
     bounce_reasons: Vec<(String, String, i64)>,
 }
 
 impl ReportPage {
+    fn rate(&self, part: &i64, whole: &i64) -> String {
+        if *whole == 0 { "–".into() } else { format!("{:.2} %", *part as f64 * 100.0 / *whole as f64) }
+    }
     fn count(&self, status: &str) -> i64 {
         self.report.count(status)
     }
@@ -898,6 +903,7 @@ pub(crate) async fn report(
         }
     }
     let complaints = state.store().complaint_count(id).await?;
+    let complaint_domains = state.store().complaints_by_domain(id).await?;
     let bounce_reasons = state.store().bounce_reasons(id).await?;
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = ReportPage {
@@ -910,6 +916,7 @@ pub(crate) async fn report(
         chart,
         variants,
         complaints,
+        complaint_domains,
         bounce_reasons,
     };
     render(StatusCode::OK, jar, page)

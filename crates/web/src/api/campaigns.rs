@@ -202,6 +202,8 @@ pub(crate) struct ReportView {
     unsubscribes: i64,
     /// Feedback-loop complaints.
     complaints: i64,
+    /// (recipient domain, complaints, delivered there)
+    complaints_by_domain: Vec<(String, i64, i64)>,
     /// Bounces by reason: (reason, hard/soft/sender, count), including
     /// those that came back after the receiver accepted the message.
     bounces_by_reason: Vec<(String, String, i64)>,
@@ -228,6 +230,7 @@ pub(crate) async fn report(
         clicks_by_link: r.clicks_by_link.into_iter().map(|(i, h, m)| (url(i), h, m)).collect(),
         unsubscribes: r.unsubscribes,
         complaints: state.store().complaint_count(id).await?,
+        complaints_by_domain: state.store().complaints_by_domain(id).await?,
         bounces_by_reason: state.store().bounce_reasons(id).await?,
     }))
 }
