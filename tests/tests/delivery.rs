@@ -762,5 +762,7 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     assert!(other.command("HELLO THERE").await?.starts_with("500 5.5.1"));
     assert!(other.command("EHLO mx.example.org").await?.contains("STARTTLS"));
     assert_eq!(app.store.inbound_messages(10).await?.len(), 6, "nothing was accepted");
+    assert_eq!(app.store.prune_inbound(Duration::days(90)).await?, 0, "all recent");
+    assert_eq!(app.store.prune_inbound(Duration::zero()).await?, 6, "the log is pruned by age");
     Ok(())
 }

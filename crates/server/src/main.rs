@@ -541,6 +541,11 @@ async fn housekeeping(store: store::Store, cancel: CancellationToken) {
                     Ok(n) => tracing::info!(messages = n, "oldest campaign messages of the sandbox mailbox removed"),
                     Err(e) => tracing::warn!(error = %e, "pruning the sandbox mailbox failed"),
                 }
+                match store.prune_inbound(chrono::Duration::days(90)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(messages = n, "inbound messages older than 90 days forgotten"),
+                    Err(e) => tracing::warn!(error = %e, "pruning inbound messages failed"),
+                }
                 match store.fail_stalled_imports(chrono::Duration::minutes(10)).await {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!(imports = n, "imports interrupted by a stop were marked failed"),

@@ -224,4 +224,14 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Drops the record of inbound messages older than `keep` (bounces,
+    /// complaints and reports stay in their own tables); returns how many.
+    pub async fn prune_inbound(&self, keep: chrono::Duration) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM inbound_messages WHERE received_at < now() - $1::interval")
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }
