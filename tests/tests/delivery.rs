@@ -682,6 +682,12 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     let away =
         "From: dan@example.org\r\nTo: x\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n";
     assert!(mta.mail("dan@example.org", &dan.mail_from, away.as_bytes()).await?.starts_with("250"));
+    // A complaint naming Dan without a signed VERP address is ignored:
+    // anyone can mail the report address.
+    let forged = String::from_utf8_lossy(&tests::lab::arf(dan, "reports@bounce.news.lab.test"))
+        .replace(&format!("Return-Path: <{}>", dan.mail_from), "Return-Path: <someone@example.org>")
+        .replace(&format!("Original-Mail-From: <{}>", dan.mail_from), "Original-Mail-From: <someone@example.org>");
+    assert!(mta.mail("fbl@example.org", "reports@bounce.news.lab.test", forged.as_bytes()).await?.starts_with("250"));
     // Eve unsubscribes through the List-Unsubscribe mailto of her message.
     let eve = got("eve@example.org")?;
     let headers = String::from_utf8_lossy(&eve.data).into_owned();
@@ -743,7 +749,13 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     assert_eq!(api_report["deliveries"]["bounced"], 2, "{api_report}");
     assert!(api_report["bounces_by_reason"].to_string().contains("user-unknown"), "{api_report}");
     let log = app.store.inbound_messages(10).await?;
-    assert_eq!(log.len(), 6, "every accepted message is recorded: {log:?}");
+    assert_eq!(log.len(), 7, "every accepted message is recorded: {log:?}");
+    assert!(
+        log.iter().any(|(_, _, kind, outcome)| kind == "complaint"
+            && outcome.contains("dan@example.org")
+            && outcome.contains("no valid VERP")),
+        "{log:?}"
+    );
     assert_eq!(app.store.report_counts().await?, (1, 0), "the mailed DMARC report was imported");
 
     // A bare LF in the message ends the session (what follows could be
@@ -761,8 +773,8 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     let (mut other, _) = tests::lab::SmtpClient::connect(inbound).await?;
     assert!(other.command("HELLO THERE").await?.starts_with("500 5.5.1"));
     assert!(other.command("EHLO mx.example.org").await?.contains("STARTTLS"));
-    assert_eq!(app.store.inbound_messages(10).await?.len(), 6, "nothing was accepted");
+    assert_eq!(app.store.inbound_messages(10).await?.len(), 7, "nothing was accepted");
     assert_eq!(app.store.prune_inbound(Duration::days(90)).await?, 0, "all recent");
-    assert_eq!(app.store.prune_inbound(Duration::zero()).await?, 6, "the log is pruned by age");
+    assert_eq!(app.store.prune_inbound(Duration::zero()).await?, 7, "the log is pruned by age");
     Ok(())
 }

@@ -56,7 +56,8 @@ impl Sender {
 
     /// Sends what is due at `now`; returns how many were tried.
     pub async fn round(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let due = self.store.lease_webhooks(now, 20, Duration::minutes(2)).await?;
+        // A lease longer than a batch can take (5 × the 10 s timeout).
+        let due = self.store.lease_webhooks(now, 5, Duration::minutes(5)).await?;
         for delivery in &due {
             let outcome = self.send(delivery, now).await;
             let retry_at = (now - delivery.created_at < GIVE_UP_AFTER).then(|| now + backoff(delivery.attempts));

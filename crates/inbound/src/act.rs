@@ -44,36 +44,35 @@ pub struct Ninsho {
 }
 
 impl Ninsho {
-    /// Which of our addresses `address` is, or the reply refusing it.
-    pub async fn address(&self, address: &str) -> Result<Address, String> {
+    /// Which of our addresses `address` is, or the reply refusing it; a
+    /// database failure is an error of its own (the sender is told to retry).
+    pub async fn address(&self, address: &str) -> Result<Result<Address, String>, StoreError> {
         let lower = address.trim().to_ascii_lowercase();
         if self.report_address.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(&lower)) {
-            return Ok(Address::Reports);
+            return Ok(Ok(Address::Reports));
         }
         let refuse = || format!("550 5.7.1 <{address}>: not an address of this server (no relaying)");
-        let Some((local, domain)) = lower.rsplit_once('@') else { return Err(refuse()) };
-        let Some(sending) = domain.strip_prefix(&format!("{}.", self.bounce_subdomain)) else { return Err(refuse()) };
-        match self.store.is_sending_domain(sending).await {
-            Ok(true) => {}
-            Ok(false) => return Err(refuse()),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot look up a sending domain");
-                return Err("451 4.3.0 try again later".into());
-            }
+        let Some((local, domain)) = lower.rsplit_once('@') else { return Ok(Err(refuse())) };
+        let Some(sending) = domain.strip_prefix(&format!("{}.", self.bounce_subdomain)) else {
+            return Ok(Err(refuse()));
+        };
+        if !self.store.is_sending_domain(sending).await? {
+            return Ok(Err(refuse()));
         }
-        match local {
+        Ok(match local {
             "reports" => Ok(Address::Reports),
             "unsubscribe" => Ok(Address::Unsubscribe),
             _ => verp::parse(&self.key, &lower)
                 .map(Address::Verp)
                 .ok_or_else(|| format!("550 5.1.1 <{address}>: no such address")),
-        }
+        })
     }
 
-    /// Reads one message for one of our addresses and acts on it; returns
-    /// (kind, what was done). Only a database failure is an error.
+    /// Reads one message for one of our addresses and acts on it, and
+    /// records what was done. Only a database failure is an error (the
+    /// sender is told to try again).
     pub async fn handle(&self, envelope: &Envelope, rcpt: &str) -> Result<(), StoreError> {
-        let (kind, outcome, keep) = match self.address(rcpt).await {
+        let (kind, outcome, keep) = match self.address(rcpt).await? {
             Ok(Address::Verp(of)) => self.at_verp(of, &envelope.data).await?,
             Ok(Address::Unsubscribe) => self.unsubscribe(&envelope.data).await?,
             Ok(Address::Reports) => self.report(&envelope.data).await?,
@@ -164,11 +163,15 @@ impl Ninsho {
         }
     }
 
-    /// A complaint: unsubscribed from the list it came through, suppressed,
-    /// and counted toward the campaign's complaint rate.
+    /// A complaint about one of our deliveries: unsubscribed from the list
+    /// it came through, suppressed, and counted toward the campaign's
+    /// complaint rate.
     async fn complain(&self, delivery: Option<BouncedDelivery>, complaint: &Complaint) -> Result<String, StoreError> {
-        let Some(email) = delivery.as_ref().map(|d| d.email.clone()).or_else(|| complaint.recipient.clone()) else {
-            return Ok("a complaint that names no recipient of ours: ignored".into());
+        // Only a delivery named by a signed VERP address is acted on: the
+        // rest of a report can say anything.
+        let Some(email) = delivery.as_ref().map(|d| d.email.clone()) else {
+            let named = complaint.recipient.as_deref().unwrap_or("no one");
+            return Ok(format!("a complaint about {named} that names no delivery of ours (no valid VERP): ignored"));
         };
         if let Some(d) = &delivery {
             match self.store.unsubscribe(d.subscriber_id, d.list_id).await {
@@ -259,31 +262,31 @@ impl Ninsho {
         }
     }
 
-    /// The delivery a complaint is about: its VERP Return-Path, else our
-    /// Message-ID (`<campaign>.<delivery>.<time>@domain`) when the delivery
-    /// is that campaign's.
+    /// The delivery a complaint is about: the signed VERP address in the
+    /// quoted Return-Path or the report's Original-Mail-From. (Our
+    /// Message-ID is not signed, so it never decides.)
     async fn delivery_of(&self, complaint: &Complaint) -> Result<Option<BouncedDelivery>, StoreError> {
         let verp = [complaint.original.return_path.as_deref(), complaint.original_mail_from.as_deref()]
             .into_iter()
             .flatten()
             .find_map(|a| verp::parse(&self.key, a));
-        if let Some(Bounced::Delivery(id)) = verp {
-            return self.store.delivery_for_feedback(id).await;
+        match verp {
+            Some(Bounced::Delivery(id)) => self.store.delivery_for_feedback(id).await,
+            _ => Ok(None),
         }
-        let Some(id) = complaint.original.message_id.as_deref() else { return Ok(None) };
-        let mut parts = id.split('@').next().unwrap_or_default().split('.');
-        let (Some(Ok(campaign)), Some(Ok(delivery))) =
-            (parts.next().map(str::parse::<i64>), parts.next().map(str::parse::<i64>))
-        else {
-            return Ok(None);
-        };
-        Ok(self.store.delivery_for_feedback(delivery).await?.filter(|d| d.campaign_id == campaign))
     }
 }
 
 impl Mailbox for Ninsho {
     async fn accepts(&self, address: &str) -> Option<String> {
-        self.address(address).await.err()
+        match self.address(address).await {
+            Ok(Ok(_)) => None,
+            Ok(Err(refusal)) => Some(refusal),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look up a recipient");
+                Some("451 4.3.0 try again later".into())
+            }
+        }
     }
 
     async fn deliver(&self, envelope: Envelope) -> Result<(), String> {

@@ -291,7 +291,11 @@ fn plain_bounce(message: &Message<'_>) -> Option<Vec<Failure>> {
         || lower.contains("warning only")
         || lower.contains("will be retried")
         || lower.contains("temporary failure");
-    let recipients = if listed.is_empty() { addresses_in(&text) } else { listed };
+    let mut recipients = if listed.is_empty() { addresses_in(&text) } else { listed };
+    // A bounce is about one message to one of ours; a header listing
+    // thousands would only cost time.
+    recipients.dedup();
+    recipients.truncate(10);
     Some(
         recipients
             .into_iter()

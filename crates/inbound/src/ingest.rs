@@ -178,7 +178,9 @@ impl Ingest {
                 Class::Misconfigured if ours.contains(&ip) => Some("Own source failing"),
                 _ => None,
             };
+            // One alert per kind and report, naming up to 5 new sources.
             if let Some(what) = alert
+                && alerts.iter().filter(|(w, _)| *w == what).count() < 5
                 && !self.store.dmarc_source_seen(&report.domain, ip, class.as_str()).await?
             {
                 alerts.push((what, format!("{ip} sent {} messages as {}: {why}", row.count, report.domain)));
@@ -221,11 +223,17 @@ impl Ingest {
             return Ok(Outcome::Duplicate { kind, org: report.org_name.clone(), report_id: report.report_id.clone() });
         }
         let sending = domains.iter().find(|d| d.domain.eq_ignore_ascii_case(&report.domain));
-        for (what, detail) in alerts {
+        for what in ["Spoofing source", "Own source failing"] {
+            let lines: Vec<&str> = alerts.iter().filter(|(w, _)| *w == what).map(|(_, d)| d.as_str()).collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let detail = lines.join("; ");
             tracing::warn!(domain = report.domain, what, detail, "DMARC report alert");
             if let Some(d) = sending {
                 let subject = format!("ninsho: {what} in DMARC reports of {}", d.domain);
-                self.store.raise_alert(d.id, what, &detail, &subject, &format!("{detail}\n")).await?;
+                let text = format!("{}\n", lines.join("\n"));
+                self.store.raise_alert(d.id, what, &detail, &subject, &text).await?;
             }
         }
         Ok(Outcome::Imported {

@@ -84,7 +84,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::AuthFailure,
         ),
         (
-            r"spam|blacklist|blocklist|block ?list|black ?list|listed|reputation|rbl|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup",
+            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup",
             Reason::Blocked,
         ),
         (

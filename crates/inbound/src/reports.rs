@@ -41,6 +41,12 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
     if depth > 3 {
         return Err(format!("{name}: archives nested too deep"));
     }
+    // The cap holds for everything unpacked together, not file by file.
+    let used: u64 = out.iter().map(|(_, b)| b.len() as u64).sum();
+    let limits = Limits { max_bytes: limits.max_bytes.saturating_sub(used), ..limits };
+    if limits.max_bytes == 0 {
+        return Err(format!("{name}: refused: the files in it decompress to more than the cap together"));
+    }
     if out.len() >= limits.max_files {
         return Err(format!("{name}: more than {} files", limits.max_files));
     }
@@ -85,6 +91,9 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
         }
         return Ok(());
     }
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(format!("{name}: refused: larger than the cap"));
+    }
     out.push((name.to_owned(), bytes.to_vec()));
     Ok(())
 }
@@ -92,7 +101,7 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
 /// Reads all of `reader`, refusing more than the size cap or the ratio cap
 /// (a decompression bomb).
 fn capped(reader: impl Read, compressed: u64, limits: Limits) -> Result<Vec<u8>, String> {
-    let cap = limits.max_bytes.min(compressed.saturating_mul(limits.max_ratio).max(64 * 1024));
+    let cap = limits.max_bytes.min(compressed.saturating_mul(limits.max_ratio).max(64 * 1024).min(limits.max_bytes));
     let mut out = Vec::new();
     reader.take(cap + 1).read_to_end(&mut out).map_err(|e| format!("cannot decompress: {e}"))?;
     if out.len() as u64 > cap {
@@ -212,6 +221,10 @@ fn local(name: &str) -> String {
     name.rsplit(':').next().unwrap_or_default().to_ascii_lowercase()
 }
 
+/// The most messages one row may claim: more is a forgery or a bug, and
+/// would overflow the sums.
+pub const MAX_COUNT: i64 = 1_000_000_000;
+
 /// Parses a DMARC aggregate report.
 pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
     let text = String::from_utf8_lossy(bytes);
@@ -317,8 +330,8 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
     for (i, r) in std::mem::take(&mut report.records).into_iter().enumerate() {
         if r.source_ip.is_none() {
             report.skipped.push(format!("record {}: no valid source_ip", i + 1));
-        } else if r.count <= 0 {
-            report.skipped.push(format!("record {}: count is not a positive number", i + 1));
+        } else if r.count <= 0 || r.count > MAX_COUNT {
+            report.skipped.push(format!("record {}: count is not a number from 1 to {MAX_COUNT}", i + 1));
         } else {
             kept.push(r);
         }
@@ -392,7 +405,9 @@ pub struct TlsPolicy {
 pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
     let text = |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
-    let number = |v: &serde_json::Value, key: &str| v.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    let number = |v: &serde_json::Value, key: &str| {
+        v.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0).clamp(0, MAX_COUNT)
+    };
     let time = |key: &str| {
         value
             .get("date-range")
@@ -544,6 +559,17 @@ mod tests {
         let bomb = bomb.finish().expect("gzip");
         let e = unpack("bomb.xml.gz", &bomb, Limits::default()).expect_err("refused");
         assert!(e.contains("decompression bomb"), "{e}");
+
+        // Each file under the cap, all of them together over it.
+        let mut many = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..6 {
+            many.start_file(format!("r{i}.xml"), zip::write::SimpleFileOptions::default()).expect("zip");
+            many.write_all(&vec![b' '; 40 * 1024]).expect("zip");
+        }
+        let many = many.finish().expect("zip").into_inner();
+        let small = Limits { max_bytes: 200 * 1024, max_ratio: 1000, max_files: 50 };
+        let e = unpack("many.zip", &many, small).expect_err("refused");
+        assert!(e.contains("cap"), "{e}");
     }
 
     #[test]

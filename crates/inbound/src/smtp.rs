@@ -164,6 +164,11 @@ pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<r
 const MAX_ERRORS: usize = 10;
 /// The longest command line (RFC 5321 §4.5.3.1.4 says 512 with CRLF).
 const MAX_LINE: usize = 2048;
+/// The longest line in a message (RFC 5321 allows 1000 octets); longer
+/// ends the session, as a bare CR or LF does.
+const MAX_DATA_LINE: usize = 64 * 1024;
+/// How long a client may take to read a reply.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Serves SMTP on `listener` until `cancel`.
 pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, mailbox: M, cancel: CancellationToken) {
@@ -185,13 +190,14 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
         let refusal = {
             let mut open = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let total: usize = open.values().sum();
-            let mine = open.entry(peer.ip()).or_default();
+            let mine = open.get(&peer.ip()).copied().unwrap_or(0);
             if total >= config.max_connections {
                 Some("421 4.3.2 too busy, try again later\r\n")
-            } else if *mine >= config.max_connections_per_ip {
+            } else if mine >= config.max_connections_per_ip {
                 Some("421 4.7.0 too many connections from your address\r\n")
             } else {
-                *mine += 1;
+                // Only admitted connections have an entry (removed at 0).
+                *open.entry(peer.ip()).or_default() += 1;
                 None
             }
         };
@@ -240,10 +246,17 @@ enum Line {
 }
 
 impl Conn {
+    /// Writes a reply; a client that does not read it within `WRITE_TIMEOUT`
+    /// loses the session (it cannot hold a slot by never reading).
     async fn reply(&mut self, text: &str) -> std::io::Result<()> {
-        self.io.write_all(text.as_bytes()).await?;
-        self.io.write_all(b"\r\n").await?;
-        self.io.flush().await
+        let write = async {
+            self.io.write_all(text.as_bytes()).await?;
+            self.io.write_all(b"\r\n").await?;
+            self.io.flush().await
+        };
+        tokio::time::timeout(WRITE_TIMEOUT, write)
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "the client does not read"))?
     }
 
     async fn fill(&mut self, timeout: Duration) -> std::io::Result<()> {
@@ -258,8 +271,10 @@ impl Conn {
         Ok(())
     }
 
-    /// One command line, CRLF required.
+    /// One command line, CRLF required, whole within `timeout` (a client
+    /// dribbling a byte at a time does not stretch it).
     async fn line(&mut self, timeout: Duration) -> std::io::Result<Line> {
+        let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(at) = self.buf.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = self.buf.drain(..=at).collect();
@@ -272,7 +287,7 @@ impl Conn {
             if self.buf.len() > MAX_LINE {
                 return Ok(Line::Bad("line too long"));
             }
-            self.fill(timeout).await?;
+            self.fill(deadline.saturating_duration_since(tokio::time::Instant::now())).await?;
         }
     }
 
@@ -290,13 +305,10 @@ impl Conn {
                 if self.buf.contains(&b'\r') && !self.buf.ends_with(b"\r") {
                     return Err(bare());
                 }
-                if self.buf.len() > MAX_LINE * 64 {
-                    // A very long line: it counts toward the size.
-                    too_big |= out.len() + self.buf.len() > config.max_message_bytes;
-                    let chunk: Vec<u8> = self.buf.drain(..self.buf.len() - 1).collect();
-                    if !too_big {
-                        out.extend_from_slice(&chunk);
-                    }
+                if self.buf.len() > MAX_DATA_LINE {
+                    // Far over RFC 5321's 1000 octets: where the line starts
+                    // again cannot be trusted, so the session ends.
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "line too long"));
                 }
                 let left = deadline.saturating_duration_since(tokio::time::Instant::now());
                 self.fill(left).await?;
@@ -416,7 +428,10 @@ async fn session<M: Mailbox>(
                 } else {
                     match mailbox.accepts(&to).await {
                         None => {
-                            recipients.push(to);
+                            // The same address twice is one recipient.
+                            if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&to)) {
+                                recipients.push(to);
+                            }
                             conn.reply("250 2.1.5 ok").await?;
                         }
                         Some(refusal) => conn.reply(&refusal).await?,
