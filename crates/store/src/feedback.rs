@@ -76,7 +76,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO bounces (delivery_id, campaign_id, email, reason, effect, status, diagnostic) \
-             VALUES ($1, $2, lower($3), $4, $5, $6, $7)",
+             VALUES ($1, $2, lower($3), $4, $5, $6, $7) \
+             ON CONFLICT (delivery_id, effect) WHERE delivery_id IS NOT NULL DO NOTHING",
         )
         .bind(delivery.map(|d| d.id))
         .bind(delivery.map(|d| d.campaign_id))
@@ -128,7 +129,8 @@ impl Store {
     }
 
     /// Records a complaint; returns the campaign's complaints and deliveries
-    /// so far, for the complaint rate.
+    /// so far, for the complaint rate, when it is a new complaint about a
+    /// delivery (None for one seen before or about no delivery).
     pub async fn record_complaint(
         &self,
         delivery: Option<&BouncedDelivery>,
@@ -136,9 +138,9 @@ impl Store {
         feedback_type: &str,
         user_agent: &str,
     ) -> Result<Option<(i64, i64)>> {
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO complaints (delivery_id, campaign_id, email, feedback_type, user_agent) \
-             VALUES ($1, $2, lower($3), $4, $5)",
+             VALUES ($1, $2, lower($3), $4, $5) ON CONFLICT (delivery_id) WHERE delivery_id IS NOT NULL DO NOTHING",
         )
         .bind(delivery.map(|d| d.id))
         .bind(delivery.map(|d| d.campaign_id))
@@ -146,8 +148,9 @@ impl Store {
         .bind(feedback_type)
         .bind(user_agent)
         .execute(&self.pool)
-        .await?;
-        let Some(d) = delivery else { return Ok(None) };
+        .await?
+        .rows_affected();
+        let Some(d) = delivery.filter(|_| inserted == 1) else { return Ok(None) };
         Ok(Some(
             sqlx::query_as(
                 "SELECT (SELECT count(*) FROM complaints WHERE campaign_id = $1), \
