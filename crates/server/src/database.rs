@@ -164,7 +164,9 @@ fn data_dir(settings: &Settings) -> Result<PathBuf> {
                 .with_context(|| format!("cannot make {} searchable for the postgres account", dir.display()))?;
         }
     }
-    let probe = dir.join(".write-test");
+    // A name of this process's own: nodes sharing the directory start at
+    // the same time, and one must not remove another's probe.
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
