@@ -148,10 +148,14 @@ async fn run_roles(
     cancel: CancellationToken,
 ) -> Result<()> {
     let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
-    let spool = db.data_dir().join("spool");
     // Uploads left by a previous run belong to imports that died with it.
-    let _ = std::fs::remove_dir_all(&spool);
-    std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
+    // Only the web role takes uploads, so only it clears the spool (delivery
+    // nodes may share the data directory and start at the same time).
+    if roles.contains(&Role::Web) {
+        let spool = db.data_dir().join("spool");
+        let _ = std::fs::remove_dir_all(&spool);
+        std::fs::create_dir_all(&spool).with_context(|| format!("cannot create {}", spool.display()))?;
+    }
     db.store().set_alert_webhooks(&settings.alerts.webhook_urls).await?;
     let delivering = roles.contains(&Role::Deliver);
     let metrics = delivery::metrics::DeliveryMetrics::default();
