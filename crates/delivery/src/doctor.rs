@@ -24,6 +24,18 @@ pub enum Status {
     Unknown,
 }
 
+impl Status {
+    /// `ok`, `warn`, `fail` or `unknown` (page classes and the API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "ok",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {

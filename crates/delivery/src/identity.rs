@@ -29,6 +29,32 @@ pub enum IdentityError {
 /// A record to publish: (name, TXT value).
 pub type DnsRecord = (String, String);
 
+/// Keys just made: (algorithm, selector, key pair).
+type Made = Vec<(String, String, dkim::GeneratedKey)>;
+
+/// The private keys of `made`, sealed under the server key.
+fn seal(key: &SecretKey, made: &Made) -> Vec<Vec<u8>> {
+    made.iter().map(|(_, _, g)| key.seal(SEAL_PURPOSE, &g.private_pkcs8)).collect()
+}
+
+/// `made` as the store takes it, with its sealed private keys.
+fn new_keys<'a>(made: &'a Made, sealed: &'a [Vec<u8>]) -> Vec<NewDkimKey<'a>> {
+    made.iter()
+        .zip(sealed)
+        .map(|((algorithm, selector, g), sealed)| NewDkimKey {
+            algorithm,
+            selector,
+            sealed_private_key: sealed,
+            dns_record: &g.dns_record,
+        })
+        .collect()
+}
+
+/// The TXT records to publish for `made`.
+fn records_of(made: &Made, domain: &str) -> Vec<DnsRecord> {
+    made.iter().map(|(_, selector, g)| (format!("{selector}._domainkey.{domain}"), g.dns_record.clone())).collect()
+}
+
 /// Adds a sending domain with a new RSA-2048 key (and an Ed25519 one when
 /// asked), with dated selectors; returns the DNS records to publish.
 pub async fn add_domain(
@@ -40,26 +66,13 @@ pub async fn add_domain(
     let domain = domain::ascii_domain(domain.trim()).ok_or_else(|| IdentityError::BadDomain(domain.trim().into()))?;
     let month = Utc::now();
     let month = format!("{}{:02}", month.year(), month.month());
-    let mut generated = vec![("rsa-sha256", format!("r{month}"), dkim::generate_rsa()?)];
+    let mut made: Made = vec![("rsa-sha256".into(), format!("r{month}"), dkim::generate_rsa()?)];
     if ed25519 {
-        generated.push(("ed25519-sha256", format!("e{month}"), dkim::generate_ed25519()?));
+        made.push(("ed25519-sha256".into(), format!("e{month}"), dkim::generate_ed25519()?));
     }
-    let sealed: Vec<Vec<u8>> = generated.iter().map(|(_, _, g)| key.seal(SEAL_PURPOSE, &g.private_pkcs8)).collect();
-    let keys: Vec<NewDkimKey<'_>> = generated
-        .iter()
-        .zip(&sealed)
-        .map(|((algorithm, selector, g), sealed)| NewDkimKey {
-            algorithm,
-            selector,
-            sealed_private_key: sealed,
-            dns_record: &g.dns_record,
-        })
-        .collect();
-    let added = store.add_sending_domain(&domain, &keys).await?;
-    let records = generated
-        .iter()
-        .map(|(_, selector, g)| (format!("{selector}._domainkey.{domain}"), g.dns_record.clone()))
-        .collect();
+    let sealed = seal(key, &made);
+    let added = store.add_sending_domain(&domain, &new_keys(&made, &sealed)).await?;
+    let records = records_of(&made, &domain);
     Ok((added, records))
 }
 
@@ -78,7 +91,7 @@ pub async fn rotate(store: &Store, key: &SecretKey, domain: &str) -> Result<Vec<
     }
     let day = Utc::now().format("%Y%m%d").to_string();
     let taken: Vec<&str> = published.iter().map(|k| k.selector.as_str()).collect();
-    let mut generated = Vec::new();
+    let mut made: Made = Vec::new();
     for active in published.iter().filter(|k| k.status == "active") {
         let prefix = if active.algorithm == "rsa-sha256" { "r" } else { "e" };
         let selector = (1..)
@@ -86,27 +99,14 @@ pub async fn rotate(store: &Store, key: &SecretKey, domain: &str) -> Result<Vec<
             .find(|s| !taken.contains(&s.as_str()) && s != &active.selector)
             .unwrap_or_default();
         let pair = if active.algorithm == "rsa-sha256" { dkim::generate_rsa()? } else { dkim::generate_ed25519()? };
-        generated.push((active.algorithm.clone(), selector, pair));
+        made.push((active.algorithm.clone(), selector, pair));
     }
-    let sealed: Vec<Vec<u8>> = generated.iter().map(|(_, _, g)| key.seal(SEAL_PURPOSE, &g.private_pkcs8)).collect();
-    let keys: Vec<NewDkimKey<'_>> = generated
-        .iter()
-        .zip(&sealed)
-        .map(|((algorithm, selector, g), sealed)| NewDkimKey {
-            algorithm,
-            selector,
-            sealed_private_key: sealed,
-            dns_record: &g.dns_record,
-        })
-        .collect();
-    store.add_pending_keys(&domain, &keys).await.map_err(|e| match e {
+    let sealed = seal(key, &made);
+    store.add_pending_keys(&domain, &new_keys(&made, &sealed)).await.map_err(|e| match e {
         StoreError::Conflict(_) => IdentityError::Pending(domain.clone(), String::new()),
         e => e.into(),
     })?;
-    Ok(generated
-        .iter()
-        .map(|(_, selector, g)| (format!("{selector}._domainkey.{domain}"), g.dns_record.clone()))
-        .collect())
+    Ok(records_of(&made, &domain))
 }
 
 /// The signer of a domain's active keys; None when the domain has none.

@@ -646,7 +646,8 @@ pub(crate) struct PreviewQuery {
 }
 
 /// A subscriber's copy: what they see, their address, and with `build_at`
-/// (Unix time, and addresses to deliver to) the message bytes for each.
+/// (Unix time, and addresses to deliver to) the message bytes for each;
+/// with no addresses, the one addressed to the subscriber.
 pub(crate) struct CopyFor {
     pub(crate) rendered: message::Rendered,
     pub(crate) email: String,
@@ -704,11 +705,15 @@ pub(crate) async fn render_for(
         variant: 0,
     };
     let copy = rendered.render(state.key(), &to).and_then(|r| {
-        let (date, addresses) = build_at.unwrap_or((0, &[]));
-        let bytes = addresses
-            .iter()
-            .map(|address| Ok(rendered.build(state.key(), &Recipient { email: address.as_str(), ..to }, date)?.bytes))
-            .collect::<Result<Vec<_>, message::TemplateError>>()?;
+        let bytes = match build_at {
+            None => Vec::new(),
+            // No addresses given: the subscriber's own copy.
+            Some((date, [])) => vec![rendered.build(state.key(), &to, date)?.bytes],
+            Some((date, addresses)) => addresses
+                .iter()
+                .map(|a| Ok(rendered.build(state.key(), &Recipient { email: a.as_str(), ..to }, date)?.bytes))
+                .collect::<Result<Vec<_>, message::TemplateError>>()?,
+        };
         Ok(CopyFor { rendered: r, email: email.to_owned(), bytes, links: compiled.links.clone() })
     });
     Ok(copy.map_err(|e| e.to_string()))

@@ -45,12 +45,7 @@ struct DomainView {
 
 impl DomainsPage {
     fn mark(status: &Status) -> &'static str {
-        match status {
-            Status::Pass => "ok",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-            Status::Unknown => "unknown",
-        }
+        status.as_str()
     }
 }
 
