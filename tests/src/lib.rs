@@ -88,6 +88,8 @@ pub struct TestApp {
     pub url: String,
     pub addr: SocketAddr,
     pub store: Store,
+    /// The database's URL (for a `ninsho` process, or SQL a test runs itself).
+    pub database_url: String,
     pub state: AppState,
     /// The key the app signs links with (a delivery engine under test needs it).
     pub key: SecretKey,
@@ -100,7 +102,7 @@ pub async fn spawn_app() -> Result<TestApp> {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> Result<TestApp> {
-    let store = fresh_store().await?;
+    let (store, database_url) = fresh_database().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
@@ -114,7 +116,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut WebConfig)) -> Result<Te
     let server = tokio::spawn(web::serve(listener, state.clone(), async move {
         let _ = rx.await;
     }));
-    Ok(TestApp { url, addr, store, state, key, shutdown: Some(tx), server: Some(server) })
+    Ok(TestApp { url, addr, store, database_url, state, key, shutdown: Some(tx), server: Some(server) })
 }
 
 impl TestApp {

@@ -118,9 +118,9 @@ async fn a_form_without_a_valid_csrf_token_is_refused() -> Result<()> {
 
     // Remove the token from the API-token form: 403 and no token created.
     browser.goto(&format!("{}/tokens", app.url)).await?;
-    browser.client.execute("document.querySelector('form.row input[name=csrf]').remove();", vec![]).await?;
+    browser.client.execute("document.querySelector(\"form[action='/tokens'] input[name=csrf]\").remove();", vec![]).await?;
     browser.fill("input[name=name]", "forged").await?;
-    browser.click("form.row button").await?;
+    browser.click("form[action='/tokens'] button").await?;
     assert_eq!(browser.title().await?, "Forbidden · ninsho");
     let admin = app.store.admin_credentials(EMAIL).await?.map(|(a, _)| a.id).unwrap_or_default();
     assert!(app.store.api_tokens(admin).await?.is_empty());
@@ -128,7 +128,7 @@ async fn a_form_without_a_valid_csrf_token_is_refused() -> Result<()> {
     // The genuine form works.
     browser.goto(&format!("{}/tokens", app.url)).await?;
     browser.fill("input[name=name]", "CRM sync").await?;
-    browser.click("form.row button").await?;
+    browser.click("form[action='/tokens'] button").await?;
     assert!(browser.text("#new-token").await?.starts_with("nsh_"));
     assert_eq!(app.store.api_tokens(admin).await?.len(), 1);
 

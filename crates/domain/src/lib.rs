@@ -6,6 +6,8 @@
 
 mod audience;
 mod email;
+mod team;
 
 pub use audience::{ImportMode, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
 pub use email::{EmailAddress, EmailError, ascii_domain};
+pub use team::{Area, Permission, Role};

@@ -10,7 +10,7 @@ use crate::database::Database;
 
 /// An admin command with its input read and checked, ready to run.
 pub enum Action {
-    Create { email: EmailAddress, password: String },
+    Create { email: EmailAddress, role: domain::Role, password: String },
     ResetPassword { email: EmailAddress, password: String },
     CreateToken { email: EmailAddress, name: String },
 }
@@ -20,10 +20,11 @@ impl Action {
     /// is opened, so that a mistake costs nothing).
     pub fn prepare(command: AdminCommand) -> Result<Self> {
         Ok(match command {
-            AdminCommand::Create { email, password_stdin } => {
+            AdminCommand::Create { email, role, password_stdin } => {
                 let email = parse_email(&email)?;
+                let role = role.parse::<domain::Role>().map_err(anyhow::Error::msg)?;
                 let password = new_password(&email, password_stdin)?;
-                Self::Create { email, password }
+                Self::Create { email, role, password }
             }
             AdminCommand::ResetPassword { email, password_stdin } => {
                 let email = parse_email(&email)?;
@@ -42,10 +43,10 @@ impl Action {
 
     pub async fn run(self, db: &Database) -> Result<()> {
         match self {
-            Self::Create { email, password } => {
+            Self::Create { email, role, password } => {
                 let hash = hash(password).await?;
-                let admin = db.store().create_admin(&email, &hash).await?;
-                println!("admin {} created (id {})", admin.email, admin.id);
+                let id = db.store().create_admin_with_role(&email, &hash, role.as_str()).await?;
+                println!("admin {email} created (id {id}, role {role})");
             }
             Self::ResetPassword { email, password } => {
                 let hash = hash(password).await?;

@@ -118,6 +118,9 @@ pub enum AdminCommand {
     Create {
         #[arg(long)]
         email: String,
+        /// owner (everything), marketer, analyst or operator.
+        #[arg(long, default_value = "owner")]
+        role: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,

@@ -19,13 +19,28 @@ pub struct Admin {
 pub struct Session {
     pub admin_id: i64,
     pub email: String,
+    pub role: String,
+    pub totp_enabled: bool,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Who an API token acts for, and how far.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenOwner {
+    pub admin_id: i64,
+    pub email: String,
+    pub role: String,
+    pub token_id: i64,
+    pub token_name: String,
+    /// The permissions it was narrowed to; None: all of its owner's.
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
+    pub scopes: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
@@ -118,7 +133,7 @@ impl Store {
         Ok(sqlx::query_as(
             "UPDATE admin_sessions s SET last_seen_at = now(), expires_at = now() + $2 \
              FROM admins a WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.admin_id \
-             RETURNING s.admin_id, a.email, s.expires_at",
+             RETURNING s.admin_id, a.email, a.role, a.totp_enabled_at IS NOT NULL AS totp_enabled, s.expires_at",
         )
         .bind(token_hash)
         .bind(lifetime)
@@ -167,26 +182,39 @@ impl Store {
         Ok(())
     }
 
+    /// A token with all of its owner's permissions.
     pub async fn create_api_token(&self, email: &EmailAddress, name: &str, token_hash: &[u8]) -> Result<ApiToken> {
+        self.create_scoped_api_token(email, name, token_hash, None).await
+    }
+
+    /// A token narrowed to `scopes` (None: all of its owner's permissions).
+    pub async fn create_scoped_api_token(
+        &self,
+        email: &EmailAddress,
+        name: &str,
+        token_hash: &[u8],
+        scopes: Option<&[String]>,
+    ) -> Result<ApiToken> {
         sqlx::query_as(
-            "INSERT INTO api_tokens (admin_id, name, token_hash) \
-             SELECT id, $2, $3 FROM admins WHERE lower(email) = lower($1) \
-             RETURNING id, name, created_at, last_used_at",
+            "INSERT INTO api_tokens (admin_id, name, token_hash, scopes) \
+             SELECT id, $2, $3, $4 FROM admins WHERE lower(email) = lower($1) \
+             RETURNING id, name, scopes, created_at, last_used_at",
         )
         .bind(email.as_str())
         .bind(name)
         .bind(token_hash)
+        .bind(scopes)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound("admin"))
     }
 
     /// The admin an unrevoked API token belongs to; records its use.
-    pub async fn api_token_admin(&self, token_hash: &[u8]) -> Result<Option<Admin>> {
+    pub async fn api_token_admin(&self, token_hash: &[u8]) -> Result<Option<TokenOwner>> {
         Ok(sqlx::query_as(
             "UPDATE api_tokens t SET last_used_at = now() FROM admins a \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.admin_id \
-             RETURNING a.id, a.email, a.created_at",
+             RETURNING a.id AS admin_id, a.email, a.role, t.id AS token_id, t.name AS token_name, t.scopes",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -195,12 +223,24 @@ impl Store {
 
     pub async fn api_tokens(&self, admin_id: i64) -> Result<Vec<ApiToken>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, created_at, last_used_at FROM api_tokens \
+            "SELECT id, name, scopes, created_at, last_used_at FROM api_tokens \
              WHERE admin_id = $1 AND revoked_at IS NULL ORDER BY id",
         )
         .bind(admin_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Revokes one of an admin's tokens; false when it is not theirs.
+    pub async fn revoke_api_token(&self, admin_id: i64, token_id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND admin_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(token_id)
+        .bind(admin_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
 

@@ -16,6 +16,7 @@ mod public;
 mod reports;
 mod segments;
 mod sequences;
+mod team;
 mod webhooks;
 
 use std::path::Path;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
-pub use admins::{Admin, ApiToken, Session};
+pub use admins::{Admin, ApiToken, Session, TokenOwner};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use campaigns::{
     ActivityRow, Campaign, CampaignFields, CampaignProgress, CampaignReport, CampaignSummary, DeliveryOutcome,
@@ -42,6 +43,7 @@ pub use segments::{
 };
 pub use sequences::{Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
+pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
 pub use webhooks::LeasedWebhook;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -58,6 +60,10 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("the segment is not valid: {0}")]
     Filter(FilterError),
+    /// A change that would break a rule of the data ("the team needs at
+    /// least one owner").
+    #[error("{0}")]
+    Refused(String),
     #[error("invalid database name {0:?}")]
     BadName(String),
 }

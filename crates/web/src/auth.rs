@@ -5,11 +5,14 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
+use domain::{Permission, Role};
+
+use crate::access::{Actor, Via};
 use crate::secret::{random_token, token_hash};
 use crate::{AppError, AppState};
 
@@ -65,10 +68,12 @@ pub(crate) fn unmap(ip: IpAddr) -> IpAddr {
 }
 
 /// A logged-in admin. Pages that take it send everyone else to the login
-/// page (or to the setup page while no admin exists).
+/// page (or to the setup page while no admin exists). Behind the access
+/// gate it is the gate's [`Actor`]: the session is looked up once.
 pub(crate) struct AdminUser {
     pub id: i64,
     pub email: String,
+    pub role: Role,
     pub session_token: String,
 }
 
@@ -86,6 +91,57 @@ impl IntoResponse for LoginRequired {
     }
 }
 
+/// Where someone who is not logged in goes: setup while no admin exists.
+pub(crate) async fn login_redirect(state: &AppState) -> LoginRequired {
+    match state.store().admin_count().await {
+        Ok(0) => LoginRequired::Redirect("/setup"),
+        Ok(_) => LoginRequired::Redirect("/login"),
+        Err(e) => LoginRequired::Error(e.into()),
+    }
+}
+
+/// The admin whose live session cookie the request carries.
+pub(crate) async fn session_actor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, AppError> {
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
+    let session = state.store().touch_session(&token_hash(cookie.value()), state.config().session_lifetime).await?;
+    let Some(session) = session else { return Ok(None) };
+    Ok(Some(Actor {
+        admin_id: session.admin_id,
+        email: session.email,
+        role: session.role.parse().map_err(AppError::internal)?,
+        via: Via::Session { token: cookie.value().into(), totp_enabled: session.totp_enabled },
+    }))
+}
+
+/// The admin an `Authorization: Bearer nsh_…` token acts for.
+pub(crate) async fn token_actor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, AppError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with("nsh_"));
+    let Some(token) = token else { return Ok(None) };
+    let Some(owner) = state.store().api_token_admin(&token_hash(token)).await? else { return Ok(None) };
+    let scopes = match owner.scopes {
+        None => None,
+        Some(scopes) => Some(
+            scopes
+                .iter()
+                .map(|s| s.parse::<Permission>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(AppError::internal)?,
+        ),
+    };
+    Ok(Some(Actor {
+        admin_id: owner.admin_id,
+        email: owner.email,
+        role: owner.role.parse().map_err(AppError::internal)?,
+        via: Via::Token { name: owner.token_name, scopes },
+    }))
+}
+
 impl<S> FromRequestParts<S> for AdminUser
 where
     S: Send + Sync,
@@ -95,19 +151,16 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let jar = CookieJar::from_headers(&parts.headers);
-        if let Some(cookie) = jar.get(SESSION_COOKIE) {
-            let session = state
-                .store()
-                .touch_session(&token_hash(cookie.value()), state.config().session_lifetime)
-                .await
-                .map_err(|e| LoginRequired::Error(e.into()))?;
-            if let Some(session) = session {
-                return Ok(Self { id: session.admin_id, email: session.email, session_token: cookie.value().into() });
+        let actor = match parts.extensions.get::<Actor>() {
+            Some(actor) => Some(actor.clone()),
+            None => session_actor(&state, &parts.headers).await.map_err(LoginRequired::Error)?,
+        };
+        match actor {
+            Some(Actor { admin_id, email, role, via: Via::Session { token, .. } }) => {
+                Ok(Self { id: admin_id, email, role, session_token: token })
             }
+            _ => Err(login_redirect(&state).await),
         }
-        let admins = state.store().admin_count().await.map_err(|e| LoginRequired::Error(e.into()))?;
-        Err(LoginRequired::Redirect(if admins == 0 { "/setup" } else { "/login" }))
     }
 }
 
@@ -142,6 +195,7 @@ pub(crate) async fn end_session(state: &AppState, jar: CookieJar, admin: &AdminU
 pub(crate) struct ApiUser {
     pub id: i64,
     pub email: String,
+    pub role: Role,
 }
 
 pub(crate) struct ApiUnauthorized;
@@ -166,20 +220,13 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| t.starts_with("nsh_"))
-            .ok_or_else(|| ApiUnauthorized.into_response())?;
-        let admin = state
-            .store()
-            .api_token_admin(&token_hash(token))
-            .await
-            .map_err(|e| AppError::from(e).into_response())?
-            .ok_or_else(|| ApiUnauthorized.into_response())?;
-        Ok(Self { id: admin.id, email: admin.email })
+        let actor = match parts.extensions.get::<Actor>() {
+            Some(actor) => Some(actor.clone()),
+            None => {
+                token_actor(&state, &parts.headers).await.map_err(|e| crate::api::ApiError::from(e).into_response())?
+            }
+        };
+        let actor = actor.ok_or_else(|| ApiUnauthorized.into_response())?;
+        Ok(Self { id: actor.admin_id, email: actor.email, role: actor.role })
     }
 }

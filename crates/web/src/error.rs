@@ -13,6 +13,8 @@ pub enum AppError {
     /// Login required (pages redirect, the API answers 401).
     Unauthorized,
     Forbidden(&'static str),
+    /// The caller's role (or token) does not grant this; the text says which.
+    NotAllowed(String),
     NotFound,
     TooManyRequests(String),
     Internal(String),
@@ -29,6 +31,7 @@ impl From<store::StoreError> for AppError {
         match e {
             store::StoreError::Conflict(what) => Self::BadRequest(format!("{what} already exists")),
             store::StoreError::NotFound(_) => Self::NotFound,
+            store::StoreError::Refused(why) => Self::BadRequest(why),
             other => Self::internal(other),
         }
     }
@@ -53,6 +56,7 @@ impl IntoResponse for AppError {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.as_str()),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Login required", "Log in to continue."),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Forbidden", *m),
+            Self::NotAllowed(m) => (StatusCode::FORBIDDEN, "Not allowed", m.as_str()),
             Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address."),
             Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.as_str()),
             Self::Internal(cause) => {

@@ -2,6 +2,7 @@
 //! `/api/v1/`, health and metrics. It reads and writes Postgres rows through
 //! `store` and never sends mail itself.
 
+mod access;
 mod allowlist;
 mod api;
 mod audience_pages;
@@ -21,6 +22,7 @@ mod public;
 mod report_pages;
 mod score_pages;
 mod sequence_pages;
+mod team_pages;
 pub use message::secret;
 mod tracking;
 
@@ -160,52 +162,17 @@ impl AppState {
 
 /// The whole HTTP application. Tests call it without a socket, `serve` with one.
 pub fn app(state: AppState) -> Router {
-    let admin = Router::new()
+    use access::Gate;
+    use domain::Area;
+    let gate = |gate| axum::middleware::from_fn_with_state(access::Guard::new(&state, gate, false), access::guard);
+    let anyone = Router::new()
         .route("/", get(pages::home))
-        .route("/setup", get(pages::setup_form).post(pages::setup))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
         .route("/tokens", get(pages::tokens).post(pages::create_token))
+        .route("/tokens/{id}/revoke", post(pages::revoke_token))
+        .route_layer(gate(Gate::Anyone));
+    let enrolment = team_pages::enrolment_routes().route_layer(gate(Gate::Enrolment));
+    let audience = Router::new()
         .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
-        .route("/sandbox", get(audience_pages::sandbox))
-        .route("/sandbox/{id}/raw", get(campaign_pages::captured))
-        .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
-        .route("/domains/check", get(domain_pages::check_domains))
-        .route(
-            "/reports",
-            get(report_pages::reports)
-                .post(report_pages::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
-        .route("/reports/domains/{domain}", get(report_pages::domain))
-        .route("/reports/domains/{domain}/sources/{ip}", get(report_pages::source))
-        .route("/domains/rotate", post(domain_pages::rotate))
-        .route("/domains/ips", post(domain_pages::set_ips))
-        .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
-        .route("/layouts/new", get(campaign_pages::new_layout))
-        .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))
-        .route("/layouts/{id}/delete", post(campaign_pages::delete_layout))
-        .route(
-            "/campaigns",
-            get(campaign_pages::campaigns).post(campaign_pages::create_campaign).layer(campaign_body_limit()),
-        )
-        .route("/campaigns/new", get(campaign_pages::new_campaign))
-        .route(
-            "/campaigns/{id}",
-            get(campaign_pages::campaign).post(campaign_pages::update_campaign).layer(campaign_body_limit()),
-        )
-        .route("/campaigns/{id}/schedule", post(campaign_pages::schedule_campaign))
-        .route("/campaigns/{id}/preview", get(campaign_pages::preview))
-        .route("/campaigns/{id}/preview.html", get(campaign_pages::preview_html))
-        .route("/campaigns/{id}/test", post(campaign_pages::test_send))
-        .route("/campaigns/{id}/report", get(campaign_pages::report))
-        .route("/campaigns/{id}/score", get(score_pages::page))
-        .route("/campaigns/{id}/do/{action}", post(campaign_pages::transition))
-        .route("/sequences", get(sequence_pages::sequences).post(sequence_pages::create_sequence))
-        .route("/sequences/{id}", get(sequence_pages::sequence))
-        .route("/sequences/{id}/steps", post(sequence_pages::add_step))
-        .route("/sequences/{id}/activate", post(sequence_pages::activate))
-        .route("/sequences/{id}/pause", post(sequence_pages::pause))
         .route("/subscribers", get(audience_pages::subscribers))
         .route("/subscribers/{id}", get(audience_pages::subscriber))
         .route("/subscribers/{id}/export.json", get(audience_pages::export_subscriber))
@@ -225,8 +192,66 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/imports/{id}", get(audience_pages::import))
         .route("/imports/{id}/errors.csv", get(audience_pages::import_errors))
+        .route_layer(gate(Gate::Area(Area::Audience)));
+    let campaigns = Router::new()
+        .route("/sandbox", get(audience_pages::sandbox))
+        .route("/sandbox/{id}/raw", get(campaign_pages::captured))
+        .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
+        .route("/layouts/new", get(campaign_pages::new_layout))
+        .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))
+        .route("/layouts/{id}/delete", post(campaign_pages::delete_layout))
+        .route(
+            "/campaigns",
+            get(campaign_pages::campaigns).post(campaign_pages::create_campaign).layer(campaign_body_limit()),
+        )
+        .route("/campaigns/new", get(campaign_pages::new_campaign))
+        .route(
+            "/campaigns/{id}",
+            get(campaign_pages::campaign).post(campaign_pages::update_campaign).layer(campaign_body_limit()),
+        )
+        .route("/campaigns/{id}/schedule", post(campaign_pages::schedule_campaign))
+        .route("/campaigns/{id}/preview", get(campaign_pages::preview))
+        .route("/campaigns/{id}/preview.html", get(campaign_pages::preview_html))
+        .route("/campaigns/{id}/test", post(campaign_pages::test_send))
+        .route("/campaigns/{id}/score", get(score_pages::page))
+        .route("/campaigns/{id}/do/{action}", post(campaign_pages::transition))
+        .route("/sequences", get(sequence_pages::sequences).post(sequence_pages::create_sequence))
+        .route("/sequences/{id}", get(sequence_pages::sequence))
+        .route("/sequences/{id}/steps", post(sequence_pages::add_step))
+        .route("/sequences/{id}/activate", post(sequence_pages::activate))
+        .route("/sequences/{id}/pause", post(sequence_pages::pause))
+        .route_layer(gate(Gate::Area(Area::Campaigns)));
+    let reports = Router::new()
+        .route("/campaigns/{id}/report", get(campaign_pages::report))
+        .route("/reports", get(report_pages::reports))
+        .route("/reports/domains/{domain}", get(report_pages::domain))
+        .route("/reports/domains/{domain}/sources/{ip}", get(report_pages::source))
+        .route_layer(gate(Gate::Area(Area::Reports)));
+    let delivery = Router::new()
+        .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
+        .route("/domains/check", get(domain_pages::check_domains))
+        .route("/domains/rotate", post(domain_pages::rotate))
+        .route("/domains/ips", post(domain_pages::set_ips))
+        .route(
+            "/reports/upload",
+            post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route_layer(gate(Gate::Area(Area::Delivery)));
+    let team = team_pages::team_routes().route_layer(gate(Gate::Area(Area::Team)));
+    let admin = Router::new()
+        .merge(anyone)
+        .merge(enrolment)
+        .merge(audience)
+        .merge(campaigns)
+        .merge(reports)
+        .merge(delivery)
+        .merge(team)
+        .route("/setup", get(pages::setup_form).post(pages::setup))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/login/code", get(team_pages::code_form).post(team_pages::code))
+        .route("/logout", post(pages::logout))
         .route("/metrics", get(metrics::render))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(&state))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce));
     Router::new()
         .merge(admin)

@@ -137,8 +137,14 @@ pub(crate) async fn login(
     let account = state.store().admin_credentials(&email).await?;
     let matches = password::verify(form.password, account.as_ref().map(|(_, hash)| hash.clone())).await?;
     match account {
+        Some((admin, _)) if matches && state.store().totp(admin.id).await?.enabled => {
+            // The password was right; the session waits for the code.
+            tracing::info!(admin_id = admin.id, %ip, "password accepted, asking for the second factor");
+            crate::team_pages::start_challenge(&state, jar, admin.id, ip, user_agent(&headers)).await
+        }
         Some((admin, _)) if matches => {
             state.store().clear_login_failures(&email).await?;
+            crate::access::record_login(&state, admin.id, &admin.email, ip, false).await;
             state.metrics().login("success");
             tracing::info!(admin_id = admin.id, %ip, "admin logged in");
             let jar = auth::start_session(&state, jar, admin.id, ip, user_agent(&headers)).await?;
@@ -203,7 +209,9 @@ pub(crate) async fn home(
 }
 
 struct TokenRow {
+    id: i64,
     name: String,
+    scopes: String,
     created: String,
     last_used: String,
 }
@@ -213,6 +221,9 @@ struct TokenRow {
 struct TokensPage {
     csrf: String,
     email: String,
+    role: String,
+    /// What the admin's role allows; a token may be narrowed to some of it.
+    permissions: Vec<String>,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     error: Option<String>,
@@ -232,13 +243,18 @@ async fn tokens_page(
         .await?
         .into_iter()
         .map(|t| TokenRow {
+            id: t.id,
             name: t.name,
+            scopes: t.scopes.map_or_else(|| format!("all of the {} role", admin.role), |s| s.join(", ")),
             created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             last_used: t.last_used_at.map_or_else(|| "never".into(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
         })
         .collect();
     let (jar, csrf) = csrf::issue(state, jar);
-    render(status, jar, TokensPage { csrf, email: admin.email, tokens, new_token, error })
+    let permissions = admin.role.permissions().iter().map(ToString::to_string).collect();
+    let page =
+        TokensPage { csrf, email: admin.email, role: admin.role.to_string(), permissions, tokens, new_token, error };
+    render(status, jar, page)
 }
 
 pub(crate) async fn tokens(
@@ -249,27 +265,50 @@ pub(crate) async fn tokens(
     tokens_page(&state, jar, admin, StatusCode::OK, None, None).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct TokenForm {
-    name: String,
-}
-
+/// The form's fields: `name`, and a `scope` per ticked permission (none:
+/// all of the role's).
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
-    CsrfForm(form): CsrfForm<TokenForm>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let name = form.name.trim();
+    let name = pairs.iter().find(|(k, _)| k == "name").map_or("", |(_, v)| v.trim());
     if name.is_empty() || name.chars().count() > 100 {
         let error = Some("Give the token a name of 1 to 100 characters.".to_string());
         return tokens_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, None, error).await;
     }
+    let mut scopes = Vec::new();
+    for (_, raw) in pairs.iter().filter(|(k, _)| k == "scope") {
+        let refused = match raw.parse::<domain::Permission>() {
+            Ok(p) if admin.role.allows(p.area, p.write) => {
+                scopes.push(p.to_string());
+                continue;
+            }
+            Ok(p) => format!("The {} role does not have {p}, so its tokens cannot either.", admin.role),
+            Err(e) => format!("{e}."),
+        };
+        return tokens_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await;
+    }
     let email = EmailAddress::parse(&admin.email).map_err(AppError::internal)?;
     let token = new_api_token();
-    state.store().create_api_token(&email, name, &api_token_hash(&token)).await?;
+    let scopes = (!scopes.is_empty()).then_some(scopes);
+    state.store().create_scoped_api_token(&email, name, &api_token_hash(&token), scopes.as_deref()).await?;
     tracing::info!(admin_id = admin.id, "API token created");
     tokens_page(&state, jar, admin, StatusCode::OK, Some(token), None).await
+}
+
+pub(crate) async fn revoke_token(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    if !state.store().revoke_api_token(admin.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(admin_id = admin.id, token_id = id, "API token revoked");
+    Ok(Redirect::to("/tokens").into_response())
 }
 
 pub(crate) async fn stylesheet() -> impl IntoResponse {

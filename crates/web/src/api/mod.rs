@@ -22,23 +22,16 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::ApiUser;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/me", get(me))
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    use crate::access::{self, Gate};
+    use domain::Area;
+    let gate = |gate| axum::middleware::from_fn_with_state(access::Guard::new(state, gate, true), access::guard);
+    let audience = Router::new()
         .route("/subscribers", get(subscribers::search).post(subscribers::create))
         .route("/subscribers/{id}", get(subscribers::read).patch(subscribers::update).delete(subscribers::delete))
         .route("/subscribers/{id}/lists/{list_id}", put(subscribers::subscribe).delete(subscribers::unsubscribe))
         .route("/lists", get(lists::all).post(lists::create))
         .route("/lists/{id}", get(lists::read).patch(lists::update).delete(lists::delete))
-        .route(
-            "/campaigns",
-            get(campaigns::all).post(campaigns::create).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
-        )
-        .route("/campaigns/{id}", get(campaigns::read))
-        .route("/campaigns/{id}/schedule", post(campaigns::schedule))
-        .route("/campaigns/{id}/report", get(campaigns::report))
-        .route("/campaigns/{id}/score", get(crate::score_pages::api))
         .route("/segments", get(segments::all).post(segments::create))
         .route("/segments/count", post(segments::count_filter))
         .route("/segments/{id}", get(segments::read).put(segments::update).delete(segments::delete))
@@ -52,12 +45,32 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/subscribers/{id}/erase", post(privacy::erase_subscriber))
         .route("/lists/{id}/export", get(privacy::export_list))
         .route("/segments/{id}/export", get(privacy::export_segment))
+        .route_layer(gate(Gate::Area(Area::Audience)));
+    let campaigns = Router::new()
+        .route(
+            "/campaigns",
+            get(campaigns::all).post(campaigns::create).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
+        .route("/campaigns/{id}", get(campaigns::read))
+        .route("/campaigns/{id}/schedule", post(campaigns::schedule))
+        .route("/campaigns/{id}/score", get(crate::score_pages::api))
+        .route_layer(gate(Gate::Area(Area::Campaigns)));
+    let reports = Router::new()
+        .route("/campaigns/{id}/report", get(campaigns::report))
+        .route_layer(gate(Gate::Area(Area::Reports)));
+    Router::new()
+        .route("/me", get(me))
+        .route_layer(gate(Gate::Anyone))
+        .merge(audience)
+        .merge(campaigns)
+        .merge(reports)
+        .route("/openapi.json", get(openapi))
 }
 
 /// Who the token belongs to: lets a script check its token works.
 #[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Object), (status = 401, body = ApiErrorBody)), security(("token" = [])))]
 async fn me(user: ApiUser) -> Json<Value> {
-    Json(json!({ "id": user.id, "email": user.email }))
+    Json(json!({ "id": user.id, "email": user.email, "role": user.role.as_str() }))
 }
 
 /// The OpenAPI document of this API, generated from the handlers.
@@ -125,6 +138,11 @@ impl ApiError {
         Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: None }
     }
 
+    /// The caller's role or token does not grant this.
+    pub(crate) fn forbidden(why: impl Into<String>) -> Self {
+        Self { status: StatusCode::FORBIDDEN, message: why.into(), field: None }
+    }
+
     pub(crate) fn not_found(what: &str) -> Self {
         Self { status: StatusCode::NOT_FOUND, message: format!("{what} not found"), field: None }
     }
@@ -146,6 +164,7 @@ impl From<store::StoreError> for ApiError {
             }
             store::StoreError::NotFound(what) => Self::not_found(what),
             store::StoreError::Filter(e) => Self::field(&e.path, e.message),
+            store::StoreError::Refused(why) => Self::unprocessable(why),
             other => {
                 tracing::error!(cause = %other, "API request failed");
                 Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into(), field: None }
