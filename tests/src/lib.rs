@@ -436,3 +436,71 @@ pub fn samples(kind: &str) -> std::path::PathBuf {
         .unwrap_or_else(|| panic!("no shared/samples above {} (set NINSHO_SAMPLES)", manifest.display()))
         .join(kind)
 }
+
+/// An admin with a role, a live session (and its CSRF token) and an API
+/// token of their own: for tests of pages and routes over plain HTTP.
+pub struct Person {
+    pub email: String,
+    pub session: String,
+    pub csrf: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// A new admin `email` with `role`, logged in.
+    pub async fn person(&self, email: &str, role: &str) -> Result<Person> {
+        let address = domain::EmailAddress::parse(email)?;
+        let hash =
+            web::password::hash_blocking("orbit cactus lantern 47 violet").map_err(|e| anyhow::anyhow!("{e}"))?;
+        let id = self.store.create_admin_with_role(&address, &hash, role).await?;
+        let session = web::secret::random_token();
+        let hour = chrono::Duration::hours(1);
+        self.store.create_session(&web::secret::token_hash(&session), id, hour, "127.0.0.1".parse()?, None).await?;
+        let csrf = self.key.sign("csrf", session.as_bytes());
+        let token = web::new_api_token();
+        self.store.create_api_token(&address, "all", &web::api_token_hash(&token)).await?;
+        Ok(Person { email: email.into(), session, csrf, token })
+    }
+}
+
+impl Person {
+    /// A dashboard request with the session cookie (and the CSRF field on a
+    /// POST): the status, and the page or, for a redirect, `→ <location>`.
+    pub async fn page(&self, app: &TestApp, method: &str, path: &str, form: &[(&str, &str)]) -> Result<(u16, String)> {
+        let url = format!("{}{path}", app.url);
+        let cookie = format!("ninsho_session={}", self.session);
+        let request = if method == "GET" {
+            http().get(url).header(reqwest::header::COOKIE, cookie)
+        } else {
+            let mut fields = vec![("csrf", self.csrf.as_str())];
+            fields.extend_from_slice(form);
+            http().post(url).header(reqwest::header::COOKIE, cookie).form(&fields)
+        };
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        if let Some(to) = response.headers().get("location").and_then(|v| v.to_str().ok()) {
+            return Ok((status, format!("→ {to}")));
+        }
+        Ok((status, response.text().await?))
+    }
+
+    /// An API call with `token`: the status and the JSON answer.
+    pub async fn api(
+        &self,
+        app: &TestApp,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(u16, serde_json::Value)> {
+        let url = format!("{}/api/v1{path}", app.url);
+        let mut request = http().request(method.parse()?, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let text = response.text().await?;
+        Ok((status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text)? }))
+    }
+}

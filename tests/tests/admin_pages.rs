@@ -118,7 +118,10 @@ async fn a_form_without_a_valid_csrf_token_is_refused() -> Result<()> {
 
     // Remove the token from the API-token form: 403 and no token created.
     browser.goto(&format!("{}/tokens", app.url)).await?;
-    browser.client.execute("document.querySelector(\"form[action='/tokens'] input[name=csrf]\").remove();", vec![]).await?;
+    browser
+        .client
+        .execute("document.querySelector(\"form[action='/tokens'] input[name=csrf]\").remove();", vec![])
+        .await?;
     browser.fill("input[name=name]", "forged").await?;
     browser.click("form[action='/tokens'] button").await?;
     assert_eq!(browser.title().await?, "Forbidden · ninsho");

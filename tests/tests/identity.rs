@@ -589,7 +589,8 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
     let sender = delivery::webhooks::Sender {
         store: app.store.clone(),
         client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
-        secret: b"lab secret".to_vec(),
+        key: app.key.clone(),
+        alert_secret: Some(b"lab secret".to_vec()),
     };
     let t0 = Utc::now();
     assert_eq!(sender.round(t0).await?, 1);

@@ -5,72 +5,9 @@
 use anyhow::{Context, Result};
 use domain::EmailAddress;
 use reqwest::header::COOKIE;
-use tests::{Browser, TestApp, fixtures, http, spawn_app};
+use tests::{Browser, fixtures, http, spawn_app};
 
 const PASSWORD: &str = "orbit cactus lantern 47 violet";
-
-/// An admin with a role, a live session and an API token of their own.
-struct Person {
-    email: String,
-    session: String,
-    csrf: String,
-    token: String,
-}
-
-async fn person(app: &TestApp, email: &str, role: &str) -> Result<Person> {
-    let address = EmailAddress::parse(email)?;
-    let hash = web::password::hash_blocking(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let id = app.store.create_admin_with_role(&address, &hash, role).await?;
-    let session = web::secret::random_token();
-    let hour = chrono::Duration::hours(1);
-    app.store.create_session(&web::secret::token_hash(&session), id, hour, "127.0.0.1".parse()?, None).await?;
-    let csrf = app.key.sign("csrf", session.as_bytes());
-    let token = web::new_api_token();
-    app.store.create_api_token(&address, "all", &web::api_token_hash(&token)).await?;
-    Ok(Person { email: email.into(), session, csrf, token })
-}
-
-impl Person {
-    /// A dashboard request with the session cookie (and the CSRF field on a
-    /// POST); the status and the page.
-    async fn page(&self, app: &TestApp, method: &str, path: &str, form: &[(&str, &str)]) -> Result<(u16, String)> {
-        let url = format!("{}{path}", app.url);
-        let cookie = format!("ninsho_session={}", self.session);
-        let request = if method == "GET" {
-            http().get(url).header(COOKIE, cookie)
-        } else {
-            let mut fields = vec![("csrf", self.csrf.as_str())];
-            fields.extend_from_slice(form);
-            http().post(url).header(COOKIE, cookie).form(&fields)
-        };
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        // A redirect shows where it leads.
-        if let Some(to) = response.headers().get("location").and_then(|v| v.to_str().ok()) {
-            return Ok((status, format!("→ {to}")));
-        }
-        Ok((status, response.text().await?))
-    }
-
-    async fn api(
-        &self,
-        app: &TestApp,
-        token: &str,
-        method: &str,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> Result<(u16, serde_json::Value)> {
-        let url = format!("{}/api/v1{path}", app.url);
-        let mut request = http().request(method.parse()?, url).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body.to_string());
-        }
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        let text = response.text().await?;
-        Ok((status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text)? }))
-    }
-}
 
 /// (method, path, form, allowed for owner, marketer, analyst, operator)
 type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, [bool; 4]);
@@ -81,7 +18,7 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
     let roles = ["owner", "marketer", "analyst", "operator"];
     let mut people = Vec::new();
     for role in roles {
-        people.push(person(&app, &format!("{role}@example.jp"), role).await?);
+        people.push(app.person(&format!("{role}@example.jp"), role).await?);
     }
     let list = fixtures::list(&app.store, "Members").await?;
     let campaign = app.store.save_campaign(None, &fixtures::fields("Spring", vec![list])).await?.id;
@@ -314,8 +251,8 @@ async fn totp_enrolment_and_login_with_a_code_in_a_browser() -> Result<()> {
 #[tokio::test]
 async fn an_owner_can_require_two_factor_login_for_everyone() -> Result<()> {
     let app = spawn_app().await?;
-    let owner = person(&app, "owner@example.jp", "owner").await?;
-    let marketer = person(&app, "marketer@example.jp", "marketer").await?;
+    let owner = app.person("owner@example.jp", "owner").await?;
+    let marketer = app.person("marketer@example.jp", "marketer").await?;
     let (status, _) = owner.page(&app, "POST", "/team/require-2fa", &[("required", "on")]).await?;
     assert_eq!(status, 303);
     assert!(app.store.require_totp().await?);

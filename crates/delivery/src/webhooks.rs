@@ -1,7 +1,9 @@
 //! Sends queued webhook deliveries: each a JSON POST signed with HMAC-SHA256
 //! over `<timestamp>.<body>` (headers `Ninsho-Timestamp` and
 //! `Ninsho-Signature: v1=<hex>`), retried with exponential back-off from
-//! the durable outbox until a 2xx answer, for up to three days.
+//! the durable outbox until a 2xx answer, for up to three days. The body's
+//! `id` (also `Ninsho-Delivery`) is the same on every attempt, so a
+//! receiver that answered too late to be believed can drop the repeat.
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{KeyInit, Mac};
@@ -11,13 +13,22 @@ use tokio_util::sync::CancellationToken;
 /// How long a delivery is retried before it is given up.
 pub const GIVE_UP_AFTER: Duration = Duration::days(3);
 
+/// Deliveries taken per round; they are sent at once (each is the oldest
+/// unfinished one of its subscriber and endpoint, so order holds).
+const BATCH: i64 = 16;
+
 #[derive(Clone)]
 pub struct Sender {
     pub store: Store,
     pub client: reqwest::Client,
-    /// The signing secret shared with the receivers.
-    pub secret: Vec<u8>,
+    /// Opens the endpoints' own sealed secrets.
+    pub key: message::SecretKey,
+    /// The configuration's secret, for its alert URLs.
+    pub alert_secret: Option<Vec<u8>>,
 }
+
+/// What an endpoint's secret is sealed as.
+pub const SEAL_PURPOSE: &str = "webhook-secret";
 
 /// The signature of a delivery: hex HMAC-SHA256 of `<timestamp>.<body>`.
 pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
@@ -56,24 +67,39 @@ impl Sender {
 
     /// Sends what is due at `now`; returns how many were tried.
     pub async fn round(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        // A lease longer than a batch can take (5 × the 10 s timeout).
-        let due = self.store.lease_webhooks(now, 5, Duration::minutes(5)).await?;
-        for delivery in &due {
-            let outcome = self.send(delivery, now).await;
+        // A lease longer than a batch can take (the 10 s timeout, sent at once).
+        let due = self.store.lease_webhooks(now, BATCH, Duration::minutes(5)).await?;
+        let outcomes = futures_util::future::join_all(due.iter().map(|d| self.send(d, now))).await;
+        for (delivery, (status, outcome)) in due.iter().zip(outcomes) {
             let retry_at = (now - delivery.created_at < GIVE_UP_AFTER).then(|| now + backoff(delivery.attempts));
             match outcome {
-                Ok(()) => self.store.webhook_attempt(delivery.id, now, None, None).await?,
+                Ok(()) => self.store.webhook_attempt(delivery.id, now, status, None, None).await?,
                 Err(e) => {
                     tracing::warn!(url = delivery.url, error = e, "a webhook delivery failed");
-                    self.store.webhook_attempt(delivery.id, now, Some(&e), retry_at).await?;
+                    self.store.webhook_attempt(delivery.id, now, status, Some(&e), retry_at).await?;
                 }
             }
         }
         Ok(due.len())
     }
 
-    async fn send(&self, delivery: &LeasedWebhook, now: DateTime<Utc>) -> Result<(), String> {
-        let body = serde_json::to_vec(&delivery.payload).map_err(|e| e.to_string())?;
+    /// One POST: the receiver's status (when it answered) and the outcome.
+    async fn send(&self, delivery: &LeasedWebhook, now: DateTime<Utc>) -> (Option<i32>, Result<(), String>) {
+        let secret = match &delivery.secret {
+            Some(sealed) => self.key.open(SEAL_PURPOSE, sealed),
+            None => self.alert_secret.clone(),
+        };
+        let Some(secret) = secret else {
+            return (None, Err("no signing secret: set alerts.webhook_secret, or the key changed".into()));
+        };
+        let mut payload = delivery.payload.clone();
+        if let Some(object) = payload.as_object_mut() {
+            object.insert("id".into(), delivery.id.into());
+        }
+        let body = match serde_json::to_vec(&payload) {
+            Ok(body) => body,
+            Err(e) => return (None, Err(e.to_string())),
+        };
         let timestamp = now.timestamp();
         let response = self
             .client
@@ -82,23 +108,29 @@ impl Sender {
             .header("ninsho-event", &delivery.event)
             .header("ninsho-delivery", delivery.id.to_string())
             .header("ninsho-timestamp", timestamp.to_string())
-            .header("ninsho-signature", format!("v1={}", signature(&self.secret, timestamp, &body)))
+            .header("ninsho-signature", format!("v1={}", signature(&secret, timestamp, &body)))
             .body(body)
             .send()
-            .await
-            .map_err(|e| format!("{e}"))?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("the receiver answered {}", response.status()))
+            .await;
+        match response {
+            Err(e) => (None, Err(e.to_string())),
+            Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), Ok(())),
+            Ok(r) => (Some(i32::from(r.status().as_u16())), Err(format!("the receiver answered {}", r.status()))),
         }
     }
 
-    /// Rounds every 2 s until `cancel`.
+    /// Rounds until `cancel`: at once while batches come full, else every 2 s.
     pub async fn run(self, cancel: CancellationToken) {
         loop {
-            if let Err(e) = self.round(Utc::now()).await {
-                tracing::warn!(error = %e, "a webhook round failed");
+            let full = match self.round(Utc::now()).await {
+                Ok(n) => n == usize::try_from(BATCH).unwrap_or(0),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a webhook round failed");
+                    false
+                }
+            };
+            if full && !cancel.is_cancelled() {
+                continue;
             }
             tokio::select! {
                 () = cancel.cancelled() => return,
@@ -107,7 +139,6 @@ impl Sender {
         }
     }
 }
-
 #[cfg(test)]
 mod tests {
     #[test]

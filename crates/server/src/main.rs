@@ -343,15 +343,18 @@ async fn start_delivery(
             }
         }
     }
-    if let Some(secret) = &settings.alerts.webhook_secret {
-        use secrecy::ExposeSecret;
-        let sender = delivery::webhooks::Sender {
-            store: db.store().clone(),
-            client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
-            secret: secret.expose_secret().as_bytes().to_vec(),
-        };
-        engines.spawn(sender.run(cancel.clone()));
-    }
+    // Webhooks: the dashboard's endpoints (their own secrets) and the
+    // configuration's alert URLs (its secret).
+    let sender = delivery::webhooks::Sender {
+        store: db.store().clone(),
+        client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
+        key: key.clone(),
+        alert_secret: settings.alerts.webhook_secret.as_ref().map(|s| {
+            use secrecy::ExposeSecret;
+            s.expose_secret().as_bytes().to_vec()
+        }),
+    };
+    engines.spawn(sender.run(cancel.clone()));
     tracing::info!(workers, mode = ?d.mode, "delivery started");
     Ok(engines)
 }

@@ -44,7 +44,7 @@ pub use segments::{
 pub use sequences::{Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
-pub use webhooks::LeasedWebhook;
+pub use webhooks::{LeasedWebhook, WebhookDelivery, WebhookEndpoint};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 

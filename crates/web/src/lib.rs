@@ -25,6 +25,7 @@ mod sequence_pages;
 mod team_pages;
 pub use message::secret;
 mod tracking;
+mod webhook_pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -237,7 +238,7 @@ pub fn app(state: AppState) -> Router {
             post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route_layer(gate(Gate::Area(Area::Delivery)));
-    let team = team_pages::team_routes().route_layer(gate(Gate::Area(Area::Team)));
+    let team = team_pages::team_routes().merge(webhook_pages::routes()).route_layer(gate(Gate::Area(Area::Team)));
     let admin = Router::new()
         .merge(anyone)
         .merge(enrolment)
