@@ -35,9 +35,18 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# A C toolchain: Rust links with cc, and a few dependencies compile C.
+# A C toolchain (Rust links with cc, and a few dependencies compile C), and
+# OpenSSL's headers with pkg-config: S/MIME signing links the system OpenSSL.
 ensure_cc() {
-    command -v cc >/dev/null || apt_install gcc libc6-dev
+    local missing=()
+    command -v cc >/dev/null || missing+=(gcc libc6-dev)
+    command -v pkg-config >/dev/null || missing+=(pkg-config)
+    if ! pkg-config --exists openssl 2>/dev/null; then
+        missing+=(libssl-dev)
+    fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
 }
 
 # PostgreSQL server programs (initdb, pg_ctl, postgres).
@@ -57,6 +66,8 @@ ensure_test_tools() {
     [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
     command -v pgrep >/dev/null || missing+=(procps)
     command -v unshare >/dev/null || missing+=(util-linux)
+    # The S/MIME test checks signatures with `openssl cms -verify`.
+    command -v openssl >/dev/null || missing+=(openssl)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi

@@ -175,6 +175,19 @@ impl TestCa {
         Ok(Self { issuer: rcgen::Issuer::new(params, key), pem_file, _dir: dir })
     }
 
+    /// An S/MIME signing certificate for `email` (email protection), signed
+    /// by this CA: a PEM bundle of the certificate and its key.
+    pub fn issue_smime(&self, email: &str) -> Result<String> {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        params.distinguished_name.push(rcgen::DnType::CommonName, email);
+        params.subject_alt_names = vec![rcgen::SanType::Rfc822Name(email.try_into()?)];
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::EmailProtection];
+        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+        let key = rcgen::KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(format!("{}{}", cert.pem(), key.serialize_pem()))
+    }
+
     /// A server certificate for `host`, signed by this CA.
     pub fn issue(&self, host: &str) -> Result<Certificate> {
         let params = rcgen::CertificateParams::new(vec![host.to_owned()])?;

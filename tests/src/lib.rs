@@ -484,6 +484,42 @@ impl Person {
         Ok((status, response.text().await?))
     }
 
+    /// A multipart form POST (the CSRF field first, then `fields`, then
+    /// `file` as the field `file`): the status and the page or redirect.
+    pub async fn upload(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: &[u8],
+    ) -> Result<(u16, String)> {
+        let boundary = "ninsho-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, value) in std::iter::once(&("csrf", self.csrf.as_str())).chain(fields) {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+            );
+        }
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\n\r\n")
+                .bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let response = http()
+            .post(format!("{}{path}", app.url))
+            .header(reqwest::header::COOKIE, format!("ninsho_session={}", self.session))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        if let Some(to) = response.headers().get("location").and_then(|v| v.to_str().ok()) {
+            return Ok((status, format!("→ {to}")));
+        }
+        Ok((status, response.text().await?))
+    }
+
     /// An API call with `token`: the status and the JSON answer.
     pub async fn api(
         &self,

@@ -786,3 +786,93 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     assert_eq!(app.store.prune_inbound(Duration::zero()).await?, 9, "the log is pruned by age");
     Ok(())
 }
+
+/// `openssl cms -verify` of a received message against the lab CA: true
+/// when the S/MIME signature verifies.
+fn openssl_verifies(message: &[u8], ca: &TestCa) -> Result<bool> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("message.eml");
+    std::fs::write(&path, message)?;
+    let status = std::process::Command::new("openssl")
+        .args(["cms", "-verify", "-CAfile"])
+        .arg(&ca.pem_file)
+        .arg("-in")
+        .arg(&path)
+        .args(["-out", "/dev/null"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .context("running openssl (Debian package openssl)")?;
+    Ok(status.success())
+}
+
+#[tokio::test]
+async fn an_smime_signed_message_verifies_with_openssl_and_still_passes_dkim() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let sink = Sink::start([127, 0, 0, 12], 0, ca.issue("mx.example.org")?, Script::default()).await?;
+    let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 12]);
+    let dns = Dns::start(zone).await?;
+    let operator = app.person("ops@example.jp", "operator").await?;
+    let bundle = ca.issue_smime(&format!("news@{FROM_DOMAIN}"))?;
+
+    // Bad uploads are refused with the reason and change nothing.
+    let domain = [("domain", FROM_DOMAIN)];
+    let (status, page) = operator.upload(&app, "/domains/smime", &domain, b"").await?;
+    assert!(status == 422 && page.contains("Choose a PEM file"), "{page}");
+    let other = ca.issue_smime("someone@else.example")?;
+    let cert_only = bundle.split("-----BEGIN PRIVATE KEY-----").next().unwrap_or_default();
+    let key_only = &other[other.find("-----BEGIN PRIVATE KEY-----").unwrap_or(0)..];
+    let mismatched = format!("{cert_only}{key_only}");
+    let (status, page) = operator.upload(&app, "/domains/smime", &domain, mismatched.as_bytes()).await?;
+    assert!(status == 422 && page.contains("none of the certificates belongs to the private key"), "{page}");
+    let (status, page) = operator.upload(&app, "/domains/smime", &domain, b"\x30\x82garbage").await?;
+    assert!(status == 422 && page.contains("PKCS#12 file cannot be opened"), "{page}");
+    // A PKCS#12 file: a wrong password is refused, the right one works.
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("id.pem"), &bundle)?;
+    let exported = std::process::Command::new("openssl")
+        .args(["pkcs12", "-export", "-in", "id.pem", "-out", "id.p12", "-passout", "pass:correct horse"])
+        .current_dir(dir.path())
+        .status()?;
+    assert!(exported.success());
+    let p12 = std::fs::read(dir.path().join("id.p12"))?;
+    let wrong = [("domain", FROM_DOMAIN), ("password", "wrong")];
+    let (status, page) = operator.upload(&app, "/domains/smime", &wrong, &p12).await?;
+    assert!(status == 422 && page.contains("is the password right?"), "{page}");
+    assert!(app.store.domain_smime(FROM_DOMAIN).await?.is_none());
+    let right = [("domain", FROM_DOMAIN), ("password", "correct horse")];
+    let (status, to) = operator.upload(&app, "/domains/smime", &right, &p12).await?;
+    assert_eq!((status, to.as_str()), (303, "→ /domains"));
+    let (_, page) = operator.page(&app, "GET", "/domains", &[]).await?;
+    assert!(page.contains(&format!("CN=news@{FROM_DOMAIN}")), "the page names the certificate");
+    // A marketer may not set it.
+    let marketer = app.person("mk@example.jp", "marketer").await?;
+    assert_eq!(marketer.upload(&app, "/domains/smime", &domain, bundle.as_bytes()).await?.0, 403);
+
+    // Send: the message is S/MIME-signed, then DKIM-signed.
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
+    let now = Utc::now();
+    campaign(&app, &["ann@example.org"], now).await?;
+    assert_eq!(engine(&app, smtp).tick(now).await?, 1);
+    let received = sink.received();
+    let r = received.first().context("a message")?;
+    let text = String::from_utf8_lossy(&r.data);
+    assert!(text.contains("Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256"));
+    assert!(openssl_verifies(&r.data, &ca)?, "openssl cms -verify accepts the signature");
+    let verdict = check(dns.addr, r).await?;
+    assert_eq!(verdict.dkim_pass, vec![FROM_DOMAIN.to_owned(); 2], "DKIM still passes over the signed message");
+    assert!(verdict.dmarc_dkim);
+    // A changed byte inside the signed part breaks the S/MIME signature.
+    let at = text.find("Hi Reader").context("the greeting")?;
+    let mut tampered = r.data.clone();
+    tampered[at] = b'J';
+    assert!(!openssl_verifies(&tampered, &ca)?, "a tampered body fails");
+    // Signed by another CA: not trusted.
+    assert!(!openssl_verifies(&r.data, &TestCa::new()?)?);
+
+    // Turned off, messages are plain again.
+    let (status, _) = operator.upload(&app, "/domains/smime", &[("domain", FROM_DOMAIN), ("remove", "1")], b"").await?;
+    assert_eq!(status, 303);
+    assert!(app.store.domain_smime(FROM_DOMAIN).await?.is_none());
+    Ok(())
+}

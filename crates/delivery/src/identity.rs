@@ -24,6 +24,8 @@ pub enum IdentityError {
     Pending(String, String),
     #[error("the stored DKIM key of {0} cannot be opened with this server's secret key")]
     Sealed(String),
+    #[error("S/MIME: {0}")]
+    Smime(String),
 }
 
 /// A record to publish: (name, TXT value).
@@ -121,7 +123,33 @@ pub async fn signer(store: &Store, key: &SecretKey, domain: &str) -> Result<Opti
         None => None,
     };
     let ed = ed.as_ref().map(|(selector, der)| (*selector, der.as_slice()));
-    Ok(Some(Signer::new(domain, (&rsa.selector, &rsa_der), ed)?))
+    let signer = Signer::new(domain, (&rsa.selector, &rsa_der), ed)?;
+    let Some((certs, sealed)) = store.domain_smime(domain).await? else { return Ok(Some(signer)) };
+    let key_der = key.open(SMIME_PURPOSE, &sealed).ok_or_else(|| IdentityError::Sealed(domain.into()))?;
+    let smime = message::smime::Signer::from_stored(&certs, &key_der)
+        .map_err(|e| IdentityError::Smime(format!("{domain}: {e}")))?;
+    Ok(Some(signer.with_smime(smime)))
+}
+
+/// What a domain's S/MIME key is sealed as.
+pub const SMIME_PURPOSE: &str = "smime-key";
+
+/// Makes `domain` S/MIME-sign its mail with `smime` (checked valid now);
+/// returns what the certificate says about itself.
+pub async fn set_smime(
+    store: &Store,
+    key: &SecretKey,
+    domain: &str,
+    smime: &message::smime::Signer,
+) -> Result<message::smime::Identity, IdentityError> {
+    smime.check_validity().map_err(|e| IdentityError::Smime(e.to_string()))?;
+    let identity = smime.identity();
+    let (certs, key_der) = smime.to_stored().map_err(|e| IdentityError::Smime(e.to_string()))?;
+    let sealed = key.seal(SMIME_PURPOSE, &key_der);
+    if !store.set_domain_smime(domain, &certs, &sealed, &identity.subject, &identity.not_after).await? {
+        return Err(IdentityError::Smime(format!("{domain} is not a sending domain")));
+    }
+    Ok(identity)
 }
 
 /// How sending domains are set up around ninsho: where bounces come back

@@ -10,6 +10,7 @@ pub mod dkim;
 pub mod links;
 pub mod mime;
 pub mod secret;
+pub mod smime;
 pub mod template;
 pub mod verp;
 

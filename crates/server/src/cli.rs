@@ -88,6 +88,20 @@ pub enum DomainCommand {
     /// Set the source addresses a domain's mail may leave from (its SPF
     /// must name them); none: any of the delivery nodes' addresses.
     Ips { domain: String, ips: Vec<std::net::IpAddr> },
+    /// S/MIME-sign every message of a domain (before DKIM) with a
+    /// certificate and key: a PEM bundle, or a PKCS#12 file whose password
+    /// is read from standard input; --off stops.
+    Smime {
+        domain: String,
+        /// A PEM file with the certificate (and its chain) and the key.
+        #[arg(long, conflicts_with_all = ["p12", "off"])]
+        pem: Option<PathBuf>,
+        /// A PKCS#12 (.p12/.pfx) file; its password comes from stdin.
+        #[arg(long, conflicts_with = "off")]
+        p12: Option<PathBuf>,
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

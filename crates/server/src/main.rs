@@ -472,6 +472,36 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
                 println!("{domain} sends only from {}; its SPF must name them", list.join(", "));
             }
         }
+        DomainCommand::Smime { domain, pem, p12, off } => {
+            if off {
+                if !db.store().clear_domain_smime(&domain).await? {
+                    anyhow::bail!("{domain} is not a sending domain");
+                }
+                println!("{domain} no longer S/MIME-signs its mail");
+                return Ok(());
+            }
+            let signer = match (pem, p12) {
+                (Some(path), _) => message::smime::Signer::from_pem(&std::fs::read(&path)?)?,
+                (None, Some(path)) => {
+                    let mut password = String::new();
+                    std::io::stdin().read_line(&mut password)?;
+                    let password = password.trim_end_matches(['\r', '\n']);
+                    message::smime::Signer::from_pkcs12(&std::fs::read(&path)?, password)?
+                }
+                (None, None) => anyhow::bail!("give --pem FILE, --p12 FILE or --off"),
+            };
+            let identity = delivery::identity::set_smime(db.store(), &key, &domain, &signer).await?;
+            println!(
+                "{domain} now S/MIME-signs every message as {} (valid until {})",
+                identity.subject, identity.not_after
+            );
+            if !identity.emails.iter().any(|e| e.ends_with(&format!("@{}", domain.to_ascii_lowercase()))) {
+                println!(
+                    "warning: the certificate names no address at {domain} ({}); receivers will not trust the signature for its From addresses",
+                    identity.emails.join(", ")
+                );
+            }
+        }
         DomainCommand::Rotate { domain } => {
             let records = delivery::identity::rotate(db.store(), &key, &domain).await?;
             println!("New keys made. Publish these DNS records (TXT); they sign once a delivery node sees them:");

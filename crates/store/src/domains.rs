@@ -12,6 +12,9 @@ pub struct SendingDomain {
     /// The addresses its mail may leave from; empty: any.
     pub source_ips: Vec<ipnet::IpNet>,
     pub created_at: DateTime<Utc>,
+    /// The S/MIME signing certificate's subject, when the domain signs.
+    pub smime_subject: Option<String>,
+    pub smime_not_after: Option<String>,
 }
 
 impl SendingDomain {
@@ -56,7 +59,7 @@ impl Store {
     pub async fn add_sending_domain(&self, domain: &str, keys: &[NewDkimKey<'_>]) -> Result<SendingDomain> {
         let mut tx = self.pool.begin().await?;
         let added: SendingDomain = sqlx::query_as(
-            "INSERT INTO sending_domains (domain) VALUES (lower($1)) RETURNING id, domain, source_ips, created_at",
+            "INSERT INTO sending_domains (domain) VALUES (lower($1)) RETURNING id, domain, source_ips, created_at, smime_subject, smime_not_after",
         )
         .bind(domain)
         .fetch_one(&mut *tx)
@@ -78,8 +81,57 @@ impl Store {
         Ok(added)
     }
 
+    /// Makes a domain S/MIME-sign its mail with this chain and (sealed)
+    /// key; false when it is not a sending domain.
+    pub async fn set_domain_smime(
+        &self,
+        domain: &str,
+        certs_pem: &str,
+        sealed_key: &[u8],
+        subject: &str,
+        not_after: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sending_domains SET smime_certs = $2, smime_key = $3, smime_subject = $4, smime_not_after = $5 \
+             WHERE lower(domain) = lower($1)",
+        )
+        .bind(domain)
+        .bind(certs_pem)
+        .bind(sealed_key)
+        .bind(subject)
+        .bind(not_after)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stops S/MIME signing for a domain and forgets its key.
+    pub async fn clear_domain_smime(&self, domain: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sending_domains SET smime_certs = NULL, smime_key = NULL, smime_subject = NULL, \
+             smime_not_after = NULL WHERE lower(domain) = lower($1)",
+        )
+        .bind(domain)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A domain's S/MIME chain (PEM) and sealed key, when it signs.
+    pub async fn domain_smime(&self, domain: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(Option<String>, Option<Vec<u8>>)> =
+            sqlx::query_as("SELECT smime_certs, smime_key FROM sending_domains WHERE lower(domain) = lower($1)")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some((Some(certs), Some(key))) => Some((certs, key)),
+            _ => None,
+        })
+    }
+
     pub async fn sending_domains(&self) -> Result<Vec<SendingDomain>> {
-        Ok(sqlx::query_as("SELECT id, domain, source_ips, created_at FROM sending_domains ORDER BY domain")
+        Ok(sqlx::query_as("SELECT id, domain, source_ips, created_at, smime_subject, smime_not_after FROM sending_domains ORDER BY domain")
             .fetch_all(&self.pool)
             .await?)
     }
@@ -196,7 +248,7 @@ impl Store {
             "UPDATE sending_domains SET checked_at = $1 \
              WHERE checked_at IS NULL OR checked_at <= $1 - $2::interval \
                 OR (verified_at IS NULL AND checked_at <= $1 - $3::interval) \
-             RETURNING id, domain, source_ips, created_at",
+             RETURNING id, domain, source_ips, created_at, smime_subject, smime_not_after",
         )
         .bind(now)
         .bind(every)

@@ -41,6 +41,8 @@ struct DomainView {
     rotating: bool,
     /// The DNS checks, when asked for.
     checks: Vec<Check>,
+    /// "subject, valid until …" when the domain S/MIME-signs.
+    smime: Option<String>,
 }
 
 impl DomainsPage {
@@ -85,7 +87,9 @@ async fn domains_page(
             state.store().domain_verified_at(&d.domain).await?.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
         let rotating = records.iter().any(|r| r.purpose.contains("published before it signs"));
         let own = d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(" ");
-        domains.push(DomainView { domain: d.domain, from, ips: own, records, verified, rotating, checks });
+        let smime =
+            d.smime_subject.map(|subject| format!("{subject}, valid until {}", d.smime_not_after.unwrap_or_default()));
+        domains.push(DomainView { domain: d.domain, from, ips: own, records, verified, rotating, checks, smime });
     }
     let alerts = state
         .store()
@@ -193,4 +197,68 @@ pub(crate) async fn set_ips(
         return Ok(Redirect::to("/domains").into_response());
     };
     domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error, false).await
+}
+
+/// `POST /domains/smime` (multipart): `csrf` first, `domain`, and either a
+/// `file` (a PEM bundle of certificate and key, or a PKCS#12 file with its
+/// `password`) to sign with, or `remove` to stop signing.
+pub(crate) async fn set_smime(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
+    let mut csrf_ok = false;
+    let (mut domain, mut password, mut file, mut remove) = (String::new(), String::new(), Vec::new(), false);
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "csrf" {
+            csrf_ok = csrf::is_valid(&state, &jar, &field.text().await.map_err(bad)?);
+            continue;
+        }
+        if !csrf_ok {
+            return Err(AppError::Forbidden(csrf::EXPIRED));
+        }
+        match name.as_str() {
+            "domain" => domain = field.text().await.map_err(bad)?.trim().to_string(),
+            "password" => password = field.text().await.map_err(bad)?,
+            "remove" => remove = true,
+            "file" => file = field.bytes().await.map_err(bad)?.to_vec(),
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Forbidden(csrf::EXPIRED));
+    }
+    let outcome = if remove {
+        match state.store().clear_domain_smime(&domain).await? {
+            true => return Ok(Redirect::to("/domains").into_response()),
+            false => Err(format!("{domain} is not a sending domain.")),
+        }
+    } else {
+        smime_upload(&state, &domain, &file, &password).await
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to("/domains").into_response()),
+        Err(error) => domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error), false).await,
+    }
+}
+
+/// Reads an uploaded signing identity and makes the domain sign with it.
+async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &str) -> Result<(), String> {
+    if file.is_empty() {
+        return Err("Choose a PEM file (certificate and key) or a PKCS#12 file.".into());
+    }
+    let is_pem = file.windows(11).any(|w| w == b"-----BEGIN ");
+    let signer = if is_pem {
+        message::smime::Signer::from_pem(file)
+    } else {
+        message::smime::Signer::from_pkcs12(file, password)
+    }
+    .map_err(|e| format!("S/MIME for {domain}: {e}."))?;
+    delivery::identity::set_smime(state.store(), state.key(), domain, &signer)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e}."))
 }

@@ -233,6 +233,7 @@ pub fn app(state: AppState) -> Router {
         .route("/domains/check", get(domain_pages::check_domains))
         .route("/domains/rotate", post(domain_pages::rotate))
         .route("/domains/ips", post(domain_pages::set_ips))
+        .route("/domains/smime", post(domain_pages::set_smime))
         .route(
             "/reports/upload",
             post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
