@@ -827,9 +827,18 @@ async fn an_smime_signed_message_verifies_with_openssl_and_still_passes_dkim() -
     assert!(status == 422 && page.contains("none of the certificates belongs to the private key"), "{page}");
     let (status, page) = operator.upload(&app, "/domains/smime", &domain, b"\x30\x82garbage").await?;
     assert!(status == 422 && page.contains("PKCS#12 file cannot be opened"), "{page}");
-    // A PKCS#12 file: a wrong password is refused, the right one works.
+    // An encrypted key without its password is refused (never a prompt).
     let dir = tempfile::tempdir()?;
     std::fs::write(dir.path().join("id.pem"), &bundle)?;
+    let encrypted = std::process::Command::new("openssl")
+        .args(["pkey", "-in", "id.pem", "-aes256", "-passout", "pass:pem secret", "-out", "key.pem"])
+        .current_dir(dir.path())
+        .status()?;
+    assert!(encrypted.success());
+    let locked = format!("{cert_only}{}", std::fs::read_to_string(dir.path().join("key.pem"))?);
+    let (status, page) = operator.upload(&app, "/domains/smime", &domain, locked.as_bytes()).await?;
+    assert!(status == 422 && page.contains("encrypted and the password is wrong"), "{page}");
+    // A PKCS#12 file: a wrong password is refused, the right one works.
     let exported = std::process::Command::new("openssl")
         .args(["pkcs12", "-export", "-in", "id.pem", "-out", "id.p12", "-passout", "pass:correct horse"])
         .current_dir(dir.path())
@@ -843,6 +852,10 @@ async fn an_smime_signed_message_verifies_with_openssl_and_still_passes_dkim() -
     let right = [("domain", FROM_DOMAIN), ("password", "correct horse")];
     let (status, to) = operator.upload(&app, "/domains/smime", &right, &p12).await?;
     assert_eq!((status, to.as_str()), (303, "→ /domains"));
+    // The audit log says which domain, and not the password.
+    let noted = app.store.audit_log(Some("S/MIME signing"), None, 10).await?;
+    assert!(noted.iter().any(|e| e.details["domain"] == FROM_DOMAIN && e.details["error"].is_null()));
+    assert!(!noted.iter().any(|e| e.details.to_string().contains("correct horse")));
     let (_, page) = operator.page(&app, "GET", "/domains", &[]).await?;
     assert!(page.contains(&format!("CN=news@{FROM_DOMAIN}")), "the page names the certificate");
     // A marketer may not set it.

@@ -103,6 +103,10 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
     assert_eq!(status, 403);
     assert!(body["error"].as_str().is_some_and(|e| e.contains("limited to audience:read")), "{body}");
     assert_eq!(people[1].api(&app, &narrow, "GET", "/campaigns", None).await?.0, 403);
+    // Counting a segment is a POST that only reads: a read-only token may.
+    let filter = serde_json::json!({"filter": {"list": {"list_id": list}}});
+    let (status, body) = people[1].api(&app, &narrow, "POST", "/segments/count", Some(filter)).await?;
+    assert_eq!(status, 200, "{body}");
     // A revoked token is refused.
     let tokens =
         app.store.api_tokens(app.store.admin_credentials(&people[1].email).await?.context("marketer")?.0.id).await?;
@@ -267,5 +271,9 @@ async fn an_owner_can_require_two_factor_login_for_everyone() -> Result<()> {
     let (status, page) = marketer.page(&app, "GET", "/account/2fa", &[]).await?;
     assert_eq!(status, 200);
     assert!(page.contains("requires two-factor login"));
+    // Their API token stops working too, with the reason.
+    let (status, body) = marketer.api(&app, &marketer.token, "GET", "/subscribers", None).await?;
+    assert_eq!(status, 403);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("enrol at /account/2fa")), "{body}");
     app.stop().await
 }

@@ -138,7 +138,7 @@ async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a
         first.round(t).await?;
         t += Duration::minutes(1);
     }
-    let orphaned = store.lease_webhooks(t, 100, Duration::minutes(5)).await?;
+    let orphaned = store.lease_webhooks(t, 100, 100, Duration::minutes(5)).await?;
     assert!(!orphaned.is_empty(), "the dead sender held something");
     drop(first);
     let second = sender(&app)?;
@@ -221,5 +221,17 @@ async fn an_endpoint_gets_only_the_events_it_asked_for() -> Result<()> {
     store.set_subscription(id, news, SubscriptionStatus::Unsubscribed).await?;
     let queued = store.endpoint_deliveries(endpoint, 10).await?;
     assert_eq!(queued.iter().map(|d| d.event.as_str()).collect::<Vec<_>>(), ["unsubscribed"]);
+    // A removed list unsubscribes who was still on it (status "removed").
+    let other =
+        subscriber(store, "d@example.org", "D", serde_json::json!({}), &[(news, SubscriptionStatus::Confirmed)])
+            .await?;
+    store.delete_list(news).await?;
+    let queued = store.endpoint_deliveries(endpoint, 10).await?;
+    let removed = queued.iter().find(|d| d.subscriber_id == Some(other)).context("an event for D")?;
+    assert_eq!((removed.event.as_str(), &removed.payload["status"]), ("unsubscribed", &serde_json::json!("removed")));
+    assert_eq!(removed.payload["subscriber"]["email"], "d@example.org");
+    // Erasing a subscriber erases the deliveries about them too.
+    store.erase_subscriber(other).await?;
+    assert!(store.endpoint_deliveries(endpoint, 10).await?.iter().all(|d| d.subscriber_id != Some(other)));
     app.stop().await
 }

@@ -97,7 +97,30 @@ pub async fn check_domain(
     for &ip in ips {
         checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str)).await);
     }
+    if let Some((chain, _)) = store.domain_smime(&domain).await? {
+        checks.push(smime(&chain));
+    }
     Ok(checks)
+}
+
+/// The S/MIME certificate: a warning 30 days before it ends, a failure
+/// once it has (the domain watch then raises an alert).
+fn smime(chain: &str) -> Check {
+    let what = "S/MIME certificate";
+    match message::smime::days_left(chain) {
+        Err(e) => Check::new(what, Status::Fail, format!("the stored certificate cannot be read: {e}")),
+        Ok((days, until)) if days < 0 => Check::new(
+            what,
+            Status::Fail,
+            format!(
+                "expired {until}: mail is signed with an expired certificate; upload a new one on the domains page"
+            ),
+        ),
+        Ok((days, until)) if days < 30 => {
+            Check::new(what, Status::Warn, format!("ends {until}, in {days} days: upload its successor"))
+        }
+        Ok((_, until)) => Check::new(what, Status::Pass, format!("valid until {until}")),
+    }
 }
 
 /// What the domain's DNS holds now that a suggested record builds on: the

@@ -13,9 +13,13 @@ use tokio_util::sync::CancellationToken;
 /// How long a delivery is retried before it is given up.
 pub const GIVE_UP_AFTER: Duration = Duration::days(3);
 
-/// Deliveries taken per round; they are sent at once (each is the oldest
-/// unfinished one of its subscriber and endpoint, so order holds).
-const BATCH: i64 = 16;
+/// Deliveries in flight at once (each is the oldest unfinished one of its
+/// subscriber and endpoint, so order holds), and at most so many of one
+/// endpoint (a dead receiver cannot take every slot).
+const IN_FLIGHT: usize = 32;
+const PER_ENDPOINT: i64 = 8;
+/// A lease longer than one POST can take (the client's 10 s timeout).
+const LEASE: Duration = Duration::minutes(5);
 
 #[derive(Clone)]
 pub struct Sender {
@@ -65,22 +69,27 @@ impl Sender {
             .map_err(|e| e.to_string())
     }
 
-    /// Sends what is due at `now`; returns how many were tried.
+    /// Sends what is due at `now` (one batch, all at once) and waits for the
+    /// answers; returns how many were tried.
     pub async fn round(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        // A lease longer than a batch can take (the 10 s timeout, sent at once).
-        let due = self.store.lease_webhooks(now, BATCH, Duration::minutes(5)).await?;
-        let outcomes = futures_util::future::join_all(due.iter().map(|d| self.send(d, now))).await;
-        for (delivery, (status, outcome)) in due.iter().zip(outcomes) {
-            let retry_at = (now - delivery.created_at < GIVE_UP_AFTER).then(|| now + backoff(delivery.attempts));
-            match outcome {
-                Ok(()) => self.store.webhook_attempt(delivery.id, now, status, None, None).await?,
-                Err(e) => {
-                    tracing::warn!(url = delivery.url, error = e, "a webhook delivery failed");
-                    self.store.webhook_attempt(delivery.id, now, status, Some(&e), retry_at).await?;
-                }
+        let batch = i64::try_from(IN_FLIGHT).unwrap_or(32);
+        let due = self.store.lease_webhooks(now, batch, PER_ENDPOINT, LEASE).await?;
+        let outcomes = futures_util::future::join_all(due.iter().map(|d| self.deliver(d, now))).await;
+        outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
+        Ok(due.len())
+    }
+
+    /// Sends one delivery and records the outcome.
+    async fn deliver(&self, delivery: &LeasedWebhook, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let (status, outcome) = self.send(delivery, now).await;
+        let retry_at = (now - delivery.created_at < GIVE_UP_AFTER).then(|| now + backoff(delivery.attempts));
+        match outcome {
+            Ok(()) => self.store.webhook_attempt(delivery.id, now, status, None, None).await,
+            Err(e) => {
+                tracing::warn!(url = delivery.url, error = e, "a webhook delivery failed");
+                self.store.webhook_attempt(delivery.id, now, status, Some(&e), retry_at).await
             }
         }
-        Ok(due.len())
     }
 
     /// One POST: the receiver's status (when it answered) and the outcome.
@@ -119,26 +128,42 @@ impl Sender {
         }
     }
 
-    /// Rounds until `cancel`: at once while batches come full, else every 2 s.
+    /// Sends until `cancel`: each delivery as its own task, up to
+    /// `IN_FLIGHT` at once, so a slow receiver holds only its own slots;
+    /// leases again as soon as slots free up, else every second.
     pub async fn run(self, cancel: CancellationToken) {
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         loop {
-            let full = match self.round(Utc::now()).await {
-                Ok(n) => n == usize::try_from(BATCH).unwrap_or(0),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a webhook round failed");
-                    false
+            let free = slots.available_permits();
+            let mut taken = 0;
+            if free > 0 {
+                let limit = i64::try_from(free).unwrap_or(1);
+                match self.store.lease_webhooks(Utc::now(), limit, PER_ENDPOINT, LEASE).await {
+                    Ok(due) => {
+                        taken = due.len();
+                        for delivery in due {
+                            let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                            let sender = self.clone();
+                            tokio::spawn(async move {
+                                if let Err(e) = sender.deliver(&delivery, Utc::now()).await {
+                                    tracing::warn!(error = %e, "recording a webhook attempt failed");
+                                }
+                                drop(slot);
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "leasing webhook deliveries failed"),
                 }
-            };
-            if full && !cancel.is_cancelled() {
-                continue;
             }
+            let pause = if taken > 0 && taken == free { 50 } else { 1000 };
             tokio::select! {
                 () = cancel.cancelled() => return,
-                () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                () = tokio::time::sleep(std::time::Duration::from_millis(pause)) => {}
             }
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -17,7 +17,7 @@ use openssl::x509::X509;
 pub enum SmimeError {
     #[error("no certificate was found in the file")]
     NoCertificate,
-    #[error("no private key was found in the file")]
+    #[error("no private key was found in the file, or it is encrypted and the password is wrong")]
     NoKey,
     #[error("none of the certificates belongs to the private key")]
     KeyMismatch,
@@ -55,10 +55,21 @@ impl std::fmt::Debug for Signer {
 
 impl Signer {
     /// From a PEM bundle: certificates and one private key (PKCS#8 or
-    /// traditional), in any order.
-    pub fn from_pem(pem: &[u8]) -> Result<Self, SmimeError> {
+    /// traditional, encrypted with `password` or not), in any order.
+    /// OpenSSL never prompts for a password: a wrong or missing one is an
+    /// error.
+    pub fn from_pem(pem: &[u8], password: &str) -> Result<Self, SmimeError> {
         let certs = X509::stack_from_pem(pem).map_err(|_| SmimeError::NoCertificate)?;
-        let key = PKey::private_key_from_pem(pem).map_err(|_| SmimeError::NoKey)?;
+        let key = PKey::private_key_from_pem_callback(pem, |buffer| {
+            let password = password.as_bytes();
+            if password.is_empty() || password.len() > buffer.len() {
+                // No password given (or an impossible one): fail, never prompt.
+                return Err(openssl::error::ErrorStack::get());
+            }
+            buffer[..password.len()].copy_from_slice(password);
+            Ok(password.len())
+        })
+        .map_err(|_| SmimeError::NoKey)?;
         Self::assemble(certs, key)
     }
 
@@ -193,6 +204,15 @@ impl Signer {
     }
 }
 
+/// Days until the signing certificate (the first of a stored PEM chain)
+/// expires (negative: expired that long ago), and its end date.
+pub fn days_left(chain_pem: &str) -> Result<(i32, String), SmimeError> {
+    let cert = X509::from_pem(chain_pem.as_bytes()).map_err(|_| SmimeError::NoCertificate)?;
+    let now = openssl::asn1::Asn1Time::days_from_now(0)?;
+    let diff = now.diff(cert.not_after())?;
+    Ok((diff.days, cert.not_after().to_string()))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -234,7 +254,7 @@ mod tests {
     #[test]
     fn a_bundle_without_a_matching_key_is_refused() {
         let garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-        assert!(Signer::from_pem(garbage).is_err());
+        assert!(Signer::from_pem(garbage, "").is_err());
         assert!(matches!(Signer::from_pkcs12(b"not pkcs12", "x"), Err(SmimeError::Pkcs12(_))));
     }
 }

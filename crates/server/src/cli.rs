@@ -55,6 +55,17 @@ pub enum Command {
         /// One domain [default: every sending domain].
         domain: Option<String>,
     },
+    /// Print the audit log, newest first: every change by a person, token
+    /// or admin command.
+    Audit {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Only entries whose actor, action, address or details contain this.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
     /// DMARC aggregate and SMTP TLS reports.
     Reports {
         #[arg(long, global = true)]
@@ -89,8 +100,9 @@ pub enum DomainCommand {
     /// must name them); none: any of the delivery nodes' addresses.
     Ips { domain: String, ips: Vec<std::net::IpAddr> },
     /// S/MIME-sign every message of a domain (before DKIM) with a
-    /// certificate and key: a PEM bundle, or a PKCS#12 file whose password
-    /// is read from standard input; --off stops.
+    /// certificate and key: a PEM bundle, or a PKCS#12 file; a password (of
+    /// the PKCS#12 file or an encrypted key) is read from standard input;
+    /// --off stops.
     Smime {
         domain: String,
         /// A PEM file with the certificate (and its chain) and the key.

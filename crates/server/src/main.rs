@@ -66,7 +66,12 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
             let db = Database::open(&settings).await?;
+            // Listing changes nothing; everything else is audited.
+            let what = (!matches!(command, DomainCommand::List)).then(|| format!("{command:?}"));
             let outcome = domain_command(&settings, &db, command).await;
+            if let Some(what) = what {
+                audit_cli(&db, "domain", &what, &outcome).await;
+            }
             db.close().await;
             outcome
         }
@@ -77,6 +82,20 @@ async fn run(cli: Cli) -> Result<()> {
             let outcome = import_reports(&settings, &db, &paths).await;
             db.close().await;
             outcome
+        }
+        Command::Audit { config, search, limit } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings).await?;
+            let entries = db.store().audit_log(search.as_deref(), None, limit.clamp(1, 10_000)).await;
+            db.close().await;
+            for e in entries? {
+                let ip = e.ip.map(|ip| ip.addr().to_string()).unwrap_or_else(|| "-".into());
+                let status = e.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+                let at = e.at.format("%Y-%m-%d %H:%M:%S");
+                println!("{at}  {}  [{}]  {ip}  {}  {status}  {}", e.actor, e.via, e.action, e.details);
+            }
+            Ok(())
         }
         Command::Doctor { config, domain } => {
             let settings = load_settings(config)?;
@@ -91,12 +110,50 @@ async fn run(cli: Cli) -> Result<()> {
             telemetry::init(&settings.log)?;
             // Ask for passwords before the database starts, so that giving up
             // at the prompt leaves nothing running.
+            let what = format!("{command:?}");
             let action = admin::Action::prepare(command)?;
             let db = Database::open(&settings).await?;
             let outcome = action.run(&db).await;
+            audit_cli(&db, "admin", &what, &outcome).await;
             db.close().await;
             outcome
         }
+    }
+}
+
+/// The first line of standard input, without its line ending (nothing when
+/// stdin is a terminal: no password is asked for).
+fn stdin_line() -> Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Ok(String::new());
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Records a command that changes things in the audit log, as the Unix user
+/// who ran it (the command's arguments carry no secret: passwords come from
+/// the terminal or stdin).
+async fn audit_cli(db: &Database, command: &str, what: &str, outcome: &Result<()>) {
+    let user = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    let actor = format!("{user} (shell)");
+    let details = match outcome {
+        Ok(()) => serde_json::json!({ "command": what }),
+        Err(e) => serde_json::json!({ "command": what, "error": e.to_string() }),
+    };
+    let entry = store::NewAuditEntry {
+        admin_id: None,
+        actor: &actor,
+        via: "cli",
+        ip: None,
+        action: &format!("ninsho {command}"),
+        status: Some(i32::from(outcome.is_err())),
+        details,
+    };
+    if let Err(e) = db.store().record_audit(&entry).await {
+        tracing::error!(error = %e, "could not write the audit log");
     }
 }
 
@@ -481,13 +538,10 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
                 return Ok(());
             }
             let signer = match (pem, p12) {
-                (Some(path), _) => message::smime::Signer::from_pem(&std::fs::read(&path)?)?,
-                (None, Some(path)) => {
-                    let mut password = String::new();
-                    std::io::stdin().read_line(&mut password)?;
-                    let password = password.trim_end_matches(['\r', '\n']);
-                    message::smime::Signer::from_pkcs12(&std::fs::read(&path)?, password)?
-                }
+                // An encrypted key's password comes from stdin (an empty
+                // line when it is not encrypted).
+                (Some(path), _) => message::smime::Signer::from_pem(&std::fs::read(&path)?, &stdin_line()?)?,
+                (None, Some(path)) => message::smime::Signer::from_pkcs12(&std::fs::read(&path)?, &stdin_line()?)?,
                 (None, None) => anyhow::bail!("give --pem FILE, --p12 FILE or --off"),
             };
             let identity = delivery::identity::set_smime(db.store(), &key, &domain, &signer).await?;
@@ -582,6 +636,11 @@ async fn housekeeping(store: store::Store, cancel: CancellationToken) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(messages = n, "inbound messages older than 90 days forgotten"),
                     Err(e) => tracing::warn!(error = %e, "pruning inbound messages failed"),
+                }
+                match store.prune_webhook_deliveries(chrono::Duration::days(30)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deliveries = n, "webhook deliveries older than 30 days forgotten"),
+                    Err(e) => tracing::warn!(error = %e, "pruning webhook deliveries failed"),
                 }
                 match store.fail_stalled_imports(chrono::Duration::minutes(10)).await {
                     Ok(0) => {}

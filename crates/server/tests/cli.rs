@@ -132,6 +132,14 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
     let created = create_admin(&data_dir, PASSWORD_LINE)?;
     assert!(created.status.success(), "{}", stderr(&created));
     assert_eq!(http().get(format!("{}/healthz", first.url)).send().await?.status(), 200);
+    // The admin command is in the audit log (the weak-password one stopped
+    // before it reached the database); the password is not.
+    let audit = ninsho(&["audit", "--search", "ninsho admin"], &data_dir, "")?;
+    let log = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.contains("[cli]") && log.contains(EMAIL) && log.contains("Create"), "{log}");
+    assert!(!log.contains(PASSWORD_LINE.trim()), "{log}");
 
     first.signal(Signal::SIGTERM)?;
     assert!(first.wait()?.success());

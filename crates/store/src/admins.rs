@@ -34,6 +34,8 @@ pub struct TokenOwner {
     pub token_name: String,
     /// The permissions it was narrowed to; None: all of its owner's.
     pub scopes: Option<Vec<String>>,
+    /// Whether the owner has a second factor.
+    pub totp_enabled: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -214,7 +216,8 @@ impl Store {
         Ok(sqlx::query_as(
             "UPDATE api_tokens t SET last_used_at = now() FROM admins a \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.admin_id \
-             RETURNING a.id AS admin_id, a.email, a.role, t.id AS token_id, t.name AS token_name, t.scopes",
+             RETURNING a.id AS admin_id, a.email, a.role, t.id AS token_id, t.name AS token_name, t.scopes, \
+                 a.totp_enabled_at IS NOT NULL AS totp_enabled",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)

@@ -114,6 +114,8 @@ impl Store {
             .bind(&email)
             .execute(&mut *tx)
             .await?;
+        // Webhook deliveries about them (sent or not) carry the address.
+        sqlx::query("DELETE FROM webhook_deliveries WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
         // Import reports keep rejected rows whole; drop the ones naming the address.
         sqlx::query("DELETE FROM import_errors WHERE strpos(lower(raw), lower($1)) > 0")
             .bind(&email)

@@ -67,17 +67,26 @@ impl Store {
         Ok(())
     }
 
-    /// Takes up to `limit` due deliveries for `lease` (a sender that dies
-    /// leaves them to come due again). A delivery about a subscriber waits
-    /// while an earlier one about them to the same endpoint is unfinished,
-    /// so each endpoint gets a subscriber's events in order.
-    pub async fn lease_webhooks(&self, now: DateTime<Utc>, limit: i64, lease: Duration) -> Result<Vec<LeasedWebhook>> {
+    /// Takes up to `limit` due deliveries, at most `per_endpoint` of each
+    /// endpoint (a dead one cannot take every slot), for `lease` (a sender
+    /// that dies leaves them to come due again). A delivery about a
+    /// subscriber waits while an earlier one about them to the same endpoint
+    /// is unfinished, so each endpoint gets a subscriber's events in order.
+    pub async fn lease_webhooks(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        per_endpoint: i64,
+        lease: Duration,
+    ) -> Result<Vec<LeasedWebhook>> {
         Ok(sqlx::query_as(
-            "WITH due AS (SELECT d.id FROM webhook_deliveries d WHERE d.status IN ('queued', 'sending') \
-                 AND d.next_attempt_at <= $1 \
+            "WITH candidates AS (SELECT d.id, d.endpoint_id FROM webhook_deliveries d \
+                 WHERE d.status IN ('queued', 'sending') AND d.next_attempt_at <= $1 \
                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
                      AND p.subscriber_id = d.subscriber_id AND p.status IN ('queued', 'sending') AND p.id < d.id) \
-                 ORDER BY d.id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                 ORDER BY d.id LIMIT $2 * 4 FOR UPDATE SKIP LOCKED), \
+             ranked AS (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY id) AS n FROM candidates), \
+             due AS (SELECT id FROM ranked WHERE n <= $4 ORDER BY id LIMIT $2) \
              UPDATE webhook_deliveries d SET status = 'sending', next_attempt_at = $1 + $3::interval \
              FROM due, webhook_endpoints e WHERE d.id = due.id AND e.id = d.endpoint_id \
              RETURNING d.id, e.url, e.secret, d.event, d.payload, d.attempts, d.created_at",
@@ -85,8 +94,20 @@ impl Store {
         .bind(now)
         .bind(limit)
         .bind(lease)
+        .bind(per_endpoint)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Forgets delivered and given-up deliveries older than `keep`.
+    pub async fn prune_webhook_deliveries(&self, keep: Duration) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < now() - $1",
+        )
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Records an attempt: delivered (no error), retried at `retry_at`, or
@@ -194,11 +215,15 @@ impl Store {
         Ok(())
     }
 
-    /// Sends a given-up delivery again, now.
+    /// Sends a given-up delivery again, now: only while nothing later about
+    /// the same subscriber exists for the endpoint (it would then arrive out
+    /// of order).
     pub async fn retry_webhook_delivery(&self, endpoint_id: i64, id: i64) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE webhook_deliveries SET status = 'queued', next_attempt_at = now(), created_at = now() \
-             WHERE id = $1 AND endpoint_id = $2 AND status = 'failed'",
+            "UPDATE webhook_deliveries d SET status = 'queued', next_attempt_at = now(), created_at = now() \
+             WHERE d.id = $1 AND d.endpoint_id = $2 AND d.status = 'failed' \
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries l WHERE l.endpoint_id = d.endpoint_id \
+                 AND l.subscriber_id = d.subscriber_id AND l.id > d.id)",
         )
         .bind(id)
         .bind(endpoint_id)

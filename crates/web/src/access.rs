@@ -35,8 +35,17 @@ pub(crate) struct Actor {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Via {
-    Session { token: String, totp_enabled: bool },
-    Token { name: String, scopes: Option<Vec<Permission>> },
+    Session {
+        token: String,
+        totp_enabled: bool,
+    },
+    Token {
+        name: String,
+        scopes: Option<Vec<Permission>>,
+        /// Whether the token's owner has a second factor (a team that
+        /// requires one refuses the tokens of those who have not).
+        owner_totp: bool,
+    },
 }
 
 impl Actor {
@@ -80,6 +89,9 @@ pub(crate) enum Gate {
     Enrolment,
     /// Reading (GET) or changing (other methods) an area.
     Area(Area),
+    /// Reading an area, whatever the method (a POST that only asks, such
+    /// as counting a segment); not a change, so not audited.
+    Read(Area),
 }
 
 #[derive(Clone)]
@@ -111,16 +123,24 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
         Err(e) if api => return crate::api::ApiError::from(e).into_response(),
         Err(e) => return e.into_response(),
     };
-    if let (Via::Session { totp_enabled: false, .. }, Gate::Anyone | Gate::Area(_)) = (&actor.via, gate) {
+    let enrolled = match &actor.via {
+        Via::Session { totp_enabled, .. } => *totp_enabled,
+        Via::Token { owner_totp, .. } => *owner_totp,
+    };
+    if !enrolled && !matches!(gate, Gate::Enrolment) {
         match state.store().require_totp().await {
-            Ok(true) => return Redirect::to("/account/2fa").into_response(),
             Ok(false) => {}
+            Ok(true) if api => {
+                let why = "Your team requires two-factor login: enrol at /account/2fa before your tokens work again.";
+                return crate::api::ApiError::forbidden(why).into_response();
+            }
+            Ok(true) => return Redirect::to("/account/2fa").into_response(),
             Err(e) => return AppError::from(e).into_response(),
         }
     }
-    let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let changes = !matches!(*request.method(), Method::GET | Method::HEAD) && !matches!(gate, Gate::Read(_));
     let refusal = match gate {
-        Gate::Area(area) => {
+        Gate::Area(area) | Gate::Read(area) => {
             let wanted = Permission { area, write: changes };
             (!actor.may(wanted)).then(|| actor.refusal(wanted))
         }
@@ -133,8 +153,10 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
         None => request.uri().path().to_string(),
     };
     let action = format!("{} {path}", request.method());
+    // Subscribers' own data is not copied into a log nobody may erase.
+    let personal = path.contains("/subscribers") || path.contains("/suppressions");
     let details = if changes {
-        let (taken, details) = recorded_body(request).await;
+        let (taken, details) = recorded_body(request, personal).await;
         request = taken;
         Some(details)
     } else {
@@ -177,6 +199,21 @@ async fn record(state: &AppState, entry: &store::NewAuditEntry<'_>) {
     }
 }
 
+/// Records what a handler did beyond what the gate saw (the fields of a
+/// multipart upload, who was removed, a logout).
+pub(crate) async fn note(state: &AppState, admin: &crate::auth::AdminUser, ip: IpAddr, action: &str, details: Value) {
+    let entry = store::NewAuditEntry {
+        admin_id: Some(admin.id),
+        actor: &admin.email,
+        via: "session",
+        ip: Some(ip),
+        action,
+        status: None,
+        details,
+    };
+    record(state, &entry).await;
+}
+
 /// Records a successful login (with or without a second factor).
 pub(crate) async fn record_login(state: &AppState, admin_id: i64, email: &str, ip: IpAddr, second_factor: bool) {
     let entry = store::NewAuditEntry {
@@ -203,7 +240,7 @@ pub(crate) fn request_ip(state: &AppState, request: &Request) -> Option<IpAddr> 
 /// with secrets (passwords, codes, tokens, keys) masked and CSRF tokens
 /// left out; uploads and large bodies are only described. The request is
 /// handed back whole.
-async fn recorded_body(request: Request) -> (Request, Value) {
+async fn recorded_body(request: Request, personal: bool) -> (Request, Value) {
     let kind = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let length = request
         .headers()
@@ -225,7 +262,9 @@ async fn recorded_body(request: Request) -> (Request, Value) {
         }
     };
     let details = if kind.starts_with("application/json") {
-        serde_json::from_slice::<Value>(&bytes).map(masked).unwrap_or_else(|_| json!({ "body": "not JSON" }))
+        serde_json::from_slice::<Value>(&bytes)
+            .map(|v| masked(v, personal))
+            .unwrap_or_else(|_| json!({ "body": "not JSON" }))
     } else {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let mut fields = Map::new();
@@ -233,7 +272,7 @@ async fn recorded_body(request: Request) -> (Request, Value) {
             if key == "csrf" {
                 continue;
             }
-            let value = masked_value(&key, Value::String(value));
+            let value = masked_value(&key, Value::String(value), personal);
             match fields.get_mut(&key) {
                 Some(Value::Array(values)) => values.push(value),
                 Some(first) => *first = Value::Array(vec![first.take(), value]),
@@ -252,17 +291,30 @@ fn is_secret(key: &str) -> bool {
     ["password", "confirm", "secret", "token", "code", "key", "pem", "p12", "pkcs12"].iter().any(|s| key.contains(s))
 }
 
-fn masked(value: Value) -> Value {
+/// Subscribers' personal fields, left out where `personal` is set.
+fn is_personal(key: &str) -> bool {
+    matches!(key.to_ascii_lowercase().as_str(), "email" | "name" | "attributes" | "value" | "q")
+}
+
+fn masked(value: Value, personal: bool) -> Value {
     match value {
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k.clone(), masked_value(&k, v))).collect()),
-        Value::Array(items) => Value::Array(items.into_iter().map(masked).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k.clone(), masked_value(&k, v, personal))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| masked(v, personal)).collect()),
         Value::String(text) => Value::String(cut(text)),
         other => other,
     }
 }
 
-fn masked_value(key: &str, value: Value) -> Value {
-    if is_secret(key) { Value::String("(hidden)".into()) } else { masked(value) }
+fn masked_value(key: &str, value: Value, personal: bool) -> Value {
+    if is_secret(key) {
+        Value::String("(hidden)".into())
+    } else if personal && is_personal(key) {
+        Value::String("(personal data, not kept)".into())
+    } else {
+        masked(value, personal)
+    }
 }
 
 fn cut(text: String) -> String {
@@ -285,11 +337,15 @@ mod tests {
             "nested": {"api_token": "nsh_x", "list": [1, 2]},
             "body": "x".repeat(400),
         });
-        let out = masked(body);
+        let out = masked(body.clone(), false);
         assert_eq!(out["name"], "Spring sale");
         assert_eq!(out["password"], "(hidden)");
         assert_eq!(out["nested"]["api_token"], "(hidden)");
         assert_eq!(out["nested"]["list"], json!([1, 2]));
         assert!(out["body"].as_str().is_some_and(|s| s.ends_with("(400 characters)")));
+        // About subscribers, their own data is not kept.
+        let out = masked(body, true);
+        assert_eq!(out["name"], "(personal data, not kept)");
+        assert_eq!(out["nested"]["list"], json!([1, 2]));
     }
 }

@@ -138,7 +138,7 @@ pub(crate) async fn token_actor(state: &AppState, headers: &HeaderMap) -> Result
         admin_id: owner.admin_id,
         email: owner.email,
         role: owner.role.parse().map_err(AppError::internal)?,
-        via: Via::Token { name: owner.token_name, scopes },
+        via: Via::Token { name: owner.token_name, scopes, owner_totp: owner.totp_enabled },
     }))
 }
 

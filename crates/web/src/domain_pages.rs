@@ -206,6 +206,7 @@ pub(crate) async fn set_smime(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
@@ -233,12 +234,18 @@ pub(crate) async fn set_smime(
     }
     let outcome = if remove {
         match state.store().clear_domain_smime(&domain).await? {
-            true => return Ok(Redirect::to("/domains").into_response()),
+            true => Ok(()),
             false => Err(format!("{domain} is not a sending domain.")),
         }
     } else {
         smime_upload(&state, &domain, &file, &password).await
     };
+    let details = serde_json::json!({
+        "domain": domain,
+        "smime": if remove { "off" } else { "certificate uploaded" },
+        "error": outcome.as_ref().err(),
+    });
+    crate::access::note(&state, &admin, ip, "S/MIME signing", details).await;
     match outcome {
         Ok(()) => Ok(Redirect::to("/domains").into_response()),
         Err(error) => domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error), false).await,
@@ -251,11 +258,17 @@ async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &st
         return Err("Choose a PEM file (certificate and key) or a PKCS#12 file.".into());
     }
     let is_pem = file.windows(11).any(|w| w == b"-----BEGIN ");
-    let signer = if is_pem {
-        message::smime::Signer::from_pem(file)
-    } else {
-        message::smime::Signer::from_pkcs12(file, password)
-    }
+    let (file, password) = (file.to_vec(), password.to_string());
+    // Key derivation of a PKCS#12 file is slow on purpose: off the reactor.
+    let signer = tokio::task::spawn_blocking(move || {
+        if is_pem {
+            message::smime::Signer::from_pem(&file, &password)
+        } else {
+            message::smime::Signer::from_pkcs12(&file, &password)
+        }
+    })
+    .await
+    .map_err(|e| format!("S/MIME: {e}"))?
     .map_err(|e| format!("S/MIME for {domain}: {e}."))?;
     delivery::identity::set_smime(state.store(), state.key(), domain, &signer)
         .await

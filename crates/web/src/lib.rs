@@ -183,7 +183,6 @@ pub fn app(state: AppState) -> Router {
         .route("/lists/{id}/delete", post(audience_pages::delete_list))
         .route("/segments", get(audience_pages::segments).post(audience_pages::create_segment))
         .route("/segments/new", get(audience_pages::new_segment))
-        .route("/segments/count", post(audience_pages::count_segment))
         .route("/segments/{id}", get(audience_pages::edit_segment).post(audience_pages::update_segment))
         .route(
             "/imports",
@@ -194,6 +193,10 @@ pub fn app(state: AppState) -> Router {
         .route("/imports/{id}", get(audience_pages::import))
         .route("/imports/{id}/errors.csv", get(audience_pages::import_errors))
         .route_layer(gate(Gate::Area(Area::Audience)));
+    // Counting a draft segment is a POST that changes nothing.
+    let audience_reads = Router::new()
+        .route("/segments/count", post(audience_pages::count_segment))
+        .route_layer(gate(Gate::Read(Area::Audience)));
     let campaigns = Router::new()
         .route("/sandbox", get(audience_pages::sandbox))
         .route("/sandbox/{id}/raw", get(campaign_pages::captured))
@@ -244,6 +247,7 @@ pub fn app(state: AppState) -> Router {
         .merge(anyone)
         .merge(enrolment)
         .merge(audience)
+        .merge(audience_reads)
         .merge(campaigns)
         .merge(reports)
         .merge(delivery)

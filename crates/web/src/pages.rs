@@ -87,6 +87,7 @@ pub(crate) async fn setup(
         return Ok(Redirect::to("/login").into_response());
     };
     tracing::info!(admin_id = admin.id, "first admin created");
+    crate::access::record_login(&state, admin.id, &admin.email, ip, false).await;
     let jar = auth::start_session(&state, jar, admin.id, ip, user_agent(&headers)).await?;
     Ok((jar, Redirect::to("/")).into_response())
 }
@@ -167,8 +168,10 @@ pub(crate) async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
+    ClientIp(ip): ClientIp,
     CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
+    crate::access::note(&state, &admin, ip, "logout", serde_json::json!({})).await;
     let jar = auth::end_session(&state, jar, &admin).await?;
     tracing::info!(admin_id = admin.id, "admin logged out");
     Ok((jar, Redirect::to("/login")).into_response())

@@ -166,12 +166,15 @@ async fn remove_member(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     match state.store().delete_admin(id).await {
-        Ok(_email) => {
+        Ok(email) => {
             tracing::info!(admin_id = admin.id, removed = id, "admin removed");
+            access::note(&state, &admin, ip, "team member removed", serde_json::json!({ "id": id, "email": email }))
+                .await;
             Ok(Redirect::to("/team").into_response())
         }
         Err(store::StoreError::Refused(why)) => team_page(&state, jar, admin, bad(), Some(sentence(why))).await,

@@ -267,7 +267,11 @@ async fn retry(
     CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     if !state.store().retry_webhook_delivery(id, delivery).await? {
-        return Err(AppError::BadRequest("Only a delivery that was given up can be sent again.".into()));
+        return Err(AppError::BadRequest(
+            "Only a given-up delivery with nothing later about its subscriber can be sent again: a later event \
+             went out already, and this one would arrive out of order."
+                .into(),
+        ));
     }
     Ok(Redirect::to(&format!("/webhooks/{id}")).into_response())
 }

@@ -33,7 +33,6 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/lists", get(lists::all).post(lists::create))
         .route("/lists/{id}", get(lists::read).patch(lists::update).delete(lists::delete))
         .route("/segments", get(segments::all).post(segments::create))
-        .route("/segments/count", post(segments::count_filter))
         .route("/segments/{id}", get(segments::read).put(segments::update).delete(segments::delete))
         .route("/segments/{id}/count", get(segments::count_saved))
         .route("/imports", post(imports::start).layer(axum::extract::DefaultBodyLimit::disable()))
@@ -46,6 +45,9 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/lists/{id}/export", get(privacy::export_list))
         .route("/segments/{id}/export", get(privacy::export_segment))
         .route_layer(gate(Gate::Area(Area::Audience)));
+    let audience_reads = Router::new()
+        .route("/segments/count", post(segments::count_filter))
+        .route_layer(gate(Gate::Read(Area::Audience)));
     let campaigns = Router::new()
         .route(
             "/campaigns",
@@ -62,6 +64,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/me", get(me))
         .route_layer(gate(Gate::Anyone))
         .merge(audience)
+        .merge(audience_reads)
         .merge(campaigns)
         .merge(reports)
         .route("/openapi.json", get(openapi))
