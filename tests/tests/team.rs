@@ -187,12 +187,20 @@ async fn totp_enrolment_and_login_with_a_code_in_a_browser() -> Result<()> {
     assert!(svg.is_ok());
     let secret = browser.text("#totp-secret").await?;
     assert!(secret.len() >= 32, "{secret}");
+    browser.fill("#enrol input[name=password]", PASSWORD).await?;
     browser.fill("#enrol input[name=code]", "000000").await?;
     browser.click("#enrol button").await?;
-    assert!(browser.text("#error").await?.contains("not right"));
-    // The page made a new key; the right code of the new one turns it on.
+    assert!(browser.text("#error").await?.contains("code is not right"));
+    // A right code without the password does not turn it on either.
+    let secret = browser.text("#totp-secret").await?;
+    browser.fill("#enrol input[name=password]", "not my password").await?;
+    browser.fill("#enrol input[name=code]", &code(&secret, chrono::Utc::now().timestamp())?).await?;
+    browser.click("#enrol button").await?;
+    assert!(browser.text("#error").await?.contains("password is not right"));
+    // Each page made a new key; the right code of the newest turns it on.
     let secret = browser.text("#totp-secret").await?;
     let now = chrono::Utc::now().timestamp();
+    browser.fill("#enrol input[name=password]", PASSWORD).await?;
     browser.fill("#enrol input[name=code]", &code(&secret, now)?).await?;
     browser.click("#enrol button").await?;
     assert!(browser.text("#totp-state").await?.contains("on"));

@@ -235,3 +235,50 @@ async fn an_endpoint_gets_only_the_events_it_asked_for() -> Result<()> {
     assert!(store.endpoint_deliveries(endpoint, 10).await?.iter().all(|d| d.subscriber_id != Some(other)));
     app.stop().await
 }
+
+#[tokio::test]
+async fn the_running_sender_delivers_everything_in_order_as_slots_free_up() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let (url, log) = receiver(0).await?;
+    let sealed = app.key.seal(delivery::webhooks::SEAL_PURPOSE, b"whsec_run");
+    let events = ["subscribed".to_string(), "confirmed".to_string(), "unsubscribed".to_string()];
+    let endpoint = store.create_webhook_endpoint(&url, &events, "", &sealed).await?;
+    let news = list(store, "News").await?;
+    let mut people = Vec::new();
+    for n in 0..12 {
+        let email = format!("reader{n}@example.org");
+        let id =
+            subscriber(store, &email, "R", serde_json::json!({}), &[(news, SubscriptionStatus::Unconfirmed)]).await?;
+        store.set_subscription(id, news, SubscriptionStatus::Confirmed).await?;
+        store.set_subscription(id, news, SubscriptionStatus::Unsubscribed).await?;
+        people.push(id);
+    }
+    // The node's own loop, as `ninsho serve` runs it.
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(sender(&app)?.run(cancel.clone()));
+    let mut done = false;
+    for _ in 0..200 {
+        let rows = store.endpoint_deliveries(endpoint, 100).await?;
+        if rows.len() == 36 && rows.iter().all(|d| d.status == "delivered") {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    cancel.cancel();
+    running.await?;
+    assert!(done, "all 36 events delivered within 20 s");
+    let log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    assert_eq!(log.len(), 36, "each once");
+    for id in people {
+        let order: Vec<String> = log
+            .iter()
+            .filter_map(|(_, _, body)| serde_json::from_slice::<serde_json::Value>(body).ok())
+            .filter(|json| json["subscriber"]["id"].as_i64() == Some(id))
+            .filter_map(|json| json["event"].as_str().map(String::from))
+            .collect();
+        assert_eq!(order, events, "subscriber {id}");
+    }
+    app.stop().await
+}

@@ -251,6 +251,63 @@ mod tests {
         assert_eq!(got[2], b"Content-Type: text/plain;\r\n\tcharset=utf-8\r\n");
     }
 
+    /// A self-signed certificate valid from `from` to `until` days from now.
+    fn certificate(from: i64, until: i64) -> (X509, PKey<Private>) {
+        let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut name = openssl::x509::X509NameBuilder::new().unwrap_or_else(|e| panic!("{e}"));
+        name.append_entry_by_text("CN", "news@example.jp").unwrap_or_else(|e| panic!("{e}"));
+        let name = name.build();
+        let mut builder = X509::builder().unwrap_or_else(|e| panic!("{e}"));
+        let day = |d: i64| {
+            let seconds = chrono::Utc::now().timestamp() + d * 86_400;
+            openssl::asn1::Asn1Time::from_unix(seconds).unwrap_or_else(|e| panic!("{e}"))
+        };
+        builder.set_subject_name(&name).unwrap_or_else(|e| panic!("{e}"));
+        builder.set_issuer_name(&name).unwrap_or_else(|e| panic!("{e}"));
+        builder.set_pubkey(&key).unwrap_or_else(|e| panic!("{e}"));
+        builder.set_not_before(&day(from)).unwrap_or_else(|e| panic!("{e}"));
+        builder.set_not_after(&day(until)).unwrap_or_else(|e| panic!("{e}"));
+        builder.sign(&key, openssl::hash::MessageDigest::sha256()).unwrap_or_else(|e| panic!("{e}"));
+        (builder.build(), key)
+    }
+
+    #[test]
+    fn validity_is_checked_and_counted_in_days() {
+        let pem = |cert: &X509| String::from_utf8(cert.to_pem().unwrap_or_default()).unwrap_or_default();
+        let (current, key) = certificate(-1, 10);
+        let signer = Signer::assemble(vec![current.clone()], key).unwrap_or_else(|e| panic!("{e}"));
+        assert!(signer.check_validity().is_ok());
+        assert!(matches!(days_left(&pem(&current)), Ok((9 | 10, _))));
+        let (expired, key) = certificate(-30, -2);
+        let signer = Signer::assemble(vec![expired.clone()], key).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(signer.check_validity(), Err(SmimeError::NotValidNow(_))));
+        assert!(matches!(days_left(&pem(&expired)), Ok((d, _)) if d < 0));
+        let (future, key) = certificate(5, 50);
+        let signer = Signer::assemble(vec![future], key).unwrap_or_else(|e| panic!("{e}"));
+        assert!(signer.check_validity().is_err(), "not valid yet");
+    }
+
+    #[test]
+    fn a_signed_message_keeps_its_header_on_top_and_its_body_inside() {
+        let (cert, key) = certificate(-1, 10);
+        let signer = Signer::assemble(vec![cert], key).unwrap_or_else(|e| panic!("{e}"));
+        let message = b"From: news@example.jp\r\nSubject: Hi\r\nMIME-Version: 1.0\r\n\
+            Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nHello\r\n";
+        let signed = signer.sign(message).unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&signed);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or_default();
+        assert!(head.starts_with("From: news@example.jp\r\nSubject: Hi\r\nMIME-Version: 1.0\r\n"), "{head}");
+        assert!(head.contains("multipart/signed") && !head.contains("text/plain"), "{head}");
+        assert!(
+            body.contains(
+                "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nHello\r\n"
+            )
+        );
+        assert!(body.contains("application/pkcs7-signature"));
+        assert_eq!(text.matches("MIME-Version").count(), 1);
+    }
+
     #[test]
     fn a_bundle_without_a_matching_key_is_refused() {
         let garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";

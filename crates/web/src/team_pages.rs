@@ -337,6 +337,16 @@ async fn enrolment(State(state): State<AppState>, jar: CookieJar, admin: AdminUs
 #[derive(Deserialize)]
 pub(crate) struct CodeForm {
     code: String,
+    /// Turning the second factor on or off also asks for the password, so a
+    /// borrowed session cannot swap the authenticator.
+    #[serde(default)]
+    password: String,
+}
+
+/// Whether `password` is the admin's.
+async fn password_ok(state: &AppState, email: &str, password: &str) -> Result<bool, AppError> {
+    let account = state.store().admin_credentials(email).await?;
+    password::verify(password.to_string(), account.map(|(_, hash)| hash)).await
 }
 
 /// The admin's stored authenticator, opened.
@@ -359,6 +369,10 @@ async fn enrol(
     let current = state.store().totp(admin.id).await?;
     if current.enabled {
         return Ok(Redirect::to("/account/2fa").into_response());
+    }
+    if !password_ok(&state, &admin.email, &form.password).await? {
+        let error = "Your password is not right. Scan the new QR code below and try again.";
+        return enrolment_page(&state, jar, admin, bad(), Some(error.into())).await;
     }
     let totp = stored_authenticator(&state, admin.id, &admin.email).await?;
     let Some(step) = totp.as_ref().and_then(|t| check_code(t, &form.code)) else {
@@ -390,8 +404,10 @@ async fn disable(
     admin: AdminUser,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    if !second_factor_ok(&state, admin.id, &admin.email, &form.code).await? {
-        let error = "That code is not right (or was used already); two-factor login stays on.";
+    if !password_ok(&state, &admin.email, &form.password).await?
+        || !second_factor_ok(&state, admin.id, &admin.email, &form.code).await?
+    {
+        let error = "The password or the code is not right (or the code was used already); two-factor login stays on.";
         return enrolment_page(&state, jar, admin, bad(), Some(error.into())).await;
     }
     state.store().disable_totp(admin.id).await?;
