@@ -540,3 +540,29 @@ impl Person {
         Ok((status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text)? }))
     }
 }
+
+/// What a webhook receiver was sent: (status it answered, headers, body).
+pub type WebhookLog = std::sync::Arc<std::sync::Mutex<Vec<(u16, axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A webhook receiver on loopback (`http://…/hook`) that answers 500 to its
+/// first `failures` requests, then 200, and keeps everything it was sent.
+pub async fn webhook_receiver(failures: usize) -> Result<(String, WebhookLog)> {
+    let log: WebhookLog = Default::default();
+    let kept = log.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                let mut all = kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let status = if all.len() < failures { 500 } else { 200 };
+                all.push((status, headers, body.to_vec()));
+                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, log))
+}

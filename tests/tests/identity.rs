@@ -590,6 +590,7 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
         store: app.store.clone(),
         client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
         key: app.key.clone(),
+        lease: chrono::Duration::minutes(5),
         alert_secret: Some(b"lab secret".to_vec()),
     };
     let t0 = Utc::now();

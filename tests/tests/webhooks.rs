@@ -4,47 +4,20 @@
 //! once and each subscriber's events in order, across a sender that dies
 //! holding a lease; the test button and the delivery history.
 
-use std::sync::{Arc, Mutex};
-
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
 use delivery::{Engine, EngineConfig, Sandbox};
 use domain::SubscriptionStatus;
 use store::{NewBounce, TrackEvent};
 use tests::fixtures::{fields, list, subscriber};
-use tests::spawn_app;
-
-/// What the receiver was sent: (status it answered, headers, body).
-type Log = Arc<Mutex<Vec<(u16, axum::http::HeaderMap, Vec<u8>)>>>;
-
-/// A receiver on loopback that answers 500 to its first `failures`
-/// requests, then 200.
-async fn receiver(failures: usize) -> Result<(String, Log)> {
-    let log: Log = Default::default();
-    let kept = log.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-            let kept = kept.clone();
-            async move {
-                let mut all = kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let status = if all.len() < failures { 500 } else { 200 };
-                all.push((status, headers, body.to_vec()));
-                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/hook", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((url, log))
-}
+use tests::{spawn_app, webhook_receiver};
 
 fn sender(app: &tests::TestApp) -> Result<delivery::webhooks::Sender> {
     Ok(delivery::webhooks::Sender {
         store: app.store.clone(),
         client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
         key: app.key.clone(),
+        lease: chrono::Duration::minutes(5),
         alert_secret: None,
     })
 }
@@ -58,7 +31,7 @@ fn text_between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
 async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a_dead_sender() -> Result<()> {
     let app = spawn_app().await?;
     let owner = app.person("owner@example.jp", "owner").await?;
-    let (url, log) = receiver(3).await?;
+    let (url, log) = webhook_receiver(3).await?;
 
     // The owner adds the endpoint for every subscriber and delivery event.
     let mut form = vec![("url", url.as_str()), ("description", "CRM")];
@@ -240,7 +213,7 @@ async fn an_endpoint_gets_only_the_events_it_asked_for() -> Result<()> {
 async fn the_running_sender_delivers_everything_in_order_as_slots_free_up() -> Result<()> {
     let app = spawn_app().await?;
     let store = &app.store;
-    let (url, log) = receiver(0).await?;
+    let (url, log) = webhook_receiver(0).await?;
     let sealed = app.key.seal(delivery::webhooks::SEAL_PURPOSE, b"whsec_run");
     let events = ["subscribed".to_string(), "confirmed".to_string(), "unsubscribed".to_string()];
     let endpoint = store.create_webhook_endpoint(&url, &events, "", &sealed).await?;

@@ -18,8 +18,9 @@ pub const GIVE_UP_AFTER: Duration = Duration::days(3);
 /// endpoint (a dead receiver cannot take every slot).
 const IN_FLIGHT: usize = 32;
 const PER_ENDPOINT: i64 = 8;
-/// A lease longer than one POST can take (the client's 10 s timeout).
-const LEASE: Duration = Duration::minutes(5);
+/// The shortest lease: longer than one POST can take (the client's 10 s
+/// timeout).
+pub const MIN_LEASE: Duration = Duration::seconds(15);
 
 #[derive(Clone)]
 pub struct Sender {
@@ -29,6 +30,9 @@ pub struct Sender {
     pub key: message::SecretKey,
     /// The configuration's secret, for its alert URLs.
     pub alert_secret: Option<Vec<u8>>,
+    /// How long a delivery taken by this node is its own: a node that dies
+    /// leaves it to come due again after this (at least `MIN_LEASE`).
+    pub lease: Duration,
 }
 
 /// What an endpoint's secret is sealed as.
@@ -73,7 +77,7 @@ impl Sender {
     /// answers; returns how many were tried.
     pub async fn round(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let batch = i64::try_from(IN_FLIGHT).unwrap_or(32);
-        let due = self.store.lease_webhooks(now, batch, PER_ENDPOINT, LEASE).await?;
+        let due = self.store.lease_webhooks(now, batch, PER_ENDPOINT, self.lease.max(MIN_LEASE)).await?;
         let outcomes = futures_util::future::join_all(due.iter().map(|d| self.deliver(d, now))).await;
         outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
         Ok(due.len())
@@ -138,7 +142,7 @@ impl Sender {
             let mut taken = 0;
             if free > 0 {
                 let limit = i64::try_from(free).unwrap_or(1);
-                match self.store.lease_webhooks(Utc::now(), limit, PER_ENDPOINT, LEASE).await {
+                match self.store.lease_webhooks(Utc::now(), limit, PER_ENDPOINT, self.lease.max(MIN_LEASE)).await {
                     Ok(due) => {
                         taken = due.len();
                         for delivery in due {

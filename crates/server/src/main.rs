@@ -406,6 +406,7 @@ async fn start_delivery(
         store: db.store().clone(),
         client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
         key: key.clone(),
+        lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
         alert_secret: settings.alerts.webhook_secret.as_ref().map(|s| {
             use secrecy::ExposeSecret;
             s.expose_secret().as_bytes().to_vec()
