@@ -56,6 +56,25 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
         }
     }
 
+    // The navigation shows each role the areas it may open.
+    let nav = |page: &str| -> Vec<&'static str> {
+        let page = page.split("<nav>").nth(1).and_then(|rest| rest.split("</nav>").next()).unwrap_or_default();
+        ["/subscribers", "/campaigns", "/domains", "/reports", "/team", "/webhooks"]
+            .into_iter()
+            .filter(|href| page.contains(&format!("href=\"{href}\"")))
+            .collect()
+    };
+    let expected: [&[&str]; 4] = [
+        &["/subscribers", "/campaigns", "/domains", "/reports", "/team", "/webhooks"],
+        &["/subscribers", "/campaigns", "/reports"],
+        &["/reports"],
+        &["/domains", "/reports"],
+    ];
+    for (who, links) in people.iter().zip(expected) {
+        let (_, home) = who.page(&app, "GET", "/", &[]).await?;
+        assert_eq!(nav(&home), links, "{}", who.email);
+    }
+
     // Creating a list: the marketer's works, the analyst's and operator's
     // change nothing.
     let before = app.store.lists().await?.len();

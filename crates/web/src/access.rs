@@ -173,7 +173,8 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
         }
         None => {
             request.extensions_mut().insert(actor.clone());
-            next.run(request).await
+            // Pages rendered for this request show only the role's links.
+            VIEWER.scope(actor.role, next.run(request)).await
         }
     };
     if let Some(details) = details {
@@ -190,6 +191,20 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
         record(&state, &entry).await;
     }
     response
+}
+
+tokio::task_local! {
+    /// The role of the admin a page is being rendered for.
+    static VIEWER: Role;
+}
+
+/// Whether the navigation shows links into `area` (by name) to whoever
+/// the page is rendered for: those their role may at least read. Outside
+/// a request (or for an unknown name) everything shows; the gate still
+/// decides.
+pub(crate) fn shows(area: &str) -> bool {
+    let Some(area) = Area::ALL.into_iter().find(|a| a.as_str() == area) else { return true };
+    VIEWER.try_with(|role| role.allows(area, false)).unwrap_or(true)
 }
 
 /// Records one entry; a failure to record is logged, never hidden.
