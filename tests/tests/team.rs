@@ -73,6 +73,15 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
     for (who, links) in people.iter().zip(expected) {
         let (_, home) = who.page(&app, "GET", "/", &[]).await?;
         assert_eq!(nav(&home), links, "{}", who.email);
+        // Recent campaigns lead where the role may go: the editor or the report.
+        let editor = home.contains(&format!("href=\"/campaigns/{campaign}\""));
+        let report_link = home.contains(&format!("href=\"/campaigns/{campaign}/report\""));
+        assert_eq!(
+            (editor, report_link),
+            (links.contains(&"/campaigns"), !links.contains(&"/campaigns")),
+            "{}",
+            who.email
+        );
     }
 
     // Creating a list: the marketer's works, the analyst's and operator's
