@@ -549,41 +549,12 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     Ok(())
 }
 
-/// What a webhook receiver got: (headers, body).
-type Hits = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
-
-/// A receiver on loopback that answers 500 to the first `failures` calls,
-/// then 200, and keeps every call.
-async fn receiver(failures: usize) -> Result<(String, Hits)> {
-    let hits: Hits = Default::default();
-    let kept = hits.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-            let kept = kept.clone();
-            async move {
-                let mut all = kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                all.push((headers, body.to_vec()));
-                if all.len() <= failures {
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    axum::http::StatusCode::OK
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/hook", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((url, hits))
-}
-
 #[tokio::test]
 async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> Result<()> {
     use chrono::{Duration, Utc};
     let app = spawn_app().await?;
     let (added, _) = delivery::identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
-    let (url, hits) = receiver(3).await?;
+    let (url, hits) = tests::webhook_receiver(3).await?;
     app.store.set_alert_webhooks(std::slice::from_ref(&url)).await?;
     app.store.raise_alert(added.id, "DMARC", "news.lab.test has 2 DMARC records", "subject", "text").await?;
     let sender = delivery::webhooks::Sender {
@@ -604,7 +575,8 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
 
     let hits = hits.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     assert_eq!(hits.len(), 4, "three failures, one success");
-    let (headers, body) = &hits[3];
+    let (status, headers, body) = &hits[3];
+    assert_eq!(*status, 200);
     let payload: serde_json::Value = serde_json::from_slice(body)?;
     assert_eq!(payload["event"], "alert");
     assert_eq!(payload["domain"], DOMAIN);

@@ -20,7 +20,8 @@ pub struct Session {
     pub admin_id: i64,
     pub email: String,
     pub role: String,
-    pub totp_enabled: bool,
+    /// The team requires a second factor and this admin has none yet.
+    pub must_enrol: bool,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -34,8 +35,8 @@ pub struct TokenOwner {
     pub token_name: String,
     /// The permissions it was narrowed to; None: all of its owner's.
     pub scopes: Option<Vec<String>>,
-    /// Whether the owner has a second factor.
-    pub totp_enabled: bool,
+    /// The team requires a second factor and the owner has none yet.
+    pub must_enrol: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -135,7 +136,8 @@ impl Store {
         Ok(sqlx::query_as(
             "UPDATE admin_sessions s SET last_seen_at = now(), expires_at = now() + $2 \
              FROM admins a WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.admin_id \
-             RETURNING s.admin_id, a.email, a.role, a.totp_enabled_at IS NOT NULL AS totp_enabled, s.expires_at",
+             RETURNING s.admin_id, a.email, a.role, s.expires_at, \
+                 a.totp_enabled_at IS NULL AND (SELECT require_totp FROM team_settings) AS must_enrol",
         )
         .bind(token_hash)
         .bind(lifetime)
@@ -217,7 +219,7 @@ impl Store {
             "UPDATE api_tokens t SET last_used_at = now() FROM admins a \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.admin_id \
              RETURNING a.id AS admin_id, a.email, a.role, t.id AS token_id, t.name AS token_name, t.scopes, \
-                 a.totp_enabled_at IS NOT NULL AS totp_enabled",
+                 a.totp_enabled_at IS NULL AND (SELECT require_totp FROM team_settings) AS must_enrol",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)

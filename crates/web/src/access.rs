@@ -31,21 +31,15 @@ pub(crate) struct Actor {
     pub email: String,
     pub role: Role,
     pub via: Via,
+    /// The team requires a second factor and this admin has none yet: only
+    /// enrolment opens (and their tokens are refused).
+    pub must_enrol: bool,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum Via {
-    Session {
-        token: String,
-        totp_enabled: bool,
-    },
-    Token {
-        name: String,
-        scopes: Option<Vec<Permission>>,
-        /// Whether the token's owner has a second factor (a team that
-        /// requires one refuses the tokens of those who have not).
-        owner_totp: bool,
-    },
+    Session { token: String },
+    Token { name: String, scopes: Option<Vec<Permission>> },
 }
 
 impl Actor {
@@ -123,20 +117,12 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
         Err(e) if api => return crate::api::ApiError::from(e).into_response(),
         Err(e) => return e.into_response(),
     };
-    let enrolled = match &actor.via {
-        Via::Session { totp_enabled, .. } => *totp_enabled,
-        Via::Token { owner_totp, .. } => *owner_totp,
-    };
-    if !enrolled && !matches!(gate, Gate::Enrolment) {
-        match state.store().require_totp().await {
-            Ok(false) => {}
-            Ok(true) if api => {
-                let why = "Your team requires two-factor login: enrol at /account/2fa before your tokens work again.";
-                return crate::api::ApiError::forbidden(why).into_response();
-            }
-            Ok(true) => return Redirect::to("/account/2fa").into_response(),
-            Err(e) => return AppError::from(e).into_response(),
+    if actor.must_enrol && !matches!(gate, Gate::Enrolment) {
+        if api {
+            let why = "Your team requires two-factor login: enrol at /account/2fa before your tokens work again.";
+            return crate::api::ApiError::forbidden(why).into_response();
         }
+        return Redirect::to("/account/2fa").into_response();
     }
     let changes = !matches!(*request.method(), Method::GET | Method::HEAD) && !matches!(gate, Gate::Read(_));
     let refusal = match gate {

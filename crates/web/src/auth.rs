@@ -110,7 +110,8 @@ pub(crate) async fn session_actor(state: &AppState, headers: &HeaderMap) -> Resu
         admin_id: session.admin_id,
         email: session.email,
         role: session.role.parse().map_err(AppError::internal)?,
-        via: Via::Session { token: cookie.value().into(), totp_enabled: session.totp_enabled },
+        via: Via::Session { token: cookie.value().into() },
+        must_enrol: session.must_enrol,
     }))
 }
 
@@ -138,7 +139,8 @@ pub(crate) async fn token_actor(state: &AppState, headers: &HeaderMap) -> Result
         admin_id: owner.admin_id,
         email: owner.email,
         role: owner.role.parse().map_err(AppError::internal)?,
-        via: Via::Token { name: owner.token_name, scopes, owner_totp: owner.totp_enabled },
+        via: Via::Token { name: owner.token_name, scopes },
+        must_enrol: owner.must_enrol,
     }))
 }
 
@@ -156,12 +158,27 @@ where
             None => session_actor(&state, &parts.headers).await.map_err(LoginRequired::Error)?,
         };
         match actor {
-            Some(Actor { admin_id, email, role, via: Via::Session { token, .. } }) => {
+            Some(Actor { admin_id, email, role, via: Via::Session { token }, .. }) => {
                 Ok(Self { id: admin_id, email, role, session_token: token })
             }
             _ => Err(login_redirect(&state).await),
         }
     }
+}
+
+/// Records a login attempt (password or second factor) before it is
+/// judged, so parallel guesses count against each other; returns the
+/// refusal to show when the account or the address has failed too often.
+pub(crate) async fn throttled(state: &AppState, email: &str, ip: IpAddr) -> Result<Option<String>, AppError> {
+    let config = state.config();
+    state.store().record_login_failure(email, ip).await?;
+    let (by_account, by_ip) = state.store().recent_login_failures(email, ip, config.throttle_window).await?;
+    if by_account <= config.max_failures_per_account && by_ip <= config.max_failures_per_ip {
+        return Ok(None);
+    }
+    state.metrics().login("throttled");
+    tracing::warn!(%ip, by_account, by_ip, "login refused: too many failures");
+    Ok(Some(format!("Too many failed logins. Try again in {} minutes.", config.throttle_window.num_minutes())))
 }
 
 /// Starts a session for `admin_id`; returns the jar with its cookie.

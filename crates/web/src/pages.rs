@@ -123,16 +123,8 @@ pub(crate) async fn login(
 ) -> Result<Response, AppError> {
     // Longer input cannot be an account and is not worth storing whole.
     let email: String = form.email.trim().chars().take(254).collect();
-    let config = state.config();
-    // The attempt is recorded before it is judged, so parallel guesses count
-    // against each other; a success clears the account's record.
-    state.store().record_login_failure(&email, ip).await?;
-    let (by_account, by_ip) = state.store().recent_login_failures(&email, ip, config.throttle_window).await?;
-    if by_account > config.max_failures_per_account || by_ip > config.max_failures_per_ip {
-        state.metrics().login("throttled");
-        tracing::warn!(%ip, by_account, by_ip, "login refused: too many failures");
+    if let Some(error) = auth::throttled(&state, &email, ip).await? {
         let (jar, csrf) = csrf::issue(&state, jar);
-        let error = format!("Too many failed logins. Try again in {} minutes.", config.throttle_window.num_minutes());
         return render(StatusCode::TOO_MANY_REQUESTS, jar, LoginPage { csrf, email, error: Some(error) });
     }
     let account = state.store().admin_credentials(&email).await?;

@@ -494,16 +494,11 @@ pub(crate) async fn code(
     let Some((admin_id, email)) = challenge(&state, &jar).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let config = state.config();
-    state.store().record_login_failure(&email, ip).await?;
-    let (by_account, by_ip) = state.store().recent_login_failures(&email, ip, config.throttle_window).await?;
     let refuse = |jar: CookieJar, status: StatusCode, error: String| {
         let (jar, csrf) = csrf::issue(&state, jar);
         render(status, jar, CodePage { csrf, error: Some(error) })
     };
-    if by_account > config.max_failures_per_account || by_ip > config.max_failures_per_ip {
-        state.metrics().login("throttled");
-        let error = format!("Too many failed logins. Try again in {} minutes.", config.throttle_window.num_minutes());
+    if let Some(error) = auth::throttled(&state, &email, ip).await? {
         return refuse(jar, StatusCode::TOO_MANY_REQUESTS, error);
     }
     if !second_factor_ok(&state, admin_id, &email, &form.code).await? {
