@@ -112,6 +112,8 @@ async fn segment_conditions_count_what_they_say() -> Result<()> {
         json!({"email": "c@example.com", "attributes": {"plan": "free", "age": 22, "city": "Tokyo"}}),
         json!({"email": "d@example.com", "attributes": {"plan": "free", "age": "unknown"}, "status": "blocklisted"}),
         json!({"email": "e@example.com", "attributes": {}}),
+        // An array is not a number, and a key may hold anything printable.
+        json!({"email": "f@example.com", "attributes": {"age": [50], "odd \"key\\ $.x": -2.5}}),
     ];
     for person in people {
         assert_eq!(api.post("/subscribers", person).await?.0, 201);
@@ -119,12 +121,13 @@ async fn segment_conditions_count_what_they_say() -> Result<()> {
     let attr = |key: &str, op: &str, value: Value| json!({"attribute": {"key": key, "op": op, "value": value}});
     let cases = [
         (attr("plan", "eq", json!("pro")), 2),
-        (attr("plan", "ne", json!("pro")), 3),
+        (attr("plan", "ne", json!("pro")), 4),
         (attr("age", "gt", json!(30)), 2),
+        (attr("age", "gte", json!(34.0)), 2),
         (attr("age", "lte", json!(22)), 1),
         (attr("city", "contains", json!("oKy")), 2),
         (attr("city", "in", json!(["Osaka", "Nagoya"])), 1),
-        (attr("age", "exists", Value::Null), 4),
+        (attr("age", "exists", Value::Null), 5),
         (attr("age", "not_exists", Value::Null), 1),
         (attr("since", "within_days", json!(30)), 1),
         (attr("since", "older_than_days", json!(30)), 1),
@@ -133,7 +136,12 @@ async fn segment_conditions_count_what_they_say() -> Result<()> {
         (json!({"and": [attr("plan", "eq", json!("pro")), attr("city", "eq", json!("Tokyo"))]}), 1),
         (json!({"and": [attr("city", "eq", json!("Tokyo")), attr("city", "eq", json!("Osaka"))]}), 0),
         (json!({"or": [attr("plan", "eq", json!("pro")), json!({"status": "blocklisted"})]}), 3),
-        (json!({"not": attr("age", "gt", json!(30))}), 3),
+        (json!({"not": attr("age", "gt", json!(30))}), 4),
+        (attr("odd \"key\\ $.x", "lt", json!(-2)), 1),
+        (attr("odd \"key\\ $.x", "gt", json!(-2.5)), 0),
+        (attr("odd \"key\\ $.x", "gte", json!(-25e-1)), 1),
+        // A key that tries to end the path's string matches no attribute.
+        (attr("odd\" || $.age > 0 || $.\"", "gt", json!(0)), 0),
     ];
     for (filter, expected) in cases {
         let (status, count) = api.post("/segments/count", json!({"filter": filter})).await?;

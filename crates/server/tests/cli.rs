@@ -84,6 +84,15 @@ impl Quickstart {
     }
 }
 
+fn procfs_total_mb() -> Result<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo")?;
+    let kb: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .unwrap_or_default();
+    Ok(kb / 1024)
+}
+
 fn postgres_running(data_dir: &Path) -> Result<bool> {
     let output = Command::new("pgrep").arg("-f").arg(data_dir.join("postgres")).output()?;
     Ok(output.status.success())
@@ -124,6 +133,14 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
     let printed = first.printed().join("\n");
     assert!(printed.contains("/setup?token="), "no setup link printed: {printed}");
     assert_eq!(location(&first.url).await?.as_deref(), Some("/setup"));
+    // The private cluster is tuned for the machine, not left at PostgreSQL's 128 MB.
+    let conf = std::fs::read_to_string(data_dir.join("postgres/postgresql.conf"))?;
+    let buffers: u64 = conf
+        .lines()
+        .find_map(|l| l.strip_prefix("shared_buffers = ")?.strip_suffix("MB")?.parse().ok())
+        .unwrap_or_default();
+    let memory_mb = procfs_total_mb()?;
+    assert_eq!(buffers, (memory_mb / 4).clamp(128, 8192), "{conf}");
 
     // An admin command next to the running server uses its cluster and leaves it running.
     let weak = create_admin(&data_dir, "password\n")?;

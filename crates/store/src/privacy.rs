@@ -146,7 +146,7 @@ impl Store {
             filter,
         );
         query.push(" ORDER BY k");
-        Ok(query.build_query_scalar().fetch_all(&self.pool).await?)
+        Ok(query.build_query_scalar().persistent(false).fetch_all(&self.pool).await?)
     }
 
     /// Every subscriber matching `filter`, oldest first, a page at a time
@@ -159,6 +159,6 @@ impl Store {
             filter,
         );
         query.push(" AND s.id > ").push_bind(after_id).push(" ORDER BY s.id LIMIT ").push_bind(limit);
-        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+        Ok(query.build_query_as().persistent(false).fetch_all(&self.pool).await?)
     }
 }

@@ -199,7 +199,7 @@ impl Store {
                 query.push(", false)");
             }
             query.push(" ON CONFLICT (campaign_id, subscriber_id) DO NOTHING");
-            let done = query.build().execute(&self.pool).await?;
+            let done = query.build().persistent(false).execute(&self.pool).await?;
             if done.rows_affected() > 0 {
                 sqlx::query("UPDATE campaigns SET recipients = recipients + $2 WHERE id = $1")
                     .bind(step)
