@@ -14,6 +14,9 @@ pub mod smime;
 pub mod template;
 pub mod verp;
 
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Object};
 use minijinja::{Value, context};
 
 pub use compose::{BodyFormat, Compiled, DEFAULT_LAYOUT, Draft};
@@ -119,31 +122,35 @@ impl Campaign {
         let track = |kind, link| {
             url(links::track_url(key, public, kind, TrackClaims { campaign_id: self.id, link, subscriber_id: tracked }))
         };
-        let tracked_links: Vec<Value> = (0..self.links as i64).map(|i| track(Track::Click, i)).collect();
-        let base = context! {
-            subscriber => context! {
-                email => to.email,
-                name => to.name,
-                attributes => Value::from_serialize(to.attributes),
-            },
-            list => context! { id => to.list_id, name => to.list_name },
-            campaign => context! { id => self.id, name => &self.name },
-            unsubscribe_url => url(links::unsubscribe_url(key, public, to.subscriber_id, to.list_id)),
-            profile_url => url(links::profile_url(key, public, to.subscriber_id)),
-            view_in_browser_url => url(links::track_url(key, public, Track::View, TrackClaims {
-                campaign_id: self.id, link: 0, subscriber_id: to.subscriber_id,
-            })),
+        let mut scope = Scope {
+            subscriber: Value::from_object(SubscriberScope {
+                email: Value::from(to.email),
+                name: Value::from(to.name),
+                attributes: Value::from_serialize(to.attributes),
+            }),
+            list: context! { id => to.list_id, name => to.list_name },
+            campaign: context! { id => self.id, name => &self.name },
+            unsubscribe_url: url(links::unsubscribe_url(key, public, to.subscriber_id, to.list_id)),
+            profile_url: url(links::profile_url(key, public, to.subscriber_id)),
+            view_in_browser_url: url(links::track_url(
+                key,
+                public,
+                Track::View,
+                TrackClaims { campaign_id: self.id, link: 0, subscriber_id: to.subscriber_id },
+            )),
+            body: None,
         };
+        let head = Value::from_object(scope.clone());
         let subject_template = self.subjects.get(to.variant).unwrap_or(&self.subjects[0]);
-        let subject = self.templates.render(subject_template, &base)?;
-        let preheader = self.templates.render("preheader.txt", &base)?;
-        let full = context! {
-            subject => &subject,
-            preheader => preheader,
-            _links => tracked_links,
-            _open => track(Track::Open, 0),
-            ..base
-        };
+        let subject = self.templates.render(subject_template, &head)?;
+        let preheader = self.templates.render("preheader.txt", &head)?;
+        scope.body = Some(BodyScope {
+            subject: Value::from(subject.as_str()),
+            preheader: Value::from(preheader),
+            links: Value::from((0..self.links as i64).map(|i| track(Track::Click, i)).collect::<Vec<_>>()),
+            open: track(Track::Open, 0),
+        });
+        let full = Value::from_object(scope);
         let html = self.templates.render("body.html", &full)?;
         let text = self.templates.render("body.txt", &full)?;
         Ok(Rendered { subject: subject.trim().to_owned(), html, text })
@@ -172,5 +179,93 @@ impl Campaign {
         };
         let bytes = mime::build(&headers, &rendered.subject, &rendered.text, &rendered.html);
         Ok(Built { subject: rendered.subject, bytes })
+    }
+}
+
+/// What a campaign's templates see at the top level. Looked up by name in a
+/// `match`, as a message's templates do hundreds of lookups.
+#[derive(Debug, Clone)]
+struct Scope {
+    subscriber: Value,
+    list: Value,
+    campaign: Value,
+    unsubscribe_url: Value,
+    profile_url: Value,
+    view_in_browser_url: Value,
+    /// Only for the body, which comes after the subject and preheader.
+    body: Option<BodyScope>,
+}
+
+#[derive(Debug, Clone)]
+struct BodyScope {
+    subject: Value,
+    preheader: Value,
+    /// The tracked links by index (`{{ _links[3] }}`, written by compose).
+    links: Value,
+    open: Value,
+}
+
+impl Object for Scope {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        let value = match key {
+            "subscriber" => &self.subscriber,
+            "list" => &self.list,
+            "campaign" => &self.campaign,
+            "unsubscribe_url" => &self.unsubscribe_url,
+            "profile_url" => &self.profile_url,
+            "view_in_browser_url" => &self.view_in_browser_url,
+            "subject" => &self.body.as_ref()?.subject,
+            "preheader" => &self.body.as_ref()?.preheader,
+            "_links" => &self.body.as_ref()?.links,
+            "_open" => &self.body.as_ref()?.open,
+            _ => return None,
+        };
+        Some(value.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        const HEAD: [&str; 6] =
+            ["subscriber", "list", "campaign", "unsubscribe_url", "profile_url", "view_in_browser_url"];
+        const BODY: [&str; 8] = [
+            "subscriber",
+            "list",
+            "campaign",
+            "unsubscribe_url",
+            "profile_url",
+            "view_in_browser_url",
+            "subject",
+            "preheader",
+        ];
+        Enumerator::Str(if self.body.is_some() { &BODY } else { &HEAD })
+    }
+}
+
+#[derive(Debug)]
+struct SubscriberScope {
+    email: Value,
+    name: Value,
+    attributes: Value,
+}
+
+impl Object for SubscriberScope {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        match key {
+            "email" => Some(self.email.clone()),
+            "name" => Some(self.name.clone()),
+            "attributes" => Some(self.attributes.clone()),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["email", "name", "attributes"])
     }
 }

@@ -115,10 +115,16 @@ pub struct TrackClaims {
     pub subscriber_id: i64,
 }
 
+/// A tracking link (a message has dozens: no more than two allocations).
 pub fn track_url(key: &SecretKey, public_url: &str, kind: Track, claims: TrackClaims) -> String {
     let body = format!("{}.{}.{}", claims.campaign_id, claims.link, claims.subscriber_id);
-    let signature = key.sign(kind.word(), body.as_bytes());
-    format!("{public_url}{}{body}.{signature}", kind.path())
+    let mut url = String::with_capacity(public_url.len() + body.len() + 56);
+    url.push_str(public_url);
+    url.push_str(kind.path());
+    url.push_str(&body);
+    url.push('.');
+    key.sign_into(kind.word(), body.as_bytes(), &mut url);
+    url
 }
 
 /// Checks the token part of a tracking URL (what follows `/t/c/`, …).

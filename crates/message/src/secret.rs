@@ -83,7 +83,14 @@ impl SecretKey {
 
     /// `HMAC(key, purpose || 0 || data)`, URL-safe base64.
     pub fn sign(&self, purpose: &str, data: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(purpose, data).finalize().into_bytes())
+        let mut signature = String::with_capacity(43);
+        self.sign_into(purpose, data, &mut signature);
+        signature
+    }
+
+    /// [`Self::sign`], appended to `out`.
+    pub fn sign_into(&self, purpose: &str, data: &[u8], out: &mut String) {
+        URL_SAFE_NO_PAD.encode_string(self.mac(purpose, data).finalize().into_bytes(), out);
     }
 
     /// Constant-time check of a value made by [`Self::sign`].
