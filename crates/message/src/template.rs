@@ -54,7 +54,21 @@ pub fn environment() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_fuel(Some(FUEL));
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.add_filter("default", default);
+    env.add_filter("d", default);
     env
+}
+
+/// Jinja's `default(value, other = "", boolean = false)`: `other` when the
+/// value is undefined (or, with `boolean`, false). The same as the builtin,
+/// which gathers its arguments into a new list on every call; campaign
+/// templates call it for nearly every attribute, so this one borrows them.
+fn default(value: &Value, other: Option<&Value>, boolean: Option<&Value>) -> Value {
+    if value.is_undefined() || (boolean.is_some_and(Value::is_true) && !value.is_true()) {
+        other.cloned().unwrap_or_else(|| Value::from(""))
+    } else {
+        value.clone()
+    }
 }
 
 /// Parses `source` as the template `part`, reporting its first fault.
@@ -126,6 +140,19 @@ mod tests {
         let out =
             t.render("body.html", &context! { s => context! { name => "<b>", attributes => context!{} } }).expect("ok");
         assert_eq!(out, "Hi there &lt;b&gt;");
+    }
+
+    #[test]
+    fn default_behaves_like_jinja() {
+        let source = "[{{ none_here | default }}|{{ none_here | d('d') }}|{{ s.empty | default('x') }}|\
+                      {{ s.empty | default('x', true) }}|{{ s.zero | default(5, false) }}|{{ s.name | default('y') }}]";
+        let t = Templates::compile(vec![("body.txt".into(), source.into())]).expect("ok");
+        let out =
+            t.render("body.txt", &context! { s => context! { empty => "", zero => 0, name => "Ann" } }).expect("ok");
+        assert_eq!(out, "[|d||x|0|Ann]");
+        let t = Templates::compile(vec![("body.txt".into(), "{{ x | default(1, true, 3) }}".into())]).expect("ok");
+        let err = t.render("body.txt", &context! {}).expect_err("must fail");
+        assert!(err.message.contains("too many arguments"), "{err}");
     }
 
     #[test]
