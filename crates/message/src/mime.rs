@@ -2,17 +2,19 @@
 //! `multipart/alternative` body (text first, HTML last, as clients prefer
 //! the last part they can show).
 //!
-//! mail-builder does the encodings: RFC 2047 encoded words for non-ASCII
-//! subjects and names, quoted-printable or base64 bodies, so no line is ever
-//! longer than 998 octets. The boundary is derived from the Message-ID, so
+//! mail-builder writes the headers (RFC 2047 encoded words for non-ASCII
+//! subjects and names); the bodies are quoted-printable or base64, encoded
+//! here, so no line is ever longer than 998 octets. The boundary is derived from the Message-ID, so
 //! the same input always gives the same bytes.
 
 use mail_builder::MessageBuilder;
+use mail_builder::headers::Header;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::date::Date;
 use mail_builder::headers::message_id::MessageId;
 use mail_builder::headers::raw::Raw;
+use mail_builder::headers::text::Text;
 use mail_builder::mime::MimePart;
 use sha2::{Digest, Sha256};
 
@@ -37,46 +39,56 @@ pub struct Headers<'a> {
     pub feedback_id: &'a str,
 }
 
-/// Builds the message bytes (CRLF line ends).
+/// Builds the message bytes (CRLF line ends). mail-builder writes each
+/// header; the two parts are encoded straight into the message rather than
+/// into parts that are then copied.
 pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Vec<u8> {
-    let boundary = boundary(headers.message_id);
-    let parts = vec![text_part("text/plain", text), text_part("text/html", html)];
-    let size: usize = parts.iter().map(MimePart::size).sum();
-    let body = MimePart::new(ContentType::new("multipart/alternative").attribute("boundary", boundary), parts);
-    let to = if headers.to_name.is_empty() {
-        Address::new_address(None::<&str>, headers.to_address)
-    } else {
-        Address::new_address(Some(headers.to_name), headers.to_address)
-    };
-    let from = if headers.from_name.is_empty() {
-        Address::new_address(None::<&str>, headers.from_address)
-    } else {
-        Address::new_address(Some(headers.from_name), headers.from_address)
-    };
-    let mut builder = MessageBuilder::new()
-        .from(from)
-        .to(to)
-        .subject(subject)
-        .date(Date::new(headers.date))
-        .message_id(MessageId::new(headers.message_id));
-    if let Some(reply_to) = headers.reply_to {
-        builder = builder.reply_to(reply_to);
-    }
     let unsubscribe = format!("<{}>, <{}>", headers.unsubscribe_https, headers.unsubscribe_mailto);
     let list_id = match phrase(headers.list_name) {
         Some(name) => format!("\"{name}\" <{}>", headers.list_id),
         None => format!("<{}>", headers.list_id),
     };
-    let mut out = Vec::with_capacity(size + 4096);
-    builder
-        .header("List-Unsubscribe", Raw::new(unsubscribe))
-        .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"))
-        .header("List-Id", Raw::new(list_id))
-        .header("Feedback-ID", Raw::new(headers.feedback_id))
-        .body(body)
-        .write_to(&mut out)
-        .unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
+    let boundary = boundary(headers.message_id);
+    let mut out = Vec::with_capacity(text.len() + html.len() + (text.len() + html.len()) / 8 + 4096);
+    write_header(&mut out, "From", &address(headers.from_name, headers.from_address));
+    write_header(&mut out, "To", &address(headers.to_name, headers.to_address));
+    write_header(&mut out, "Subject", &Text::new(subject));
+    write_header(&mut out, "Date", &Date::new(headers.date));
+    write_header(&mut out, "Message-ID", &MessageId::new(headers.message_id));
+    if let Some(reply_to) = headers.reply_to {
+        write_header(&mut out, "Reply-To", &Address::from(reply_to));
+    }
+    write_header(&mut out, "List-Unsubscribe", &Raw::new(unsubscribe));
+    write_header(&mut out, "List-Unsubscribe-Post", &Raw::new("List-Unsubscribe=One-Click"));
+    write_header(&mut out, "List-Id", &Raw::new(list_id));
+    write_header(&mut out, "Feedback-ID", &Raw::new(headers.feedback_id));
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    write_header(&mut out, "Content-Type", &ContentType::new("multipart/alternative").attribute("boundary", &boundary));
+    out.extend_from_slice(b"\r\n");
+    for (content_type, content) in [("text/plain", text), ("text/html", html)] {
+        out.extend_from_slice(b"\r\n--");
+        out.extend_from_slice(boundary.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        let encoding = encoding_for(content);
+        write_header(&mut out, "Content-Type", &ContentType::new(content_type).attribute("charset", "utf-8"));
+        write_header(&mut out, "Content-Transfer-Encoding", &Raw::new(encoding.name()));
+        out.extend_from_slice(b"\r\n");
+        encoding.encode(content, &mut out);
+    }
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"--\r\n");
     out
+}
+
+fn address<'a>(name: &'a str, address: &'a str) -> Address<'a> {
+    Address::new_address((!name.is_empty()).then_some(name), address)
+}
+
+fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    value.write_header(&mut *out, name.len() + 2).unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
 }
 
 /// A plain-text message of ninsho's own (a double opt-in confirmation):
@@ -103,18 +115,42 @@ pub fn plain(from: &str, to: &str, subject: &str, text: &str, message_id: &str, 
     out
 }
 
-/// A body part, encoded here rather than by mail-builder (whose encoder is
-/// slower than the rest of rendering put together): quoted-printable for
-/// mostly-ASCII text, base64 when most of it is not (Japanese, say), where
-/// quoted-printable would triple the size.
+/// How a text part is encoded: quoted-printable for mostly-ASCII text,
+/// base64 when most of it is not (Japanese, say), where quoted-printable
+/// would triple the size. Encoded here rather than by mail-builder, whose
+/// encoder is slower than the rest of rendering put together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    QuotedPrintable,
+    Base64,
+}
+
+impl Encoding {
+    fn name(self) -> &'static str {
+        match self {
+            Self::QuotedPrintable => "quoted-printable",
+            Self::Base64 => "base64",
+        }
+    }
+
+    fn encode(self, content: &str, out: &mut Vec<u8>) {
+        match self {
+            Self::QuotedPrintable => quoted_printable(content, out),
+            Self::Base64 => base64_lines(content.as_bytes(), out),
+        }
+    }
+}
+
+fn encoding_for(content: &str) -> Encoding {
+    if non_ascii_bytes(content.as_bytes()) * 3 <= content.len() { Encoding::QuotedPrintable } else { Encoding::Base64 }
+}
+
 fn text_part<'a>(content_type: &'a str, content: &str) -> MimePart<'a> {
-    let mostly_ascii = non_ascii_bytes(content.as_bytes()) * 3 <= content.len();
-    let (encoding, encoded) = if !mostly_ascii {
-        ("base64", base64_lines(content.as_bytes()))
-    } else {
-        ("quoted-printable", quoted_printable(content))
-    };
-    MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), encoded).transfer_encoding(encoding)
+    let encoding = encoding_for(content);
+    let mut encoded = Vec::with_capacity(content.len() + content.len() / 3 + 64);
+    encoding.encode(content, &mut encoded);
+    MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), encoded)
+        .transfer_encoding(encoding.name())
 }
 
 /// Quoted-printable (RFC 2045 6.7) of text: line breaks (LF or CRLF) become
@@ -123,9 +159,9 @@ fn text_part<'a>(content_type: &'a str, content: &str) -> MimePart<'a> {
 /// a fraction of the speed rendering needs (this runs once per message): runs
 /// of bytes that stay as they are, found eight at a time, are copied in
 /// slices, and only the bytes between them are looked at one by one.
-fn quoted_printable(input: &str) -> Vec<u8> {
+fn quoted_printable(input: &str, out: &mut Vec<u8>) {
     let bytes = input.as_bytes();
-    let mut out = Quoted { out: Vec::with_capacity(bytes.len() + bytes.len() / 16 + 64), column: 0 };
+    let mut out = Quoted { out, column: 0 };
     let line_ends_at = |i: usize| match bytes.get(i) {
         None | Some(b'\n') => true,
         Some(b'\r') => bytes.get(i + 1) == Some(&b'\n'),
@@ -165,18 +201,17 @@ fn quoted_printable(input: &str) -> Vec<u8> {
             }
         }
     }
-    out.out
 }
 
 /// Quoted-printable output and the column it has reached. A line holds at
 /// most 75 characters and the `=` of a soft break, or 76 characters when it
 /// ends there.
-struct Quoted {
-    out: Vec<u8>,
+struct Quoted<'a> {
+    out: &'a mut Vec<u8>,
     column: usize,
 }
 
-impl Quoted {
+impl Quoted<'_> {
     const WIDTH: usize = 75;
 
     /// Bytes that stay as they are; `ends_line`: a line break follows.
@@ -263,15 +298,14 @@ fn non_ascii_bytes(bytes: &[u8]) -> usize {
 }
 
 /// Base64 in lines of 76 characters, CRLF-terminated.
-fn base64_lines(bytes: &[u8]) -> Vec<u8> {
+fn base64_lines(bytes: &[u8], out: &mut Vec<u8>) {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / 38 + 2);
+    out.reserve(encoded.len() + encoded.len() / 38 + 2);
     for line in encoded.as_bytes().chunks(76) {
         out.extend_from_slice(line);
         out.extend_from_slice(b"\r\n");
     }
-    out
 }
 
 /// A list name usable as the quoted phrase of `List-Id`: printable ASCII
@@ -285,9 +319,15 @@ fn phrase(name: &str) -> Option<&str> {
 }
 
 fn boundary(message_id: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(message_id.as_bytes());
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("=_ninsho_{hex}")
+    let mut boundary = String::with_capacity(33);
+    boundary.push_str("=_ninsho_");
+    for byte in &digest[..12] {
+        boundary.push(char::from(HEX[usize::from(byte >> 4)]));
+        boundary.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    boundary
 }
 
 #[cfg(test)]
@@ -323,7 +363,8 @@ mod tests {
             format!("{}=\n", "c".repeat(74)),
         ];
         for sample in samples {
-            let encoded = quoted_printable(&sample);
+            let mut encoded = Vec::new();
+            quoted_printable(&sample, &mut encoded);
             for line in encoded.split(|b| *b == b'\n') {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 assert!(line.len() <= 76, "{}", String::from_utf8_lossy(line));
