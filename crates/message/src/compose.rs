@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use crate::links;
 use crate::template::{self, TemplateError};
 
 /// The layout every new installation starts with: table-based, CSS in a
@@ -124,17 +125,25 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         return Err(errors);
     };
 
+    // The bytes of link marks have no business in mail; they are dropped so
+    // that no text can pass for a mark.
+    let source = links::strip_marks(draft.body);
     let body = match draft.format {
-        BodyFormat::Markdown => markdown_to_html(draft.body),
-        BodyFormat::Html => draft.body.to_owned(),
+        BodyFormat::Markdown => markdown_to_html(&source),
+        BodyFormat::Html => source.into_owned(),
     };
-    let page = format!("{}{body}{}", &draft.layout[..content.start], &draft.layout[content.end..]);
+    let layout = (links::strip_marks(&draft.layout[..content.start]), links::strip_marks(&draft.layout[content.end..]));
+    let page = format!("{}{body}{}", layout.0, layout.1);
     let inlined = inline_css(&page).map_err(|e| vec![e])?;
     let (mut html, links) = if draft.track_clicks { track_links(&inlined) } else { (inlined.clone(), Vec::new()) };
     if draft.track_opens {
         insert_open_pixel(&mut html);
     }
-    let mut text = if draft.text.trim().is_empty() { html_to_text(&body) + TEXT_FOOTER } else { draft.text.to_owned() };
+    let mut text = if draft.text.trim().is_empty() {
+        html_to_text(&body) + TEXT_FOOTER
+    } else {
+        links::strip_marks(draft.text).into_owned()
+    };
     if draft.track_clicks {
         text = track_text_links(&text, &links);
     }
@@ -265,7 +274,7 @@ fn html_to_text(html: &str) -> String {
 }
 
 /// Rewrites every `<a href="http(s)://…">` whose URL is fixed (no template
-/// tag in it) to the tracked link `{{ _links[i] }}`; the same URL shares one
+/// tag in it) to the mark of tracked link `i` ([`links::mark`]); the same URL shares one
 /// index. Returns the new HTML and the URLs by index.
 fn track_links(html: &str) -> (String, Vec<String>) {
     let mut out = String::with_capacity(html.len() + 1024);
@@ -289,7 +298,7 @@ fn track_links(html: &str) -> (String, Vec<String>) {
             links.len() - 1
         });
         out.push_str(&html[last..value.start]);
-        out.push_str(&format!("{{{{ _links[{index}] }}}}"));
+        out.push_str(&links::mark(index));
         last = value.end;
         search = value.end;
     }
@@ -338,7 +347,7 @@ fn track_text_links(text: &str, links: &[String]) -> String {
     order.sort_by_key(|&i| std::cmp::Reverse(links[i].len()));
     let mut text = text.to_owned();
     for i in order {
-        text = text.replace(&links[i], &format!("{{{{ _links[{i}] }}}}"));
+        text = text.replace(&links[i], &links::mark(i));
     }
     text
 }
@@ -369,10 +378,10 @@ mod tests {
         let c = compile(&draft(BodyFormat::Markdown, body)).expect("compiles");
         assert!(c.html.contains("{{ subscriber.name | default(\"friend\") }}"), "{}", c.html);
         assert_eq!(c.links, vec!["https://example.com/a?x=1&y=2".to_owned()]);
-        assert_eq!(c.html.matches("{{ _links[0] }}").count(), 2);
+        assert_eq!(c.html.matches(&links::mark(0)).count(), 2);
         assert!(c.html.contains("href=\"{{ profile_url }}\""));
         assert!(c.html.contains("{{ _open }}"));
-        assert!(c.text.contains("{{ _links[0] }}"), "{}", c.text);
+        assert!(c.text.contains(&links::mark(0)), "{}", c.text);
         assert!(!c.text.contains("example.com"), "{}", c.text);
     }
 

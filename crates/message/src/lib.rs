@@ -115,21 +115,32 @@ impl Campaign {
 
     /// The subscriber's subject, HTML and text, with every link signed.
     pub fn render(&self, key: &SecretKey, to: &Recipient<'_>) -> Result<Rendered, TemplateError> {
+        let copy = self.render_marked(key, to)?;
+        Ok(Rendered {
+            subject: copy.subject,
+            html: links::fill_marks(&copy.html, &copy.links),
+            text: links::fill_marks(&copy.text, &copy.links),
+        })
+    }
+
+    /// The subscriber's copy with the marks of tracked links still in place,
+    /// and the links that go there.
+    fn render_marked(&self, key: &SecretKey, to: &Recipient<'_>) -> Result<Marked, TemplateError> {
         let public = &self.sender.public_url;
         let tracked = if self.anonymous_tracking { 0 } else { to.subscriber_id };
+        let track = |kind, link| {
+            links::track_url(key, public, kind, TrackClaims { campaign_id: self.id, link, subscriber_id: tracked })
+        };
         // Our own URLs hold only URL-safe characters: no need to escape them.
         let url = Value::from_safe_string;
-        let track = |kind, link| {
-            url(links::track_url(key, public, kind, TrackClaims { campaign_id: self.id, link, subscriber_id: tracked }))
-        };
         let mut scope = Scope {
             subscriber: Value::from_object(SubscriberScope {
-                email: Value::from(to.email),
-                name: Value::from(to.name),
-                attributes: Value::from_serialize(to.attributes),
+                email: Value::from(links::strip_marks(to.email)),
+                name: Value::from(links::strip_marks(to.name)),
+                attributes: Value::from_serialize(without_marks(to.attributes)),
             }),
-            list: context! { id => to.list_id, name => to.list_name },
-            campaign: context! { id => self.id, name => &self.name },
+            list: context! { id => to.list_id, name => links::strip_marks(to.list_name) },
+            campaign: context! { id => self.id, name => links::strip_marks(&self.name) },
             unsubscribe_url: url(links::unsubscribe_url(key, public, to.subscriber_id, to.list_id)),
             profile_url: url(links::profile_url(key, public, to.subscriber_id)),
             view_in_browser_url: url(links::track_url(
@@ -147,18 +158,21 @@ impl Campaign {
         scope.body = Some(BodyScope {
             subject: Value::from(subject.as_str()),
             preheader: Value::from(preheader),
-            links: Value::from((0..self.links as i64).map(|i| track(Track::Click, i)).collect::<Vec<_>>()),
-            open: track(Track::Open, 0),
+            open: url(track(Track::Open, 0)),
         });
         let full = Value::from_object(scope);
         let html = self.templates.render("body.html", &full)?;
         let text = self.templates.render("body.txt", &full)?;
-        Ok(Rendered { subject: subject.trim().to_owned(), html, text })
+        let links: Vec<String> = (0..self.links as i64).map(|i| track(Track::Click, i)).collect();
+        for (part, copy) in [("body", &html), ("text", &text)] {
+            check_filled_size(part, copy, &links)?;
+        }
+        Ok(Marked { subject: subject.trim().to_owned(), html, text, links })
     }
 
     /// The message to send, unsigned, and its subject. `date` is Unix time.
     pub fn build(&self, key: &SecretKey, to: &Recipient<'_>, date: i64) -> Result<Built, TemplateError> {
-        let rendered = self.render(key, to)?;
+        let copy = self.render_marked(key, to)?;
         let domain = self.sender.domain();
         let message_id = format!("{}.{}.{}@{domain}", self.id, to.delivery_id, date);
         let unsubscribe = links::unsubscribe_url(key, &self.sender.public_url, to.subscriber_id, to.list_id);
@@ -177,8 +191,63 @@ impl Campaign {
             list_id: &format!("list-{}.{domain}", to.list_id),
             feedback_id: &format!("{}:{}:newsletter:ninsho", self.id, to.list_id),
         };
-        let bytes = mime::build(&headers, &rendered.subject, &rendered.text, &rendered.html);
-        Ok(Built { subject: rendered.subject, bytes })
+        let bytes = mime::build(&headers, &copy.subject, &copy.text, &copy.html, &copy.links);
+        Ok(Built { subject: copy.subject, bytes })
+    }
+}
+
+/// A subscriber's copy before its link marks are filled.
+struct Marked {
+    subject: String,
+    html: String,
+    text: String,
+    links: Vec<String>,
+}
+
+/// The output limit, applied to a copy as it will be once its marks (three
+/// bytes or more) are filled with links (under a hundred): only a copy of at
+/// least a fortieth of the limit can pass it, so only those are counted.
+fn check_filled_size(part: &str, copy: &str, links: &[String]) -> Result<(), TemplateError> {
+    if copy.len() <= template::MAX_OUTPUT / 40 {
+        return Ok(());
+    }
+    let longest = links.iter().map(String::len).max().unwrap_or(0);
+    let marks = memchr::memchr_iter(1, copy.as_bytes()).count();
+    if copy.len() + marks * longest > template::MAX_OUTPUT {
+        return Err(TemplateError::new(
+            part,
+            format!("the output is larger than {} MB", template::MAX_OUTPUT / (1024 * 1024)),
+        ));
+    }
+    Ok(())
+}
+
+/// Subscribers' attributes without the bytes of link marks (rarely any:
+/// then a cleaned copy).
+fn without_marks(attributes: &serde_json::Value) -> std::borrow::Cow<'_, serde_json::Value> {
+    use serde_json::Value as Json;
+    fn has_marks(value: &Json) -> bool {
+        match value {
+            Json::String(s) => links::has_mark_bytes(s),
+            Json::Array(items) => items.iter().any(has_marks),
+            Json::Object(map) => map.iter().any(|(k, v)| links::has_mark_bytes(k) || has_marks(v)),
+            _ => false,
+        }
+    }
+    fn clean(value: &Json) -> Json {
+        match value {
+            Json::String(s) => Json::String(links::strip_marks(s).into_owned()),
+            Json::Array(items) => Json::Array(items.iter().map(clean).collect()),
+            Json::Object(map) => {
+                Json::Object(map.iter().map(|(k, v)| (links::strip_marks(k).into_owned(), clean(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    if has_marks(attributes) {
+        std::borrow::Cow::Owned(clean(attributes))
+    } else {
+        std::borrow::Cow::Borrowed(attributes)
     }
 }
 
@@ -200,8 +269,6 @@ struct Scope {
 struct BodyScope {
     subject: Value,
     preheader: Value,
-    /// The tracked links by index (`{{ _links[3] }}`, written by compose).
-    links: Value,
     open: Value,
 }
 
@@ -220,7 +287,6 @@ impl Object for Scope {
             "view_in_browser_url" => &self.view_in_browser_url,
             "subject" => &self.body.as_ref()?.subject,
             "preheader" => &self.body.as_ref()?.preheader,
-            "_links" => &self.body.as_ref()?.links,
             "_open" => &self.body.as_ref()?.open,
             _ => return None,
         };

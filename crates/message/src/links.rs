@@ -134,6 +134,65 @@ pub fn track_url(key: &SecretKey, public_url: &str, kind: Track, claims: TrackCl
     url
 }
 
+/// Where a campaign's tracked links go, compose leaves a mark: the link's
+/// index between the bytes `\x01` and `\x02`. Rendering puts the
+/// subscriber's own signed link there while it encodes the message, rather
+/// than evaluating a template expression for each of a message's dozens of
+/// links. Neither byte can come from anywhere else: compose removes them
+/// from what the marketer wrote, and rendering from subscribers' data.
+const MARK_START: u8 = 0x01;
+const MARK_END: u8 = 0x02;
+
+/// The mark for link `index`.
+pub fn mark(index: usize) -> String {
+    format!("\u{1}{index}\u{2}")
+}
+
+/// The mark at the start of `bytes`, if there is one: the link's index and
+/// the mark's length.
+pub fn parse_mark(bytes: &[u8]) -> Option<(usize, usize)> {
+    let rest = bytes.strip_prefix(&[MARK_START])?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 6 || rest.get(digits) != Some(&MARK_END) {
+        return None;
+    }
+    let index = rest[..digits].iter().fold(0, |n, d| n * 10 + usize::from(d - b'0'));
+    Some((index, digits + 2))
+}
+
+/// `text` with each mark replaced by its link (a mark without a link is
+/// dropped).
+pub fn fill_marks(text: &str, links: &[String]) -> String {
+    let mut out = String::with_capacity(text.len() + links.len() * 96);
+    let mut rest = text;
+    while let Some(at) = rest.find(char::from(MARK_START)) {
+        out.push_str(&rest[..at]);
+        match parse_mark(&rest.as_bytes()[at..]) {
+            Some((index, len)) => {
+                out.push_str(links.get(index).map_or("", String::as_str));
+                rest = &rest[at + len..];
+            }
+            None => rest = &rest[at + 1..],
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `text` holds a byte that marks are made of.
+pub fn has_mark_bytes(text: &str) -> bool {
+    text.contains([char::from(MARK_START), char::from(MARK_END)])
+}
+
+/// `text` without the bytes marks are made of.
+pub fn strip_marks(text: &str) -> std::borrow::Cow<'_, str> {
+    if has_mark_bytes(text) {
+        text.replace([char::from(MARK_START), char::from(MARK_END)], "").into()
+    } else {
+        text.into()
+    }
+}
+
 /// Checks the token part of a tracking URL (what follows `/t/c/`, …).
 pub fn verify_track(key: &SecretKey, kind: Track, token: &str) -> Option<TrackClaims> {
     let (body, signature) = token.rsplit_once('.')?;
@@ -168,6 +227,18 @@ mod tests {
         let t = token(&key, Purpose::Confirm, expiring);
         assert_eq!(verify(&key, Purpose::Confirm, &t, 49), Ok(expiring));
         assert_eq!(verify(&key, Purpose::Confirm, &t, 51), Err(LinkError::Expired(expiring)));
+    }
+
+    #[test]
+    fn marks_are_found_filled_and_stripped() {
+        let links = ["https://a.example/t/c/1.0.5.x".to_owned(), "https://a.example/t/c/1.1.5.y".to_owned()];
+        let text = format!("a {} b {}{} c \u{1}9\u{2} d \u{1}x\u{2} \u{1}", mark(1), mark(0), mark(1));
+        assert_eq!(parse_mark(mark(12).as_bytes()), Some((12, 4)));
+        assert_eq!(parse_mark(b"\x011234567\x02"), None);
+        assert_eq!(parse_mark(b"\x0112"), None);
+        assert_eq!(fill_marks(&text, &links), format!("a {} b {}{} c  d x\u{2} ", links[1], links[0], links[1]));
+        assert_eq!(strip_marks(&text), "a 1 b 01 c 9 d x ");
+        assert!(matches!(strip_marks("plain"), std::borrow::Cow::Borrowed("plain")));
     }
 
     #[test]

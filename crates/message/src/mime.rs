@@ -42,7 +42,9 @@ pub struct Headers<'a> {
 /// Builds the message bytes (CRLF line ends). mail-builder writes each
 /// header; the two parts are encoded straight into the message rather than
 /// into parts that are then copied.
-pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Vec<u8> {
+/// The marks of tracked links in `text` and `html` are filled from `links`
+/// ([`crate::links::mark`]).
+pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links: &[String]) -> Vec<u8> {
     let unsubscribe = format!("<{}>, <{}>", headers.unsubscribe_https, headers.unsubscribe_mailto);
     let list_id = match phrase(headers.list_name) {
         Some(name) => format!("\"{name}\" <{}>", headers.list_id),
@@ -73,7 +75,7 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str) -> Ve
         write_header(&mut out, "Content-Type", &ContentType::new(content_type).attribute("charset", "utf-8"));
         write_header(&mut out, "Content-Transfer-Encoding", &Raw::new(encoding.name()));
         out.extend_from_slice(b"\r\n");
-        encoding.encode(content, &mut out);
+        encoding.encode(content, links, &mut out);
     }
     out.extend_from_slice(b"\r\n--");
     out.extend_from_slice(boundary.as_bytes());
@@ -133,10 +135,11 @@ impl Encoding {
         }
     }
 
-    fn encode(self, content: &str, out: &mut Vec<u8>) {
+    /// Encodes `content` with its link marks filled from `links`.
+    fn encode(self, content: &str, links: &[String], out: &mut Vec<u8>) {
         match self {
-            Self::QuotedPrintable => quoted_printable(content, out),
-            Self::Base64 => base64_lines(content.as_bytes(), out),
+            Self::QuotedPrintable => quoted_printable(content, links, out),
+            Self::Base64 => base64_lines(crate::links::fill_marks(content, links).as_bytes(), out),
         }
     }
 }
@@ -148,7 +151,7 @@ fn encoding_for(content: &str) -> Encoding {
 fn text_part<'a>(content_type: &'a str, content: &str) -> MimePart<'a> {
     let encoding = encoding_for(content);
     let mut encoded = Vec::with_capacity(content.len() + content.len() / 3 + 64);
-    encoding.encode(content, &mut encoded);
+    encoding.encode(content, &[], &mut encoded);
     MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), encoded)
         .transfer_encoding(encoding.name())
 }
@@ -159,7 +162,7 @@ fn text_part<'a>(content_type: &'a str, content: &str) -> MimePart<'a> {
 /// a fraction of the speed rendering needs (this runs once per message): runs
 /// of bytes that stay as they are, found eight at a time, are copied in
 /// slices, and only the bytes between them are looked at one by one.
-fn quoted_printable(input: &str, out: &mut Vec<u8>) {
+fn quoted_printable(input: &str, links: &[String], out: &mut Vec<u8>) {
     let bytes = input.as_bytes();
     let mut out = Quoted { out, column: 0 };
     let line_ends_at = |i: usize| match bytes.get(i) {
@@ -195,6 +198,11 @@ fn quoted_printable(input: &str, out: &mut Vec<u8>) {
                 out.plain(b"\t", false);
                 i += 1;
             }
+            Some(_) if let Some((index, len)) = crate::links::parse_mark(&bytes[i..]) => {
+                // The link goes where its mark is, encoded like the text around it.
+                out.text(links.get(index).map_or(&[], |link| link.as_bytes()), line_ends_at(i + len));
+                i += len;
+            }
             Some(&byte) => {
                 out.escaped(byte, line_ends_at(i + 1));
                 i += 1;
@@ -226,6 +234,20 @@ impl Quoted<'_> {
             self.out.extend_from_slice(&run[..take]);
             self.column += take;
             run = &run[take..];
+        }
+    }
+
+    /// Text without line breaks (a link); `ends_line`: a line break follows.
+    fn text(&mut self, mut text: &[u8], ends_line: bool) {
+        while !text.is_empty() {
+            let end = plain_prefix(text);
+            self.plain(&text[..end], ends_line && end == text.len());
+            if let Some(&byte) = text.get(end) {
+                self.escaped(byte, ends_line && end + 1 == text.len());
+                text = &text[end + 1..];
+            } else {
+                break;
+            }
         }
     }
 
@@ -364,7 +386,7 @@ mod tests {
         ];
         for sample in samples {
             let mut encoded = Vec::new();
-            quoted_printable(&sample, &mut encoded);
+            quoted_printable(&sample, &[], &mut encoded);
             for line in encoded.split(|b| *b == b'\n') {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 assert!(line.len() <= 76, "{}", String::from_utf8_lossy(line));

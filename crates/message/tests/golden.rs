@@ -151,3 +151,64 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
     assert!(!html.contains("/t/o/"));
     assert_eq!(html.matches("word ").count(), 600);
 }
+
+/// Tracked links in a quoted-printable message go where compose marked them,
+/// each signed for its own index; the preview shows the same copy; and a
+/// subscriber whose data holds the bytes of a mark adds no link.
+#[test]
+fn links_are_filled_while_encoding_and_subscribers_cannot_add_any() {
+    let body = "<p>Hi {{ subscriber.name }} from {{ subscriber.attributes.city }}</p>\n\
+                <p><a href=\"https://example.org/a?x=1&amp;y=2\">A</a> and \
+                <a href=\"https://example.org/b\">B</a> then <a href=\"https://example.org/a?x=1&amp;y=2\">A again</a></p>\n\
+                {% for i in [1, 2] %}<a href=\"https://example.org/loop\">loop {{ i }}</a>\n{% endfor %}";
+    let draft = Draft {
+        subject: "Links",
+        alt_subjects: &[],
+        preheader: "",
+        format: BodyFormat::Html,
+        body,
+        layout: DEFAULT_LAYOUT,
+        text: "",
+        track_clicks: true,
+        track_opens: true,
+    };
+    let campaign = campaign(&draft, "Shop");
+    let attributes = serde_json::json!({ "city": "Na\u{1}1\u{2}ra" });
+    let to = Recipient {
+        delivery_id: 2,
+        subscriber_id: 8,
+        email: "kim@example.org",
+        name: "Kim \u{1}0\u{2}",
+        attributes: &attributes,
+        list_id: 4,
+        list_name: "Weekly",
+        variant: 0,
+    };
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
+    let body_at = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a body");
+    assert!(longest_line(&bytes[body_at..]) <= 76, "quoted-printable lines are short");
+    let message = MessageParser::default().parse(&bytes).expect("parses");
+    let html = message.body_html(0).expect("html").into_owned();
+    let text = message.body_text(0).expect("text").into_owned();
+    assert!(html.contains("Hi Kim 0 from Na1ra"), "{html}");
+    for (part, expected) in [(&html, &[0, 1, 0, 2, 2][..]), (&text, &[0, 1, 0, 2][..])] {
+        assert!(!part.contains('\u{1}') && !part.contains('\u{2}'), "{part}");
+        let indexes: Vec<i64> = part
+            .split("https://news.shop.example/t/c/")
+            .skip(1)
+            .map(|rest| {
+                let token: String =
+                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).collect();
+                let claims = links::verify_track(&key(), Track::Click, &token).expect("signed");
+                assert_eq!((claims.campaign_id, claims.subscriber_id), (12, 8));
+                claims.link
+            })
+            .collect();
+        // a, b, a again, then the loop's link (twice in the HTML; the text
+        // lists the loop's link once): no more, no fewer.
+        assert_eq!(indexes, expected, "{part}");
+    }
+    let preview = campaign.render(&key(), &to).expect("renders");
+    assert_eq!(html.replace("\r\n", "\n"), preview.html);
+    assert_eq!(text.replace("\r\n", "\n"), preview.text);
+}
