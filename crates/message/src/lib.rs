@@ -133,6 +133,7 @@ impl Campaign {
         };
         // Our own URLs hold only URL-safe characters: no need to escape them.
         let url = Value::from_safe_string;
+        let unsubscribe = links::unsubscribe_url(key, public, to.subscriber_id, to.list_id);
         let mut scope = Scope {
             subscriber: Value::from_object(SubscriberScope {
                 email: Value::from(links::strip_marks(to.email)),
@@ -141,7 +142,7 @@ impl Campaign {
             }),
             list: context! { id => to.list_id, name => links::strip_marks(to.list_name) },
             campaign: context! { id => self.id, name => links::strip_marks(&self.name) },
-            unsubscribe_url: url(links::unsubscribe_url(key, public, to.subscriber_id, to.list_id)),
+            unsubscribe_url: url(unsubscribe.clone()),
             profile_url: url(links::profile_url(key, public, to.subscriber_id)),
             view_in_browser_url: url(links::track_url(
                 key,
@@ -167,7 +168,7 @@ impl Campaign {
         for (part, copy) in [("body", &html), ("text", &text)] {
             check_filled_size(part, copy, &links)?;
         }
-        Ok(Marked { subject: subject.trim().to_owned(), html, text, links })
+        Ok(Marked { subject: subject.trim().to_owned(), html, text, links, unsubscribe })
     }
 
     /// The message to send, unsigned, and its subject. `date` is Unix time.
@@ -175,7 +176,7 @@ impl Campaign {
         let copy = self.render_marked(key, to)?;
         let domain = self.sender.domain();
         let message_id = format!("{}.{}.{}@{domain}", self.id, to.delivery_id, date);
-        let unsubscribe = links::unsubscribe_url(key, &self.sender.public_url, to.subscriber_id, to.list_id);
+        let unsubscribe = &copy.unsubscribe;
         let token = unsubscribe.rsplit('/').next().unwrap_or_default();
         let headers = mime::Headers {
             from_name: &self.sender.from_name,
@@ -185,7 +186,7 @@ impl Campaign {
             to_address: to.email,
             message_id: &message_id,
             date,
-            unsubscribe_https: &unsubscribe,
+            unsubscribe_https: unsubscribe,
             unsubscribe_mailto: &format!("mailto:unsubscribe@bounce.{domain}?subject=unsubscribe%20{token}"),
             list_name: to.list_name,
             list_id: &format!("list-{}.{domain}", to.list_id),
@@ -202,6 +203,8 @@ struct Marked {
     html: String,
     text: String,
     links: Vec<String>,
+    /// The one-click unsubscribe URL, for the header too.
+    unsubscribe: String,
 }
 
 /// The output limit, applied to a copy as it will be once its marks (three

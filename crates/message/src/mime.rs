@@ -51,7 +51,10 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
         None => format!("<{}>", headers.list_id),
     };
     let boundary = boundary(headers.message_id);
-    let mut out = Vec::with_capacity(text.len() + html.len() + (text.len() + html.len()) / 8 + 4096);
+    // Room for the encoding (quoted-printable adds a few percent) and for the
+    // links filled into both parts, so that the message is never moved.
+    let links_len: usize = links.iter().map(String::len).sum();
+    let mut out = Vec::with_capacity(text.len() + html.len() + (text.len() + html.len()) / 4 + 2 * links_len + 4096);
     write_header(&mut out, "From", &address(headers.from_name, headers.from_address));
     write_header(&mut out, "To", &address(headers.to_name, headers.to_address));
     write_header(&mut out, "Subject", &Text::new(subject));
