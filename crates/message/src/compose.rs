@@ -134,13 +134,15 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
     };
     let layout = (links::strip_marks(&draft.layout[..content.start]), links::strip_marks(&draft.layout[content.end..]));
     let page = format!("{}{body}{}", layout.0, layout.1);
-    let inlined = inline_css(&page).map_err(|e| vec![e])?;
+    // The HTML tools turn character references (`&#1;`) into bytes: marks
+    // are stripped again from what they produce.
+    let inlined = links::strip_marks(&inline_css(&page).map_err(|e| vec![e])?).into_owned();
     let (mut html, links) = if draft.track_clicks { track_links(&inlined) } else { (inlined.clone(), Vec::new()) };
     if draft.track_opens {
         insert_open_pixel(&mut html);
     }
     let mut text = if draft.text.trim().is_empty() {
-        html_to_text(&body) + TEXT_FOOTER
+        links::strip_marks(&html_to_text(&body)).into_owned() + TEXT_FOOTER
     } else {
         links::strip_marks(draft.text).into_owned()
     };
@@ -148,9 +150,9 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         text = track_text_links(&text, &links);
     }
     Ok(Compiled {
-        subject: draft.subject.to_owned(),
-        alt_subjects: draft.alt_subjects.to_vec(),
-        preheader: draft.preheader.to_owned(),
+        subject: links::strip_marks(draft.subject).into_owned(),
+        alt_subjects: draft.alt_subjects.iter().map(|s| links::strip_marks(s).into_owned()).collect(),
+        preheader: links::strip_marks(draft.preheader).into_owned(),
         html,
         text,
         links,
@@ -383,6 +385,19 @@ mod tests {
         assert!(c.html.contains("{{ _open }}"));
         assert!(c.text.contains(&links::mark(0)), "{}", c.text);
         assert!(!c.text.contains("example.com"), "{}", c.text);
+    }
+
+    #[test]
+    fn only_compose_makes_link_marks() {
+        let body = "<p>\u{1}0\u{2} &#1;0&#2; <a href=\"https://x.example/\">x</a></p>";
+        let mut d = draft(BodyFormat::Html, body);
+        d.subject = "Hi \u{1}0\u{2}";
+        let c = compile(&d).expect("compiles");
+        for part in [&c.html, &c.text] {
+            assert_eq!(part.matches('\u{1}').count(), 1, "only the real link: {part:?}");
+            assert!(part.contains(&links::mark(0)));
+        }
+        assert_eq!(c.subject, "Hi 0");
     }
 
     #[test]

@@ -208,13 +208,13 @@ struct Marked {
 }
 
 /// The output limit, applied to a copy as it will be once its marks (three
-/// bytes or more) are filled with links (under a hundred): only a copy of at
-/// least a fortieth of the limit can pass it, so only those are counted.
+/// bytes or more) are filled with links: only a copy that could pass it if it
+/// were all marks has its marks counted.
 fn check_filled_size(part: &str, copy: &str, links: &[String]) -> Result<(), TemplateError> {
-    if copy.len() <= template::MAX_OUTPUT / 40 {
+    let longest = links.iter().map(String::len).max().unwrap_or(0);
+    if copy.len().saturating_mul(longest.div_ceil(3).max(1)) <= template::MAX_OUTPUT {
         return Ok(());
     }
-    let longest = links.iter().map(String::len).max().unwrap_or(0);
     let marks = memchr::memchr_iter(1, copy.as_bytes()).count();
     if copy.len() + marks * longest > template::MAX_OUTPUT {
         return Err(TemplateError::new(

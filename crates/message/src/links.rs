@@ -160,19 +160,22 @@ pub fn parse_mark(bytes: &[u8]) -> Option<(usize, usize)> {
     Some((index, digits + 2))
 }
 
-/// `text` with each mark replaced by its link (a mark without a link is
-/// dropped).
+/// `text` with each mark replaced by its link (what looks like a mark of a
+/// link that does not exist stays as it is).
 pub fn fill_marks(text: &str, links: &[String]) -> String {
     let mut out = String::with_capacity(text.len() + links.len() * 96);
     let mut rest = text;
     while let Some(at) = rest.find(char::from(MARK_START)) {
         out.push_str(&rest[..at]);
-        match parse_mark(&rest.as_bytes()[at..]) {
-            Some((index, len)) => {
-                out.push_str(links.get(index).map_or("", String::as_str));
+        match parse_mark(&rest.as_bytes()[at..]).and_then(|(index, len)| Some((links.get(index)?, len))) {
+            Some((link, len)) => {
+                out.push_str(link);
                 rest = &rest[at + len..];
             }
-            None => rest = &rest[at + 1..],
+            None => {
+                out.push(char::from(MARK_START));
+                rest = &rest[at + 1..];
+            }
         }
     }
     out.push_str(rest);
@@ -236,7 +239,10 @@ mod tests {
         assert_eq!(parse_mark(mark(12).as_bytes()), Some((12, 4)));
         assert_eq!(parse_mark(b"\x011234567\x02"), None);
         assert_eq!(parse_mark(b"\x0112"), None);
-        assert_eq!(fill_marks(&text, &links), format!("a {} b {}{} c  d x\u{2} ", links[1], links[0], links[1]));
+        assert_eq!(
+            fill_marks(&text, &links),
+            format!("a {} b {}{} c \u{1}9\u{2} d \u{1}x\u{2} \u{1}", links[1], links[0], links[1])
+        );
         assert_eq!(strip_marks(&text), "a 1 b 01 c 9 d x ");
         assert!(matches!(strip_marks("plain"), std::borrow::Cow::Borrowed("plain")));
     }

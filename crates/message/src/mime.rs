@@ -201,9 +201,12 @@ fn quoted_printable(input: &str, links: &[String], out: &mut Vec<u8>) {
                 out.plain(b"\t", false);
                 i += 1;
             }
-            Some(_) if let Some((index, len)) = crate::links::parse_mark(&bytes[i..]) => {
+            Some(_)
+                if let Some((index, len)) = crate::links::parse_mark(&bytes[i..])
+                    && let Some(link) = links.get(index) =>
+            {
                 // The link goes where its mark is, encoded like the text around it.
-                out.text(links.get(index).map_or(&[], |link| link.as_bytes()), line_ends_at(i + len));
+                out.text(link.as_bytes(), line_ends_at(i + len));
                 i += len;
             }
             Some(&byte) => {
@@ -413,6 +416,8 @@ mod tests {
             "tabs\tinside and at the end\t\nx ~\u{7f}\u{1}".to_owned(),
             format!("{} \n", "b".repeat(75)),
             format!("{}=\n", "c".repeat(74)),
+            // Looks like a link mark, but there is no link: kept as text.
+            "a \u{1}9\u{2}\nb \u{1}\n".to_owned(),
         ];
         for sample in samples {
             let mut encoded = Vec::new();

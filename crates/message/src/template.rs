@@ -7,7 +7,7 @@
 //! undefineds, so `subscriber.attributes.city | default("there")` works for a
 //! subscriber without that attribute.
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
 /// Instructions one render may execute: a 20 KB layout needs a few hundred.
 const FUEL: u64 = 500_000;
@@ -63,11 +63,18 @@ pub fn environment() -> Environment<'static> {
 /// value is undefined (or, with `boolean`, false). The same as the builtin,
 /// which gathers its arguments into a new list on every call; campaign
 /// templates call it for nearly every attribute, so this one borrows them.
-fn default(value: &Value, other: Option<&Value>, boolean: Option<&Value>) -> Value {
-    if value.is_undefined() || (boolean.is_some_and(Value::is_true) && !value.is_true()) {
-        other.cloned().unwrap_or_else(|| Value::from(""))
+/// (An undefined `other` is passed on as it is, so defaults chain.)
+fn default(value: &Value, args: &[Value]) -> Result<Value, Error> {
+    let (other, boolean) = match args {
+        [] => (None, false),
+        [other] => (Some(other), false),
+        [other, boolean] => (Some(other), boolean.is_true()),
+        _ => return Err(Error::from(ErrorKind::TooManyArguments)),
+    };
+    if value.is_undefined() || (boolean && !value.is_true()) {
+        Ok(other.cloned().unwrap_or_else(|| Value::from("")))
     } else {
-        value.clone()
+        Ok(value.clone())
     }
 }
 
@@ -150,6 +157,10 @@ mod tests {
         let out =
             t.render("body.txt", &context! { s => context! { empty => "", zero => 0, name => "Ann" } }).expect("ok");
         assert_eq!(out, "[|d||x|0|Ann]");
+        // An undefined or none default is passed on: defaults chain.
+        let source = "{{ s.nick | default(s.first) | default('friend') }} {{ (s.x | default(none)) is none }}";
+        let t = Templates::compile(vec![("body.txt".into(), source.into())]).expect("ok");
+        assert_eq!(t.render("body.txt", &context! { s => context! {} }).expect("ok"), "friend True");
         let t = Templates::compile(vec![("body.txt".into(), "{{ x | default(1, true, 3) }}".into())]).expect("ok");
         let err = t.render("body.txt", &context! {}).expect_err("must fail");
         assert!(err.message.contains("too many arguments"), "{err}");

@@ -90,15 +90,26 @@ impl Binaries {
 }
 
 /// The buffer cache for a new cluster: a quarter of the memory, from 128 MB
-/// (PostgreSQL's default) to 8 GB.
-fn buffer_cache_mb() -> u64 {
-    let total_kb = fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse().ok())
-        })
-        .unwrap_or(0u64);
-    (total_kb / 1024 / 4).clamp(128, 8192)
+/// (PostgreSQL's default) to 8 GB. In a container `/proc/meminfo` shows the
+/// host's memory, so the cgroup's limit counts when it is lower.
+pub fn buffer_cache_mb() -> u64 {
+    let read_kb = |path: &str, field: &str| -> Option<u64> {
+        let text = fs::read_to_string(path).ok()?;
+        if field.is_empty() {
+            return text.trim().parse::<u64>().ok().map(|bytes| bytes / 1024);
+        }
+        text.lines().find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+    };
+    let memory_kb = [
+        read_kb("/proc/meminfo", "MemTotal:"),
+        read_kb("/sys/fs/cgroup/memory.max", ""),
+        read_kb("/sys/fs/cgroup/memory/memory.limit_in_bytes", ""),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .unwrap_or(0);
+    (memory_kb / 1024 / 4).clamp(128, 8192)
 }
 
 /// How the cluster is tuned: durable for real data, fast for throwaway tests.
