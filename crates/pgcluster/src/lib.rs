@@ -112,6 +112,32 @@ pub fn buffer_cache_mb() -> u64 {
     (memory_kb / 1024 / 4).clamp(128, 8192)
 }
 
+const BUFFER_CACHE_NOTE: &str = "# A quarter of the machine's memory";
+
+/// The `shared_buffers` lines ninsho writes.
+fn buffer_cache_setting() -> String {
+    format!(
+        "{BUFFER_CACHE_NOTE}, PostgreSQL's advice for a\n\
+         # server of its own: with the default 128 MB a segment count over\n\
+         # a million subscribers re-reads its pages from the kernel.\n\
+         shared_buffers = {}MB\n",
+        buffer_cache_mb()
+    )
+}
+
+/// Whether `conf` (a `postgresql.conf`) still has initdb's 128 MB buffer
+/// cache and no ninsho setting: a cluster made by an earlier ninsho, which
+/// gets the setting on its next start. A value set by hand is left alone.
+fn wants_buffer_cache(conf: &str) -> bool {
+    let last = conf
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("shared_buffers"))
+        .filter_map(|rest| rest.trim_start().strip_prefix('='))
+        .map(|value| value.split('#').next().unwrap_or_default().trim().trim_matches('\''))
+        .next_back();
+    !conf.contains(BUFFER_CACHE_NOTE) && last.is_none_or(|value| value == "128MB")
+}
+
 /// How the cluster is tuned: durable for real data, fast for throwaway tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -175,6 +201,7 @@ impl PrivateCluster {
             tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL already running; using it");
             return Ok(usage);
         }
+        self.update_buffer_cache()?;
         let log = self.data_dir.join("server.log");
         let output = self.run(
             "pg_ctl",
@@ -284,13 +311,9 @@ impl PrivateCluster {
              unix_socket_permissions = 0700\n\
              max_connections = 200\n\
              # JIT needs writable+executable memory, which the systemd unit forbids.\n\
-             jit = off\n\
-             # A quarter of the machine's memory, PostgreSQL's advice for a\n\
-             # server of its own: with the default 128 MB a segment count over\n\
-             # a million subscribers re-reads its pages from the kernel.\n\
-             shared_buffers = {}MB\n",
+             jit = off\n{}",
             self.data_dir.display().to_string().replace('\'', "''"),
-            buffer_cache_mb()
+            buffer_cache_setting()
         );
         if self.durability == Durability::Throwaway {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
@@ -298,6 +321,22 @@ impl PrivateCluster {
         conf.write_all(settings.as_bytes()).and_then(|()| conf.sync_all()).map_err(config_err)?;
         fs::rename(&staging, &self.data_dir).map_err(config_err)?;
         tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL cluster created");
+        Ok(())
+    }
+
+    /// Gives a cluster made by an earlier ninsho the buffer cache new ones
+    /// get (before it starts: the setting needs a restart).
+    fn update_buffer_cache(&self) -> Result<(), ClusterError> {
+        let path = self.data_dir.join("postgresql.conf");
+        let config_err = |source| ClusterError::CreateDir { path: path.clone(), source };
+        let conf = fs::read_to_string(&path).map_err(config_err)?;
+        if !wants_buffer_cache(&conf) {
+            return Ok(());
+        }
+        let mut file = OpenOptions::new().append(true).open(&path).map_err(config_err)?;
+        let setting = format!("\n{}", buffer_cache_setting());
+        file.write_all(setting.as_bytes()).and_then(|()| file.sync_all()).map_err(config_err)?;
+        tracing::info!(dir = %self.data_dir.display(), "private PostgreSQL buffer cache set to a quarter of the memory");
         Ok(())
     }
 
@@ -368,4 +407,18 @@ fn command_error(program: &str, output: &Output, extra: &str) -> ClusterError {
         detail = format!("exit status {}", output.status);
     }
     ClusterError::Command { program: program.into(), detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_clusters_left_at_initdb_buffers_get_the_setting() {
+        let initdb = "max_connections = 100\nshared_buffers = 128MB\t\t\t# min 128kB\n#shared_buffers = 1GB\n";
+        assert!(wants_buffer_cache(initdb));
+        assert!(wants_buffer_cache("listen_addresses = ''\n"));
+        assert!(!wants_buffer_cache(&format!("{initdb}{}", buffer_cache_setting())));
+        assert!(!wants_buffer_cache(&format!("{initdb}shared_buffers = '2GB'\n")), "set by hand");
+    }
 }

@@ -163,8 +163,16 @@ async fn quickstart_keeps_data_across_restarts_and_sigterm_stops_postgres() -> R
     assert!(!postgres_running(&data_dir)?, "postgres still runs after SIGTERM");
     assert!(!data_dir.join("postgres/postmaster.pid").exists());
 
+    // A cluster made by an earlier ninsho (initdb's 128 MB, no setting of
+    // ours) gets the buffer cache on its next start.
+    let conf_path = data_dir.join("postgres/postgresql.conf");
+    let ours = conf.find("# A quarter").expect("the buffer cache setting");
+    std::fs::write(&conf_path, &conf[..ours])?;
+
     // Second run: the admin is still there, so no setup link and / leads to login.
     let mut second = quickstart(&data_dir).await?;
+    let updated = std::fs::read_to_string(&conf_path)?;
+    assert!(updated.ends_with(&format!("shared_buffers = {buffers}MB\n")), "{updated}");
     assert_eq!(location(&second.url).await?.as_deref(), Some("/login"));
     assert!(!second.printed().join("\n").contains("/setup?token="));
     second.signal(Signal::SIGINT)?;
