@@ -235,3 +235,92 @@ async fn a_step_sequence_sends_day_0_and_day_3_to_a_new_subscriber() -> Result<(
     browser.close().await?;
     app.stop().await
 }
+
+/// A birthday sequence, made in the browser: each step goes once a year,
+/// counted from the anniversary (29 February on the 28th in other years);
+/// dates that are none are skipped, and so is a step more than a week late.
+#[tokio::test]
+async fn a_birthday_sequence_sends_its_steps_every_year() -> Result<()> {
+    use tests::fixtures::{list, subscriber};
+    let app = spawn_app().await?;
+    let members = list(&app.store, "Members").await?;
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/sequences", app.url)).await?;
+    browser.fill("#sequence-form input[name=name]", "Birthdays").await?;
+    browser.click("#starts-date").await?;
+    browser.click("#sequence-form button").await?;
+    let error = browser.text("[role=alert]").await?;
+    assert!(error.contains("needs the name of a date attribute"), "{error}");
+    browser.fill("#sequence-form input[name=name]", "Birthdays").await?;
+    browser.click("#starts-date").await?;
+    browser.fill("#sequence-form input[name=date_attribute]", "birthday").await?;
+    browser.click("#sequence-form input[name=yearly]").await?;
+    browser.click("#sequence-form button").await?;
+    let sequence_path = browser.path().await?;
+    let starts = browser.text("#starts").await?;
+    assert!(starts.contains("birthday") && starts.contains("every year"), "{starts}");
+    for (name, days, subject) in
+        [("Greeting", "0", "Happy birthday, {{ subscriber.name }}"), ("Gift", "1", "Your gift")]
+    {
+        browser.goto(&format!("{}{sequence_path}", app.url)).await?;
+        browser.fill("#step-form input[name=name]", name).await?;
+        browser.fill("#step-form input[name=delay_days]", days).await?;
+        browser.fill("#step-form input[name=from_address]", "hello@members.example").await?;
+        browser.click("#step-form button").await?;
+        browser.fill("input[name=subject]", subject).await?;
+        browser.click("#save").await?;
+        assert_eq!(browser.text("#notice").await?, "Saved.");
+    }
+    browser.goto(&format!("{}{sequence_path}", app.url)).await?;
+    browser.click("#activate").await?;
+    assert!(browser.text("#notice").await?.contains("on their birthday every year"));
+
+    let on = [(members, SubscriptionStatus::Confirmed)];
+    let born = |day: &str| serde_json::json!({ "birthday": day });
+    subscriber(&app.store, "march@example.org", "March", born("1990-03-10"), &on).await?;
+    subscriber(&app.store, "leap@example.org", "Leap", born("2000-02-29T08:00:00Z"), &on).await?;
+    for (email, day) in
+        [("none@example.org", "soon"), ("bad@example.org", "2023-02-30"), ("zero@example.org", "0000-03-10")]
+    {
+        subscriber(&app.store, email, "Other", born(day), &on).await?;
+    }
+    subscriber(&app.store, "elsewhere@example.org", "Away", born("1990-03-10"), &[]).await?;
+
+    let config =
+        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
+    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
+    let at = |day: &str| -> Result<chrono::DateTime<Utc>> {
+        Ok(chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")?.and_hms_opt(0, 5, 0).context("time")?.and_utc())
+    };
+    for (day, sent, why) in [
+        ("2027-02-27", 0, "nobody's day"),
+        ("2027-02-28", 1, "29 February falls on the 28th in 2027"),
+        ("2027-03-01", 1, "the leap one's gift"),
+        ("2027-03-10", 1, "March's greeting; the other dates are none"),
+        ("2027-03-11", 1, "March's gift"),
+        ("2027-03-20", 0, "each step once a year"),
+        ("2028-02-29", 1, "a leap year: on the day"),
+        ("2028-03-10", 1, "March again; the leap one's gift is nine days late and skipped"),
+        ("2028-03-11", 1, "March's gift in 2028"),
+    ] {
+        assert_eq!(engine.tick(at(day)?).await?, sent, "{day}: {why}");
+    }
+    let subjects: Vec<String> = app
+        .store
+        .outbound_messages(100)
+        .await?
+        .into_iter()
+        .filter(|m| m.kind == "campaign")
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(subjects.iter().filter(|s| *s == "Happy birthday, March").count(), 2, "{subjects:?}");
+    assert_eq!(subjects.iter().filter(|s| *s == "Happy birthday, Leap").count(), 2, "{subjects:?}");
+    assert_eq!(subjects.iter().filter(|s| *s == "Your gift").count(), 3, "{subjects:?}");
+
+    browser.goto(&format!("{}{sequence_path}", app.url)).await?;
+    let progress = browser.text("#progress").await?;
+    assert!(progress.contains("march@example.org") && progress.contains("1990-03-10"), "{progress}");
+    assert!(!progress.contains("none@example.org"), "{progress}");
+    browser.close().await?;
+    app.stop().await
+}

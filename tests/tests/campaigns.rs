@@ -470,7 +470,7 @@ async fn leaving_the_list_or_the_exit_segment_ends_a_sequence() -> Result<()> {
             &serde_json::from_value(serde_json::json!({"attribute": {"key": "customer", "op": "eq", "value": true}}))?,
         )
         .await?;
-    let sequence = store.create_sequence("Onboarding", trial, Some(exit.id)).await?;
+    let sequence = store.create_sequence("Onboarding", trial, Some(exit.id), None).await?;
     for (name, days) in [("Day 0", 0), ("Day 2", 2), ("Day 4", 4)] {
         let mut step = fields(name, Vec::new());
         step.subject = name.into();

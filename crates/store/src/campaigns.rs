@@ -508,7 +508,7 @@ impl Store {
             query.push(" AND ");
             push_filter(&mut query, filter);
         }
-        query.push(") q) r ON CONFLICT (campaign_id, subscriber_id) DO NOTHING");
+        query.push(") q) r ON CONFLICT (campaign_id, subscriber_id, occurrence) DO NOTHING");
         query.build().persistent(false).execute(&mut *tx).await?;
         if c.ab_sample_percent > 0 && !c.ab_subjects.is_empty() {
             // A random sample, split evenly between the subjects; the rest

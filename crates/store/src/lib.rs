@@ -41,7 +41,7 @@ pub use reports::{DmarcDomain, DmarcRowView, DmarcSource, NewDmarcReport, NewDma
 pub use segments::{
     Activity, ActivityCondition, AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment,
 };
-pub use sequences::{Sequence, SequenceProgress, StepActivation};
+pub use sequences::{DateTrigger, Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
 pub use webhooks::{LeasedWebhook, WebhookDelivery, WebhookEndpoint};

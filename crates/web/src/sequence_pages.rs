@@ -1,5 +1,6 @@
-//! Dashboard pages of step sequences (drip): a trigger list, steps with
-//! delays, activation, and where each subscriber is.
+//! Dashboard pages of step sequences (drip): a list, what starts them
+//! (joining it, or a date attribute), steps with delays, activation, and
+//! where each subscriber is.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -8,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use delivery::prepare::{self, PrepareError};
 use serde::Deserialize;
-use store::{Campaign, CampaignFields, List, Segment, Sequence, SequenceProgress};
+use store::{Campaign, CampaignFields, DateTrigger, List, Segment, Sequence, SequenceProgress};
 
 use crate::auth::AdminUser;
 use crate::campaign_pages::{EmptyForm, NoticeQuery, urlencode};
@@ -66,6 +67,30 @@ pub(crate) struct SequenceForm {
     list_id: i64,
     #[serde(default)]
     exit_segment_id: String,
+    /// "join" (default) or "date".
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    date_attribute: String,
+    /// A ticked box: every year on the date's anniversary.
+    #[serde(default)]
+    yearly: Option<String>,
+}
+
+impl SequenceForm {
+    /// What starts the sequence, or why the form is wrong.
+    fn trigger(&self) -> Result<Option<DateTrigger>, String> {
+        if self.starts != "date" {
+            return Ok(None);
+        }
+        let attribute = self.date_attribute.trim();
+        if attribute.is_empty() || attribute.chars().count() > 100 || attribute.chars().any(char::is_control) {
+            return Err("A sequence that starts on a date needs the name of a date attribute (1 to 100 characters), \
+                        such as birthday."
+                .into());
+        }
+        Ok(Some(DateTrigger { attribute: attribute.to_owned(), yearly: self.yearly.is_some() }))
+    }
 }
 
 pub(crate) async fn create_sequence(
@@ -79,8 +104,12 @@ pub(crate) async fn create_sequence(
         let error = Some("A sequence needs a name of 1 to 200 characters.".into());
         return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
     }
+    let trigger = match form.trigger() {
+        Ok(trigger) => trigger,
+        Err(error) => return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
+    };
     let exit = form.exit_segment_id.parse().ok();
-    let sequence = state.store().create_sequence(name, form.list_id, exit).await?;
+    let sequence = state.store().create_sequence(name, form.list_id, exit, trigger.as_ref()).await?;
     Ok(Redirect::to(&format!("/sequences/{}", sequence.id)).into_response())
 }
 
@@ -166,8 +195,17 @@ pub(crate) async fn activate(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
+    let sequence = state.store().sequence(id).await?.ok_or(AppError::NotFound)?;
     let notice = match prepare::activate_sequence(state.store(), state.key(), id, &state.config().public_url).await {
-        Ok(steps) => format!("Active: {steps} steps go to everyone who joins the list from now on."),
+        Ok(steps) => match (&sequence.trigger_attribute, sequence.trigger_yearly) {
+            (None, _) => format!("Active: {steps} steps go to everyone who joins the list from now on."),
+            (Some(attribute), false) => {
+                format!("Active: {steps} steps go to the list's subscribers on their {attribute}, from today on.")
+            }
+            (Some(attribute), true) => format!(
+                "Active: {steps} steps go to the list's subscribers on their {attribute} every year, from today on."
+            ),
+        },
         Err(PrepareError::Store(store::StoreError::Conflict(_))) => "It is active already.".into(),
         Err(PrepareError::Store(e)) => return Err(e.into()),
         Err(e) => format!("Cannot activate: {e}."),
