@@ -7,11 +7,10 @@ ALTER TABLE sequences
 
 -- A yearly sequence sends each step once a year: its deliveries carry the
 -- year; every other delivery has 0, so it stays one per campaign and
--- subscriber.
+-- subscriber. (Adding a column with a constant default rewrites nothing.)
+-- The next two migrations make (campaign, subscriber, occurrence) the
+-- unique key without locking the table while the index builds.
 ALTER TABLE deliveries ADD COLUMN occurrence INT NOT NULL DEFAULT 0;
-ALTER TABLE deliveries DROP CONSTRAINT deliveries_campaign_id_subscriber_id_key;
-ALTER TABLE deliveries ADD CONSTRAINT deliveries_campaign_subscriber_occurrence
-    UNIQUE (campaign_id, subscriber_id, occurrence);
 
 -- An attribute's value as a date when it starts with one ('1990-04-01…'),
 -- else NULL: '2023-02-29', '0000-01-01' and 'soon' are no dates, and never

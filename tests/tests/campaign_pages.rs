@@ -3,7 +3,7 @@
 //! the sandbox and read its report.
 
 use anyhow::{Context, Result};
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use delivery::{Engine, EngineConfig, Sandbox};
 use domain::{EmailAddress, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
 use store::{NewList, NewSubscriber};
@@ -289,21 +289,26 @@ async fn a_birthday_sequence_sends_its_steps_every_year() -> Result<()> {
     let config =
         EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
     let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
-    let at = |day: &str| -> Result<chrono::DateTime<Utc>> {
-        Ok(chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")?.and_hms_opt(0, 5, 0).context("time")?.and_utc())
+    // A leap year, and the ordinary year before it, both after today.
+    let leap =
+        (Utc::now().year() + 2..).find(|y| chrono::NaiveDate::from_ymd_opt(*y, 2, 29).is_some()).context("leap")?;
+    let plain = leap - 1;
+    let at = |year: i32, month: u32, day: u32| -> Result<chrono::DateTime<Utc>> {
+        let date = chrono::NaiveDate::from_ymd_opt(year, month, day).context("date")?;
+        Ok(date.and_hms_opt(0, 5, 0).context("time")?.and_utc())
     };
-    for (day, sent, why) in [
-        ("2027-02-27", 0, "nobody's day"),
-        ("2027-02-28", 1, "29 February falls on the 28th in 2027"),
-        ("2027-03-01", 1, "the leap one's gift"),
-        ("2027-03-10", 1, "March's greeting; the other dates are none"),
-        ("2027-03-11", 1, "March's gift"),
-        ("2027-03-20", 0, "each step once a year"),
-        ("2028-02-29", 1, "a leap year: on the day"),
-        ("2028-03-10", 1, "March again; the leap one's gift is nine days late and skipped"),
-        ("2028-03-11", 1, "March's gift in 2028"),
+    for (when, sent, why) in [
+        (at(plain, 2, 27)?, 0, "nobody's day"),
+        (at(plain, 2, 28)?, 1, "29 February falls on the 28th in an ordinary year"),
+        (at(plain, 3, 1)?, 1, "the leap one's gift"),
+        (at(plain, 3, 10)?, 1, "March's greeting; the other dates are none"),
+        (at(plain, 3, 11)?, 1, "March's gift"),
+        (at(plain, 3, 20)?, 0, "each step once a year"),
+        (at(leap, 2, 29)?, 1, "a leap year: on the day"),
+        (at(leap, 3, 10)?, 1, "March again; the leap one's gift is nine days late and skipped"),
+        (at(leap, 3, 11)?, 1, "March's gift again"),
     ] {
-        assert_eq!(engine.tick(at(day)?).await?, sent, "{day}: {why}");
+        assert_eq!(engine.tick(when).await?, sent, "{when}: {why}");
     }
     let subjects: Vec<String> = app
         .store

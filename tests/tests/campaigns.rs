@@ -500,6 +500,43 @@ async fn leaving_the_list_or_the_exit_segment_ends_a_sequence() -> Result<()> {
     app.stop().await
 }
 
+/// A sequence started once by a date (a trial's end): dates from the day of
+/// activation on count, even when the step was due earlier that day; an
+/// earlier date does not, even when a step would still be due.
+#[tokio::test]
+async fn a_date_sequence_counts_dates_from_the_day_of_activation() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let trial = list(store, "Trial").await?;
+    let trigger = store::DateTrigger { attribute: "trial_ends".into(), yearly: false };
+    let sequence = store.create_sequence("Trial end", trial, None, Some(&trigger)).await?;
+    for (name, days) in [("Ends today", 0), ("Ended yesterday", 1)] {
+        let mut step = fields(name, Vec::new());
+        step.subject = name.into();
+        store.add_step(sequence.id, days * 1440, &step).await?;
+    }
+    delivery::prepare::activate_sequence(store, &app.key, sequence.id, &app.url).await?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let on = [(trial, SubscriptionStatus::Confirmed)];
+    let ends = |days: i64| serde_json::json!({ "trial_ends": (today + Duration::days(days)).to_string() });
+    subscriber(store, "today@example.org", "", ends(0), &on).await?;
+    subscriber(store, "earlier@example.org", "", ends(-3), &on).await?;
+    subscriber(store, "later@example.org", "", ends(2), &on).await?;
+    let midnight = |days: i64| (today + Duration::days(days)).and_hms_opt(0, 5, 0).map(|t| t.and_utc());
+    let mut engine = engine(&app, 100);
+    assert_eq!(engine.tick(now).await?, 1, "today's, though due at midnight");
+    assert_eq!(engine.tick(midnight(1).context("time")?).await?, 1, "today's second step");
+    assert_eq!(engine.tick(midnight(2).context("time")?).await?, 1, "later's first");
+    assert_eq!(engine.tick(midnight(3).context("time")?).await?, 1, "later's second");
+    assert_eq!(engine.tick(midnight(30).context("time")?).await?, 0, "once, not every year");
+    let progress = store.sequence_progress(sequence.id, 10).await?;
+    let mut got: Vec<(String, i64)> = progress.iter().map(|p| (p.email.clone(), p.steps_sent)).collect();
+    got.sort();
+    assert_eq!(got, [("later@example.org".to_owned(), 2), ("today@example.org".to_owned(), 2)]);
+    app.stop().await
+}
+
 /// Answers like receiving servers would, from a script per recipient, until
 /// the SMTP lab (real sinks over loopback) exists: the engine's bookkeeping
 /// of replies is what this exercises.

@@ -795,7 +795,9 @@ impl Store {
              FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::bool[], $6::timestamptz[]) \
                 AS e(campaign_id, subscriber_id, kind, link, machine, at) \
              JOIN campaigns c ON c.id = e.campaign_id \
-             LEFT JOIN deliveries d ON d.campaign_id = e.campaign_id AND d.subscriber_id = e.subscriber_id",
+             LEFT JOIN LATERAL (SELECT d.status, d.updated_at FROM deliveries d \
+                WHERE d.campaign_id = e.campaign_id AND d.subscriber_id = e.subscriber_id \
+                ORDER BY d.occurrence DESC LIMIT 1) d ON true",
         )
         .bind(&campaigns)
         .bind(&subscribers)
@@ -843,7 +845,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let unsubscribes = sqlx::query_scalar(
-            "SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
+            "SELECT count(DISTINCT d.subscriber_id) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
              JOIN subscriptions x ON x.subscriber_id = d.subscriber_id AND x.list_id = d.list_id \
              WHERE d.campaign_id = $1 AND x.status = 'unsubscribed' AND x.updated_at >= c.started_at",
         )

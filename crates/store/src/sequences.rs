@@ -188,9 +188,9 @@ impl Store {
     /// sequence's list (still confirmed, active, not suppressed, not in the
     /// exit segment, and in the step's own segment if it has one): counted
     /// from joining the list since activation, or from the date attribute
-    /// (its anniversary for a yearly sequence) when that falls after
-    /// activation and the step is at most a week late. Returns how many
-    /// deliveries were queued.
+    /// (its anniversary for a yearly sequence) when that is on or after the
+    /// day of activation and the step is at most a week late. Returns how
+    /// many deliveries were queued.
     pub async fn enqueue_sequence_steps(&self, now: DateTime<Utc>) -> Result<u64> {
         let steps: Vec<ActiveStep> = sqlx::query_as(
             "SELECT c.id, q.id, c.segment_id, q.exit_segment_id, q.trigger_attribute, q.trigger_yearly \
@@ -250,9 +250,9 @@ impl Store {
                         )
                         .push(dates)
                         .push(
-                            ") a WHERE a.day IS NOT NULL \
+                            ") a WHERE a.day >= (q.activated_at AT TIME ZONE 'UTC')::date \
                              AND (a.day::timestamp AT TIME ZONE 'UTC') + make_interval(mins => c.step_delay_minutes) \
-                                 BETWEEN greatest(q.activated_at, t.earliest + make_interval(mins => c.step_delay_minutes)) AND ",
+                                 BETWEEN t.earliest + make_interval(mins => c.step_delay_minutes) AND ",
                         )
                         .push_bind(now);
                 }
