@@ -124,9 +124,7 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     let notice = browser.text("#notice").await?;
     assert!(notice.starts_with("Scheduled for 1 recipients"), "{notice}");
     assert_eq!(browser.text("#status").await?, "scheduled");
-    let config =
-        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
-    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
+    let mut engine = sandbox_engine(&app);
     assert_eq!(engine.tick(Utc::now() + Duration::seconds(1)).await?, 1);
     engine.tick(Utc::now() + Duration::seconds(2)).await?;
 
@@ -165,6 +163,21 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert_eq!(overflow, serde_json::Value::Bool(false), "the page scrolls sideways on a phone");
     browser.close().await?;
     app.stop().await
+}
+
+/// The delivery engine, sending into the sandbox.
+fn sandbox_engine(app: &tests::TestApp) -> Engine<Sandbox> {
+    let config =
+        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
+    Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() })
+}
+
+/// The subjects of the campaign messages in the sandbox, sorted.
+async fn campaign_subjects(store: &store::Store) -> Result<Vec<String>> {
+    let mut all: Vec<String> =
+        store.outbound_messages(100).await?.into_iter().filter(|m| m.kind == "campaign").map(|m| m.subject).collect();
+    all.sort();
+    Ok(all)
 }
 
 #[tokio::test]
@@ -209,25 +222,12 @@ async fn a_step_sequence_sends_day_0_and_day_3_to_a_new_subscriber() -> Result<(
         .await?;
     assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
 
-    let config =
-        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
-    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
-    let subjects = |store: store::Store| async move {
-        let mut all: Vec<String> = store
-            .outbound_messages(100)
-            .await?
-            .into_iter()
-            .filter(|m| m.kind == "campaign")
-            .map(|m| m.subject)
-            .collect();
-        all.sort();
-        anyhow::Ok(all)
-    };
+    let mut engine = sandbox_engine(&app);
     assert_eq!(engine.tick(joined + Duration::seconds(5)).await?, 1);
-    assert_eq!(subjects(app.store.clone()).await?, ["Welcome, Newbie"]);
+    assert_eq!(campaign_subjects(&app.store).await?, ["Welcome, Newbie"]);
     assert_eq!(engine.tick(joined + Duration::days(1)).await?, 0, "day 1: nothing due");
     assert_eq!(engine.tick(joined + Duration::days(3) + Duration::minutes(1)).await?, 1);
-    assert_eq!(subjects(app.store.clone()).await?, ["Three days in", "Welcome, Newbie"]);
+    assert_eq!(campaign_subjects(&app.store).await?, ["Three days in", "Welcome, Newbie"]);
     assert_eq!(engine.tick(joined + Duration::days(10)).await?, 0, "each step once");
 
     browser.goto(&format!("{}{sequence_path}", app.url)).await?;
@@ -286,9 +286,7 @@ async fn a_birthday_sequence_sends_its_steps_every_year() -> Result<()> {
     }
     subscriber(&app.store, "elsewhere@example.org", "Away", born("1990-03-10"), &[]).await?;
 
-    let config =
-        EngineConfig { public_url: app.url.clone(), batch: 100, lease: Duration::minutes(5), ..Default::default() };
-    let mut engine = Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() });
+    let mut engine = sandbox_engine(&app);
     // A leap year, and the ordinary year before it, both after today.
     let leap =
         (Utc::now().year() + 2..).find(|y| chrono::NaiveDate::from_ymd_opt(*y, 2, 29).is_some()).context("leap")?;
@@ -310,14 +308,7 @@ async fn a_birthday_sequence_sends_its_steps_every_year() -> Result<()> {
     ] {
         assert_eq!(engine.tick(when).await?, sent, "{when}: {why}");
     }
-    let subjects: Vec<String> = app
-        .store
-        .outbound_messages(100)
-        .await?
-        .into_iter()
-        .filter(|m| m.kind == "campaign")
-        .map(|m| m.subject)
-        .collect();
+    let subjects = campaign_subjects(&app.store).await?;
     assert_eq!(subjects.iter().filter(|s| *s == "Happy birthday, March").count(), 2, "{subjects:?}");
     assert_eq!(subjects.iter().filter(|s| *s == "Happy birthday, Leap").count(), 2, "{subjects:?}");
     assert_eq!(subjects.iter().filter(|s| *s == "Your gift").count(), 3, "{subjects:?}");

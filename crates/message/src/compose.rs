@@ -125,17 +125,14 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         return Err(errors);
     };
 
-    // The bytes of link marks have no business in mail; they are dropped so
-    // that no text can pass for a mark.
-    let source = links::strip_marks(draft.body);
     let body = match draft.format {
-        BodyFormat::Markdown => markdown_to_html(&source),
-        BodyFormat::Html => source.into_owned(),
+        BodyFormat::Markdown => markdown_to_html(draft.body),
+        BodyFormat::Html => draft.body.to_owned(),
     };
-    let layout = (links::strip_marks(&draft.layout[..content.start]), links::strip_marks(&draft.layout[content.end..]));
-    let page = format!("{}{body}{}", layout.0, layout.1);
-    // The HTML tools turn character references (`&#1;`) into bytes: marks
-    // are stripped again from what they produce.
+    let page = format!("{}{body}{}", &draft.layout[..content.start], &draft.layout[content.end..]);
+    // The bytes of link marks have no business in mail: they are dropped
+    // from every text that leaves here, after the HTML tools (which turn
+    // `&#1;` into a byte), so that no text can pass for a mark.
     let inlined = links::strip_marks(&inline_css(&page).map_err(|e| vec![e])?).into_owned();
     let (mut html, links) = if draft.track_clicks { track_links(&inlined) } else { (inlined.clone(), Vec::new()) };
     if draft.track_opens {

@@ -20,16 +20,11 @@ async fn world(n: usize, sources: &[([u8; 4], &str)]) -> Result<World> {
     World::new(Spec { n, sources, ed25519: true, sink: Script::default(), campaign }).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_in_the_middle_of_a_campaign_loses_no_recipient_and_resends_only_what_was_in_flight() -> Result<()> {
-    let source = ([127, 0, 0, 2], "mta1.lab.test");
-    let w = world(3000, &[source]).await?;
-    let (workers, batch) = (2, 100);
-    let config = w.config("node", source.0, workers, 100, 3)?;
-    let mut node = Node::start(NINSHO, &config)?;
-    // Let it get well into the campaign, then kill it without warning.
-    for _ in 0..1200 {
-        if w.sink.count() >= 650 {
+/// Waits (up to `polls` times 20 ms) until `done`, then kills the node
+/// without warning; a node that exits by itself first is a failure.
+async fn kill_9_once(mut node: Node, polls: usize, done: impl Fn() -> bool) -> Result<()> {
+    for _ in 0..polls {
+        if done() {
             break;
         }
         if let Some(status) = node.0.try_wait()? {
@@ -39,6 +34,17 @@ async fn kill_9_in_the_middle_of_a_campaign_loses_no_recipient_and_resends_only_
     }
     node.0.kill()?;
     node.0.wait()?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_in_the_middle_of_a_campaign_loses_no_recipient_and_resends_only_what_was_in_flight() -> Result<()> {
+    let source = ([127, 0, 0, 2], "mta1.lab.test");
+    let w = world(3000, &[source]).await?;
+    let (workers, batch) = (2, 100);
+    let config = w.config("node", source.0, workers, 100, 3)?;
+    // Let it get well into the campaign, then kill it without warning.
+    kill_9_once(Node::start(NINSHO, &config)?, 1200, || w.sink.count() >= 650).await?;
     let at_kill = w.sink.count();
     assert!(at_kill >= 650 && at_kill < w.n, "killed in the middle: {at_kill} of {} sent", w.n);
     let unfinished = w.statuses().await?;
@@ -143,18 +149,7 @@ async fn a_node_killed_while_sending_webhooks_loses_no_event() -> Result<()> {
 
     // The lease is 3 s, so the webhook lease is its 15 s minimum.
     let config = w.config("node", source.0, 1, 10, 3)?;
-    let mut node = Node::start(NINSHO, &config)?;
-    for _ in 0..1500 {
-        if accepted(&log) >= 5 {
-            break;
-        }
-        if let Some(status) = node.0.try_wait()? {
-            bail!("the node exited early: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    node.0.kill()?;
-    node.0.wait()?;
+    kill_9_once(Node::start(NINSHO, &config)?, 1500, || accepted(&log) >= 5).await?;
     let at_kill = accepted(&log);
     assert!(at_kill >= 5, "killed after {at_kill} accepted events");
 

@@ -57,6 +57,42 @@ pub(crate) fn is_valid(state: &AppState, jar: &CookieJar, token: &str) -> bool {
         .is_some_and(|cookie| state.key().verify(PURPOSE, cookie.value().as_bytes(), token))
 }
 
+/// A multipart form (a file upload), read field by field. Its CSRF token
+/// must come first, as the hidden field forms start with: a form without a
+/// valid one is refused before any other field is read.
+pub(crate) struct CsrfMultipart<'s> {
+    state: &'s AppState,
+    jar: &'s CookieJar,
+    form: axum::extract::Multipart,
+    checked: bool,
+}
+
+impl<'s> CsrfMultipart<'s> {
+    pub(crate) fn new(state: &'s AppState, jar: &'s CookieJar, form: axum::extract::Multipart) -> Self {
+        Self { state, jar, form, checked: false }
+    }
+
+    /// The next field after the token.
+    pub(crate) async fn next_field(&mut self) -> Result<Option<axum::extract::multipart::Field<'_>>, crate::AppError> {
+        if !self.checked {
+            let token = match self.form.next_field().await.map_err(upload_failed)? {
+                Some(field) if field.name() == Some("csrf") => field.text().await.map_err(upload_failed)?,
+                _ => String::new(),
+            };
+            if !is_valid(self.state, self.jar, &token) {
+                return Err(crate::AppError::Forbidden(EXPIRED));
+            }
+            self.checked = true;
+        }
+        self.form.next_field().await.map_err(upload_failed)
+    }
+}
+
+/// An upload that broke off or is not a multipart form.
+pub(crate) fn upload_failed(e: axum::extract::multipart::MultipartError) -> crate::AppError {
+    crate::AppError::BadRequest(format!("The upload failed: {e}"))
+}
+
 /// A urlencoded form whose `csrf` field was checked.
 pub(crate) struct CsrfForm<T>(pub T);
 

@@ -207,20 +207,13 @@ pub(crate) async fn set_smime(
     jar: CookieJar,
     admin: AdminUser,
     crate::auth::ClientIp(ip): crate::auth::ClientIp,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
-    let mut csrf_ok = false;
+    let bad = csrf::upload_failed;
+    let mut form = csrf::CsrfMultipart::new(&state, &jar, multipart);
     let (mut domain, mut password, mut file, mut remove) = (String::new(), String::new(), Vec::new(), false);
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = form.next_field().await? {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "csrf" {
-            csrf_ok = csrf::is_valid(&state, &jar, &field.text().await.map_err(bad)?);
-            continue;
-        }
-        if !csrf_ok {
-            return Err(AppError::Forbidden(csrf::EXPIRED));
-        }
         match name.as_str() {
             "domain" => domain = field.text().await.map_err(bad)?.trim().to_string(),
             "password" => password = field.text().await.map_err(bad)?,
@@ -228,9 +221,6 @@ pub(crate) async fn set_smime(
             "file" => file = field.bytes().await.map_err(bad)?.to_vec(),
             _ => {}
         }
-    }
-    if !csrf_ok {
-        return Err(AppError::Forbidden(csrf::EXPIRED));
     }
     let outcome = if remove {
         match state.store().clear_domain_smime(&domain).await? {

@@ -138,28 +138,19 @@ pub(crate) async fn upload(
     State(state): State<AppState>,
     jar: CookieJar,
     admin: AdminUser,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
     let ingest = Ingest {
         store: state.store().clone(),
         source_ips: state.config().source_ips.clone(),
         limits: inbound::reports::Limits::default(),
     };
-    let mut csrf_ok = false;
+    let mut form = csrf::CsrfMultipart::new(&state, &jar, multipart);
     let mut outcomes = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "csrf" {
-            csrf_ok = csrf::is_valid(&state, &jar, &field.text().await.map_err(bad)?);
-            continue;
-        }
-        if !csrf_ok {
-            return Err(AppError::Forbidden(csrf::EXPIRED));
-        }
-        if name == "file" {
+    while let Some(field) = form.next_field().await? {
+        if field.name() == Some("file") {
             let file = field.file_name().unwrap_or("report").chars().take(200).collect::<String>();
-            let bytes = field.bytes().await.map_err(bad)?;
+            let bytes = field.bytes().await.map_err(csrf::upload_failed)?;
             if bytes.is_empty() {
                 continue;
             }
@@ -167,9 +158,6 @@ pub(crate) async fn upload(
                 outcomes.push((part, outcome.to_string()));
             }
         }
-    }
-    if !csrf_ok {
-        return Err(AppError::Forbidden(csrf::EXPIRED));
     }
     if outcomes.is_empty() {
         outcomes.push((String::new(), "Choose one or more report files.".into()));
