@@ -419,22 +419,12 @@ impl Api {
     }
 }
 
-/// `shared/samples/<kind>` (real reports and bounces): next to the checkout
-/// (`../shared`), above it, or where `NINSHO_SAMPLES` says; a clone
-/// elsewhere on this machine finds the team's copy in /work/shared.
+/// The real reports and bounces the tests read, kept in the repository
+/// under `tests/samples/<kind>` (`bounces`, `dmarc-aggregate`, `tls-rpt`;
+/// `tests/samples/README.md` says where each set comes from). Tests read
+/// nothing outside the checkout.
 pub fn samples(kind: &str) -> std::path::PathBuf {
-    use std::path::PathBuf;
-    if let Some(dir) = std::env::var_os("NINSHO_SAMPLES") {
-        return PathBuf::from(dir).join(kind);
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|a| a.join("shared/samples"))
-        .chain([PathBuf::from("/work/shared/samples")])
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| panic!("no shared/samples above {} (set NINSHO_SAMPLES)", manifest.display()))
-        .join(kind)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(kind)
 }
 
 /// An admin with a role, a live session (and its CSRF token) and an API
