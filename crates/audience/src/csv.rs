@@ -4,7 +4,9 @@
 //!
 //! A bad record never stops the file: a record with an unterminated quote is
 //! cut off after [`MAX_RECORD_LINES`] lines or [`MAX_RECORD_BYTES`] bytes,
-//! reported, and reading resumes on the next line.
+//! reported, and reading resumes on the next line. A line longer than
+//! [`MAX_RECORD_BYTES`] is read past, never held: its report quotes only its
+//! start.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -14,8 +16,8 @@ use serde_json::{Map, Value};
 
 pub const MAX_RECORD_LINES: usize = 20;
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
-/// How much of a rejected record is kept for the report.
-const RAW_KEEP: usize = 500;
+/// How much of a rejected record (in characters) is kept for the report.
+const RAW_KEEP: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -76,6 +78,10 @@ pub enum FileError {
     Empty,
     #[error("the header has no email column (columns: {0})")]
     NoEmailColumn(String),
+    #[error("the header line is longer than {} KB", MAX_RECORD_BYTES / 1024)]
+    HeaderTooLong,
+    #[error("the header's column {column} {error}")]
+    BadColumn { column: usize, error: domain::text::TextError },
     #[error("reading the file failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -96,7 +102,7 @@ pub struct CsvRows<R> {
     /// The number of the last physical line read from `input`.
     line: u64,
     /// Lines given back after an abandoned record, next first (reversed).
-    pending: Vec<(u64, Vec<u8>)>,
+    pending: Vec<Line>,
     /// Hash of each address seen → its line, to report duplicates. The
     /// hasher is keyed at random, so nobody can craft two colliding addresses.
     seen: HashMap<u64, u32>,
@@ -132,9 +138,38 @@ pub fn open(
     Ok((encoding, rows))
 }
 
-/// A record as read: its first line number and its fields, or the raw first
-/// line of a record that had to be abandoned.
-type RawRecord = (u64, Result<Vec<String>, String>);
+/// A record as read: its first line number and its fields, or why it had to
+/// be abandoned and the start of its first line.
+type RawRecord = (u64, Result<Vec<String>, (Abandoned, String)>);
+
+/// Why a record was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Abandoned {
+    /// A `"` opens a value that no `"` closes within the limits.
+    Unterminated,
+    /// Its line is this many bytes long.
+    TooLong(u64),
+}
+
+impl Abandoned {
+    fn reason(self) -> String {
+        match self {
+            Self::Unterminated => "unterminated quoted field: a \" opens a value that no \" closes".into(),
+            Self::TooLong(length) => {
+                format!("the line is {length} bytes long; a record may have at most {MAX_RECORD_BYTES}")
+            }
+        }
+    }
+}
+
+/// One physical line: its number, its bytes (only the first
+/// [`MAX_RECORD_BYTES`] of a longer line), and the length of a line that was
+/// too long.
+struct Line {
+    number: u64,
+    bytes: Vec<u8>,
+    too_long: Option<u64>,
+}
 
 impl<R: BufRead> CsvRows<R> {
     pub fn new(input: R, mapping: &HashMap<String, String>) -> Result<Self, FileError> {
@@ -151,14 +186,19 @@ impl<R: BufRead> CsvRows<R> {
         };
         let header = loop {
             match rows.next_record()? {
-                None | Some((_, Err(_))) => return Err(FileError::Empty),
+                None => return Err(FileError::Empty),
+                Some((_, Err((Abandoned::TooLong(_), _)))) => return Err(FileError::HeaderTooLong),
+                Some((_, Err((Abandoned::Unterminated, _)))) => return Err(FileError::Empty),
                 Some((_, Ok(fields))) if fields.iter().all(|f| f.trim().is_empty()) => continue,
                 Some((_, Ok(fields))) => break fields,
             }
         };
+        for (i, name) in header.iter().enumerate() {
+            domain::text::check_line(name).map_err(|error| FileError::BadColumn { column: i + 1, error })?;
+        }
         rows.columns = header.iter().map(|h| classify(h, mapping)).collect();
         if !rows.columns.contains(&Column::Email) {
-            return Err(FileError::NoEmailColumn(header.join(", ")));
+            return Err(FileError::NoEmailColumn(keep(&header.join(", "))));
         }
         Ok(rows)
     }
@@ -177,21 +217,49 @@ impl<R: BufRead> CsvRows<R> {
             .collect()
     }
 
-    fn next_line(&mut self) -> Result<Option<(u64, Vec<u8>)>, std::io::Error> {
+    /// The next physical line; of a line longer than [`MAX_RECORD_BYTES`]
+    /// only the start is kept, the rest is read past.
+    fn next_line(&mut self) -> Result<Option<Line>, std::io::Error> {
         if let Some(line) = self.pending.pop() {
             return Ok(Some(line));
         }
         let mut bytes = Vec::new();
-        if self.input.read_until(b'\n', &mut bytes)? == 0 {
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        if (&mut self.input).take(limit).read_until(b'\n', &mut bytes)? == 0 {
             return Ok(None);
         }
         self.line += 1;
-        Ok(Some((self.line, bytes)))
+        let mut too_long = None;
+        if bytes.len() > MAX_RECORD_BYTES && !bytes.ends_with(b"\n") {
+            let mut length = bytes.len() as u64;
+            loop {
+                let buffer = self.input.fill_buf()?;
+                if buffer.is_empty() {
+                    break;
+                }
+                let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (buffer.len(), false),
+                };
+                self.input.consume(used);
+                length += used as u64;
+                if done {
+                    break;
+                }
+            }
+            bytes.truncate(RAW_KEEP * 4);
+            too_long = Some(length);
+        }
+        Ok(Some(Line { number: self.line, bytes, too_long }))
     }
 
     fn next_record(&mut self) -> Result<Option<RawRecord>, std::io::Error> {
-        let Some((start, first)) = self.next_line()? else { return Ok(None) };
-        let mut record = first;
+        let Some(first) = self.next_line()? else { return Ok(None) };
+        let start = first.number;
+        if let Some(length) = first.too_long {
+            return Ok(Some((start, Err((Abandoned::TooLong(length), keep_bytes(&first.bytes))))));
+        }
+        let mut record = first.bytes;
         let mut lines: Vec<(u64, usize)> = vec![(start, record.len())];
         while has_open_quote(&record) {
             let more = if lines.len() >= MAX_RECORD_LINES || record.len() >= MAX_RECORD_BYTES {
@@ -199,20 +267,28 @@ impl<R: BufRead> CsvRows<R> {
             } else {
                 self.next_line()?
             };
+            // A line too long to join the record ends it as an open quote
+            // does, and is reported on its own after the lines read again.
+            let more = match more {
+                Some(line) if line.too_long.is_some() => {
+                    self.pending.push(line);
+                    None
+                }
+                other => other.map(|line| (line.number, line.bytes)),
+            };
             let Some((line, more)) = more else {
                 // Too long, or the file ended inside the quotes: report the
                 // first line and read the following ones again as records.
                 let first_len = lines[0].1;
                 let mut at = first_len;
                 let mut again = Vec::new();
-                for &(line, len) in &lines[1..] {
-                    again.push((line, record[at..at + len].to_vec()));
+                for &(number, len) in &lines[1..] {
+                    again.push(Line { number, bytes: record[at..at + len].to_vec(), too_long: None });
                     at += len;
                 }
                 again.reverse();
                 self.pending.extend(again);
-                let raw = String::from_utf8_lossy(&record[..first_len]).trim_end().to_string();
-                return Ok(Some((start, Err(raw))));
+                return Ok(Some((start, Err((Abandoned::Unterminated, keep_bytes(&record[..first_len]))))));
             };
             lines.push((line, more.len()));
             record.extend_from_slice(&more);
@@ -272,8 +348,12 @@ impl<R: BufRead> CsvRows<R> {
             let value = value.trim();
             match column {
                 Column::Email => email = Some(value.to_string()),
-                Column::Name => name = Some(value.to_string()),
+                Column::Name => {
+                    domain::text::check_line(value).map_err(|e| format!("the name {e}"))?;
+                    name = Some(value.to_string());
+                }
                 Column::Attribute(key) if !value.is_empty() => {
+                    domain::text::check_text(value).map_err(|e| format!("the value of {key:?} {e}"))?;
                     attributes.insert(key.clone(), json_value(value));
                 }
                 Column::Attribute(_) | Column::Ignored => {}
@@ -303,10 +383,7 @@ impl<R: BufRead> Iterator for CsvRows<R> {
             let fields = match record {
                 Ok(fields) if fields.iter().all(|f| f.trim().is_empty()) => continue,
                 Ok(fields) => fields,
-                Err(raw) => {
-                    let reason = "unterminated quoted field: a \" opens a value that no \" closes".to_string();
-                    return Some(Ok(Err(RowError { line, reason, raw: keep(&raw) })));
-                }
+                Err((why, raw)) => return Some(Ok(Err(RowError { line, reason: why.reason(), raw }))),
             };
             let raw = fields.join(",");
             return Some(Ok(self.row(line, fields).map_err(|reason| RowError { line, reason, raw: keep(&raw) })));
@@ -314,8 +391,17 @@ impl<R: BufRead> Iterator for CsvRows<R> {
     }
 }
 
+/// The start of a rejected record, for its report.
 fn keep(raw: &str) -> String {
-    raw.chars().take(RAW_KEEP).collect()
+    let mut kept: String = raw.chars().take(RAW_KEEP).collect();
+    if kept.len() < raw.len() {
+        kept.push('…');
+    }
+    kept
+}
+
+fn keep_bytes(raw: &[u8]) -> String {
+    keep(String::from_utf8_lossy(raw).trim_end())
 }
 
 /// True when the bytes so far leave a quoted field open. As in csv-core, a
@@ -433,6 +519,64 @@ mod tests {
         let results: Vec<_> = rows.filter_map(Result::ok).collect();
         assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 30);
+    }
+
+    #[test]
+    fn a_huge_line_is_read_past_and_quoted_only_in_part() {
+        let huge = "x".repeat(20 * 1024 * 1024);
+        let input = format!(
+            "email,note\na@example.com,{huge}\nb@example.com,\"opens\n{huge}\nc@example.com,fine\nd@example.com,{huge}"
+        );
+        let (_, rows) = open(std::io::Cursor::new(input.into_bytes()), None, &HashMap::new()).expect("opens");
+        let got: Vec<_> = rows.map(|r| r.expect("no I/O error")).collect();
+        let summary: Vec<String> = got
+            .iter()
+            .map(|r| match r {
+                Ok(row) => format!("{}:{}", row.line, row.email),
+                Err(e) => format!("{}!{}", e.line, e.reason),
+            })
+            .collect();
+        let too_long = format!("the line is {} bytes long; a record may have at most 65536", 20 * 1024 * 1024 + 15);
+        assert_eq!(
+            summary,
+            [
+                format!("2!{too_long}"),
+                "3!unterminated quoted field: a \" opens a value that no \" closes".to_string(),
+                format!("4!the line is {} bytes long; a record may have at most 65536", 20 * 1024 * 1024 + 1),
+                "5:c@example.com".to_string(),
+                format!("6!the line is {} bytes long; a record may have at most 65536", 20 * 1024 * 1024 + 14),
+            ]
+        );
+        for error in got.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(error.raw.chars().count() <= 201, "{} characters kept", error.raw.chars().count());
+        }
+    }
+
+    #[test]
+    fn a_huge_or_odd_header_is_refused_with_a_short_reason() {
+        let huge = format!("email,{}\na@example.com,1\n", "y".repeat(10 * 1024 * 1024));
+        let err = open(std::io::Cursor::new(huge.into_bytes()), None, &HashMap::new()).err().expect("refused");
+        assert_eq!(err.to_string(), "the header line is longer than 64 KB");
+        let no_email = format!("{}\n", "name,".repeat(10_000));
+        let err = open(std::io::Cursor::new(no_email.into_bytes()), None, &HashMap::new()).err().expect("refused");
+        assert!(err.to_string().len() < 300, "{err}");
+        let control = open(std::io::Cursor::new(b"email,ci\x1bty\n".to_vec()), None, &HashMap::new()).err();
+        assert_eq!(
+            control.expect("refused").to_string(),
+            "the header's column 2 contains a control character (U+001B) at character 3"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_and_values_reject_the_row() {
+        check(
+            b"email,name,note\na@example.com,\"B\r\nReply-To: x@evil.example\",\nb@example.com,Bo,\"two\nlines\"\nc@example.com,C,nul\x00here\n",
+            &[
+                "2!the name contains a carriage return (U+000D) at character 2",
+                "4:b@example.com",
+                "6!the value of \"note\" contains a NUL character (U+0000) at character 4",
+            ],
+        );
     }
 
     #[test]

@@ -12,6 +12,26 @@ use store::{ImportBatch, Store};
 
 pub use crate::csv::{Encoding, FileError, Row, RowError};
 
+/// Subscribers' attributes fit to keep: every name (at any depth) is one
+/// line, every text value free text without control characters other than
+/// line breaks and tabs. The error names the attribute and the character.
+pub fn check_attributes(attributes: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    fn check(path: &str, value: &Value) -> Result<(), String> {
+        match value {
+            Value::String(text) => domain::text::check_text(text).map_err(|e| format!("the attribute {path:?} {e}")),
+            Value::Array(items) => items.iter().try_for_each(|item| check(path, item)),
+            Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+                let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                domain::text::check_line(key).map_err(|e| format!("the attribute name {path:?} {e}"))?;
+                check(&path, item)
+            }),
+            Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
+        }
+    }
+    check("", attributes)
+}
+
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 5_000;
 /// Batches written at once, each on its own connection.
@@ -183,5 +203,20 @@ fn read_batches(
     }
     if !batch.is_empty() {
         let _ = tx.blocking_send(Message::Batch(batch));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attributes_are_checked_at_any_depth() {
+        assert_eq!(check_attributes(&json!({"city": "大阪", "note": "line one\nline two", "n": 3})), Ok(()));
+        let err = check_attributes(&json!({"tags": ["ok", "bad\u{0}"]})).expect_err("NUL");
+        assert_eq!(err, "the attribute \"tags\" contains a NUL character (U+0000) at character 4");
+        let err = check_attributes(&json!({"home": {"ci\rty": "x"}})).expect_err("CR in a name");
+        assert!(err.starts_with("the attribute name \"home.ci\\rty\" contains a carriage return"), "{err}");
     }
 }

@@ -76,6 +76,33 @@ pub fn compile(campaign: &Campaign, layout: &str) -> Result<Compiled, PrepareErr
     message::compose::compile(&draft).map_err(PrepareError::Template)
 }
 
+/// Renders a compiled campaign once for an example subscriber with no
+/// name or attributes: a template that fails whoever it is for (one that
+/// does too much work, say) is refused when it is saved, not at send time.
+pub fn trial_render(
+    campaign: &Campaign,
+    compiled: &Compiled,
+    key: &SecretKey,
+    public_url: &str,
+) -> Result<(), message::TemplateError> {
+    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)?;
+    let attributes = serde_json::Value::Object(Default::default());
+    let to = Recipient {
+        delivery_id: 0,
+        subscriber_id: 0,
+        email: "example@example.com",
+        name: "",
+        attributes: &attributes,
+        list_id: 0,
+        list_name: "",
+        variant: 0,
+    };
+    for variant in 0..=campaign.ab_subjects.len() {
+        rendered.render(key, &Recipient { variant, ..to })?;
+    }
+    Ok(())
+}
+
 pub fn sender(campaign: &Campaign, public_url: &str) -> Sender {
     Sender {
         from_name: campaign.from_name.clone(),

@@ -7,6 +7,7 @@
 mod audience;
 mod email;
 mod team;
+pub mod text;
 
 pub use audience::{ImportMode, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
 pub use email::{EmailAddress, EmailError, ascii_domain};

@@ -96,9 +96,14 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
     if draft.subject.trim().is_empty() {
         errors.push(TemplateError::new("subject", "is empty"));
     }
-    let lines = [draft.subject, draft.preheader].into_iter().chain(draft.alt_subjects.iter().map(String::as_str));
-    if lines.clone().any(|l| l.contains(['\r', '\n'])) {
-        errors.push(TemplateError::new("subject", "must be a single line"));
+    let alt_parts: Vec<String> = (0..draft.alt_subjects.len()).map(|i| format!("subject {}", i + 2)).collect();
+    let lines = [("subject", draft.subject), ("preheader", draft.preheader)]
+        .into_iter()
+        .chain(alt_parts.iter().map(String::as_str).zip(draft.alt_subjects.iter().map(String::as_str)));
+    for (part, line) in lines {
+        if let Err(e) = domain::text::check_line(line) {
+            errors.push(TemplateError::new(part, format!("must be a single line without control characters: it {e}")));
+        }
     }
     if draft.alt_subjects.iter().any(|s| s.trim().is_empty()) {
         errors.push(TemplateError::new("subject", "an A/B subject line is empty"));
@@ -387,14 +392,16 @@ mod tests {
     #[test]
     fn only_compose_makes_link_marks() {
         let body = "<p>\u{1}0\u{2} &#1;0&#2; <a href=\"https://x.example/\">x</a></p>";
-        let mut d = draft(BodyFormat::Html, body);
-        d.subject = "Hi \u{1}0\u{2}";
-        let c = compile(&d).expect("compiles");
+        let c = compile(&draft(BodyFormat::Html, body)).expect("compiles");
         for part in [&c.html, &c.text] {
             assert_eq!(part.matches('\u{1}').count(), 1, "only the real link: {part:?}");
             assert!(part.contains(&links::mark(0)));
         }
-        assert_eq!(c.subject, "Hi 0");
+        // The bytes of a mark are control characters: a subject refuses them.
+        let mut d = draft(BodyFormat::Html, body);
+        d.subject = "Hi \u{1}0\u{2}";
+        let errors = compile(&d).expect_err("refused");
+        assert_eq!(errors[0].part, "subject", "{errors:?}");
     }
 
     #[test]
@@ -424,6 +431,13 @@ mod tests {
         let errors = compile(&bad).expect_err("must fail");
         let parts: Vec<_> = errors.iter().map(|e| e.part.as_str()).collect();
         assert_eq!(parts, ["subject", "body", "layout"], "{errors:?}");
+        // A line break is named in the part it is in.
+        let alt_subjects = ["fine".to_owned(), "two\nlines".to_owned()];
+        let bad = Draft { preheader: "one\rtwo", alt_subjects: &alt_subjects, ..draft(BodyFormat::Html, "<p>x</p>") };
+        let errors = compile(&bad).expect_err("must fail");
+        let parts: Vec<_> = errors.iter().map(|e| e.part.as_str()).collect();
+        assert_eq!(parts, ["preheader", "subject 3"], "{errors:?}");
+        assert!(errors[0].message.contains("a carriage return (U+000D) at character 4"), "{errors:?}");
         let big = "x".repeat(5 * 1024 * 1024);
         let errors = compile(&draft(BodyFormat::Html, &big)).expect_err("must fail");
         assert_eq!(errors[0].to_string(), "body, line 1, column 1: is 5.0 MB; the limit is 1 MB");

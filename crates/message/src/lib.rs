@@ -138,7 +138,7 @@ impl Campaign {
             subscriber: Value::from_object(SubscriberScope {
                 email: Value::from(links::strip_marks(to.email)),
                 name: Value::from(links::strip_marks(to.name)),
-                attributes: Value::from_serialize(without_marks(to.attributes)),
+                attributes: Value::from(minijinja::value::Serde(&*without_marks(to.attributes))),
             }),
             list: context! { id => to.list_id, name => links::strip_marks(to.list_name) },
             campaign: context! { id => self.id, name => links::strip_marks(&self.name) },

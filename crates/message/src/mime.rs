@@ -3,11 +3,13 @@
 //! the last part they can show).
 //!
 //! mail-builder writes the headers (RFC 2047 encoded words for non-ASCII
-//! subjects and names); the bodies are quoted-printable or base64, encoded
+//! subjects and names), each through one function that first cleans every
+//! value of control characters; the bodies are quoted-printable or base64, encoded
 //! here, so no line is ever longer than 998 octets. The boundary is derived from the Message-ID, so
 //! the same input always gives the same bytes.
 
-use mail_builder::MessageBuilder;
+use std::borrow::Cow;
+
 use mail_builder::headers::Header;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
@@ -15,7 +17,6 @@ use mail_builder::headers::date::Date;
 use mail_builder::headers::message_id::MessageId;
 use mail_builder::headers::raw::Raw;
 use mail_builder::headers::text::Text;
-use mail_builder::mime::MimePart;
 use sha2::{Digest, Sha256};
 
 /// The headers of one message.
@@ -39,9 +40,9 @@ pub struct Headers<'a> {
     pub feedback_id: &'a str,
 }
 
-/// Builds the message bytes (CRLF line ends). mail-builder writes each
-/// header; the two parts are encoded straight into the message rather than
-/// into parts that are then copied.
+/// Builds the message bytes (CRLF line ends). Every header goes through
+/// [`header`], which cleans its values; the two parts are encoded straight
+/// into the message rather than into parts that are then copied.
 /// The marks of tracked links in `text` and `html` are filled from `links`
 /// ([`crate::links::mark`]).
 pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links: &[String]) -> Vec<u8> {
@@ -55,28 +56,28 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
     // links filled into both parts, so that the message is never moved.
     let links_len: usize = links.iter().map(String::len).sum();
     let mut out = Vec::with_capacity(text.len() + html.len() + (text.len() + html.len()) / 4 + 2 * links_len + 4096);
-    write_header(&mut out, "From", &address(headers.from_name, headers.from_address));
-    write_header(&mut out, "To", &address(headers.to_name, headers.to_address));
-    write_header(&mut out, "Subject", &Text::new(subject));
-    write_header(&mut out, "Date", &Date::new(headers.date));
-    write_header(&mut out, "Message-ID", &MessageId::new(headers.message_id));
+    header(&mut out, "From", Value::Address(headers.from_name, headers.from_address));
+    header(&mut out, "To", Value::Address(headers.to_name, headers.to_address));
+    header(&mut out, "Subject", Value::Text(subject));
+    header(&mut out, "Date", Value::Date(headers.date));
+    header(&mut out, "Message-ID", Value::MessageId(headers.message_id));
     if let Some(reply_to) = headers.reply_to {
-        write_header(&mut out, "Reply-To", &Address::from(reply_to));
+        header(&mut out, "Reply-To", Value::Address("", reply_to));
     }
-    write_header(&mut out, "List-Unsubscribe", &Raw::new(unsubscribe));
-    write_header(&mut out, "List-Unsubscribe-Post", &Raw::new("List-Unsubscribe=One-Click"));
-    write_header(&mut out, "List-Id", &Raw::new(list_id));
-    write_header(&mut out, "Feedback-ID", &Raw::new(headers.feedback_id));
-    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    write_header(&mut out, "Content-Type", &ContentType::new("multipart/alternative").attribute("boundary", &boundary));
+    header(&mut out, "List-Unsubscribe", Value::Raw(&unsubscribe));
+    header(&mut out, "List-Unsubscribe-Post", Value::Raw("List-Unsubscribe=One-Click"));
+    header(&mut out, "List-Id", Value::Raw(&list_id));
+    header(&mut out, "Feedback-ID", Value::Raw(headers.feedback_id));
+    header(&mut out, "MIME-Version", Value::Raw("1.0"));
+    header(&mut out, "Content-Type", Value::ContentType("multipart/alternative", "boundary", &boundary));
     out.extend_from_slice(b"\r\n");
     for (content_type, content) in [("text/plain", text), ("text/html", html)] {
         out.extend_from_slice(b"\r\n--");
         out.extend_from_slice(boundary.as_bytes());
         out.extend_from_slice(b"\r\n");
         let encoding = encoding_for(content);
-        write_header(&mut out, "Content-Type", &ContentType::new(content_type).attribute("charset", "utf-8"));
-        write_header(&mut out, "Content-Transfer-Encoding", &Raw::new(encoding.name()));
+        header(&mut out, "Content-Type", Value::ContentType(content_type, "charset", "utf-8"));
+        header(&mut out, "Content-Transfer-Encoding", Value::Raw(encoding.name()));
         out.extend_from_slice(b"\r\n");
         encoding.encode(content, links, &mut out);
     }
@@ -86,38 +87,143 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
     out
 }
 
-fn address<'a>(name: &'a str, address: &'a str) -> Address<'a> {
-    Address::new_address((!name.is_empty()).then_some(name), address)
-}
-
-fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b": ");
-    value.write_header(&mut *out, name.len() + 2).unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
-}
-
 /// A plain-text message of ninsho's own (a double opt-in confirmation):
 /// From, To, Subject, Date, Message-ID and one text part. `from` is an
 /// address or `Name <address>`.
 pub fn plain(from: &str, to: &str, subject: &str, text: &str, message_id: &str, date: i64) -> Vec<u8> {
-    let from = match from.rsplit_once('<') {
-        Some((name, address)) if !name.trim().is_empty() => {
-            Address::new_address(Some(name.trim().trim_matches('"')), address.trim_end_matches('>').trim())
-        }
-        Some((_, address)) => Address::new_address(None::<&str>, address.trim_end_matches('>').trim()),
-        None => Address::new_address(None::<&str>, from.trim()),
+    let (from_name, from_address) = match from.rsplit_once('<') {
+        Some((name, address)) => (name.trim().trim_matches('"'), address.trim_end_matches('>').trim()),
+        None => ("", from.trim()),
     };
-    let mut out = Vec::with_capacity(text.len() + 1024);
-    MessageBuilder::new()
-        .from(from)
-        .to(Address::new_address(None::<&str>, to))
-        .subject(subject)
-        .date(Date::new(date))
-        .message_id(MessageId::new(message_id))
-        .body(text_part("text/plain", text))
-        .write_to(&mut out)
-        .unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
+    let encoding = encoding_for(text);
+    let mut out = Vec::with_capacity(text.len() + text.len() / 3 + 1024);
+    header(&mut out, "From", Value::Address(from_name, from_address));
+    header(&mut out, "To", Value::Address("", to));
+    header(&mut out, "Subject", Value::Text(subject));
+    header(&mut out, "Date", Value::Date(date));
+    header(&mut out, "Message-ID", Value::MessageId(message_id));
+    header(&mut out, "MIME-Version", Value::Raw("1.0"));
+    header(&mut out, "Content-Type", Value::ContentType("text/plain", "charset", "utf-8"));
+    header(&mut out, "Content-Transfer-Encoding", Value::Raw(encoding.name()));
+    out.extend_from_slice(b"\r\n");
+    encoding.encode(text, &[], &mut out);
     out
+}
+
+/// What a header says, before it is written.
+enum Value<'a> {
+    /// Unstructured text (a subject): RFC 2047 encoded words when not ASCII.
+    Text(&'a str),
+    /// A display name (may be empty) and an address.
+    Address(&'a str, &'a str),
+    /// Without angle brackets.
+    MessageId(&'a str),
+    /// Unix time.
+    Date(i64),
+    /// A type with one attribute: (`text/plain`, `charset`, `utf-8`).
+    ContentType(&'a str, &'a str, &'a str),
+    /// Written as it is, folded where it is long.
+    Raw(&'a str),
+}
+
+/// Writes one header. Every header of every message ninsho writes passes
+/// here, and every value in it through [`header_text`] first: whatever a
+/// subscriber, a marketer or a stored row put into a name, a subject or a
+/// list's name, no control character (CR and LF among them) reaches the
+/// header, so none can end it early and start another.
+fn header(out: &mut Vec<u8>, name: &str, value: Value<'_>) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    let at = name.len() + 2;
+    let written = match value {
+        Value::Text(text) => {
+            let text = header_text(text);
+            if text.split_ascii_whitespace().any(|word| word.len() > LONGEST_WORD) {
+                // mail-builder folds plain text only at spaces.
+                encoded_words(&text, out);
+                Ok(0)
+            } else {
+                Text::new(text).write_header(&mut *out, at)
+            }
+        }
+        Value::Address(display, address) => {
+            let display = header_text(display);
+            let display = cut(display.trim(), LONGEST_NAME);
+            Address::new_address((!display.is_empty()).then_some(display), header_text(address))
+                .write_header(&mut *out, at)
+        }
+        Value::MessageId(id) => MessageId::new(header_text(id)).write_header(&mut *out, at),
+        Value::Date(date) => Date::new(date).write_header(&mut *out, at),
+        Value::ContentType(kind, attribute, value) => ContentType::new(header_text(kind))
+            .attribute(header_text(attribute), header_text(value))
+            .write_header(&mut *out, at),
+        Value::Raw(raw) => Raw::new(header_text(raw)).write_header(&mut *out, at),
+    };
+    written.unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
+}
+
+/// The longest word written as it is in a text header: any longer and the
+/// header is written as encoded words, so no line passes 998 octets.
+const LONGEST_WORD: usize = 900;
+/// Display names are cut after this many bytes (the forms take 200
+/// characters): a quoted name is one word that no folding can break.
+const LONGEST_NAME: usize = 600;
+
+/// `text` as RFC 2047 encoded words (`=?utf-8?B?…?=`) of at most 39 bytes
+/// (whole characters) each, one to a line.
+fn encoded_words(text: &str, out: &mut Vec<u8>) {
+    use base64::Engine;
+    let mut rest = text;
+    let mut first = true;
+    while !rest.is_empty() {
+        let end = cut(rest, 39).len().max(rest.chars().next().map_or(0, char::len_utf8));
+        let (word, tail) = rest.split_at(end);
+        if !first {
+            out.extend_from_slice(b"\r\n ");
+        }
+        out.extend_from_slice(b"=?utf-8?B?");
+        out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(word).as_bytes());
+        out.extend_from_slice(b"?=");
+        first = false;
+        rest = tail;
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The longest start of `text` of at most `max` bytes that ends between characters.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// `value` fit for a header: each run of control characters (C0 with CR,
+/// LF and tab, DEL, C1) and of Unicode line and paragraph separators
+/// becomes one space. Borrowed when there is none, as nearly always.
+pub fn header_text(value: &str) -> Cow<'_, str> {
+    let unfit = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    if !value.contains(unfit) {
+        return Cow::Borrowed(value);
+    }
+    let mut clean = String::with_capacity(value.len());
+    let mut in_run = false;
+    for c in value.chars() {
+        if unfit(c) {
+            if !in_run {
+                clean.push(' ');
+            }
+            in_run = true;
+        } else {
+            clean.push(c);
+            in_run = false;
+        }
+    }
+    Cow::Owned(clean)
 }
 
 /// How a text part is encoded: quoted-printable for mostly-ASCII text,
@@ -149,14 +255,6 @@ impl Encoding {
 
 fn encoding_for(content: &str) -> Encoding {
     if non_ascii_bytes(content.as_bytes()) * 3 <= content.len() { Encoding::QuotedPrintable } else { Encoding::Base64 }
-}
-
-fn text_part<'a>(content_type: &'a str, content: &str) -> MimePart<'a> {
-    let encoding = encoding_for(content);
-    let mut encoded = Vec::with_capacity(content.len() + content.len() / 3 + 64);
-    encoding.encode(content, &[], &mut encoded);
-    MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), encoded)
-        .transfer_encoding(encoding.name())
 }
 
 /// Quoted-printable (RFC 2045 6.7) of text: line breaks (LF or CRLF) become

@@ -2,15 +2,23 @@
 //!
 //! Templates are minijinja source. The environment has no loader (no
 //! `include` or `import` can reach a file), no function that touches the
-//! network or the clock, a fuel budget that bounds loops, and a cap on the
-//! size of what one render may produce. Missing values are chainable
+//! network or the clock, and a fuel budget that bounds both the steps of a
+//! render and the memory it may allocate: minijinja charges fuel for every
+//! instruction and for every byte of every string, list and output it
+//! makes, and checks a value it can size beforehand (`'x' * n`) before it
+//! allocates it. So one render never holds more than about
+//! [`MAX_RENDER_BYTES`], however the template builds its text. Missing values are chainable
 //! undefineds, so `subscriber.attributes.city | default("there")` works for a
 //! subscriber without that attribute.
 
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
-/// Instructions one render may execute: a 20 KB layout needs a few hundred.
-const FUEL: u64 = 500_000;
+/// The work one render may do. An instruction costs one fuel and every 64
+/// bytes of data made cost one more; a message of a 20 KB layout with its
+/// links needs about 2,000.
+const FUEL: u64 = 160_000;
+/// What [`FUEL`] allows in data, were a render to do nothing but allocate.
+pub const MAX_RENDER_BYTES: usize = 10 * 1024 * 1024;
 /// The largest output of one render.
 pub const MAX_OUTPUT: usize = 4 * 1024 * 1024;
 
@@ -39,9 +47,14 @@ impl TemplateError {
             }
             None => 1,
         };
-        let message = match err.detail() {
-            Some(detail) => format!("{}: {detail}", err.kind()),
-            None => err.kind().to_string(),
+        let message = match (err.kind(), err.detail()) {
+            (ErrorKind::OutOfFuel, _) => format!(
+                "the template does too much work: it would take more than {} steps or build more than {} MB of text",
+                FUEL,
+                MAX_RENDER_BYTES / (1024 * 1024)
+            ),
+            (kind, Some(detail)) => format!("{kind}: {detail}"),
+            (kind, None) => kind.to_string(),
         };
         Self { part: part.into(), line, column, message }
     }
@@ -127,6 +140,27 @@ mod tests {
     use minijinja::context;
 
     #[test]
+    fn no_template_builds_more_text_than_the_budget() {
+        let bombs = [
+            // Repeats that minijinja itself would allow up to 100 MB.
+            "{% set a = 'x' * 100000000 %}{% set b = a ~ a ~ a ~ a %}{{ b|length }}",
+            "{{ ('x' * 20000000)|length }}",
+            // Doubling in a loop: 27 steps make 134 MB.
+            "{% set ns = namespace(a='x') %}{% for i in range(27) %}{% set ns.a = ns.a ~ ns.a %}{% endfor %}{{ ns.a|length }}",
+            "{% set ns = namespace(a=['x']) %}{% for i in range(27) %}{% set ns.a = ns.a + ns.a %}{% endfor %}{{ ns.a|join|length }}",
+            "{% set ns = namespace(a='xy') %}{% for i in range(27) %}{% set ns.a = ns.a|replace('x', 'xx') %}{% endfor %}{{ ns.a|length }}",
+            "{{ ('ab\\n' * 1000)|indent(100000)|length }}",
+            "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
+        ];
+        for (i, bomb) in bombs.iter().enumerate() {
+            let t = Templates::compile(vec![("body.html".into(), format!("line one\n{bomb}"))]).expect("compiles");
+            let err = t.render("body.html", &context! {}).expect_err(bomb);
+            assert_eq!((err.part.as_str(), err.line), ("body", 2), "{i}: {err}");
+            assert!(err.message.contains("too much work") || err.message.contains("too large"), "{i}: {err}");
+        }
+    }
+
+    #[test]
     fn syntax_errors_name_line_and_column() {
         let err = check("body", "Hello\n  {{ subscriber.name | default('x') }\n").expect_err("must fail");
         assert_eq!(err.part, "body");
@@ -174,7 +208,7 @@ mod tests {
         )])
         .expect("ok");
         let err = t.render("body.txt", &context! {}).expect_err("must fail");
-        assert!(err.message.contains("fuel"), "{err}");
+        assert!(err.message.contains("too much work"), "{err}");
         let t = Templates::compile(vec![("body.txt".into(), "{% include '/etc/passwd' %}".into())]).expect("ok");
         assert!(t.render("body.txt", &context! {}).is_err());
     }

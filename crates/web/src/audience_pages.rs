@@ -92,6 +92,8 @@ impl ListForm {
         if name.is_empty() || name.chars().count() > 200 {
             return Err("A list needs a name of 1 to 200 characters.".into());
         }
+        domain::text::check_line(&name).map_err(|e| format!("The list's name {e}."))?;
+        domain::text::check_text(&self.description).map_err(|e| format!("The description {e}."))?;
         let signup_fields = parse_signup_fields(&self.signup_fields).map_err(|e| format!("Signup fields: {e}."))?;
         Ok(crate::api::lists::ListFields {
             name,

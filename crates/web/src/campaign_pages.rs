@@ -388,6 +388,22 @@ pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String
     if fields.name.is_empty() || fields.name.chars().count() > 200 {
         errors.push(("name", "A campaign needs a name of 1 to 200 characters.".into()));
     }
+    let lines = [
+        ("name", "The name", &fields.name),
+        ("from_name", "The From name", &fields.from_name),
+        ("subject", "The subject", &fields.subject),
+        ("preheader", "The preheader", &fields.preheader),
+    ];
+    for (field, label, value) in lines {
+        if let Err(e) = domain::text::check_line(value) {
+            errors.push((field, format!("{label} {e}.")));
+        }
+    }
+    for (i, subject) in fields.ab_subjects.iter().enumerate() {
+        if let Err(e) = domain::text::check_line(subject) {
+            errors.push(("ab_subjects", format!("A/B subject {} {e}.", i + 2)));
+        }
+    }
     if !fields.from_address.is_empty() && domain::EmailAddress::parse(&fields.from_address).is_err() {
         errors.push(("from_address", format!("From address: {:?} is not an email address.", fields.from_address)));
     }
@@ -440,7 +456,14 @@ pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -
     apply(&mut probe, fields);
     match prepare::layout(state.store(), &probe).await {
         Ok(layout) => match prepare::compile(&probe, &layout) {
-            Ok(_) => Ok(Vec::new()),
+            Ok(compiled) => {
+                let public_url = &state.config().public_url;
+                Ok(prepare::trial_render(&probe, &compiled, state.key(), public_url)
+                    .err()
+                    .map(|e| e.to_string())
+                    .into_iter()
+                    .collect())
+            }
             Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
             Err(e) => Ok(vec![e.to_string()]),
         },

@@ -159,10 +159,20 @@ pub(crate) async fn signup(
         }
     }
     let email = EmailAddress::parse(&raw_email);
-    let error = match (&email, &missing) {
-        (Err(e), _) => Some(format!("This email address is not valid: {e}.")),
-        (Ok(_), Some(label)) => Some(format!("Please fill in {label}.")),
-        (Ok(_), None) => None,
+    let unfit =
+        domain::text::check_line(&name).map_err(|e| format!("Your name {e}: remove it and send the form again."));
+    let unfit = unfit.and_then(|()| {
+        list.signup_fields.0.iter().try_for_each(|field| match attributes.get(&field.key) {
+            Some(serde_json::Value::String(value)) => domain::text::check_text(value)
+                .map_err(|e| format!("{} {e}: remove it and send the form again.", field.label)),
+            _ => Ok(()),
+        })
+    });
+    let error = match (&email, &missing, unfit) {
+        (Err(e), _, _) => Some(format!("This email address is not valid: {e}.")),
+        (Ok(_), Some(label), _) => Some(format!("Please fill in {label}.")),
+        (Ok(_), None, Err(unfit)) => Some(unfit),
+        (Ok(_), None, Ok(())) => None,
     };
     let email = match (email, error) {
         (Ok(email), None) => email,
@@ -308,9 +318,21 @@ struct ProfilePage {
     name: String,
     lists: Vec<ListChoice>,
     saved: bool,
+    error: Option<String>,
 }
 
-async fn profile(state: &AppState, token: &str, saved: bool) -> Result<Response, AppError> {
+/// What the profile page says above its form.
+enum ProfileNote {
+    None,
+    Saved,
+    /// The change was refused: why (the form keeps what was typed).
+    Refused {
+        name: String,
+        error: String,
+    },
+}
+
+async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Response, AppError> {
     let Ok(claims) = links::verify(state.key(), Purpose::Profile, token, now()) else { return invalid_link() };
     let Some(subscriber) = state.store().subscriber(claims.subscriber_id).await? else { return invalid_link() };
     let subscriptions = state.store().subscriptions(subscriber.id).await?;
@@ -330,16 +352,19 @@ async fn profile(state: &AppState, token: &str, saved: bool) -> Result<Response,
             })
         })
         .collect();
-    let page_data =
-        ProfilePage { token: token.to_string(), email: subscriber.email, name: subscriber.name, lists, saved };
-    page(StatusCode::OK, page_data)
+    let (status, name, saved, error) = match note {
+        ProfileNote::None => (StatusCode::OK, subscriber.name, false, None),
+        ProfileNote::Saved => (StatusCode::OK, subscriber.name, true, None),
+        ProfileNote::Refused { name, error } => (StatusCode::UNPROCESSABLE_ENTITY, name, false, Some(error)),
+    };
+    page(status, ProfilePage { token: token.to_string(), email: subscriber.email, name, lists, saved, error })
 }
 
 pub(crate) async fn profile_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    profile(&state, &token, false).await
+    profile(&state, &token, ProfileNote::None).await
 }
 
 pub(crate) async fn save_profile(
@@ -353,6 +378,10 @@ pub(crate) async fn save_profile(
         .map_err(|e| AppError::BadRequest(format!("The form is incomplete: {e}")))?;
     let name: String =
         pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().chars().take(200).collect()).unwrap_or_default();
+    if let Err(e) = domain::text::check_line(&name) {
+        let error = format!("Your name {e}: remove it and save again.");
+        return profile(&state, &token, ProfileNote::Refused { name: name.replace(char::is_control, ""), error }).await;
+    }
     let checked: Vec<i64> = pairs.iter().filter(|(k, _)| k == "list").filter_map(|(_, v)| v.parse().ok()).collect();
     let shown: Vec<i64> = pairs.iter().filter(|(k, _)| k == "shown").filter_map(|(_, v)| v.parse().ok()).collect();
     let choices: Vec<(i64, bool)> = shown.iter().map(|id| (*id, checked.contains(id))).collect();
@@ -368,5 +397,5 @@ pub(crate) async fn save_profile(
         Err(store::StoreError::NotFound(_)) => return invalid_link(),
         Err(e) => return Err(e.into()),
     }
-    profile(&state, &token, true).await
+    profile(&state, &token, ProfileNote::Saved).await
 }

@@ -67,6 +67,9 @@ pub(crate) fn check_signup_fields(fields: &[SignupField]) -> Result<(), String> 
         if field.label.trim().is_empty() || field.label.chars().count() > 200 {
             return Err(format!("field {}: the label needs 1 to 200 characters", i + 1));
         }
+        if let Err(e) = domain::text::check_line(&field.label) {
+            return Err(format!("field {}: the label {e}", i + 1));
+        }
         if fields[..i].iter().any(|f| f.key.trim() == key) {
             return Err(format!("field {}: {key:?} appears twice", i + 1));
         }
@@ -102,7 +105,10 @@ pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> ApiResul
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::field("name", "a list needs a name of 1 to 200 characters"));
     }
+    domain::text::check_line(&name).map_err(|e| ApiError::field("name", format!("the name {e}")))?;
     let description = input.description.clone().or_else(|| current.map(|l| l.description.clone())).unwrap_or_default();
+    domain::text::check_text(&description)
+        .map_err(|e| ApiError::field("description", format!("the description {e}")))?;
     let visibility = match input.visibility.as_deref().or(current.map(|l| l.visibility.as_str())) {
         None => ListVisibility::Private,
         Some(v) => ListVisibility::parse(v).ok_or_else(|| ApiError::field("visibility", "public or private"))?,

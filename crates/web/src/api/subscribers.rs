@@ -136,9 +136,22 @@ pub(crate) struct CreateInput {
 fn attributes_object(value: Option<Value>) -> ApiResult<Value> {
     match value {
         None => Ok(Value::Object(Default::default())),
-        Some(v @ Value::Object(_)) => Ok(v),
+        Some(v @ Value::Object(_)) => {
+            audience::check_attributes(&v).map_err(|e| ApiError::field("attributes", e))?;
+            Ok(v)
+        }
         Some(_) => Err(ApiError::field("attributes", "attributes must be a JSON object")),
     }
+}
+
+/// A subscriber's name as given: one line, trimmed.
+fn checked_name(name: &str) -> ApiResult<&str> {
+    let name = name.trim();
+    domain::text::check_line(name).map_err(|e| ApiError::field("name", format!("the name {e}")))?;
+    if name.chars().count() > 200 {
+        return Err(ApiError::field("name", "the name has more than 200 characters"));
+    }
+    Ok(name)
 }
 
 fn parse_status(status: Option<&str>) -> ApiResult<Option<SubscriberStatus>> {
@@ -162,6 +175,7 @@ pub(crate) async fn create(
     if state.store().is_suppressed(&email).await? {
         return Err(ApiError::field("email", "this address or its domain is suppressed, or it was erased"));
     }
+    let name = checked_name(&input.name)?;
     let attributes = attributes_object(input.attributes)?;
     let status = parse_status(input.status.as_deref())?.unwrap_or(SubscriberStatus::Active);
     for list_id in &input.lists {
@@ -172,7 +186,7 @@ pub(crate) async fn create(
         .store()
         .create_subscriber(&NewSubscriber {
             email: &email,
-            name: input.name.trim(),
+            name,
             attributes: &attributes,
             status,
             consent_source: &source,
@@ -229,7 +243,7 @@ pub(crate) async fn update(
 ) -> ApiResult<Json<SubscriberView>> {
     let attributes = input.attributes.map(|a| attributes_object(Some(a))).transpose()?;
     let status = parse_status(input.status.as_deref())?;
-    let name = input.name.as_deref().map(str::trim);
+    let name = input.name.as_deref().map(checked_name).transpose()?;
     let subscriber = state.store().update_subscriber(id, name, attributes.as_ref(), status).await?;
     Ok(Json(with_lists(&state, subscriber).await?))
 }
