@@ -391,9 +391,10 @@ impl<R: BufRead> Iterator for CsvRows<R> {
     }
 }
 
-/// The start of a rejected record, for its report.
+/// The start of a rejected record, for its report (a NUL, which no text
+/// column takes, becomes U+FFFD).
 fn keep(raw: &str) -> String {
-    let mut kept: String = raw.chars().take(RAW_KEEP).collect();
+    let mut kept: String = raw.chars().take(RAW_KEEP).map(|c| if c == '\0' { '\u{FFFD}' } else { c }).collect();
     if kept.len() < raw.len() {
         kept.push('…');
     }

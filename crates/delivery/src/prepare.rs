@@ -60,9 +60,13 @@ pub async fn layout(store: &Store, campaign: &Campaign) -> Result<String, Prepar
 
 /// Compiles a campaign with `layout`.
 pub fn compile(campaign: &Campaign, layout: &str) -> Result<Compiled, PrepareError> {
+    message::compose::compile(&draft(campaign, layout)?).map_err(PrepareError::Template)
+}
+
+fn draft<'a>(campaign: &'a Campaign, layout: &'a str) -> Result<Draft<'a>, PrepareError> {
     let format = BodyFormat::parse(&campaign.body_format)
         .ok_or_else(|| PrepareError::Invalid(format!("unknown body format {:?}", campaign.body_format)))?;
-    let draft = Draft {
+    Ok(Draft {
         subject: &campaign.subject,
         alt_subjects: &campaign.ab_subjects,
         preheader: &campaign.preheader,
@@ -72,35 +76,22 @@ pub fn compile(campaign: &Campaign, layout: &str) -> Result<Compiled, PrepareErr
         text: &campaign.text_body,
         track_clicks: campaign.track_clicks,
         track_opens: campaign.track_opens,
-    };
-    message::compose::compile(&draft).map_err(PrepareError::Template)
+    })
 }
 
-/// Renders a compiled campaign once for an example subscriber with no
-/// name or attributes: a template that fails whoever it is for (one that
-/// does too much work, say) is refused when it is saved, not at send time.
+/// Renders each part of a campaign that compiled (with `layout`) once for
+/// an example subscriber ([`message::Campaign::trial`]): a template that
+/// fails whoever it is for is refused when it is saved, not at send time.
 pub fn trial_render(
     campaign: &Campaign,
+    layout: &str,
     compiled: &Compiled,
     key: &SecretKey,
     public_url: &str,
-) -> Result<(), message::TemplateError> {
-    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)?;
-    let attributes = serde_json::Value::Object(Default::default());
-    let to = Recipient {
-        delivery_id: 0,
-        subscriber_id: 0,
-        email: "example@example.com",
-        name: "",
-        attributes: &attributes,
-        list_id: 0,
-        list_name: "",
-        variant: 0,
-    };
-    for variant in 0..=campaign.ab_subjects.len() {
-        rendered.render(key, &Recipient { variant, ..to })?;
-    }
-    Ok(())
+) -> Result<(), PrepareError> {
+    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)
+        .map_err(|e| PrepareError::Template(vec![e]))?;
+    rendered.trial(key, &draft(campaign, layout)?).map_err(|e| PrepareError::Template(vec![e]))
 }
 
 pub fn sender(campaign: &Campaign, public_url: &str) -> Sender {

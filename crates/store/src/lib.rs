@@ -51,7 +51,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the database refused: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migrating the database failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} already exists")]
@@ -66,6 +66,19 @@ pub enum StoreError {
     Refused(String),
     #[error("invalid database name {0:?}")]
     BadName(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Text PostgreSQL cannot hold (a NUL from a form or a file) is the
+    /// caller's mistake, to be told, not a failure of the database.
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return Self::Refused("the text contains a NUL character, which cannot be stored".into());
+        }
+        Self::Database(e)
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

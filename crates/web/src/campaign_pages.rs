@@ -457,12 +457,11 @@ pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -
     match prepare::layout(state.store(), &probe).await {
         Ok(layout) => match prepare::compile(&probe, &layout) {
             Ok(compiled) => {
-                let public_url = &state.config().public_url;
-                Ok(prepare::trial_render(&probe, &compiled, state.key(), public_url)
-                    .err()
-                    .map(|e| e.to_string())
-                    .into_iter()
-                    .collect())
+                match prepare::trial_render(&probe, &layout, &compiled, state.key(), &state.config().public_url) {
+                    Ok(()) => Ok(Vec::new()),
+                    Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
+                    Err(e) => Ok(vec![e.to_string()]),
+                }
             }
             Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
             Err(e) => Ok(vec![e.to_string()]),
