@@ -626,7 +626,11 @@ async fn inbound_listener(app: &TestApp, ca: &TestCa) -> Result<(SocketAddr, tok
         key: app.key.clone(),
         bounce_subdomain: "bounce".into(),
         report_address: None,
-        source_ips: vec![IpAddr::from(SOURCE)],
+        reports: inbound::ingest::Ingest::new(
+            app.store.clone(),
+            vec![IpAddr::from(SOURCE)],
+            inbound::reports::Limits::default(),
+        ),
     };
     let cancel = tokio_util::sync::CancellationToken::new();
     tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone()));

@@ -12,11 +12,7 @@ use tests::{TestApp, samples};
 const OURS: &str = "72.150.241.94";
 
 fn ingest(app: &TestApp) -> Result<Ingest> {
-    Ok(Ingest {
-        store: app.store.clone(),
-        source_ips: vec![OURS.parse::<IpAddr>()?],
-        limits: inbound::reports::Limits::default(),
-    })
+    Ok(Ingest::new(app.store.clone(), vec![OURS.parse::<IpAddr>()?], inbound::reports::Limits::default()))
 }
 
 /// The sample files of a kind: (name, bytes), licence files aside.
@@ -147,4 +143,107 @@ async fn the_dashboard_shows_each_source_classified_down_to_its_rows() -> Result
     browser.goto(&format!("{}/reports/domains/nobody.example", app.url)).await?;
     assert!(browser.title().await?.starts_with("Not found"), "a domain without reports");
     Ok(())
+}
+
+/// A DMARC report of `records` records (distinct addresses) over `days` days.
+fn generated_report(id: &str, records: usize, days: i64) -> Vec<u8> {
+    let mut xml = format!(
+        "<feedback><report_metadata><org_name>Flood</org_name><report_id>{id}</report_id>\
+         <date_range><begin>1700000000</begin><end>{}</end></date_range></report_metadata>\
+         <policy_published><domain>shop.example</domain><p>none</p></policy_published>",
+        1_700_000_000 + days * 86_400
+    );
+    for i in 0..records {
+        xml.push_str(&format!(
+            "<record><row><source_ip>10.{}.{}.{}</source_ip><count>{}</count><policy_evaluated>\
+             <disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>\
+             <identifiers><header_from>shop.example</header_from></identifiers></record>",
+            i / 65536,
+            (i / 256) % 256,
+            i % 256,
+            1 + i % 5
+        ));
+    }
+    xml.push_str("</feedback>");
+    xml.into_bytes()
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?)
+}
+
+#[tokio::test]
+async fn a_report_over_a_year_keeps_every_message_in_bounded_rows() -> Result<()> {
+    let app = tests::spawn_app().await?;
+    let ingest = ingest(&app)?;
+    let xml = generated_report("year", 7000, 365);
+    let gz = gzip(&xml)?;
+    assert!(gz.len() < 200 * 1024, "a small file: {} bytes", gz.len());
+    let outcomes = ingest.import("year.xml.gz", &gz, "test").await?;
+    let pool = sqlx::PgPool::connect(&app.database_url).await?;
+    assert!(matches!(outcomes[..], [(_, Outcome::Imported { rows: 7000, .. })]), "{outcomes:?}");
+    let (rows, messages, days): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), sum(count)::bigint, count(DISTINCT day) FROM dmarc_rows WHERE domain = 'shop.example'",
+    )
+    .fetch_one(&pool)
+    .await?;
+    let sent: i64 = (0..7000).map(|i| 1 + i % 5).sum();
+    assert_eq!(messages, sent, "every message counted");
+    assert!(rows <= i64::try_from(inbound::ingest::MAX_ROWS)?, "{rows} rows");
+    assert!(days > 1 && days < 366, "spread over periods: {days}");
+    let skipped: Vec<String> = sqlx::query_scalar("SELECT unnest(skipped) FROM dmarc_reports WHERE report_id = 'year'")
+        .fetch_all(&pool)
+        .await?;
+    assert!(skipped.iter().any(|s| s.contains("periods of up to")), "{skipped:?}");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn each_part_of_a_message_stands_alone_and_what_arrived_is_kept_once() -> Result<()> {
+    let app = tests::spawn_app().await?;
+    let ingest = ingest(&app)?;
+    let bomb = gzip(&vec![b'<'; 30 * 1024 * 1024])?;
+    let nul = String::from_utf8(generated_report("nul\u{0}", 3, 1))?.replace("<org_name>Flood", "<org_name>Fl&#0;ood");
+    let attach = |name: &str, bytes: &[u8]| {
+        use base64::Engine;
+        format!(
+            "--b\r\nContent-Type: application/gzip\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment; filename=\"{name}\"\r\n\r\n{}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    };
+    let mail = format!(
+        "From: noreply@reporter.example\r\nTo: reports@bounce.shop.example\r\nSubject: Reports\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n{}{}{}{}--b--\r\n",
+        attach("good-1.xml.gz", &gzip(&generated_report("good-1", 3, 1))?),
+        attach("bomb.xml.gz", &bomb),
+        attach("nul.xml.gz", &gzip(nul.as_bytes())?),
+        attach("good-2.xml.gz", &gzip(&generated_report("good-2", 3, 1))?),
+    );
+    let outcomes = ingest.import("message", mail.as_bytes(), "listener").await?;
+    let said: Vec<String> = outcomes.iter().map(|(f, o)| format!("{f}: {o}")).collect();
+    assert_eq!(outcomes.len(), 4, "{said:?}");
+    assert!(said[0].starts_with("good-1.xml: imported"), "{said:?}");
+    assert!(said[1].starts_with("bomb.xml.gz: not imported: refused"), "{said:?}");
+    assert!(said[2].starts_with("nul.xml: imported"), "{said:?}");
+    assert!(said[3].starts_with("good-2.xml: imported"), "{said:?}");
+    let pool = sqlx::PgPool::connect(&app.database_url).await?;
+    let kept: Vec<(String, i32)> =
+        sqlx::query_as("SELECT name, octet_length(raw) FROM report_failures").fetch_all(&pool).await?;
+    assert_eq!(kept, [("bomb.xml.gz".to_owned(), i32::try_from(mail.len())?)], "the message as it arrived, once");
+
+    // Failures keep their bytes only while the space for them lasts, and go
+    // with the inbound retention.
+    let twenty = vec![7u8; 20 * 1024 * 1024];
+    let mut kept = Vec::new();
+    for i in 0..4 {
+        kept.push(app.store.keep_report_failure(&format!("big-{i}"), "test", "test", &twenty).await?);
+    }
+    assert_eq!(kept, [true, true, true, false]);
+    assert_eq!(app.store.prune_report_failures(chrono::Duration::days(90)).await?, 0);
+    assert_eq!(app.store.prune_report_failures(chrono::Duration::zero()).await?, 5);
+    app.stop().await
 }

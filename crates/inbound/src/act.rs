@@ -39,8 +39,9 @@ pub struct Ninsho {
     pub bounce_subdomain: String,
     /// `delivery.report_address`, when it is not on a bounce subdomain.
     pub report_address: Option<String>,
-    /// The nodes' source addresses, for classifying DMARC report rows.
-    pub source_ips: Vec<std::net::IpAddr>,
+    /// Reads and keeps the DMARC and TLS reports sent to the report
+    /// address (shared by every session: imports take turns).
+    pub reports: crate::ingest::Ingest,
 }
 
 impl Ninsho {
@@ -70,13 +71,20 @@ impl Ninsho {
 
     /// Reads one message for one of our addresses and acts on it, and
     /// records what was done. Only a database failure is an error (the
-    /// sender is told to try again).
+    /// sender is told to try again); a message the database refuses as it
+    /// is would fail the same way every time, so it is kept, unread, with
+    /// the reason.
     pub async fn handle(&self, envelope: &Envelope, rcpt: &str) -> Result<(), StoreError> {
-        let (kind, outcome, keep) = match self.address(rcpt).await? {
-            Ok(Address::Verp(of)) => self.at_verp(of, &envelope.data).await?,
-            Ok(Address::Unsubscribe) => self.unsubscribe(&envelope.data).await?,
-            Ok(Address::Reports) => self.report(&envelope.data).await?,
-            Err(refusal) => ("ignored", refusal, false),
+        let acted = match self.address(rcpt).await? {
+            Ok(Address::Verp(of)) => self.at_verp(of, &envelope.data).await,
+            Ok(Address::Unsubscribe) => self.unsubscribe(&envelope.data).await,
+            Ok(Address::Reports) => self.report(&envelope.data).await,
+            Err(refusal) => Ok(("ignored", refusal, false)),
+        };
+        let (kind, outcome, keep) = match acted {
+            Ok(done) => done,
+            Err(StoreError::Refused(why)) => ("unreadable", format!("could not be kept as it is: {why}"), true),
+            Err(e) => return Err(e),
         };
         tracing::info!(rcpt, kind, outcome, "inbound message");
         let raw = keep.then_some(envelope.data.as_slice());
@@ -248,12 +256,7 @@ impl Ninsho {
                 Ok(("complaint", self.complain(delivery, &complaint).await?, false))
             }
             _ => {
-                let ingest = crate::ingest::Ingest {
-                    store: self.store.clone(),
-                    source_ips: self.source_ips.clone(),
-                    limits: crate::reports::Limits::default(),
-                };
-                let outcomes = ingest.import("message", data, "listener").await?;
+                let outcomes = self.reports.import("message", data, "listener").await?;
                 let failed = outcomes.iter().any(|(_, o)| matches!(o, crate::ingest::Outcome::Failed(_)));
                 let said: Vec<String> = outcomes.iter().map(|(file, o)| format!("{file}: {o}")).collect();
                 // A failed report is kept by the import itself, with its reason.

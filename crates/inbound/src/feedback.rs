@@ -59,8 +59,50 @@ pub struct Complaint {
     pub original: Original,
 }
 
-/// Reads a message sent to one of our addresses.
+/// Reads a message sent to one of our addresses. No text in what it
+/// returns holds a control character other than line breaks and tabs (a
+/// NUL in a `Diagnostic-Code` would be refused by the database, every time
+/// the sender tried again).
 pub fn parse(raw: &[u8]) -> Feedback {
+    let mut feedback = read(raw);
+    match &mut feedback {
+        Feedback::Bounce(b) => {
+            for f in &mut b.failed {
+                for text in [&mut f.recipient, &mut f.status, &mut f.diagnostic] {
+                    tidy(text);
+                }
+            }
+            tidy_original(&mut b.original);
+        }
+        Feedback::Complaint(c) => {
+            for text in [&mut c.feedback_type, &mut c.user_agent] {
+                tidy(text);
+            }
+            for text in [&mut c.recipient, &mut c.original_mail_from, &mut c.source_ip].into_iter().flatten() {
+                tidy(text);
+            }
+            tidy_original(&mut c.original);
+        }
+        Feedback::Unsubscribe | Feedback::AutoReply | Feedback::Other => {}
+    }
+    feedback
+}
+
+fn tidy_original(original: &mut Original) {
+    for text in [&mut original.message_id, &mut original.return_path, &mut original.to].into_iter().flatten() {
+        tidy(text);
+    }
+}
+
+/// Control characters but line breaks and tabs become spaces.
+fn tidy(text: &mut String) {
+    let unfit = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.contains(unfit) {
+        *text = text.replace(unfit, " ");
+    }
+}
+
+fn read(raw: &[u8]) -> Feedback {
     let Some(message) = crate::mime::parse(raw) else { return Feedback::Other };
     let report_type = message
         .content_type()
@@ -435,6 +477,15 @@ mod tests {
         Diagnostic-Code: smtp; 550 5.1.1 <ann@example.org>: Recipient address\r\n rejected: User unknown\r\n\r\n\
         --B\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <b-1-x@bounce.shop.example>\r\n\
         Message-ID: <7.1.2@shop.example>\r\nTo: ann@example.org\r\n\r\n--B--\r\n";
+
+    #[test]
+    fn a_nul_in_a_bounce_never_reaches_what_is_kept() {
+        let dsn = DSN.replace("Diagnostic-Code: smtp; 550", "Diagnostic-Code: smtp; 550\0 \x01");
+        let Feedback::Bounce(b) = parse(dsn.as_bytes()) else { panic!("a bounce") };
+        let f = &b.failed[0];
+        assert!(!f.diagnostic.contains(|c: char| c.is_control() && c != '\n' && c != '\t'), "{:?}", f.diagnostic);
+        assert_eq!(f.status, "5.1.1");
+    }
 
     #[test]
     fn a_dsn_names_the_recipient_status_reason_and_original() {

@@ -3,9 +3,11 @@
 //! file that cannot be read is kept with the reason, never dropped.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use store::{NewDmarcReport, NewDmarcRow, Store, StoreError};
+use tokio::sync::Semaphore;
 
 use crate::reports::{self, Aggregate, Limits, Report, Row};
 
@@ -122,36 +124,70 @@ pub fn classify(row: &Row, domain: &str, ours: bool) -> (Class, String) {
     }
 }
 
+/// Messages (or files) whose reports are unpacked and read at the same
+/// time; the others wait their turn, so many senders at once cannot
+/// multiply the memory one import takes.
+pub const IMPORTS_AT_ONCE: usize = 2;
+/// The most rows one DMARC report adds. A report over many days has its
+/// records spread over periods of several days when days × records would
+/// pass this (the range is the reporter's to choose).
+pub const MAX_ROWS: usize = 100_000;
+/// Rows written at a time.
+const ROW_BATCH: usize = 2_000;
+
+/// Reads reports and keeps them; cheap to clone (clones share their turns).
 #[derive(Clone)]
 pub struct Ingest {
-    pub store: Store,
+    store: Store,
     /// The nodes' source addresses (`delivery.source_ips`); each sending
     /// domain's own are added.
-    pub source_ips: Vec<IpAddr>,
-    pub limits: Limits,
+    source_ips: Vec<IpAddr>,
+    limits: Limits,
+    turns: Arc<Semaphore>,
 }
 
 impl Ingest {
+    pub fn new(store: Store, source_ips: Vec<IpAddr>, limits: Limits) -> Self {
+        Self { store, source_ips, limits, turns: Arc::new(Semaphore::new(IMPORTS_AT_ONCE)) }
+    }
+
     /// Imports every report in `bytes` (a file, an archive or a message).
-    /// Returns (file, outcome) for each; only a database failure is an error.
+    /// Returns (file, outcome) for each: every part that cannot be taken
+    /// out, read or kept is a failure of its own, kept with its reason, and
+    /// never stops the others. What arrived is kept once, as it arrived
+    /// (compressed), with the first failure. Only a database that cannot
+    /// even keep a failure is an error.
     pub async fn import(&self, name: &str, bytes: &[u8], via: &str) -> Result<Vec<(String, Outcome)>, StoreError> {
-        let files = match reports::unpack(name, bytes, self.limits) {
-            Ok(files) => files,
-            Err(reason) => {
-                self.store.keep_report_failure(name, &reason, via, bytes).await?;
-                return Ok(vec![(name.to_owned(), Outcome::Failed(reason))]);
-            }
-        };
+        let _turn = self.turns.acquire().await.map_err(|_| StoreError::Refused("the importer is closed".into()))?;
+        let parts = reports::unpack(name, bytes, self.limits);
         let mut ours: Vec<IpAddr> = self.source_ips.clone();
         let domains = self.store.sending_domains().await?;
         ours.extend(domains.iter().flat_map(|d| d.source_ips.iter().map(|n| n.addr())));
-        let mut outcomes = Vec::with_capacity(files.len());
-        for (file, content) in files {
-            let outcome = match reports::parse(&content) {
-                Ok(Report::Dmarc(report)) => self.keep_dmarc(&report, &ours, &domains, via).await?,
-                Ok(Report::Tls(report)) => self.keep_tls(&report, via).await?,
+        let mut raw = Some(bytes);
+        let mut outcomes = Vec::with_capacity(parts.len());
+        for part in parts {
+            let (file, kept) = match part {
+                Err((file, reason)) => (file, Err(reason)),
+                Ok((file, content)) => {
+                    let kept = match reports::parse(&content) {
+                        Ok(Report::Dmarc(report)) => self.keep_dmarc(&report, &ours, &domains, via).await,
+                        Ok(Report::Tls(report)) => self.keep_tls(&report, via).await,
+                        Err(reason) => Ok(Outcome::Failed(reason)),
+                    };
+                    match kept {
+                        Ok(Outcome::Failed(reason)) => (file, Err(reason)),
+                        Ok(outcome) => (file, Ok(outcome)),
+                        Err(e) => (file, Err(format!("could not be kept: {e}"))),
+                    }
+                }
+            };
+            let outcome = match kept {
+                Ok(outcome) => outcome,
                 Err(reason) => {
-                    self.store.keep_report_failure(&file, &reason, via, &content).await?;
+                    let arrived = raw.take().unwrap_or_default();
+                    if !self.store.keep_report_failure(&file, &reason, via, arrived).await? {
+                        tracing::warn!(file, "a failed report's bytes are not kept: the space for them is full");
+                    }
                     Outcome::Failed(reason)
                 }
             };
@@ -168,7 +204,38 @@ impl Ingest {
         via: &str,
     ) -> Result<Outcome, StoreError> {
         let when = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
-        let mut rows = Vec::new();
+        let mut skipped = report.skipped.clone();
+        let mut spans = report.days();
+        let records = report.records.len().max(1);
+        if records.saturating_mul(spans.len()) > MAX_ROWS {
+            let coarse = reports::coarsen(&spans, MAX_ROWS / records);
+            skipped.push(format!(
+                "the report covers {} days: its {} records are counted in {} periods of up to {} days, \
+                 each on its first day, to keep at most {MAX_ROWS} rows",
+                spans.len(),
+                report.records.len(),
+                coarse.len(),
+                spans.len().div_ceil(coarse.len().max(1))
+            ));
+            spans = coarse;
+        }
+        let p = &report.policy;
+        let new = NewDmarcReport {
+            org_name: &report.org_name,
+            report_id: &report.report_id,
+            email: &report.email,
+            domain: &report.domain,
+            begin: when(report.begin),
+            end: when(report.end),
+            policy: serde_json::json!({ "p": p.p, "sp": p.sp, "pct": p.pct, "adkim": p.adkim, "aspf": p.aspf }),
+            via,
+            skipped: &skipped,
+        };
+        let kind = "DMARC";
+        let Some(mut writer) = self.store.begin_dmarc_report(&new).await? else {
+            return Ok(Outcome::Duplicate { kind, org: report.org_name.clone(), report_id: report.report_id.clone() });
+        };
+        let mut batch = Vec::with_capacity(ROW_BATCH);
         let mut alerts = Vec::new();
         for row in &report.records {
             let Some(ip) = row.source_ip else { continue };
@@ -190,8 +257,8 @@ impl Ingest {
                 "spf": row.spf_results,
                 "reasons": row.reasons,
             });
-            for (day, count) in report.split(row.count) {
-                rows.push(NewDmarcRow {
+            for (day, count) in reports::share(row.count, &spans) {
+                batch.push(NewDmarcRow {
                     day,
                     source_ip: ip,
                     count,
@@ -204,24 +271,16 @@ impl Ingest {
                     class: class.as_str(),
                     why: why.clone(),
                 });
+                if batch.len() >= ROW_BATCH {
+                    writer.rows(&batch).await?;
+                    batch.clear();
+                }
             }
         }
-        let p = &report.policy;
-        let new = NewDmarcReport {
-            org_name: &report.org_name,
-            report_id: &report.report_id,
-            email: &report.email,
-            domain: &report.domain,
-            begin: when(report.begin),
-            end: when(report.end),
-            policy: serde_json::json!({ "p": p.p, "sp": p.sp, "pct": p.pct, "adkim": p.adkim, "aspf": p.aspf }),
-            via,
-            skipped: &report.skipped,
-        };
-        let kind = "DMARC";
-        if self.store.insert_dmarc_report(&new, &rows).await?.is_none() {
-            return Ok(Outcome::Duplicate { kind, org: report.org_name.clone(), report_id: report.report_id.clone() });
+        if !batch.is_empty() {
+            writer.rows(&batch).await?;
         }
+        writer.finish().await?;
         let sending = domains.iter().find(|d| d.domain.eq_ignore_ascii_case(&report.domain));
         for what in ["Spoofing source", "Own source failing"] {
             let lines: Vec<&str> = alerts.iter().filter(|(w, _)| *w == what).map(|(_, d)| d.as_str()).collect();

@@ -21,81 +21,101 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_bytes: 64 * 1024 * 1024, max_ratio: 200, max_files: 50 }
+        Self { max_bytes: 32 * 1024 * 1024, max_ratio: 200, max_files: 50 }
     }
 }
 
 /// A file inside what arrived: (name, bytes).
 pub type File = (String, Vec<u8>);
 
+/// One part of what arrived: a file to read, or why it could not be taken
+/// out, with its name.
+pub type Part = Result<File, (String, String)>;
+
 /// The report files inside `bytes`: a gzip or zip archive is opened (also
 /// nested, a few levels deep), a message's attachments are taken out, and
-/// anything else is one file.
-pub fn unpack(name: &str, bytes: &[u8], limits: Limits) -> Result<Vec<File>, String> {
+/// anything else is one file. Each part stands alone: a bomb or a broken
+/// archive beside good reports fails only itself.
+pub fn unpack(name: &str, bytes: &[u8], limits: Limits) -> Vec<Part> {
     let mut out = Vec::new();
-    unpack_into(name, bytes, limits, 0, &mut out)?;
-    Ok(out)
+    unpack_into(name, bytes, limits, 0, &mut out);
+    out
 }
 
-fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut Vec<File>) -> Result<(), String> {
+fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut Vec<Part>) {
+    let fail = |reason: String| Err((name.to_owned(), reason));
     if depth > 3 {
-        return Err(format!("{name}: archives nested too deep"));
+        return out.push(fail("archives nested too deep".into()));
     }
     // The cap holds for everything unpacked together, not file by file.
-    let used: u64 = out.iter().map(|(_, b)| b.len() as u64).sum();
+    let used: u64 = out.iter().filter_map(|p| p.as_ref().ok()).map(|(_, b)| b.len() as u64).sum();
     let limits = Limits { max_bytes: limits.max_bytes.saturating_sub(used), ..limits };
     if limits.max_bytes == 0 {
-        return Err(format!("{name}: refused: the files in it decompress to more than the cap together"));
+        return out.push(fail("refused: the files in it decompress to more than the cap together".into()));
     }
     if out.len() >= limits.max_files {
-        return Err(format!("{name}: more than {} files", limits.max_files));
+        return out.push(fail(format!("more than {} files", limits.max_files)));
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let decoder = flate2::read::MultiGzDecoder::new(bytes);
-        let inner = capped(decoder, bytes.len() as u64, limits).map_err(|e| format!("{name}: {e}"))?;
-        let inner_name = name.strip_suffix(".gz").unwrap_or(name).to_owned();
-        return unpack_into(&inner_name, &inner, limits, depth + 1, out);
+        match capped(decoder, bytes.len() as u64, limits) {
+            Ok(inner) => {
+                let inner_name = name.strip_suffix(".gz").unwrap_or(name);
+                unpack_into(inner_name, &inner, limits, depth + 1, out);
+            }
+            Err(e) => out.push(fail(e)),
+        }
+        return;
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut archive =
-            zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("{name}: not a valid zip: {e}"))?;
+        let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+            Ok(archive) => archive,
+            Err(e) => return out.push(fail(format!("not a valid zip: {e}"))),
+        };
         for i in 0..archive.len() {
-            let file = archive.by_index(i).map_err(|e| format!("{name}: {e}"))?;
+            let file = match archive.by_index(i) {
+                Ok(file) => file,
+                Err(e) => {
+                    out.push(Err((format!("{name}#{}", i + 1), e.to_string())));
+                    continue;
+                }
+            };
             if file.is_dir() {
                 continue;
             }
-            let inner_name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("{name}#{i}"));
+            let inner_name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("{name}#{}", i + 1));
             let compressed = file.compressed_size().max(1);
-            let inner = capped(file, compressed, limits).map_err(|e| format!("{name}: {inner_name}: {e}"))?;
-            unpack_into(&inner_name, &inner, limits, depth + 1, out)?;
+            match capped(file, compressed, limits) {
+                Ok(inner) => unpack_into(&inner_name, &inner, limits, depth + 1, out),
+                Err(e) => out.push(Err((inner_name, e))),
+            }
         }
-        return Ok(());
+        return;
     }
     if looks_like_message(bytes) {
         let Some(message) = crate::mime::parse(bytes) else {
-            return Err(format!("{name}: a message that cannot be read"));
+            return out.push(fail("a message that cannot be read".into()));
         };
         let before = out.len();
         for part in message.attachments() {
             let file = mail_parser::MimeHeaders::attachment_name(part).unwrap_or("attachment").to_owned();
-            unpack_into(&file, part.contents(), limits, depth + 1, out)?;
+            unpack_into(&file, part.contents(), limits, depth + 1, out);
         }
         if out.len() == before {
             // Some reporters put the report in the body itself.
             let body = message.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
             if body.contains("<feedback") || body.trim_start().starts_with('{') {
-                out.push((name.to_owned(), body.into_bytes()));
+                out.push(Ok((name.to_owned(), body.into_bytes())));
             } else {
-                return Err(format!("{name}: a message without a report attached"));
+                out.push(Err((name.to_owned(), "a message without a report attached".into())));
             }
         }
-        return Ok(());
+        return;
     }
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(format!("{name}: refused: larger than the cap"));
+        return out.push(fail("refused: larger than the cap".into()));
     }
-    out.push((name.to_owned(), bytes.to_vec()));
-    Ok(())
+    out.push(Ok((name.to_owned(), bytes.to_vec())));
 }
 
 /// Reads all of `reader`, refusing more than the size cap or the ratio cap
@@ -175,6 +195,12 @@ impl Aggregate {
     /// more than a day is split by the seconds it spends in each (largest
     /// remainders rounded up, so the shares add up to `count`).
     pub fn split(&self, count: i64) -> Vec<(NaiveDate, i64)> {
+        share(count, &self.days())
+    }
+
+    /// The days the report covers (at most 366) and the seconds it spends
+    /// in each; one day for a report of a day or less.
+    pub fn days(&self) -> Vec<(NaiveDate, i64)> {
         // Times outside 1970..9999 are a reporter's mistake: clamp them.
         const LAST: i64 = 253_402_300_799;
         let (a, b) = (self.begin.clamp(0, LAST), self.end.clamp(0, LAST));
@@ -182,7 +208,7 @@ impl Aggregate {
         let day_of = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.date_naive());
         let Some(first) = day_of(begin) else { return Vec::new() };
         if end - begin <= 86_400 {
-            return vec![(first, count)];
+            return vec![(first, 1)];
         }
         let mut spans = Vec::new();
         let mut start = begin;
@@ -190,30 +216,45 @@ impl Aggregate {
             let next_midnight = (start.div_euclid(86_400) + 1) * 86_400;
             let stop = next_midnight.min(end);
             if let Some(day) = day_of(start) {
-                spans.push((day, i128::from(stop - start)));
+                spans.push((day, stop - start));
             }
             start = stop;
         }
-        let total: i128 = spans.iter().map(|(_, s)| s).sum::<i128>().max(1);
-        let count_wide = i128::from(count);
-        let mut shares: Vec<(NaiveDate, i128, i128)> =
-            spans.iter().map(|(d, s)| (*d, count_wide * s / total, (count_wide * s) % total)).collect();
-        let mut left = count_wide - shares.iter().map(|(_, n, _)| n).sum::<i128>();
-        let mut order: Vec<usize> = (0..shares.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
-        for i in order {
-            if left <= 0 {
-                break;
-            }
-            shares[i].1 += 1;
-            left -= 1;
-        }
-        shares
-            .into_iter()
-            .filter(|(_, n, _)| *n > 0)
-            .map(|(d, n, _)| (d, i64::try_from(n).unwrap_or(i64::MAX)))
-            .collect()
+        spans
     }
+}
+
+/// `spans` joined into at most `periods` runs of consecutive days, each
+/// run named by its first day.
+pub fn coarsen(spans: &[(NaiveDate, i64)], periods: usize) -> Vec<(NaiveDate, i64)> {
+    let per = spans.len().div_ceil(periods.max(1)).max(1);
+    spans.chunks(per).map(|run| (run[0].0, run.iter().map(|(_, s)| s).sum())).collect()
+}
+
+/// `count` shared over `spans` by their seconds, largest remainders
+/// rounded up so the shares add up to `count`; spans that get nothing are
+/// left out.
+pub fn share(count: i64, spans: &[(NaiveDate, i64)]) -> Vec<(NaiveDate, i64)> {
+    if let [(day, _)] = spans {
+        return vec![(*day, count)];
+    }
+    let total: i128 = spans.iter().map(|(_, s)| i128::from(*s)).sum::<i128>().max(1);
+    let count_wide = i128::from(count);
+    let mut shares: Vec<(NaiveDate, i128, i128)> = spans
+        .iter()
+        .map(|(d, s)| (*d, count_wide * i128::from(*s) / total, (count_wide * i128::from(*s)) % total))
+        .collect();
+    let mut left = count_wide - shares.iter().map(|(_, n, _)| n).sum::<i128>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
+    for i in order {
+        if left <= 0 {
+            break;
+        }
+        shares[i].1 += 1;
+        left -= 1;
+    }
+    shares.into_iter().filter(|(_, n, _)| *n > 0).map(|(d, n, _)| (d, i64::try_from(n).unwrap_or(i64::MAX))).collect()
 }
 
 /// The local name of a tag, lower-cased: `<dmarc:Report_ID>` → `report_id`.
@@ -224,6 +265,31 @@ fn local(name: &str) -> String {
 /// The most messages one row may claim: more is a forgery or a bug, and
 /// would overflow the sums.
 pub const MAX_COUNT: i64 = 1_000_000_000;
+/// The most records read from one report (the largest real reports have a
+/// few thousand); the rest are counted as skipped, never held.
+pub const MAX_RECORDS: usize = 50_000;
+/// Reasons for skipped records kept word for word; the rest are counted.
+const MAX_SKIPPED_REASONS: usize = 50;
+/// The longest text kept from one element (a name, a report id, a comment).
+const MAX_TEXT: usize = 1000;
+
+/// Policies of a TLS report, and failure details of a policy, kept.
+const MAX_TLS_ITEMS: usize = 1000;
+
+/// Text from a report fit to keep: no NUL or other control character
+/// (each becomes a space; PostgreSQL takes no NUL), at most [`MAX_TEXT`]
+/// bytes.
+fn clean(value: String) -> String {
+    let value = if value.contains(char::is_control) { value.replace(char::is_control, " ") } else { value };
+    if value.len() <= MAX_TEXT {
+        return value;
+    }
+    let mut end = MAX_TEXT;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    value[..end].to_owned()
+}
 
 /// Parses a DMARC aggregate report.
 pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
@@ -236,6 +302,7 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
     let mut auth: (String, String, String) = Default::default();
     let mut reason: (String, String) = Default::default();
     let mut saw_feedback = false;
+    let mut beyond_cap = 0usize;
     // An element's text, gathered from its text, CDATA and reference events.
     let mut text_of = String::new();
     loop {
@@ -272,7 +339,11 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
                 match (name.as_str(), parent, row.as_mut()) {
                     ("record", _, Some(_)) => {
                         if let Some(done) = row.take() {
-                            report.records.push(done);
+                            if report.records.len() < MAX_RECORDS {
+                                report.records.push(done);
+                            } else {
+                                beyond_cap += 1;
+                            }
                         }
                     }
                     ("dkim", Some("auth_results"), Some(r)) => r.dkim_results.push(std::mem::take(&mut auth)),
@@ -327,14 +398,27 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
         return Err("the report names no policy domain".into());
     }
     let mut kept = Vec::with_capacity(report.records.len());
+    let mut unread = 0usize;
     for (i, r) in std::mem::take(&mut report.records).into_iter().enumerate() {
-        if r.source_ip.is_none() {
-            report.skipped.push(format!("record {}: no valid source_ip", i + 1));
+        let fault = if r.source_ip.is_none() {
+            "no valid source_ip".to_owned()
         } else if r.count <= 0 || r.count > MAX_COUNT {
-            report.skipped.push(format!("record {}: count is not a number from 1 to {MAX_COUNT}", i + 1));
+            format!("count is not a number from 1 to {MAX_COUNT}")
         } else {
             kept.push(r);
+            continue;
+        };
+        if report.skipped.len() < MAX_SKIPPED_REASONS {
+            report.skipped.push(format!("record {}: {fault}", i + 1));
+        } else {
+            unread += 1;
         }
+    }
+    if unread > 0 {
+        report.skipped.push(format!("{unread} more records skipped for the same kinds of fault"));
+    }
+    if beyond_cap > 0 {
+        report.skipped.push(format!("{beyond_cap} records after the first {MAX_RECORDS} were not read"));
     }
     report.records = kept;
     Ok(report)
@@ -348,6 +432,7 @@ fn set(
     path: &[String],
     value: String,
 ) {
+    let value = clean(value);
     let tail: Vec<&str> = path.iter().rev().take(3).map(String::as_str).collect();
     let lower = value.to_ascii_lowercase();
     match (tail.as_slice(), row.as_mut()) {
@@ -404,7 +489,8 @@ pub struct TlsPolicy {
 /// Parses an RFC 8460 report (JSON).
 pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
-    let text = |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+    let text =
+        |v: &serde_json::Value, key: &str| clean(v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_owned());
     let number = |v: &serde_json::Value, key: &str| {
         v.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0).clamp(0, MAX_COUNT)
     };
@@ -426,6 +512,7 @@ pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
             .and_then(|p| p.as_array())
             .into_iter()
             .flatten()
+            .take(MAX_TLS_ITEMS)
             .map(|p| {
                 let policy = p.get("policy").cloned().unwrap_or_default();
                 let summary = p.get("summary").cloned().unwrap_or_default();
@@ -439,6 +526,7 @@ pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
                         .and_then(|f| f.as_array())
                         .into_iter()
                         .flatten()
+                        .take(MAX_TLS_ITEMS)
                         .map(|f| {
                             (
                                 text(f, "result-type"),
@@ -540,25 +628,52 @@ mod tests {
     }
 
     #[test]
+    fn a_long_range_can_be_counted_in_fewer_periods() {
+        let r = Aggregate { begin: 1_700_000_000, end: 1_700_000_000 + 365 * 86_400, ..Aggregate::default() };
+        let days = r.days();
+        assert_eq!(days.len(), 366);
+        let periods = coarsen(&days, 14);
+        assert_eq!(periods.len(), 14);
+        assert_eq!(periods[0].0, days[0].0);
+        assert_eq!(periods.iter().map(|(_, s)| s).sum::<i64>(), 365 * 86_400);
+        let shares = share(1000, &periods);
+        assert_eq!(shares.iter().map(|(_, n)| n).sum::<i64>(), 1000);
+    }
+
+    /// `unpack`'s parts as names with `ok` or the reason.
+    fn outcomes(parts: &[Part]) -> Vec<String> {
+        parts
+            .iter()
+            .map(|p| match p {
+                Ok((name, _)) => format!("{name}: ok"),
+                Err((name, reason)) => format!("{name}: {reason}"),
+            })
+            .collect()
+    }
+
+    fn gzip(bytes: &[u8], level: flate2::Compression) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
+        gz.write_all(bytes).expect("gzip");
+        gz.finish().expect("gzip")
+    }
+
+    #[test]
     fn gzip_and_zip_open_and_bombs_are_refused() {
         use std::io::Write;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(REPORT.as_bytes()).expect("gzip");
-        let gz = gz.finish().expect("gzip");
-        let files = unpack("r.xml.gz", &gz, Limits::default()).expect("unpacked");
-        assert_eq!(files, vec![("r.xml".to_owned(), REPORT.as_bytes().to_vec())]);
+        let gz = gzip(REPORT.as_bytes(), flate2::Compression::default());
+        let files = unpack("r.xml.gz", &gz, Limits::default());
+        assert_eq!(files, vec![Ok(("r.xml".to_owned(), REPORT.as_bytes().to_vec()))]);
 
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         zip.start_file("r.xml", zip::write::SimpleFileOptions::default()).expect("zip");
         zip.write_all(REPORT.as_bytes()).expect("zip");
         let zip = zip.finish().expect("zip").into_inner();
-        assert_eq!(unpack("r.zip", &zip, Limits::default()).expect("unpacked")[0].1, REPORT.as_bytes());
+        assert_eq!(outcomes(&unpack("r.zip", &zip, Limits::default())), ["r.xml: ok"]);
 
-        let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        bomb.write_all(&vec![b'<'; 20 * 1024 * 1024]).expect("gzip");
-        let bomb = bomb.finish().expect("gzip");
-        let e = unpack("bomb.xml.gz", &bomb, Limits::default()).expect_err("refused");
-        assert!(e.contains("decompression bomb"), "{e}");
+        let bomb = gzip(&vec![b'<'; 20 * 1024 * 1024], flate2::Compression::best());
+        let parts = unpack("bomb.xml.gz", &bomb, Limits::default());
+        assert!(matches!(&parts[..], [Err((_, e))] if e.contains("decompression bomb")), "{parts:?}");
 
         // Each file under the cap, all of them together over it.
         let mut many = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -568,15 +683,67 @@ mod tests {
         }
         let many = many.finish().expect("zip").into_inner();
         let small = Limits { max_bytes: 200 * 1024, max_ratio: 1000, max_files: 50 };
-        let e = unpack("many.zip", &many, small).expect_err("refused");
-        assert!(e.contains("cap"), "{e}");
+        let got = outcomes(&unpack("many.zip", &many, small));
+        assert_eq!(got[..5], ["r0.xml: ok", "r1.xml: ok", "r2.xml: ok", "r3.xml: ok", "r4.xml: ok"]);
+        assert!(got[5].contains("cap"), "{got:?}");
+    }
+
+    #[test]
+    fn a_bad_part_fails_alone() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("good-1.xml.gz", options).expect("zip");
+        zip.write_all(&gzip(REPORT.as_bytes(), flate2::Compression::default())).expect("zip");
+        zip.start_file("bomb.xml.gz", options).expect("zip");
+        zip.write_all(&gzip(&vec![b'<'; 20 * 1024 * 1024], flate2::Compression::best())).expect("zip");
+        zip.start_file("broken.xml.gz", options).expect("zip");
+        zip.write_all(&gzip(REPORT.as_bytes(), flate2::Compression::default())[..40]).expect("zip");
+        zip.start_file("good-2.xml", options).expect("zip");
+        zip.write_all(REPORT.as_bytes()).expect("zip");
+        let zip = zip.finish().expect("zip").into_inner();
+        let got = outcomes(&unpack("mixed.zip", &zip, Limits::default()));
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!((got[0].as_str(), got[3].as_str()), ("good-1.xml: ok", "good-2.xml: ok"));
+        assert!(got[1].starts_with("bomb.xml.gz: refused") && got[2].starts_with("broken.xml.gz: "), "{got:?}");
+    }
+
+    #[test]
+    fn nul_and_control_characters_never_reach_the_report() {
+        let nul = REPORT.replace("<org_name>", "<org_name>&#0;Evil\u{0}").replace("<report_id>", "<report_id>a&#1;b");
+        let report = parse_dmarc(nul.as_bytes()).expect("still read");
+        assert!(!report.org_name.contains(char::is_control), "{:?}", report.org_name);
+        assert!(report.org_name.contains("Evil"));
+        assert!(!report.report_id.contains(char::is_control), "{:?}", report.report_id);
+        let tls = br#"{"organization-name": "Org\u0000", "report-id": "r\u0001", "policies": []}"#;
+        let report = parse_tls(tls).expect("read");
+        assert_eq!((report.org_name.as_str(), report.report_id.as_str()), ("Org ", "r "));
+    }
+
+    #[test]
+    fn records_past_the_cap_are_counted_never_held() {
+        let record = "<record><row><source_ip>192.0.2.1</source_ip><count>1</count></row></record>";
+        let bad = "<record><row><source_ip>nope</source_ip><count>1</count></row></record>";
+        let many = format!(
+            "<feedback><report_metadata><org_name>o</org_name><report_id>r</report_id></report_metadata>\
+             <policy_published><domain>shop.example</domain></policy_published>{}{}</feedback>",
+            bad.repeat(80),
+            record.repeat(MAX_RECORDS + 7)
+        );
+        let report = parse_dmarc(many.as_bytes()).expect("read");
+        assert_eq!(report.records.len(), MAX_RECORDS - 80);
+        assert_eq!(report.skipped.len(), MAX_SKIPPED_REASONS + 2, "{:?}", &report.skipped[MAX_SKIPPED_REASONS..]);
+        assert_eq!(report.skipped[MAX_SKIPPED_REASONS], "30 more records skipped for the same kinds of fault");
+        assert_eq!(report.skipped[MAX_SKIPPED_REASONS + 1], "87 records after the first 50000 were not read");
     }
 
     #[test]
     fn garbage_is_an_error_never_a_panic() {
         for junk in [&b""[..], b"\x00\x01", b"<feedback", b"{\"a\":", b"PK\x03\x04junk", b"\x1f\x8bjunk"] {
-            if let Ok(files) = unpack("junk", junk, Limits::default()) {
-                assert!(files.iter().all(|(_, b)| parse(b).is_err()), "{junk:?}");
+            for part in unpack("junk", junk, Limits::default()) {
+                if let Ok((_, bytes)) = part {
+                    assert!(parse(&bytes).is_err(), "{junk:?}");
+                }
             }
             assert!(parse(junk).is_err());
         }

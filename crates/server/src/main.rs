@@ -320,7 +320,11 @@ async fn start_inbound(
         key: key.clone(),
         bounce_subdomain: setup.bounce_subdomain.clone(),
         report_address: setup.report_address.clone(),
-        source_ips: settings.delivery.source_ips.clone(),
+        reports: inbound::ingest::Ingest::new(
+            db.store().clone(),
+            settings.delivery.source_ips.clone(),
+            inbound::reports::Limits::default(),
+        ),
     };
     tracing::info!(addr = %s.listen, "inbound SMTP listening");
     Ok(tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone())))
@@ -422,11 +426,11 @@ const MAX_REPORT_FILE: u64 = 256 * 1024 * 1024;
 
 /// `ninsho reports import PATH…`: files, or directories walked for files.
 async fn import_reports(settings: &Settings, db: &Database, paths: &[PathBuf]) -> Result<()> {
-    let ingest = inbound::ingest::Ingest {
-        store: db.store().clone(),
-        source_ips: settings.delivery.source_ips.clone(),
-        limits: inbound::reports::Limits::default(),
-    };
+    let ingest = inbound::ingest::Ingest::new(
+        db.store().clone(),
+        settings.delivery.source_ips.clone(),
+        inbound::reports::Limits::default(),
+    );
     let mut files = Vec::new();
     let mut pending: Vec<PathBuf> = paths.to_vec();
     while let Some(path) = pending.pop() {
@@ -637,6 +641,11 @@ async fn housekeeping(store: store::Store, cancel: CancellationToken) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(messages = n, "inbound messages older than 90 days forgotten"),
                     Err(e) => tracing::warn!(error = %e, "pruning inbound messages failed"),
+                }
+                match store.prune_report_failures(chrono::Duration::days(90)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "report files that could not be read, older than 90 days, forgotten"),
+                    Err(e) => tracing::warn!(error = %e, "pruning failed report files failed"),
                 }
                 match store.prune_webhook_deliveries(chrono::Duration::days(30)).await {
                     Ok(0) => {}

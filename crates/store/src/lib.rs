@@ -37,7 +37,9 @@ pub use imports::{Import, ImportBatch, ImportError};
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
-pub use reports::{DmarcDomain, DmarcRowView, DmarcSource, NewDmarcReport, NewDmarcRow};
+pub use reports::{
+    DmarcDomain, DmarcRowView, DmarcSource, DmarcWriter, MAX_FAILED_REPORT_BYTES, NewDmarcReport, NewDmarcRow,
+};
 pub use segments::{
     Activity, ActivityCondition, AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment,
 };

@@ -6,6 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{Result, Store};
 
+/// The most bytes of failed report files kept, all together: a stranger
+/// can send files that fail, and must not fill the disk with them.
+pub const MAX_FAILED_REPORT_BYTES: i64 = 64 * 1024 * 1024;
+
 /// A report to keep.
 pub struct NewDmarcReport<'a> {
     pub org_name: &'a str,
@@ -77,10 +81,54 @@ pub struct DmarcRowView {
     pub why: String,
 }
 
+/// A DMARC report being kept: its rows go in batches inside the report's
+/// transaction, which [`DmarcWriter::finish`] commits (dropped, it rolls back).
+pub struct DmarcWriter {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    id: i64,
+    domain: String,
+}
+
+impl DmarcWriter {
+    /// Adds one batch of rows.
+    pub async fn rows(&mut self, rows: &[NewDmarcRow]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO dmarc_rows (report_id, domain, day, source_ip, count, disposition, dkim_aligned, \
+             spf_aligned, header_from, envelope_from, details, class, why) \
+             SELECT $1, lower($2), * FROM UNNEST($3::date[], $4::inet[], $5::bigint[], $6::text[], $7::bool[], \
+             $8::bool[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[])",
+        )
+        .bind(self.id)
+        .bind(&self.domain)
+        .bind(rows.iter().map(|r| r.day).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| ipnet::IpNet::from(r.source_ip)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.count).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.disposition.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.dkim_aligned).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.spf_aligned).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.header_from.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.envelope_from.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| &r.details).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.class).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.why.as_str()).collect::<Vec<_>>())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Commits the report with its rows; returns its id.
+    pub async fn finish(self) -> Result<i64> {
+        self.tx.commit().await?;
+        Ok(self.id)
+    }
+}
+
 impl Store {
-    /// Keeps a report and its rows in one transaction; None when the same
-    /// reporter sent the same report id before.
-    pub async fn insert_dmarc_report(&self, report: &NewDmarcReport<'_>, rows: &[NewDmarcRow]) -> Result<Option<i64>> {
+    /// Starts keeping a report: None when the same reporter sent the same
+    /// report id before. Its rows then go in batches
+    /// ([`DmarcWriter::rows`]), all in one transaction, so a report is kept
+    /// whole or not at all, and no caller needs all its rows at once.
+    pub async fn begin_dmarc_report(&self, report: &NewDmarcReport<'_>) -> Result<Option<DmarcWriter>> {
         let mut tx = self.pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO dmarc_reports (org_name, report_id, email, domain, begin_at, end_at, policy, via, skipped) \
@@ -97,32 +145,7 @@ impl Store {
         .bind(report.skipped)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(id) = id else { return Ok(None) };
-        for chunk in rows.chunks(5000) {
-            sqlx::query(
-                "INSERT INTO dmarc_rows (report_id, domain, day, source_ip, count, disposition, dkim_aligned, \
-                 spf_aligned, header_from, envelope_from, details, class, why) \
-                 SELECT $1, lower($2), * FROM UNNEST($3::date[], $4::inet[], $5::bigint[], $6::text[], $7::bool[], \
-                 $8::bool[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[])",
-            )
-            .bind(id)
-            .bind(report.domain)
-            .bind(chunk.iter().map(|r| r.day).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| ipnet::IpNet::from(r.source_ip)).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.count).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.disposition.clone()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.dkim_aligned).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.spf_aligned).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.header_from.clone()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.envelope_from.clone()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.details.clone()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.class).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.why.clone()).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Some(id))
+        Ok(id.map(|id| DmarcWriter { tx, id, domain: report.domain.to_owned() }))
     }
 
     /// Whether a source was seen before in `domain`'s reports with `class`.
@@ -179,16 +202,33 @@ impl Store {
         Ok(Some(id))
     }
 
-    /// Keeps a file that could not be read, with the reason.
-    pub async fn keep_report_failure(&self, name: &str, reason: &str, via: &str, raw: &[u8]) -> Result<()> {
-        sqlx::query("INSERT INTO report_failures (name, reason, via, raw) VALUES ($1, $2, $3, $4)")
-            .bind(name)
-            .bind(reason)
-            .bind(via)
-            .bind(raw)
+    /// Keeps a file that could not be read, with the reason, and `raw`
+    /// (what arrived, as it arrived) while the bytes kept of failed reports
+    /// stay under [`MAX_FAILED_REPORT_BYTES`]; whether `raw` was kept.
+    pub async fn keep_report_failure(&self, name: &str, reason: &str, via: &str, raw: &[u8]) -> Result<bool> {
+        let kept: bool = sqlx::query_scalar(
+            "WITH used AS (SELECT coalesce(sum(octet_length(raw)), 0) AS bytes FROM report_failures) \
+             INSERT INTO report_failures (name, reason, via, raw) \
+             SELECT $1, $2, $3, CASE WHEN used.bytes + octet_length($4) <= $5 THEN $4 ELSE ''::bytea END FROM used \
+             RETURNING octet_length(raw) > 0 OR octet_length($4) = 0",
+        )
+        .bind(name)
+        .bind(reason)
+        .bind(via)
+        .bind(raw)
+        .bind(MAX_FAILED_REPORT_BYTES)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(kept)
+    }
+
+    /// Forgets failed report files older than `keep`; returns how many.
+    pub async fn prune_report_failures(&self, keep: chrono::Duration) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM report_failures WHERE received_at < now() - $1::interval")
+            .bind(keep)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected())
     }
 
     /// The newest failures: (when, name, reason).

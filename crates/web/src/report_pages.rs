@@ -140,11 +140,8 @@ pub(crate) async fn upload(
     admin: AdminUser,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let ingest = Ingest {
-        store: state.store().clone(),
-        source_ips: state.config().source_ips.clone(),
-        limits: inbound::reports::Limits::default(),
-    };
+    let ingest =
+        Ingest::new(state.store().clone(), state.config().source_ips.clone(), inbound::reports::Limits::default());
     let mut form = csrf::CsrfMultipart::new(&state, &jar, multipart);
     let mut outcomes = Vec::new();
     while let Some(field) = form.next_field().await? {
