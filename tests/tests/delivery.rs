@@ -631,6 +631,7 @@ async fn inbound_listener(app: &TestApp, ca: &TestCa) -> Result<(SocketAddr, tok
             vec![IpAddr::from(SOURCE)],
             inbound::reports::Limits::default(),
         ),
+        domains: Default::default(),
     };
     let cancel = tokio_util::sync::CancellationToken::new();
     tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone()));

@@ -6,6 +6,10 @@
 //! its token names. Every message is recorded with what was done, and one
 //! that cannot be read keeps its bytes.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
 use chrono::{Duration, Utc};
 use message::SecretKey;
 use message::links::{self, Purpose};
@@ -42,6 +46,40 @@ pub struct Ninsho {
     /// Reads and keeps the DMARC and TLS reports sent to the report
     /// address (shared by every session: imports take turns).
     pub reports: crate::ingest::Ingest,
+    /// The sending domains as last read (shared by every session).
+    pub domains: SendingDomains,
+}
+
+/// The sending domains, read again at most every 5 seconds when a name is
+/// not among them and every minute anyway: a flood of recipients that are
+/// not ours costs no query each, and a domain added a moment ago is known
+/// within seconds.
+#[derive(Clone, Default)]
+pub struct SendingDomains(Arc<Mutex<Option<DomainsRead>>>);
+
+/// The names, lower-case, and when they were read.
+type DomainsRead = (Instant, HashSet<String>);
+
+impl SendingDomains {
+    async fn contains(&self, store: &Store, domain: &str) -> Result<bool, StoreError> {
+        let age = |read: &Instant| read.elapsed();
+        {
+            let known = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((read, names)) = known.as_ref() {
+                let found = names.contains(domain);
+                if age(read) < std::time::Duration::from_secs(60)
+                    && (found || age(read) < std::time::Duration::from_secs(5))
+                {
+                    return Ok(found);
+                }
+            }
+        }
+        let names: HashSet<String> =
+            store.sending_domains().await?.into_iter().map(|d| d.domain.to_ascii_lowercase()).collect();
+        let found = names.contains(domain);
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), names));
+        Ok(found)
+    }
 }
 
 impl Ninsho {
@@ -57,16 +95,19 @@ impl Ninsho {
         let Some(sending) = domain.strip_prefix(&format!("{}.", self.bounce_subdomain)) else {
             return Ok(Err(refuse()));
         };
-        if !self.store.is_sending_domain(sending).await? {
+        // The signature first: a made-up address costs no query.
+        let ours = match local {
+            "reports" => Address::Reports,
+            "unsubscribe" => Address::Unsubscribe,
+            _ => match verp::parse(&self.key, &lower) {
+                Some(bounced) => Address::Verp(bounced),
+                None => return Ok(Err(format!("550 5.1.1 <{address}>: no such address"))),
+            },
+        };
+        if !self.domains.contains(&self.store, sending).await? {
             return Ok(Err(refuse()));
         }
-        Ok(match local {
-            "reports" => Ok(Address::Reports),
-            "unsubscribe" => Ok(Address::Unsubscribe),
-            _ => verp::parse(&self.key, &lower)
-                .map(Address::Verp)
-                .ok_or_else(|| format!("550 5.1.1 <{address}>: no such address")),
-        })
+        Ok(Ok(ours))
     }
 
     /// Reads one message for one of our addresses and acts on it, and

@@ -1,10 +1,15 @@
 //! The SMTP listener of the inbound role. It takes mail only for the
-//! addresses a `Mailbox` accepts (never a relay), offers STARTTLS, limits
-//! message size, connections per address and time per command, and accepts
-//! only CRLF line ends: a bare CR or LF anywhere refuses the command or the
-//! message, so no other server can read a different message end than ours
-//! (SMTP smuggling). A session that misbehaves is answered and ends; the
-//! others go on.
+//! addresses a `Mailbox` accepts (never a relay), offers STARTTLS, and
+//! accepts only CRLF line ends: a bare CR or LF anywhere refuses the command
+//! or the message, so no other server can read a different message end than
+//! ours (SMTP smuggling). A session that misbehaves is answered and ends;
+//! the others go on.
+//!
+//! What one sender can take is bounded: connections per network (/24 for
+//! IPv4, /64 for IPv6, not per address), with a quarter of the slots kept
+//! for networks that hold none; 30 seconds to send a first valid command;
+//! a count of refusals per session; and the bytes of messages being
+//! received, all sessions together, past a small allowance each.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,6 +19,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 /// One SMTP command, parsed from a line without its CRLF.
@@ -120,10 +126,18 @@ pub struct ListenerConfig {
     pub max_message_bytes: usize,
     pub max_recipients: usize,
     pub max_connections: usize,
-    pub max_connections_per_ip: usize,
+    /// Connections from one network: a /24 of IPv4, a /64 of IPv6.
+    pub max_connections_per_network: usize,
     /// How long a command (or the whole DATA) may take.
     pub command_timeout: Duration,
     pub data_timeout: Duration,
+    /// How long a connection may take over each line until it has sent a
+    /// valid command (at most `command_timeout`).
+    pub first_command_timeout: Duration,
+    /// The bytes of messages being received, all sessions together, past
+    /// [`DATA_ALLOWANCE`] each: a message that would pass it is refused
+    /// with 452 (the sender tries again later).
+    pub max_data_in_flight: usize,
 }
 
 impl Default for ListenerConfig {
@@ -134,9 +148,11 @@ impl Default for ListenerConfig {
             max_message_bytes: 10 * 1024 * 1024,
             max_recipients: 50,
             max_connections: 200,
-            max_connections_per_ip: 10,
+            max_connections_per_network: 10,
             command_timeout: Duration::from_secs(300),
             data_timeout: Duration::from_secs(600),
+            first_command_timeout: Duration::from_secs(30),
+            max_data_in_flight: 64 * 1024 * 1024,
         }
     }
 }
@@ -160,8 +176,13 @@ pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<r
     Ok(Arc::new(config))
 }
 
-/// Errors in a row before a session is closed.
-const MAX_ERRORS: usize = 10;
+/// Refused commands and recipients in one session before it is closed.
+const MAX_ERRORS: usize = 20;
+/// What each session may hold of a message before it draws on
+/// [`ListenerConfig::max_data_in_flight`]: bounces fit in it.
+pub const DATA_ALLOWANCE: usize = 128 * 1024;
+/// The unit in which message bytes are counted against the budget.
+const DATA_UNIT: usize = 64 * 1024;
 /// The longest command line (RFC 5321 §4.5.3.1.4 says 512 with CRLF).
 const MAX_LINE: usize = 2048;
 /// The longest line in a message (RFC 5321 allows 1000 octets); longer
@@ -174,6 +195,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, mailbox: M, cancel: CancellationToken) {
     let config = Arc::new(config);
     let open: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
+    let budget = Arc::new(Semaphore::new((config.max_data_in_flight / DATA_UNIT).max(1)));
     loop {
         let (stream, peer) = tokio::select! {
             () = cancel.cancelled() => return,
@@ -187,17 +209,20 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
             },
         };
         let _ = stream.set_nodelay(true);
+        let net = network(peer.ip());
         let refusal = {
             let mut open = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let total: usize = open.values().sum();
-            let mine = open.get(&peer.ip()).copied().unwrap_or(0);
-            if total >= config.max_connections {
+            let mine = open.get(&net).copied().unwrap_or(0);
+            // The last quarter of the slots is for networks with none open.
+            let shared = config.max_connections - config.max_connections / 4;
+            if total >= config.max_connections || (total >= shared && mine > 0) {
                 Some("421 4.3.2 too busy, try again later\r\n")
-            } else if mine >= config.max_connections_per_ip {
-                Some("421 4.7.0 too many connections from your address\r\n")
+            } else if mine >= config.max_connections_per_network {
+                Some("421 4.7.0 too many connections from your network\r\n")
             } else {
                 // Only admitted connections have an entry (removed at 0).
-                *open.entry(peer.ip()).or_default() += 1;
+                *open.entry(net).or_default() += 1;
                 None
             }
         };
@@ -209,23 +234,36 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
             continue;
         }
         let (config, mailbox, open, cancel) = (config.clone(), mailbox.clone(), open.clone(), cancel.clone());
+        let budget = budget.clone();
         tokio::spawn(async move {
             tokio::select! {
                 () = cancel.cancelled() => {}
-                outcome = session(stream, peer, &config, &mailbox) => {
+                outcome = session(stream, peer, &config, &mailbox, &budget) => {
                     if let Err(e) = outcome {
                         tracing::debug!(%peer, error = %e, "inbound session ended");
                     }
                 }
             }
             let mut open = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(n) = open.get_mut(&peer.ip()) {
+            if let Some(n) = open.get_mut(&net) {
                 *n -= 1;
                 if *n == 0 {
-                    open.remove(&peer.ip());
+                    open.remove(&net);
                 }
             }
         });
+    }
+}
+
+/// The network a connection is counted in: its /24 (IPv4, also mapped in
+/// IPv6) or its /64 (IPv6), as one sender usually holds a whole block.
+pub fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(std::net::Ipv4Addr::from(u32::from(v4) & 0xffff_ff00)),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => network(IpAddr::V4(v4)),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
     }
 }
 
@@ -241,8 +279,15 @@ struct Conn {
 /// What reading a line found.
 enum Line {
     Ok(Vec<u8>),
-    /// A bare CR or LF, or a line too long: the session must end.
+    /// A bare CR or LF, or a line too long: the reply, and the session ends.
     Bad(&'static str),
+}
+
+/// A message as received, and the share of the budget its bytes hold
+/// until it has been delivered.
+struct Received<'b> {
+    data: Vec<u8>,
+    _held: Option<SemaphorePermit<'b>>,
 }
 
 impl Conn {
@@ -276,16 +321,20 @@ impl Conn {
     async fn line(&mut self, timeout: Duration) -> std::io::Result<Line> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(at) = self.buf.iter().position(|&b| b == b'\n') {
+            let end = self.buf.iter().position(|&b| b == b'\n');
+            // However the line arrived, in pieces or in one read.
+            if end.unwrap_or(self.buf.len()) > MAX_LINE {
+                return Ok(Line::Bad("500 5.5.2 the line is longer than 2048 octets; closing"));
+            }
+            if let Some(at) = end {
                 let line: Vec<u8> = self.buf.drain(..=at).collect();
-                let Some(body) = line.strip_suffix(b"\r\n") else { return Ok(Line::Bad("bare LF")) };
+                let Some(body) = line.strip_suffix(b"\r\n") else {
+                    return Ok(Line::Bad("500 5.5.2 a bare LF: lines end with CRLF; closing"));
+                };
                 if body.contains(&b'\r') {
-                    return Ok(Line::Bad("bare CR"));
+                    return Ok(Line::Bad("500 5.5.2 a bare CR: lines end with CRLF; closing"));
                 }
                 return Ok(Line::Ok(body.to_vec()));
-            }
-            if self.buf.len() > MAX_LINE {
-                return Ok(Line::Bad("line too long"));
             }
             self.fill(deadline.saturating_duration_since(tokio::time::Instant::now())).await?;
         }
@@ -293,13 +342,19 @@ impl Conn {
 
     /// The message after DATA, up to the `CRLF.CRLF` that ends it, dots
     /// unstuffed. Ok(Err(reply)): refuse the message (it was read to its
-    /// end, the session goes on). Err(InvalidData): a bare CR or LF; what
-    /// follows cannot be trusted to be data or commands, so the session ends.
-    async fn data(&mut self, config: &ListenerConfig) -> std::io::Result<Result<Vec<u8>, &'static str>> {
+    /// end, the session goes on): too big, or more than the budget of bytes
+    /// in flight allows now. Err(InvalidData): a bare CR or LF; what follows
+    /// cannot be trusted to be data or commands, so the session ends.
+    async fn data<'b>(
+        &mut self,
+        config: &ListenerConfig,
+        budget: &'b Semaphore,
+    ) -> std::io::Result<Result<Received<'b>, &'static str>> {
         let deadline = tokio::time::Instant::now() + config.data_timeout;
         let bare = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bare CR or LF");
         let mut out = Vec::new();
-        let mut too_big = false;
+        let mut held: Option<SemaphorePermit<'b>> = None;
+        let mut refused: Option<&'static str> = None;
         loop {
             let Some(at) = self.buf.iter().position(|&b| b == b'\n') else {
                 if self.buf.contains(&b'\r') && !self.buf.ends_with(b"\r") {
@@ -320,19 +375,44 @@ impl Conn {
                 return Err(bare());
             }
             if body == b"." {
-                return Ok(if too_big { Err("552 5.3.4 the message is too big") } else { Ok(out) });
+                return Ok(match refused {
+                    Some(reply) => Err(reply),
+                    None => Ok(Received { data: out, _held: held }),
+                });
             }
-            if too_big {
+            if refused.is_some() {
                 continue;
             }
             out.extend_from_slice(body.strip_prefix(b".").unwrap_or(body));
             out.extend_from_slice(b"\r\n");
             if out.len() > config.max_message_bytes {
-                too_big = true;
+                refused = Some("552 5.3.4 the message is too big");
+            } else if out.len() > DATA_ALLOWANCE {
+                // Past the allowance, every unit of the message needs a
+                // unit of the budget all sessions share.
+                let needed = (out.len() - DATA_ALLOWANCE).div_ceil(DATA_UNIT);
+                let have = held.as_ref().map_or(0, |p| p.num_permits());
+                if needed > have {
+                    let more = u32::try_from(needed - have).unwrap_or(u32::MAX);
+                    match (budget.try_acquire_many(more), held.as_mut()) {
+                        (Ok(permit), Some(held)) => held.merge(permit),
+                        (Ok(permit), None) => held = Some(permit),
+                        (Err(_), _) => refused = Some("452 4.3.1 too much mail arriving at once; try again later"),
+                    }
+                }
+            }
+            if refused.is_some() {
                 out = Vec::new();
+                held = None;
             }
         }
     }
+}
+
+/// Whether a reply refuses what the client asked (4xx or 5xx): refusals
+/// count towards [`MAX_ERRORS`] whatever came between them.
+fn is_refusal(reply: &str) -> bool {
+    reply.starts_with('4') || reply.starts_with('5')
 }
 
 async fn session<M: Mailbox>(
@@ -340,6 +420,7 @@ async fn session<M: Mailbox>(
     peer: SocketAddr,
     config: &ListenerConfig,
     mailbox: &M,
+    budget: &Semaphore,
 ) -> std::io::Result<()> {
     let mut conn = Conn { io: Box::new(stream), buf: Vec::new() };
     let mut tls = false;
@@ -348,11 +429,15 @@ async fn session<M: Mailbox>(
     let mut from: Option<String> = None;
     let mut recipients: Vec<String> = Vec::new();
     let mut errors = 0;
+    // Until the client says something valid it gets a short time per line.
+    let mut proven = false;
     loop {
-        let line = match conn.line(config.command_timeout).await {
+        let timeout =
+            if proven { config.command_timeout } else { config.command_timeout.min(config.first_command_timeout) };
+        let line = match conn.line(timeout).await {
             Ok(Line::Ok(line)) => line,
-            Ok(Line::Bad(why)) => {
-                conn.reply(&format!("500 5.5.2 {why}: lines end with CRLF; closing")).await?;
+            Ok(Line::Bad(reply)) => {
+                conn.reply(reply).await?;
                 return Ok(());
             }
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
@@ -361,13 +446,11 @@ async fn session<M: Mailbox>(
             }
             Err(e) => return Err(e),
         };
-        let command = parse_command(&line);
-        let failed = matches!(command, Command::Bad(_) | Command::Unknown);
-        match command {
+        let reply: String = match parse_command(&line) {
             Command::Helo(name) => {
                 helo = Some(name);
                 (from, recipients) = (None, Vec::new());
-                conn.reply(&format!("250 {}", config.hostname)).await?;
+                format!("250 {}", config.hostname)
             }
             Command::Ehlo(name) => {
                 helo = Some(name);
@@ -388,7 +471,7 @@ async fn session<M: Mailbox>(
                     .enumerate()
                     .map(|(i, l)| format!("250{}{l}", if i == last { ' ' } else { '-' }))
                     .collect();
-                conn.reply(&text.join("\r\n")).await?;
+                text.join("\r\n")
             }
             Command::StartTls => match (&config.tls, tls) {
                 (Some(server), false) => {
@@ -404,27 +487,28 @@ async fn session<M: Mailbox>(
                     conn.io = Box::new(stream);
                     tls = true;
                     (helo, from, recipients) = (None, None, Vec::new());
+                    continue;
                 }
-                (Some(_), true) => conn.reply("503 5.5.1 TLS is on already").await?,
-                (None, _) => conn.reply("502 5.5.1 STARTTLS is not offered").await?,
+                (Some(_), true) => "503 5.5.1 TLS is on already".into(),
+                (None, _) => "502 5.5.1 STARTTLS is not offered".into(),
             },
             Command::Mail { from: sender, size } => {
                 if helo.is_none() {
-                    conn.reply("503 5.5.1 say EHLO first").await?;
+                    "503 5.5.1 say EHLO first".into()
                 } else if from.is_some() {
-                    conn.reply("503 5.5.1 a transaction is open already").await?;
+                    "503 5.5.1 a transaction is open already".into()
                 } else if size.is_some_and(|s| s > config.max_message_bytes as u64) {
-                    conn.reply("552 5.3.4 the message is too big").await?;
+                    "552 5.3.4 the message is too big".into()
                 } else {
                     from = Some(sender);
-                    conn.reply("250 2.1.0 ok").await?;
+                    "250 2.1.0 ok".into()
                 }
             }
             Command::Rcpt(to) => {
                 if from.is_none() {
-                    conn.reply("503 5.5.1 MAIL first").await?;
+                    "503 5.5.1 MAIL first".into()
                 } else if recipients.len() >= config.max_recipients {
-                    conn.reply("452 4.5.3 too many recipients").await?;
+                    "452 4.5.3 too many recipients".into()
                 } else {
                     match mailbox.accepts(&to).await {
                         None => {
@@ -432,67 +516,76 @@ async fn session<M: Mailbox>(
                             if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&to)) {
                                 recipients.push(to);
                             }
-                            conn.reply("250 2.1.5 ok").await?;
+                            "250 2.1.5 ok".into()
                         }
-                        Some(refusal) => conn.reply(&refusal).await?,
+                        Some(refusal) => refusal,
                     }
                 }
             }
+            Command::Data if recipients.is_empty() => "503 5.5.1 no valid recipients".into(),
             Command::Data => {
-                if recipients.is_empty() {
-                    conn.reply("503 5.5.1 no valid recipients").await?;
-                } else {
-                    conn.reply("354 end with <CRLF>.<CRLF>").await?;
-                    let data = match conn.data(config).await {
-                        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                            conn.reply("521 5.5.2 a bare CR or LF in the message: lines end with CRLF; closing")
-                                .await?;
-                            return Ok(());
-                        }
-                        other => other?,
-                    };
-                    match data {
-                        Ok(data) => {
-                            let envelope = Envelope {
-                                peer: peer.ip(),
-                                helo: helo.clone().unwrap_or_default(),
-                                mail_from: from.take().unwrap_or_default(),
-                                recipients: std::mem::take(&mut recipients),
-                                data,
-                                tls,
-                            };
-                            match mailbox.deliver(envelope).await {
-                                Ok(()) => conn.reply("250 2.0.0 accepted").await?,
-                                Err(e) => {
-                                    tracing::warn!(%peer, error = %e, "an inbound message could not be kept");
-                                    conn.reply("451 4.3.0 cannot keep the message now; try again later").await?;
-                                }
+                conn.reply("354 end with <CRLF>.<CRLF>").await?;
+                let received = match conn.data(config, budget).await {
+                    Ok(received) => received,
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                        conn.reply("521 5.5.2 a bare CR or LF in the message: lines end with CRLF; closing").await?;
+                        return Ok(());
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                        conn.reply("421 4.4.2 the message took too long to arrive; closing").await?;
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                };
+                match received {
+                    Ok(received) => {
+                        let envelope = Envelope {
+                            peer: peer.ip(),
+                            helo: helo.clone().unwrap_or_default(),
+                            mail_from: from.take().unwrap_or_default(),
+                            recipients: std::mem::take(&mut recipients),
+                            data: received.data,
+                            tls,
+                        };
+                        // The budget is held until the message is dealt with.
+                        let delivered = mailbox.deliver(envelope).await;
+                        drop(received._held);
+                        match delivered {
+                            Ok(()) => "250 2.0.0 accepted".into(),
+                            Err(e) => {
+                                tracing::warn!(%peer, error = %e, "an inbound message could not be kept");
+                                "451 4.3.0 cannot keep the message now; try again later".into()
                             }
                         }
-                        Err(reply) => {
-                            (from, recipients) = (None, Vec::new());
-                            conn.reply(reply).await?;
-                        }
+                    }
+                    Err(reply) => {
+                        (from, recipients) = (None, Vec::new());
+                        reply.into()
                     }
                 }
             }
             Command::Rset => {
                 (from, recipients) = (None, Vec::new());
-                conn.reply("250 2.0.0 ok").await?;
+                "250 2.0.0 ok".into()
             }
-            Command::Noop => conn.reply("250 2.0.0 ok").await?,
-            Command::Vrfy => conn.reply("252 2.5.0 cannot verify; send and see").await?,
+            Command::Noop => "250 2.0.0 ok".into(),
+            Command::Vrfy => "252 2.5.0 cannot verify; send and see".into(),
             Command::Quit => {
                 conn.reply("221 2.0.0 bye").await?;
                 return Ok(());
             }
-            Command::Bad(reply) => conn.reply(reply).await?,
-            Command::Unknown => conn.reply("500 5.5.1 command not recognised").await?,
-        }
-        errors = if failed { errors + 1 } else { 0 };
-        if errors >= MAX_ERRORS {
-            conn.reply("421 4.7.0 too many errors; closing").await?;
-            return Ok(());
+            Command::Bad(reply) => reply.into(),
+            Command::Unknown => "500 5.5.1 command not recognised".into(),
+        };
+        conn.reply(&reply).await?;
+        if is_refusal(&reply) {
+            errors += 1;
+            if errors >= MAX_ERRORS {
+                conn.reply("421 4.7.0 too many refused commands; closing").await?;
+                return Ok(());
+            }
+        } else {
+            proven = true;
         }
     }
 }

@@ -311,9 +311,11 @@ async fn start_inbound(
         max_message_bytes: s.max_message_kb.saturating_mul(1024),
         max_recipients: 50,
         max_connections: s.max_connections,
-        max_connections_per_ip: s.max_connections_per_ip,
+        max_connections_per_network: s.max_connections_per_network,
         command_timeout: timeout,
         data_timeout: timeout * 2,
+        first_command_timeout: Duration::from_secs(30),
+        max_data_in_flight: s.max_data_in_flight_mb.saturating_mul(1024 * 1024),
     };
     let mailbox = inbound::act::Ninsho {
         store: db.store().clone(),
@@ -325,6 +327,7 @@ async fn start_inbound(
             settings.delivery.source_ips.clone(),
             inbound::reports::Limits::default(),
         ),
+        domains: Default::default(),
     };
     tracing::info!(addr = %s.listen, "inbound SMTP listening");
     Ok(tokio::spawn(inbound::smtp::serve(listener, config, mailbox, cancel.clone())))

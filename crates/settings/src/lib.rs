@@ -156,9 +156,15 @@ pub struct InboundSettings {
     pub tls_key: Option<PathBuf>,
     pub max_message_kb: usize,
     pub max_connections: usize,
-    pub max_connections_per_ip: usize,
+    /// Connections from one network: a /24 of IPv4 addresses, a /64 of IPv6
+    /// (its name until 0.1 still reads).
+    #[serde(alias = "max_connections_per_ip")]
+    pub max_connections_per_network: usize,
     /// How long a command may take; DATA may take twice as long.
     pub timeout_seconds: u64,
+    /// Megabytes of messages being received at once, all connections
+    /// together, beyond 128 KB each.
+    pub max_data_in_flight_mb: usize,
 }
 
 impl Default for InboundSettings {
@@ -170,8 +176,9 @@ impl Default for InboundSettings {
             tls_key: None,
             max_message_kb: 10 * 1024,
             max_connections: 200,
-            max_connections_per_ip: 10,
+            max_connections_per_network: 10,
             timeout_seconds: 300,
+            max_data_in_flight_mb: 64,
         }
     }
 }
