@@ -531,6 +531,12 @@ impl Person {
     }
 }
 
+/// Where test webhooks may go: the receivers on loopback, which ninsho
+/// refuses unless the operator allows them.
+pub fn loopback_reach() -> delivery::webhooks::Reach {
+    delivery::webhooks::Reach::allowing(&["127.0.0.0/8".to_owned()])
+}
+
 /// What a webhook receiver was sent: (status it answered, headers, body).
 pub type WebhookLog = std::sync::Arc<std::sync::Mutex<Vec<(u16, axum::http::HeaderMap, Vec<u8>)>>>;
 

@@ -112,6 +112,7 @@ impl World {
              [delivery]\nmode = \"production\"\nsystem_from = \"News <news@{FROM_DOMAIN}>\"\nnameservers = [\"{dns}\"]\nsource_ips = [\"{ip}\"]\n\
              mx_port = {mx_port}\nextra_ca = {ca:?}\nworkers = {workers}\nbatch = {batch}\n\
              lease_seconds = {lease_seconds}\ninbound_host = \"mx.lab.test\"\n\
+             [webhooks]\nallow_internal = [\"127.0.0.0/8\"]\n\
              [log]\nfilter = \"warn\"\n",
             dir = self.dir.path(),
             url = self.url,

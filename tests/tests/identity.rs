@@ -559,7 +559,8 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
     app.store.raise_alert(added.id, "DMARC", "news.lab.test has 2 DMARC records", "subject", "text").await?;
     let sender = delivery::webhooks::Sender {
         store: app.store.clone(),
-        client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
+        client: delivery::webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,
+        reach: tests::loopback_reach(),
         key: app.key.clone(),
         lease: chrono::Duration::minutes(5),
         alert_secret: Some(b"lab secret".to_vec()),

@@ -15,7 +15,8 @@ use tests::{spawn_app, webhook_receiver};
 fn sender(app: &tests::TestApp) -> Result<delivery::webhooks::Sender> {
     Ok(delivery::webhooks::Sender {
         store: app.store.clone(),
-        client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
+        client: delivery::webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,
+        reach: tests::loopback_reach(),
         key: app.key.clone(),
         lease: chrono::Duration::minutes(5),
         alert_secret: None,
@@ -253,5 +254,41 @@ async fn the_running_sender_delivers_everything_in_order_as_slots_free_up() -> R
             .collect();
         assert_eq!(order, events, "subscriber {id}");
     }
+    app.stop().await
+}
+
+#[tokio::test]
+async fn webhooks_never_reach_internal_addresses_unless_allowed() -> Result<()> {
+    let app = spawn_app().await?;
+    let (url, log) = webhook_receiver(0).await?;
+    let port = url.rsplit(':').next().and_then(|p| p.split('/').next()).context("port")?;
+    let secret = app.key.seal(delivery::webhooks::SEAL_PURPOSE, b"whsec_x");
+    // Loopback spelled three ways, and a name that resolves to it.
+    for target in [format!("http://127.1:{port}/hook"), format!("http://2130706433:{port}/hook"), url.clone()] {
+        app.store.create_webhook_endpoint(&target, &["subscribed".into()], "", &secret).await?;
+    }
+    app.store
+        .create_webhook_endpoint(&format!("http://localhost:{port}/hook"), &["subscribed".into()], "", &secret)
+        .await?;
+    let news = list(&app.store, "News").await?;
+    subscriber(&app.store, "a@example.org", "A", serde_json::json!({}), &[(news, SubscriptionStatus::Confirmed)])
+        .await?;
+    let guarded = delivery::webhooks::Reach::default();
+    let by_default = delivery::webhooks::Sender {
+        client: delivery::webhooks::Sender::client(&guarded).map_err(anyhow::Error::msg)?,
+        reach: guarded,
+        ..sender(&app)?
+    };
+    assert_eq!(by_default.round(Utc::now()).await?, 4);
+    assert!(log.lock().map_err(|e| anyhow::anyhow!("{e}"))?.is_empty(), "nothing reached the receiver");
+    let attempts = app.store.webhook_deliveries(10).await?;
+    assert_eq!(attempts.len(), 4);
+    for (_, url, _, _, error) in &attempts {
+        let error = error.as_deref().unwrap_or_default();
+        assert!(error.contains("refused:") && error.contains("internal address"), "{url}: {error}");
+    }
+    // The operator allows the loopback network: the same deliveries go through.
+    assert_eq!(sender(&app)?.round(Utc::now() + Duration::hours(1)).await?, 4);
+    assert_eq!(log.lock().map_err(|e| anyhow::anyhow!("{e}"))?.len(), 4);
     app.stop().await
 }

@@ -22,10 +22,113 @@ const PER_ENDPOINT: i64 = 8;
 /// timeout).
 pub const MIN_LEASE: Duration = Duration::seconds(15);
 
+/// Where webhooks may go. By default only to public addresses: a
+/// receiver's name that resolves to loopback, a private network, link-local
+/// (cloud metadata at 169.254.169.254), unspecified, multicast or shared
+/// address space is refused when the connection is made, so neither a
+/// spelling of 127.0.0.1 nor a name that changes its answer reaches inside.
+/// The operator may allow networks and names (`webhooks.allow_internal`).
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    networks: Vec<ipnet::IpNet>,
+    /// Lower-case host names allowed to resolve to internal addresses.
+    names: Vec<String>,
+}
+
+impl Reach {
+    /// From `webhooks.allow_internal`: CIDR networks and host names.
+    pub fn allowing(entries: &[String]) -> Self {
+        let mut reach = Self::default();
+        for entry in entries {
+            match entry.parse::<ipnet::IpNet>() {
+                Ok(net) => reach.networks.push(net),
+                Err(_) => match entry.parse::<std::net::IpAddr>() {
+                    Ok(ip) => reach.networks.push(ipnet::IpNet::from(ip)),
+                    Err(_) => reach.names.push(entry.trim_end_matches('.').to_ascii_lowercase()),
+                },
+            }
+        }
+        reach
+    }
+
+    /// Whether `ip`, reached as `host`, may be sent to.
+    pub fn permits(&self, host: &str, ip: std::net::IpAddr) -> bool {
+        !is_internal(ip)
+            || self.networks.iter().any(|n| n.contains(&ip))
+            || self.names.iter().any(|n| n.eq_ignore_ascii_case(host.trim_end_matches('.')))
+    }
+
+    /// Why `url` may not be sent to, when its host is an address literal
+    /// that is not permitted (names are checked when they are resolved).
+    pub fn refuses(&self, url: &str) -> Option<String> {
+        let parsed = reqwest::Url::parse(url).ok()?;
+        let host = parsed.host_str()?;
+        let ip: std::net::IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+        (!self.permits("", ip)).then(|| format!("refused: {ip} is an internal address (see webhooks.allow_internal)"))
+    }
+}
+
+/// Loopback, private, link-local, unspecified, multicast, broadcast, shared
+/// (100.64/10), benchmark and reserved addresses, and IPv6 unique-local,
+/// also when written as IPv4-mapped IPv6.
+pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_internal(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+/// Resolves names with the system resolver and keeps only the addresses
+/// [`Reach`] permits, at the moment the connection is made.
+struct Guarded(Reach);
+
+impl reqwest::dns::Resolve for Guarded {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let reach = self.0.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<std::net::SocketAddr> =
+                found.iter().copied().filter(|a| reach.permits(&host, a.ip())).collect();
+            if allowed.is_empty() && !found.is_empty() {
+                let message = format!("refused: {host} resolves to an internal address (see webhooks.allow_internal)");
+                return Err(message.into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(allowed.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Sender {
     pub store: Store,
     pub client: reqwest::Client,
+    /// Where deliveries may go; the client's resolver holds the same.
+    pub reach: Reach,
     /// Opens the endpoints' own sealed secrets.
     pub key: message::SecretKey,
     /// The configuration's secret, for its alert URLs.
@@ -47,6 +150,16 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The innermost cause of a failed request (a refused address says so
+/// there, under "error sending request").
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    if std::ptr::eq(inner, e) { e.to_string() } else { format!("{e}: {inner}") }
+}
+
 /// When to try again after `attempts` failures: 30 s, doubled each time,
 /// at most 6 h apart.
 fn backoff(attempts: i32) -> Duration {
@@ -55,8 +168,9 @@ fn backoff(attempts: i32) -> Duration {
 }
 
 impl Sender {
-    /// A client with a 10 s timeout and no redirects.
-    pub fn client() -> Result<reqwest::Client, String> {
+    /// A client with a 10 s timeout, no redirects, no proxy, and a resolver
+    /// that keeps to `reach`.
+    pub fn client(reach: &Reach) -> Result<reqwest::Client, String> {
         let roots = crate::smtp::SmtpConfig::roots(None)?;
         let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -68,6 +182,8 @@ impl Sender {
             .use_preconfigured_tls(tls)
             .timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(Guarded(reach.clone())))
             .user_agent("ninsho-webhooks")
             .build()
             .map_err(|e| e.to_string())
@@ -113,6 +229,9 @@ impl Sender {
             Ok(body) => body,
             Err(e) => return (None, Err(e.to_string())),
         };
+        if let Some(refusal) = self.reach.refuses(&delivery.url) {
+            return (None, Err(refusal));
+        }
         let timestamp = now.timestamp();
         let response = self
             .client
@@ -126,7 +245,7 @@ impl Sender {
             .send()
             .await;
         match response {
-            Err(e) => (None, Err(e.to_string())),
+            Err(e) => (None, Err(cause(&e))),
             Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), Ok(())),
             Ok(r) => (Some(i32::from(r.status().as_u16())), Err(format!("the receiver answered {}", r.status()))),
         }
@@ -170,6 +289,39 @@ impl Sender {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_an_internal_address_is_refused() {
+        let reach = Reach::default();
+        for url in [
+            "http://127.0.0.1:9000/",
+            "http://127.1/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0.0.0.0/",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.5/",
+            "http://172.16.3.4/",
+            "http://192.168.1.1/",
+            "http://100.64.0.1/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
+        ] {
+            assert!(reach.refuses(url).is_some_and(|r| r.starts_with("refused")), "{url}");
+        }
+        for url in ["https://hooks.example.com/x", "http://203.0.113.9/", "http://[2001:db8::1]/"] {
+            assert_eq!(reach.refuses(url), None, "{url}");
+        }
+        let allowed = Reach::allowing(&["10.1.2.0/24".into(), "Hooks.Internal.".into()]);
+        assert_eq!(allowed.refuses("http://10.1.2.3/"), None);
+        assert!(allowed.refuses("http://10.1.3.3/").is_some());
+        assert!(allowed.permits("hooks.internal", "10.9.9.9".parse().expect("ip")));
+        assert!(!allowed.permits("other.internal", "10.9.9.9".parse().expect("ip")));
+    }
+
     #[test]
     fn backoff_doubles_and_is_capped() {
         assert_eq!(super::backoff(0).num_seconds(), 30);

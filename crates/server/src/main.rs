@@ -409,9 +409,11 @@ async fn start_delivery(
     }
     // Webhooks: the dashboard's endpoints (their own secrets) and the
     // configuration's alert URLs (its secret).
+    let reach = delivery::webhooks::Reach::allowing(&settings.webhooks.allow_internal);
     let sender = delivery::webhooks::Sender {
         store: db.store().clone(),
-        client: delivery::webhooks::Sender::client().map_err(anyhow::Error::msg)?,
+        client: delivery::webhooks::Sender::client(&reach).map_err(anyhow::Error::msg)?,
+        reach,
         key: key.clone(),
         lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
         alert_secret: settings.alerts.webhook_secret.as_ref().map(|s| {

@@ -28,6 +28,7 @@ pub struct Settings {
     pub inbound: InboundSettings,
     pub reports: ReportsSettings,
     pub alerts: AlertSettings,
+    pub webhooks: WebhookSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
 }
@@ -191,6 +192,16 @@ pub struct AlertSettings {
     pub webhook_urls: Vec<String>,
     /// The secret the `Ninsho-Signature` HMAC is made with; needed with URLs.
     pub webhook_secret: Option<SecretString>,
+}
+
+/// Outgoing webhooks (the dashboard's endpoints and the alert URLs).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Internal receivers webhooks may reach: CIDR networks (`10.0.0.0/8`)
+    /// or host names. Without them, a receiver whose address is loopback,
+    /// private, link-local or otherwise internal is refused.
+    pub allow_internal: Vec<String>,
 }
 
 /// DMARC report analysis.
