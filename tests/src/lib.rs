@@ -80,6 +80,7 @@ pub fn test_config() -> WebConfig {
         source_ips: Vec::new(),
         blocklists: delivery::score::Blocklists::default(),
         geoip: None,
+        metrics_token_hash: None,
     }
 }
 

@@ -96,7 +96,7 @@ async fn a_post_without_csrf_is_403_before_anything_else() -> Result<()> {
     // Neither attempt reached the login logic.
     let localhost = std::net::IpAddr::from([127, 0, 0, 1]);
     let failures = app.store.recent_login_failures(EMAIL, localhost, chrono::Duration::hours(1)).await?;
-    assert_eq!(failures, (0, 0));
+    assert_eq!((failures.pair, failures.address, failures.account), (0, 0, 0));
     app.stop().await
 }
 
@@ -188,15 +188,159 @@ async fn password_reset_ends_sessions() -> Result<()> {
 }
 
 #[tokio::test]
-async fn failures_from_one_ip_are_throttled_across_accounts() -> Result<()> {
-    let app = tests::spawn_app_with(|c| c.max_failures_per_ip = 3).await?;
+async fn an_address_that_keeps_failing_is_slowed_and_nobody_is_locked_out() -> Result<()> {
+    // Behind a trusted proxy, so that two client addresses can be tried.
+    let app = tests::spawn_app_with(|c| {
+        c.max_failures_per_ip = 3;
+        c.max_failures_per_account = 2;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())];
+    })
+    .await?;
     app.create_admin(EMAIL, PASSWORD).await?;
+    let attempt = |from: &'static str, email: &'static str, password: &'static str| {
+        let url = app.url.clone();
+        async move {
+            let page = http().get(format!("{url}/login")).header("x-forwarded-for", from).send().await?;
+            let cookies = set_cookies(&page);
+            let pre = cookie_value(&cookies, "ninsho_csrf").context("no pre-session cookie")?.to_string();
+            let csrf = csrf_field(&page.text().await?).context("no csrf field")?;
+            let response = http()
+                .post(format!("{url}/login"))
+                .header(COOKIE, format!("ninsho_csrf={pre}"))
+                .header("x-forwarded-for", from)
+                .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+                .send()
+                .await?;
+            anyhow::Ok((response.status(), response.text().await?))
+        }
+    };
+    // A stranger sprays accounts, then this one, from one address.
     for guess in ["a@example.com", "b@example.com", "c@example.com"] {
-        assert_eq!(log_in(&app.url, guess, "wrong password").await?.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(attempt("198.51.100.7", guess, "wrong password").await?.0, StatusCode::UNAUTHORIZED);
     }
-    // The fourth attempt, right credentials of another account, is refused.
-    let refused = log_in(&app.url, EMAIL, PASSWORD).await?;
-    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(refused.text().await?.contains("Too many failed logins"));
+    let (status, page) = attempt("198.51.100.7", EMAIL, "still wrong").await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("each attempt now waits"), "the stranger is slowed: {page}");
+    let (status, _) = attempt("198.51.100.7", EMAIL, "wrong again").await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The owner, elsewhere, is not slowed and gets in; so would the owner
+    // behind the stranger's address, only more slowly.
+    let (status, page) = attempt("203.0.113.20", EMAIL, PASSWORD).await?;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (status, _) = attempt("198.51.100.7", EMAIL, PASSWORD).await?;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let metrics = http().get(format!("{}/metrics", app.url)).send().await?.text().await?;
+    assert!(metrics.contains("ninsho_admin_logins_total{outcome=\"throttled\"} 3"), "{metrics}");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() -> Result<()> {
+    let app = spawn_app().await?;
+    app.create_admin(EMAIL, PASSWORD).await?;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    let login = http().get(format!("{}/login", app.url)).send().await?;
+    let policy = header(&login, "content-security-policy");
+    for directive in ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"] {
+        assert!(policy.contains(directive), "{directive} missing: {policy}");
+    }
+    assert_eq!(header(&login, "x-frame-options"), "DENY");
+    assert_eq!(header(&login, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&login, "referrer-policy"), "same-origin");
+    assert_eq!(header(&login, "cache-control"), "no-store");
+    assert_eq!(header(&login, "strict-transport-security"), "", "not over plain http");
+    // The signup form may be framed by the sites that embed it; it sends
+    // no referrer. The stylesheet may be cached.
+    let list = tests::fixtures::list(&app.store, "News").await?;
+    let signup = http().get(format!("{}/s/{list}", app.url)).send().await?;
+    assert!(!header(&signup, "content-security-policy").contains("frame-ancestors"));
+    assert_eq!(header(&signup, "x-frame-options"), "");
+    assert_eq!(header(&signup, "referrer-policy"), "no-referrer");
+    let css = http().get(format!("{}/static/app.css", app.url)).send().await?;
+    assert!(header(&css, "cache-control").starts_with("public"));
+    // The scripts the pages use are files of their own (no inline script).
+    for script in ["confirm.js", "segment.js", "imports.js"] {
+        let js = http().get(format!("{}/static/{script}", app.url)).send().await?;
+        assert_eq!(
+            (js.status(), header(&js, "content-type").as_str()),
+            (StatusCode::OK, "text/javascript; charset=utf-8")
+        );
+    }
+    app.stop().await
+}
+
+#[tokio::test]
+async fn over_https_cookies_are_host_only_and_browsers_are_told_to_stay() -> Result<()> {
+    // Served on plain loopback here; the public URL says https (a TLS proxy).
+    let app = tests::spawn_app_with(|c| c.public_url = "https://news.example.com".into()).await?;
+    app.create_admin(EMAIL, PASSWORD).await?;
+    let page = http().get(format!("{}/login", app.url)).send().await?;
+    assert_eq!(page.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()), Some("max-age=31536000"));
+    let cookies = set_cookies(&page);
+    let pre = cookies.iter().find(|c| c.starts_with("__Host-ninsho_csrf=")).context("a __Host- cookie")?;
+    assert!(pre.contains("Secure") && pre.contains("Path=/") && !pre.contains("Domain"), "{pre}");
+    // An unprefixed cookie, as a sibling site could plant, binds no form.
+    let value = cookie_value(&cookies, "__Host-ninsho_csrf").context("value")?;
+    let csrf = csrf_field(&page.text().await?).context("csrf")?;
+    let planted = http()
+        .post(format!("{}/login", app.url))
+        .header(COOKIE, format!("ninsho_csrf={value}"))
+        .form(&[("csrf", csrf.as_str()), ("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await?;
+    assert_eq!(planted.status(), StatusCode::FORBIDDEN);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused_even_with_its_token() -> Result<()> {
+    let app = spawn_app().await?;
+    app.create_admin(EMAIL, PASSWORD).await?;
+    let page = http().get(format!("{}/login", app.url)).send().await?;
+    let cookies = set_cookies(&page);
+    let pre = cookie_value(&cookies, "ninsho_csrf").context("cookie")?.to_string();
+    let csrf = csrf_field(&page.text().await?).context("csrf")?;
+    let post = |origin: &'static str| {
+        http()
+            .post(format!("{}/login", app.url))
+            .header(COOKIE, format!("ninsho_csrf={pre}"))
+            .header("origin", origin)
+            .form(&[("csrf", csrf.as_str()), ("email", EMAIL), ("password", PASSWORD)])
+            .send()
+    };
+    let foreign = post("https://evil.example").await?;
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    assert!(foreign.text().await?.contains("came from another site"));
+    assert_eq!(post("null").await?.status(), StatusCode::FORBIDDEN);
+    // The same form from the site itself logs in.
+    let origin: &'static str = Box::leak(app.url.clone().into_boxed_str());
+    assert_eq!(post(origin).await?.status(), StatusCode::SEE_OTHER);
+    app.stop().await
+}
+
+#[tokio::test]
+async fn metrics_are_for_this_machine_unless_a_token_or_allowlist_opens_them() -> Result<()> {
+    let token = "metrics-token-for-the-collector";
+    let app = tests::spawn_app_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())];
+        let hash = web::secret::token_hash(token);
+        let mut fixed = [0u8; 32];
+        fixed.copy_from_slice(&hash);
+        c.metrics_token_hash = Some(fixed);
+    })
+    .await?;
+    let metrics = |from: &'static str, bearer: Option<&'static str>| {
+        let mut request = http().get(format!("{}/metrics", app.url)).header("x-forwarded-for", from);
+        if let Some(bearer) = bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {bearer}"));
+        }
+        request.send()
+    };
+    assert_eq!(metrics("203.0.113.5", None).await?.status(), StatusCode::FORBIDDEN);
+    assert_eq!(metrics("203.0.113.5", Some("a wrong token")).await?.status(), StatusCode::FORBIDDEN);
+    assert_eq!(metrics("203.0.113.5", Some(token)).await?.status(), StatusCode::OK);
+    assert_eq!(metrics("127.0.0.1", None).await?.status(), StatusCode::OK);
     app.stop().await
 }

@@ -11,7 +11,7 @@ use crate::database::Database;
 /// An admin command with its input read and checked, ready to run.
 pub enum Action {
     Create { email: EmailAddress, role: domain::Role, password: String },
-    ResetPassword { email: EmailAddress, password: String },
+    ResetPassword { email: EmailAddress, password: String, revoke_tokens: bool },
     CreateToken { email: EmailAddress, name: String },
 }
 
@@ -26,10 +26,10 @@ impl Action {
                 let password = new_password(&email, password_stdin)?;
                 Self::Create { email, role, password }
             }
-            AdminCommand::ResetPassword { email, password_stdin } => {
+            AdminCommand::ResetPassword { email, password_stdin, revoke_tokens } => {
                 let email = parse_email(&email)?;
                 let password = new_password(&email, password_stdin)?;
-                Self::ResetPassword { email, password }
+                Self::ResetPassword { email, password, revoke_tokens }
             }
             AdminCommand::Token { command: TokenCommand::Create { email, name } } => {
                 let name = name.trim().to_string();
@@ -48,10 +48,25 @@ impl Action {
                 let id = db.store().create_admin_with_role(&email, &hash, role.as_str()).await?;
                 println!("admin {email} created (id {id}, role {role})");
             }
-            Self::ResetPassword { email, password } => {
+            Self::ResetPassword { email, password, revoke_tokens } => {
                 let hash = hash(password).await?;
                 let admin = db.store().set_admin_password(&email, &hash).await.map_err(|e| unknown(e, &email))?;
                 println!("password of {} changed; their sessions were ended", admin.email);
+                let tokens = db.store().api_tokens(admin.id).await?;
+                if revoke_tokens {
+                    for token in &tokens {
+                        db.store().revoke_api_token(admin.id, token.id).await?;
+                    }
+                    println!("{} API token(s) of theirs revoked", tokens.len());
+                } else if !tokens.is_empty() {
+                    let names: Vec<&str> = tokens.iter().map(|t| t.name.as_str()).collect();
+                    println!(
+                        "{} API token(s) of theirs still work ({}); if the password leaked, run this again \
+                         with --revoke-tokens",
+                        tokens.len(),
+                        names.join(", ")
+                    );
+                }
             }
             Self::CreateToken { email, name } => {
                 let token = web::new_api_token();

@@ -151,12 +151,16 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Set a new password for an admin and end all of their sessions.
+    /// Set a new password for an admin and end all of their sessions; their
+    /// API tokens are kept unless --revoke-tokens.
     ResetPassword {
         #[arg(long)]
         email: String,
         #[arg(long)]
         password_stdin: bool,
+        /// Also revoke every API token of theirs (after a leak, do).
+        #[arg(long)]
+        revoke_tokens: bool,
     },
     /// API tokens.
     Token {

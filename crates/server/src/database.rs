@@ -113,6 +113,13 @@ pub fn web_config(settings: &Settings, db: &Database) -> Result<web::WebConfig> 
     Ok(web::WebConfig {
         public_url: settings.http.public_url.trim_end_matches('/').to_string(),
         admin_allowlist: settings.http.admin_allowlist.clone(),
+        metrics_token_hash: settings.http.metrics_token.as_ref().map(|t| {
+            use secrecy::ExposeSecret;
+            let hash = web::secret::token_hash(t.expose_secret());
+            let mut fixed = [0u8; 32];
+            fixed.copy_from_slice(&hash[..32]);
+            fixed
+        }),
         trusted_proxies: settings.http.trusted_proxies.clone(),
         session_lifetime: chrono::Duration::hours(i64::from(auth.session_hours)),
         max_failures_per_account: i64::from(auth.max_failures_per_account),

@@ -285,6 +285,18 @@ fn api_tokens_are_printed_once_and_unknown_admins_refused() -> Result<()> {
     assert!(token.status.success(), "{}", stderr(&token));
     let printed = String::from_utf8_lossy(&token.stdout);
     assert!(printed.trim().starts_with("nsh_") && printed.trim().len() > 40, "{printed}");
+    // A password reset says the token still works, and revokes it when asked.
+    let reset = ["admin", "reset-password", "--email", EMAIL, "--password-stdin"];
+    let kept = ninsho(&reset, &data_dir, "another orbit cactus lantern 48\n")?;
+    assert!(kept.status.success(), "{}", stderr(&kept));
+    let said = String::from_utf8_lossy(&kept.stdout);
+    assert!(said.contains("1 API token(s) of theirs still work (ci)") && said.contains("--revoke-tokens"), "{said}");
+    let revoke = [&reset[..], &["--revoke-tokens"]].concat();
+    let revoked = ninsho(&revoke, &data_dir, "yet another orbit cactus lantern 49\n")?;
+    let said = String::from_utf8_lossy(&revoked.stdout);
+    assert!(revoked.status.success() && said.contains("1 API token(s) of theirs revoked"), "{said}");
+    let again = ninsho(&reset, &data_dir, "and one more orbit cactus lantern 50\n")?;
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("still work"), "no token left");
     // The one-off commands started the cluster themselves, so they stopped it.
     assert!(!postgres_running(&data_dir)?);
     Ok(())

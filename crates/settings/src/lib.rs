@@ -44,6 +44,9 @@ pub struct HttpSettings {
     pub admin_allowlist: Vec<IpNet>,
     /// Reverse proxies (CIDR) whose `X-Forwarded-For` header names the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// A bearer token that lets a collector read `/metrics` from anywhere;
+    /// without it (and without an allowlist) only loopback may.
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -271,6 +274,7 @@ impl Default for HttpSettings {
             public_url: "http://127.0.0.1:8080".into(),
             admin_allowlist: Vec::new(),
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }

@@ -167,10 +167,12 @@ impl Store {
         Ok(())
     }
 
-    /// Failed logins within `window`: for this account, and from this IP.
-    pub async fn recent_login_failures(&self, email: &str, ip: IpAddr, window: Duration) -> Result<(i64, i64)> {
+    /// Failed logins within `window`: of this account from this address,
+    /// from this address to any account, and of this account from anywhere.
+    pub async fn recent_login_failures(&self, email: &str, ip: IpAddr, window: Duration) -> Result<LoginFailures> {
         Ok(sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE email = lower($1)), count(*) FILTER (WHERE ip = $2) \
+            "SELECT count(*) FILTER (WHERE email = lower($1) AND ip = $2) AS pair, \
+                    count(*) FILTER (WHERE ip = $2) AS address, count(*) FILTER (WHERE email = lower($1)) AS account \
              FROM login_failures WHERE at > now() - $3 AND (email = lower($1) OR ip = $2)",
         )
         .bind(email)
@@ -247,6 +249,17 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Recent failed logins, counted three ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginFailures {
+    /// Of this account from this address.
+    pub pair: i64,
+    /// From this address, to any account.
+    pub address: i64,
+    /// Of this account, from anywhere.
+    pub account: i64,
 }
 
 /// What login throttling counts per "IP": an IPv4 address, or an IPv6 /64

@@ -16,7 +16,47 @@ use crate::access::{Actor, Via};
 use crate::secret::{random_token, token_hash};
 use crate::{AppError, AppState};
 
-pub(crate) const SESSION_COOKIE: &str = "ninsho_session";
+/// The dashboard's cookies. Over https each is named with the `__Host-`
+/// prefix: a browser then takes it only from this host, only over https and
+/// only for the whole site, so neither a sibling subdomain nor a network
+/// attacker can plant one (and log an admin into someone else's session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CookieName {
+    /// The admin's session.
+    Session,
+    /// What forms are bound to before login (login CSRF).
+    PreSession,
+    /// The login's second step (a password that was right, a code to come).
+    Challenge,
+}
+
+impl CookieName {
+    pub(crate) fn of(self, state: &AppState) -> &'static str {
+        match (self, state.https()) {
+            (Self::Session, false) => "ninsho_session",
+            (Self::Session, true) => "__Host-ninsho_session",
+            (Self::PreSession, false) => "ninsho_csrf",
+            (Self::PreSession, true) => "__Host-ninsho_csrf",
+            (Self::Challenge, false) => "ninsho_login",
+            (Self::Challenge, true) => "__Host-ninsho_login",
+        }
+    }
+
+    /// The cookie holding `value`, as every one of ours is set.
+    pub(crate) fn cookie(self, state: &AppState, value: String) -> Cookie<'static> {
+        Cookie::build((self.of(state), value))
+            .path("/")
+            .http_only(true)
+            .secure(state.secure_cookies())
+            .same_site(SameSite::Strict)
+            .build()
+    }
+
+    /// What removes it (a `__Host-` cookie is removed only by a secure one).
+    pub(crate) fn removal(self, state: &AppState) -> Cookie<'static> {
+        Cookie::build(self.of(state)).path("/").secure(state.secure_cookies()).build()
+    }
+}
 
 /// The client's address: the TCP peer, or behind one of the configured
 /// trusted proxies, the address it reports in `X-Forwarded-For`.
@@ -103,7 +143,7 @@ pub(crate) async fn login_redirect(state: &AppState) -> LoginRequired {
 /// The admin whose live session cookie the request carries.
 pub(crate) async fn session_actor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, AppError> {
     let jar = CookieJar::from_headers(headers);
-    let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
+    let Some(cookie) = jar.get(CookieName::Session.of(state)) else { return Ok(None) };
     let session = state.store().touch_session(&token_hash(cookie.value()), state.config().session_lifetime).await?;
     let Some(session) = session else { return Ok(None) };
     Ok(Some(Actor {
@@ -166,19 +206,84 @@ where
     }
 }
 
-/// Records a login attempt (password or second factor) before it is
-/// judged, so parallel guesses count against each other; returns the
-/// refusal to show when the account or the address has failed too often.
-pub(crate) async fn throttled(state: &AppState, email: &str, ip: IpAddr) -> Result<Option<String>, AppError> {
+/// The longest an attempt is made to wait.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Holds a login attempt (password or second factor) back as its address
+/// has earned, and returns what the page should say about it.
+///
+/// Every attempt is recorded as a failure before it is judged (success
+/// clears the account's record), so parallel guesses count against each
+/// other. An address that failed too often with this account, or with any
+/// accounts, waits before its attempt is judged (1 s, doubling, at most
+/// 30 s), one attempt at a time: it guesses slowly, while the right
+/// password and code still let it in, and nobody else is kept out, not
+/// even behind a shared address. The owner is told by mail when the
+/// account's failures from anywhere pass the limit.
+pub(crate) async fn throttle(state: &AppState, email: &str, ip: IpAddr) -> Result<Throttled, AppError> {
     let config = state.config();
     state.store().record_login_failure(email, ip).await?;
-    let (by_account, by_ip) = state.store().recent_login_failures(email, ip, config.throttle_window).await?;
-    if by_account <= config.max_failures_per_account && by_ip <= config.max_failures_per_ip {
-        return Ok(None);
+    let failures = state.store().recent_login_failures(email, ip, config.throttle_window).await?;
+    if failures.account == config.max_failures_per_account + 1 {
+        warn_owner(state, email, ip, failures.account).await?;
+    }
+    let excess = (failures.pair - config.max_failures_per_account).max(failures.address - config.max_failures_per_ip);
+    if excess <= 0 {
+        return Ok(Throttled { turn: None, waited: None });
     }
     state.metrics().login("throttled");
-    tracing::warn!(%ip, by_account, by_ip, "login refused: too many failures");
-    Ok(Some(format!("Too many failed logins. Try again in {} minutes.", config.throttle_window.num_minutes())))
+    let wait = std::time::Duration::from_secs(1u64 << excess.clamp(1, 6).saturating_sub(1)).min(MAX_WAIT);
+    tracing::warn!(%ip, pair = failures.pair, address = failures.address, ?wait, "login slowed: too many failures");
+    let turn = state.login_turn(email, ip).lock_owned().await;
+    tokio::time::sleep(wait).await;
+    Ok(Throttled { turn: Some(turn), waited: Some(wait) })
+}
+
+/// An attempt that may go on; held back first when `waited`. Keep it until
+/// the attempt is judged: the next one from the same address waits for it.
+pub(crate) struct Throttled {
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    pub waited: Option<std::time::Duration>,
+}
+
+impl Throttled {
+    /// What a failed attempt's page adds.
+    pub(crate) fn note(&self) -> String {
+        match self.waited {
+            Some(wait) => {
+                let seconds = wait.as_secs();
+                let unit = if seconds == 1 { "second" } else { "seconds" };
+                format!(" Too many failed logins came from your address: each attempt now waits {seconds} {unit}.")
+            }
+            None => String::new(),
+        }
+    }
+
+    pub(crate) fn end(self) {
+        drop(self.turn);
+    }
+}
+
+/// Mails an account's owner that its password is being tried.
+async fn warn_owner(state: &AppState, email: &str, ip: IpAddr, failures: i64) -> Result<(), AppError> {
+    let Some((admin, _)) = state.store().admin_credentials(email).await? else { return Ok(()) };
+    let minutes = state.config().throttle_window.num_minutes();
+    let text = format!(
+        "Hello,\n\nthere were {failures} failed attempts to log in to ninsho as {email} in the last {minutes} \
+         minutes, the last from {ip}.\n\nIf it was not you, someone is guessing your password. Addresses that \
+         keep failing are slowed down; if you think the password is known, change it, and turn on two-factor \
+         login (Account, then Two-factor login).\n"
+    );
+    let message = store::NewMessage {
+        kind: "alert",
+        subscriber_id: None,
+        to: &admin.email,
+        subject: "ninsho: failed logins to your account",
+        text_body: &text,
+    };
+    state.store().enqueue_message(&message).await?;
+    tracing::warn!(admin_id = admin.id, failures, "failed logins: the owner was told");
+    Ok(())
 }
 
 /// Starts a session for `admin_id`; returns the jar with its cookie.
@@ -192,20 +297,15 @@ pub(crate) async fn start_session(
     let token = random_token();
     let lifetime = state.config().session_lifetime;
     state.store().create_session(&token_hash(&token), admin_id, lifetime, ip, user_agent).await?;
-    let cookie = Cookie::build((SESSION_COOKIE, token))
-        .path("/")
-        .http_only(true)
-        .secure(state.secure_cookies())
-        .same_site(SameSite::Strict)
-        .build();
+    let cookie = CookieName::Session.cookie(state, token);
     // The pre-session cookie has done its job (login CSRF); forms are now
     // bound to the session.
-    Ok(jar.remove(Cookie::build(crate::csrf::PRE_SESSION_COOKIE).path("/")).add(cookie))
+    Ok(jar.remove(CookieName::PreSession.removal(state)).add(cookie))
 }
 
 pub(crate) async fn end_session(state: &AppState, jar: CookieJar, admin: &AdminUser) -> Result<CookieJar, AppError> {
     state.store().delete_session(&token_hash(&admin.session_token)).await?;
-    Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
+    Ok(jar.remove(CookieName::Session.removal(state)))
 }
 
 /// An API caller, authenticated by `Authorization: Bearer nsh_…`.

@@ -800,7 +800,10 @@ pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &
         Err(e) => format!("<p>{}</p>", askama_escape(&e)),
     };
     Ok((
-        [(header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'")],
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'; frame-ancestors 'self'",
+        )],
         axum::response::Html(html),
     )
         .into_response())

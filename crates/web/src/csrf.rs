@@ -11,15 +11,14 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::auth::SESSION_COOKIE;
+use crate::auth::CookieName;
 use crate::secret::random_token;
 
-pub(crate) const PRE_SESSION_COOKIE: &str = "ninsho_csrf";
 /// What a refused form is told.
 pub(crate) const EXPIRED: &str = "This form has expired or was not sent from this site. Reload the page and try again.";
 const PURPOSE: &str = "csrf";
@@ -27,7 +26,7 @@ const PURPOSE: &str = "csrf";
 /// The token to put in a form, and the cookie jar to send back with the page
 /// (it gains a pre-session cookie when the browser had neither cookie).
 pub(crate) fn issue(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
-    let bound = jar.get(SESSION_COOKIE).or_else(|| jar.get(PRE_SESSION_COOKIE)).map(|c| c.value().to_string());
+    let bound = bound_cookie(state, &jar).map(|c| c.value().to_string());
     match bound {
         Some(value) => {
             let token = state.key().sign(PURPOSE, value.as_bytes());
@@ -36,13 +35,7 @@ pub(crate) fn issue(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
         None => {
             let value = random_token();
             let token = state.key().sign(PURPOSE, value.as_bytes());
-            let cookie = Cookie::build((PRE_SESSION_COOKIE, value))
-                .path("/")
-                .http_only(true)
-                .secure(state.secure_cookies())
-                .same_site(SameSite::Strict)
-                .build();
-            (jar.add(cookie), token)
+            (jar.add(CookieName::PreSession.cookie(state, value)), token)
         }
     }
 }
@@ -52,9 +45,12 @@ pub(crate) fn issue(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
 /// next to a session cookie: a cookie planted by a sibling site cannot act
 /// for the logged-in admin.
 pub(crate) fn is_valid(state: &AppState, jar: &CookieJar, token: &str) -> bool {
-    jar.get(SESSION_COOKIE)
-        .or_else(|| jar.get(PRE_SESSION_COOKIE))
-        .is_some_and(|cookie| state.key().verify(PURPOSE, cookie.value().as_bytes(), token))
+    bound_cookie(state, jar).is_some_and(|cookie| state.key().verify(PURPOSE, cookie.value().as_bytes(), token))
+}
+
+/// The cookie forms are bound to: the session's, else the pre-session one.
+fn bound_cookie<'j>(state: &AppState, jar: &'j CookieJar) -> Option<&'j Cookie<'static>> {
+    jar.get(CookieName::Session.of(state)).or_else(|| jar.get(CookieName::PreSession.of(state)))
 }
 
 /// A multipart form (a file upload), read field by field. Its CSRF token

@@ -13,6 +13,7 @@ mod csrf;
 mod domain_pages;
 mod error;
 mod export;
+mod headers;
 mod imports;
 pub use message::links;
 mod metrics;
@@ -54,7 +55,11 @@ struct Inner {
     events: tracking::EventSink,
     /// The resolver for DNS checks, made on first use.
     dns: std::sync::OnceLock<delivery::dns::Dns>,
+    /// Login attempts held back, one at a time per account and address.
+    login_turns: std::sync::Mutex<LoginTurns>,
 }
+
+type LoginTurns = std::collections::HashMap<(String, std::net::IpAddr), Arc<tokio::sync::Mutex<()>>>;
 
 /// What the web side needs from the settings, already validated.
 #[derive(Debug, Clone)]
@@ -82,6 +87,9 @@ pub struct WebConfig {
     pub blocklists: delivery::score::Blocklists,
     /// Countries of addresses (`reports.geoip_mmdb`), when configured.
     pub geoip: Option<std::sync::Arc<report_pages::GeoIp>>,
+    /// SHA-256 of `http.metrics_token`: a collector with it may read
+    /// `/metrics` from anywhere.
+    pub metrics_token_hash: Option<[u8; 32]>,
 }
 
 impl AppState {
@@ -100,7 +108,8 @@ impl AppState {
     ) -> Self {
         let events = tracking::EventSink::start(store.clone());
         let metrics = Metrics::new(register);
-        Self { inner: Arc::new(Inner { store, key, config, metrics, events, dns: std::sync::OnceLock::new() }) }
+        let (dns, login_turns) = (std::sync::OnceLock::new(), std::sync::Mutex::default());
+        Self { inner: Arc::new(Inner { store, key, config, metrics, events, dns, login_turns }) }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -130,6 +139,22 @@ impl AppState {
 
     pub(crate) fn events(&self) -> &tracking::EventSink {
         &self.inner.events
+    }
+
+    /// The turn of login attempts for an account from an address (see
+    /// `auth::throttle`); turns nobody waits for are forgotten.
+    pub(crate) fn login_turn(&self, email: &str, ip: std::net::IpAddr) -> Arc<tokio::sync::Mutex<()>> {
+        let key = (email.to_lowercase(), auth::unmap(ip));
+        let mut turns = self.inner.login_turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if turns.len() > 10_000 {
+            turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+        }
+        turns.entry(key).or_default().clone()
+    }
+
+    /// Whether people reach ninsho over https (its public URL says so).
+    pub(crate) fn https(&self) -> bool {
+        self.inner.config.public_url.starts_with("https://")
     }
 
     /// Cookies are `Secure` unless the public URL is plain http on a
@@ -258,6 +283,7 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api::router(&state))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), headers::same_origin))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce));
     Router::new()
         .merge(admin)
@@ -266,7 +292,9 @@ pub fn app(state: AppState) -> Router {
         .merge(tracking::router())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/{name}", get(pages::script))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::secure))
         // Spans name the path only, without query strings (setup tokens) or
         // the signed tokens of subscribers' links.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {

@@ -74,7 +74,31 @@ impl Metrics {
     }
 }
 
-pub(crate) async fn render(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+/// `/metrics` tells login outcomes and queue sizes: by default only a
+/// collector on this machine may read it. An admin allowlist (checked
+/// before this) or `http.metrics_token` opens it further.
+pub(crate) async fn render(
+    State(state): State<AppState>,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let token_ok = match (&state.config().metrics_token_hash, bearer) {
+        (Some(expected), Some(given)) => {
+            use subtle::ConstantTimeEq;
+            bool::from(crate::secret::token_hash(given).as_slice().ct_eq(expected))
+        }
+        _ => false,
+    };
+    let open = token_ok || !state.config().admin_allowlist.is_empty() || crate::auth::unmap(ip).is_loopback();
+    if !open {
+        return Err(AppError::Forbidden(
+            "Metrics are served to this machine only; set http.admin_allowlist or http.metrics_token to read them from elsewhere.",
+        ));
+    }
     let metrics = state.metrics();
     let (size, idle) = state.store().pool_stats();
     metrics.db_connections.set(i64::from(size));

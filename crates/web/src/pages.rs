@@ -123,12 +123,11 @@ pub(crate) async fn login(
 ) -> Result<Response, AppError> {
     // Longer input cannot be an account and is not worth storing whole.
     let email: String = form.email.trim().chars().take(254).collect();
-    if let Some(error) = auth::throttled(&state, &email, ip).await? {
-        let (jar, csrf) = csrf::issue(&state, jar);
-        return render(StatusCode::TOO_MANY_REQUESTS, jar, LoginPage { csrf, email, error: Some(error) });
-    }
+    let throttled = auth::throttle(&state, &email, ip).await?;
     let account = state.store().admin_credentials(&email).await?;
     let matches = password::verify(form.password, account.as_ref().map(|(_, hash)| hash.clone())).await?;
+    let note = throttled.note();
+    throttled.end();
     match account {
         Some((admin, _)) if matches && state.store().totp(admin.id).await?.enabled => {
             // The password was right; the session waits for the code.
@@ -147,7 +146,7 @@ pub(crate) async fn login(
             state.metrics().login("failure");
             tracing::warn!(%ip, "failed admin login");
             let (jar, csrf) = csrf::issue(&state, jar);
-            let error = Some("Wrong email or password.".to_string());
+            let error = Some(format!("Wrong email or password.{note}"));
             render(StatusCode::UNAUTHORIZED, jar, LoginPage { csrf, email, error })
         }
     }
@@ -308,6 +307,18 @@ pub(crate) async fn revoke_token(
 
 pub(crate) async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../../templates/app.css"))
+}
+
+/// The dashboard's scripts: files of their own, so the pages' policy can
+/// forbid every inline script.
+pub(crate) async fn script(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let body = match name.as_str() {
+        "confirm.js" => include_str!("../../../templates/static/confirm.js"),
+        "segment.js" => include_str!("../../../templates/static/segment.js"),
+        "imports.js" => include_str!("../../../templates/static/imports.js"),
+        _ => return AppError::NotFound.into_response(),
+    };
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], body).into_response()
 }
 
 pub(crate) async fn not_found() -> AppError {

@@ -11,19 +11,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use domain::{EmailAddress, Role};
 use serde::Deserialize;
 
 use crate::access;
-use crate::auth::{self, AdminUser, ClientIp};
+use crate::auth::{self, AdminUser, ClientIp, CookieName};
 use crate::csrf::{self, CsrfForm};
 use crate::pages::{EmptyForm, render};
 use crate::secret::{random_bytes, random_token, token_hash};
 use crate::{AppError, AppState, password};
 
 /// The cookie of a login whose password was right and whose code is due.
-const CHALLENGE_COOKIE: &str = "ninsho_login";
 const SEAL_PURPOSE: &str = "totp-secret";
 const RECOVERY_CODES: usize = 10;
 
@@ -455,12 +453,7 @@ pub(crate) async fn start_challenge(
     let token = random_token();
     let lifetime = chrono::Duration::minutes(5);
     state.store().create_login_challenge(&token_hash(&token), admin_id, lifetime, ip, user_agent).await?;
-    let cookie = Cookie::build((CHALLENGE_COOKIE, token))
-        .path("/login")
-        .http_only(true)
-        .secure(state.secure_cookies())
-        .same_site(SameSite::Strict)
-        .build();
+    let cookie = CookieName::Challenge.cookie(state, token);
     Ok((jar.add(cookie), Redirect::to("/login/code")).into_response())
 }
 
@@ -480,7 +473,7 @@ pub(crate) async fn code_form(State(state): State<AppState>, jar: CookieJar) -> 
 }
 
 async fn challenge(state: &AppState, jar: &CookieJar) -> Result<Option<(i64, String)>, AppError> {
-    let Some(cookie) = jar.get(CHALLENGE_COOKIE) else { return Ok(None) };
+    let Some(cookie) = jar.get(CookieName::Challenge.of(state)) else { return Ok(None) };
     Ok(state.store().login_challenge(&token_hash(cookie.value())).await?)
 }
 
@@ -498,22 +491,23 @@ pub(crate) async fn code(
         let (jar, csrf) = csrf::issue(&state, jar);
         render(status, jar, CodePage { csrf, error: Some(error) })
     };
-    if let Some(error) = auth::throttled(&state, &email, ip).await? {
-        return refuse(jar, StatusCode::TOO_MANY_REQUESTS, error);
-    }
-    if !second_factor_ok(&state, admin_id, &email, &form.code).await? {
+    let throttled = auth::throttle(&state, &email, ip).await?;
+    let right = second_factor_ok(&state, admin_id, &email, &form.code).await?;
+    let note = throttled.note();
+    throttled.end();
+    if !right {
         state.metrics().login("failure");
         tracing::warn!(%ip, admin_id, "wrong or reused second-factor code");
-        let error = "That code is not right, or it was used already. Wait for the next code.".to_string();
+        let error = format!("That code is not right, or it was used already. Wait for the next code.{note}");
         return refuse(jar, StatusCode::UNAUTHORIZED, error);
     }
-    let challenge_token = jar.get(CHALLENGE_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let challenge_token = jar.get(CookieName::Challenge.of(&state)).map(|c| c.value().to_string()).unwrap_or_default();
     state.store().delete_login_challenge(&token_hash(&challenge_token)).await?;
     state.store().clear_login_failures(&email).await?;
     state.metrics().login("success");
     tracing::info!(admin_id, %ip, "admin logged in with a second factor");
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
-    let jar = jar.remove(Cookie::build(CHALLENGE_COOKIE).path("/login"));
+    let jar = jar.remove(CookieName::Challenge.removal(&state));
     let jar = auth::start_session(&state, jar, admin_id, ip, user_agent).await?;
     access::record_login(&state, admin_id, &email, ip, true).await;
     Ok((jar, Redirect::to("/")).into_response())
