@@ -247,3 +247,22 @@ async fn each_part_of_a_message_stands_alone_and_what_arrived_is_kept_once() -> 
     assert_eq!(app.store.prune_report_failures(chrono::Duration::zero()).await?, 5);
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_domain_page_looks_up_few_new_addresses_per_view_and_odd_paths_are_not_found() -> Result<()> {
+    let app = tests::spawn_app().await?;
+    let owner = app.person("owner@example.jp", "owner").await?;
+    let outcomes = ingest(&app)?.import("thirty.xml", &generated_report("thirty", 30, 1), "test").await?;
+    assert!(matches!(outcomes[..], [(_, Outcome::Imported { rows: 30, .. })]), "{outcomes:?}");
+    let not_yet = |page: &str| page.matches("not looked up yet").count();
+    let (status, first) = owner.page(&app, "GET", "/reports/domains/shop.example", &[]).await?;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(not_yet(&first), 10, "twenty new addresses looked up, ten left for later");
+    let (_, second) = owner.page(&app, "GET", "/reports/domains/shop.example", &[]).await?;
+    assert_eq!(not_yet(&second), 0, "the first twenty come from the cache, the rest are looked up now");
+    for odd in ["/reports/domains/%00", "/reports/domains/a%0Ab", "/reports/domains/shop.example/sources/%00"] {
+        let (status, _) = owner.page(&app, "GET", odd, &[]).await?;
+        assert_eq!(status, 404, "{odd}");
+    }
+    app.stop().await
+}

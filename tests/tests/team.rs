@@ -313,3 +313,36 @@ async fn an_owner_can_require_two_factor_login_for_everyone() -> Result<()> {
     assert!(body["error"].as_str().is_some_and(|e| e.contains("enrol at /account/2fa")), "{body}");
     app.stop().await
 }
+
+#[tokio::test]
+async fn only_roles_with_the_audience_see_recipients_addresses() -> Result<()> {
+    use delivery::{Engine, EngineConfig, Sandbox};
+    let app = spawn_app().await?;
+    let list = fixtures::list(&app.store, "Members").await?;
+    let confirmed = domain::SubscriptionStatus::Confirmed;
+    fixtures::subscriber(&app.store, "hanako.yamada@example.jp", "Hanako", serde_json::json!({}), &[(list, confirmed)])
+        .await?;
+    let campaign = app.store.save_campaign(None, &fixtures::fields("Spring", vec![list])).await?.id;
+    let now = chrono::Utc::now();
+    app.store.schedule_campaign(campaign, now, None).await?;
+    let config = EngineConfig { public_url: app.url.clone(), batch: 10, ..Default::default() };
+    Engine::new(app.store.clone(), app.key.clone(), config, Sandbox { store: app.store.clone() })
+        .tick(now + chrono::Duration::seconds(1))
+        .await?;
+    for (role, sees) in [("owner", true), ("marketer", true), ("analyst", false), ("operator", false)] {
+        let person = app.person(&format!("{role}@example.jp"), role).await?;
+        let (status, page) = person.page(&app, "GET", &format!("/campaigns/{campaign}/report"), &[]).await?;
+        assert_eq!(status, 200, "{role}");
+        assert_eq!(page.contains("hanako.yamada@example.jp"), sees, "{role} and the address");
+        assert_eq!(page.contains("h•••@example.jp"), !sees, "{role} and the masked address");
+        // The API's report gives counts and domains, never addresses, and
+        // its subscribers refuse the roles without the audience.
+        let (status, report) =
+            person.api(&app, &person.token, "GET", &format!("/campaigns/{campaign}/report"), None).await?;
+        assert_eq!(status, 200, "{role}: {report}");
+        assert!(!report.to_string().contains("hanako.yamada"), "{role}: {report}");
+        let (status, _) = person.api(&app, &person.token, "GET", "/subscribers", None).await?;
+        assert_eq!(status == 200, sees, "{role} and the subscribers API");
+    }
+    app.stop().await
+}

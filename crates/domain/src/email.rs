@@ -64,6 +64,19 @@ impl EmailAddress {
     }
 }
 
+/// An address as shown to someone who may not see it: the first character
+/// of the local part and the domain (`t•••@example.jp`), which is enough to
+/// tell providers and typos apart.
+pub fn masked(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".into(),
+    }
+}
+
 /// Dot-atom characters of RFC 5322 plus UTF-8 (RFC 6531). Quoted local parts
 /// are refused: no mailbox provider hands them out and they break many MTAs.
 fn is_local_char(c: char) -> bool {

@@ -10,5 +10,5 @@ mod team;
 pub mod text;
 
 pub use audience::{ImportMode, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
-pub use email::{EmailAddress, EmailError, ascii_domain};
+pub use email::{EmailAddress, EmailError, ascii_domain, masked};
 pub use team::{Area, Permission, Role};

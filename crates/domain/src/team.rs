@@ -62,6 +62,13 @@ impl Role {
         }
     }
 
+    /// Whether the role sees subscribers' addresses wherever they appear
+    /// (the audience's pages, a campaign's recipients, the API): only with
+    /// access to the audience. Others see them masked ([`crate::masked`]).
+    pub fn sees_addresses(self) -> bool {
+        self.allows(Area::Audience, false)
+    }
+
     /// Every permission of the role, the most a token of its holder can have.
     pub fn permissions(self) -> Vec<Permission> {
         Area::ALL

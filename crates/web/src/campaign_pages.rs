@@ -922,7 +922,12 @@ pub(crate) async fn report(
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
     let report = state.store().campaign_report(id).await?;
     let progress = state.store().campaign_progress(id, Utc::now()).await?;
-    let deliveries = state.store().campaign_deliveries(id, 100).await?;
+    let mut deliveries = state.store().campaign_deliveries(id, 100).await?;
+    if !admin.role.sees_addresses() {
+        for d in &mut deliveries {
+            d.email = domain::masked(&d.email);
+        }
+    }
     let chart = crate::chart::timeline(&report.timeline);
     let mut variants = Vec::new();
     if !campaign.ab_subjects.is_empty() && campaign.ab_sample_percent > 0 {

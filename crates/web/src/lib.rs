@@ -57,9 +57,18 @@ struct Inner {
     dns: std::sync::OnceLock<delivery::dns::Dns>,
     /// Login attempts held back, one at a time per account and address.
     login_turns: std::sync::Mutex<LoginTurns>,
+    /// What report pages learnt of addresses in DNS (PTR, forward check,
+    /// blocklists), for an hour.
+    lookups: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, LookedUp)>>,
 }
 
+/// An address's PTR name, whether it resolves back, and its listings.
+pub(crate) type LookedUp = (Option<String>, bool, Vec<String>);
+
 type LoginTurns = std::collections::HashMap<(String, std::net::IpAddr), Arc<tokio::sync::Mutex<()>>>;
+
+/// How long report pages reuse a lookup of an address.
+const LOOKUP_KEPT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// What the web side needs from the settings, already validated.
 #[derive(Debug, Clone)]
@@ -108,8 +117,9 @@ impl AppState {
     ) -> Self {
         let events = tracking::EventSink::start(store.clone());
         let metrics = Metrics::new(register);
-        let (dns, login_turns) = (std::sync::OnceLock::new(), std::sync::Mutex::default());
-        Self { inner: Arc::new(Inner { store, key, config, metrics, events, dns, login_turns }) }
+        let (dns, login_turns, lookups) =
+            (std::sync::OnceLock::new(), std::sync::Mutex::default(), std::sync::Mutex::default());
+        Self { inner: Arc::new(Inner { store, key, config, metrics, events, dns, login_turns, lookups }) }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -150,6 +160,25 @@ impl AppState {
             turns.retain(|_, turn| Arc::strong_count(turn) > 1);
         }
         turns.entry(key).or_default().clone()
+    }
+
+    /// What was looked up of `ip` in the last hour.
+    pub(crate) fn looked_up(&self, ip: std::net::IpAddr) -> Option<LookedUp> {
+        let lookups = self.inner.lookups.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        lookups.get(&ip).filter(|(at, _)| at.elapsed() < LOOKUP_KEPT).map(|(_, known)| known.clone())
+    }
+
+    /// Keeps a lookup for an hour (at most 10,000 addresses: the oldest go).
+    pub(crate) fn remember_lookup(&self, ip: std::net::IpAddr, known: LookedUp) {
+        let mut lookups = self.inner.lookups.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if lookups.len() >= 10_000 {
+            lookups.retain(|_, (at, _)| at.elapsed() < LOOKUP_KEPT);
+            while lookups.len() >= 10_000 {
+                let Some(oldest) = lookups.iter().min_by_key(|(_, (at, _))| *at).map(|(ip, _)| *ip) else { break };
+                lookups.remove(&oldest);
+            }
+        }
+        lookups.insert(ip, (std::time::Instant::now(), known));
     }
 
     /// Whether people reach ninsho over https (its public URL says so).

@@ -224,6 +224,9 @@ fn rank(class: &str) -> u8 {
 
 /// How many sources get their PTR and blocklists looked up on one page.
 const LOOKED_UP: usize = 50;
+/// Addresses one view of a domain's page may look up that no view has
+/// looked up in the last hour.
+const NEW_LOOKUPS: usize = 20;
 
 pub(crate) async fn domain(
     State(state): State<AppState>,
@@ -231,6 +234,8 @@ pub(crate) async fn domain(
     admin: AdminUser,
     Path(domain): Path<String>,
 ) -> Result<Response, AppError> {
+    // A report's domain is a domain name; anything else was never imported.
+    let domain = domain::ascii_domain(&domain).ok_or(AppError::NotFound)?;
     let store = state.store();
     let since = since(&state, &domain).await?;
     let daily = store.dmarc_daily(&domain, since).await?;
@@ -241,8 +246,22 @@ pub(crate) async fn domain(
     let dns = state.dns().map_err(AppError::internal)?;
     let lists = &state.config().blocklists;
     let mut lookups = tokio::task::JoinSet::new();
+    let mut looked = vec![(None, false, Vec::new()); found.len().min(LOOKED_UP)];
+    let mut asked = 0;
     for (i, s) in found.iter().enumerate().take(LOOKED_UP) {
-        let (dns, lists, ip) = (dns.clone(), lists.clone(), s.source_ip.addr());
+        let ip = s.source_ip.addr();
+        // Addresses come from reports anyone can send: each is looked up at
+        // most once an hour, and one view asks about a few new ones at most.
+        if let Some(known) = state.looked_up(ip) {
+            looked[i] = known;
+            continue;
+        }
+        if asked == NEW_LOOKUPS {
+            looked[i] = (None, false, vec!["not looked up yet: reload the page".into()]);
+            continue;
+        }
+        asked += 1;
+        let (dns, lists) = (dns.clone(), lists.clone());
         lookups.spawn(async move {
             let ptr = dns.ptr(ip).await.ok().flatten();
             let confirmed = match &ptr {
@@ -261,8 +280,10 @@ pub(crate) async fn domain(
             (i, ptr, confirmed, listed)
         });
     }
-    let mut looked = vec![(None, false, Vec::new()); found.len().min(LOOKED_UP)];
     while let Some(Ok((i, ptr, confirmed, listed))) = lookups.join_next().await {
+        if let Some(s) = found.get(i) {
+            state.remember_lookup(s.source_ip.addr(), (ptr.clone(), confirmed, listed.clone()));
+        }
         looked[i] = (ptr, confirmed, listed);
     }
     let mut sources = Vec::with_capacity(found.len());
@@ -348,6 +369,7 @@ pub(crate) async fn source(
     Path((domain, ip)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let ip: IpAddr = ip.parse().map_err(|_| AppError::NotFound)?;
+    let domain = domain::ascii_domain(&domain).ok_or(AppError::NotFound)?;
     let rows = state.store().dmarc_source_rows(&domain, ip).await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
