@@ -92,3 +92,36 @@ pub async fn bulk_subscribe(store: &Store, list: i64, emails: &[String]) -> Resu
     store.finish_import(import, None).await?;
     Ok(())
 }
+
+/// A DMARC aggregate report for shop.example of `records` records over
+/// `days` days: record `i` comes from its own address (10.x.y.z) and
+/// counts `1 + i % 5` messages that failed DKIM and SPF.
+pub fn dmarc_report(id: &str, records: usize, days: i64) -> Vec<u8> {
+    let mut xml = format!(
+        "<feedback><report_metadata><org_name>Flood</org_name><report_id>{id}</report_id>\
+         <date_range><begin>1700000000</begin><end>{}</end></date_range></report_metadata>\
+         <policy_published><domain>shop.example</domain><p>none</p></policy_published>",
+        1_700_000_000 + days * 86_400
+    );
+    for i in 0..records {
+        xml.push_str(&format!(
+            "<record><row><source_ip>10.{}.{}.{}</source_ip><count>{}</count><policy_evaluated>\
+             <disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>\
+             <identifiers><header_from>shop.example</header_from></identifiers></record>",
+            i / 65536,
+            (i / 256) % 256,
+            i % 256,
+            1 + i % 5
+        ));
+    }
+    xml.push_str("</feedback>");
+    xml.into_bytes()
+}
+
+/// `bytes` gzipped, as reporters send reports.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?)
+}

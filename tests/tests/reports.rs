@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use anyhow::Result;
 use inbound::ingest::{Ingest, Outcome};
+use tests::fixtures::{dmarc_report, gzip};
 use tests::{TestApp, samples};
 
 /// acme.xml reports mail from this address: make it one of ours.
@@ -145,41 +146,11 @@ async fn the_dashboard_shows_each_source_classified_down_to_its_rows() -> Result
     Ok(())
 }
 
-/// A DMARC report of `records` records (distinct addresses) over `days` days.
-fn generated_report(id: &str, records: usize, days: i64) -> Vec<u8> {
-    let mut xml = format!(
-        "<feedback><report_metadata><org_name>Flood</org_name><report_id>{id}</report_id>\
-         <date_range><begin>1700000000</begin><end>{}</end></date_range></report_metadata>\
-         <policy_published><domain>shop.example</domain><p>none</p></policy_published>",
-        1_700_000_000 + days * 86_400
-    );
-    for i in 0..records {
-        xml.push_str(&format!(
-            "<record><row><source_ip>10.{}.{}.{}</source_ip><count>{}</count><policy_evaluated>\
-             <disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>\
-             <identifiers><header_from>shop.example</header_from></identifiers></record>",
-            i / 65536,
-            (i / 256) % 256,
-            i % 256,
-            1 + i % 5
-        ));
-    }
-    xml.push_str("</feedback>");
-    xml.into_bytes()
-}
-
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes)?;
-    Ok(gz.finish()?)
-}
-
 #[tokio::test]
 async fn a_report_over_a_year_keeps_every_message_in_bounded_rows() -> Result<()> {
     let app = tests::spawn_app().await?;
     let ingest = ingest(&app)?;
-    let xml = generated_report("year", 7000, 365);
+    let xml = dmarc_report("year", 7000, 365);
     let gz = gzip(&xml)?;
     assert!(gz.len() < 200 * 1024, "a small file: {} bytes", gz.len());
     let outcomes = ingest.import("year.xml.gz", &gz, "test").await?;
@@ -206,7 +177,7 @@ async fn each_part_of_a_message_stands_alone_and_what_arrived_is_kept_once() -> 
     let app = tests::spawn_app().await?;
     let ingest = ingest(&app)?;
     let bomb = gzip(&vec![b'<'; 30 * 1024 * 1024])?;
-    let nul = String::from_utf8(generated_report("nul\u{0}", 3, 1))?.replace("<org_name>Flood", "<org_name>Fl&#0;ood");
+    let nul = String::from_utf8(dmarc_report("nul\u{0}", 3, 1))?.replace("<org_name>Flood", "<org_name>Fl&#0;ood");
     let attach = |name: &str, bytes: &[u8]| {
         use base64::Engine;
         format!(
@@ -218,10 +189,10 @@ async fn each_part_of_a_message_stands_alone_and_what_arrived_is_kept_once() -> 
     let mail = format!(
         "From: noreply@reporter.example\r\nTo: reports@bounce.shop.example\r\nSubject: Reports\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n{}{}{}{}--b--\r\n",
-        attach("good-1.xml.gz", &gzip(&generated_report("good-1", 3, 1))?),
+        attach("good-1.xml.gz", &gzip(&dmarc_report("good-1", 3, 1))?),
         attach("bomb.xml.gz", &bomb),
         attach("nul.xml.gz", &gzip(nul.as_bytes())?),
-        attach("good-2.xml.gz", &gzip(&generated_report("good-2", 3, 1))?),
+        attach("good-2.xml.gz", &gzip(&dmarc_report("good-2", 3, 1))?),
     );
     let outcomes = ingest.import("message", mail.as_bytes(), "listener").await?;
     let said: Vec<String> = outcomes.iter().map(|(f, o)| format!("{f}: {o}")).collect();
@@ -252,7 +223,7 @@ async fn each_part_of_a_message_stands_alone_and_what_arrived_is_kept_once() -> 
 async fn a_domain_page_looks_up_few_new_addresses_per_view_and_odd_paths_are_not_found() -> Result<()> {
     let app = tests::spawn_app().await?;
     let owner = app.person("owner@example.jp", "owner").await?;
-    let outcomes = ingest(&app)?.import("thirty.xml", &generated_report("thirty", 30, 1), "test").await?;
+    let outcomes = ingest(&app)?.import("thirty.xml", &dmarc_report("thirty", 30, 1), "test").await?;
     assert!(matches!(outcomes[..], [(_, Outcome::Imported { rows: 30, .. })]), "{outcomes:?}");
     let not_yet = |page: &str| page.matches("not looked up yet").count();
     let (status, first) = owner.page(&app, "GET", "/reports/domains/shop.example", &[]).await?;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use domain::SubscriptionStatus;
+use tests::fixtures::{dmarc_report, gzip};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -117,35 +118,6 @@ impl Client {
 /// 127.<a>.<b>.1: a network of its own for each `n`.
 fn network(n: usize) -> IpAddr {
     IpAddr::from([127, 10 + (n / 250) as u8, (n % 250) as u8, 1])
-}
-
-/// A DMARC report of `records` records over `days` days.
-fn report(id: &str, records: usize, days: i64) -> Vec<u8> {
-    let mut xml = format!(
-        "<feedback><report_metadata><org_name>Flood</org_name><report_id>{id}</report_id>\
-         <date_range><begin>1700000000</begin><end>{}</end></date_range></report_metadata>\
-         <policy_published><domain>{DOMAIN}</domain><p>none</p></policy_published>",
-        1_700_000_000 + days * 86_400
-    );
-    for i in 0..records {
-        xml.push_str(&format!(
-            "<record><row><source_ip>10.{}.{}.{}</source_ip><count>3</count><policy_evaluated>\
-             <disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>\
-             <identifiers><header_from>{DOMAIN}</header_from></identifiers></record>",
-            i / 65536,
-            (i / 256) % 256,
-            i % 256
-        ));
-    }
-    xml.push_str("</feedback>");
-    xml.into_bytes()
-}
-
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes)?;
-    Ok(gz.finish()?)
 }
 
 /// A message with `parts` attached (base64), as reporters send them.
@@ -340,7 +312,7 @@ async fn huge_csv_line(s: &Setup, before: (u64, u64)) -> Result<(u64, u64)> {
 
 /// The 7,000 × 366 report by SMTP.
 async fn report_by_smtp(s: &Setup, before: (u64, u64)) -> Result<(u64, u64)> {
-    let gz = gzip(&report("smtp-7000", 7000, 365))?;
+    let gz = gzip(&dmarc_report("smtp-7000", 7000, 365))?;
     let mail = with_attachments(&[("flood.xml.gz", gz.clone())]);
     let (mut client, _) = Client::connect(s.server.smtp, network(1)).await?;
     let reply = client.message("noreply@reporter.example", &s.reports, &mail).await?;
@@ -353,7 +325,7 @@ async fn report_by_smtp(s: &Setup, before: (u64, u64)) -> Result<(u64, u64)> {
 /// read from its `/proc` status every 5 ms while it runs.
 fn report_by_cli(s: &Setup) -> Result<()> {
     let path = s._dir.path().join("cli-1000.xml");
-    std::fs::write(&path, report("cli-1000", 1000, 365))?;
+    std::fs::write(&path, dmarc_report("cli-1000", 1000, 365))?;
     let mut child = Command::new(NINSHO)
         .args(["reports", "import"])
         .arg(&path)
@@ -430,7 +402,7 @@ async fn soak(s: &Setup, seconds: u64) -> Result<usize> {
         let (stop, attacks, smtp, verp, reports) =
             (stop.clone(), attacks.clone(), s.server.smtp, s.verp.clone(), s.reports.clone());
         let bomb = with_attachments(&[
-            ("a.xml.gz", gzip(&report("soak-a", 200, 1))?),
+            ("a.xml.gz", gzip(&dmarc_report("soak-a", 200, 1))?),
             ("bomb.xml.gz", gzip(&vec![b'<'; 30 * 1024 * 1024])?),
         ]);
         tasks.push(tokio::spawn(async move {
