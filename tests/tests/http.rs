@@ -342,5 +342,12 @@ async fn metrics_are_for_this_machine_unless_a_token_or_allowlist_opens_them() -
     assert_eq!(metrics("203.0.113.5", Some("a wrong token")).await?.status(), StatusCode::FORBIDDEN);
     assert_eq!(metrics("203.0.113.5", Some(token)).await?.status(), StatusCode::OK);
     assert_eq!(metrics("127.0.0.1", None).await?.status(), StatusCode::OK);
+    app.stop().await?;
+    // A proxy on this machine that nobody listed as trusted: what it
+    // forwards is not this machine's.
+    let app = spawn_app().await?;
+    let behind = http().get(format!("{}/metrics", app.url)).header("x-forwarded-for", "203.0.113.5").send().await?;
+    assert_eq!(behind.status(), StatusCode::FORBIDDEN);
+    assert_eq!(http().get(format!("{}/metrics", app.url)).send().await?.status(), StatusCode::OK);
     app.stop().await
 }

@@ -360,7 +360,8 @@ impl<R: BufRead> CsvRows<R> {
             }
         }
         let raw_email = email.unwrap_or_default();
-        let email = EmailAddress::parse(&raw_email).map_err(|e| format!("invalid email address {raw_email:?}: {e}"))?;
+        let email = EmailAddress::parse(&raw_email)
+            .map_err(|e| format!("invalid email address {:?}: {e}", keep(&raw_email)))?;
         let key = std::hash::BuildHasher::hash_one(&self.hasher, email.as_str().to_lowercase());
         if let Some(first) = self.seen.get(&key) {
             return Err(format!("duplicate of line {first}"));

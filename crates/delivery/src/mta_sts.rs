@@ -162,9 +162,14 @@ impl MtaSts {
         if response.status() != reqwest::StatusCode::OK {
             return Err(format!("{url}: HTTP {}", response.status()));
         }
-        let body = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-        if body.len() > MAX_POLICY_BYTES {
-            return Err(format!("{url}: more than {MAX_POLICY_BYTES} bytes"));
+        // Read piece by piece: a policy host may send an endless body.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+            if body.len() + chunk.len() > MAX_POLICY_BYTES {
+                return Err(format!("{url}: more than {MAX_POLICY_BYTES} bytes"));
+            }
+            body.extend_from_slice(&chunk);
         }
         Policy::parse(&String::from_utf8_lossy(&body)).map_err(|e| format!("{url}: {e}"))
     }

@@ -69,8 +69,9 @@ impl Reach {
 }
 
 /// Loopback, private, link-local, unspecified, multicast, broadcast, shared
-/// (100.64/10), benchmark and reserved addresses, and IPv6 unique-local,
-/// also when written as IPv4-mapped IPv6.
+/// (100.64/10), benchmark and reserved IPv4 addresses; of IPv6 everything
+/// but global unicast (2000::/3), and IPv4 addresses carried in IPv6 (mapped,
+/// NAT64, 6to4) are judged as IPv4.
 pub fn is_internal(ip: std::net::IpAddr) -> bool {
     use std::net::IpAddr;
     match ip {
@@ -87,17 +88,26 @@ pub fn is_internal(ip: std::net::IpAddr) -> bool {
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 198 && (18..20).contains(&b))
         }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_internal(IpAddr::V4(v4)),
-            None => {
-                let first = v6.segments()[0];
-                v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || (first & 0xfe00) == 0xfc00
-                    || (first & 0xffc0) == 0xfe80
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                let [a, b] = high.to_be_bytes();
+                let [c, d] = low.to_be_bytes();
+                is_internal(IpAddr::from([a, b, c, d]))
+            };
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal(IpAddr::V4(v4));
             }
-        },
+            match s {
+                // NAT64 (RFC 6052): the IPv4 address it reaches.
+                [0x64, 0xff9b, 0, 0, 0, 0, high, low] => embedded(high, low),
+                // 6to4: the IPv4 address of the relay it names.
+                [0x2002, high, low, ..] => embedded(high, low),
+                // Documentation, Teredo, ORCHID and the local NAT64 prefix.
+                [0x2001, 0x0db8, ..] | [0x2001, 0, ..] | [0x2001, 0x10..=0x2f, ..] => true,
+                [first, ..] => first & 0xe000 != 0x2000,
+            }
+        }
     }
 }
 
@@ -309,10 +319,20 @@ mod tests {
             "http://100.64.0.1/",
             "http://[fd00::1]/",
             "http://[fe80::1]/",
+            "http://[fec0::1]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::a00:5]/",
+            "http://[2002:a00:1::1]/",
+            "http://[2001:db8::1]/",
         ] {
             assert!(reach.refuses(url).is_some_and(|r| r.starts_with("refused")), "{url}");
         }
-        for url in ["https://hooks.example.com/x", "http://203.0.113.9/", "http://[2001:db8::1]/"] {
+        for url in [
+            "https://hooks.example.com/x",
+            "http://203.0.113.9/",
+            "http://[2a00:1450::1]/",
+            "http://[64:ff9b::808:808]/",
+        ] {
             assert_eq!(reach.refuses(url), None, "{url}");
         }
         let allowed = Reach::allowing(&["10.1.2.0/24".into(), "Hooks.Internal.".into()]);

@@ -177,13 +177,19 @@ impl Ingest {
                     match kept {
                         Ok(Outcome::Failed(reason)) => (file, Err(reason)),
                         Ok(outcome) => (file, Ok(outcome)),
+                        // The database is away: the sender is told to try
+                        // again (what was imported stays, and comes again
+                        // as a duplicate).
+                        Err(e @ StoreError::Database(_)) => return Err(e),
                         Err(e) => (file, Err(format!("could not be kept: {e}"))),
                     }
                 }
             };
+            let file = reports::clean_text(&file, 200);
             let outcome = match kept {
                 Ok(outcome) => outcome,
                 Err(reason) => {
+                    let reason = reports::clean_text(&reason, 1000);
                     let arrived = raw.take().unwrap_or_default();
                     if !self.store.keep_report_failure(&file, &reason, via, arrived).await? {
                         tracing::warn!(file, "a failed report's bytes are not kept: the space for them is full");

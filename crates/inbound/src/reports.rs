@@ -73,6 +73,14 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
             Err(e) => return out.push(fail(format!("not a valid zip: {e}"))),
         };
         for i in 0..archive.len() {
+            if out.len() >= limits.max_files {
+                let left = archive.len() - i;
+                out.push(Err((
+                    name.to_owned(),
+                    format!("more than {} files: the last {left} were not read", limits.max_files),
+                )));
+                break;
+            }
             let file = match archive.by_index(i) {
                 Ok(file) => file,
                 Err(e) => {
@@ -268,13 +276,24 @@ pub const MAX_COUNT: i64 = 1_000_000_000;
 /// The most records read from one report (the largest real reports have a
 /// few thousand); the rest are counted as skipped, never held.
 pub const MAX_RECORDS: usize = 50_000;
+/// DKIM and SPF results and override reasons kept per record (real
+/// records have one to three of each).
+const MAX_PER_RECORD: usize = 20;
 /// Reasons for skipped records kept word for word; the rest are counted.
 const MAX_SKIPPED_REASONS: usize = 50;
 /// The longest text kept from one element (a name, a report id, a comment).
 const MAX_TEXT: usize = 1000;
 
+/// The largest TLS report read.
+const MAX_TLS_BYTES: usize = 2 * 1024 * 1024;
 /// Policies of a TLS report, and failure details of a policy, kept.
 const MAX_TLS_ITEMS: usize = 1000;
+
+/// A file's name or a reason fit to keep: its control characters become
+/// spaces and it is cut after `max` characters.
+pub fn clean_text(text: &str, max: usize) -> String {
+    text.chars().take(max).map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
 
 /// Text from a report fit to keep: no NUL or other control character
 /// (each becomes a space; PostgreSQL takes no NUL), at most [`MAX_TEXT`]
@@ -346,9 +365,13 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
                             }
                         }
                     }
-                    ("dkim", Some("auth_results"), Some(r)) => r.dkim_results.push(std::mem::take(&mut auth)),
-                    ("spf", Some("auth_results"), Some(r)) => r.spf_results.push(std::mem::take(&mut auth)),
-                    ("reason", _, Some(r)) => {
+                    ("dkim", Some("auth_results"), Some(r)) if r.dkim_results.len() < MAX_PER_RECORD => {
+                        r.dkim_results.push(std::mem::take(&mut auth));
+                    }
+                    ("spf", Some("auth_results"), Some(r)) if r.spf_results.len() < MAX_PER_RECORD => {
+                        r.spf_results.push(std::mem::take(&mut auth));
+                    }
+                    ("reason", _, Some(r)) if r.reasons.len() < MAX_PER_RECORD => {
                         let taken = std::mem::take(&mut reason);
                         if !taken.0.is_empty() || !taken.1.is_empty() {
                             r.reasons.push(taken);
@@ -488,6 +511,11 @@ pub struct TlsPolicy {
 
 /// Parses an RFC 8460 report (JSON).
 pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
+    // Read whole, JSON takes about ten times its size: real reports are a
+    // few kilobytes.
+    if bytes.len() > MAX_TLS_BYTES {
+        return Err(format!("a TLS report larger than {} MB is not read", MAX_TLS_BYTES / (1024 * 1024)));
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
     let text =
         |v: &serde_json::Value, key: &str| clean(v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_owned());
@@ -718,6 +746,14 @@ mod tests {
         let tls = br#"{"organization-name": "Org\u0000", "report-id": "r\u0001", "policies": []}"#;
         let report = parse_tls(tls).expect("read");
         assert_eq!((report.org_name.as_str(), report.report_id.as_str()), ("Org ", "r "));
+    }
+
+    #[test]
+    fn a_record_keeps_at_most_twenty_results_of_each_kind() {
+        let results = "<dkim><domain>d.example</domain><result>pass</result></dkim>".repeat(1000);
+        let xml = REPORT.replace("<auth_results>", &format!("<auth_results>{results}"));
+        let report = parse_dmarc(xml.as_bytes()).expect("read");
+        assert_eq!(report.records[0].dkim_results.len(), MAX_PER_RECORD);
     }
 
     #[test]

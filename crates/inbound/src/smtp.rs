@@ -6,10 +6,11 @@
 //! the others go on.
 //!
 //! What one sender can take is bounded: connections per network (/24 for
-//! IPv4, /64 for IPv6, not per address), with a quarter of the slots kept
-//! for networks that hold none; 30 seconds to send a first valid command;
-//! a count of refusals per session; and the bytes of messages being
-//! received, all sessions together, past a small allowance each.
+//! IPv4, /48 for IPv6, not per address), with a quarter of the slots kept
+//! for networks that hold none; 30 seconds to say EHLO (or HELO) and 30
+//! minutes for a whole session; a count of refusals per session; and the
+//! bytes of messages being received, all sessions together, past a small
+//! allowance each.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -126,14 +127,17 @@ pub struct ListenerConfig {
     pub max_message_bytes: usize,
     pub max_recipients: usize,
     pub max_connections: usize,
-    /// Connections from one network: a /24 of IPv4, a /64 of IPv6.
+    /// Connections from one network: a /24 of IPv4, a /48 of IPv6.
     pub max_connections_per_network: usize,
-    /// How long a command (or the whole DATA) may take.
+    /// How long a command may take.
     pub command_timeout: Duration,
+    /// How long the whole of a message after DATA may take.
     pub data_timeout: Duration,
-    /// How long a connection may take over each line until it has sent a
-    /// valid command (at most `command_timeout`).
+    /// How long a connection may take over each line until it has said
+    /// EHLO or HELO (at most `command_timeout`).
     pub first_command_timeout: Duration,
+    /// How long one session may last, whatever it does.
+    pub max_session: Duration,
     /// The bytes of messages being received, all sessions together, past
     /// [`DATA_ALLOWANCE`] each: a message that would pass it is refused
     /// with 452 (the sender tries again later).
@@ -152,6 +156,7 @@ impl Default for ListenerConfig {
             command_timeout: Duration::from_secs(300),
             data_timeout: Duration::from_secs(600),
             first_command_timeout: Duration::from_secs(30),
+            max_session: Duration::from_secs(30 * 60),
             max_data_in_flight: 64 * 1024 * 1024,
         }
     }
@@ -233,9 +238,12 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
             });
             continue;
         }
-        let (config, mailbox, open, cancel) = (config.clone(), mailbox.clone(), open.clone(), cancel.clone());
+        let (config, mailbox, cancel) = (config.clone(), mailbox.clone(), cancel.clone());
         let budget = budget.clone();
+        // The slot is given back however the session ends, a panic included.
+        let slot = Slot { open: open.clone(), net };
         tokio::spawn(async move {
+            let _slot = slot;
             tokio::select! {
                 () = cancel.cancelled() => {}
                 outcome = session(stream, peer, &config, &mailbox, &budget) => {
@@ -244,25 +252,37 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
                     }
                 }
             }
-            let mut open = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(n) = open.get_mut(&net) {
-                *n -= 1;
-                if *n == 0 {
-                    open.remove(&net);
-                }
-            }
         });
     }
 }
 
+/// An admitted connection's place in the count of its network.
+struct Slot {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    net: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.net) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.net);
+            }
+        }
+    }
+}
+
 /// The network a connection is counted in: its /24 (IPv4, also mapped in
-/// IPv6) or its /64 (IPv6), as one sender usually holds a whole block.
+/// IPv6) or its /48 (IPv6: a site's usual allocation), as one sender
+/// usually holds a whole block.
 pub fn network(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(v4) => IpAddr::V4(std::net::Ipv4Addr::from(u32::from(v4) & 0xffff_ff00)),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => network(IpAddr::V4(v4)),
-            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 80) - 1))),
         },
     }
 }
@@ -363,7 +383,7 @@ impl Conn {
                 if self.buf.len() > MAX_DATA_LINE {
                     // Far over RFC 5321's 1000 octets: where the line starts
                     // again cannot be trusted, so the session ends.
-                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "line too long"));
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "line too long"));
                 }
                 let left = deadline.saturating_duration_since(tokio::time::Instant::now());
                 self.fill(left).await?;
@@ -383,14 +403,19 @@ impl Conn {
             if refused.is_some() {
                 continue;
             }
+            // Grown by an eighth (at least a unit) rather than doubled, so
+            // what the message holds stays close to what it is.
+            if out.capacity() - out.len() < body.len() + 2 {
+                out.reserve_exact((out.len() / 8).max(DATA_UNIT).max(body.len() + 2));
+            }
             out.extend_from_slice(body.strip_prefix(b".").unwrap_or(body));
             out.extend_from_slice(b"\r\n");
             if out.len() > config.max_message_bytes {
                 refused = Some("552 5.3.4 the message is too big");
-            } else if out.len() > DATA_ALLOWANCE {
-                // Past the allowance, every unit of the message needs a
+            } else if out.capacity() > DATA_ALLOWANCE {
+                // Past the allowance, every unit the message holds needs a
                 // unit of the budget all sessions share.
-                let needed = (out.len() - DATA_ALLOWANCE).div_ceil(DATA_UNIT);
+                let needed = (out.capacity() - DATA_ALLOWANCE).div_ceil(DATA_UNIT);
                 let have = held.as_ref().map_or(0, |p| p.num_permits());
                 if needed > have {
                     let more = u32::try_from(needed - have).unwrap_or(u32::MAX);
@@ -429,11 +454,18 @@ async fn session<M: Mailbox>(
     let mut from: Option<String> = None;
     let mut recipients: Vec<String> = Vec::new();
     let mut errors = 0;
-    // Until the client says something valid it gets a short time per line.
-    let mut proven = false;
+    // Until the client says EHLO or HELO it gets a short time per line.
+    let started = tokio::time::Instant::now();
     loop {
-        let timeout =
-            if proven { config.command_timeout } else { config.command_timeout.min(config.first_command_timeout) };
+        if started.elapsed() > config.max_session {
+            conn.reply("421 4.4.2 the session has lasted long enough; closing").await?;
+            return Ok(());
+        }
+        let timeout = if helo.is_some() {
+            config.command_timeout
+        } else {
+            config.command_timeout.min(config.first_command_timeout)
+        };
         let line = match conn.line(timeout).await {
             Ok(Line::Ok(line)) => line,
             Ok(Line::Bad(reply)) => {
@@ -531,6 +563,10 @@ async fn session<M: Mailbox>(
                         conn.reply("521 5.5.2 a bare CR or LF in the message: lines end with CRLF; closing").await?;
                         return Ok(());
                     }
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                        conn.reply("521 5.5.2 a line of the message is longer than 64 KB; closing").await?;
+                        return Ok(());
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
                         conn.reply("421 4.4.2 the message took too long to arrive; closing").await?;
                         return Ok(());
@@ -584,8 +620,6 @@ async fn session<M: Mailbox>(
                 conn.reply("421 4.7.0 too many refused commands; closing").await?;
                 return Ok(());
             }
-        } else {
-            proven = true;
         }
     }
 }

@@ -315,6 +315,7 @@ async fn start_inbound(
         command_timeout: timeout,
         data_timeout: timeout * 2,
         first_command_timeout: Duration::from_secs(30),
+        max_session: Duration::from_secs(30 * 60),
         max_data_in_flight: s.max_data_in_flight_mb.saturating_mul(1024 * 1024),
     };
     let mailbox = inbound::act::Ninsho {

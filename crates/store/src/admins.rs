@@ -264,7 +264,7 @@ pub struct LoginFailures {
 
 /// What login throttling counts per "IP": an IPv4 address, or an IPv6 /64
 /// (one subscriber line holds a whole /64).
-pub(crate) fn throttle_net(ip: IpAddr) -> IpNet {
+pub fn throttle_net(ip: IpAddr) -> IpNet {
     match ip {
         IpAddr::V4(_) => IpNet::from(ip),
         IpAddr::V6(v6) => ipnet::Ipv6Net::new(v6, 64).map_or_else(|_| IpNet::from(ip), |net| IpNet::V6(net.trunc())),

@@ -25,7 +25,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
-pub use admins::{Admin, ApiToken, LoginFailures, Session, TokenOwner};
+pub use admins::{Admin, ApiToken, LoginFailures, Session, TokenOwner, throttle_net};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
 pub use campaigns::{
     ActivityRow, Campaign, CampaignFields, CampaignProgress, CampaignReport, CampaignSummary, DeliveryOutcome,

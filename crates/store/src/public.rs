@@ -210,6 +210,19 @@ impl Store {
             .rows_affected())
     }
 
+    /// Whether a message with `subject` went to `to` within `window`.
+    pub async fn message_sent_since(&self, to: &str, subject: &str, window: Duration) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbound_messages WHERE lower(to_address) = lower($1) AND subject = $2 \
+             AND created_at > now() - $3)",
+        )
+        .bind(to)
+        .bind(subject)
+        .bind(window)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     pub async fn enqueue_message(&self, message: &NewMessage<'_>) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO outbound_messages (kind, subscriber_id, to_address, subject, text_body) \

@@ -208,6 +208,9 @@ where
 
 /// The longest an attempt is made to wait.
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// An account's failures from everywhere past this many times the limit
+/// slow the whole account.
+const ACCOUNT_LIMIT_TIMES: i64 = 4;
 
 /// Holds a login attempt (password or second factor) back as its address
 /// has earned, and returns what the page should say about it.
@@ -224,17 +227,23 @@ pub(crate) async fn throttle(state: &AppState, email: &str, ip: IpAddr) -> Resul
     let config = state.config();
     state.store().record_login_failure(email, ip).await?;
     let failures = state.store().recent_login_failures(email, ip, config.throttle_window).await?;
-    if failures.account == config.max_failures_per_account + 1 {
+    let limit = config.max_failures_per_account;
+    if failures.account > limit {
         warn_owner(state, email, ip, failures.account).await?;
     }
-    let excess = (failures.pair - config.max_failures_per_account).max(failures.address - config.max_failures_per_ip);
+    // Guessing from many addresses at once: past four times the limit the
+    // whole account takes one attempt at a time, its owner too (slowly,
+    // never refused).
+    let account_excess = failures.account - ACCOUNT_LIMIT_TIMES * limit;
+    let excess = (failures.pair - limit).max(failures.address - config.max_failures_per_ip).max(account_excess);
     if excess <= 0 {
         return Ok(Throttled { turn: None, waited: None });
     }
     state.metrics().login("throttled");
     let wait = std::time::Duration::from_secs(1u64 << excess.clamp(1, 6).saturating_sub(1)).min(MAX_WAIT);
     tracing::warn!(%ip, pair = failures.pair, address = failures.address, ?wait, "login slowed: too many failures");
-    let turn = state.login_turn(email, ip).lock_owned().await;
+    let from = (account_excess <= 0).then_some(ip);
+    let turn = state.login_turn(email, from).lock_owned().await;
     tokio::time::sleep(wait).await;
     Ok(Throttled { turn: Some(turn), waited: Some(wait) })
 }
@@ -264,10 +273,17 @@ impl Throttled {
     }
 }
 
-/// Mails an account's owner that its password is being tried.
+const WARNING_SUBJECT: &str = "ninsho: failed logins to your account";
+
+/// Mails an account's owner that its password is being tried, at most
+/// once per throttle window.
 async fn warn_owner(state: &AppState, email: &str, ip: IpAddr, failures: i64) -> Result<(), AppError> {
     let Some((admin, _)) = state.store().admin_credentials(email).await? else { return Ok(()) };
-    let minutes = state.config().throttle_window.num_minutes();
+    let window = state.config().throttle_window;
+    if state.store().message_sent_since(&admin.email, WARNING_SUBJECT, window).await? {
+        return Ok(());
+    }
+    let minutes = window.num_minutes();
     let text = format!(
         "Hello,\n\nthere were {failures} failed attempts to log in to ninsho as {email} in the last {minutes} \
          minutes, the last from {ip}.\n\nIf it was not you, someone is guessing your password. Addresses that \
@@ -278,7 +294,7 @@ async fn warn_owner(state: &AppState, email: &str, ip: IpAddr, failures: i64) ->
         kind: "alert",
         subscriber_id: None,
         to: &admin.email,
-        subject: "ninsho: failed logins to your account",
+        subject: WARNING_SUBJECT,
         text_body: &text,
     };
     state.store().enqueue_message(&message).await?;

@@ -809,6 +809,23 @@ pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &
         .into_response())
 }
 
+/// `text` with every occurrence of `word` (ASCII case ignored) replaced.
+fn replace_ignoring_case(text: &str, word: &str, with: &str) -> String {
+    if word.is_empty() {
+        return text.to_owned();
+    }
+    let (lower_text, lower_word) = (text.to_ascii_lowercase(), word.to_ascii_lowercase());
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = lower_text[at..].find(&lower_word) {
+        out.push_str(&text[at..at + found]);
+        out.push_str(with);
+        at += found + word.len();
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 fn askama_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -925,7 +942,12 @@ pub(crate) async fn report(
     let mut deliveries = state.store().campaign_deliveries(id, 100).await?;
     if !admin.role.sees_addresses() {
         for d in &mut deliveries {
-            d.email = domain::masked(&d.email);
+            let masked = domain::masked(&d.email);
+            // Receivers often quote the address in their reply.
+            if let Some(reply) = d.last_reply.as_mut() {
+                *reply = replace_ignoring_case(reply, &d.email, &masked);
+            }
+            d.email = masked;
         }
     }
     let chart = crate::chart::timeline(&report.timeline);
@@ -966,4 +988,17 @@ pub(crate) async fn captured(
     let raw = state.store().captured_raw(id).await?.ok_or(AppError::NotFound)?;
     // As text, so browsers show it rather than download it.
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], raw).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_address_quoted_in_a_reply_is_masked_whatever_its_case() {
+        let reply = "550 5.1.1 <Taro@Example.JP>: user unknown (taro@example.jp)";
+        assert_eq!(
+            super::replace_ignoring_case(reply, "taro@example.jp", "t•••@example.jp"),
+            "550 5.1.1 <t•••@example.jp>: user unknown (t•••@example.jp)"
+        );
+        assert_eq!(super::replace_ignoring_case("x", "", "y"), "x");
+    }
 }

@@ -65,7 +65,7 @@ struct Inner {
 /// An address's PTR name, whether it resolves back, and its listings.
 pub(crate) type LookedUp = (Option<String>, bool, Vec<String>);
 
-type LoginTurns = std::collections::HashMap<(String, std::net::IpAddr), Arc<tokio::sync::Mutex<()>>>;
+type LoginTurns = std::collections::HashMap<(String, Option<ipnet::IpNet>), Arc<tokio::sync::Mutex<()>>>;
 
 /// How long report pages reuse a lookup of an address.
 const LOOKUP_KEPT: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -151,10 +151,12 @@ impl AppState {
         &self.inner.events
     }
 
-    /// The turn of login attempts for an account from an address (see
-    /// `auth::throttle`); turns nobody waits for are forgotten.
-    pub(crate) fn login_turn(&self, email: &str, ip: std::net::IpAddr) -> Arc<tokio::sync::Mutex<()>> {
-        let key = (email.to_lowercase(), auth::unmap(ip));
+    /// The turn of login attempts for an account from an address block (as
+    /// failures are counted: an IPv4 address, an IPv6 /64), or from
+    /// anywhere (`None`); see `auth::throttle`. Turns nobody waits for are
+    /// forgotten.
+    pub(crate) fn login_turn(&self, email: &str, from: Option<std::net::IpAddr>) -> Arc<tokio::sync::Mutex<()>> {
+        let key = (email.to_lowercase(), from.map(|ip| store::throttle_net(auth::unmap(ip))));
         let mut turns = self.inner.login_turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if turns.len() > 10_000 {
             turns.retain(|_, turn| Arc::strong_count(turn) > 1);

@@ -79,7 +79,7 @@ impl Metrics {
 /// before this) or `http.metrics_token` opens it further.
 pub(crate) async fn render(
     State(state): State<AppState>,
-    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
     let bearer = headers
@@ -93,7 +93,18 @@ pub(crate) async fn render(
         }
         _ => false,
     };
-    let open = token_ok || !state.config().admin_allowlist.is_empty() || crate::auth::unmap(ip).is_loopback();
+    // Behind a trusted proxy the client is who it names; a proxy on this
+    // machine that is not trusted forwards everyone from loopback, and its
+    // requests say so in their headers.
+    let trusted = &state.config().trusted_proxies;
+    let peer = crate::auth::unmap(peer.ip());
+    let local = if trusted.iter().any(|net| net.contains(&peer)) {
+        crate::auth::client_ip(peer, &headers, trusted).is_loopback()
+    } else {
+        let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"].iter().any(|h| headers.contains_key(*h));
+        peer.is_loopback() && !forwarded
+    };
+    let open = token_ok || !state.config().admin_allowlist.is_empty() || local;
     if !open {
         return Err(AppError::Forbidden(
             "Metrics are served to this machine only; set http.admin_allowlist or http.metrics_token to read them from elsewhere.",

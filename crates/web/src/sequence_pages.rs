@@ -177,6 +177,9 @@ pub(crate) async fn add_step(
     if name.is_empty() || domain::EmailAddress::parse(form.from_address.trim()).is_err() {
         return Err(AppError::BadRequest("A step needs a name and a valid From address.".into()));
     }
+    for (label, value) in [("The name", name), ("The From name", form.from_name.trim())] {
+        domain::text::check_line(value).map_err(|e| AppError::BadRequest(format!("{label} {e}.")))?;
+    }
     let fields = CampaignFields {
         name: name.to_owned(),
         from_name: form.from_name.trim().to_owned(),
