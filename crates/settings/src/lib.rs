@@ -160,7 +160,7 @@ pub struct InboundSettings {
     pub tls_key: Option<PathBuf>,
     pub max_message_kb: usize,
     pub max_connections: usize,
-    /// Connections from one network: a /24 of IPv4 addresses, a /64 of IPv6
+    /// Connections from one network: a /24 of IPv4 addresses, a /48 of IPv6
     /// (its name until 0.1 still reads).
     #[serde(alias = "max_connections_per_ip")]
     pub max_connections_per_network: usize,
