@@ -299,15 +299,10 @@ pub fn clean_text(text: &str, max: usize) -> String {
 /// (each becomes a space; PostgreSQL takes no NUL), at most [`MAX_TEXT`]
 /// bytes.
 fn clean(value: String) -> String {
-    let value = if value.contains(char::is_control) { value.replace(char::is_control, " ") } else { value };
-    if value.len() <= MAX_TEXT {
+    if value.len() <= MAX_TEXT && !value.contains(char::is_control) {
         return value;
     }
-    let mut end = MAX_TEXT;
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    value[..end].to_owned()
+    clean_text(&value, MAX_TEXT)
 }
 
 /// Parses a DMARC aggregate report.

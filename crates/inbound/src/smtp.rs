@@ -307,7 +307,7 @@ enum Line {
 /// until it has been delivered.
 struct Received<'b> {
     data: Vec<u8>,
-    _held: Option<SemaphorePermit<'b>>,
+    held: Option<SemaphorePermit<'b>>,
 }
 
 impl Conn {
@@ -397,7 +397,7 @@ impl Conn {
             if body == b"." {
                 return Ok(match refused {
                     Some(reply) => Err(reply),
-                    None => Ok(Received { data: out, _held: held }),
+                    None => Ok(Received { data: out, held }),
                 });
             }
             if refused.is_some() {
@@ -585,7 +585,7 @@ async fn session<M: Mailbox>(
                         };
                         // The budget is held until the message is dealt with.
                         let delivered = mailbox.deliver(envelope).await;
-                        drop(received._held);
+                        drop(received.held);
                         match delivered {
                             Ok(()) => "250 2.0.0 accepted".into(),
                             Err(e) => {

@@ -237,7 +237,7 @@ pub(crate) async fn throttle(state: &AppState, email: &str, ip: IpAddr) -> Resul
     let account_excess = failures.account - ACCOUNT_LIMIT_TIMES * limit;
     let excess = (failures.pair - limit).max(failures.address - config.max_failures_per_ip).max(account_excess);
     if excess <= 0 {
-        return Ok(Throttled { turn: None, waited: None });
+        return Ok(Throttled { _turn: None, waited: None });
     }
     state.metrics().login("throttled");
     let wait = std::time::Duration::from_secs(1u64 << excess.clamp(1, 6).saturating_sub(1)).min(MAX_WAIT);
@@ -245,13 +245,14 @@ pub(crate) async fn throttle(state: &AppState, email: &str, ip: IpAddr) -> Resul
     let from = (account_excess <= 0).then_some(ip);
     let turn = state.login_turn(email, from).lock_owned().await;
     tokio::time::sleep(wait).await;
-    Ok(Throttled { turn: Some(turn), waited: Some(wait) })
+    Ok(Throttled { _turn: Some(turn), waited: Some(wait) })
 }
 
 /// An attempt that may go on; held back first when `waited`. Keep it until
-/// the attempt is judged: the next one from the same address waits for it.
+/// the attempt is judged (dropping it ends the turn): the next one from the
+/// same address waits for it.
 pub(crate) struct Throttled {
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     pub waited: Option<std::time::Duration>,
 }
 
@@ -266,10 +267,6 @@ impl Throttled {
             }
             None => String::new(),
         }
-    }
-
-    pub(crate) fn end(self) {
-        drop(self.turn);
     }
 }
 

@@ -388,20 +388,12 @@ pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String
     if fields.name.is_empty() || fields.name.chars().count() > 200 {
         errors.push(("name", "A campaign needs a name of 1 to 200 characters.".into()));
     }
-    let lines = [
-        ("name", "The name", &fields.name),
-        ("from_name", "The From name", &fields.from_name),
-        ("subject", "The subject", &fields.subject),
-        ("preheader", "The preheader", &fields.preheader),
-    ];
-    for (field, label, value) in lines {
+    // Subjects and the preheader are templates: compose checks them, part
+    // by part (`template_errors`).
+    for (field, label, value) in [("name", "The name", &fields.name), ("from_name", "The From name", &fields.from_name)]
+    {
         if let Err(e) = domain::text::check_line(value) {
             errors.push((field, format!("{label} {e}.")));
-        }
-    }
-    for (i, subject) in fields.ab_subjects.iter().enumerate() {
-        if let Err(e) = domain::text::check_line(subject) {
-            errors.push(("ab_subjects", format!("A/B subject {} {e}.", i + 2)));
         }
     }
     if !fields.from_address.is_empty() && domain::EmailAddress::parse(&fields.from_address).is_err() {

@@ -127,7 +127,7 @@ pub(crate) async fn login(
     let account = state.store().admin_credentials(&email).await?;
     let matches = password::verify(form.password, account.as_ref().map(|(_, hash)| hash.clone())).await?;
     let note = throttled.note();
-    throttled.end();
+    drop(throttled);
     match account {
         Some((admin, _)) if matches && state.store().totp(admin.id).await?.enabled => {
             // The password was right; the session waits for the code.

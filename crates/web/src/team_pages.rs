@@ -494,7 +494,7 @@ pub(crate) async fn code(
     let throttled = auth::throttle(&state, &email, ip).await?;
     let right = second_factor_ok(&state, admin_id, &email, &form.code).await?;
     let note = throttled.note();
-    throttled.end();
+    drop(throttled);
     if !right {
         state.metrics().login("failure");
         tracing::warn!(%ip, admin_id, "wrong or reused second-factor code");
