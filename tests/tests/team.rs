@@ -335,6 +335,8 @@ async fn only_roles_with_the_audience_see_recipients_addresses() -> Result<()> {
         assert_eq!(status, 200, "{role}");
         assert_eq!(page.contains("hanako.yamada@example.jp"), sees, "{role} and the address");
         assert_eq!(page.contains("h•••@example.jp"), !sees, "{role} and the masked address");
+        // Only those who may open the campaign get a link to it.
+        assert_eq!(page.contains(&format!("href=\"/campaigns/{campaign}\"")), sees, "{role} and the editor link");
         // The API's report gives counts and domains, never addresses, and
         // its subscribers refuse the roles without the audience.
         let (status, report) =

@@ -882,6 +882,8 @@ pub(crate) async fn test_send(
 struct ReportPage {
     csrf: String,
     email: String,
+    /// Whether the reader may open the campaign itself (the title links there).
+    edits: bool,
     campaign: Campaign,
     report: CampaignReport,
     progress: store::CampaignProgress,
@@ -957,6 +959,7 @@ pub(crate) async fn report(
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = ReportPage {
         csrf,
+        edits: admin.role.allows(domain::Area::Campaigns, false),
         email: admin.email,
         campaign,
         report,
