@@ -3,17 +3,15 @@
 //! they are.
 #![no_main]
 
-use inbound::reports::{self, Limits};
+use reports::Limits;
 use libfuzzer_sys::fuzz_target;
 
 mod quiet;
 
 fuzz_target!(init: quiet::mail_parser_panics(), |data: &[u8]| {
     let limits = Limits { max_bytes: 1 << 20, max_ratio: 200, max_files: 8 };
-    if let Ok(files) = reports::unpack("fuzz", data, limits) {
-        for (_, bytes) in files {
-            let _ = reports::parse(&bytes);
-        }
+    for (_, bytes) in reports::unpack("fuzz", data, limits).into_iter().flatten() {
+        let _ = reports::parse(&bytes);
     }
     if let Ok(reports::Report::Dmarc(report)) = reports::parse(data) {
         for row in &report.records {

@@ -88,7 +88,7 @@ pub async fn sender_zone(
     ed25519: bool,
     sources: &[([u8; 4], &str)],
 ) -> Result<Zone> {
-    let (_, records) = delivery::identity::add_domain(store, key, from_domain, ed25519).await?;
+    let (_, records) = identity::add_domain(store, key, from_domain, ed25519).await?;
     let ips: Vec<String> = sources.iter().map(|(ip, _)| format!("ip4:{}", std::net::Ipv4Addr::from(*ip))).collect();
     let mut zone = Zone::default()
         .txt(&format!("bounce.{from_domain}"), &format!("v=spf1 {} -all", ips.join(" ")))
@@ -567,7 +567,7 @@ pub async fn check(dns: SocketAddr, r: &Received) -> Result<Verdict> {
     use mail_auth::spf::verify::SpfParameters;
     use mail_auth::{AuthenticatedMessage, DkimResult, DmarcResult, Parameters};
 
-    let resolver = delivery::dns::Dns::new(&[dns]).map_err(anyhow::Error::msg)?;
+    let resolver = identity::dns::Dns::new(&[dns]).map_err(anyhow::Error::msg)?;
     let auth = resolver.authenticator();
     let message = AuthenticatedMessage::parse(&r.data).context("an RFC 5322 message")?;
     let dkim = auth.verify_dkim(Parameters::new(&message)).await;

@@ -71,14 +71,14 @@ pub fn test_config() -> WebConfig {
         database_label: "Test database.".into(),
         spool_dir: std::env::temp_dir().join("ninsho-test-spool"),
         nameservers: Vec::new(),
-        setup: delivery::identity::Setup {
+        setup: identity::Setup {
             bounce_subdomain: "bounce".into(),
             report_address: None,
             inbound_host: "mx.lab.test".into(),
             ptr_names: Default::default(),
         },
         source_ips: Vec::new(),
-        blocklists: delivery::score::Blocklists::default(),
+        blocklists: identity::score::Blocklists::default(),
         geoip: None,
         metrics_token_hash: None,
     }
@@ -534,8 +534,8 @@ impl Person {
 
 /// Where test webhooks may go: the receivers on loopback, which ninsho
 /// refuses unless the operator allows them.
-pub fn loopback_reach() -> delivery::webhooks::Reach {
-    delivery::webhooks::Reach::allowing(&["127.0.0.0/8".to_owned()])
+pub fn loopback_reach() -> webhooks::Reach {
+    webhooks::Reach::allowing(&["127.0.0.0/8".to_owned()])
 }
 
 /// What a webhook receiver was sent: (status it answered, headers, body).

@@ -109,8 +109,8 @@ async fn a_killed_worker_loses_nobody_and_leavers_are_not_mailed() -> Result<()>
     store.set_campaign_status(campaign.id, &["draft"], "scheduled", Some(now)).await?;
     // Start it as the engine would, then let a worker lease four rows and die.
     let row = store.campaign(campaign.id).await?.context("campaign")?;
-    let layout = delivery::prepare::layout(store, &row).await?;
-    let compiled = delivery::prepare::compile(&row, &layout)?;
+    let layout = prepare::layout(store, &row).await?;
+    let compiled = prepare::compile(&row, &layout)?;
     assert_eq!(store.start_campaign(campaign.id, &compiled.links, &layout, None, now).await?, Some(6));
     let dead = store.lease_deliveries(now, 4, Duration::minutes(5)).await?;
     assert_eq!(dead.len(), 4);
@@ -388,7 +388,7 @@ async fn messages_from_a_domain_with_keys_carry_its_own_signatures() -> Result<(
     let weekly = list(store, "Weekly").await?;
     subscriber(store, "signed@example.org", "", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
         .await?;
-    let (_, records) = delivery::identity::add_domain(store, &app.key, "Shop.Example", true).await?;
+    let (_, records) = identity::add_domain(store, &app.key, "Shop.Example", true).await?;
     assert_eq!(records.len(), 2, "an RSA and an Ed25519 record");
     assert!(records.iter().all(|(name, _)| name.ends_with("._domainkey.shop.example")));
 
@@ -414,7 +414,7 @@ async fn messages_from_a_domain_with_keys_carry_its_own_signatures() -> Result<(
     assert_eq!(passed, [("shop.example".to_owned(), true), ("shop.example".to_owned(), true)]);
     // The stored keys open only with this server's key (they are sealed).
     let stranger = message::SecretKey::random();
-    assert!(delivery::identity::signer(store, &stranger, "shop.example").await.is_err());
+    assert!(identity::signer(store, &stranger, "shop.example").await.is_err());
     app.stop().await
 }
 
@@ -476,7 +476,7 @@ async fn leaving_the_list_or_the_exit_segment_ends_a_sequence() -> Result<()> {
         step.subject = name.into();
         store.add_step(sequence.id, days * 1440, &step).await?;
     }
-    delivery::prepare::activate_sequence(store, &app.key, sequence.id, &app.url).await?;
+    prepare::activate_sequence(store, &app.key, sequence.id, &app.url).await?;
     let on = [(trial, SubscriptionStatus::Confirmed)];
     let stays = subscriber(store, "stays@example.org", "", serde_json::json!({}), &on).await?;
     let leaves = subscriber(store, "leaves@example.org", "", serde_json::json!({}), &on).await?;
@@ -515,7 +515,7 @@ async fn a_date_sequence_counts_dates_from_the_day_of_activation() -> Result<()>
         step.subject = name.into();
         store.add_step(sequence.id, days * 1440, &step).await?;
     }
-    delivery::prepare::activate_sequence(store, &app.key, sequence.id, &app.url).await?;
+    prepare::activate_sequence(store, &app.key, sequence.id, &app.url).await?;
     let now = Utc::now();
     let today = now.date_naive();
     let on = [(trial, SubscriptionStatus::Confirmed)];

@@ -8,11 +8,11 @@ use std::time::Duration as StdDuration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
-use delivery::dns::Dns as Resolver;
 use delivery::shaping::Shaping;
 use delivery::smtp::{Smtp, SmtpConfig, Timeouts};
 use delivery::{Engine, EngineConfig};
 use domain::{EmailAddress, SubscriptionStatus};
+use identity::dns::Dns as Resolver;
 use store::DeliveryRow;
 use tests::fixtures::{fields, list, subscriber};
 use tests::lab::{Certificate, Dns, PolicyServer, Script, Sink, TestCa, Zone, check};
@@ -393,7 +393,7 @@ async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_schedule
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("ninsho domain add shop.example"), "{body}");
 
-    let (_, records) = delivery::identity::add_domain(&app.store, &app.key, "shop.example", false).await?;
+    let (_, records) = identity::add_domain(&app.store, &app.key, "shop.example", false).await?;
     let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("is not verified"), "a key whose record nobody has seen: {body}");
@@ -407,8 +407,8 @@ async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_schedule
     let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
     let setup = tests::test_config().setup;
     let shop = app.store.sending_domains().await?.into_iter().next().context("the domain")?;
-    let checks = delivery::doctor::check_domain(&app.store, &resolver, "shop.example", &setup, &[]).await?;
-    delivery::watch::record(&app.store, &shop, &checks, Utc::now(), delivery::watch::GRACE).await?;
+    let checks = identity::doctor::check_domain(&app.store, &resolver, "shop.example", &setup, &[]).await?;
+    identity::watch::record(&app.store, &shop, &checks, Utc::now(), identity::watch::GRACE).await?;
     let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "scheduled");
@@ -626,10 +626,10 @@ async fn inbound_listener(app: &TestApp, ca: &TestCa) -> Result<(SocketAddr, tok
         key: app.key.clone(),
         bounce_subdomain: "bounce".into(),
         report_address: None,
-        reports: inbound::ingest::Ingest::new(
+        reports: reports::ingest::Ingest::new(
             app.store.clone(),
             vec![IpAddr::from(SOURCE)],
-            inbound::reports::Limits::default(),
+            reports::Limits::default(),
         ),
         domains: Default::default(),
     };

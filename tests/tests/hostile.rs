@@ -110,7 +110,7 @@ async fn control_characters_are_refused_at_every_edge_with_the_reason() -> Resul
 async fn values_already_stored_cannot_add_a_header_to_signed_mail() -> Result<()> {
     let app = spawn_app().await?;
     let store = &app.store;
-    let (_, records) = delivery::identity::add_domain(store, &app.key, "shop.example", true).await?;
+    let (_, records) = identity::add_domain(store, &app.key, "shop.example", true).await?;
     // As if written by an older version, or straight into the database.
     let list_name = "Weekly\r\nBcc: spy@evil.example";
     let hostile = store

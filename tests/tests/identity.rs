@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use anyhow::{Context, Result};
-use delivery::doctor::{Check, Status, check_domain};
+use identity::doctor::{Check, Status, check_domain};
 use tests::lab::{Dns, Zone};
 use tests::{TestApp, spawn_app};
 
@@ -26,13 +26,13 @@ struct Records {
 }
 
 /// How the lab installation is set up: bounces and reports to mx.lab.test.
-fn setup() -> delivery::identity::Setup {
+fn setup() -> identity::Setup {
     tests::test_config().setup
 }
 
 impl Records {
     async fn correct(app: &TestApp) -> Result<Self> {
-        let (_, dkim) = delivery::identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
+        let (_, dkim) = identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
         Ok(Self {
             dkim,
             spf: vec!["v=spf1 ip4:127.0.0.2 -all".into()],
@@ -72,7 +72,7 @@ impl Records {
     async fn checks_with(&self, app: &TestApp, more: Zone) -> Result<Vec<Check>> {
         let dns = Dns::start(self.zone()).await?;
         dns.add(more).await;
-        let resolver = delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+        let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
         Ok(check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)]).await?)
     }
 }
@@ -108,7 +108,7 @@ async fn each_misconfiguration_gets_its_own_diagnosis() -> Result<()> {
     let app = spawn_app().await?;
     let good = Records::correct(&app).await?;
     let (dkim_name, dkim_value) = good.dkim[0].clone();
-    let other_key = delivery::identity::add_domain(&app.store, &app.key, "other.lab.test", false).await?.1[0].1.clone();
+    let other_key = identity::add_domain(&app.store, &app.key, "other.lab.test", false).await?.1[0].1.clone();
 
     let mut r = good.clone();
     r.dkim.clear();
@@ -160,7 +160,7 @@ async fn each_misconfiguration_gets_its_own_diagnosis() -> Result<()> {
 
     // The configuration expects another PTR name for the address.
     let dns = Dns::start(good.zone()).await?;
-    let resolver = delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+    let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
     let mut expecting = setup();
     expecting.ptr_names.insert(IpAddr::from(SOURCE), "mail.news.lab.test".into());
     let checks = check_domain(&app.store, &resolver, DOMAIN, &expecting, &[IpAddr::from(SOURCE)]).await?;
@@ -204,7 +204,7 @@ async fn each_misconfiguration_gets_its_own_diagnosis() -> Result<()> {
 async fn a_domain_without_a_key_is_told_how_to_get_one() -> Result<()> {
     let app = spawn_app().await?;
     let dns = Dns::start(Zone::default()).await?;
-    let resolver = delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+    let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
     let checks = check_domain(&app.store, &resolver, "Plain.lab.test.", &setup(), &[]).await?;
     let dkim = find(&checks, "DKIM");
     assert_eq!(dkim.status, Status::Fail);
@@ -253,7 +253,7 @@ async fn the_domains_page_checks_the_dns_and_names_each_fault() -> Result<()> {
 #[tokio::test]
 async fn domain_names_are_normalised_or_refused_with_the_reason() -> Result<()> {
     let app = spawn_app().await?;
-    let add = |name: &'static str| delivery::identity::add_domain(&app.store, &app.key, name, false);
+    let add = |name: &'static str| identity::add_domain(&app.store, &app.key, name, false);
     assert_eq!(add(" News.Lab.Test. ").await?.0.domain, "news.lab.test", "case, spaces and the final dot");
     assert_eq!(add("ニュース.lab.test").await?.0.domain, "xn--zck9awe6d.lab.test", "IDN in punycode");
     for bad in ["_dmarc.lab.test", "localhost", "a..lab.test", "-x.lab.test"] {
@@ -270,7 +270,7 @@ async fn an_unreachable_resolver_means_could_not_check_never_fail() -> Result<()
     // Nothing listens there: every lookup fails.
     let closed = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
     let wait = std::time::Duration::from_millis(300);
-    let resolver = delivery::dns::Dns::with_timeout(&[closed], wait).map_err(anyhow::Error::msg)?;
+    let resolver = identity::dns::Dns::with_timeout(&[closed], wait).map_err(anyhow::Error::msg)?;
     let checks = check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)]).await?;
     assert!(!checks.is_empty());
     assert!(
@@ -365,13 +365,13 @@ async fn score_of(
 
 #[tokio::test]
 async fn a_correct_lab_domain_scores_ten_and_each_fault_loses_its_documented_points() -> Result<()> {
-    use delivery::score::cost;
+    use identity::score::cost;
     let dns = Dns::start(Zone::default()).await?;
     let app = tests::spawn_app_with(|c| {
         c.public_url = "https://good.lab.test".into();
         c.nameservers = vec![dns.addr];
         c.source_ips = vec![IpAddr::from(SOURCE)];
-        c.blocklists = delivery::score::Blocklists::new(
+        c.blocklists = identity::score::Blocklists::new(
             &["bl.lab.test".into(), "zen.lab.test".into()],
             &["dbl.lab.test".into()],
             None,
@@ -478,7 +478,7 @@ async fn txt_records_split_or_spaced_oddly_still_pass() -> Result<()> {
 #[tokio::test]
 async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert() -> Result<()> {
     use chrono::{Duration, Utc};
-    use delivery::watch::Watch;
+    use identity::watch::Watch;
     let app = spawn_app().await?;
     app.create_admin("ops@example.jp", "orbit cactus lantern 47 violet").await?;
     let records = Records::correct(&app).await?;
@@ -487,7 +487,7 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     let watch = || -> Result<Watch> {
         Ok(Watch {
             store: app.store.clone(),
-            dns: delivery::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?,
+            dns: identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?,
             setup: setup(),
             source_ips: vec![IpAddr::from(SOURCE)],
             every: Duration::hours(6),
@@ -495,19 +495,19 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
         })
     };
     let from = format!("news@{DOMAIN}");
-    let e = delivery::prepare::identity(&app.store, &from).await.expect_err("not verified before a check");
+    let e = prepare::identity(&app.store, &from).await.expect_err("not verified before a check");
     assert!(e.to_string().contains("is not verified"), "{e}");
 
     let t0 = Utc::now();
     assert_eq!(watch()?.round(t0).await?, 1, "the new domain is checked at once");
-    delivery::prepare::identity(&app.store, &from).await?;
+    prepare::identity(&app.store, &from).await?;
     assert_eq!(watch()?.round(t0 + Duration::minutes(5)).await?, 0, "a verified domain waits for its next check");
     let old = app.store.active_dkim_keys(DOMAIN).await?[0].selector.clone();
 
     // A rotation: the new key waits for its record and the old one signs.
-    let new = delivery::identity::rotate(&app.store, &app.key, DOMAIN).await?;
+    let new = identity::rotate(&app.store, &app.key, DOMAIN).await?;
     assert_eq!(new.len(), 1);
-    let again = delivery::identity::rotate(&app.store, &app.key, DOMAIN).await.expect_err("one rotation at a time");
+    let again = identity::rotate(&app.store, &app.key, DOMAIN).await.expect_err("one rotation at a time");
     assert!(again.to_string().contains("rotation in progress"), "{again}");
     assert_eq!(watch()?.round(t0 + Duration::hours(7)).await?, 1, "due again after 6 hours");
     assert_eq!(app.store.active_dkim_keys(DOMAIN).await?[0].selector, old, "unpublished: the old key signs");
@@ -524,7 +524,7 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     let published: Vec<(String, String)> =
         app.store.published_dkim_keys(DOMAIN).await?.into_iter().map(|k| (k.selector, k.status)).collect();
     assert!(published.contains(&(old.clone(), "retiring".into())), "{published:?}");
-    let signer = delivery::identity::signer(&app.store, &app.key, DOMAIN).await?.context("a signer")?;
+    let signer = identity::signer(&app.store, &app.key, DOMAIN).await?.context("a signer")?;
     let signed = signer.sign(b"From: news@news.lab.test\r\nSubject: x\r\n\r\nHi\r\n")?;
     assert!(String::from_utf8_lossy(&signed).contains(&format!("s={}", active[0].selector)));
 
@@ -553,13 +553,13 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
 async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> Result<()> {
     use chrono::{Duration, Utc};
     let app = spawn_app().await?;
-    let (added, _) = delivery::identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
+    let (added, _) = identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
     let (url, hits) = tests::webhook_receiver(3).await?;
     app.store.set_alert_webhooks(std::slice::from_ref(&url)).await?;
     app.store.raise_alert(added.id, "DMARC", "news.lab.test has 2 DMARC records", "subject", "text").await?;
-    let sender = delivery::webhooks::Sender {
+    let sender = webhooks::Sender {
         store: app.store.clone(),
-        client: delivery::webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,
+        client: webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,
         reach: tests::loopback_reach(),
         key: app.key.clone(),
         lease: chrono::Duration::minutes(5),
@@ -583,9 +583,9 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
     assert_eq!(payload["domain"], DOMAIN);
     assert_eq!(payload["what"], "DMARC");
     let timestamp: i64 = headers["ninsho-timestamp"].to_str()?.parse()?;
-    let expected = format!("v1={}", delivery::webhooks::signature(b"lab secret", timestamp, body));
+    let expected = format!("v1={}", webhooks::signature(b"lab secret", timestamp, body));
     assert_eq!(headers["ninsho-signature"].to_str()?, expected, "the signature verifies");
-    let forged = format!("v1={}", delivery::webhooks::signature(b"other secret", timestamp, body));
+    let forged = format!("v1={}", webhooks::signature(b"other secret", timestamp, body));
     assert_ne!(headers["ninsho-signature"].to_str()?, forged);
     let log = app.store.webhook_deliveries(10).await?;
     assert_eq!(log.len(), 1);

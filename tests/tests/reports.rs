@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use anyhow::Result;
-use inbound::ingest::{Ingest, Outcome};
+use reports::ingest::{Ingest, Outcome};
 use tests::fixtures::{dmarc_report, gzip};
 use tests::{TestApp, samples};
 
@@ -13,7 +13,7 @@ use tests::{TestApp, samples};
 const OURS: &str = "72.150.241.94";
 
 fn ingest(app: &TestApp) -> Result<Ingest> {
-    Ok(Ingest::new(app.store.clone(), vec![OURS.parse::<IpAddr>()?], inbound::reports::Limits::default()))
+    Ok(Ingest::new(app.store.clone(), vec![OURS.parse::<IpAddr>()?], reports::Limits::default()))
 }
 
 /// The sample files of a kind: (name, bytes), licence files aside.
@@ -163,7 +163,7 @@ async fn a_report_over_a_year_keeps_every_message_in_bounded_rows() -> Result<()
     .await?;
     let sent: i64 = (0..7000).map(|i| 1 + i % 5).sum();
     assert_eq!(messages, sent, "every message counted");
-    assert!(rows <= i64::try_from(inbound::ingest::MAX_ROWS)?, "{rows} rows");
+    assert!(rows <= i64::try_from(reports::ingest::MAX_ROWS)?, "{rows} rows");
     assert!(days > 1 && days < 366, "spread over periods: {days}");
     let skipped: Vec<String> = sqlx::query_scalar("SELECT unnest(skipped) FROM dmarc_reports WHERE report_id = 'year'")
         .fetch_all(&pool)

@@ -12,10 +12,10 @@ use store::{NewBounce, TrackEvent};
 use tests::fixtures::{fields, list, subscriber};
 use tests::{spawn_app, webhook_receiver};
 
-fn sender(app: &tests::TestApp) -> Result<delivery::webhooks::Sender> {
-    Ok(delivery::webhooks::Sender {
+fn sender(app: &tests::TestApp) -> Result<webhooks::Sender> {
+    Ok(webhooks::Sender {
         store: app.store.clone(),
-        client: delivery::webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,
+        client: webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,
         reach: tests::loopback_reach(),
         key: app.key.clone(),
         lease: chrono::Duration::minutes(5),
@@ -131,7 +131,7 @@ async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a
         .filter(|(status, _, _)| *status == 200)
         .map(|(_, headers, body)| {
             let timestamp: i64 = headers["ninsho-timestamp"].to_str()?.parse()?;
-            let expected = format!("v1={}", delivery::webhooks::signature(secret.as_bytes(), timestamp, body));
+            let expected = format!("v1={}", webhooks::signature(secret.as_bytes(), timestamp, body));
             assert_eq!(headers["ninsho-signature"].to_str()?, expected, "signed with the endpoint's secret");
             let json: serde_json::Value = serde_json::from_slice(body)?;
             assert_eq!(headers["ninsho-event"].to_str()?, json["event"]);
@@ -182,7 +182,7 @@ async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a
 async fn an_endpoint_gets_only_the_events_it_asked_for() -> Result<()> {
     let app = spawn_app().await?;
     let store = &app.store;
-    let sealed = app.key.seal(delivery::webhooks::SEAL_PURPOSE, b"whsec_x");
+    let sealed = app.key.seal(webhooks::SEAL_PURPOSE, b"whsec_x");
     let endpoint =
         store.create_webhook_endpoint("http://127.0.0.1:9/hook", &["unsubscribed".into()], "", &sealed).await?;
     let news = list(store, "News").await?;
@@ -215,7 +215,7 @@ async fn the_running_sender_delivers_everything_in_order_as_slots_free_up() -> R
     let app = spawn_app().await?;
     let store = &app.store;
     let (url, log) = webhook_receiver(0).await?;
-    let sealed = app.key.seal(delivery::webhooks::SEAL_PURPOSE, b"whsec_run");
+    let sealed = app.key.seal(webhooks::SEAL_PURPOSE, b"whsec_run");
     let events = ["subscribed".to_string(), "confirmed".to_string(), "unsubscribed".to_string()];
     let endpoint = store.create_webhook_endpoint(&url, &events, "", &sealed).await?;
     let news = list(store, "News").await?;
@@ -262,7 +262,7 @@ async fn webhooks_never_reach_internal_addresses_unless_allowed() -> Result<()> 
     let app = spawn_app().await?;
     let (url, log) = webhook_receiver(0).await?;
     let port = url.rsplit(':').next().and_then(|p| p.split('/').next()).context("port")?;
-    let secret = app.key.seal(delivery::webhooks::SEAL_PURPOSE, b"whsec_x");
+    let secret = app.key.seal(webhooks::SEAL_PURPOSE, b"whsec_x");
     // Loopback spelled three ways, and a name that resolves to it.
     for target in [format!("http://127.1:{port}/hook"), format!("http://2130706433:{port}/hook"), url.clone()] {
         app.store.create_webhook_endpoint(&target, &["subscribed".into()], "", &secret).await?;
@@ -273,9 +273,9 @@ async fn webhooks_never_reach_internal_addresses_unless_allowed() -> Result<()> 
     let news = list(&app.store, "News").await?;
     subscriber(&app.store, "a@example.org", "A", serde_json::json!({}), &[(news, SubscriptionStatus::Confirmed)])
         .await?;
-    let guarded = delivery::webhooks::Reach::default();
-    let by_default = delivery::webhooks::Sender {
-        client: delivery::webhooks::Sender::client(&guarded).map_err(anyhow::Error::msg)?,
+    let guarded = webhooks::Reach::default();
+    let by_default = webhooks::Sender {
+        client: webhooks::Sender::client(&guarded).map_err(anyhow::Error::msg)?,
         reach: guarded,
         ..sender(&app)?
     };

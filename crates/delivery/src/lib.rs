@@ -9,18 +9,11 @@
 //! any moment leaves its rows to come due again; at most the messages in
 //! flight are sent twice, none is lost.
 
-pub mod dns;
-pub mod doctor;
-pub mod identity;
 pub mod metrics;
 pub mod mta_sts;
-pub mod prepare;
 pub mod reply;
-pub mod score;
 pub mod shaping;
 pub mod smtp;
-pub mod watch;
-pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use mail_auth::common::parse::TxtRecordParser;
 
-use crate::dns::Dns;
+use identity::dns::Dns;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

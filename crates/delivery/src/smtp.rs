@@ -32,10 +32,10 @@ use tokio::sync::Semaphore;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::dns::{Dns, RouteError};
 use crate::mta_sts::{Mode, MtaSts};
 use crate::shaping::{Limits, Shaping, TlsPolicy};
 use crate::{Attempt, Outgoing, Queued, Transport};
+use identity::dns::{Dns, RouteError};
 
 /// An address mail leaves from and the name it introduces itself with.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -45,7 +45,7 @@ pub struct Ninsho {
     pub report_address: Option<String>,
     /// Reads and keeps the DMARC and TLS reports sent to the report
     /// address (shared by every session: imports take turns).
-    pub reports: crate::ingest::Ingest,
+    pub reports: reports::ingest::Ingest,
     /// The sending domains as last read (shared by every session).
     pub domains: SendingDomains,
 }
@@ -267,7 +267,7 @@ impl Ninsho {
 
     /// `mailto:` unsubscribe: the subject (or body) holds the signed token.
     async fn unsubscribe(&self, data: &[u8]) -> Result<(&'static str, String, bool), StoreError> {
-        let parsed = crate::mime::parse(data);
+        let parsed = message::parse::parse(data);
         let subject = parsed.as_ref().and_then(|m| m.subject()).unwrap_or_default().to_owned();
         let body = parsed.as_ref().and_then(|m| m.body_text(0)).map(|b| b.into_owned()).unwrap_or_default();
         let now = Utc::now().timestamp();
@@ -298,7 +298,7 @@ impl Ninsho {
             }
             _ => {
                 let outcomes = self.reports.import("message", data, "listener").await?;
-                let failed = outcomes.iter().any(|(_, o)| matches!(o, crate::ingest::Outcome::Failed(_)));
+                let failed = outcomes.iter().any(|(_, o)| matches!(o, reports::ingest::Outcome::Failed(_)));
                 let said: Vec<String> = outcomes.iter().map(|(file, o)| format!("{file}: {o}")).collect();
                 // A failed report is kept by the import itself, with its reason.
                 Ok(("report", said.join("; "), failed && outcomes.is_empty()))

@@ -103,7 +103,7 @@ fn tidy(text: &mut String) {
 }
 
 fn read(raw: &[u8]) -> Feedback {
-    let Some(message) = crate::mime::parse(raw) else { return Feedback::Other };
+    let Some(message) = message::parse::parse(raw) else { return Feedback::Other };
     let report_type = message
         .content_type()
         .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
@@ -430,7 +430,7 @@ fn original(message: &Message<'_>) -> Original {
         Some(text[at..].as_bytes().to_vec())
     });
     let Some(quoted) = quoted else { return Original::default() };
-    let Some(parsed) = crate::mime::parse_headers(&quoted) else { return Original::default() };
+    let Some(parsed) = message::parse::parse_headers(&quoted) else { return Original::default() };
     let text = |name: HeaderName<'_>| {
         parsed.header(name).and_then(|v| match v {
             mail_parser::HeaderValue::Text(t) => Some(t.to_string()),
@@ -477,6 +477,15 @@ mod tests {
         Diagnostic-Code: smtp; 550 5.1.1 <ann@example.org>: Recipient address\r\n rejected: User unknown\r\n\r\n\
         --B\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <b-1-x@bounce.shop.example>\r\n\
         Message-ID: <7.1.2@shop.example>\r\nTo: ann@example.org\r\n\r\n--B--\r\n";
+
+    #[test]
+    fn mail_that_makes_the_parser_panic_reads_as_unreadable_feedback() {
+        // A nested message opened on the boundary line (mail-parser panics
+        // on it; message::parse guards that).
+        let nested = b"1. \nContent-Type:multipart/ed;boundary=B00\nN\n\n--B00Content-Type:message/rfc822\n\n\
+Content-Type:message/rfc822\n\n\n--B00--\n";
+        assert!(matches!(parse(nested), Feedback::Other | Feedback::Bounce(_)));
+    }
 
     #[test]
     fn a_nul_in_a_bounce_never_reaches_what_is_kept() {

@@ -4,8 +4,5 @@
 
 pub mod act;
 pub mod feedback;
-pub mod ingest;
-pub mod mime;
 pub mod reason;
-pub mod reports;
 pub mod smtp;

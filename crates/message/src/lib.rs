@@ -9,6 +9,7 @@ pub mod compose;
 pub mod dkim;
 pub mod links;
 pub mod mime;
+pub mod parse;
 pub mod secret;
 pub mod smime;
 pub mod template;

@@ -169,7 +169,7 @@ async fn setup() -> Result<Setup> {
     let (store, url) = tests::fresh_database().await?;
     let dir = tempfile::tempdir()?;
     let key = message::SecretKey::load_or_create(&dir.path().join("secret.key"))?;
-    delivery::identity::add_domain(&store, &key, DOMAIN, false).await?;
+    identity::add_domain(&store, &key, DOMAIN, false).await?;
     let email = domain::EmailAddress::parse("owner@shop.example")?;
     let hash = web::password::hash_blocking("orbit cactus lantern 47 violet").map_err(|e| anyhow::anyhow!("{e}"))?;
     let admin = store.create_admin_with_role(&email, &hash, "owner").await?;

@@ -86,11 +86,11 @@ async fn release(cluster: Option<(PrivateCluster, Usage)>) {
 }
 
 /// How sending domains are set up around this installation.
-pub fn domain_setup(settings: &Settings) -> delivery::identity::Setup {
+pub fn domain_setup(settings: &Settings) -> identity::Setup {
     let d = &settings.delivery;
     let public_host = settings.http.public_url.split("//").nth(1).unwrap_or_default();
     let public_host = public_host.split(['/', ':']).next().unwrap_or_default();
-    delivery::identity::Setup {
+    identity::Setup {
         bounce_subdomain: d.bounce_subdomain.clone(),
         report_address: d.report_address.clone(),
         // An address is no MX name: then the records say to set it.
@@ -131,7 +131,7 @@ pub fn web_config(settings: &Settings, db: &Database) -> Result<web::WebConfig> 
         nameservers: settings.delivery.nameservers.clone(),
         setup: domain_setup(settings),
         source_ips: settings.delivery.source_ips.clone(),
-        blocklists: delivery::score::Blocklists::new(
+        blocklists: identity::score::Blocklists::new(
             &settings.score.ip_blocklists,
             &settings.score.domain_blocklists,
             settings.score.spamhaus_dqs_key.as_ref().map(|k| k.expose_secret()),

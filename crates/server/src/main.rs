@@ -323,10 +323,10 @@ async fn start_inbound(
         key: key.clone(),
         bounce_subdomain: setup.bounce_subdomain.clone(),
         report_address: setup.report_address.clone(),
-        reports: inbound::ingest::Ingest::new(
+        reports: reports::ingest::Ingest::new(
             db.store().clone(),
             settings.delivery.source_ips.clone(),
-            inbound::reports::Limits::default(),
+            reports::Limits::default(),
         ),
         domains: Default::default(),
     };
@@ -368,7 +368,7 @@ async fn start_delivery(
             }
         }
         DeliveryMode::Production => {
-            let dns = delivery::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
+            let dns = identity::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
             let sources = delivery::smtp::Smtp::sources(&dns, &d.source_ips)
                 .await
                 .map_err(|e| anyhow::anyhow!("delivery.source_ips: {e}"))?;
@@ -391,13 +391,13 @@ async fn start_delivery(
             // The watch re-checks sending domains' DNS and carries key
             // rotations on; one round first, so a domain whose records are
             // published is verified before the first campaign starts.
-            let watch = delivery::watch::Watch {
+            let watch = identity::watch::Watch {
                 store: db.store().clone(),
                 dns: dns.clone(),
                 setup: database::domain_setup(settings),
                 source_ips: d.source_ips.clone(),
                 every: chrono::Duration::hours(i64::from(d.check_hours.max(1))),
-                grace: delivery::watch::GRACE,
+                grace: identity::watch::GRACE,
             };
             watch.round(chrono::Utc::now()).await?;
             engines.spawn(watch.run(cancel.clone()));
@@ -410,10 +410,10 @@ async fn start_delivery(
     }
     // Webhooks: the dashboard's endpoints (their own secrets) and the
     // configuration's alert URLs (its secret).
-    let reach = delivery::webhooks::Reach::allowing(&settings.webhooks.allow_internal);
-    let sender = delivery::webhooks::Sender {
+    let reach = webhooks::Reach::allowing(&settings.webhooks.allow_internal);
+    let sender = webhooks::Sender {
         store: db.store().clone(),
-        client: delivery::webhooks::Sender::client(&reach).map_err(anyhow::Error::msg)?,
+        client: webhooks::Sender::client(&reach).map_err(anyhow::Error::msg)?,
         reach,
         key: key.clone(),
         lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),
@@ -432,10 +432,10 @@ const MAX_REPORT_FILE: u64 = 256 * 1024 * 1024;
 
 /// `ninsho reports import PATH…`: files, or directories walked for files.
 async fn import_reports(settings: &Settings, db: &Database, paths: &[PathBuf]) -> Result<()> {
-    let ingest = inbound::ingest::Ingest::new(
+    let ingest = reports::ingest::Ingest::new(
         db.store().clone(),
         settings.delivery.source_ips.clone(),
-        inbound::reports::Limits::default(),
+        reports::Limits::default(),
     );
     let mut files = Vec::new();
     let mut pending: Vec<PathBuf> = paths.to_vec();
@@ -465,9 +465,9 @@ async fn import_reports(settings: &Settings, db: &Database, paths: &[PathBuf]) -
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         for (file, outcome) in ingest.import(&name, &bytes, "cli").await? {
             match outcome {
-                inbound::ingest::Outcome::Imported { .. } => imported += 1,
-                inbound::ingest::Outcome::Duplicate { .. } => duplicates += 1,
-                inbound::ingest::Outcome::Failed(_) => failed += 1,
+                reports::ingest::Outcome::Imported { .. } => imported += 1,
+                reports::ingest::Outcome::Duplicate { .. } => duplicates += 1,
+                reports::ingest::Outcome::Failed(_) => failed += 1,
             }
             let shown = if file == name { path.display().to_string() } else { format!("{} ({file})", path.display()) };
             println!("{shown}: {outcome}");
@@ -484,7 +484,7 @@ async fn import_reports(settings: &Settings, db: &Database, paths: &[PathBuf]) -
 /// `ninsho doctor [DOMAIN]`: each sending domain's checklist.
 async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Result<()> {
     let d = &settings.delivery;
-    let dns = delivery::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
+    let dns = identity::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
     let mut domains = db.store().sending_domains().await?;
     if let Some(only) = &only {
         let only = only.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -498,10 +498,10 @@ async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Res
     for domain in domains {
         let ips = domain.sends_from(&d.source_ips);
         println!("{}", domain.domain);
-        let checks = delivery::doctor::check_domain(db.store(), &dns, &domain.domain, &setup, &ips).await?;
-        delivery::watch::record(db.store(), &domain, &checks, chrono::Utc::now(), delivery::watch::GRACE).await?;
+        let checks = identity::doctor::check_domain(db.store(), &dns, &domain.domain, &setup, &ips).await?;
+        identity::watch::record(db.store(), &domain, &checks, chrono::Utc::now(), identity::watch::GRACE).await?;
         for check in checks {
-            use delivery::doctor::Status;
+            use identity::doctor::Status;
             let mark = match check.status {
                 Status::Pass => "ok  ",
                 Status::Warn => "warn",
@@ -523,10 +523,10 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
     let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
     match command {
         DomainCommand::Add { domain, ed25519 } => {
-            let (added, records) = delivery::identity::add_domain(db.store(), &key, &domain, ed25519).await?;
+            let (added, records) = identity::add_domain(db.store(), &key, &domain, ed25519).await?;
             println!("Added {}. Publish these DNS records (TXT):", added.domain);
             for (name, value) in records {
-                println!("{}", delivery::identity::zone_line(&name, &value));
+                println!("{}", identity::zone_line(&name, &value));
             }
         }
         DomainCommand::Ips { domain, ips } => {
@@ -555,7 +555,7 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
                 (None, Some(path)) => message::smime::Signer::from_pkcs12(&std::fs::read(&path)?, &stdin_line()?)?,
                 (None, None) => anyhow::bail!("give --pem FILE, --p12 FILE or --off"),
             };
-            let identity = delivery::identity::set_smime(db.store(), &key, &domain, &signer).await?;
+            let identity = identity::set_smime(db.store(), &key, &domain, &signer).await?;
             println!(
                 "{domain} now S/MIME-signs every message as {} (valid until {})",
                 identity.subject, identity.not_after
@@ -568,10 +568,10 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
             }
         }
         DomainCommand::Rotate { domain } => {
-            let records = delivery::identity::rotate(db.store(), &key, &domain).await?;
+            let records = identity::rotate(db.store(), &key, &domain).await?;
             println!("New keys made. Publish these DNS records (TXT); they sign once a delivery node sees them:");
             for (name, value) in records {
-                println!("{}", delivery::identity::zone_line(&name, &value));
+                println!("{}", identity::zone_line(&name, &value));
             }
             println!("The keys they replace keep signing until then, and stay published for 7 days after.");
         }
@@ -591,7 +591,7 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
                 let keys = db.store().published_dkim_keys(&domain.domain).await?;
                 let ips = domain.sends_from(&settings.delivery.source_ips);
                 let ptrs: Vec<_> = ips.iter().map(|ip| (*ip, format!("mail.{}", domain.domain))).collect();
-                for r in delivery::identity::records(&domain.domain, &keys, &setup, &ptrs, None) {
+                for r in identity::records(&domain.domain, &keys, &setup, &ptrs, None) {
                     let optional = if r.optional { "optional: " } else { "" };
                     println!("  ; {optional}{}\n  {}", r.purpose, r.zone_line());
                 }

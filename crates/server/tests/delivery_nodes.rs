@@ -141,7 +141,7 @@ async fn a_node_killed_while_sending_webhooks_loses_no_event() -> Result<()> {
     let (url, log) = tests::webhook_receiver(3).await?;
     let key = message::SecretKey::load_or_create(&w.dir.path().join("secret.key"))?;
     let secret = b"whsec_nodes";
-    let sealed = key.seal(delivery::webhooks::SEAL_PURPOSE, secret);
+    let sealed = key.seal(webhooks::SEAL_PURPOSE, secret);
     let endpoint = w.store.create_webhook_endpoint(&url, &["delivered".into()], "", &sealed).await?;
     let accepted = |log: &tests::WebhookLog| {
         log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().filter(|(s, _, _)| *s == 200).count()
@@ -173,7 +173,7 @@ async fn a_node_killed_while_sending_webhooks_loses_no_event() -> Result<()> {
     let mut emails = HashSet::new();
     for (_, headers, body) in log.iter().filter(|(s, _, _)| *s == 200) {
         let timestamp: i64 = headers["ninsho-timestamp"].to_str()?.parse()?;
-        let expected = format!("v1={}", delivery::webhooks::signature(secret, timestamp, body));
+        let expected = format!("v1={}", webhooks::signature(secret, timestamp, body));
         assert_eq!(headers["ninsho-signature"].to_str()?, expected);
         let json: serde_json::Value = serde_json::from_slice(body)?;
         ids.push(json["id"].as_i64().unwrap_or_default());

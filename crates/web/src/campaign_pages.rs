@@ -7,8 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use delivery::prepare::{self, PrepareError};
 use message::{BodyFormat, Draft, Recipient, TemplateError};
+use prepare::{self, PrepareError};
 use serde::Deserialize;
 use store::{Campaign, CampaignFields, CampaignReport, DeliveryRow, List, Segment, StoreError};
 

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::Utc;
-use delivery::doctor::{Check, Status};
-use delivery::identity::{self, IdentityError, Record};
+use identity::doctor::{Check, Status};
+use identity::{self, IdentityError, Record};
 use serde::Deserialize;
 
 use crate::auth::AdminUser;
@@ -71,10 +71,10 @@ async fn domains_page(
         let ips = d.sends_from(&state.config().source_ips);
         let (checks, records) = match &dns {
             Some(dns) => {
-                let checks = delivery::doctor::check_domain(state.store(), dns, &d.domain, setup, &ips).await?;
-                delivery::watch::record(state.store(), &d, &checks, Utc::now(), delivery::watch::GRACE).await?;
+                let checks = identity::doctor::check_domain(state.store(), dns, &d.domain, setup, &ips).await?;
+                identity::watch::record(state.store(), &d, &checks, Utc::now(), identity::watch::GRACE).await?;
                 let keys = state.store().published_dkim_keys(&d.domain).await?;
-                let (ptrs, spf) = delivery::doctor::published(dns, &d.domain, setup, &ips).await;
+                let (ptrs, spf) = identity::doctor::published(dns, &d.domain, setup, &ips).await;
                 (checks, identity::records(&d.domain, &keys, setup, &ptrs, spf.as_deref()))
             }
             None => {
@@ -260,8 +260,5 @@ async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &st
     .await
     .map_err(|e| format!("S/MIME: {e}"))?
     .map_err(|e| format!("S/MIME for {domain}: {e}."))?;
-    delivery::identity::set_smime(state.store(), state.key(), domain, &signer)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("{e}."))
+    identity::set_smime(state.store(), state.key(), domain, &signer).await.map(|_| ()).map_err(|e| format!("{e}."))
 }

@@ -54,7 +54,7 @@ struct Inner {
     metrics: Metrics,
     events: tracking::EventSink,
     /// The resolver for DNS checks, made on first use.
-    dns: std::sync::OnceLock<delivery::dns::Dns>,
+    dns: std::sync::OnceLock<identity::dns::Dns>,
     /// Login attempts held back, one at a time per account and address.
     login_turns: std::sync::Mutex<LoginTurns>,
     /// What report pages learnt of addresses in DNS (PTR, forward check,
@@ -90,10 +90,10 @@ pub struct WebConfig {
     /// What the DNS checks of sending domains use: the delivery settings'
     /// nameservers (empty: the system's), bounce subdomain and source addresses.
     pub nameservers: Vec<SocketAddr>,
-    pub setup: delivery::identity::Setup,
+    pub setup: identity::Setup,
     pub source_ips: Vec<std::net::IpAddr>,
     /// What the deliverability score asks about addresses and domains.
-    pub blocklists: delivery::score::Blocklists,
+    pub blocklists: identity::score::Blocklists,
     /// Countries of addresses (`reports.geoip_mmdb`), when configured.
     pub geoip: Option<std::sync::Arc<report_pages::GeoIp>>,
     /// SHA-256 of `http.metrics_token`: a collector with it may read
@@ -139,11 +139,11 @@ impl AppState {
     }
 
     /// The resolver of the delivery settings' nameservers.
-    pub(crate) fn dns(&self) -> Result<delivery::dns::Dns, String> {
+    pub(crate) fn dns(&self) -> Result<identity::dns::Dns, String> {
         if let Some(dns) = self.inner.dns.get() {
             return Ok(dns.clone());
         }
-        let dns = delivery::dns::Dns::new(&self.inner.config.nameservers)?;
+        let dns = identity::dns::Dns::new(&self.inner.config.nameservers)?;
         Ok(self.inner.dns.get_or_init(|| dns).clone())
     }
 

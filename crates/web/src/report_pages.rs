@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use chrono::{Duration, NaiveDate, Utc};
-use delivery::score::Listing;
-use inbound::ingest::Ingest;
+use identity::score::Listing;
+use reports::ingest::Ingest;
 use store::{DmarcDomain, DmarcRowView};
 
 use crate::auth::AdminUser;
@@ -140,8 +140,7 @@ pub(crate) async fn upload(
     admin: AdminUser,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let ingest =
-        Ingest::new(state.store().clone(), state.config().source_ips.clone(), inbound::reports::Limits::default());
+    let ingest = Ingest::new(state.store().clone(), state.config().source_ips.clone(), reports::Limits::default());
     let mut form = csrf::CsrfMultipart::new(&state, &jar, multipart);
     let mut outcomes = Vec::new();
     while let Some(field) = form.next_field().await? {
@@ -268,7 +267,7 @@ pub(crate) async fn domain(
                 Some(name) => dns.addresses(name).await.is_ok_and(|a| a.contains(&ip)),
                 None => false,
             };
-            let listed: Vec<String> = delivery::score::ip_listings(&dns, &lists, ip)
+            let listed: Vec<String> = identity::score::ip_listings(&dns, &lists, ip)
                 .await
                 .into_iter()
                 .filter_map(|(name, l)| match l {

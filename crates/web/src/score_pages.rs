@@ -1,6 +1,6 @@
 //! A campaign's deliverability score, out of 10: its real message, rendered
 //! for its first recipient and signed as the engine would sign it, judged
-//! by `delivery::score`. In the dashboard and through the API.
+//! by `identity::score`. In the dashboard and through the API.
 
 use askama::Template;
 use axum::Json;
@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use delivery::doctor::Status;
-use delivery::score::{Input, Score};
+use identity::doctor::Status;
+use identity::score::{Input, Score};
 use serde::Serialize;
 use store::Campaign;
 
@@ -29,7 +29,7 @@ pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Res
     };
     let Some(unsigned) = copy.bytes.into_iter().next() else { return Ok(Err("nothing was built".into())) };
     let from_domain = campaign.from_address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
-    let message = match delivery::identity::signer(state.store(), state.key(), &from_domain).await {
+    let message = match identity::signer(state.store(), state.key(), &from_domain).await {
         Ok(Some(signer)) => signer.sign(&unsigned).map_err(AppError::internal)?,
         Ok(None) => unsigned,
         Err(e) => return Err(AppError::internal(e)),
@@ -48,7 +48,7 @@ pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Res
     };
     let dns = state.dns().map_err(AppError::internal)?;
     let input = Input { message: &message, envelope_from: &envelope_from, source, targets: &copy.links };
-    Ok(Ok(delivery::score::score(&dns, &config.blocklists, &input).await))
+    Ok(Ok(identity::score::score(&dns, &config.blocklists, &input).await))
 }
 
 #[derive(Template)]

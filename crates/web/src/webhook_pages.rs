@@ -1,7 +1,7 @@
 //! Outgoing webhooks (owners): endpoints with the events they want and a
 //! signing secret of their own, each endpoint's delivery history, a "send
 //! test event" button and a retry for given-up deliveries. The delivery
-//! nodes send them (`delivery::webhooks`).
+//! nodes send them (the `webhooks` crate).
 
 use askama::Template;
 use axum::Router;
@@ -124,7 +124,7 @@ async fn create(
     };
     let description: String = field("description").unwrap_or_default().chars().take(200).collect();
     let secret = format!("whsec_{}", random_token());
-    let sealed = state.key().seal(delivery::webhooks::SEAL_PURPOSE, secret.as_bytes());
+    let sealed = state.key().seal(webhooks::SEAL_PURPOSE, secret.as_bytes());
     match state.store().create_webhook_endpoint(&url, &events, &description, &sealed).await {
         Ok(id) => Ok(Redirect::to(&format!("/webhooks/{id}")).into_response()),
         Err(store::StoreError::Conflict(_)) => {
@@ -174,7 +174,7 @@ async fn endpoint_page(
     let secret = endpoint.secret.as_ref().map(|sealed| {
         state
             .key()
-            .open(delivery::webhooks::SEAL_PURPOSE, sealed)
+            .open(webhooks::SEAL_PURPOSE, sealed)
             .map(|s| String::from_utf8_lossy(&s).into_owned())
             .unwrap_or_else(|| "(does not open with this server's key)".into())
     });

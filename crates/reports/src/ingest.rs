@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use store::{NewDmarcReport, NewDmarcRow, Store, StoreError};
 use tokio::sync::Semaphore;
 
-use crate::reports::{self, Aggregate, Limits, Report, Row};
+use crate::parse::{self as reports, Aggregate, Limits, Report, Row};
 
 /// A spoofing source is alerted on once it sends at least this many
 /// messages in one report.

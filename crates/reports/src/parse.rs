@@ -101,7 +101,7 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
         return;
     }
     if looks_like_message(bytes) {
-        let Some(message) = crate::mime::parse(bytes) else {
+        let Some(message) = message::parse::parse(bytes) else {
             return out.push(fail("a message that cannot be read".into()));
         };
         let before = out.len();

@@ -1,6 +1,15 @@
-//! The sending identity of a domain: its DKIM keys, generated here, stored
-//! sealed under the server key, and turned back into a signer when mail
-//! from the domain is built.
+//! The sending identity of a domain, everything that makes mail from it
+//! authenticated: its DKIM keys (generated here, stored sealed under the
+//! server key, turned back into a signer when mail is built), the DNS as
+//! receivers see it ([`dns`]), the checks of that DNS ([`doctor`]), the
+//! periodic watch and key rotation ([`watch`]) and the deliverability score
+//! of a real message ([`score`]). The web changes identities through this
+//! crate; the engine reads them to sign.
+
+pub mod dns;
+pub mod doctor;
+pub mod score;
+pub mod watch;
 
 use chrono::{Datelike, Utc};
 use message::SecretKey;

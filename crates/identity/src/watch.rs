@@ -10,9 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use store::{SendingDomain, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
+use crate::Setup;
 use crate::dns::Dns;
 use crate::doctor::{self, Check, Status};
-use crate::identity::Setup;
 
 #[derive(Clone)]
 pub struct Watch {

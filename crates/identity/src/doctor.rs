@@ -11,7 +11,7 @@ use mail_auth::spf::verify::SpfParameters;
 use store::Store;
 
 use crate::dns::Dns;
-use crate::identity::{Setup, spf_record};
+use crate::{Setup, spf_record};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

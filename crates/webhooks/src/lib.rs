@@ -181,7 +181,8 @@ impl Sender {
     /// A client with a 10 s timeout, no redirects, no proxy, and a resolver
     /// that keeps to `reach`.
     pub fn client(reach: &Reach) -> Result<reqwest::Client, String> {
-        let roots = crate::smtp::SmtpConfig::roots(None)?;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
         let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
