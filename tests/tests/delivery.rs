@@ -894,3 +894,42 @@ async fn an_smime_signed_message_verifies_with_openssl_and_still_passes_dkim() -
     assert!(app.store.domain_smime(FROM_DOMAIN).await?.is_none());
     Ok(())
 }
+
+#[tokio::test]
+async fn a_refusal_during_delivery_and_a_bounce_message_with_the_same_words_end_the_same_way() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    // The sink refuses gone@ at RCPT with these words; ann@ is accepted and
+    // then bounced later by a DSN that quotes the same reply.
+    let words = "550 5.1.1 The email account that you tried to reach does not exist";
+    let script = Script { unknown_users: vec!["gone@example.org".into()], ..Script::default() };
+    let sink = Sink::start([127, 0, 0, 13], 0, ca.issue("mx.example.org")?, script).await?;
+    let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 13]);
+    let dns = Dns::start(zone).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
+    let now = Utc::now();
+    let id = campaign(&app, &["gone@example.org", "ann@example.org"], now).await?;
+    assert_eq!(engine(&app, smtp).tick(now).await?, 2);
+    let rows = rows(&app, id).await?;
+    assert_eq!(row(&rows, "gone@example.org")?.status, "bounced", "refused at RCPT");
+    assert_eq!(row(&rows, "ann@example.org")?.status, "delivered");
+    assert!(row(&rows, "gone@example.org")?.last_reply.as_deref().is_some_and(|r| words.ends_with(r)), "{rows:?}");
+
+    let (inbound, _stop) = inbound_listener(&app, &ca).await?;
+    let (mut mta, _) = tests::lab::SmtpClient::connect(inbound).await?;
+    mta.secure(&ca, "mx.lab.test").await?;
+    let ann = sink.received().into_iter().find(|r| r.rcpt == "ann@example.org").context("ann's message")?;
+    let dsn = tests::lab::dsn(&ann, "failed", "5.1.1", words);
+    assert!(mta.mail("", &ann.mail_from, &dsn).await?.starts_with("250"));
+
+    // One reason and effect for both, and the same suppression.
+    let reasons = app.store.bounce_reasons(id).await?;
+    assert_eq!(reasons, vec![("user-unknown".to_owned(), "hard".to_owned(), 2)], "{reasons:?}");
+    for email in ["gone@example.org", "ann@example.org"] {
+        let address = EmailAddress::parse(email)?;
+        assert!(app.store.is_suppressed(&address).await?, "{email} is suppressed");
+        let subscriber = app.store.subscriber_by_email(&address).await?.context("the subscriber")?;
+        assert_eq!(subscriber.status, "bounced", "{email}");
+    }
+    Ok(())
+}

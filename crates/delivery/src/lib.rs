@@ -39,8 +39,9 @@ pub struct Attempt {
     pub slow_down: bool,
     /// Do not try again before this long (a suspended destination).
     pub retry_after: Option<Duration>,
-    /// Bounced because the address does not exist: suppress it.
-    pub dead_address: bool,
+    /// Why it bounced (bounced attempts only), read as a bounce message
+    /// with the same words would be: its effect decides suppression.
+    pub reason: Option<replies::Reason>,
     /// The bytes kept by the sandbox (outbox messages show them there).
     pub captured: Option<Vec<u8>>,
 }
@@ -48,10 +49,11 @@ pub struct Attempt {
 impl Attempt {
     /// An attempt that ended with an SMTP reply, classified.
     pub fn from_reply(code: u16, enhanced: Option<String>, text: String, mx: Option<String>) -> Self {
-        let (status, slow_down, dead_address) = match reply::classify(code, enhanced.as_deref(), &text) {
-            reply::Class::Delivered => ("delivered", false, false),
-            reply::Class::Deferred { slow_down } => ("deferred", slow_down, false),
-            reply::Class::Bounced { dead_address } => ("bounced", false, dead_address),
+        let verdict = replies::reply(code, enhanced.as_deref(), &text);
+        let (status, slow_down, reason) = match verdict.outcome {
+            replies::Outcome::Delivered => ("delivered", false, None),
+            replies::Outcome::Deferred { slow_down } => ("deferred", slow_down, None),
+            replies::Outcome::Bounced => ("bounced", false, Some(verdict.reason)),
         };
         Self {
             status,
@@ -62,7 +64,7 @@ impl Attempt {
             tls: None,
             slow_down,
             retry_after: None,
-            dead_address,
+            reason,
             captured: None,
         }
     }
@@ -72,9 +74,10 @@ impl Attempt {
         Self { mx, ..Self::local("deferred", reason) }
     }
 
-    /// Never deliverable, without asking any server (no such domain, null MX).
-    pub fn undeliverable(reason: String, dead_address: bool) -> Self {
-        Self { dead_address, ..Self::local("bounced", reason) }
+    /// Never deliverable, without asking any server (no such domain, null
+    /// MX): `why` says so, `reason` classes it.
+    pub fn undeliverable(why: String, reason: replies::Reason) -> Self {
+        Self { reason: Some(reason), ..Self::local("bounced", why) }
     }
 
     fn local(status: &'static str, reason: String) -> Self {
@@ -87,7 +90,7 @@ impl Attempt {
             tls: None,
             slow_down: false,
             retry_after: None,
-            dead_address: false,
+            reason: None,
             captured: None,
         }
     }
@@ -333,14 +336,39 @@ impl<T: Transport> Engine<T> {
         Ok(campaign)
     }
 
-    /// Suppresses an address a server said does not exist.
-    async fn suppress(&self, email: &str, reply: &str) -> Result<(), StoreError> {
-        let Ok(address) = domain::EmailAddress::parse(email) else { return Ok(()) };
-        let reason = format!("bounced: {}", reply.chars().take(200).collect::<String>());
-        match self.store.add_suppression(&store::SuppressionTarget::Address(address), &reason).await {
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
+    /// Records a bounce during delivery as a bounce message with the same
+    /// words is recorded (reason, effect), and suppresses the address by the
+    /// same rule.
+    async fn bounced(
+        &self,
+        delivery: &LeasedDelivery,
+        reason: replies::Reason,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        let effect = reason.effect();
+        let status = attempt.enhanced.clone().or_else(|| attempt.code.map(|c| format!("{}.0.0", c / 100)));
+        let of = store::BouncedDelivery {
+            id: delivery.id,
+            campaign_id: delivery.campaign_id,
+            subscriber_id: delivery.subscriber_id,
+            list_id: delivery.list_id,
+            email: delivery.email.clone(),
+        };
+        let bounce = store::NewBounce {
+            email: &delivery.email,
+            reason: reason.as_str(),
+            effect: effect.as_str(),
+            status: status.as_deref().unwrap_or_default(),
+            diagnostic: &attempt.reply,
+            arrived_later: false,
+        };
+        let window = Duration::days(replies::SOFT_WINDOW_DAYS);
+        let soft = self.store.record_bounce(Some(&of), &bounce, window).await?;
+        if replies::suppresses(effect, soft) {
+            let why = format!("bounced: {} ({})", reason.as_str(), attempt.reply.chars().take(200).collect::<String>());
+            self.store.suppress_for_feedback(&delivery.email, "bounced", &why).await?;
         }
+        Ok(())
     }
 
     /// The DKIM signer of a From domain, loaded once. Without a key the
@@ -413,8 +441,8 @@ impl<T: Transport> Engine<T> {
             let Queued::Delivery(delivery) = queued else { continue };
             let retry_at =
                 self.retry(&mut attempt, delivery.created_at, delivery.attempts, now, self.config.retry_days);
-            if attempt.dead_address {
-                self.suppress(&delivery.email, &attempt.reply).await?;
+            if let Some(reason) = attempt.reason.filter(|_| attempt.status == "bounced") {
+                self.bounced(&delivery, reason, &attempt).await?;
             }
             outcomes.push(DeliveryOutcome {
                 id: delivery.id,

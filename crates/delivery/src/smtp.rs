@@ -35,7 +35,7 @@ use tokio_rustls::client::TlsStream;
 use crate::mta_sts::{Mode, MtaSts};
 use crate::shaping::{Limits, Shaping, TlsPolicy};
 use crate::{Attempt, Outgoing, Queued, Transport};
-use identity::dns::{Dns, RouteError};
+use identity::dns::Dns;
 
 /// An address mail leaves from and the name it introduces itself with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,9 +309,9 @@ impl Inner {
         let hosts = match self.dns.route(domain).await {
             Ok(hosts) => hosts,
             Err(e) => {
-                let dead = matches!(e, RouteError::NoDomain(_) | RouteError::NullMx(_) | RouteError::NoRoute(_));
+                // No domain, a null MX, no host: the address is dead.
                 let attempt = if e.is_permanent() {
-                    Attempt::undeliverable(e.to_string(), dead)
+                    Attempt::undeliverable(e.to_string(), replies::Reason::HostUnknown)
                 } else {
                     Attempt::deferred(e.to_string(), None)
                 };

@@ -17,12 +17,9 @@ use message::verp::{self, Bounced};
 use store::{BouncedDelivery, NewBounce, Store, StoreError};
 
 use crate::feedback::{self, Complaint, Feedback};
-use crate::reason::Effect;
 use crate::smtp::{Envelope, Mailbox};
+use replies::{Effect, SOFT_LIMIT, SOFT_WINDOW_DAYS};
 
-/// Soft bounces of one address within this window before it is suppressed.
-pub const SOFT_LIMIT: i64 = 3;
-pub const SOFT_WINDOW: Duration = Duration::days(30);
 /// Complaint rates that raise an alert: Gmail's guidance is to stay under
 /// 0.1 % and never reach 0.3 %.
 pub const COMPLAINT_WARN: f64 = 0.001;
@@ -140,11 +137,7 @@ impl Ninsho {
                     return Ok(("bounce", "a delay warning: nothing to do until it fails".into(), false));
                 };
                 let effect = failure.reason.effect();
-                let effect_word = match effect {
-                    Effect::Hard => "hard",
-                    Effect::Soft => "soft",
-                    Effect::Sender => "sender",
-                };
+                let effect_word = effect.as_str();
                 let (email, delivery) = match of {
                     Bounced::Delivery(id) => match self.store.delivery_for_feedback(id).await? {
                         Some(d) => (d.email.clone(), Some(d)),
@@ -164,14 +157,11 @@ impl Ninsho {
                     effect: effect_word,
                     status: &failure.status,
                     diagnostic: &failure.diagnostic,
+                    arrived_later: true,
                 };
-                let soft = self.store.record_bounce(delivery.as_ref(), &new, SOFT_WINDOW).await?;
+                let soft = self.store.record_bounce(delivery.as_ref(), &new, Duration::days(SOFT_WINDOW_DAYS)).await?;
                 let reason = format!("{} ({} {})", failure.reason.as_str(), failure.status, failure.diagnostic);
-                let suppress = match effect {
-                    Effect::Hard => true,
-                    Effect::Soft => soft >= SOFT_LIMIT,
-                    Effect::Sender => false,
-                };
+                let suppress = replies::suppresses(effect, soft);
                 if suppress {
                     let why = format!("bounced: {}", reason.chars().take(200).collect::<String>());
                     self.store.suppress_for_feedback(&email, "bounced", &why).await?;

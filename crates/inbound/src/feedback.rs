@@ -6,7 +6,7 @@
 
 use mail_parser::{HeaderName, Message, MimeHeaders, PartType};
 
-use crate::reason::{self, Reason};
+use replies::{self as reason, Reason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Feedback {
@@ -282,7 +282,7 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
             .and_then(reason::status_in)
             .or_else(|| reason::status_in(&diagnostic))
             .unwrap_or_default();
-        let reason = reason::classify(&status, &diagnostic);
+        let reason = reason::reason(&status, &diagnostic);
         failed.push(Failure {
             recipient: address_of(recipient).to_ascii_lowercase(),
             status,
@@ -344,7 +344,7 @@ fn plain_bounce(message: &Message<'_>) -> Option<Vec<Failure>> {
             .map(|recipient| {
                 let diagnostic = around(&text, &recipient);
                 let status = reason::status_in(&diagnostic).unwrap_or_default();
-                let reason = reason::classify(&status, &diagnostic);
+                let reason = reason::reason(&status, &diagnostic);
                 Failure { recipient, status, diagnostic, delayed, reason }
             })
             .collect(),

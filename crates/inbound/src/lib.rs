@@ -4,5 +4,4 @@
 
 pub mod act;
 pub mod feedback;
-pub mod reason;
 pub mod smtp;

@@ -22,6 +22,10 @@ pub struct NewBounce<'a> {
     pub effect: &'a str,
     pub status: &'a str,
     pub diagnostic: &'a str,
+    /// A bounce message about a delivery the receiver had accepted (the
+    /// delivery row becomes bounced here); false for a refusal during
+    /// delivery, whose outcome the engine writes itself.
+    pub arrived_later: bool,
 }
 
 impl Store {
@@ -64,8 +68,8 @@ impl Store {
             .await?)
     }
 
-    /// Records a bounce of a delivery (also one that was accepted, then
-    /// bounced later) and marks it bounced. Returns how many soft bounces
+    /// Records a bounce of a delivery (refused during delivery, or
+    /// accepted and bounced later: then the delivery is marked bounced). Returns how many soft bounces
     /// the address had in the last `window`, this one included.
     pub async fn record_bounce(
         &self,
@@ -88,7 +92,7 @@ impl Store {
         .bind(bounce.diagnostic)
         .execute(&mut *tx)
         .await?;
-        if let Some(d) = delivery {
+        if let Some(d) = delivery.filter(|_| bounce.arrived_later) {
             let reply = format!("bounced later: {} {}", bounce.status, bounce.diagnostic);
             sqlx::query(
                 "UPDATE deliveries SET status = 'bounced', last_enhanced = NULLIF($2, ''), last_reply = $3, \

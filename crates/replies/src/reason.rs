@@ -40,6 +40,17 @@ pub enum Effect {
     Sender,
 }
 
+impl Effect {
+    /// As stored (`bounces.effect`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hard => "hard",
+            Self::Soft => "soft",
+            Self::Sender => "sender",
+        }
+    }
+}
+
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
