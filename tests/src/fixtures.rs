@@ -63,7 +63,7 @@ pub fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
         ab_subjects: Vec::new(),
         ab_sample_percent: 0,
         ab_wait_minutes: 240,
-        ab_metric: "opens".into(),
+        ab_metric: domain::AbMetric::Opens,
     }
 }
 

@@ -67,7 +67,7 @@ pub fn test_config() -> WebConfig {
         max_failures_per_account: 5,
         max_failures_per_ip: 20,
         throttle_window: chrono::Duration::minutes(15),
-        delivery_mode: "sandbox".into(),
+        delivery_mode: domain::DeliveryMode::Sandbox,
         database_label: "Test database.".into(),
         spool_dir: std::env::temp_dir().join("ninsho-test-spool"),
         nameservers: Vec::new(),

@@ -131,7 +131,7 @@ impl World {
         let rows = self.store.campaign_deliveries(self.campaign, i64::try_from(self.n)? + 10).await?;
         let mut by = HashMap::new();
         for r in rows {
-            *by.entry(r.status).or_insert(0) += 1;
+            *by.entry(r.status.as_str().to_owned()).or_insert(0) += 1;
         }
         Ok(by)
     }

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use delivery::{Engine, EngineConfig, Sandbox};
-use domain::{EmailAddress, SubscriptionStatus};
+use domain::{CampaignStatus, DeliveryStatus, EmailAddress, EventKind, SubscriptionStatus};
 use mail_parser::MessageParser;
 use store::{Store, SuppressionTarget};
 use tests::fixtures::{fields, list, subscriber};
@@ -62,7 +62,7 @@ async fn a_scheduled_campaign_reaches_its_audience_once_at_its_time() -> Result<
 
     let mut engine = engine(&app, 100);
     assert_eq!(engine.tick(send_at - Duration::seconds(1)).await?, 0, "nothing before its time");
-    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "scheduled");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, CampaignStatus::Scheduled);
     assert_eq!(engine.tick(send_at).await?, 2);
     assert_eq!(engine.tick(send_at + Duration::seconds(1)).await?, 0, "each recipient once");
     let after = store.campaign(campaign.id).await?.context("campaign")?;
@@ -133,7 +133,7 @@ async fn a_killed_worker_loses_nobody_and_leavers_are_not_mailed() -> Result<()>
     assert_eq!(captured(store).await?.len(), 2);
     assert_eq!(store.prune_captured(2).await?, 0);
     assert_eq!(store.campaign_report(campaign.id).await?.by_status.iter().map(|(_, n)| n).sum::<i64>(), 6);
-    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "finished");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, CampaignStatus::Finished);
     app.stop().await
 }
 
@@ -283,7 +283,7 @@ async fn recipients_get_it_at_their_local_time_inside_the_window() -> Result<()>
         anyhow::Ok(to)
     };
     assert_eq!(engine.tick(at("2026-11-30T19:00:00Z")).await?, 0, "started, nobody's 09:00 yet");
-    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "sending");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, CampaignStatus::Sending);
     assert_eq!(engine.tick(at("2026-12-01T00:00:00Z")).await?, 1, "09:00 in Tokyo");
     assert_eq!(sent_to(store.clone()).await?, ["tokyo@example.org"]);
     assert_eq!(engine.tick(at("2026-12-01T09:00:00Z")).await?, 2, "09:00 UTC: no zone, or not a real one");
@@ -346,7 +346,7 @@ async fn an_ab_test_sends_the_winning_subject_to_the_rest() -> Result<()> {
         events.push(store::TrackEvent {
             campaign_id: campaign.id,
             subscriber_id: Some(id),
-            kind: "open",
+            kind: EventKind::Open,
             link: None,
             machine,
             at: start + Duration::minutes(5),
@@ -358,7 +358,7 @@ async fn an_ab_test_sends_the_winning_subject_to_the_rest() -> Result<()> {
     assert_eq!(engine.tick(start + Duration::minutes(60)).await?, 10, "the rest gets the winner");
     let after = store.campaign(campaign.id).await?.context("campaign")?;
     assert_eq!(after.ab_winner, Some(1));
-    assert_eq!(after.status, "finished");
+    assert_eq!(after.status, CampaignStatus::Finished);
     let all = store.outbound_messages(100).await?;
     assert_eq!(all.iter().filter(|m| m.subject.starts_with("Subject B")).count(), 15);
     assert_eq!(all.iter().filter(|m| m.subject == "Subject A").count(), 5);
@@ -616,7 +616,7 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
     // (The database keeps microseconds, so allow the last one.)
     let minutes = |at: chrono::DateTime<Utc>| ((at - now).num_milliseconds() as f64 / 60_000.0).round() as i64;
     assert_eq!(minutes(throttled.next_attempt_at), 10, "5 minutes, doubled for a throttling reply");
-    assert_eq!(row("unknown@example.org")?.status, "bounced");
+    assert_eq!(row("unknown@example.org")?.status, DeliveryStatus::Bounced);
     assert!(store.is_suppressed(&EmailAddress::parse("unknown@example.org")?).await?, "a dead address is suppressed");
     assert_eq!(minutes(row("busy@example.org")?.next_attempt_at), 5);
 
@@ -637,8 +637,8 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
         .into_iter()
         .find(|r| r.email == "busy@example.org")
         .context("busy")?;
-    assert_eq!(busy.status, "failed");
+    assert_eq!(busy.status, DeliveryStatus::Failed);
     assert!(busy.last_reply.as_deref().unwrap_or_default().starts_with("expired after"), "{busy:?}");
-    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, "finished");
+    assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, CampaignStatus::Finished);
     app.stop().await
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use delivery::shaping::Shaping;
 use delivery::smtp::{Smtp, SmtpConfig, Timeouts};
 use delivery::{Engine, EngineConfig};
-use domain::{EmailAddress, SubscriptionStatus};
+use domain::{CampaignStatus, DeliveryStatus, EmailAddress, OutboxStatus, SubscriberStatus, SubscriptionStatus};
 use identity::dns::Dns as Resolver;
 use store::DeliveryRow;
 use tests::fixtures::{fields, list, subscriber};
@@ -120,7 +120,7 @@ async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_ipr
     for email in ["ann@example.org", "bob@example.org"] {
         let r = row(&rows, email)?;
         assert_eq!((r.status.as_str(), r.last_code), ("delivered", Some(250)), "{r:?}");
-        assert_eq!((r.mx.as_deref(), r.tls.as_deref()), (Some("mx.example.org"), Some("verified")));
+        assert_eq!((r.mx.as_deref(), r.tls.map(|s| s.as_str())), (Some("mx.example.org"), Some("verified")));
     }
     let gone = row(&rows, "gone@example.org")?;
     assert_eq!(
@@ -128,10 +128,10 @@ async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_ipr
         ("bounced", Some(550), Some("5.1.1"))
     );
     let nomail = row(&rows, "x@nomail.lab.test")?;
-    assert_eq!(nomail.status, "bounced");
+    assert_eq!(nomail.status, DeliveryStatus::Bounced);
     assert!(nomail.last_reply.as_deref().is_some_and(|r| r.contains("null MX")), "{nomail:?}");
     let void = row(&rows, "y@void.lab.test")?;
-    assert_eq!(void.status, "bounced");
+    assert_eq!(void.status, DeliveryStatus::Bounced);
     assert!(void.last_reply.as_deref().is_some_and(|r| r.contains("does not exist")), "{void:?}");
     for dead in ["gone@example.org", "x@nomail.lab.test", "y@void.lab.test"] {
         assert!(app.store.is_suppressed(&EmailAddress::parse(dead)?).await?, "{dead} is suppressed");
@@ -234,13 +234,21 @@ async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_the
     assert_eq!(engine.tick(now).await?, 8);
 
     let first = rows(&app, id).await?;
-    let status = |rows: &[DeliveryRow], email: &str| row(rows, email).map(|r| r.status.clone());
+    let status = |rows: &[DeliveryRow], email: &str| row(rows, email).map(|r| r.status);
     let reply = |rows: &[DeliveryRow], email: &str| row(rows, email).map(|r| r.last_reply.clone().unwrap_or_default());
     // Accepted at once, each with the protection it got.
-    assert_eq!(status(&first, "a@plain.lab.test")?, "delivered");
-    assert_eq!(row(&first, "a@plain.lab.test")?.tls.as_deref(), Some("none"), "no STARTTLS offered: clear text");
-    assert_eq!(status(&first, "a@untrusted.lab.test")?, "delivered");
-    assert_eq!(row(&first, "a@untrusted.lab.test")?.tls.as_deref(), Some("unverified"), "encrypted, not verified");
+    assert_eq!(status(&first, "a@plain.lab.test")?, DeliveryStatus::Delivered);
+    assert_eq!(
+        row(&first, "a@plain.lab.test")?.tls.map(|s| s.as_str()),
+        Some("none"),
+        "no STARTTLS offered: clear text"
+    );
+    assert_eq!(status(&first, "a@untrusted.lab.test")?, DeliveryStatus::Delivered);
+    assert_eq!(
+        row(&first, "a@untrusted.lab.test")?.tls.map(|s| s.as_str()),
+        Some("unverified"),
+        "encrypted, not verified"
+    );
     assert!(untrusted.received()[0].tls);
     // 451 after the data: deferred with the server's words, for a later retry.
     let deferred = row(&first, "a@defer.lab.test")?;
@@ -250,21 +258,21 @@ async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_the
     );
     // 421 4.7.28: deferred, and the destination suspended, so the second
     // recipient there waits without another connection.
-    assert_eq!(status(&first, "a@throttle.lab.test")?, "deferred");
-    assert_eq!(status(&first, "b@throttle.lab.test")?, "deferred");
+    assert_eq!(status(&first, "a@throttle.lab.test")?, DeliveryStatus::Deferred);
+    assert_eq!(status(&first, "b@throttle.lab.test")?, DeliveryStatus::Deferred);
     let throttled: Vec<String> =
         ["a@throttle.lab.test", "b@throttle.lab.test"].iter().map(|e| reply(&first, e)).collect::<Result<_>>()?;
     assert!(throttled.iter().any(|r| r.contains("unusual rate")), "{throttled:?}");
     assert!(throttled.iter().any(|r| r.contains("suspended")), "{throttled:?}");
     assert_eq!(throttle.connections(), 1);
     // The connection dropped in the middle of the data: deferred, not lost.
-    assert_eq!(status(&first, "a@drop.lab.test")?, "deferred");
+    assert_eq!(status(&first, "a@drop.lab.test")?, DeliveryStatus::Deferred);
     assert!(reply(&first, "a@drop.lab.test")?.contains("DATA"), "{:?}", reply(&first, "a@drop.lab.test"));
     // A server slower than the timeout: deferred.
-    assert_eq!(status(&first, "a@slow.lab.test")?, "deferred");
+    assert_eq!(status(&first, "a@slow.lab.test")?, DeliveryStatus::Deferred);
     assert!(reply(&first, "a@slow.lab.test")?.contains("in time"), "{:?}", reply(&first, "a@slow.lab.test"));
     // TLS required and not offered: never sent in clear text.
-    assert_eq!(status(&first, "a@strict.lab.test")?, "deferred");
+    assert_eq!(status(&first, "a@strict.lab.test")?, DeliveryStatus::Deferred);
     assert!(reply(&first, "a@strict.lab.test")?.contains("STARTTLS"));
     assert!(plain.received().iter().all(|r| r.rcpt != "a@strict.lab.test"));
 
@@ -279,11 +287,11 @@ async fn receivers_that_defer_throttle_drop_stall_or_lack_tls_are_handled_as_the
     let later = now + Duration::hours(1);
     engine.tick(later).await?;
     let second = rows(&app, id).await?;
-    assert_eq!(status(&second, "a@defer.lab.test")?, "delivered");
-    assert_eq!(status(&second, "a@drop.lab.test")?, "delivered");
+    assert_eq!(status(&second, "a@defer.lab.test")?, DeliveryStatus::Delivered);
+    assert_eq!(status(&second, "a@drop.lab.test")?, DeliveryStatus::Delivered);
     assert_eq!(defer.received().len(), 1);
     assert_eq!(drop.received().len(), 1, "the dropped message was sent again, once accepted");
-    assert_eq!(status(&second, "a@throttle.lab.test")?, "deferred");
+    assert_eq!(status(&second, "a@throttle.lab.test")?, DeliveryStatus::Deferred);
     assert!(reply(&second, "a@throttle.lab.test")?.contains("suspended"));
     assert_eq!(throttle.connections(), 1, "no new connection to a suspended destination");
     assert!(slow.received().is_empty());
@@ -331,9 +339,9 @@ async fn confirmations_go_out_before_bulk_signed_for_the_system_sender() -> Resu
     assert!(parsed.body_text(0).is_some_and(|t| t.contains("https://lab.test/c/token")));
 
     let outbox = app.store.outbound_messages(10).await?;
-    let status = |id: i64| outbox.iter().find(|m| m.id == id).map(|m| m.status.clone());
-    assert_eq!(status(ids[0]).as_deref(), Some("sent"));
-    assert_eq!(status(ids[1]).as_deref(), Some("failed"), "550 5.1.1 ends it");
+    let status = |id: i64| outbox.iter().find(|m| m.id == id).map(|m| m.status);
+    assert_eq!(status(ids[0]).map(|s| s.as_str()), Some("sent"));
+    assert_eq!(status(ids[1]).map(|s| s.as_str()), Some("failed"), "550 5.1.1 ends it");
     // Nothing is sent twice on the next round.
     assert_eq!(engine.tick(now + Duration::minutes(1)).await?, 0);
     assert_eq!(sink.count(), 2);
@@ -370,20 +378,20 @@ async fn production_sends_nothing_from_a_domain_without_a_dkim_key() -> Result<(
     engine.tick(now).await?;
 
     let campaign = app.store.campaign(id).await?.context("the campaign")?;
-    assert_eq!(campaign.status, "draft", "it did not start");
+    assert_eq!(campaign.status, CampaignStatus::Draft, "it did not start");
     let error = campaign.error.unwrap_or_default();
     assert!(error.contains("shop.example") && error.contains("ninsho domain add"), "{error}");
     assert!(rows(&app, id).await?.is_empty(), "no delivery was queued");
     let outbox = app.store.outbound_messages(10).await?;
     let m = outbox.iter().find(|m| m.id == confirmation).context("the confirmation")?;
-    assert_eq!(m.status, "failed");
+    assert_eq!(m.status, OutboxStatus::Failed);
     assert!(!m.has_raw, "nothing was built for sending");
     Ok(())
 }
 
 #[tokio::test]
 async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_scheduled() -> Result<()> {
-    let app = tests::spawn_app_with(|c| c.delivery_mode = "production".into()).await?;
+    let app = tests::spawn_app_with(|c| c.delivery_mode = domain::DeliveryMode::Production).await?;
     let weekly = list(&app.store, "Weekly").await?;
     subscriber(&app.store, "ann@example.org", "Ann", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
         .await?;
@@ -460,17 +468,17 @@ async fn an_enforced_mta_sts_policy_means_verified_tls_to_the_hosts_it_names_onl
 
     let rows = rows(&app, id).await?;
     let ok = row(&rows, "a@sts.lab.test")?;
-    assert_eq!((ok.status.as_str(), ok.tls.as_deref()), ("delivered", Some("verified")), "{ok:?}");
+    assert_eq!((ok.status.as_str(), ok.tls.map(|s| s.as_str())), ("delivered", Some("verified")), "{ok:?}");
     // Enforced: a certificate that does not verify means no delivery (without
     // a policy the message would have gone, TLS unverified).
     let bad = row(&rows, "a@stsbad.lab.test")?;
-    assert_eq!(bad.status, "deferred", "{bad:?}");
+    assert_eq!(bad.status, DeliveryStatus::Deferred, "{bad:?}");
     assert!(untrusted.received().is_empty());
     let other = row(&rows, "a@stsother.lab.test")?;
-    assert_eq!(other.status, "deferred");
+    assert_eq!(other.status, DeliveryStatus::Deferred);
     assert!(other.last_reply.as_deref().is_some_and(|r| r.contains("MTA-STS")), "{other:?}");
     // No policy could be fetched and none is cached: as without a policy.
-    assert_eq!(row(&rows, "a@stsdown.lab.test")?.status, "delivered");
+    assert_eq!(row(&rows, "a@stsdown.lab.test")?.status, DeliveryStatus::Delivered);
     let rcpts: Vec<String> = good.received().into_iter().map(|r| r.rcpt).collect();
     assert_eq!(rcpts.len(), 2, "{rcpts:?}");
     assert!(rcpts.contains(&"a@sts.lab.test".to_owned()) && !rcpts.contains(&"a@stsother.lab.test".to_owned()));
@@ -522,8 +530,8 @@ async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Re
 
     // Day one: two messages from each address, the fifth waits for tomorrow.
     let first = rows(&app, id).await?;
-    let delivered = first.iter().filter(|r| r.status == "delivered").count();
-    let waiting: Vec<&DeliveryRow> = first.iter().filter(|r| r.status == "deferred").collect();
+    let delivered = first.iter().filter(|r| r.status == DeliveryStatus::Delivered).count();
+    let waiting: Vec<&DeliveryRow> = first.iter().filter(|r| r.status == DeliveryStatus::Deferred).collect();
     assert_eq!((delivered, waiting.len()), (4, 1), "{first:?}");
     assert!(waiting[0].last_reply.as_deref().is_some_and(|r| r.contains("warm-up")), "{:?}", waiting[0]);
     let tomorrow = (now.date_naive() + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN).and_utc();
@@ -540,7 +548,7 @@ async fn a_warm_up_ramp_caps_each_source_address_per_day_across_restarts() -> Re
     }
     let second = campaign(&app, &["late@example.org"], later).await?;
     engine(&app, warm_transport().await?).tick(later).await?;
-    assert_eq!(rows(&app, second).await?[0].status, "deferred");
+    assert_eq!(rows(&app, second).await?[0].status, DeliveryStatus::Deferred);
     assert_eq!(sink.count(), 4);
     let usage = app.store.source_ip_usage(&[IpAddr::from(sources[0].0)], later.date_naive()).await?;
     assert_eq!(usage[0].sent_today, 2);
@@ -559,7 +567,7 @@ async fn a_domain_sends_only_from_its_own_source_addresses() -> Result<()> {
     let readers: Vec<String> = (0..6).map(|i| format!("r{i}@example.org")).collect();
     let id = campaign(&app, &readers.iter().map(String::as_str).collect::<Vec<_>>(), now).await?;
     first.tick(now).await?;
-    assert!(rows(&app, id).await?.iter().all(|r| r.status == "delivered"));
+    assert!(rows(&app, id).await?.iter().all(|r| r.status == DeliveryStatus::Delivered));
     let received = sink.received();
     assert_eq!(received.len(), 6);
     assert!(received.iter().all(|r| r.peer == ips[1] && r.helo == "mta2.lab.test"), "only from the domain's address");
@@ -572,7 +580,7 @@ async fn a_domain_sends_only_from_its_own_source_addresses() -> Result<()> {
     let second = campaign(&app, &["late@example.org"], later).await?;
     fresh.tick(later).await?;
     let row = &rows(&app, second).await?[0];
-    assert_eq!(row.status, "deferred");
+    assert_eq!(row.status, DeliveryStatus::Deferred);
     assert!(row.last_reply.as_deref().is_some_and(|r| r.contains("may send from")), "{row:?}");
     assert_eq!(sink.count(), 6);
     Ok(())
@@ -594,7 +602,7 @@ async fn a_suspension_holds_for_every_delivery_node() -> Result<()> {
     let now = Utc::now();
     let first = campaign(&app, &["a@throttle.lab.test"], now).await?;
     engine(&app, node().await?).tick(now).await?;
-    assert_eq!(rows(&app, first).await?[0].status, "deferred");
+    assert_eq!(rows(&app, first).await?[0].status, DeliveryStatus::Deferred);
     let shared = app.store.destination_suspensions(Utc::now()).await?;
     assert_eq!(shared.len(), 1);
     assert_eq!(shared[0].0, "throttle.lab.test");
@@ -605,7 +613,7 @@ async fn a_suspension_holds_for_every_delivery_node() -> Result<()> {
     let second = campaign(&app, &["b@throttle.lab.test"], later).await?;
     engine(&app, node().await?).tick(later).await?;
     let row = &rows(&app, second).await?[0];
-    assert_eq!(row.status, "deferred");
+    assert_eq!(row.status, DeliveryStatus::Deferred);
     assert!(row.last_reply.as_deref().is_some_and(|r| r.contains("suspended")), "{row:?}");
     assert_eq!(sink.connections(), 1, "the second node did not connect");
     Ok(())
@@ -723,10 +731,10 @@ async fn bounces_complaints_and_unsubscribes_come_back_by_smtp_and_act_on_the_au
     assert!(mta.command("QUIT").await?.starts_with("221"));
 
     let rows = rows(&app, id).await?;
-    let status = |email: &str| rows.iter().find(|r| r.email == email).map(|r| r.status.clone()).unwrap_or_default();
-    assert_eq!(status("ann@example.org"), "bounced", "accepted, then bounced");
-    assert_eq!(status("bob@example.org"), "bounced");
-    assert_eq!(status("dan@example.org"), "delivered", "an auto-reply changes nothing");
+    let status = |email: &str| rows.iter().find(|r| r.email == email).map(|r| r.status);
+    assert_eq!(status("ann@example.org"), Some(DeliveryStatus::Bounced), "accepted, then bounced");
+    assert_eq!(status("bob@example.org"), Some(DeliveryStatus::Bounced));
+    assert_eq!(status("dan@example.org"), Some(DeliveryStatus::Delivered), "an auto-reply changes nothing");
     let store = &app.store;
     let suppressed = |email: &'static str| async move {
         Ok::<_, anyhow::Error>(store.is_suppressed(&EmailAddress::parse(email)?).await?)
@@ -911,8 +919,8 @@ async fn a_refusal_during_delivery_and_a_bounce_message_with_the_same_words_end_
     let id = campaign(&app, &["gone@example.org", "ann@example.org"], now).await?;
     assert_eq!(engine(&app, smtp).tick(now).await?, 2);
     let rows = rows(&app, id).await?;
-    assert_eq!(row(&rows, "gone@example.org")?.status, "bounced", "refused at RCPT");
-    assert_eq!(row(&rows, "ann@example.org")?.status, "delivered");
+    assert_eq!(row(&rows, "gone@example.org")?.status, DeliveryStatus::Bounced, "refused at RCPT");
+    assert_eq!(row(&rows, "ann@example.org")?.status, DeliveryStatus::Delivered);
     assert!(row(&rows, "gone@example.org")?.last_reply.as_deref().is_some_and(|r| words.ends_with(r)), "{rows:?}");
 
     let (inbound, _stop) = inbound_listener(&app, &ca).await?;
@@ -929,7 +937,7 @@ async fn a_refusal_during_delivery_and_a_bounce_message_with_the_same_words_end_
         let address = EmailAddress::parse(email)?;
         assert!(app.store.is_suppressed(&address).await?, "{email} is suppressed");
         let subscriber = app.store.subscriber_by_email(&address).await?.context("the subscriber")?;
-        assert_eq!(subscriber.status, "bounced", "{email}");
+        assert_eq!(subscriber.status, SubscriberStatus::Bounced, "{email}");
     }
     Ok(())
 }

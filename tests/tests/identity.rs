@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use anyhow::{Context, Result};
+use domain::KeyStatus;
 use identity::doctor::{Check, Status, check_domain};
 use tests::lab::{Dns, Zone};
 use tests::{TestApp, spawn_app};
@@ -521,9 +522,9 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     assert_eq!(active.len(), 1);
     assert_ne!(active[0].selector, old, "the new key signs");
     assert!(new[0].0.starts_with(&format!("{}._domainkey", active[0].selector)));
-    let published: Vec<(String, String)> =
+    let published: Vec<(String, KeyStatus)> =
         app.store.published_dkim_keys(DOMAIN).await?.into_iter().map(|k| (k.selector, k.status)).collect();
-    assert!(published.contains(&(old.clone(), "retiring".into())), "{published:?}");
+    assert!(published.contains(&(old.clone(), KeyStatus::Retiring)), "{published:?}");
     let signer = identity::signer(&app.store, &app.key, DOMAIN).await?.context("a signer")?;
     let signed = signer.sign(b"From: news@news.lab.test\r\nSubject: x\r\n\r\nHi\r\n")?;
     assert!(String::from_utf8_lossy(&signed).contains(&format!("s={}", active[0].selector)));

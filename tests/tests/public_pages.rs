@@ -30,7 +30,7 @@ async fn subscription_status(app: &TestApp, email: &str, list_id: i64) -> Result
         return Ok(None);
     };
     let subs = app.store.subscriptions(subscriber.id).await?;
-    Ok(subs.into_iter().find(|s| s.list_id == list_id).map(|s| s.status))
+    Ok(subs.into_iter().find(|s| s.list_id == list_id).map(|s| s.status.as_str().to_owned()))
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
 use delivery::{Engine, EngineConfig, Sandbox};
-use domain::SubscriptionStatus;
+use domain::{EventKind, SubscriptionStatus, WebhookStatus};
 use store::{NewBounce, TrackEvent};
 use tests::fixtures::{fields, list, subscriber};
 use tests::{spawn_app, webhook_receiver};
@@ -79,7 +79,7 @@ async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a
         machine: false,
         at: now + Duration::minutes(5),
     };
-    store.record_events(&[event("open", None), event("click", Some(0))]).await?;
+    store.record_events(&[event(EventKind::Open, None), event(EventKind::Click, Some(0))]).await?;
     let bounced = store.delivery_for_feedback(aikos.id).await?.context("feedback target")?;
     let bounce = NewBounce {
         email: "aiko@example.org",
@@ -122,7 +122,7 @@ async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a
         second.round(t).await?;
     }
     let left = store.endpoint_deliveries(endpoint, 100).await?;
-    assert!(left.iter().all(|d| d.status == "delivered"), "{left:#?}");
+    assert!(left.iter().all(|d| d.status == WebhookStatus::Delivered), "{left:#?}");
 
     // The receiver: three failures, then every delivery exactly once.
     let log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
@@ -235,7 +235,7 @@ async fn the_running_sender_delivers_everything_in_order_as_slots_free_up() -> R
     let mut done = false;
     for _ in 0..200 {
         let rows = store.endpoint_deliveries(endpoint, 100).await?;
-        if rows.len() == 36 && rows.iter().all(|d| d.status == "delivered") {
+        if rows.len() == 36 && rows.iter().all(|d| d.status == WebhookStatus::Delivered) {
             done = true;
             break;
         }

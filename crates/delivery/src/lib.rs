@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::{DeliveryStatus, OutboxStatus, TlsState};
 use message::{Recipient, SecretKey};
 use store::{DeliveryOutcome, LeasedDelivery, LeasedMessage, MessageOutcome, Store, StoreError};
 use tokio_util::sync::CancellationToken;
@@ -27,14 +28,14 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     /// delivered, deferred, bounced or failed.
-    pub status: &'static str,
+    pub status: DeliveryStatus,
     pub code: Option<i16>,
     pub enhanced: Option<String>,
     pub reply: String,
     pub mx: Option<String>,
     /// How the connection was protected: verified, unverified (TLS to a
     /// certificate that did not verify) or none.
-    pub tls: Option<&'static str>,
+    pub tls: Option<TlsState>,
     /// Deferred by a server that throttles us: wait longer.
     pub slow_down: bool,
     /// Do not try again before this long (a suspended destination).
@@ -51,9 +52,9 @@ impl Attempt {
     pub fn from_reply(code: u16, enhanced: Option<String>, text: String, mx: Option<String>) -> Self {
         let verdict = replies::reply(code, enhanced.as_deref(), &text);
         let (status, slow_down, reason) = match verdict.outcome {
-            replies::Outcome::Delivered => ("delivered", false, None),
-            replies::Outcome::Deferred { slow_down } => ("deferred", slow_down, None),
-            replies::Outcome::Bounced => ("bounced", false, Some(verdict.reason)),
+            replies::Outcome::Delivered => (DeliveryStatus::Delivered, false, None),
+            replies::Outcome::Deferred { slow_down } => (DeliveryStatus::Deferred, slow_down, None),
+            replies::Outcome::Bounced => (DeliveryStatus::Bounced, false, Some(verdict.reason)),
         };
         Self {
             status,
@@ -71,16 +72,16 @@ impl Attempt {
 
     /// An attempt that ended without a reply (no route, connection lost).
     pub fn deferred(reason: String, mx: Option<String>) -> Self {
-        Self { mx, ..Self::local("deferred", reason) }
+        Self { mx, ..Self::local(DeliveryStatus::Deferred, reason) }
     }
 
     /// Never deliverable, without asking any server (no such domain, null
     /// MX): `why` says so, `reason` classes it.
     pub fn undeliverable(why: String, reason: replies::Reason) -> Self {
-        Self { reason: Some(reason), ..Self::local("bounced", why) }
+        Self { reason: Some(reason), ..Self::local(DeliveryStatus::Bounced, why) }
     }
 
-    fn local(status: &'static str, reason: String) -> Self {
+    fn local(status: DeliveryStatus, reason: String) -> Self {
         Self {
             status,
             code: None,
@@ -366,7 +367,7 @@ impl<T: Transport> Engine<T> {
         let soft = self.store.record_bounce(Some(&of), &bounce, window).await?;
         if replies::suppresses(effect, soft) {
             let why = format!("bounced: {} ({})", reason.as_str(), attempt.reply.chars().take(200).collect::<String>());
-            self.store.suppress_for_feedback(&delivery.email, "bounced", &why).await?;
+            self.store.suppress_for_feedback(&delivery.email, domain::SubscriberStatus::Bounced, &why).await?;
         }
         Ok(())
     }
@@ -419,10 +420,15 @@ impl<T: Transport> Engine<T> {
             match message {
                 Rendered::Unsendable(delivery) => attempts.push((
                     Queued::Delivery(delivery),
-                    Attempt::local("suppressed", "the recipient left, was blocklisted or is suppressed".into()),
+                    Attempt::local(
+                        DeliveryStatus::Suppressed,
+                        "the recipient left, was blocklisted or is suppressed".into(),
+                    ),
                 )),
-                Rendered::Broken(delivery, why) => attempts
-                    .push((Queued::Delivery(delivery), Attempt::local("failed", format!("cannot render: {why}")))),
+                Rendered::Broken(delivery, why) => attempts.push((
+                    Queued::Delivery(delivery),
+                    Attempt::local(DeliveryStatus::Failed, format!("cannot render: {why}")),
+                )),
                 Rendered::Ready(mut out) => {
                     if let Queued::Delivery(d) = &out.queued
                         && let Some(campaign) = self.campaigns.get(&d.campaign_id).cloned()
@@ -441,7 +447,7 @@ impl<T: Transport> Engine<T> {
             let Queued::Delivery(delivery) = queued else { continue };
             let retry_at =
                 self.retry(&mut attempt, delivery.created_at, delivery.attempts, now, self.config.retry_days);
-            if let Some(reason) = attempt.reason.filter(|_| attempt.status == "bounced") {
+            if let Some(reason) = attempt.reason.filter(|_| attempt.status == DeliveryStatus::Bounced) {
                 self.bounced(&delivery, reason, &attempt).await?;
             }
             outcomes.push(DeliveryOutcome {
@@ -469,11 +475,11 @@ impl<T: Transport> Engine<T> {
         now: DateTime<Utc>,
         lifetime_days: i64,
     ) -> Option<DateTime<Utc>> {
-        if attempt.status != "deferred" {
+        if attempt.status != DeliveryStatus::Deferred {
             return None;
         }
         if now - created_at > Duration::days(lifetime_days) {
-            attempt.status = "failed";
+            attempt.status = DeliveryStatus::Failed;
             attempt.reply = format!("expired after {attempts} attempts; last: {}", attempt.reply);
             return None;
         }
@@ -493,12 +499,12 @@ impl<T: Transport> Engine<T> {
             let signer = match self.signer(&domain).await {
                 Ok(None) if self.config.require_identity => {
                     let why = format!("{domain:?} has no DKIM key: ninsho sends only signed mail in production");
-                    attempts.push((Queued::Message(m), Attempt::local("failed", why)));
+                    attempts.push((Queued::Message(m), Attempt::local(DeliveryStatus::Failed, why)));
                     continue;
                 }
                 Ok(signer) => signer,
                 Err(why) => {
-                    attempts.push((Queued::Message(m), Attempt::local("failed", why)));
+                    attempts.push((Queued::Message(m), Attempt::local(DeliveryStatus::Failed, why)));
                     continue;
                 }
             };
@@ -513,7 +519,10 @@ impl<T: Transport> Engine<T> {
                 Some(signer) => match signer.sign(&bytes) {
                     Ok(signed) => signed,
                     Err(e) => {
-                        attempts.push((Queued::Message(m), Attempt::local("failed", format!("cannot sign: {e}"))));
+                        attempts.push((
+                            Queued::Message(m),
+                            Attempt::local(DeliveryStatus::Failed, format!("cannot sign: {e}")),
+                        ));
                         continue;
                     }
                 },
@@ -538,10 +547,10 @@ impl<T: Transport> Engine<T> {
             let Queued::Message(m) = queued else { continue };
             let retry_at = self.retry(&mut attempt, m.created_at, m.attempts, now, 1);
             let status = match attempt.status {
-                "delivered" if attempt.captured.is_some() => "captured",
-                "delivered" => "sent",
-                "deferred" => "deferred",
-                _ => "failed",
+                DeliveryStatus::Delivered if attempt.captured.is_some() => OutboxStatus::Captured,
+                DeliveryStatus::Delivered => OutboxStatus::Sent,
+                DeliveryStatus::Deferred => OutboxStatus::Deferred,
+                _ => OutboxStatus::Failed,
             };
             let mut reply = attempt.reply;
             if let Some(code) = attempt.code {

@@ -35,6 +35,7 @@ use tokio_rustls::client::TlsStream;
 use crate::mta_sts::{Mode, MtaSts};
 use crate::shaping::{Limits, Shaping, TlsPolicy};
 use crate::{Attempt, Outgoing, Queued, Transport};
+use domain::TlsState;
 use identity::dns::Dns;
 
 /// An address mail leaves from and the name it introduces itself with.
@@ -179,7 +180,7 @@ struct Session {
     mx: String,
     /// The source address it was opened from.
     source: IpAddr,
-    tls: &'static str,
+    tls: TlsState,
     pipelining: bool,
     /// Messages sent over it.
     sent: usize,
@@ -390,7 +391,7 @@ impl Inner {
         // of its (allowed) MX hosts, and verified TLS when TLS is required.
         let mut session = self.take_idle(destination).filter(|s| {
             hosts.iter().any(|h| h.eq_ignore_ascii_case(&s.mx))
-                && (limits.tls == TlsPolicy::Opportunistic || s.tls == "verified")
+                && (limits.tls == TlsPolicy::Opportunistic || s.tls == TlsState::Verified)
                 && (allowed.is_empty() || allowed.contains(&s.source))
         });
         let mut messages = messages.into_iter();
@@ -412,7 +413,7 @@ impl Inner {
                     Some(s) => s,
                     None => match self.connect(hosts, limits.tls, allowed).await {
                         Ok(s) => {
-                            self.config.metrics.connected(label, s.tls);
+                            self.config.metrics.connected(label, s.tls.as_str());
                             s
                         }
                         Err(attempt) => {
@@ -456,7 +457,7 @@ impl Inner {
                     }
                 }
             };
-            self.config.metrics.attempt(label, attempt.status);
+            self.config.metrics.attempt(label, attempt.status.as_str());
             attempts.push((out.queued, attempt));
         }
         if let Some(s) = session {
@@ -700,17 +701,17 @@ impl Inner {
                 return Err(format!("{host} does not offer STARTTLS and this destination requires TLS"));
             }
             let pipelining = ehlo.has_capability(EXT_PIPELINING);
-            return Ok(Session::new(Client::Plain(client), host, source.ip, "none", pipelining));
+            return Ok(Session::new(Client::Plain(client), host, source.ip, TlsState::None, pipelining));
         }
         let (client, tls) = match client.start_tls(&self.verified, host).await {
-            Ok(client) => (client, "verified"),
+            Ok(client) => (client, TlsState::Verified),
             Err(mail_send::Error::Tls(e)) if policy == TlsPolicy::Opportunistic => {
                 // The certificate does not verify: encrypt anyway, on a new connection.
                 tracing::debug!(mx = %host, error = %e, "certificate does not verify; using TLS unverified");
                 let (client, _) = greeted(self.tcp(host, addr, source).await?).await?;
                 let client =
                     client.start_tls(&self.unverified, host).await.map_err(|e| describe(host, "STARTTLS", &e))?;
-                (client, "unverified")
+                (client, TlsState::Unverified)
             }
             Err(e) => return Err(describe(host, "STARTTLS", &e)),
         };
@@ -741,7 +742,7 @@ fn describe(host: &str, step: &str, e: &mail_send::Error) -> String {
 }
 
 impl Session {
-    fn new(client: Client, mx: &str, source: IpAddr, tls: &'static str, pipelining: bool) -> Self {
+    fn new(client: Client, mx: &str, source: IpAddr, tls: TlsState, pipelining: bool) -> Self {
         Self { client, mx: mx.to_owned(), source, tls, pipelining, sent: 0, idle_since: Instant::now() }
     }
 

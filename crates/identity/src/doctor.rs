@@ -6,6 +6,7 @@
 
 use std::net::IpAddr;
 
+use domain::KeyStatus;
 use mail_auth::Parameters;
 use mail_auth::spf::verify::SpfParameters;
 use store::Store;
@@ -72,7 +73,7 @@ pub async fn check_domain(
         domain::ascii_domain(domain.trim()).unwrap_or_else(|| domain.trim().trim_end_matches('.').to_ascii_lowercase());
     let mut checks = Vec::new();
     let keys = store.published_dkim_keys(&domain).await?;
-    if !keys.iter().any(|k| k.status == "active") {
+    if !keys.iter().any(|k| k.status == KeyStatus::Active) {
         checks.push(Check::new(
             "DKIM",
             Status::Fail,
@@ -81,10 +82,10 @@ pub async fn check_domain(
     }
     for key in &keys {
         let mut check = dkim(dns, &domain, &key.selector, &key.dns_record).await;
-        if key.status != "active" {
+        if key.status != KeyStatus::Active {
             check.what = format!("{} ({})", check.what, key.status);
         }
-        if key.status == "pending" && check.status == Status::Fail {
+        if key.status == KeyStatus::Pending && check.status == Status::Fail {
             check.status = Status::Warn;
             check.detail = format!("waiting for its record: {}", check.detail);
         }

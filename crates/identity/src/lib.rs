@@ -12,6 +12,7 @@ pub mod score;
 pub mod watch;
 
 use chrono::{Datelike, Utc};
+use domain::KeyStatus;
 use message::SecretKey;
 use message::dkim::{self, Signer};
 use store::{NewDkimKey, SendingDomain, Store, StoreError};
@@ -97,13 +98,13 @@ pub async fn rotate(store: &Store, key: &SecretKey, domain: &str) -> Result<Vec<
     if published.is_empty() {
         return Err(IdentityError::NotSending(domain));
     }
-    if let Some(pending) = published.iter().find(|k| k.status == "pending") {
+    if let Some(pending) = published.iter().find(|k| k.status == KeyStatus::Pending) {
         return Err(IdentityError::Pending(domain, pending.selector.clone()));
     }
     let day = Utc::now().format("%Y%m%d").to_string();
     let taken: Vec<&str> = published.iter().map(|k| k.selector.as_str()).collect();
     let mut made: Made = Vec::new();
-    for active in published.iter().filter(|k| k.status == "active") {
+    for active in published.iter().filter(|k| k.status == KeyStatus::Active) {
         let prefix = if active.algorithm == "rsa-sha256" { "r" } else { "e" };
         let selector = (1..)
             .map(|n| if n == 1 { format!("{prefix}{day}") } else { format!("{prefix}{day}-{n}") })
@@ -234,9 +235,11 @@ pub fn records(
     let mut out: Vec<Record> = keys
         .iter()
         .map(|k| {
-            let purpose = match k.status.as_str() {
-                "pending" => format!("DKIM key {} ({}), published before it signs", k.selector, k.algorithm),
-                "retiring" => format!("DKIM key {} ({}), retiring: keep until it is retired", k.selector, k.algorithm),
+            let purpose = match k.status {
+                KeyStatus::Pending => format!("DKIM key {} ({}), published before it signs", k.selector, k.algorithm),
+                KeyStatus::Retiring => {
+                    format!("DKIM key {} ({}), retiring: keep until it is retired", k.selector, k.algorithm)
+                }
                 _ => format!("DKIM key {} ({})", k.selector, k.algorithm),
             };
             Record::new(purpose, format!("{}._domainkey.{domain}", k.selector), "TXT", k.dns_record.clone())

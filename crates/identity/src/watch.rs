@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::KeyStatus;
 use store::{SendingDomain, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
@@ -77,7 +78,7 @@ pub async fn record(
 ) -> Result<(), StoreError> {
     for key in store.published_dkim_keys(&domain.domain).await? {
         let what = format!("DKIM {} (pending)", key.selector);
-        if key.status == "pending" && checks.iter().any(|c| c.what == what && c.status == Status::Pass) {
+        if key.status == KeyStatus::Pending && checks.iter().any(|c| c.what == what && c.status == Status::Pass) {
             store.promote_key(key.id, now, grace).await?;
             tracing::info!(domain = domain.domain, selector = key.selector, "DKIM key published; it signs now");
         }

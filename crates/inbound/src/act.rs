@@ -18,6 +18,7 @@ use store::{BouncedDelivery, NewBounce, Store, StoreError};
 
 use crate::feedback::{self, Complaint, Feedback};
 use crate::smtp::{Envelope, Mailbox};
+use domain::SubscriberStatus;
 use replies::{Effect, SOFT_LIMIT, SOFT_WINDOW_DAYS};
 
 /// Complaint rates that raise an alert: Gmail's guidance is to stay under
@@ -164,7 +165,7 @@ impl Ninsho {
                 let suppress = replies::suppresses(effect, soft);
                 if suppress {
                     let why = format!("bounced: {}", reason.chars().take(200).collect::<String>());
-                    self.store.suppress_for_feedback(&email, "bounced", &why).await?;
+                    self.store.suppress_for_feedback(&email, SubscriberStatus::Bounced, &why).await?;
                 }
                 let done = match (effect, suppress) {
                     (_, true) => format!("{effect_word} bounce, {reason}: {email} suppressed"),
@@ -219,7 +220,7 @@ impl Ninsho {
             }
         }
         let why = format!("complaint ({}) {}", complaint.feedback_type, complaint.user_agent);
-        self.store.suppress_for_feedback(&email, "complained", why.trim()).await?;
+        self.store.suppress_for_feedback(&email, SubscriberStatus::Complained, why.trim()).await?;
         let counts = self
             .store
             .record_complaint(delivery.as_ref(), &email, &complaint.feedback_type, &complaint.user_agent)

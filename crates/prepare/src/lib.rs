@@ -2,6 +2,7 @@
 //! compiled templates, and the check against real subscribers that a
 //! campaign must pass before it may be scheduled.
 
+use domain::AbMetric;
 use message::{BodyFormat, Compiled, Draft, Recipient, SecretKey, Sender, TemplateError};
 use store::{Campaign, Filter, Store, StoreError};
 
@@ -131,7 +132,7 @@ pub async fn check(
         return Err(PrepareError::Invalid("choose at least one list or a segment".into()));
     }
     if campaign.ab_sample_percent > 0 && !campaign.ab_subjects.is_empty() {
-        let counted = if campaign.ab_metric == "clicks" { campaign.track_clicks } else { campaign.track_opens };
+        let counted = if campaign.ab_metric == AbMetric::Clicks { campaign.track_clicks } else { campaign.track_opens };
         if !counted || campaign.anonymous_tracking {
             return Err(PrepareError::Invalid(format!(
                 "an A/B test by {} needs them counted per subscriber (not anonymously)",

@@ -125,7 +125,10 @@ pub fn web_config(settings: &Settings, db: &Database) -> Result<web::WebConfig> 
         max_failures_per_account: i64::from(auth.max_failures_per_account),
         max_failures_per_ip: i64::from(auth.max_failures_per_ip),
         throttle_window: chrono::Duration::minutes(i64::from(auth.throttle_window_minutes)),
-        delivery_mode: format!("{:?}", settings.delivery.mode).to_lowercase(),
+        delivery_mode: match settings.delivery.mode {
+            settings::DeliveryMode::Sandbox => domain::DeliveryMode::Sandbox,
+            settings::DeliveryMode::Production => domain::DeliveryMode::Production,
+        },
         database_label: db.label.clone(),
         spool_dir: db.data_dir().join("spool"),
         nameservers: settings.delivery.nameservers.clone(),

@@ -159,7 +159,7 @@ async fn a_node_killed_while_sending_webhooks_loses_no_event() -> Result<()> {
     let mut all_delivered = false;
     for _ in 0..1200 {
         let rows = w.store.endpoint_deliveries(endpoint, 100).await?;
-        if rows.len() == w.n && rows.iter().all(|d| d.status == "delivered") {
+        if rows.len() == w.n && rows.iter().all(|d| d.status == domain::WebhookStatus::Delivered) {
             all_delivered = true;
             break;
         }

@@ -28,7 +28,8 @@ pub struct Subscriber {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SubscriberStatus,
     pub attributes: Value,
     pub consent_source: String,
     pub consent_at: DateTime<Utc>,
@@ -43,7 +44,8 @@ pub struct Subscriber {
 pub struct Subscription {
     pub list_id: i64,
     pub list_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SubscriptionStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

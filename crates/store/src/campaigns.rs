@@ -7,6 +7,7 @@ use sqlx::QueryBuilder;
 
 use crate::segments::{Filter, push_filter};
 use crate::{Result, Store, StoreError};
+use domain::{AbMetric, CampaignStatus, DeliveryStatus, EventKind, TlsState};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Template {
@@ -20,7 +21,8 @@ pub struct Template {
 pub struct Campaign {
     pub id: i64,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CampaignStatus,
     pub from_name: String,
     pub from_address: String,
     pub reply_to: String,
@@ -50,7 +52,8 @@ pub struct Campaign {
     pub ab_subjects: Vec<String>,
     pub ab_sample_percent: i16,
     pub ab_wait_minutes: i32,
-    pub ab_metric: String,
+    #[sqlx(try_from = "String")]
+    pub ab_metric: AbMetric,
     pub ab_winner: Option<i16>,
     pub recipients: i64,
     pub created_at: DateTime<Utc>,
@@ -95,7 +98,7 @@ pub struct CampaignFields {
     pub ab_subjects: Vec<String>,
     pub ab_sample_percent: i16,
     pub ab_wait_minutes: i32,
-    pub ab_metric: String,
+    pub ab_metric: AbMetric,
 }
 
 impl Default for CampaignFields {
@@ -124,7 +127,7 @@ impl Default for CampaignFields {
             ab_subjects: Vec::new(),
             ab_sample_percent: 0,
             ab_wait_minutes: 240,
-            ab_metric: "opens".into(),
+            ab_metric: AbMetric::Opens,
         }
     }
 }
@@ -154,13 +157,13 @@ pub struct LeasedDelivery {
 #[derive(Debug, Clone)]
 pub struct DeliveryOutcome {
     pub id: i64,
-    pub status: &'static str,
+    pub status: DeliveryStatus,
     pub code: Option<i16>,
     pub enhanced: Option<String>,
     pub reply: Option<String>,
     pub mx: Option<String>,
     /// verified, unverified or none (see the `tls` column).
-    pub tls: Option<&'static str>,
+    pub tls: Option<TlsState>,
     /// When to try again (deferred only).
     pub retry_at: Option<DateTime<Utc>>,
     /// When the attempt ended, by the engine's clock.
@@ -172,7 +175,7 @@ pub struct DeliveryOutcome {
 pub struct TrackEvent {
     pub campaign_id: i64,
     pub subscriber_id: Option<i64>,
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub link: Option<i32>,
     /// Known from the request alone (privacy proxy or scanner user agent).
     pub machine: bool,
@@ -339,7 +342,7 @@ impl Store {
             .bind(&f.ab_subjects)
             .bind(f.ab_sample_percent)
             .bind(f.ab_wait_minutes)
-            .bind(&f.ab_metric)
+            .bind(f.ab_metric.as_str())
             .fetch_optional(&self.pool)
             .await
             .map_err(conflict("a layout or segment that no longer exists"))?;
@@ -590,12 +593,12 @@ impl Store {
             return Ok(());
         }
         let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
-        let statuses: Vec<&str> = outcomes.iter().map(|o| o.status).collect();
+        let statuses: Vec<&str> = outcomes.iter().map(|o| o.status.as_str()).collect();
         let codes: Vec<Option<i16>> = outcomes.iter().map(|o| o.code).collect();
         let enhanced: Vec<Option<&str>> = outcomes.iter().map(|o| o.enhanced.as_deref()).collect();
         let replies: Vec<Option<&str>> = outcomes.iter().map(|o| o.reply.as_deref()).collect();
         let mxs: Vec<Option<&str>> = outcomes.iter().map(|o| o.mx.as_deref()).collect();
-        let tls: Vec<Option<&str>> = outcomes.iter().map(|o| o.tls).collect();
+        let tls: Vec<Option<&str>> = outcomes.iter().map(|o| o.tls.map(TlsState::as_str)).collect();
         let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
         let at: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.at).collect();
         sqlx::query(
@@ -636,7 +639,7 @@ impl Store {
         .await?;
         let mut decided = Vec::new();
         for (id, metric) in due {
-            let kind = if metric == "clicks" { "click" } else { "open" };
+            let kind = AbMetric::try_from(metric)?.event().as_str();
             let mut tx = self.pool.begin().await?;
             let winner: i16 = sqlx::query_scalar(
                 "SELECT v.variant FROM (SELECT d.variant, count(*) FILTER (WHERE d.status = 'delivered') AS delivered, \
@@ -783,7 +786,7 @@ impl Store {
         }
         let campaigns: Vec<i64> = events.iter().map(|e| e.campaign_id).collect();
         let subscribers: Vec<Option<i64>> = events.iter().map(|e| e.subscriber_id).collect();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         let links: Vec<Option<i32>> = events.iter().map(|e| e.link).collect();
         let machine: Vec<bool> = events.iter().map(|e| e.machine).collect();
         let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
@@ -991,7 +994,8 @@ pub struct ActivityRow {
 pub struct CampaignSummary {
     pub id: i64,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CampaignStatus,
     pub recipients: i64,
     pub delivered: i64,
     pub opened: i64,
@@ -1003,14 +1007,16 @@ pub struct DeliveryRow {
     pub id: i64,
     pub subscriber_id: i64,
     pub email: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_code: Option<i16>,
     pub last_enhanced: Option<String>,
     pub last_reply: Option<String>,
     pub mx: Option<String>,
-    pub tls: Option<String>,
+    #[sqlx(try_from = "crate::OptionalWord")]
+    pub tls: Option<TlsState>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::{Result, Store, StoreError, is_unique_violation};
+use domain::KeyStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SendingDomain {
@@ -33,7 +34,8 @@ pub struct DkimKey {
     /// Sealed; open it with the server key.
     pub private_key: Vec<u8>,
     pub dns_record: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: KeyStatus,
     pub created_at: DateTime<Utc>,
 }
 

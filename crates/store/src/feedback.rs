@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use domain::SubscriberStatus;
+
 use crate::{Result, Store, StoreError, SuppressionTarget};
 
 /// A delivery a bounce or complaint is about.
@@ -118,7 +120,7 @@ impl Store {
 
     /// Suppresses an address and marks its subscriber `status` (bounced or
     /// complained); an address suppressed already stays so.
-    pub async fn suppress_for_feedback(&self, email: &str, status: &str, reason: &str) -> Result<()> {
+    pub async fn suppress_for_feedback(&self, email: &str, status: SubscriberStatus, reason: &str) -> Result<()> {
         let Ok(address) = domain::EmailAddress::parse(email) else { return Ok(()) };
         match self.add_suppression(&SuppressionTarget::Address(address), reason).await {
             Ok(_) | Err(StoreError::Conflict(_)) => {}
@@ -126,7 +128,7 @@ impl Store {
         }
         sqlx::query("UPDATE subscribers SET status = $2, updated_at = now() WHERE lower(email) = lower($1)")
             .bind(email)
-            .bind(status)
+            .bind(status.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -6,14 +6,17 @@ use domain::ImportMode;
 use serde_json::Value;
 
 use crate::{Result, Store};
+use domain::ImportState;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Import {
     pub id: i64,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: ImportMode,
     pub file_name: String,
     pub list_ids: Vec<i64>,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ImportState,
     pub encoding: String,
     pub rows_done: i64,
     pub rows_failed: i64,

@@ -48,6 +48,21 @@ pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
 pub use webhooks::{LeasedWebhook, WebhookDelivery, WebhookEndpoint};
 
+/// A nullable state column as read, before it becomes an
+/// `Option<state>` (`#[sqlx(try_from = "crate::OptionalWord")]`): sqlx
+/// decodes `Option<String>`, the state's `TryFrom<String>` does the rest.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptionalWord(Option<String>);
+
+impl TryFrom<OptionalWord> for Option<domain::TlsState> {
+    type Error = domain::UnknownWord;
+
+    fn try_from(word: OptionalWord) -> std::result::Result<Self, Self::Error> {
+        word.0.map(domain::TlsState::try_from).transpose()
+    }
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +83,10 @@ pub enum StoreError {
     Refused(String),
     #[error("invalid database name {0:?}")]
     BadName(String),
+    /// A stored state the program does not know (the database's CHECK
+    /// constraint and the Rust type disagree).
+    #[error("a stored value is not valid: {0}")]
+    Decode(#[from] domain::UnknownWord),
 }
 
 impl From<sqlx::Error> for StoreError {

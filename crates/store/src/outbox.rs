@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{Result, Store};
+use domain::OutboxStatus;
 
 /// An outbox message taken by a delivery worker.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,7 +29,7 @@ pub struct LeasedMessage {
 pub struct MessageOutcome {
     pub id: i64,
     /// sent, deferred, failed or captured.
-    pub status: &'static str,
+    pub status: OutboxStatus,
     pub reply: String,
     pub retry_at: Option<DateTime<Utc>>,
     /// The exact bytes, kept for the sandbox mailbox.
@@ -102,7 +103,7 @@ impl Store {
                  WHERE id = $1",
             )
             .bind(o.id)
-            .bind(o.status)
+            .bind(o.status.as_str())
             .bind(&o.reply)
             .bind(o.retry_at)
             .bind(o.raw.as_deref())

@@ -9,6 +9,7 @@ use domain::{EmailAddress, SubscriptionStatus};
 use ipnet::IpNet;
 
 use crate::{Result, Store, StoreError};
+use domain::{OutboxStatus, SubscriberStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboundMessage {
@@ -17,7 +18,8 @@ pub struct OutboundMessage {
     pub to_address: String,
     pub subject: String,
     pub text_body: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OutboxStatus,
     pub created_at: DateTime<Utc>,
     /// The exact bytes are kept (campaign deliveries in sandbox mode).
     pub has_raw: bool,
@@ -90,16 +92,18 @@ impl Store {
         .bind(user_agent)
         .fetch_optional(&mut *tx)
         .await?;
-        let (subscriber_id, status): (i64, String) = match inserted {
-            Some(id) => (id, "active".into()),
+        let (subscriber_id, status) = match inserted {
+            Some(id) => (id, SubscriberStatus::Active),
             None => {
-                sqlx::query_as("SELECT id, status FROM subscribers WHERE lower(email) = lower($1)")
-                    .bind(email.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?
+                let (id, status): (i64, String) =
+                    sqlx::query_as("SELECT id, status FROM subscribers WHERE lower(email) = lower($1)")
+                        .bind(email.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                (id, SubscriberStatus::try_from(status)?)
             }
         };
-        if status != "active" && status != "unsubscribed" {
+        if !matches!(status, SubscriberStatus::Active | SubscriberStatus::Unsubscribed) {
             return Ok(SignupOutcome::Refused);
         }
         let current: Option<String> =
@@ -108,13 +112,14 @@ impl Store {
                 .bind(subscriber_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if current.as_deref() == Some("confirmed") {
+        let current = current.map(SubscriptionStatus::try_from).transpose()?;
+        if current == Some(SubscriptionStatus::Confirmed) {
             return Ok(SignupOutcome::Subscribed);
         }
         // Anyone can post the form with anyone's address: an unsubscribe is
         // undone only by the owner following a confirmation link, whatever
         // the list's opt-in. Nothing is changed until then.
-        if status == "unsubscribed" || current.as_deref() == Some("unsubscribed") {
+        if status == SubscriberStatus::Unsubscribed || current == Some(SubscriptionStatus::Unsubscribed) {
             tx.commit().await?;
             return Ok(SignupOutcome::NeedsConfirmation { subscriber_id });
         }

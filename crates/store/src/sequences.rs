@@ -8,13 +8,15 @@ use sqlx::QueryBuilder;
 use crate::campaigns::Campaign;
 use crate::segments::{Filter, push_filter};
 use crate::{CampaignFields, Result, Store, StoreError};
+use domain::SequenceStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Sequence {
     pub id: i64,
     pub name: String,
     pub list_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SequenceStatus,
     pub exit_segment_id: Option<i64>,
     /// The date attribute that starts it; none: joining the list does.
     pub trigger_attribute: Option<String>,

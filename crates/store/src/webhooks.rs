@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{Result, Store, StoreError, is_unique_violation};
+use domain::WebhookStatus;
 
 /// A webhook endpoint with its deliveries counted.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,7 +27,8 @@ pub struct WebhookDelivery {
     pub event: String,
     pub subscriber_id: Option<i64>,
     pub payload: serde_json::Value,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: WebhookStatus,
     pub attempts: i32,
     pub response_status: Option<i32>,
     pub last_error: Option<String>,

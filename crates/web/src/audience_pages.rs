@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use domain::{ListVisibility, OptIn};
+use domain::{ImportState, ListVisibility, OptIn};
 use serde::Deserialize;
 use store::{List, OutboundMessage};
 

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::{AbMetric, CampaignStatus};
 use message::{BodyFormat, Draft, Recipient, TemplateError};
 use prepare::{self, PrepareError};
 use serde::Deserialize;
@@ -213,9 +214,21 @@ impl CampaignPage {
     fn is_segment(&self, id: &i64) -> bool {
         self.campaign.segment_id == Some(*id)
     }
-    /// Whether `word` is one of the space-separated `words`.
-    fn in_state_list(&self, word: &str, words: &str) -> bool {
-        words.split(' ').any(|w| w == word)
+    /// The buttons the campaign's state offers: (action, label, dangerous).
+    fn actions(&self) -> Vec<(&'static str, &'static str, bool)> {
+        use CampaignStatus::*;
+        let status = self.campaign.status;
+        [
+            ("unschedule", "Back to draft", false, matches!(status, Scheduled)),
+            ("pause", "Pause", false, matches!(status, Sending)),
+            ("resume", "Resume", false, matches!(status, Paused)),
+            ("cancel", "Cancel", true, matches!(status, Scheduled | Sending | Paused)),
+            ("delete", "Delete", true, matches!(status, Draft | Scheduled | Finished | Cancelled)),
+        ]
+        .into_iter()
+        .filter(|a| a.3)
+        .map(|(action, label, danger, _)| (action, label, danger))
+        .collect()
     }
     fn window(&self, which: &str) -> String {
         let time = if which == "start" { self.campaign.window_start } else { self.campaign.window_end };
@@ -241,7 +254,7 @@ pub(crate) fn blank_campaign() -> Campaign {
     Campaign {
         id: 0,
         name: String::new(),
-        status: "draft".into(),
+        status: CampaignStatus::Draft,
         from_name: String::new(),
         from_address: String::new(),
         reply_to: String::new(),
@@ -270,7 +283,7 @@ pub(crate) fn blank_campaign() -> Campaign {
         ab_subjects: Vec::new(),
         ab_sample_percent: 0,
         ab_wait_minutes: 240,
-        ab_metric: "opens".into(),
+        ab_metric: AbMetric::Opens,
         ab_winner: None,
         recipients: 0,
         created_at: Utc::now(),
@@ -300,7 +313,7 @@ async fn campaign_page(
         csrf,
         email: admin.email,
         is_new: campaign.id == 0,
-        editable: campaign.status == "draft",
+        editable: campaign.status == CampaignStatus::Draft,
         campaign,
         lists: state.store().lists().await?,
         segments: state.store().segments().await?,
@@ -367,7 +380,7 @@ fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
         ab_subjects: get("ab_subjects").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
         ab_sample_percent: get("ab_sample_percent").trim().parse().unwrap_or(0),
         ab_wait_minutes: get("ab_wait_hours").trim().parse::<i32>().map_or(240, |h| h.saturating_mul(60)),
-        ab_metric: if get("ab_metric") == "clicks" { "clicks" } else { "opens" }.to_owned(),
+        ab_metric: AbMetric::parse(get("ab_metric")).unwrap_or(AbMetric::Opens),
     };
     let mut fields = fields;
     match (parse_time(get("window_start")), parse_time(get("window_end"))) {
@@ -424,8 +437,8 @@ pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String
     if fields.ab_subjects.len() > 4 {
         errors.push(("ab_subjects", "A/B test: at most 4 other subject lines.".into()));
     }
-    if fields.ab_wait_minutes <= 0 || fields.ab_metric != "opens" && fields.ab_metric != "clicks" {
-        errors.push(("ab_metric", "A/B test: wait at least a minute, and choose opens or clicks.".into()));
+    if fields.ab_wait_minutes <= 0 {
+        errors.push(("ab_metric", "A/B test: wait at least a minute.".into()));
     }
     errors
 }
@@ -486,7 +499,7 @@ fn apply(c: &mut Campaign, f: &CampaignFields) {
     c.ab_subjects = f.ab_subjects.clone();
     c.ab_sample_percent = f.ab_sample_percent;
     c.ab_wait_minutes = f.ab_wait_minutes;
-    c.ab_metric = f.ab_metric.clone();
+    c.ab_metric = f.ab_metric;
 }
 
 async fn save_campaign(
@@ -590,10 +603,10 @@ pub(crate) async fn schedule(
     };
     let (at, local) = match send_at {
         Err(e) => return Ok(Err(format!("Send time: {e}."))),
-        Ok(_) if campaign.status != "draft" => return Ok(Err("Only a draft can be scheduled.".into())),
+        Ok(_) if campaign.status != CampaignStatus::Draft => return Ok(Err("Only a draft can be scheduled.".into())),
         Ok(planned) => planned,
     };
-    if state.config().delivery_mode == "production" {
+    if state.config().delivery_mode == domain::DeliveryMode::Production {
         match prepare::identity(state.store(), &campaign.from_address).await {
             Ok(()) => {}
             Err(PrepareError::Store(e)) => return Err(e.into()),
@@ -856,7 +869,7 @@ pub(crate) async fn test_send(
         match render_for(&state, &campaign, "", Some((Utc::now().timestamp(), &addresses))).await? {
             Ok(copy) => {
                 let subject = format!("[Test] {}", copy.rendered.subject);
-                let send = state.config().delivery_mode == "production";
+                let send = state.config().delivery_mode == domain::DeliveryMode::Production;
                 for (address, bytes) in addresses.iter().zip(&copy.bytes) {
                     let (to, text) = (address.as_str(), &copy.rendered.text);
                     let from = &campaign.from_address;

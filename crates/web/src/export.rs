@@ -26,7 +26,7 @@ pub(crate) async fn csv_response(store: Store, filter: Filter, file_name: &str) 
                     let next = rows.last().map(|s| s.id);
                     let mut chunk = String::new();
                     for s in rows {
-                        let mut fields = vec![s.email, s.name, s.status, s.created_at.to_rfc3339()];
+                        let mut fields = vec![s.email, s.name, s.status.as_str().into(), s.created_at.to_rfc3339()];
                         fields.extend(keys.iter().map(|k| match s.attributes.get(k) {
                             None | Some(serde_json::Value::Null) => String::new(),
                             Some(serde_json::Value::String(text)) => text.clone(),

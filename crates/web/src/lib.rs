@@ -82,7 +82,7 @@ pub struct WebConfig {
     pub max_failures_per_ip: i64,
     pub throttle_window: chrono::Duration,
     /// Shown on the dashboard: "sandbox" or "production".
-    pub delivery_mode: String,
+    pub delivery_mode: domain::DeliveryMode,
     /// Shown on the dashboard: where the data lives.
     pub database_label: String,
     /// Where uploads wait while they are imported.

@@ -173,7 +173,7 @@ pub(crate) async fn logout(
 struct HomePage {
     csrf: String,
     email: String,
-    delivery_mode: String,
+    delivery_mode: domain::DeliveryMode,
     database_label: String,
     admin_count: i64,
     token_count: usize,
@@ -191,7 +191,7 @@ pub(crate) async fn home(
     let page = HomePage {
         csrf,
         email: admin.email,
-        delivery_mode: state.config().delivery_mode.clone(),
+        delivery_mode: state.config().delivery_mode,
         database_label: state.config().database_label.clone(),
         admin_count: state.store().admin_count().await?,
         token_count: state.store().api_tokens(admin.id).await?.len(),

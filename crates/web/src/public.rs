@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Router, routing::get};
-use domain::EmailAddress;
+use domain::{EmailAddress, SubscriptionStatus};
 use store::{NewMessage, SignupOutcome};
 
 use crate::auth::ClientIp;
@@ -348,7 +348,7 @@ async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Res
                 id: list.id,
                 name: list.name,
                 description: list.description,
-                subscribed: mine.is_some_and(|s| s.status != "unsubscribed"),
+                subscribed: mine.is_some_and(|s| s.status != SubscriptionStatus::Unsubscribed),
             })
         })
         .collect();

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use domain::SequenceStatus;
 use prepare::{self, PrepareError};
 use serde::Deserialize;
 use store::{Campaign, CampaignFields, DateTrigger, List, Segment, Sequence, SequenceProgress};

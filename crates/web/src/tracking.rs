@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::Utc;
+use domain::EventKind;
 use message::links::{self, Track};
 use store::{Store, TrackEvent};
 use tokio::sync::mpsc;
@@ -68,10 +69,10 @@ impl EventSink {
 
 /// User agents of link scanners and security gateways that fetch every link
 /// of a message, and of mail privacy proxies that fetch every image.
-fn machine_agent(headers: &HeaderMap, kind: &str) -> bool {
+fn machine_agent(headers: &HeaderMap, kind: EventKind) -> bool {
     let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     // Apple Mail Privacy Protection prefetches images with this bare agent.
-    if kind == "open" && (agent.is_empty() || agent == "Mozilla/5.0") {
+    if kind == EventKind::Open && (agent.is_empty() || agent == "Mozilla/5.0") {
         return true;
     }
     let lower = agent.to_ascii_lowercase();
@@ -98,16 +99,16 @@ fn machine_agent(headers: &HeaderMap, kind: &str) -> bool {
     .any(|needle| lower.contains(needle))
 }
 
-fn event(state: &AppState, claims: links::TrackClaims, kind: &'static str, machine: bool) {
+fn event(state: &AppState, claims: links::TrackClaims, kind: EventKind, machine: bool) {
     let recorded = state.events().record(TrackEvent {
         campaign_id: claims.campaign_id,
         subscriber_id: Some(claims.subscriber_id).filter(|id| *id > 0),
         kind,
-        link: (kind == "click").then(|| i32::try_from(claims.link).unwrap_or(-1)),
+        link: (kind == EventKind::Click).then(|| i32::try_from(claims.link).unwrap_or(-1)),
         machine,
         at: Utc::now(),
     });
-    state.metrics().tracked(kind, recorded);
+    state.metrics().tracked(kind.as_str(), recorded);
 }
 
 async fn click(
@@ -122,7 +123,7 @@ async fn click(
         _ => None,
     };
     let url = url.ok_or(AppError::NotFound)?;
-    event(&state, claims, "click", method == Method::HEAD || machine_agent(&headers, "click"));
+    event(&state, claims, EventKind::Click, method == Method::HEAD || machine_agent(&headers, EventKind::Click));
     Ok(Redirect::to(&url).into_response())
 }
 
@@ -137,7 +138,7 @@ async fn open(State(state): State<AppState>, headers: HeaderMap, Path(token): Pa
     let Some(claims) = links::verify_track(state.key(), Track::Open, &token) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    event(&state, claims, "open", machine_agent(&headers, "open"));
+    event(&state, claims, EventKind::Open, machine_agent(&headers, EventKind::Open));
     ([(header::CONTENT_TYPE, "image/gif"), (header::CACHE_CONTROL, "no-store, private")], PIXEL).into_response()
 }
 

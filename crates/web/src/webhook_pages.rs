@@ -139,7 +139,7 @@ struct DeliveryRow {
     id: i64,
     event: String,
     subscriber: String,
-    status: String,
+    status: domain::WebhookStatus,
     attempts: i32,
     answer: String,
     created: String,

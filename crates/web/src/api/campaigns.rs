@@ -39,7 +39,7 @@ impl From<Campaign> for CampaignView {
         Self {
             id: c.id,
             name: c.name,
-            status: c.status,
+            status: c.status.as_str().into(),
             from_name: c.from_name,
             from_address: c.from_address,
             subject: c.subject,

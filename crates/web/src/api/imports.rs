@@ -47,10 +47,10 @@ impl From<store::Import> for ImportView {
     fn from(i: store::Import) -> Self {
         Self {
             id: i.id,
-            mode: i.mode,
+            mode: i.mode.as_str().into(),
             file_name: i.file_name,
             list_ids: i.list_ids,
-            state: i.state,
+            state: i.state.as_str().into(),
             encoding: i.encoding,
             rows_done: i.rows_done,
             rows_failed: i.rows_failed,

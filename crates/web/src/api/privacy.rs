@@ -97,17 +97,17 @@ pub(crate) async fn subscriber_data(state: &AppState, id: i64) -> ApiResult<Valu
         .subscriptions(id)
         .await?
         .into_iter()
-        .map(|x| json!({"list": x.list_name, "status": x.status, "since": x.created_at, "changed": x.updated_at}))
+        .map(|x| json!({"list": x.list_name, "status": x.status.as_str(), "since": x.created_at, "changed": x.updated_at}))
         .collect();
     let messages: Vec<Value> = state
         .store()
         .subscriber_messages(id)
         .await?
         .into_iter()
-        .map(|m| json!({"subject": m.subject, "kind": m.kind, "status": m.status, "at": m.created_at}))
+        .map(|m| json!({"subject": m.subject, "kind": m.kind, "status": m.status.as_str(), "at": m.created_at}))
         .collect();
     Ok(json!({
-        "email": s.email, "name": s.name, "status": s.status, "attributes": s.attributes,
+        "email": s.email, "name": s.name, "status": s.status.as_str(), "attributes": s.attributes,
         "consent": {"source": s.consent_source, "at": s.consent_at, "ip": s.consent_ip.map(|ip| ip.addr().to_string()),
                     "user_agent": s.consent_user_agent, "confirmed_at": s.confirmed_at},
         "created_at": s.created_at, "updated_at": s.updated_at,

@@ -49,7 +49,7 @@ impl From<Subscriber> for SubscriberView {
             id: s.id,
             email: s.email,
             name: s.name,
-            status: s.status,
+            status: s.status.as_str().into(),
             attributes: s.attributes,
             consent: Consent {
                 source: s.consent_source,
@@ -206,7 +206,7 @@ async fn with_lists(state: &AppState, subscriber: Subscriber) -> ApiResult<Subsc
     view.lists = Some(
         lists
             .into_iter()
-            .map(|s| SubscriptionView { list_id: s.list_id, name: s.list_name, status: s.status })
+            .map(|s| SubscriptionView { list_id: s.list_id, name: s.list_name, status: s.status.as_str().into() })
             .collect(),
     );
     Ok(view)
