@@ -68,9 +68,27 @@ ensure_test_tools() {
     command -v unshare >/dev/null || missing+=(util-linux)
     # The S/MIME test checks signatures with `openssl cms -verify`.
     command -v openssl >/dev/null || missing+=(openssl)
+    # The API's OpenAPI document is checked with openapi-spec-validator
+    # (Python), kept in a virtual environment of its own.
+    command -v python3 >/dev/null || missing+=(python3)
+    python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi
+    ensure_openapi_validator
+}
+
+# openapi-spec-validator, pinned, in a virtual environment under the user's
+# cache; exports its path as NINSHO_OPENAPI_VALIDATOR for the test.
+ensure_openapi_validator() {
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/ninsho/openapi-venv"
+    local version=0.9.0
+    if ! "$venv/bin/openapi-spec-validator" --version 2>/dev/null | grep -q "$version"; then
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$version"
+    fi
+    export NINSHO_OPENAPI_VALIDATOR="$venv/bin/openapi-spec-validator"
 }
 
 # A temporary directory for the throwaway PostgreSQL cluster that the test

@@ -1,7 +1,7 @@
 //! The audience REST API: lists, subscribers, segments and CSV imports,
 //! against a real database.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tests::spawn_app;
@@ -369,14 +369,29 @@ async fn export_suppression_and_erasure() -> Result<()> {
 
 /// The OpenAPI document lists the API's operations, and every operation it
 /// lists exists: the router answers it (a JSON "not found" for a missing
-/// record is fine; a route that does not exist answers HTML or 405).
+/// record is fine; a route that does not exist answers HTML or 405). The
+/// document is valid OpenAPI as `openapi-spec-validator` reads it.
 #[tokio::test]
 async fn the_openapi_document_matches_the_routes() -> Result<()> {
     let app = spawn_app().await?;
     let api = app.api().await?;
-    let doc: Value = serde_json::from_str(
-        &tests::http().get(format!("{}/api/v1/openapi.json", app.url)).send().await?.text().await?,
+    let text = tests::http().get(format!("{}/api/v1/openapi.json", app.url)).send().await?.text().await?;
+    let validator = std::env::var("NINSHO_OPENAPI_VALIDATOR").context(
+        "NINSHO_OPENAPI_VALIDATOR is not set: run the tests with scripts/test, which installs the validator",
     )?;
+    let file = tempfile::Builder::new().suffix(".json").tempfile()?;
+    std::fs::write(file.path(), &text)?;
+    let checked = std::process::Command::new(&validator).arg(file.path()).output()?;
+    assert!(
+        checked.status.success(),
+        "openapi-spec-validator refuses the document:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let doc: Value = serde_json::from_str(&text)?;
+    let import = &doc["paths"]["/imports"]["post"]["parameters"];
+    let mode = import.as_array().and_then(|p| p.iter().find(|p| p["name"] == "mode")).context("the mode parameter")?;
+    assert_eq!(mode["in"], "query", "{import}");
     assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], "bearer");
     let paths = doc["paths"].as_object().cloned().unwrap_or_default();
     assert!(paths.len() >= 15, "{}", doc);

@@ -551,8 +551,8 @@ impl delivery::Transport for Scripted {
     async fn deliver(
         &self,
         batch: Vec<delivery::Outgoing>,
-    ) -> Result<Vec<(delivery::Queued, delivery::Attempt)>, store::StoreError> {
-        let mut replies = self.replies.lock().map_err(|_| store::StoreError::Conflict("a poisoned lock"))?;
+    ) -> Result<Vec<(delivery::Queued, delivery::Attempt)>, delivery::EngineError> {
+        let mut replies = self.replies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut attempts = Vec::new();
         for out in batch {
             let script = replies.get_mut(out.queued.recipient()).filter(|s| !s.is_empty());

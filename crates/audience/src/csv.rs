@@ -72,6 +72,23 @@ pub struct RowError {
     pub raw: String,
 }
 
+/// Why a record is not a subscriber; its text is the row's kept reason.
+#[derive(Debug, thiserror::Error)]
+enum RowFault {
+    #[error("has bytes that are not text in the file's encoding (choose the encoding: UTF-8 or Shift_JIS)")]
+    Encoding,
+    #[error("has {got} fields, the header has {header}")]
+    Fields { got: usize, header: usize },
+    #[error("the name {0}")]
+    Name(domain::text::TextError),
+    #[error("the value of {key:?} {fault}")]
+    Attribute { key: String, fault: domain::text::TextError },
+    #[error("invalid email address {raw:?}: {error}")]
+    Email { raw: String, error: domain::EmailError },
+    #[error("duplicate of line {0}")]
+    Duplicate(u32),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     #[error("the file is empty")]
@@ -332,14 +349,12 @@ impl<R: BufRead> CsvRows<R> {
     }
 
     /// Turns a record's fields into a row, or says why not.
-    fn row(&mut self, line: u64, fields: Vec<String>) -> Result<Row, String> {
+    fn row(&mut self, line: u64, fields: Vec<String>) -> Result<Row, RowFault> {
         if fields.iter().any(|f| f.contains('\u{FFFD}')) {
-            return Err(
-                "has bytes that are not text in the file's encoding (choose the encoding: UTF-8 or Shift_JIS)".into()
-            );
+            return Err(RowFault::Encoding);
         }
         if fields.len() != self.columns.len() {
-            return Err(format!("has {} fields, the header has {}", fields.len(), self.columns.len()));
+            return Err(RowFault::Fields { got: fields.len(), header: self.columns.len() });
         }
         let mut email = None;
         let mut name = None;
@@ -349,22 +364,21 @@ impl<R: BufRead> CsvRows<R> {
             match column {
                 Column::Email => email = Some(value.to_string()),
                 Column::Name => {
-                    domain::text::check_line(value).map_err(|e| format!("the name {e}"))?;
+                    domain::text::check_line(value).map_err(RowFault::Name)?;
                     name = Some(value.to_string());
                 }
                 Column::Attribute(key) if !value.is_empty() => {
-                    domain::text::check_text(value).map_err(|e| format!("the value of {key:?} {e}"))?;
+                    domain::text::check_text(value).map_err(|e| RowFault::Attribute { key: key.clone(), fault: e })?;
                     attributes.insert(key.clone(), json_value(value));
                 }
                 Column::Attribute(_) | Column::Ignored => {}
             }
         }
         let raw_email = email.unwrap_or_default();
-        let email = EmailAddress::parse(&raw_email)
-            .map_err(|e| format!("invalid email address {:?}: {e}", keep(&raw_email)))?;
+        let email = EmailAddress::parse(&raw_email).map_err(|e| RowFault::Email { raw: keep(&raw_email), error: e })?;
         let key = std::hash::BuildHasher::hash_one(&self.hasher, email.as_str().to_lowercase());
         if let Some(first) = self.seen.get(&key) {
-            return Err(format!("duplicate of line {first}"));
+            return Err(RowFault::Duplicate(*first));
         }
         self.seen.insert(key, u32::try_from(line).unwrap_or(u32::MAX));
         Ok(Row { line, email, name, attributes })
@@ -387,7 +401,11 @@ impl<R: BufRead> Iterator for CsvRows<R> {
                 Err((why, raw)) => return Some(Ok(Err(RowError { line, reason: why.reason(), raw }))),
             };
             let raw = fields.join(",");
-            return Some(Ok(self.row(line, fields).map_err(|reason| RowError { line, reason, raw: keep(&raw) })));
+            return Some(Ok(self.row(line, fields).map_err(|fault| RowError {
+                line,
+                reason: fault.to_string(),
+                raw: keep(&raw),
+            })));
         }
     }
 }

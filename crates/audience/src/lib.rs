@@ -15,21 +15,39 @@ pub use crate::csv::{Encoding, FileError, Row, RowError};
 /// Subscribers' attributes fit to keep: every name (at any depth) is one
 /// line, every text value free text without control characters other than
 /// line breaks and tabs. The error names the attribute and the character.
-pub fn check_attributes(attributes: &serde_json::Value) -> Result<(), String> {
+pub fn check_attributes(attributes: &serde_json::Value) -> Result<(), AttributeError> {
     use serde_json::Value;
-    fn check(path: &str, value: &Value) -> Result<(), String> {
+    fn check(path: &str, value: &Value) -> Result<(), AttributeError> {
         match value {
-            Value::String(text) => domain::text::check_text(text).map_err(|e| format!("the attribute {path:?} {e}")),
+            Value::String(text) => domain::text::check_text(text).map_err(|fault| AttributeError {
+                path: path.to_owned(),
+                in_name: false,
+                fault,
+            }),
             Value::Array(items) => items.iter().try_for_each(|item| check(path, item)),
             Value::Object(map) => map.iter().try_for_each(|(key, item)| {
                 let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                domain::text::check_line(key).map_err(|e| format!("the attribute name {path:?} {e}"))?;
+                domain::text::check_line(key).map_err(|fault| AttributeError {
+                    path: path.clone(),
+                    in_name: true,
+                    fault,
+                })?;
                 check(&path, item)
             }),
             Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
         }
     }
     check("", attributes)
+}
+
+/// An attribute that may not be kept: its path, whether the fault is in
+/// its name or its value, and the character.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the attribute {}{path:?} {fault}", if *.in_name { "name " } else { "" })]
+pub struct AttributeError {
+    pub path: String,
+    pub in_name: bool,
+    pub fault: domain::text::TextError,
 }
 
 /// Rows written per transaction.
@@ -215,8 +233,8 @@ mod tests {
     fn attributes_are_checked_at_any_depth() {
         assert_eq!(check_attributes(&json!({"city": "大阪", "note": "line one\nline two", "n": 3})), Ok(()));
         let err = check_attributes(&json!({"tags": ["ok", "bad\u{0}"]})).expect_err("NUL");
-        assert_eq!(err, "the attribute \"tags\" contains a NUL character (U+0000) at character 4");
+        assert_eq!(err.to_string(), "the attribute \"tags\" contains a NUL character (U+0000) at character 4");
         let err = check_attributes(&json!({"home": {"ci\rty": "x"}})).expect_err("CR in a name");
-        assert!(err.starts_with("the attribute name \"home.ci\\rty\" contains a carriage return"), "{err}");
+        assert!(err.to_string().starts_with("the attribute name \"home.ci\\rty\" contains a carriage return"), "{err}");
     }
 }

@@ -97,6 +97,34 @@ impl Attempt {
     }
 }
 
+/// Why the engine's round stopped: the database failed, or a task of
+/// its own did (a panic, or the runtime shutting down).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a {0} task failed: {1}")]
+    Task(&'static str, tokio::task::JoinError),
+}
+
+/// Why one recipient's message cannot be built; its text is the failed
+/// delivery's reason.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the campaign was deleted")]
+    Deleted,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Prepare(#[from] prepare::PrepareError),
+    #[error(transparent)]
+    Template(#[from] message::TemplateError),
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityError),
+    #[error(transparent)]
+    Sign(#[from] message::dkim::DkimError),
+}
+
 /// What a message is: a campaign delivery, or a message of ninsho's own
 /// (a confirmation, a test send) from the outbox.
 #[derive(Debug)]
@@ -131,11 +159,15 @@ pub struct Outgoing {
 /// MX hosts otherwise.
 pub trait Transport: Send + Sync + 'static {
     /// Hands a batch over and returns each message's attempt, in any order.
-    fn deliver(&self, batch: Vec<Outgoing>) -> impl Future<Output = Result<Vec<(Queued, Attempt)>, StoreError>> + Send;
+    fn deliver(&self, batch: Vec<Outgoing>)
+    -> impl Future<Output = Result<Vec<(Queued, Attempt)>, EngineError>> + Send;
 }
 
 impl<T: Transport> Transport for Arc<T> {
-    fn deliver(&self, batch: Vec<Outgoing>) -> impl Future<Output = Result<Vec<(Queued, Attempt)>, StoreError>> + Send {
+    fn deliver(
+        &self,
+        batch: Vec<Outgoing>,
+    ) -> impl Future<Output = Result<Vec<(Queued, Attempt)>, EngineError>> + Send {
         (**self).deliver(batch)
     }
 }
@@ -147,7 +179,7 @@ pub struct Sandbox {
 }
 
 impl Transport for Sandbox {
-    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, StoreError> {
+    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, EngineError> {
         let mut attempts = Vec::with_capacity(batch.len());
         for out in batch {
             // An outbox message is already in the mailbox: its bytes are
@@ -233,7 +265,7 @@ impl<T: Transport> Engine<T> {
     /// has passed (at most once a minute of `now`), send one batch, finish the
     /// campaigns with nothing left. Returns how many
     /// deliveries were attempted.
-    pub async fn tick(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    pub async fn tick(&mut self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         self.start_due(now).await?;
         if self.last_planned.is_none_or(|last| now < last || now - last >= PLANNING_EVERY) {
             self.last_planned = Some(now);
@@ -284,7 +316,7 @@ impl<T: Transport> Engine<T> {
         }
     }
 
-    async fn start_due(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn start_due(&mut self, now: DateTime<Utc>) -> Result<(), EngineError> {
         for id in self.store.due_campaigns(now).await? {
             let Some(campaign) = self.store.campaign(id).await? else { continue };
             let started = async {
@@ -301,7 +333,7 @@ impl<T: Transport> Engine<T> {
             match started.await {
                 Ok(Some(recipients)) => tracing::info!(campaign = id, recipients, "campaign started"),
                 Ok(None) => {}
-                Err(prepare::PrepareError::Store(e)) => return Err(e),
+                Err(prepare::PrepareError::Store(e)) => return Err(e.into()),
                 // The domain watch verifies it within a minute of its
                 // records appearing; until then the campaign waits.
                 Err(e @ prepare::PrepareError::Unverified(_)) => {
@@ -318,20 +350,19 @@ impl<T: Transport> Engine<T> {
 
     /// The compiled campaign, from the cache or freshly compiled from its
     /// snapshot; an error says why it cannot render.
-    async fn campaign(&mut self, id: i64) -> Result<Arc<message::Campaign>, String> {
+    async fn campaign(&mut self, id: i64) -> Result<Arc<message::Campaign>, BuildError> {
         if let Some(c) = self.campaigns.get(&id) {
             return Ok(c.clone());
         }
         let row = match self.store.campaign(id).await {
             Ok(Some(row)) => row,
-            Ok(None) => return Err("the campaign was deleted".into()),
-            Err(e) => return Err(e.to_string()),
+            Ok(None) => return Err(BuildError::Deleted),
+            Err(e) => return Err(e.into()),
         };
-        let layout = prepare::layout(&self.store, &row).await.map_err(|e| e.to_string())?;
-        let compiled = prepare::compile(&row, &layout).map_err(|e| e.to_string())?;
+        let layout = prepare::layout(&self.store, &row).await?;
+        let compiled = prepare::compile(&row, &layout)?;
         let sender = prepare::sender(&row, &self.config.public_url);
-        let campaign = message::Campaign::new(row.id, &row.name, sender, &compiled, row.anonymous_tracking)
-            .map_err(|e| e.to_string())?;
+        let campaign = message::Campaign::new(row.id, &row.name, sender, &compiled, row.anonymous_tracking)?;
         let campaign = Arc::new(campaign);
         self.campaigns.insert(id, campaign.clone());
         Ok(campaign)
@@ -374,11 +405,11 @@ impl<T: Transport> Engine<T> {
 
     /// The DKIM signer of a From domain, loaded once. Without a key the
     /// message goes unsigned (sandbox mode; production refuses such domains).
-    async fn signer(&mut self, domain: &str) -> Result<Option<Arc<message::dkim::Signer>>, String> {
+    async fn signer(&mut self, domain: &str) -> Result<Option<Arc<message::dkim::Signer>>, BuildError> {
         if let Some(found) = self.signers.get(domain) {
             return Ok(found.clone());
         }
-        let signer = identity::signer(&self.store, &self.key, domain).await.map_err(|e| e.to_string())?.map(Arc::new);
+        let signer = identity::signer(&self.store, &self.key, domain).await?.map(Arc::new);
         self.signers.insert(domain.to_owned(), signer.clone());
         Ok(signer)
     }
@@ -393,7 +424,7 @@ impl<T: Transport> Engine<T> {
         Ok(ips)
     }
 
-    async fn send(&mut self, leased: Vec<LeasedDelivery>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn send(&mut self, leased: Vec<LeasedDelivery>, now: DateTime<Utc>) -> Result<(), EngineError> {
         let mut jobs = Vec::with_capacity(leased.len());
         for delivery in leased {
             let campaign = self.campaign(delivery.campaign_id).await;
@@ -405,7 +436,7 @@ impl<T: Transport> Engine<T> {
                 Ok(signer) => campaign.map(|c| (c, signer)),
                 Err(why) => Err(why),
             };
-            jobs.push((delivery, campaign));
+            jobs.push((delivery, campaign.map_err(Arc::new)));
         }
         // Rendering and signing are CPU work: off the async reactor, on
         // every core.
@@ -462,7 +493,7 @@ impl<T: Transport> Engine<T> {
                 at: now,
             });
         }
-        self.store.record_outcomes(&outcomes).await
+        Ok(self.store.record_outcomes(&outcomes).await?)
     }
 
     /// A deferred attempt's next time, or its end when the message has
@@ -489,7 +520,7 @@ impl<T: Transport> Engine<T> {
 
     /// Sends outbox messages: built from their text here (confirmations) or
     /// already built (test sends), signed for their From domain.
-    async fn send_messages(&mut self, leased: Vec<LeasedMessage>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn send_messages(&mut self, leased: Vec<LeasedMessage>, now: DateTime<Utc>) -> Result<(), EngineError> {
         let mut outgoing = Vec::with_capacity(leased.len());
         let mut attempts = Vec::new();
         for m in leased {
@@ -504,7 +535,7 @@ impl<T: Transport> Engine<T> {
                 }
                 Ok(signer) => signer,
                 Err(why) => {
-                    attempts.push((Queued::Message(m), Attempt::local(DeliveryStatus::Failed, why)));
+                    attempts.push((Queued::Message(m), Attempt::local(DeliveryStatus::Failed, why.to_string())));
                     continue;
                 }
             };
@@ -558,22 +589,27 @@ impl<T: Transport> Engine<T> {
             }
             outcomes.push(MessageOutcome { id: m.id, status, reply, retry_at, raw: attempt.captured, at: now });
         }
-        self.store.record_message_outcomes(&outcomes).await
+        Ok(self.store.record_message_outcomes(&outcomes).await?)
     }
 }
 
-type Job = (LeasedDelivery, Result<(Arc<message::Campaign>, Option<Arc<message::dkim::Signer>>), String>);
+type Job = (LeasedDelivery, Result<(Arc<message::Campaign>, Option<Arc<message::dkim::Signer>>), Arc<BuildError>>);
 /// A rendered message, or why there is none.
 enum Rendered {
     Ready(Outgoing),
     /// The recipient left, was blocklisted or suppressed since the start.
     Unsendable(LeasedDelivery),
     /// The message cannot be built, and why.
-    Broken(LeasedDelivery, String),
+    Broken(LeasedDelivery, Arc<BuildError>),
 }
 
 /// Renders and signs the jobs on blocking threads, one share per core.
-async fn render_all(jobs: Vec<Job>, key: SecretKey, subdomain: String, date: i64) -> Result<Vec<Rendered>, StoreError> {
+async fn render_all(
+    jobs: Vec<Job>,
+    key: SecretKey,
+    subdomain: String,
+    date: i64,
+) -> Result<Vec<Rendered>, EngineError> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let share = jobs.len().div_ceil(cores).max(1);
     let mut jobs = jobs.into_iter();
@@ -590,7 +626,9 @@ async fn render_all(jobs: Vec<Job>, key: SecretKey, subdomain: String, date: i64
                     let built = match (&campaign, delivery.sendable) {
                         (_, false) => return Rendered::Unsendable(delivery),
                         (Err(why), true) => Err(why.clone()),
-                        (Ok((c, signer)), true) => build(c, signer.as_deref(), &key, &subdomain, &delivery, date),
+                        (Ok((c, signer)), true) => {
+                            build(c, signer.as_deref(), &key, &subdomain, &delivery, date).map_err(Arc::new)
+                        }
                     };
                     match built {
                         Ok((subject, envelope_from, message)) => Rendered::Ready(Outgoing {
@@ -608,9 +646,7 @@ async fn render_all(jobs: Vec<Job>, key: SecretKey, subdomain: String, date: i64
     }
     let mut rendered = Vec::new();
     for task in tasks {
-        let part = task
-            .await
-            .map_err(|e| StoreError::Conflict(if e.is_panic() { "a rendering thread panicked" } else { "shutdown" }))?;
+        let part = task.await.map_err(|e| EngineError::Task("rendering", e))?;
         rendered.extend(part);
     }
     Ok(rendered)
@@ -625,7 +661,7 @@ fn build(
     bounce_subdomain: &str,
     d: &LeasedDelivery,
     date: i64,
-) -> Result<(String, String, Vec<u8>), String> {
+) -> Result<(String, String, Vec<u8>), BuildError> {
     let to = Recipient {
         delivery_id: d.id,
         subscriber_id: d.subscriber_id,
@@ -636,9 +672,9 @@ fn build(
         list_name: &d.list_name,
         variant: usize::try_from(d.variant).unwrap_or(0),
     };
-    let built = campaign.build(key, &to, date).map_err(|e| e.to_string())?;
+    let built = campaign.build(key, &to, date)?;
     let bytes = match signer {
-        Some(signer) => signer.sign(&built.bytes).map_err(|e| e.to_string())?,
+        Some(signer) => signer.sign(&built.bytes)?,
         None => built.bytes,
     };
     let of = message::verp::Bounced::Delivery(d.id);

@@ -39,9 +39,53 @@ const MAX_AGE_FLOOR: Duration = Duration::from_secs(60);
 /// The policy file is small; anything bigger is not one.
 const MAX_POLICY_BYTES: usize = 64 * 1024;
 
+/// Why a policy file is not a policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("unknown mode {0:?}")]
+    Mode(String),
+    #[error("bad max_age {0:?}")]
+    MaxAge(String),
+    #[error("not an STSv1 policy")]
+    Version,
+    #[error("the policy has no mode")]
+    NoMode,
+    #[error("the policy has no max_age")]
+    NoMaxAge,
+    #[error("the policy names no MX host")]
+    NoMx,
+}
+
+/// Why the policy client cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("cannot set up the MTA-STS client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// Why a domain's policy could not be fetched.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("{url}: {source}")]
+    Http { url: String, source: reqwest::Error },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: reqwest::StatusCode },
+    #[error("{url}: more than {MAX_POLICY_BYTES} bytes")]
+    TooLong { url: String },
+    #[error("{url}: {source}")]
+    Policy { url: String, source: PolicyError },
+}
+
+/// A policy host with no address.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} has no address")]
+struct NoAddress(String);
+
 impl Policy {
     /// Parses a policy file (`key: value` lines).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
         let (mut version, mut mode, mut max_age, mut mx) = (None, None, None, Vec::new());
         for line in text.lines() {
             let Some((key, value)) = line.split_once(':') else { continue };
@@ -53,21 +97,21 @@ impl Policy {
                         "enforce" => Mode::Enforce,
                         "testing" => Mode::Testing,
                         "none" => Mode::None,
-                        other => return Err(format!("unknown mode {other:?}")),
+                        other => return Err(PolicyError::Mode(other.to_owned())),
                     })
                 }
-                "max_age" => max_age = Some(value.parse::<u64>().map_err(|_| format!("bad max_age {value:?}"))?),
+                "max_age" => max_age = Some(value.parse::<u64>().map_err(|_| PolicyError::MaxAge(value.to_owned()))?),
                 "mx" => mx.push(value.trim_end_matches('.').to_ascii_lowercase()),
                 _ => {}
             }
         }
         if version.as_deref() != Some("STSv1") {
-            return Err("not an STSv1 policy".into());
+            return Err(PolicyError::Version);
         }
-        let mode = mode.ok_or("the policy has no mode")?;
-        let max_age = Duration::from_secs(max_age.ok_or("the policy has no max_age")?);
+        let mode = mode.ok_or(PolicyError::NoMode)?;
+        let max_age = Duration::from_secs(max_age.ok_or(PolicyError::NoMaxAge)?);
         if mode != Mode::None && mx.is_empty() {
-            return Err("the policy names no MX host".into());
+            return Err(PolicyError::NoMx);
         }
         Ok(Self { mode, mx, max_age: max_age.clamp(MAX_AGE_FLOOR, MAX_AGE_CAP) })
     }
@@ -99,11 +143,10 @@ pub struct MtaSts {
 impl MtaSts {
     /// Policies are fetched with certificates checked against `roots`, their
     /// hosts found through `dns` like MX hosts.
-    pub fn new(dns: Dns, roots: rustls::RootCertStore, port: u16) -> Result<Self, String> {
+    pub fn new(dns: Dns, roots: rustls::RootCertStore, port: u16) -> Result<Self, SetupError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
         let http = reqwest::Client::builder()
@@ -112,8 +155,7 @@ impl MtaSts {
             .https_only(true)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| format!("cannot set up the MTA-STS client: {e}"))?;
+            .build()?;
         Ok(Self { http, port, cache: Mutex::new(HashMap::new()) })
     }
 
@@ -156,22 +198,23 @@ impl MtaSts {
         }
     }
 
-    async fn fetch(&self, domain: &str) -> Result<Policy, String> {
+    async fn fetch(&self, domain: &str) -> Result<Policy, FetchError> {
         let url = format!("https://mta-sts.{domain}:{}/.well-known/mta-sts.txt", self.port);
-        let response = self.http.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
+        let http = |source| FetchError::Http { url: url.clone(), source };
+        let response = self.http.get(&url).send().await.map_err(http)?;
         if response.status() != reqwest::StatusCode::OK {
-            return Err(format!("{url}: HTTP {}", response.status()));
+            return Err(FetchError::Status { url, status: response.status() });
         }
         // Read piece by piece: a policy host may send an endless body.
         let mut response = response;
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+        while let Some(chunk) = response.chunk().await.map_err(http)? {
             if body.len() + chunk.len() > MAX_POLICY_BYTES {
-                return Err(format!("{url}: more than {MAX_POLICY_BYTES} bytes"));
+                return Err(FetchError::TooLong { url });
             }
             body.extend_from_slice(&chunk);
         }
-        Policy::parse(&String::from_utf8_lossy(&body)).map_err(|e| format!("{url}: {e}"))
+        Policy::parse(&String::from_utf8_lossy(&body)).map_err(|source| FetchError::Policy { url, source })
     }
 }
 
@@ -184,7 +227,7 @@ impl reqwest::dns::Resolve for Resolver {
         Box::pin(async move {
             let addresses = dns.addresses(&host).await?;
             if addresses.is_empty() {
-                return Err(format!("{host} has no address").into());
+                return Err(NoAddress(host).into());
             }
             let addrs: reqwest::dns::Addrs = Box::new(
                 addresses.into_iter().map(|ip| std::net::SocketAddr::new(ip, 0)).collect::<Vec<_>>().into_iter(),
@@ -199,7 +242,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_policy_names_its_hosts_and_wildcards_cover_one_label() -> Result<(), String> {
+    fn a_policy_names_its_hosts_and_wildcards_cover_one_label() -> Result<(), PolicyError> {
         let text =
             "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.mail.example.com\r\nmax_age: 86400\r\n";
         let policy = Policy::parse(text)?;
@@ -220,7 +263,7 @@ mod tests {
             ("version: STSv1\nmode: enforce\nmx: a.example\n", "max_age"),
         ] {
             let e = Policy::parse(text).expect_err(text);
-            assert!(e.contains(reason), "{e}");
+            assert!(e.to_string().contains(reason), "{e}");
         }
     }
 }

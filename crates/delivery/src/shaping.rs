@@ -99,18 +99,38 @@ pub struct Shaping {
     throttle: Vec<(Regex, Duration)>,
 }
 
+/// What is wrong with a shaping file.
+#[derive(Debug, thiserror::Error)]
+pub enum ShapingError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: std::path::PathBuf, source: std::io::Error },
+    #[error("{}: {error}", path.display())]
+    In { path: std::path::PathBuf, error: Box<ShapingError> },
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("{0}: connections and messages_per_connection must be at least 1")]
+    Zero(String),
+    #[error("destinations.{0}: mx_suffixes is empty")]
+    NoSuffixes(String),
+    #[error("throttle pattern {pattern:?}: {source}")]
+    Pattern { pattern: String, source: regex::Error },
+    #[error("warmup.daily: a day with 0 messages would stop sending")]
+    ZeroDay,
+}
+
 impl Shaping {
     pub fn builtin() -> Self {
         Self::parse(BUILTIN).unwrap_or_else(|e| unreachable!("the built-in shaping file is valid: {e}"))
     }
 
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<Self, ShapingError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ShapingError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text).map_err(|e| ShapingError::In { path: path.to_owned(), error: Box::new(e) })
     }
 
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, ShapingError> {
+        let file: File = toml::from_str(text)?;
         let d = file.default;
         let default = Limits {
             connections: d.connections,
@@ -120,7 +140,7 @@ impl Shaping {
         };
         let positive = |name: &str, l: &Limits| {
             if l.connections == 0 || l.messages_per_connection == 0 {
-                Err(format!("{name}: connections and messages_per_connection must be at least 1"))
+                Err(ShapingError::Zero(name.to_owned()))
             } else {
                 Ok(())
             }
@@ -136,7 +156,7 @@ impl Shaping {
             };
             positive(&format!("destinations.{name}"), &limits)?;
             if dest.mx_suffixes.is_empty() {
-                return Err(format!("destinations.{name}: mx_suffixes is empty"));
+                return Err(ShapingError::NoSuffixes(name));
             }
             let suffixes = dest.mx_suffixes.iter().map(|s| s.trim_matches('.').to_ascii_lowercase()).collect();
             destinations.push((name, suffixes, limits));
@@ -145,13 +165,13 @@ impl Shaping {
             .throttle
             .into_iter()
             .map(|rule| {
-                let regex =
-                    Regex::new(&rule.pattern).map_err(|e| format!("throttle pattern {:?}: {e}", rule.pattern))?;
+                let regex = Regex::new(&rule.pattern)
+                    .map_err(|source| ShapingError::Pattern { pattern: rule.pattern.clone(), source })?;
                 Ok((regex, Duration::from_secs(rule.suspend_minutes * 60)))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, ShapingError>>()?;
         if file.warmup.daily.contains(&0) {
-            return Err("warmup.daily: a day with 0 messages would stop sending".into());
+            return Err(ShapingError::ZeroDay);
         }
         Ok(Self {
             global_per_second: file.global.messages_per_second,
@@ -227,13 +247,13 @@ mod tests {
     }
 
     #[test]
-    fn a_warmup_ramp_caps_each_day_then_ends() -> Result<(), String> {
+    fn a_warmup_ramp_caps_each_day_then_ends() -> Result<(), ShapingError> {
         let text = format!("{}\n", BUILTIN.replace("daily = []", "daily = [200, 500]"));
         let s = Shaping::parse(&text)?;
         assert_eq!((s.warmup_cap(1), s.warmup_cap(2), s.warmup_cap(3)), (Some(200), Some(500), None));
         assert_eq!(Shaping::builtin().warmup_cap(1), None, "no warm-up unless configured");
         let zero = BUILTIN.replace("daily = []", "daily = [0]");
-        assert!(Shaping::parse(&zero).expect_err("a zero day").contains("stop sending"));
+        assert!(Shaping::parse(&zero).expect_err("a zero day").to_string().contains("stop sending"));
         Ok(())
     }
 
@@ -241,13 +261,13 @@ mod tests {
     fn a_bad_file_says_what_is_wrong() {
         let e = Shaping::parse("[default]\nconnections = 0\nmessages_per_connection = 5\ntls = \"opportunistic\"\n")
             .expect_err("zero connections");
-        assert!(e.contains("at least 1"), "{e}");
+        assert!(e.to_string().contains("at least 1"), "{e}");
         let e = Shaping::parse("[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"always\"\n")
             .expect_err("unknown TLS policy");
-        assert!(e.contains("always") && e.contains("line 4"), "{e}");
+        assert!(e.to_string().contains("always") && e.to_string().contains("line 4"), "{e}");
         let text = "[default]\nconnections = 1\nmessages_per_connection = 5\ntls = \"required\"\n\
                     [[throttle]]\npattern = \"(unclosed\"\nsuspend_minutes = 5\n";
         let e = Shaping::parse(text).expect_err("bad pattern");
-        assert!(e.contains("(unclosed"), "{e}");
+        assert!(e.to_string().contains("(unclosed"), "{e}");
     }
 }

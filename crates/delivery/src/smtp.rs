@@ -34,9 +34,9 @@ use tokio_rustls::client::TlsStream;
 
 use crate::mta_sts::{Mode, MtaSts};
 use crate::shaping::{Limits, Shaping, TlsPolicy};
-use crate::{Attempt, Outgoing, Queued, Transport};
+use crate::{Attempt, EngineError, Outgoing, Queued, Transport};
 use domain::TlsState;
-use identity::dns::Dns;
+use identity::dns::{Dns, LookupError};
 
 /// An address mail leaves from and the name it introduces itself with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,7 @@ pub struct SmtpConfig {
 
 impl SmtpConfig {
     /// The system's trust anchors plus those in `extra_pem` (a private CA).
-    pub fn roots(extra_pem: Option<&std::path::Path>) -> Result<RootCertStore, String> {
+    pub fn roots(extra_pem: Option<&std::path::Path>) -> Result<RootCertStore, SetupError> {
         let mut roots = RootCertStore::empty();
         let system = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(system.certs);
@@ -99,12 +99,12 @@ impl SmtpConfig {
             use rustls::pki_types::pem::PemObject;
             let certs = CertificateDer::pem_file_iter(path)
                 .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("cannot read certificates from {}: {e}", path.display()))?;
+                .map_err(|source| SetupError::Certificates { path: path.to_owned(), source })?;
             if certs.is_empty() {
-                return Err(format!("{} holds no certificate", path.display()));
+                return Err(SetupError::NoCertificate(path.to_owned()));
             }
             for cert in certs {
-                roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
+                roots.add(cert).map_err(|source| SetupError::Certificate { path: path.to_owned(), source })?;
             }
         }
         Ok(roots)
@@ -195,9 +195,84 @@ enum Client {
 /// How a transaction ended when it got no final reply.
 enum Broken {
     /// Before the message was handed over: safe to retry on a new connection.
-    BeforeData(String),
+    BeforeData(WireError),
     /// During or after the message: the server may have it; never resent now.
-    InData(String),
+    InData(WireError),
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BeforeData(e) => e.fmt(f),
+            Self::InData(WireError::Unanswered) => f.write_str("after DATA: no reply in time"),
+            Self::InData(e @ WireError::Slow) => write!(f, "during DATA: {e}"),
+            Self::InData(e) => write!(f, "after DATA: {e}"),
+        }
+    }
+}
+
+/// Why the transport cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot read certificates from {}: {source}", path.display())]
+    Certificates { path: std::path::PathBuf, source: rustls::pki_types::pem::Error },
+    #[error("{} holds no certificate", .0.display())]
+    NoCertificate(std::path::PathBuf),
+    #[error("{}: {source}", path.display())]
+    Certificate { path: std::path::PathBuf, source: rustls::Error },
+    #[error("no source address to send from")]
+    NoSource,
+    #[error("a warm-up ramp needs the database to count each address's sends")]
+    WarmupWithoutStore,
+    #[error("TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error("{0} has no PTR record; receivers refuse such mail")]
+    NoPtr(IpAddr),
+    #[error("the PTR name of {ip}, {name}, does not resolve back to it")]
+    PtrMismatch { ip: IpAddr, name: String },
+    #[error(transparent)]
+    MtaSts(#[from] crate::mta_sts::SetupError),
+}
+
+/// Why a session with an MX host could not be opened; its text is the
+/// deferred attempt's reason.
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    #[error("{host} ({addr}): cannot connect from {from}: {source}")]
+    Connect { host: String, addr: SocketAddr, from: IpAddr, source: mail_send::Error },
+    #[error("{host}: {source}")]
+    Socket { host: String, source: std::io::Error },
+    #[error("{host}: no greeting: {source}")]
+    NoGreeting { host: String, source: mail_send::Error },
+    #[error("{host} greeted with {code} {text}")]
+    Greeting { host: String, code: u16, text: String },
+    #[error("{host} does not offer STARTTLS and this destination requires TLS")]
+    NoStartTls { host: String },
+    #[error("{host}: {step} refused: {code} {text}")]
+    Refused { host: String, step: &'static str, code: u16, text: String },
+    #[error("{host}: no reply to {step} in time")]
+    Timeout { host: String, step: &'static str },
+    #[error("{host}: {step} failed: {source}")]
+    Failed { host: String, step: &'static str, source: mail_send::Error },
+}
+
+/// Why a command or the message got no reply.
+#[derive(Debug, thiserror::Error)]
+enum WireError {
+    #[error("connection lost: {0}")]
+    Lost(#[from] std::io::Error),
+    #[error("the server did not take the command in time")]
+    Slow,
+    #[error("the server's reply cannot be parsed")]
+    Unparsable,
+    #[error("connection closed by the server")]
+    Closed,
+    #[error("no reply in time")]
+    Unanswered,
+    #[error("the server did not answer DATA")]
+    NoDataReply,
 }
 
 /// One SMTP reply.
@@ -221,22 +296,20 @@ impl Reply {
 }
 
 impl Smtp {
-    pub fn new(dns: Dns, config: SmtpConfig) -> Result<Self, String> {
+    pub fn new(dns: Dns, config: SmtpConfig) -> Result<Self, SetupError> {
         if config.sources.is_empty() {
-            return Err("no source address to send from".into());
+            return Err(SetupError::NoSource);
         }
         if !config.shaping.warmup.is_empty() && config.store.is_none() {
-            return Err("a warm-up ramp needs the database to count each address's sends".into());
+            return Err(SetupError::WarmupWithoutStore);
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifying = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .with_safe_default_protocol_versions()?
             .with_root_certificates(config.roots.clone())
             .with_no_client_auth();
         let accepting = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .with_safe_default_protocol_versions()?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
             .with_no_client_auth();
@@ -256,14 +329,13 @@ impl Smtp {
 
     /// Resolves each source address's PTR name, its EHLO name: production
     /// needs one that resolves back to the address (forward-confirmed).
-    pub async fn sources(dns: &Dns, ips: &[IpAddr]) -> Result<Vec<Source>, String> {
+    pub async fn sources(dns: &Dns, ips: &[IpAddr]) -> Result<Vec<Source>, SetupError> {
         let mut sources = Vec::with_capacity(ips.len());
         for &ip in ips {
-            let name =
-                dns.ptr(ip).await?.ok_or_else(|| format!("{ip} has no PTR record; receivers refuse such mail"))?;
+            let name = dns.ptr(ip).await?.ok_or(SetupError::NoPtr(ip))?;
             let forward = dns.addresses(&name).await?;
             if !forward.contains(&ip) {
-                return Err(format!("the PTR name of {ip}, {name}, does not resolve back to it"));
+                return Err(SetupError::PtrMismatch { ip, name });
             }
             sources.push(Source { ip, helo: name });
         }
@@ -272,7 +344,7 @@ impl Smtp {
 }
 
 impl Transport for Smtp {
-    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, StoreError> {
+    async fn deliver(&self, batch: Vec<Outgoing>) -> Result<Vec<(Queued, Attempt)>, EngineError> {
         // By recipient domain, and by the source addresses allowed.
         let mut by_domain: HashMap<(String, Arc<[IpAddr]>), Vec<Outgoing>> = HashMap::new();
         for out in batch {
@@ -288,7 +360,7 @@ impl Transport for Smtp {
         }
         let mut attempts = Vec::new();
         while let Some(done) = tasks.join_next().await {
-            attempts.extend(done.map_err(|_| StoreError::Conflict("a delivery task failed"))?);
+            attempts.extend(done.map_err(|e| EngineError::Task("delivery", e))?);
         }
         self.inner.save_warmup().await?;
         self.inner.sync_suspensions().await?;
@@ -450,8 +522,8 @@ impl Inner {
                         tracing::debug!(mx = %current.mx, reason = %why, "reconnecting");
                         retried = true;
                     }
-                    Err(Broken::BeforeData(why) | Broken::InData(why)) => {
-                        let mut attempt = Attempt::deferred(why, Some(current.mx.clone()));
+                    Err(broken) => {
+                        let mut attempt = Attempt::deferred(broken.to_string(), Some(current.mx.clone()));
                         attempt.tls = Some(current.tls);
                         break attempt;
                     }
@@ -648,7 +720,7 @@ impl Inner {
             let addresses = match self.dns.addresses(host).await {
                 Ok(a) => a,
                 Err(e) => {
-                    last = Attempt::deferred(e, Some(host.clone()));
+                    last = Attempt::deferred(e.to_string(), Some(host.clone()));
                     continue;
                 }
             };
@@ -666,7 +738,7 @@ impl Inner {
                     Ok(session) => return Ok(session),
                     Err(why) => {
                         tracing::debug!(mx = %host, %ip, reason = %why, "MX host unavailable");
-                        last = Attempt::deferred(why, Some(host.clone()));
+                        last = Attempt::deferred(why.to_string(), Some(host.clone()));
                     }
                 }
             }
@@ -676,29 +748,37 @@ impl Inner {
 
     /// A TCP connection from the source address. No Nagle delay: commands
     /// and replies are small and each one waits for the other side.
-    async fn tcp(&self, host: &str, addr: SocketAddr, source: &Source) -> Result<SmtpClient<TcpStream>, String> {
+    async fn tcp(&self, host: &str, addr: SocketAddr, source: &Source) -> Result<SmtpClient<TcpStream>, SessionError> {
         let client = SmtpClient::connect_using(source.ip, addr, self.config.timeouts.connect)
             .await
-            .map_err(|e| format!("{host} ({addr}): cannot connect from {}: {e}", source.ip))?;
-        client.stream.set_nodelay(true).map_err(|e| format!("{host}: {e}"))?;
+            .map_err(|e| SessionError::Connect { host: host.to_owned(), addr, from: source.ip, source: e })?;
+        client.stream.set_nodelay(true).map_err(|e| SessionError::Socket { host: host.to_owned(), source: e })?;
         Ok(client)
     }
 
-    async fn open(&self, host: &str, addr: SocketAddr, source: &Source, policy: TlsPolicy) -> Result<Session, String> {
+    async fn open(
+        &self,
+        host: &str,
+        addr: SocketAddr,
+        source: &Source,
+        policy: TlsPolicy,
+    ) -> Result<Session, SessionError> {
         let t = self.config.timeouts;
         let greeted = |mut client: SmtpClient<TcpStream>| async move {
             client.timeout = t.command;
-            let greeting = client.read().await.map_err(|e| format!("{host}: no greeting: {e}"))?;
+            let greeting =
+                client.read().await.map_err(|e| SessionError::NoGreeting { host: host.to_owned(), source: e })?;
             if greeting.code != 220 {
-                return Err(format!("{host} greeted with {} {}", greeting.code, greeting.message.trim()));
+                let text = greeting.message.trim().to_owned();
+                return Err(SessionError::Greeting { host: host.to_owned(), code: greeting.code, text });
             }
-            let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", &e))?;
+            let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", e))?;
             Ok((client, ehlo))
         };
         let (client, ehlo) = greeted(self.tcp(host, addr, source).await?).await?;
         if !ehlo.has_capability(EXT_START_TLS) {
             if policy == TlsPolicy::Required {
-                return Err(format!("{host} does not offer STARTTLS and this destination requires TLS"));
+                return Err(SessionError::NoStartTls { host: host.to_owned() });
             }
             let pipelining = ehlo.has_capability(EXT_PIPELINING);
             return Ok(Session::new(Client::Plain(client), host, source.ip, TlsState::None, pipelining));
@@ -710,13 +790,13 @@ impl Inner {
                 tracing::debug!(mx = %host, error = %e, "certificate does not verify; using TLS unverified");
                 let (client, _) = greeted(self.tcp(host, addr, source).await?).await?;
                 let client =
-                    client.start_tls(&self.unverified, host).await.map_err(|e| describe(host, "STARTTLS", &e))?;
+                    client.start_tls(&self.unverified, host).await.map_err(|e| describe(host, "STARTTLS", e))?;
                 (client, TlsState::Unverified)
             }
-            Err(e) => return Err(describe(host, "STARTTLS", &e)),
+            Err(e) => return Err(describe(host, "STARTTLS", e)),
         };
         let mut client = client;
-        let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", &e))?;
+        let ehlo = client.ehlo(&source.helo).await.map_err(|e| describe(host, "EHLO", e))?;
         let pipelining = ehlo.has_capability(EXT_PIPELINING);
         Ok(Session::new(Client::Tls(Box::new(client)), host, source.ip, tls, pipelining))
     }
@@ -733,11 +813,14 @@ fn warmed_up() -> Attempt {
     attempt
 }
 
-fn describe(host: &str, step: &str, e: &mail_send::Error) -> String {
+fn describe(host: &str, step: &'static str, e: mail_send::Error) -> SessionError {
+    let host = host.to_owned();
     match e {
-        mail_send::Error::UnexpectedReply(r) => format!("{host}: {step} refused: {} {}", r.code, r.message.trim()),
-        mail_send::Error::Timeout => format!("{host}: no reply to {step} in time"),
-        other => format!("{host}: {step} failed: {other}"),
+        mail_send::Error::UnexpectedReply(r) => {
+            SessionError::Refused { host, step, code: r.code, text: r.message.trim().to_owned() }
+        }
+        mail_send::Error::Timeout => SessionError::Timeout { host, step },
+        source => SessionError::Failed { host, step, source },
     }
 }
 
@@ -822,10 +905,10 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
         return Ok((reply, reusable));
     }
     if data.is_none() {
-        return Err(Broken::BeforeData("the server did not answer DATA".into()));
+        return Err(Broken::BeforeData(WireError::NoDataReply));
     }
     if let Err(why) = send(&mut client.stream, &dot_stuffed(&out.message), t.data_end).await {
-        return Err(Broken::InData(format!("during DATA: {why}")));
+        return Err(Broken::InData(why));
     }
     match read_reply(&mut client.stream, &mut buf, t.data_end).await {
         Ok(reply) => {
@@ -833,7 +916,7 @@ async fn transaction<S: AsyncRead + AsyncWrite + Unpin>(
             let reusable = reply.code != 421;
             Ok((reply, reusable))
         }
-        Err(why) => Err(Broken::InData(format!("after DATA: {why}"))),
+        Err(why) => Err(Broken::InData(why)),
     }
 }
 
@@ -858,7 +941,7 @@ fn dot_stuffed(message: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], wait: Duration) -> Result<(), String> {
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], wait: Duration) -> Result<(), WireError> {
     let written = tokio::time::timeout(wait, async {
         stream.write_all(bytes).await?;
         stream.flush().await
@@ -866,8 +949,8 @@ async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], wait: Duratio
     .await;
     match written {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(format!("connection lost: {e}")),
-        Err(_) => Err("the server did not take the command in time".into()),
+        Ok(Err(e)) => Err(WireError::Lost(e)),
+        Err(_) => Err(WireError::Slow),
     }
 }
 
@@ -876,7 +959,7 @@ async fn read_reply<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
     wait: Duration,
-) -> Result<Response<String>, String> {
+) -> Result<Response<String>, WireError> {
     let read = tokio::time::timeout(wait, async {
         loop {
             if !buf.is_empty() {
@@ -888,19 +971,19 @@ async fn read_reply<S: AsyncRead + Unpin>(
                         return Ok(reply);
                     }
                     Err(smtp_proto::Error::NeedsMoreData { .. }) => {}
-                    Err(_) => return Err("the server's reply cannot be parsed".to_owned()),
+                    Err(_) => return Err(WireError::Unparsable),
                 }
             }
             let mut chunk = [0u8; 2048];
             match stream.read(&mut chunk).await {
-                Ok(0) => return Err("connection closed by the server".to_owned()),
+                Ok(0) => return Err(WireError::Closed),
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) => return Err(format!("connection lost: {e}")),
+                Err(e) => return Err(WireError::Lost(e)),
             }
         }
     })
     .await;
-    read.unwrap_or_else(|_| Err("no reply in time".into()))
+    read.unwrap_or(Err(WireError::Unanswered))
 }
 
 /// Accepts any certificate (and checks the handshake signatures): the

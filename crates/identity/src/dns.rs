@@ -23,6 +23,32 @@ pub enum RouteError {
     Temporary { domain: String, reason: String },
 }
 
+/// Why a DNS question got no answer (an answer that there is no record
+/// is not an error: it is an empty result).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LookupError {
+    #[error("cannot set up the DNS resolver: {0}")]
+    Setup(Cause),
+    #[error("{kind} lookup for {name} failed: {cause}")]
+    Failed { kind: &'static str, name: String, cause: Cause },
+}
+
+/// The underlying error, shared so that a lookup's result can be cached.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+fn failed(
+    kind: &'static str,
+    name: impl ToString,
+    cause: impl std::error::Error + Send + Sync + 'static,
+) -> LookupError {
+    LookupError::Failed { kind, name: name.to_string(), cause: Arc::new(cause) }
+}
+
+/// An answer that came from no nameserver.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Unanswered(String);
+
 impl RouteError {
     /// A permanent error bounces the message; a temporary one defers it.
     pub fn is_permanent(&self) -> bool {
@@ -45,15 +71,15 @@ const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 impl Dns {
     /// A resolver asking `nameservers` (`ip:port`), or those of
     /// `/etc/resolv.conf` when the list is empty.
-    pub fn new(nameservers: &[SocketAddr]) -> Result<Self, String> {
+    pub fn new(nameservers: &[SocketAddr]) -> Result<Self, LookupError> {
         Self::with_timeout(nameservers, TIMEOUT)
     }
 
     /// As `new`, each query waiting at most `timeout` (for configured
     /// nameservers; the system's come with their own settings).
-    pub fn with_timeout(nameservers: &[SocketAddr], timeout: std::time::Duration) -> Result<Self, String> {
+    pub fn with_timeout(nameservers: &[SocketAddr], timeout: std::time::Duration) -> Result<Self, LookupError> {
         let auth = if nameservers.is_empty() {
-            MessageAuthenticator::new_system_conf().map_err(|e| format!("cannot read /etc/resolv.conf: {e}"))?
+            MessageAuthenticator::new_system_conf().map_err(|e| LookupError::Setup(Arc::new(e)))?
         } else {
             let servers = nameservers
                 .iter()
@@ -71,7 +97,7 @@ impl Dns {
             // loopback addresses to localhost, for one).
             options.use_hosts_file = ResolveHosts::Never;
             MessageAuthenticator::new(ResolverConfig::from_name_servers(servers), options)
-                .map_err(|e| format!("cannot set up the DNS resolver: {e}"))?
+                .map_err(|e| LookupError::Setup(Arc::new(e)))?
         };
         Ok(Self { auth: Arc::new(auth), nameservers: nameservers.to_vec(), timeout })
     }
@@ -122,17 +148,17 @@ impl Dns {
     }
 
     /// The IPv4 and IPv6 addresses of a host (empty when it has none).
-    pub async fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+    pub async fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, LookupError> {
         let fqdn = format!("{}.", host.trim_end_matches('.'));
         match self.resolver().lookup_ip(fqdn.as_str()).await {
             Ok(lookup) => Ok(lookup.iter().collect()),
             Err(e) if e.is_no_records_found() => Ok(Vec::new()),
-            Err(e) => Err(format!("address lookup for {host} failed: {e}")),
+            Err(e) => Err(failed("address", host, e)),
         }
     }
 
     /// The TXT records at `name`, each one's strings joined (none: empty).
-    pub async fn txt(&self, name: &str) -> Result<Vec<String>, String> {
+    pub async fn txt(&self, name: &str) -> Result<Vec<String>, LookupError> {
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         match self.resolver().txt_lookup(fqdn.as_str()).await {
             Ok(lookup) => Ok(lookup
@@ -146,12 +172,12 @@ impl Dns {
                 })
                 .collect()),
             Err(e) if e.is_no_records_found() => Ok(Vec::new()),
-            Err(e) => Err(format!("TXT lookup for {name} failed: {e}")),
+            Err(e) => Err(failed("TXT", name, e)),
         }
     }
 
     /// The PTR name of an address, without the final dot.
-    pub async fn ptr(&self, ip: IpAddr) -> Result<Option<String>, String> {
+    pub async fn ptr(&self, ip: IpAddr) -> Result<Option<String>, LookupError> {
         if ip.is_loopback() && !self.nameservers.is_empty() {
             // The resolver answers "localhost" for loopback addresses itself
             // (RFC 6761); the configured servers (the test lab's) may know better.
@@ -163,7 +189,7 @@ impl Dns {
                 _ => None,
             })),
             Err(e) if e.is_no_records_found() => Ok(None),
-            Err(e) => Err(format!("PTR lookup for {ip} failed: {e}")),
+            Err(e) => Err(failed("PTR", ip, e)),
         }
     }
 }
@@ -174,14 +200,14 @@ async fn direct_ptr(
     nameservers: &[SocketAddr],
     ip: IpAddr,
     timeout: std::time::Duration,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, LookupError> {
     use hickory_resolver::proto::op::{Message, Query};
     use hickory_resolver::proto::rr::{Name, RecordType};
 
     let mut query = Message::query();
     query.add_query(Query::query(Name::from(ip), RecordType::PTR));
     query.metadata.recursion_desired = true;
-    let bytes = query.to_vec().map_err(|e| e.to_string())?;
+    let bytes = query.to_vec().map_err(|e| failed("PTR", ip, e))?;
     let mut last = String::from("no nameserver");
     for server in nameservers {
         let asked = async {
@@ -197,7 +223,7 @@ async fn direct_ptr(
         };
         match tokio::time::timeout(timeout, asked).await {
             Ok(Ok(reply)) => {
-                let reply = Message::from_vec(&reply).map_err(|e| e.to_string())?;
+                let reply = Message::from_vec(&reply).map_err(|e| failed("PTR", ip, e))?;
                 if reply.metadata.id != query.metadata.id {
                     last = format!("{server} answered another query");
                     continue;
@@ -211,5 +237,5 @@ async fn direct_ptr(
             Err(_) => last = format!("{server} did not answer"),
         }
     }
-    Err(format!("PTR lookup for {ip} failed: {last}"))
+    Err(failed("PTR", ip, Unanswered(last)))
 }

@@ -11,7 +11,7 @@ use mail_auth::Parameters;
 use mail_auth::spf::verify::SpfParameters;
 use store::Store;
 
-use crate::dns::Dns;
+use crate::dns::{Dns, LookupError};
 use crate::{Setup, spf_record};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -322,7 +322,7 @@ fn count_lookups(
     dns: &Dns,
     record: String,
     depth: u32,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, String>> + Send + '_>> {
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, LookupError>> + Send + '_>> {
     Box::pin(async move {
         let mut n = 0;
         for term in record.split_whitespace().skip(1) {

@@ -15,7 +15,7 @@ use mail_auth::spf::verify::SpfParameters;
 use mail_auth::{AuthenticatedMessage, DkimResult, DmarcResult, Parameters, SpfResult};
 use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
-use crate::dns::Dns;
+use crate::dns::{Dns, LookupError};
 use crate::doctor::Status;
 
 /// What each fault costs, in tenths of a point.
@@ -663,7 +663,11 @@ fn aligned(signer: &str, from: &str) -> bool {
 
 // ---------------------------------------------------------- reverse DNS
 
-async fn reverse_dns(dns: &Dns, source: Option<IpAddr>, ptr: Option<Result<Option<String>, String>>) -> Vec<Finding> {
+async fn reverse_dns(
+    dns: &Dns,
+    source: Option<IpAddr>,
+    ptr: Option<Result<Option<String>, LookupError>>,
+) -> Vec<Finding> {
     use cost::*;
     let area = Area::ReverseDns;
     let (Some(ip), Some(ptr)) = (source, ptr) else {
@@ -738,7 +742,7 @@ pub enum Listing {
 
 async fn ask(dns: &Dns, name: &str, list: &Blocklist) -> Listing {
     match dns.addresses(name).await {
-        Err(e) => Listing::Unknown(e),
+        Err(e) => Listing::Unknown(e.to_string()),
         Ok(answers) => {
             let Some(&answer) = answers.iter().find(|a| a.is_ipv4()) else { return Listing::Clear };
             match answer {

@@ -80,15 +80,24 @@ impl SendingDomains {
     }
 }
 
+/// Why an address is not one we take mail for; shown as the SMTP reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("550 5.7.1 <{0}>: not an address of this server (no relaying)")]
+    NotOurs(String),
+    #[error("550 5.1.1 <{0}>: no such address")]
+    NoSuchAddress(String),
+}
+
 impl Ninsho {
     /// Which of our addresses `address` is, or the reply refusing it; a
     /// database failure is an error of its own (the sender is told to retry).
-    pub async fn address(&self, address: &str) -> Result<Result<Address, String>, StoreError> {
+    pub async fn address(&self, address: &str) -> Result<Result<Address, Refusal>, StoreError> {
         let lower = address.trim().to_ascii_lowercase();
         if self.report_address.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(&lower)) {
             return Ok(Ok(Address::Reports));
         }
-        let refuse = || format!("550 5.7.1 <{address}>: not an address of this server (no relaying)");
+        let refuse = || Refusal::NotOurs(address.to_owned());
         let Some((local, domain)) = lower.rsplit_once('@') else { return Ok(Err(refuse())) };
         let Some(sending) = domain.strip_prefix(&format!("{}.", self.bounce_subdomain)) else {
             return Ok(Err(refuse()));
@@ -99,7 +108,7 @@ impl Ninsho {
             "unsubscribe" => Address::Unsubscribe,
             _ => match verp::parse(&self.key, &lower) {
                 Some(bounced) => Address::Verp(bounced),
-                None => return Ok(Err(format!("550 5.1.1 <{address}>: no such address"))),
+                None => return Ok(Err(Refusal::NoSuchAddress(address.to_owned()))),
             },
         };
         if !self.domains.contains(&self.store, sending).await? {
@@ -118,7 +127,7 @@ impl Ninsho {
             Ok(Address::Verp(of)) => self.at_verp(of, &envelope.data).await,
             Ok(Address::Unsubscribe) => self.unsubscribe(&envelope.data).await,
             Ok(Address::Reports) => self.report(&envelope.data).await,
-            Err(refusal) => Ok(("ignored", refusal, false)),
+            Err(refusal) => Ok(("ignored", refusal.to_string(), false)),
         };
         let (kind, outcome, keep) = match acted {
             Ok(done) => done,
@@ -316,7 +325,7 @@ impl Mailbox for Ninsho {
     async fn accepts(&self, address: &str) -> Option<String> {
         match self.address(address).await {
             Ok(Ok(_)) => None,
-            Ok(Err(refusal)) => Some(refusal),
+            Ok(Err(refusal)) => Some(refusal.to_string()),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot look up a recipient");
                 Some("451 4.3.0 try again later".into())
@@ -324,9 +333,11 @@ impl Mailbox for Ninsho {
         }
     }
 
-    async fn deliver(&self, envelope: Envelope) -> Result<(), String> {
+    type Error = StoreError;
+
+    async fn deliver(&self, envelope: Envelope) -> Result<(), StoreError> {
         for rcpt in &envelope.recipients {
-            self.handle(&envelope, rcpt).await.map_err(|e| e.to_string())?;
+            self.handle(&envelope, rcpt).await?;
         }
         Ok(())
     }

@@ -114,8 +114,10 @@ pub struct Envelope {
 pub trait Mailbox: Clone + Send + Sync + 'static {
     /// None when `address` is ours; else the reply refusing it.
     fn accepts(&self, address: &str) -> impl Future<Output = Option<String>> + Send;
+    /// Why a message could not be taken.
+    type Error: std::fmt::Display + Send;
     /// Takes a message; an error is answered 451 (the sender tries again).
-    fn deliver(&self, envelope: Envelope) -> impl Future<Output = Result<(), String>> + Send;
+    fn deliver(&self, envelope: Envelope) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 #[derive(Clone)]
@@ -164,21 +166,31 @@ impl Default for ListenerConfig {
 
 /// The STARTTLS configuration from a certificate chain and its private key
 /// (PEM files).
-pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<rustls::ServerConfig>, String> {
+pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(|i| i.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+        .map_err(|source| TlsError::Pem { path: cert.to_owned(), source })?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|source| TlsError::Pem { path: key.to_owned(), source })?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("the certificate and key do not go together: {e}"))?;
+        .map_err(TlsError::Mismatch)?;
     Ok(Arc::new(config))
+}
+
+/// Why the STARTTLS configuration cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{}: {source}", path.display())]
+    Pem { path: std::path::PathBuf, source: rustls::pki_types::pem::Error },
+    #[error("TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("the certificate and key do not go together: {0}")]
+    Mismatch(rustls::Error),
 }
 
 /// Refused commands and recipients in one session before it is closed.

@@ -14,6 +14,8 @@ pub enum PrepareError {
     Template(Vec<TemplateError>),
     #[error("{0}")]
     Invalid(String),
+    #[error("rendering for {email} fails: {error}")]
+    Render { email: String, error: TemplateError },
     /// The From domain has a key whose record has not been seen yet.
     #[error("{0}")]
     Unverified(String),
@@ -147,9 +149,7 @@ pub async fn check(
     if count == 0 {
         return Err(PrepareError::Invalid("the audience is empty".into()));
     }
-    render_sample(store, key, campaign, &compiled, public_url, segment.as_ref(), sample)
-        .await
-        .map_err(PrepareError::Invalid)?;
+    render_sample(store, key, campaign, &compiled, public_url, segment.as_ref(), sample).await?;
     Ok(count)
 }
 
@@ -163,10 +163,10 @@ async fn render_sample(
     public_url: &str,
     segment: Option<&Filter>,
     sample: i64,
-) -> Result<(), String> {
+) -> Result<(), PrepareError> {
     let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)
-        .map_err(|e| e.to_string())?;
-    let members = store.audience_sample(&campaign.list_ids, segment, sample).await.map_err(|e| e.to_string())?;
+        .map_err(|e| PrepareError::Template(vec![e]))?;
+    let members = store.audience_sample(&campaign.list_ids, segment, sample).await?;
     for s in members {
         let to = Recipient {
             delivery_id: 0,
@@ -179,7 +179,7 @@ async fn render_sample(
             variant: 0,
         };
         if let Err(e) = rendered.render(key, &to) {
-            return Err(format!("rendering for {} fails: {e}", s.email));
+            return Err(PrepareError::Render { email: s.email, error: e });
         }
     }
     Ok(())

@@ -167,12 +167,12 @@ impl Ingest {
         let mut outcomes = Vec::with_capacity(parts.len());
         for part in parts {
             let (file, kept) = match part {
-                Err((file, reason)) => (file, Err(reason)),
+                Err((file, reason)) => (file, Err(reason.to_string())),
                 Ok((file, content)) => {
                     let kept = match reports::parse(&content) {
                         Ok(Report::Dmarc(report)) => self.keep_dmarc(&report, &ours, &domains, via).await,
                         Ok(Report::Tls(report)) => self.keep_tls(&report, via).await,
-                        Err(reason) => Ok(Outcome::Failed(reason)),
+                        Err(reason) => Ok(Outcome::Failed(reason.to_string())),
                     };
                     match kept {
                         Ok(Outcome::Failed(reason)) => (file, Err(reason)),

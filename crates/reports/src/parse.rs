@@ -30,7 +30,57 @@ pub type File = (String, Vec<u8>);
 
 /// One part of what arrived: a file to read, or why it could not be taken
 /// out, with its name.
-pub type Part = Result<File, (String, String)>;
+pub type Part = Result<File, (String, UnpackError)>;
+
+/// Why a file could not be taken out of what arrived.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("archives nested too deep")]
+    TooDeep,
+    #[error("refused: the files in it decompress to more than the cap together")]
+    TotalCap,
+    #[error("more than {0} files")]
+    TooMany(usize),
+    #[error("more than {max} files: the last {left} were not read")]
+    TooManyLeft { max: usize, left: usize },
+    #[error("not a valid zip: {0}")]
+    Zip(zip::result::ZipError),
+    #[error("{0}")]
+    ZipEntry(zip::result::ZipError),
+    #[error("a message that cannot be read")]
+    Message,
+    #[error("a message without a report attached")]
+    NoReport,
+    #[error("refused: larger than the cap")]
+    TooLarge,
+    #[error("cannot decompress: {0}")]
+    Decompress(std::io::Error),
+    #[error("refused: it decompresses to more than {cap} bytes ({ratio}× its size): a decompression bomb?")]
+    Bomb { cap: u64, ratio: u64 },
+}
+
+/// Why a file is not a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not well-formed XML at byte {at}: {source}")]
+    Xml { at: u64, source: quick_xml::Error },
+    #[error("elements nested too deep")]
+    TooDeep,
+    #[error("no <feedback> element: not a DMARC aggregate report")]
+    NotDmarc,
+    #[error("the report has no org_name or report_id")]
+    DmarcUnnamed,
+    #[error("the report names no policy domain")]
+    NoDomain,
+    #[error("a TLS report larger than {} MB is not read", MAX_TLS_BYTES / (1024 * 1024))]
+    TlsTooLarge,
+    #[error("not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the report has no organization-name or report-id")]
+    TlsUnnamed,
+    #[error("neither a DMARC aggregate report (XML) nor a TLS report (JSON)")]
+    Unknown,
+}
 
 /// The report files inside `bytes`: a gzip or zip archive is opened (also
 /// nested, a few levels deep), a message's attachments are taken out, and
@@ -43,18 +93,18 @@ pub fn unpack(name: &str, bytes: &[u8], limits: Limits) -> Vec<Part> {
 }
 
 fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut Vec<Part>) {
-    let fail = |reason: String| Err((name.to_owned(), reason));
+    let fail = |reason: UnpackError| Err((name.to_owned(), reason));
     if depth > 3 {
-        return out.push(fail("archives nested too deep".into()));
+        return out.push(fail(UnpackError::TooDeep));
     }
     // The cap holds for everything unpacked together, not file by file.
     let used: u64 = out.iter().filter_map(|p| p.as_ref().ok()).map(|(_, b)| b.len() as u64).sum();
     let limits = Limits { max_bytes: limits.max_bytes.saturating_sub(used), ..limits };
     if limits.max_bytes == 0 {
-        return out.push(fail("refused: the files in it decompress to more than the cap together".into()));
+        return out.push(fail(UnpackError::TotalCap));
     }
     if out.len() >= limits.max_files {
-        return out.push(fail(format!("more than {} files", limits.max_files)));
+        return out.push(fail(UnpackError::TooMany(limits.max_files)));
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let decoder = flate2::read::MultiGzDecoder::new(bytes);
@@ -70,21 +120,18 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
     if bytes.starts_with(b"PK\x03\x04") {
         let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
             Ok(archive) => archive,
-            Err(e) => return out.push(fail(format!("not a valid zip: {e}"))),
+            Err(e) => return out.push(fail(UnpackError::Zip(e))),
         };
         for i in 0..archive.len() {
             if out.len() >= limits.max_files {
                 let left = archive.len() - i;
-                out.push(Err((
-                    name.to_owned(),
-                    format!("more than {} files: the last {left} were not read", limits.max_files),
-                )));
+                out.push(Err((name.to_owned(), UnpackError::TooManyLeft { max: limits.max_files, left })));
                 break;
             }
             let file = match archive.by_index(i) {
                 Ok(file) => file,
                 Err(e) => {
-                    out.push(Err((format!("{name}#{}", i + 1), e.to_string())));
+                    out.push(Err((format!("{name}#{}", i + 1), UnpackError::ZipEntry(e))));
                     continue;
                 }
             };
@@ -102,7 +149,7 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
     }
     if looks_like_message(bytes) {
         let Some(message) = message::parse::parse(bytes) else {
-            return out.push(fail("a message that cannot be read".into()));
+            return out.push(fail(UnpackError::Message));
         };
         let before = out.len();
         for part in message.attachments() {
@@ -115,29 +162,25 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
             if body.contains("<feedback") || body.trim_start().starts_with('{') {
                 out.push(Ok((name.to_owned(), body.into_bytes())));
             } else {
-                out.push(Err((name.to_owned(), "a message without a report attached".into())));
+                out.push(Err((name.to_owned(), UnpackError::NoReport)));
             }
         }
         return;
     }
     if bytes.len() as u64 > limits.max_bytes {
-        return out.push(fail("refused: larger than the cap".into()));
+        return out.push(fail(UnpackError::TooLarge));
     }
     out.push(Ok((name.to_owned(), bytes.to_vec())));
 }
 
 /// Reads all of `reader`, refusing more than the size cap or the ratio cap
 /// (a decompression bomb).
-fn capped(reader: impl Read, compressed: u64, limits: Limits) -> Result<Vec<u8>, String> {
+fn capped(reader: impl Read, compressed: u64, limits: Limits) -> Result<Vec<u8>, UnpackError> {
     let cap = limits.max_bytes.min(compressed.saturating_mul(limits.max_ratio).max(64 * 1024).min(limits.max_bytes));
     let mut out = Vec::new();
-    reader.take(cap + 1).read_to_end(&mut out).map_err(|e| format!("cannot decompress: {e}"))?;
+    reader.take(cap + 1).read_to_end(&mut out).map_err(UnpackError::Decompress)?;
     if out.len() as u64 > cap {
-        return Err(format!(
-            "refused: it decompresses to more than {} bytes ({}× its size): a decompression bomb?",
-            cap,
-            cap / compressed.max(1)
-        ));
+        return Err(UnpackError::Bomb { cap, ratio: cap / compressed.max(1) });
     }
     Ok(out)
 }
@@ -306,7 +349,7 @@ fn clean(value: String) -> String {
 }
 
 /// Parses a DMARC aggregate report.
-pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
+pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, ParseError> {
     let text = String::from_utf8_lossy(bytes);
     let mut reader = quick_xml::Reader::from_str(&text);
     reader.config_mut().trim_text(true);
@@ -320,8 +363,7 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
     // An element's text, gathered from its text, CDATA and reference events.
     let mut text_of = String::new();
     loop {
-        let event =
-            reader.read_event().map_err(|e| format!("not well-formed XML at byte {}: {e}", reader.error_position()))?;
+        let event = reader.read_event().map_err(|source| ParseError::Xml { at: reader.error_position(), source })?;
         match event {
             Event::Start(e) => {
                 let name = local(e.name().into_inner());
@@ -335,7 +377,7 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
                 path.push(name);
                 text_of.clear();
                 if path.len() > 64 {
-                    return Err("elements nested too deep".into());
+                    return Err(ParseError::TooDeep);
                 }
             }
             Event::End(e) => {
@@ -407,13 +449,13 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, String> {
         }
     }
     if !saw_feedback {
-        return Err("no <feedback> element: not a DMARC aggregate report".into());
+        return Err(ParseError::NotDmarc);
     }
     if report.report_id.is_empty() || report.org_name.is_empty() {
-        return Err("the report has no org_name or report_id".into());
+        return Err(ParseError::DmarcUnnamed);
     }
     if report.domain.is_empty() {
-        return Err("the report names no policy domain".into());
+        return Err(ParseError::NoDomain);
     }
     let mut kept = Vec::with_capacity(report.records.len());
     let mut unread = 0usize;
@@ -505,13 +547,13 @@ pub struct TlsPolicy {
 }
 
 /// Parses an RFC 8460 report (JSON).
-pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
+pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, ParseError> {
     // Read whole, JSON takes about ten times its size: real reports are a
     // few kilobytes.
     if bytes.len() > MAX_TLS_BYTES {
-        return Err(format!("a TLS report larger than {} MB is not read", MAX_TLS_BYTES / (1024 * 1024)));
+        return Err(ParseError::TlsTooLarge);
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)?;
     let text =
         |v: &serde_json::Value, key: &str| clean(v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_owned());
     let number = |v: &serde_json::Value, key: &str| {
@@ -564,7 +606,7 @@ pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, String> {
             .collect(),
     };
     if report.report_id.is_empty() || report.org_name.is_empty() {
-        return Err("the report has no organization-name or report-id".into());
+        return Err(ParseError::TlsUnnamed);
     }
     Ok(report)
 }
@@ -577,12 +619,12 @@ pub enum Report {
 }
 
 /// Parses one unpacked file as whichever report it is.
-pub fn parse(bytes: &[u8]) -> Result<Report, String> {
+pub fn parse(bytes: &[u8]) -> Result<Report, ParseError> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xef && *b != 0xbb && *b != 0xbf);
     match start.map(|i| bytes[i]) {
         Some(b'{') => parse_tls(bytes).map(Report::Tls),
         Some(b'<') => parse_dmarc(bytes).map(Report::Dmarc),
-        _ => Err("neither a DMARC aggregate report (XML) nor a TLS report (JSON)".into()),
+        _ => Err(ParseError::Unknown),
     }
 }
 
@@ -686,7 +728,10 @@ mod tests {
         use std::io::Write;
         let gz = gzip(REPORT.as_bytes(), flate2::Compression::default());
         let files = unpack("r.xml.gz", &gz, Limits::default());
-        assert_eq!(files, vec![Ok(("r.xml".to_owned(), REPORT.as_bytes().to_vec()))]);
+        assert!(
+            matches!(&files[..], [Ok((name, bytes))] if name == "r.xml" && bytes == REPORT.as_bytes()),
+            "{files:?}"
+        );
 
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         zip.start_file("r.xml", zip::write::SimpleFileOptions::default()).expect("zip");
@@ -696,7 +741,7 @@ mod tests {
 
         let bomb = gzip(&vec![b'<'; 20 * 1024 * 1024], flate2::Compression::best());
         let parts = unpack("bomb.xml.gz", &bomb, Limits::default());
-        assert!(matches!(&parts[..], [Err((_, e))] if e.contains("decompression bomb")), "{parts:?}");
+        assert!(matches!(&parts[..], [Err((_, UnpackError::Bomb { .. }))]), "{parts:?}");
 
         // Each file under the cap, all of them together over it.
         let mut many = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

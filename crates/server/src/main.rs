@@ -295,7 +295,7 @@ async fn start_inbound(
         .await
         .with_context(|| format!("cannot listen on inbound.listen {}", s.listen))?;
     let tls = match (&s.tls_cert, &s.tls_key) {
-        (Some(cert), Some(key)) => Some(inbound::smtp::tls_config(cert, key).map_err(anyhow::Error::msg)?),
+        (Some(cert), Some(key)) => Some(inbound::smtp::tls_config(cert, key)?),
         (None, None) => None,
         _ => anyhow::bail!("inbound.tls_cert and inbound.tls_key go together"),
     };
@@ -413,7 +413,7 @@ async fn start_delivery(
     let reach = webhooks::Reach::allowing(&settings.webhooks.allow_internal);
     let sender = webhooks::Sender {
         store: db.store().clone(),
-        client: webhooks::Sender::client(&reach).map_err(anyhow::Error::msg)?,
+        client: webhooks::Sender::client(&reach)?,
         reach,
         key: key.clone(),
         lease: chrono::Duration::seconds(i64::from(d.lease_seconds)),

@@ -359,7 +359,7 @@ impl Settings {
             let mut result = None;
             for (name, keys, value) in &overrides {
                 set_path(&mut merged, keys, value.clone())
-                    .map_err(|message| SettingsError::Env { variable: name.clone(), message })?;
+                    .map_err(|e| SettingsError::Env { variable: name.clone(), message: e.to_string() })?;
                 match Settings::deserialize(merged.clone()) {
                     Ok(settings) => result = Some(settings),
                     Err(e) => {
@@ -499,17 +499,28 @@ fn parse_env_value(raw: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(raw.to_string()))
 }
 
-fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
+/// Why a variable's name is not a settings key.
+#[derive(Debug, thiserror::Error)]
+enum PathError {
+    #[error("names no key")]
+    NoKey,
+    #[error("has an empty key part")]
+    EmptyPart,
+    #[error("`{0}` is not a section")]
+    NotSection(String),
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), PathError> {
     let Some((last, sections)) = keys.split_last() else {
-        return Err("names no key".into());
+        return Err(PathError::NoKey);
     };
     if last.is_empty() || sections.iter().any(String::is_empty) {
-        return Err("has an empty key part".into());
+        return Err(PathError::EmptyPart);
     }
     let mut current = table;
     for section in sections {
         let entry = current.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        current = entry.as_table_mut().ok_or_else(|| format!("`{section}` is not a section"))?;
+        current = entry.as_table_mut().ok_or_else(|| PathError::NotSection(section.clone()))?;
     }
     current.insert(last.clone(), value);
     Ok(())

@@ -159,7 +159,7 @@ impl Filter {
                 }
                 Ok(())
             }
-            Self::Attribute(condition) => condition.check().or_else(fail),
+            Self::Attribute(condition) => condition.check().or_else(|fault| fail(fault.to_string())),
             Self::Activity(activity) => match activity.within_days {
                 Some(days) if days == 0 || days > 36_500 => fail("within_days is from 1 to 36500".into()),
                 _ => Ok(()),
@@ -169,10 +169,10 @@ impl Filter {
 }
 
 impl AttributeCondition {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), ConditionFault> {
         let key = self.key.trim();
         if key.is_empty() || key.chars().count() > MAX_KEY_CHARS || key.chars().any(char::is_control) {
-            return Err(format!("attribute names have 1 to {MAX_KEY_CHARS} printable characters"));
+            return Err(ConditionFault::Name);
         }
         let value = &self.value;
         let ok = match self.op {
@@ -185,8 +185,17 @@ impl AttributeCondition {
             AttributeOp::Exists | AttributeOp::NotExists => true,
             AttributeOp::WithinDays | AttributeOp::OlderThanDays => value.as_u64().is_some_and(|days| days <= 36_500),
         };
-        if ok { Ok(()) } else { Err(format!("`{:?}` does not take the value {value}", self.op).to_lowercase()) }
+        if ok { Ok(()) } else { Err(ConditionFault::Value { op: self.op, value: value.clone() }) }
     }
+}
+
+/// What is wrong with an attribute condition.
+#[derive(Debug, thiserror::Error)]
+enum ConditionFault {
+    #[error("attribute names have 1 to {MAX_KEY_CHARS} printable characters")]
+    Name,
+    #[error("{} does not take the value {value}", format!("`{op:?}`").to_lowercase())]
+    Value { op: AttributeOp, value: serde_json::Value },
 }
 
 /// Appends the SQL condition for `filter` (over `subscribers s`) to `query`.

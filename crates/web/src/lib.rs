@@ -139,7 +139,7 @@ impl AppState {
     }
 
     /// The resolver of the delivery settings' nameservers.
-    pub(crate) fn dns(&self) -> Result<identity::dns::Dns, String> {
+    pub(crate) fn dns(&self) -> Result<identity::dns::Dns, identity::dns::LookupError> {
         if let Some(dns) = self.inner.dns.get() {
             return Ok(dns.clone());
         }

@@ -19,6 +19,7 @@ use crate::auth::ApiUser;
 use crate::imports::{ImportStart, StartError};
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StartParams {
     mode: Option<String>,
     /// Comma-separated list ids.

@@ -2,6 +2,8 @@
 //! Errors are JSON: `{"error": "…", "field": "…"}` with the field at fault
 //! where there is one.
 
+use std::sync::Arc;
+
 mod campaigns;
 mod imports;
 pub(crate) mod lists;
@@ -13,90 +15,91 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::ApiUser;
 
+/// The API's routes and, from the same handlers, its OpenAPI document:
+/// a route exists in the document exactly when the router serves it.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    let (router, document) = split(routes(state));
+    let document = Arc::new(document);
+    // Served without a token: the document describes, it does not reveal.
+    router.route("/openapi.json", get(move || std::future::ready(Json(document.clone()))))
+}
+
+fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut document) = routes.split_for_parts();
+    utoipa::Modify::modify(&Described, &mut document);
+    (router, document)
+}
+
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     use crate::access::{self, Gate};
     use domain::Area;
     let gate = |gate| axum::middleware::from_fn_with_state(access::Guard::new(state, gate, true), access::guard);
-    let audience = Router::new()
-        .route("/subscribers", get(subscribers::search).post(subscribers::create))
-        .route("/subscribers/{id}", get(subscribers::read).patch(subscribers::update).delete(subscribers::delete))
-        .route("/subscribers/{id}/lists/{list_id}", put(subscribers::subscribe).delete(subscribers::unsubscribe))
-        .route("/lists", get(lists::all).post(lists::create))
-        .route("/lists/{id}", get(lists::read).patch(lists::update).delete(lists::delete))
-        .route("/segments", get(segments::all).post(segments::create))
-        .route("/segments/{id}", get(segments::read).put(segments::update).delete(segments::delete))
-        .route("/segments/{id}/count", get(segments::count_saved))
-        .route("/imports", post(imports::start).layer(axum::extract::DefaultBodyLimit::disable()))
-        .route("/imports/{id}", get(imports::progress))
-        .route("/imports/{id}/errors", get(imports::errors))
-        .route("/suppressions", get(privacy::suppressions).post(privacy::suppress))
-        .route("/suppressions/{id}", axum::routing::delete(privacy::unsuppress))
-        .route("/subscribers/{id}/export", get(privacy::export_subscriber))
-        .route("/subscribers/{id}/erase", post(privacy::erase_subscriber))
-        .route("/lists/{id}/export", get(privacy::export_list))
-        .route("/segments/{id}/export", get(privacy::export_segment))
+    let (schemas, paths, upload) = routes!(imports::start);
+    let imports_start = (schemas, paths, upload.layer(axum::extract::DefaultBodyLimit::disable()));
+    let (schemas, paths, all_or_create) = routes!(campaigns::all, campaigns::create);
+    let campaigns_root = (schemas, paths, all_or_create.layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)));
+    let audience = OpenApiRouter::new()
+        .routes(routes!(subscribers::search, subscribers::create))
+        .routes(routes!(subscribers::read, subscribers::update, subscribers::delete))
+        .routes(routes!(subscribers::subscribe, subscribers::unsubscribe))
+        .routes(routes!(lists::all, lists::create))
+        .routes(routes!(lists::read, lists::update, lists::delete))
+        .routes(routes!(segments::all, segments::create))
+        .routes(routes!(segments::read, segments::update, segments::delete))
+        .routes(routes!(segments::count_saved))
+        .routes(imports_start)
+        .routes(routes!(imports::progress))
+        .routes(routes!(imports::errors))
+        .routes(routes!(privacy::suppressions, privacy::suppress))
+        .routes(routes!(privacy::unsuppress))
+        .routes(routes!(privacy::export_subscriber))
+        .routes(routes!(privacy::erase_subscriber))
+        .routes(routes!(privacy::export_list))
+        .routes(routes!(privacy::export_segment))
         .route_layer(gate(Gate::Area(Area::Audience)));
-    let audience_reads = Router::new()
-        .route("/segments/count", post(segments::count_filter))
-        .route_layer(gate(Gate::Read(Area::Audience)));
-    let campaigns = Router::new()
-        .route(
-            "/campaigns",
-            get(campaigns::all).post(campaigns::create).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
-        )
-        .route("/campaigns/{id}", get(campaigns::read))
-        .route("/campaigns/{id}/schedule", post(campaigns::schedule))
-        .route("/campaigns/{id}/score", get(crate::score_pages::api))
+    let audience_reads =
+        OpenApiRouter::new().routes(routes!(segments::count_filter)).route_layer(gate(Gate::Read(Area::Audience)));
+    let campaigns = OpenApiRouter::new()
+        .routes(campaigns_root)
+        .routes(routes!(campaigns::read))
+        .routes(routes!(campaigns::schedule))
+        .routes(routes!(crate::score_pages::api))
         .route_layer(gate(Gate::Area(Area::Campaigns)));
-    let reports = Router::new()
-        .route("/campaigns/{id}/report", get(campaigns::report))
-        .route_layer(gate(Gate::Area(Area::Reports)));
-    Router::new()
-        .route("/me", get(me))
+    let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
+    OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+        .routes(routes!(me))
         .route_layer(gate(Gate::Anyone))
         .merge(audience)
         .merge(audience_reads)
         .merge(campaigns)
         .merge(reports)
-        .route("/openapi.json", get(openapi))
 }
 
 /// Who the token belongs to: lets a script check its token works.
-#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Object), (status = 401, body = ApiErrorBody)), security(("token" = [])))]
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, description = "the token's owner", body = Object), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
 async fn me(user: ApiUser) -> Json<Value> {
     Json(json!({ "id": user.id, "email": user.email, "role": user.role.as_str() }))
 }
 
-/// The OpenAPI document of this API, generated from the handlers.
+/// The document's frame; the paths come from the router.
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "ninsho API", description = "Lists, subscribers, segments, imports, privacy requests and campaigns."),
     servers((url = "/api/v1")),
-    modifiers(&BearerToken),
-    paths(
-        me,
-        lists::all, lists::create, lists::read, lists::update, lists::delete,
-        subscribers::search, subscribers::create, subscribers::read, subscribers::update, subscribers::delete,
-        subscribers::subscribe, subscribers::unsubscribe,
-        segments::all, segments::create, segments::read, segments::update, segments::delete,
-        segments::count_filter, segments::count_saved,
-        imports::start, imports::progress, imports::errors,
-        campaigns::all, campaigns::create, campaigns::read, campaigns::schedule, campaigns::report,
-        crate::score_pages::api,
-        privacy::suppressions, privacy::suppress, privacy::unsuppress, privacy::export_subscriber,
-        privacy::erase_subscriber, privacy::export_list, privacy::export_segment,
-    )
+    modifiers(&BearerToken)
 )]
-pub(crate) struct ApiDoc;
+struct ApiDoc;
 
 struct BearerToken;
 
@@ -108,9 +111,44 @@ impl utoipa::Modify for BearerToken {
     }
 }
 
-/// Served without a token: the document describes, it does not reveal.
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+/// What the handlers' annotations leave out: every response needs a
+/// description (OpenAPI 3.1 §4.8.17), so one the handler does not give is
+/// its status's reason phrase; operation ids must be unique, so each
+/// handler's name is qualified by its tag (`lists_all`, `segments_all`).
+struct Described;
+
+impl utoipa::Modify for Described {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if let (Some(id), Some(tag)) =
+                    (&operation.operation_id, operation.tags.as_ref().and_then(|t| t.first()))
+                    && !id.starts_with(&format!("{tag}_"))
+                {
+                    operation.operation_id = Some(format!("{tag}_{id}"));
+                }
+                for (status, response) in &mut operation.responses.responses {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        let reason = status.parse().ok().and_then(|s| StatusCode::from_u16(s).ok());
+                        response.description = reason.and_then(|s| s.canonical_reason()).unwrap_or("answer").into();
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The JSON body of every API error.

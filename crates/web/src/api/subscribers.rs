@@ -66,6 +66,7 @@ impl From<Subscriber> for SubscriberView {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
     email: Option<String>,
     list_id: Option<i64>,
@@ -137,7 +138,7 @@ fn attributes_object(value: Option<Value>) -> ApiResult<Value> {
     match value {
         None => Ok(Value::Object(Default::default())),
         Some(v @ Value::Object(_)) => {
-            audience::check_attributes(&v).map_err(|e| ApiError::field("attributes", e))?;
+            audience::check_attributes(&v).map_err(|e| ApiError::field("attributes", e.to_string()))?;
             Ok(v)
         }
         Some(_) => Err(ApiError::field("attributes", "attributes must be a JSON object")),
