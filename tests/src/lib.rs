@@ -18,9 +18,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use message::SecretKey;
 use pgcluster::{Durability, PrivateCluster};
 use store::Store;
-use web::{AppState, SecretKey, WebConfig};
+use web::{AppState, WebConfig};
 
 pub use fantoccini::Locator;
 
@@ -349,9 +350,9 @@ impl TestApp {
         if self.store.admin_credentials(email).await?.is_none() {
             self.create_admin(email, "orbit cactus lantern 47 violet").await?;
         }
-        let token = web::new_api_token();
+        let token = message::secret::new_api_token();
         self.store
-            .create_api_token(&domain::EmailAddress::parse(email)?, "tests", &web::api_token_hash(&token))
+            .create_api_token(&domain::EmailAddress::parse(email)?, "tests", &message::secret::api_token_hash(&token))
             .await?;
         Ok(Api { url: format!("{}/api/v1", self.url), token })
     }
@@ -444,12 +445,12 @@ impl TestApp {
         let hash =
             web::password::hash_blocking("orbit cactus lantern 47 violet").map_err(|e| anyhow::anyhow!("{e}"))?;
         let id = self.store.create_admin_with_role(&address, &hash, role).await?;
-        let session = web::secret::random_token();
+        let session = message::secret::random_token();
         let hour = chrono::Duration::hours(1);
-        self.store.create_session(&web::secret::token_hash(&session), id, hour, "127.0.0.1".parse()?, None).await?;
+        self.store.create_session(&message::secret::token_hash(&session), id, hour, "127.0.0.1".parse()?, None).await?;
         let csrf = self.key.sign("csrf", session.as_bytes());
-        let token = web::new_api_token();
-        self.store.create_api_token(&address, "all", &web::api_token_hash(&token)).await?;
+        let token = message::secret::new_api_token();
+        self.store.create_api_token(&address, "all", &message::secret::api_token_hash(&token)).await?;
         Ok(Person { email: email.into(), session, csrf, token })
     }
 }

@@ -629,7 +629,7 @@ async fn inbound_listener(app: &TestApp, ca: &TestCa) -> Result<(SocketAddr, tok
         max_message_bytes: 256 * 1024,
         ..Default::default()
     };
-    let mailbox = inbound::act::Ninsho {
+    let mailbox = inbound::act::Inbox {
         store: app.store.clone(),
         key: app.key.clone(),
         bounce_subdomain: "bounce".into(),

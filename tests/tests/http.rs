@@ -133,9 +133,9 @@ async fn api_requires_a_valid_token() -> Result<()> {
     let wrong = http().get(&me).header(AUTHORIZATION, "Bearer nsh_made_up").send().await?;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 
-    let token = web::new_api_token();
+    let token = message::secret::new_api_token();
     let email = domain::EmailAddress::parse(EMAIL)?;
-    app.store.create_api_token(&email, "script", &web::api_token_hash(&token)).await?;
+    app.store.create_api_token(&email, "script", &message::secret::api_token_hash(&token)).await?;
     let response = http().get(&me).header(AUTHORIZATION, format!("Bearer {token}")).send().await?;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = serde_json::from_str(&response.text().await?)?;
@@ -325,7 +325,7 @@ async fn metrics_are_for_this_machine_unless_a_token_or_allowlist_opens_them() -
     let token = "metrics-token-for-the-collector";
     let app = tests::spawn_app_with(|c| {
         c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())];
-        let hash = web::secret::token_hash(token);
+        let hash = message::secret::token_hash(token);
         let mut fixed = [0u8; 32];
         fixed.copy_from_slice(&hash);
         c.metrics_token_hash = Some(fixed);

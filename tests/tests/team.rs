@@ -122,10 +122,12 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
 
     // A marketer's token narrowed to reading the audience reads, and may
     // not write even though its owner may.
-    let narrow = web::new_api_token();
+    let narrow = message::secret::new_api_token();
     let marketer = EmailAddress::parse(&people[1].email)?;
     let scope = ["audience:read".to_string()];
-    app.store.create_scoped_api_token(&marketer, "read only", &web::api_token_hash(&narrow), Some(&scope)).await?;
+    app.store
+        .create_scoped_api_token(&marketer, "read only", &message::secret::api_token_hash(&narrow), Some(&scope))
+        .await?;
     assert_eq!(people[1].api(&app, &narrow, "GET", "/subscribers", None).await?.0, 200);
     let (status, body) = people[1].api(&app, &narrow, "POST", "/lists", new_list("narrow")).await?;
     assert_eq!(status, 403);

@@ -525,8 +525,7 @@ impl<T: Transport> Engine<T> {
         let mut attempts = Vec::new();
         for m in leased {
             let from = m.from_address.clone().unwrap_or_else(|| self.config.system_from.clone());
-            let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>')).trim();
-            let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+            let domain = domain::domain_of(domain::bare_address(&from)).to_ascii_lowercase();
             let signer = match self.signer(&domain).await {
                 Ok(None) if self.config.require_identity => {
                     let why = format!("{domain:?} has no DKIM key: ninsho sends only signed mail in production");

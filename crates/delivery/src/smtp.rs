@@ -348,7 +348,7 @@ impl Transport for Smtp {
         // By recipient domain, and by the source addresses allowed.
         let mut by_domain: HashMap<(String, Arc<[IpAddr]>), Vec<Outgoing>> = HashMap::new();
         for out in batch {
-            let domain = out.queued.recipient().rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+            let domain = domain::domain_of(out.queued.recipient()).to_ascii_lowercase();
             by_domain.entry((domain, out.sources.clone())).or_default().push(out);
         }
         self.inner.refresh_warmup().await?;

@@ -64,6 +64,25 @@ impl EmailAddress {
     }
 }
 
+/// The domain part of an address as written (after the last `@`); empty
+/// when there is none. For text not parsed into an [`EmailAddress`]
+/// (envelope addresses, stored From lines).
+pub fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or("", |(_, domain)| domain)
+}
+
+/// The local part of an address (before the last `@`); the whole text
+/// when there is no `@`.
+pub fn local_part(address: &str) -> &str {
+    address.rsplit_once('@').map_or(address, |(local, _)| local)
+}
+
+/// The address inside a mailbox written `Name <address>`, or the text
+/// itself, trimmed.
+pub fn bare_address(mailbox: &str) -> &str {
+    mailbox.rsplit_once('<').map_or(mailbox, |(_, a)| a.trim_end_matches('>')).trim()
+}
+
 /// An address as shown to someone who may not see it: the first character
 /// of the local part and the domain (`t•••@example.jp`), which is enough to
 /// tell providers and typos apart.

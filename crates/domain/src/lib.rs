@@ -56,7 +56,7 @@ mod team;
 pub mod text;
 
 pub use audience::{ImportMode, ListVisibility, OptIn, SubscriberStatus, SubscriptionStatus};
-pub use email::{EmailAddress, EmailError, ascii_domain, masked};
+pub use email::{EmailAddress, EmailError, ascii_domain, bare_address, domain_of, local_part, masked};
 pub use states::{
     AbMetric, CampaignStatus, DeliveryMode, DeliveryStatus, EventKind, ImportState, KeyStatus, OutboxStatus,
     SequenceStatus, TlsState, WebhookStatus,

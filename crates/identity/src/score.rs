@@ -218,8 +218,8 @@ pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
         .and_then(|m| m.from())
         .and_then(|f| f.first())
         .and_then(|a| a.address())
-        .and_then(|a| a.rsplit_once('@'))
-        .map(|(_, d)| d.to_ascii_lowercase());
+        .map(|a| domain::domain_of(a).to_ascii_lowercase())
+        .filter(|d| !d.is_empty());
     if let Some(parsed) = &parsed {
         findings.extend(content(parsed, input.targets));
     }
@@ -232,7 +232,7 @@ pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
     findings.extend(reverse_dns(dns, input.source, ptr).await);
     let mut domains = BTreeSet::new();
     domains.extend(from_domain);
-    domains.extend(input.envelope_from.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()));
+    domains.extend(Some(domain::domain_of(input.envelope_from).to_ascii_lowercase()).filter(|d| !d.is_empty()));
     if let Some(parsed) = &parsed {
         let html: String = (0..parsed.html_body_count()).filter_map(|i| parsed.body_html(i)).collect();
         domains.extend(links(&html).iter().chain(input.targets).filter_map(|u| host(u)));
@@ -595,7 +595,7 @@ async fn authentication(dns: &Dns, input: &Input<'_>, from: Option<&str>, helo: 
         )
     });
 
-    let mail_from_domain = input.envelope_from.rsplit_once('@').map_or("", |(_, d)| d);
+    let mail_from_domain = domain::domain_of(input.envelope_from);
     let spf = match input.source {
         Some(ip) => {
             let helo = helo.unwrap_or(mail_from_domain);

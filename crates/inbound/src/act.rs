@@ -34,8 +34,10 @@ pub enum Address {
     Unsubscribe,
 }
 
+/// The inbox of mail that comes back: which of our addresses a recipient is,
+/// and what to do with the message.
 #[derive(Clone)]
-pub struct Ninsho {
+pub struct Inbox {
     pub store: Store,
     pub key: SecretKey,
     pub bounce_subdomain: String,
@@ -89,7 +91,7 @@ pub enum Refusal {
     NoSuchAddress(String),
 }
 
-impl Ninsho {
+impl Inbox {
     /// Which of our addresses `address` is, or the reply refusing it; a
     /// database failure is an error of its own (the sender is told to retry).
     pub async fn address(&self, address: &str) -> Result<Result<Address, Refusal>, StoreError> {
@@ -321,7 +323,7 @@ impl Ninsho {
     }
 }
 
-impl Mailbox for Ninsho {
+impl Mailbox for Inbox {
     async fn accepts(&self, address: &str) -> Option<String> {
         match self.address(address).await {
             Ok(Ok(_)) => None,

@@ -40,7 +40,7 @@ pub struct Sender {
 impl Sender {
     /// The domain of the From address: the DKIM `d=` and the Message-ID's.
     pub fn domain(&self) -> &str {
-        self.from_address.rsplit_once('@').map_or("", |(_, d)| d)
+        domain::domain_of(&self.from_address)
     }
 }
 

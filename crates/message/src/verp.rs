@@ -36,7 +36,7 @@ pub fn bounce_address(key: &SecretKey, of: Bounced, subdomain: &str, domain: &st
 
 /// What a bounce address names, when its tag is ours.
 pub fn parse(key: &SecretKey, address: &str) -> Option<Bounced> {
-    let local = address.rsplit_once('@').map_or(address, |(local, _)| local).to_ascii_lowercase();
+    let local = domain::local_part(address).to_ascii_lowercase();
     let (signed, tag) = local.rsplit_once('-')?;
     if !key.verify_hex(PURPOSE, signed.as_bytes(), tag, TAG_BYTES) {
         return None;

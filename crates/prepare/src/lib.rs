@@ -29,8 +29,7 @@ fn join(errors: &[TemplateError]) -> String {
 /// whose record has been seen in DNS. Mail without the author domain's
 /// signature fails DMARC at the big providers.
 pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareError> {
-    let address = from_address.rsplit_once('<').map_or(from_address, |(_, a)| a.trim_end_matches('>')).trim();
-    let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+    let domain = domain::domain_of(domain::bare_address(from_address)).to_ascii_lowercase();
     if store.active_dkim_keys(&domain).await?.is_empty() {
         return Err(PrepareError::Invalid(format!(
             "{domain:?} is not a sending domain with a DKIM key; add it with `ninsho domain add {domain}` \

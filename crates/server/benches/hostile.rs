@@ -173,12 +173,12 @@ async fn setup() -> Result<Setup> {
     let email = domain::EmailAddress::parse("owner@shop.example")?;
     let hash = web::password::hash_blocking("orbit cactus lantern 47 violet").map_err(|e| anyhow::anyhow!("{e}"))?;
     let admin = store.create_admin_with_role(&email, &hash, "owner").await?;
-    let token = web::new_api_token();
-    store.create_api_token(&email, "bench", &web::api_token_hash(&token)).await?;
-    let session = web::secret::random_token();
+    let token = message::secret::new_api_token();
+    store.create_api_token(&email, "bench", &message::secret::api_token_hash(&token)).await?;
+    let session = message::secret::random_token();
     store
         .create_session(
-            &web::secret::token_hash(&session),
+            &message::secret::token_hash(&session),
             admin,
             chrono::Duration::hours(2),
             "127.0.0.1".parse()?,

@@ -69,9 +69,9 @@ impl Action {
                 }
             }
             Self::CreateToken { email, name } => {
-                let token = web::new_api_token();
+                let token = message::secret::new_api_token();
                 db.store()
-                    .create_api_token(&email, &name, &web::api_token_hash(&token))
+                    .create_api_token(&email, &name, &message::secret::api_token_hash(&token))
                     .await
                     .map_err(|e| unknown(e, &email))?;
                 eprintln!("API token {name:?} created for {email}. It is shown once; store it now:");

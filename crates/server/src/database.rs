@@ -115,7 +115,7 @@ pub fn web_config(settings: &Settings, db: &Database) -> Result<web::WebConfig> 
         admin_allowlist: settings.http.admin_allowlist.clone(),
         metrics_token_hash: settings.http.metrics_token.as_ref().map(|t| {
             use secrecy::ExposeSecret;
-            let hash = web::secret::token_hash(t.expose_secret());
+            let hash = message::secret::token_hash(t.expose_secret());
             let mut fixed = [0u8; 32];
             fixed.copy_from_slice(&hash[..32]);
             fixed

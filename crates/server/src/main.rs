@@ -204,7 +204,7 @@ async fn run_roles(
     listener: Option<tokio::net::TcpListener>,
     cancel: CancellationToken,
 ) -> Result<()> {
-    let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
+    let key = message::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
     // Uploads left by a previous run belong to imports that died with it.
     // Only the web role takes uploads, so only it clears the spool (delivery
     // nodes may share the data directory and start at the same time).
@@ -287,7 +287,7 @@ async fn run_roles(
 async fn start_inbound(
     settings: &Settings,
     db: &Database,
-    key: &web::SecretKey,
+    key: &message::SecretKey,
     cancel: &CancellationToken,
 ) -> Result<tokio::task::JoinHandle<()>> {
     let s = &settings.inbound;
@@ -318,7 +318,7 @@ async fn start_inbound(
         max_session: Duration::from_secs(30 * 60),
         max_data_in_flight: s.max_data_in_flight_mb.saturating_mul(1024 * 1024),
     };
-    let mailbox = inbound::act::Ninsho {
+    let mailbox = inbound::act::Inbox {
         store: db.store().clone(),
         key: key.clone(),
         bounce_subdomain: setup.bounce_subdomain.clone(),
@@ -339,7 +339,7 @@ async fn start_inbound(
 async fn start_delivery(
     settings: &Settings,
     db: &Database,
-    key: &web::SecretKey,
+    key: &message::SecretKey,
     cancel: &CancellationToken,
     metrics: &delivery::metrics::DeliveryMetrics,
 ) -> Result<tokio::task::JoinSet<()>> {
@@ -520,7 +520,7 @@ async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Res
 
 /// `ninsho domain …`: keys are sealed with the same secret key the server uses.
 async fn domain_command(settings: &Settings, db: &Database, command: DomainCommand) -> Result<()> {
-    let key = web::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
+    let key = message::SecretKey::load_or_create(&db.data_dir().join("secret.key"))?;
     match command {
         DomainCommand::Add { domain, ed25519 } => {
             let (added, records) = identity::add_domain(db.store(), &key, &domain, ed25519).await?;

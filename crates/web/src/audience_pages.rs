@@ -1,4 +1,4 @@
-//! Dashboard pages of the audience: lists and the sandbox mailbox.
+//! Dashboard pages of the audience: lists, subscribers, segments, imports.
 
 use askama::Template;
 use axum::extract::State;
@@ -11,6 +11,7 @@ use store::{List, OutboundMessage};
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
+use crate::error::Invalid;
 use crate::pages::render;
 use crate::{AppError, AppState};
 
@@ -63,7 +64,7 @@ pub(crate) struct ListForm {
 }
 
 /// Reads the signup-fields textarea of the list form.
-fn parse_signup_fields(text: &str) -> Result<Vec<store::SignupField>, String> {
+fn parse_signup_fields(text: &str) -> Result<Vec<store::SignupField>, Invalid> {
     let fields: Vec<store::SignupField> = text
         .lines()
         .map(str::trim)
@@ -83,7 +84,7 @@ fn parse_signup_fields(text: &str) -> Result<Vec<store::SignupField>, String> {
 
 impl ListForm {
     /// The list the form describes, or the sentence saying what is wrong.
-    fn checked(&self) -> Result<crate::api::lists::ListFields, String> {
+    fn checked(&self) -> Result<crate::api::lists::ListFields, Invalid> {
         let (Some(optin), Some(visibility)) = (OptIn::parse(&self.optin), ListVisibility::parse(&self.visibility))
         else {
             return Err("Choose an opt-in and a visibility.".into());
@@ -110,7 +111,7 @@ impl ListForm {
 async fn save_list(state: &AppState, id: Option<i64>, form: &ListForm) -> Result<Option<String>, AppError> {
     let fields = match form.checked() {
         Ok(fields) => fields,
-        Err(error) => return Ok(Some(error)),
+        Err(error) => return Ok(Some(error.into())),
     };
     let saved = match id {
         Some(id) => state.store().update_list(id, &fields.as_new()).await.map(|_| ()),
@@ -133,54 +134,6 @@ pub(crate) async fn create_list(
         None => lists_page(&state, jar, admin, StatusCode::OK, None).await,
         Some(error) => lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
     }
-}
-
-#[derive(Template)]
-#[template(path = "sandbox.html")]
-struct SandboxPage {
-    csrf: String,
-    email: String,
-    /// Each message with what checking its DKIM signatures gave (empty when
-    /// no bytes were kept).
-    messages: Vec<(OutboundMessage, String)>,
-}
-
-/// Messages whose signatures the page checks (each check hashes the body).
-const VERIFIED_ON_PAGE: usize = 50;
-
-pub(crate) async fn sandbox(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    admin: AdminUser,
-) -> Result<Response, AppError> {
-    // The records the sending domains publish (or should): what a receiver
-    // would look up.
-    let mut published = Vec::new();
-    for d in state.store().sending_domains().await? {
-        for k in state.store().active_dkim_keys(&d.domain).await? {
-            published.push((format!("{}._domainkey.{}", k.selector, d.domain), k.dns_record));
-        }
-    }
-    let mut messages = Vec::new();
-    for (i, m) in state.store().outbound_messages(200).await?.into_iter().enumerate() {
-        let raw = if m.has_raw && i < VERIFIED_ON_PAGE { state.store().captured_raw(m.id).await? } else { None };
-        let verdict = match raw {
-            Some(raw) => dkim_summary(&message::dkim::verify(&raw, &published).await),
-            None => String::new(),
-        };
-        messages.push((m, verdict));
-    }
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, SandboxPage { csrf, email: admin.email, messages })
-}
-
-fn dkim_summary(verdicts: &[message::dkim::Verdict]) -> String {
-    if verdicts.is_empty() {
-        return "DKIM: unsigned (the From domain has no key; add it under Domains)".into();
-    }
-    let each: Vec<String> =
-        verdicts.iter().map(|v| format!("{} for {} ({})", v.result, v.domain, v.selector)).collect();
-    format!("DKIM: {}", each.join(", "))
 }
 
 #[derive(Template)]
@@ -567,7 +520,7 @@ pub(crate) struct SegmentForm {
 }
 
 /// The filter of a form, or the sentence saying what is wrong with it.
-fn parse_filter(text: &str) -> Result<store::Filter, String> {
+fn parse_filter(text: &str) -> Result<store::Filter, Invalid> {
     let filter: store::Filter = serde_json::from_str(text).map_err(|e| format!("The filter is not valid: {e}."))?;
     filter.validate().map_err(|e| format!("The filter is not valid: {e}."))?;
     Ok(filter)
@@ -583,7 +536,7 @@ async fn save_segment(
     let name = form.name.trim().to_string();
     let refuse = |error: String| (StatusCode::UNPROCESSABLE_ENTITY, Some(error));
     let (status, error) = match parse_filter(&form.filter) {
-        Err(e) => refuse(e),
+        Err(e) => refuse(e.into()),
         Ok(_) if name.is_empty() || name.chars().count() > 200 => {
             refuse("A segment needs a name of 1 to 200 characters.".into())
         }

@@ -15,6 +15,7 @@ use store::{Campaign, CampaignFields, CampaignReport, DeliveryRow, List, Segment
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
+use crate::error::Invalid;
 use crate::pages::render;
 use crate::{AppError, AppState};
 
@@ -444,14 +445,14 @@ pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String
 }
 
 /// An `HH:MM` time; empty is None.
-fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, String> {
+fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, Invalid> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(None);
     }
     chrono::NaiveTime::parse_from_str(value, "%H:%M")
         .map(Some)
-        .map_err(|_| format!("{value:?} is not a time such as 09:00"))
+        .map_err(|_| format!("{value:?} is not a time such as 09:00").into())
 }
 
 /// Compiles the campaign as the form describes it; template faults come
@@ -556,7 +557,7 @@ pub(crate) struct ScheduleForm {
 }
 
 /// The instant a `datetime-local` value names in `zone`, and the value.
-pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), String> {
+pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), Invalid> {
     let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone:?} is not a time zone"))?;
     let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .map_err(|_| format!("{value:?} is not a date and time such as 2026-12-01T09:00"))?;
@@ -564,7 +565,7 @@ pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, Nai
         .and_local_timezone(tz)
         .earliest()
         .map(|t| (t.with_timezone(&Utc), naive))
-        .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)"))
+        .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)").into())
 }
 
 pub(crate) async fn schedule_campaign(
@@ -579,7 +580,8 @@ pub(crate) async fn schedule_campaign(
     match schedule(&state, &campaign, local).await? {
         Ok(notice) => Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response()),
         Err(error) => {
-            campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error], None).await
+            campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error.into()], None)
+                .await
         }
     }
 }
@@ -592,7 +594,7 @@ pub(crate) async fn schedule(
     state: &AppState,
     campaign: &Campaign,
     local: Option<&str>,
-) -> Result<Result<String, String>, AppError> {
+) -> Result<Result<String, Invalid>, AppError> {
     let own_zones = !campaign.recipient_zone_attribute.is_empty();
     let send_at = match local {
         None => Ok((Utc::now(), None)),
@@ -602,7 +604,7 @@ pub(crate) async fn schedule(
         }),
     };
     let (at, local) = match send_at {
-        Err(e) => return Ok(Err(format!("Send time: {e}."))),
+        Err(e) => return Ok(Err(format!("Send time: {e}.").into())),
         Ok(_) if campaign.status != CampaignStatus::Draft => return Ok(Err("Only a draft can be scheduled.".into())),
         Ok(planned) => planned,
     };
@@ -610,14 +612,14 @@ pub(crate) async fn schedule(
         match prepare::identity(state.store(), &campaign.from_address).await {
             Ok(()) => {}
             Err(PrepareError::Store(e)) => return Err(e.into()),
-            Err(other) => return Ok(Err(format!("Cannot schedule: {other}."))),
+            Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
         }
     }
     let count =
         match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
             Ok(count) => count,
             Err(PrepareError::Store(e)) => return Err(e.into()),
-            Err(other) => return Ok(Err(format!("Cannot schedule: {other}."))),
+            Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
         };
     if !state.store().schedule_campaign(campaign.id, at, local).await? {
         return Ok(Err("Only a draft can be scheduled.".into()));
@@ -690,19 +692,19 @@ pub(crate) async fn render_for(
     campaign: &Campaign,
     who: &str,
     build_at: Option<(i64, &[domain::EmailAddress])>,
-) -> Result<Result<CopyFor, String>, AppError> {
+) -> Result<Result<CopyFor, Invalid>, AppError> {
     let layout = match prepare::layout(state.store(), campaign).await {
         Ok(l) => l,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Err(e.to_string().into())),
     };
     let compiled = match prepare::compile(campaign, &layout) {
         Ok(c) => c,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Err(e.to_string().into())),
     };
     let sender = prepare::sender(campaign, &state.config().public_url);
     let rendered = match message::Campaign::new(campaign.id, &campaign.name, sender, &compiled, false) {
         Ok(c) => c,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Err(e.to_string().into())),
     };
     let subscriber = match domain::EmailAddress::parse(who) {
         Ok(email) => state.store().subscriber_by_email(&email).await?,
@@ -743,7 +745,7 @@ pub(crate) async fn render_for(
         };
         Ok(CopyFor { rendered: r, email: email.to_owned(), bytes, links: compiled.links.clone() })
     });
-    Ok(copy.map_err(|e| e.to_string()))
+    Ok(copy.map_err(|e| e.to_string().into()))
 }
 
 #[derive(Template)]
@@ -769,7 +771,7 @@ pub(crate) async fn preview(
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
     let (subject, text, shown_for, error) = match render_for(&state, &campaign, &query.subscriber, None).await? {
         Ok(copy) => (copy.rendered.subject, copy.rendered.text, copy.email, None),
-        Err(e) => (String::new(), String::new(), String::new(), Some(e)),
+        Err(e) => (String::new(), String::new(), String::new(), Some(e.into())),
     };
     let (jar, csrf) = csrf::issue(&state, jar);
     let page = PreviewPage {
@@ -802,7 +804,7 @@ pub(crate) async fn preview_html(
 pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &str) -> Result<Response, AppError> {
     let html = match render_for(state, campaign, who, None).await? {
         Ok(copy) => copy.rendered.html,
-        Err(e) => format!("<p>{}</p>", askama_escape(&e)),
+        Err(e) => format!("<p>{}</p>", askama_escape(&e.to_string())),
     };
     Ok((
         [(
@@ -985,17 +987,6 @@ pub(crate) async fn report(
         bounce_reasons,
     };
     render(StatusCode::OK, jar, page)
-}
-
-/// A captured message's exact bytes.
-pub(crate) async fn captured(
-    State(state): State<AppState>,
-    _admin: AdminUser,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let raw = state.store().captured_raw(id).await?.ok_or(AppError::NotFound)?;
-    // As text, so browsers show it rather than download it.
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], raw).into_response())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
+use crate::error::Invalid;
 use crate::pages::render;
 use crate::{AppError, AppState};
 
@@ -225,7 +226,7 @@ pub(crate) async fn set_smime(
     let outcome = if remove {
         match state.store().clear_domain_smime(&domain).await? {
             true => Ok(()),
-            false => Err(format!("{domain} is not a sending domain.")),
+            false => Err(format!("{domain} is not a sending domain.").into()),
         }
     } else {
         smime_upload(&state, &domain, &file, &password).await
@@ -233,17 +234,19 @@ pub(crate) async fn set_smime(
     let details = serde_json::json!({
         "domain": domain,
         "smime": if remove { "off" } else { "certificate uploaded" },
-        "error": outcome.as_ref().err(),
+        "error": outcome.as_ref().err().map(ToString::to_string),
     });
     crate::access::note(&state, &admin, ip, "S/MIME signing", details).await;
     match outcome {
         Ok(()) => Ok(Redirect::to("/domains").into_response()),
-        Err(error) => domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error), false).await,
+        Err(error) => {
+            domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error.into()), false).await
+        }
     }
 }
 
 /// Reads an uploaded signing identity and makes the domain sign with it.
-async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &str) -> Result<(), String> {
+async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &str) -> Result<(), Invalid> {
     if file.is_empty() {
         return Err("Choose a PEM file (certificate and key) or a PKCS#12 file.".into());
     }
@@ -260,5 +263,8 @@ async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &st
     .await
     .map_err(|e| format!("S/MIME: {e}"))?
     .map_err(|e| format!("S/MIME for {domain}: {e}."))?;
-    identity::set_smime(state.store(), state.key(), domain, &signer).await.map(|_| ()).map_err(|e| format!("{e}."))
+    identity::set_smime(state.store(), state.key(), domain, &signer)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e}.").into())
 }

@@ -17,12 +17,43 @@ pub enum AppError {
     NotAllowed(String),
     NotFound,
     TooManyRequests(String),
-    Internal(String),
+    /// A failure of the server; the cause is logged, never shown.
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What is wrong with what a person sent (a form, an upload, an API body),
+/// in a sentence they can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(String);
+
+impl From<String> for Invalid {
+    fn from(sentence: String) -> Self {
+        Self(sentence)
+    }
+}
+
+impl From<&str> for Invalid {
+    fn from(sentence: &str) -> Self {
+        Self(sentence.to_owned())
+    }
+}
+
+impl From<Invalid> for String {
+    fn from(invalid: Invalid) -> Self {
+        invalid.0
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        Self::BadRequest(invalid.0)
+    }
 }
 
 impl AppError {
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::Internal(cause.to_string())
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
     }
 }
 
@@ -60,7 +91,14 @@ impl IntoResponse for AppError {
             Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address."),
             Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.as_str()),
             Self::Internal(cause) => {
-                tracing::error!(%cause, "request failed");
+                let mut chain = cause.to_string();
+                let mut source = cause.source();
+                while let Some(inner) = source {
+                    chain.push_str(": ");
+                    chain.push_str(&inner.to_string());
+                    source = inner.source();
+                }
+                tracing::error!(cause = chain, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",

@@ -21,10 +21,11 @@ mod pages;
 pub mod password;
 mod public;
 mod report_pages;
+mod sandbox_pages;
 mod score_pages;
 mod sequence_pages;
 mod team_pages;
-pub use message::secret;
+use message::secret;
 mod tracking;
 mod webhook_pages;
 
@@ -39,7 +40,7 @@ use tower_http::trace::TraceLayer;
 pub use error::AppError;
 pub use metrics::Metrics;
 pub use report_pages::GeoIp;
-pub use secret::{SecretKey, SecretKeyError, api_token_hash, new_api_token};
+use secret::SecretKey;
 
 /// Everything the handlers share; cheap to clone.
 #[derive(Clone)]
@@ -254,8 +255,8 @@ pub fn app(state: AppState) -> Router {
         .route("/segments/count", post(audience_pages::count_segment))
         .route_layer(gate(Gate::Read(Area::Audience)));
     let campaigns = Router::new()
-        .route("/sandbox", get(audience_pages::sandbox))
-        .route("/sandbox/{id}/raw", get(campaign_pages::captured))
+        .route("/sandbox", get(sandbox_pages::sandbox))
+        .route("/sandbox/{id}/raw", get(sandbox_pages::captured))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
         .route("/layouts/new", get(campaign_pages::new_layout))
         .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))

@@ -44,10 +44,18 @@ enum CountryField {
     Code(String),
 }
 
+/// A GeoIP database file that cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct GeoIpError {
+    path: std::path::PathBuf,
+    source: maxminddb::MaxMindDbError,
+}
+
 impl GeoIp {
     /// Opens a database file; the error names the file.
-    pub fn open(path: &std::path::Path) -> Result<Self, String> {
-        maxminddb::Reader::open_readfile(path).map(Self).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn open(path: &std::path::Path) -> Result<Self, GeoIpError> {
+        maxminddb::Reader::open_readfile(path).map(Self).map_err(|source| GeoIpError { path: path.to_owned(), source })
     }
 
     /// The ISO country code of an address, when the database knows it.

@@ -17,18 +17,19 @@ use crate::api::{ApiError, ApiErrorBody, ApiResult};
 use crate::auth::{AdminUser, ApiUser};
 use crate::campaign_pages::render_for;
 use crate::csrf;
+use crate::error::Invalid;
 use crate::pages::render;
 use crate::{AppError, AppState};
 
 /// Scores the campaign's message as it would leave now; Err when it does
 /// not render.
-pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Result<Result<Score, String>, AppError> {
+pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Result<Result<Score, Invalid>, AppError> {
     let copy = match render_for(state, campaign, "", Some((chrono::Utc::now().timestamp(), &[]))).await? {
         Ok(copy) => copy,
         Err(e) => return Ok(Err(e)),
     };
     let Some(unsigned) = copy.bytes.into_iter().next() else { return Ok(Err("nothing was built".into())) };
-    let from_domain = campaign.from_address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+    let from_domain = domain::domain_of(&campaign.from_address).to_ascii_lowercase();
     let message = match identity::signer(state.store(), state.key(), &from_domain).await {
         Ok(Some(signer)) => signer.sign(&unsigned).map_err(AppError::internal)?,
         Ok(None) => unsigned,
@@ -57,7 +58,7 @@ struct ScorePage {
     csrf: String,
     email: String,
     campaign: Campaign,
-    score: Result<Score, String>,
+    score: Result<Score, Invalid>,
 }
 
 impl ScorePage {

@@ -15,6 +15,7 @@ use store::{Campaign, CampaignFields, DateTrigger, List, Segment, Sequence, Sequ
 use crate::auth::AdminUser;
 use crate::campaign_pages::{EmptyForm, NoticeQuery, urlencode};
 use crate::csrf::{self, CsrfForm};
+use crate::error::Invalid;
 use crate::pages::render;
 use crate::{AppError, AppState};
 
@@ -80,7 +81,7 @@ pub(crate) struct SequenceForm {
 
 impl SequenceForm {
     /// What starts the sequence, or why the form is wrong.
-    fn trigger(&self) -> Result<Option<DateTrigger>, String> {
+    fn trigger(&self) -> Result<Option<DateTrigger>, Invalid> {
         if self.starts != "date" {
             return Ok(None);
         }
@@ -107,7 +108,9 @@ pub(crate) async fn create_sequence(
     }
     let trigger = match form.trigger() {
         Ok(trigger) => trigger,
-        Err(error) => return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
+        Err(error) => {
+            return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error.into())).await;
+        }
     };
     let exit = form.exit_segment_id.parse().ok();
     let sequence = state.store().create_sequence(name, form.list_id, exit, trigger.as_ref()).await?;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::access;
 use crate::auth::{self, AdminUser, ClientIp, CookieName};
 use crate::csrf::{self, CsrfForm};
+use crate::error::Invalid;
 use crate::pages::{EmptyForm, render};
 use crate::secret::{random_bytes, random_token, token_hash};
 use crate::{AppError, AppState, password};
@@ -108,27 +109,27 @@ async fn add_member(
 ) -> Result<Response, AppError> {
     match add(&state, form).await? {
         Ok(()) => Ok(Redirect::to("/team").into_response()),
-        Err(error) => team_page(&state, jar, admin, bad(), Some(error)).await,
+        Err(error) => team_page(&state, jar, admin, bad(), Some(error.into())).await,
     }
 }
 
 /// Adds a member; the inner error says what is wrong with the form.
-async fn add(state: &AppState, form: MemberForm) -> Result<Result<(), String>, AppError> {
+async fn add(state: &AppState, form: MemberForm) -> Result<Result<(), Invalid>, AppError> {
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
-        Err(e) => return Ok(Err(format!("The email address is not valid: {e}."))),
+        Err(e) => return Ok(Err(format!("The email address is not valid: {e}.").into())),
     };
     let role = match form.role.parse::<Role>() {
         Ok(role) => role,
-        Err(e) => return Ok(Err(format!("{e}."))),
+        Err(e) => return Ok(Err(format!("{e}.").into())),
     };
     if let Err(e) = password::check_policy(&form.password, &[email.as_str()]) {
-        return Ok(Err(format!("The first password is too weak: {e}.")));
+        return Ok(Err(format!("The first password is too weak: {e}.").into()));
     }
     let hash = password::hash(form.password).await?;
     match state.store().create_admin_with_role(&email, &hash, role.as_str()).await {
         Ok(_) => Ok(Ok(())),
-        Err(store::StoreError::Conflict(_)) => Ok(Err(format!("{email} is already in the team."))),
+        Err(store::StoreError::Conflict(_)) => Ok(Err(format!("{email} is already in the team.").into())),
         Err(e) => Err(e.into()),
     }
 }

@@ -13,6 +13,7 @@ use axum_extra::extract::CookieJar;
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
+use crate::error::Invalid;
 use crate::pages::{EmptyForm, render};
 use crate::secret::random_token;
 use crate::{AppError, AppState};
@@ -84,11 +85,11 @@ async fn endpoints(State(state): State<AppState>, jar: CookieJar, admin: AdminUs
 }
 
 /// The ticked `event` fields; an unknown one is an error.
-fn chosen_events(pairs: &[(String, String)]) -> Result<Vec<String>, String> {
+fn chosen_events(pairs: &[(String, String)]) -> Result<Vec<String>, Invalid> {
     let mut events = Vec::new();
     for (_, event) in pairs.iter().filter(|(k, _)| k == "event") {
         if !EVENTS.contains(&event.as_str()) {
-            return Err(format!("{event:?} is not an event ninsho sends."));
+            return Err(format!("{event:?} is not an event ninsho sends.").into());
         }
         events.push(event.clone());
     }
@@ -99,13 +100,13 @@ fn chosen_events(pairs: &[(String, String)]) -> Result<Vec<String>, String> {
 }
 
 /// An http(s) URL with a host, without credentials.
-fn check_url(raw: &str) -> Result<String, String> {
+fn check_url(raw: &str) -> Result<String, Invalid> {
     let url = raw.trim();
     let uri: axum::http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL."))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
     if !scheme_ok || uri.host().is_none_or(str::is_empty) || authority.contains('@') || url.len() > 2000 {
-        return Err(format!("{url:?} is not an http(s) URL with a host (and no user name or password)."));
+        return Err(format!("{url:?} is not an http(s) URL with a host (and no user name or password).").into());
     }
     Ok(url.to_string())
 }
@@ -120,7 +121,9 @@ async fn create(
     let checked = check_url(&field("url").unwrap_or_default()).and_then(|url| Ok((url, chosen_events(&pairs)?)));
     let (url, events) = match checked {
         Ok(found) => found,
-        Err(error) => return endpoints_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
+        Err(error) => {
+            return endpoints_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error.into())).await;
+        }
     };
     let description: String = field("description").unwrap_or_default().chars().take(200).collect();
     let secret = format!("whsec_{}", random_token());
@@ -248,7 +251,7 @@ async fn set_events(
             state.store().set_webhook_events(id, &events).await?;
             Ok(Redirect::to(&format!("/webhooks/{id}")).into_response())
         }
-        Err(error) => endpoint_page(&state, jar, admin, id, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
+        Err(error) => endpoint_page(&state, jar, admin, id, StatusCode::UNPROCESSABLE_ENTITY, Some(error.into())).await,
     }
 }
 

@@ -10,6 +10,7 @@ use store::{List, NewList, SignupField};
 use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::error::Invalid;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ListView {
@@ -52,26 +53,26 @@ pub(crate) struct ListInput {
 }
 
 /// Checks the extra fields of a signup form; the message says what is wrong.
-pub(crate) fn check_signup_fields(fields: &[SignupField]) -> Result<(), String> {
+pub(crate) fn check_signup_fields(fields: &[SignupField]) -> Result<(), Invalid> {
     if fields.len() > 20 {
         return Err("a signup form has at most 20 extra fields".into());
     }
     for (i, field) in fields.iter().enumerate() {
         let key = field.key.trim();
         if key.is_empty() || key.chars().count() > 100 || key.chars().any(char::is_control) {
-            return Err(format!("field {}: the attribute name needs 1 to 100 printable characters", i + 1));
+            return Err(format!("field {}: the attribute name needs 1 to 100 printable characters", i + 1).into());
         }
         if ["email", "name", "website"].contains(&key.to_lowercase().as_str()) {
-            return Err(format!("field {}: {key:?} is built into the form", i + 1));
+            return Err(format!("field {}: {key:?} is built into the form", i + 1).into());
         }
         if field.label.trim().is_empty() || field.label.chars().count() > 200 {
-            return Err(format!("field {}: the label needs 1 to 200 characters", i + 1));
+            return Err(format!("field {}: the label needs 1 to 200 characters", i + 1).into());
         }
         if let Err(e) = domain::text::check_line(&field.label) {
-            return Err(format!("field {}: the label {e}", i + 1));
+            return Err(format!("field {}: the label {e}", i + 1).into());
         }
         if fields[..i].iter().any(|f| f.key.trim() == key) {
-            return Err(format!("field {}: {key:?} appears twice", i + 1));
+            return Err(format!("field {}: {key:?} appears twice", i + 1).into());
         }
     }
     Ok(())
