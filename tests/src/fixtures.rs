@@ -42,28 +42,14 @@ pub fn fields(name: &str, lists: Vec<i64>) -> CampaignFields {
         name: name.into(),
         from_name: "Shop News".into(),
         from_address: "news@shop.example".into(),
-        reply_to: String::new(),
         subject: "Hello {{ subscriber.name | default(\"friend\") }}".into(),
         preheader: "This week".into(),
-        body_format: "markdown".into(),
         body: "# Hi {{ subscriber.name }}\n\nCity: {{ subscriber.attributes.city | default(\"unknown\") }}\n\n\
                [Our sale](https://shop.example/sale?x=1)\n"
             .into(),
-        text_body: String::new(),
-        template_id: None,
         list_ids: lists,
-        segment_id: None,
-        track_opens: true,
-        track_clicks: true,
-        anonymous_tracking: false,
         time_zone: "Asia/Tokyo".into(),
-        recipient_zone_attribute: String::new(),
-        window_start: None,
-        window_end: None,
-        ab_subjects: Vec::new(),
-        ab_sample_percent: 0,
-        ab_wait_minutes: 240,
-        ab_metric: domain::AbMetric::Opens,
+        ..CampaignFields::default()
     }
 }
 

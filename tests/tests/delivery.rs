@@ -62,7 +62,7 @@ async fn transport(dns: &Dns, ca: &TestCa, port: u16, options: Options) -> Resul
         roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
         idle: StdDuration::from_secs(30),
         mta_sts_port: options.mta_sts_port,
-        store: options.store,
+        ledger: options.store.map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn delivery::smtp::Ledger>),
         metrics: delivery::metrics::DeliveryMetrics::default(),
     };
     Smtp::new(resolver, config).map_err(anyhow::Error::msg)

@@ -105,6 +105,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("a {0} task failed: {1}")]
     Task(&'static str, tokio::task::JoinError),
+    #[error(transparent)]
+    Ledger(#[from] smtp::LedgerError),
 }
 
 /// Why one recipient's message cannot be built; its text is the failed

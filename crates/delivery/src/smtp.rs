@@ -18,6 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, NaiveDate, Utc};
 use mail_send::SmtpClient;
 use rustls::RootCertStore;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -25,7 +26,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use smtp_proto::Response;
 use smtp_proto::response::parser::ResponseReceiver;
 use smtp_proto::{EXT_PIPELINING, EXT_START_TLS};
-use store::StoreError;
+use store::SourceIpUsage;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -83,9 +84,10 @@ pub struct SmtpConfig {
     pub idle: Duration,
     /// The HTTPS port of MTA-STS policy hosts: 443, except in tests.
     pub mta_sts_port: u16,
-    /// Where each source address's daily sends are counted (the warm-up
-    /// ramp); needed when the shaping file has one.
-    pub store: Option<store::Store>,
+    /// Where suspensions are shared with the other nodes and each source
+    /// address's daily sends are counted (the warm-up ramp); needed when
+    /// the shaping file has one.
+    pub ledger: Option<Arc<dyn Ledger>>,
     pub metrics: crate::metrics::DeliveryMetrics,
 }
 
@@ -109,6 +111,48 @@ impl SmtpConfig {
         }
         Ok(roots)
     }
+}
+
+/// What the transport shares with the other delivery nodes: destinations
+/// suspended by their replies, and each source address's sends per day
+/// (the warm-up ramp). The transport sees only this, never the store.
+pub trait Ledger: Send + Sync {
+    fn suspend<'a>(&'a self, destination: &'a str, until: DateTime<Utc>, why: &'a str) -> Pending<'a, ()>;
+    /// Suspensions still running at `now`: (destination, until, why).
+    fn suspensions(&self, now: DateTime<Utc>) -> Pending<'_, Vec<(String, DateTime<Utc>, String)>>;
+    fn usage<'a>(&'a self, ips: &'a [IpAddr], day: NaiveDate) -> Pending<'a, Vec<SourceIpUsage>>;
+    fn add_sends<'a>(&'a self, day: NaiveDate, sends: &'a [(IpAddr, i32)]) -> Pending<'a, ()>;
+}
+
+/// A ledger call in flight.
+pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, LedgerError>> + Send + 'a>>;
+
+/// The ledger could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("the shared delivery ledger: {0}")]
+pub struct LedgerError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+/// The ledger kept in PostgreSQL, shared by every node on the database.
+impl Ledger for store::Store {
+    fn suspend<'a>(&'a self, destination: &'a str, until: DateTime<Utc>, why: &'a str) -> Pending<'a, ()> {
+        Box::pin(async move { self.suspend_destination(destination, until, why).await.map_err(stored) })
+    }
+
+    fn suspensions(&self, now: DateTime<Utc>) -> Pending<'_, Vec<(String, DateTime<Utc>, String)>> {
+        Box::pin(async move { self.destination_suspensions(now).await.map_err(stored) })
+    }
+
+    fn usage<'a>(&'a self, ips: &'a [IpAddr], day: NaiveDate) -> Pending<'a, Vec<SourceIpUsage>> {
+        Box::pin(async move { self.source_ip_usage(ips, day).await.map_err(stored) })
+    }
+
+    fn add_sends<'a>(&'a self, day: NaiveDate, sends: &'a [(IpAddr, i32)]) -> Pending<'a, ()> {
+        Box::pin(async move { self.add_source_ip_sends(day, sends).await.map_err(stored) })
+    }
+}
+
+fn stored(e: store::StoreError) -> LedgerError {
+    LedgerError(Box::new(e))
 }
 
 /// The SMTP transport; cheap to share between delivery workers.
@@ -300,7 +344,7 @@ impl Smtp {
         if config.sources.is_empty() {
             return Err(SetupError::NoSource);
         }
-        if !config.shaping.warmup.is_empty() && config.store.is_none() {
+        if !config.shaping.warmup.is_empty() && config.ledger.is_none() {
             return Err(SetupError::WarmupWithoutStore);
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -585,14 +629,14 @@ impl Inner {
     }
 
     /// Shares this node's new suspensions and learns the other nodes'.
-    async fn sync_suspensions(&self) -> Result<(), StoreError> {
-        let Some(store) = &self.config.store else { return Ok(()) };
+    async fn sync_suspensions(&self) -> Result<(), LedgerError> {
+        let Some(ledger) = &self.config.ledger else { return Ok(()) };
         let unshared = std::mem::take(&mut self.lock().unshared);
         for (destination, until, why) in &unshared {
-            store.suspend_destination(destination, *until, why).await?;
+            ledger.suspend(destination, *until, why).await?;
         }
         let now = chrono::Utc::now();
-        let running = store.destination_suspensions(now).await?;
+        let running = ledger.suspensions(now).await?;
         let mut state = self.lock();
         for (destination, until, why) in running {
             let Ok(left) = (until - now).to_std() else { continue };
@@ -662,8 +706,8 @@ impl Inner {
     }
 
     /// Loads today's allowances when the day (UTC) has changed.
-    async fn refresh_warmup(&self) -> Result<(), StoreError> {
-        let Some(store) = self.config.store.as_ref().filter(|_| !self.config.shaping.warmup.is_empty()) else {
+    async fn refresh_warmup(&self) -> Result<(), LedgerError> {
+        let Some(ledger) = self.config.ledger.as_ref().filter(|_| !self.config.shaping.warmup.is_empty()) else {
             return Ok(());
         };
         let today = chrono::Utc::now().date_naive();
@@ -673,7 +717,7 @@ impl Inner {
         self.save_warmup().await?;
         let ips: Vec<IpAddr> = self.config.sources.iter().map(|s| s.ip).collect();
         let mut remaining = HashMap::new();
-        for usage in store.source_ip_usage(&ips, today).await? {
+        for usage in ledger.usage(&ips, today).await? {
             let day = (today - usage.first_day).num_days() + 1;
             let left = match self.config.shaping.warmup_cap(day) {
                 Some(cap) => u32::try_from(i64::from(cap) - usage.sent_today).unwrap_or(0),
@@ -686,14 +730,14 @@ impl Inner {
     }
 
     /// Writes the sends counted since the last save.
-    async fn save_warmup(&self) -> Result<(), StoreError> {
-        let Some(store) = &self.config.store else { return Ok(()) };
+    async fn save_warmup(&self) -> Result<(), LedgerError> {
+        let Some(ledger) = &self.config.ledger else { return Ok(()) };
         let (day, unsaved) = match &mut self.lock().warmup {
             Some(w) if !w.unsaved.is_empty() => (w.day, std::mem::take(&mut w.unsaved)),
             _ => return Ok(()),
         };
         let sends: Vec<(IpAddr, i32)> = unsaved.into_iter().collect();
-        store.add_source_ip_sends(day, &sends).await
+        ledger.add_sends(day, &sends).await
     }
 
     /// Waits for the next slot under the global rate.

@@ -385,7 +385,7 @@ async fn start_delivery(
                 roots: delivery::smtp::SmtpConfig::roots(d.extra_ca.as_deref()).map_err(anyhow::Error::msg)?,
                 idle: std::time::Duration::from_secs(30),
                 mta_sts_port: d.mta_sts_port,
-                store: Some(db.store().clone()),
+                ledger: Some(std::sync::Arc::new(db.store().clone())),
                 metrics: metrics.clone(),
             };
             // The watch re-checks sending domains' DNS and carries key

@@ -1,21 +1,12 @@
-//! Layouts, campaigns and their lifecycle, the delivery queue they fill,
-//! and the opens and clicks that come back.
+//! Campaigns and their lifecycle: drafts, scheduling, the start that
+//! writes one delivery row per recipient, and the finish.
 
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
-
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use domain::{AbMetric, CampaignStatus};
 use sqlx::QueryBuilder;
 
 use crate::segments::{Filter, push_filter};
 use crate::{Result, Store, StoreError};
-use domain::{AbMetric, CampaignStatus, DeliveryStatus, EventKind, TlsState};
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Template {
-    pub id: i64,
-    pub name: String,
-    pub body: String,
-    pub updated_at: DateTime<Utc>,
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Campaign {
@@ -60,6 +51,102 @@ pub struct Campaign {
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Campaign {
+    /// A draft not saved yet, made of `fields` (the one place a new
+    /// campaign's defaults come from is `CampaignFields::default`).
+    pub fn draft(fields: CampaignFields) -> Self {
+        let CampaignFields {
+            name,
+            from_name,
+            from_address,
+            reply_to,
+            subject,
+            preheader,
+            body_format,
+            body,
+            text_body,
+            template_id,
+            list_ids,
+            segment_id,
+            track_opens,
+            track_clicks,
+            anonymous_tracking,
+            time_zone,
+            recipient_zone_attribute,
+            window_start,
+            window_end,
+            ab_subjects,
+            ab_sample_percent,
+            ab_wait_minutes,
+            ab_metric,
+        } = fields;
+        let now = Utc::now();
+        Self {
+            id: 0,
+            name,
+            status: CampaignStatus::Draft,
+            from_name,
+            from_address,
+            reply_to,
+            subject,
+            preheader,
+            body_format,
+            body,
+            text_body,
+            template_id,
+            list_ids,
+            segment_id,
+            track_opens,
+            track_clicks,
+            anonymous_tracking,
+            send_at: None,
+            time_zone,
+            links: Vec::new(),
+            layout_snapshot: None,
+            error: None,
+            sequence_id: None,
+            step_delay_minutes: None,
+            send_at_local: None,
+            recipient_zone_attribute,
+            window_start,
+            window_end,
+            ab_subjects,
+            ab_sample_percent,
+            ab_wait_minutes,
+            ab_metric,
+            ab_winner: None,
+            recipients: 0,
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    /// The campaign with the fields a marketer edits replaced by `fields`
+    /// (as a form shows them back before they are saved).
+    pub fn with_fields(self, fields: CampaignFields) -> Self {
+        Self {
+            id: self.id,
+            status: self.status,
+            send_at: self.send_at,
+            links: self.links,
+            layout_snapshot: self.layout_snapshot,
+            error: self.error,
+            sequence_id: self.sequence_id,
+            step_delay_minutes: self.step_delay_minutes,
+            send_at_local: self.send_at_local,
+            ab_winner: self.ab_winner,
+            recipients: self.recipients,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            ..Self::draft(fields)
+        }
+    }
 }
 
 macro_rules! campaign_columns {
@@ -132,157 +219,7 @@ impl Default for CampaignFields {
     }
 }
 
-/// A leased delivery with what rendering needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LeasedDelivery {
-    pub id: i64,
-    pub campaign_id: i64,
-    pub subscriber_id: i64,
-    pub list_id: i64,
-    pub email: String,
-    pub attempts: i32,
-    /// Which subject line (A/B test); 0 is the main one.
-    pub variant: i16,
-    /// When the row was queued: retries stop after the message's lifetime.
-    pub created_at: DateTime<Utc>,
-    pub name: String,
-    pub attributes: sqlx::types::Json<serde_json::Value>,
-    pub list_name: String,
-    /// False when the recipient left the list, was blocklisted or suppressed
-    /// after the campaign started: the row is then marked suppressed.
-    pub sendable: bool,
-}
-
-/// The outcome of one delivery attempt.
-#[derive(Debug, Clone)]
-pub struct DeliveryOutcome {
-    pub id: i64,
-    pub status: DeliveryStatus,
-    pub code: Option<i16>,
-    pub enhanced: Option<String>,
-    pub reply: Option<String>,
-    pub mx: Option<String>,
-    /// verified, unverified or none (see the `tls` column).
-    pub tls: Option<TlsState>,
-    /// When to try again (deferred only).
-    pub retry_at: Option<DateTime<Utc>>,
-    /// When the attempt ended, by the engine's clock.
-    pub at: DateTime<Utc>,
-}
-
-/// A tracked open or click, as the web node saw it.
-#[derive(Debug, Clone)]
-pub struct TrackEvent {
-    pub campaign_id: i64,
-    pub subscriber_id: Option<i64>,
-    pub kind: EventKind,
-    pub link: Option<i32>,
-    /// Known from the request alone (privacy proxy or scanner user agent).
-    pub machine: bool,
-    pub at: DateTime<Utc>,
-}
-
-/// A campaign's numbers.
-#[derive(Debug, Clone, Default)]
-pub struct CampaignReport {
-    pub by_status: Vec<(String, i64)>,
-    pub human_opens: i64,
-    pub machine_opens: i64,
-    pub unique_human_opens: i64,
-    pub human_clicks: i64,
-    pub machine_clicks: i64,
-    pub unique_human_clicks: i64,
-    /// (link index, human clicks, machine clicks)
-    pub clicks_by_link: Vec<(i32, i64, i64)>,
-    pub unsubscribes: i64,
-    /// (hour, delivered, human opens, human clicks)
-    pub timeline: Vec<(DateTime<Utc>, i64, i64, i64)>,
-}
-
-/// How a campaign's sending goes: the recent rate and the recipient domains
-/// with the most deliveries, each by outcome.
-#[derive(Debug, Clone, Default)]
-pub struct CampaignProgress {
-    /// Deliveries that reached an outcome in the last five minutes.
-    pub finished_last_5_min: i64,
-    /// Deliveries still waiting (queued, held, sending, deferred).
-    pub waiting: i64,
-    pub domains: Vec<DomainProgress>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DomainProgress {
-    pub domain: String,
-    pub delivered: i64,
-    pub waiting: i64,
-    pub deferred: i64,
-    pub bounced: i64,
-    pub failed: i64,
-}
-
-impl CampaignProgress {
-    /// Deliveries per minute over the last five minutes.
-    pub fn per_minute(&self) -> i64 {
-        self.finished_last_5_min / 5
-    }
-
-    /// Minutes until the waiting deliveries are done at the current rate.
-    pub fn minutes_left(&self) -> Option<i64> {
-        let rate = self.per_minute();
-        (rate > 0 && self.waiting > 0).then(|| (self.waiting + rate - 1) / rate)
-    }
-}
-
-/// Within this time after delivery, a click is a link scanner's.
-const SCANNER_WINDOW_SECS: f64 = 10.0;
-
 impl Store {
-    pub async fn templates(&self) -> Result<Vec<Template>> {
-        Ok(sqlx::query_as("SELECT id, name, body, updated_at FROM templates ORDER BY lower(name)")
-            .fetch_all(&self.pool)
-            .await?)
-    }
-
-    pub async fn template(&self, id: i64) -> Result<Option<Template>> {
-        Ok(sqlx::query_as("SELECT id, name, body, updated_at FROM templates WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    /// Creates (`id` None) or replaces a layout.
-    pub async fn save_template(&self, id: Option<i64>, name: &str, body: &str) -> Result<Template> {
-        let query = match id {
-            None => sqlx::query_as(
-                "INSERT INTO templates (name, body) VALUES ($1, $2) RETURNING id, name, body, updated_at",
-            ),
-            Some(_) => sqlx::query_as(
-                "UPDATE templates SET name = $1, body = $2, updated_at = now() WHERE id = $3 \
-                 RETURNING id, name, body, updated_at",
-            ),
-        };
-        query
-            .bind(name)
-            .bind(body)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(conflict("a layout with this name"))?
-            .ok_or(StoreError::NotFound("layout"))
-    }
-
-    pub async fn delete_template(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM templates WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(conflict("a campaign using this layout"))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("layout"));
-        }
-        Ok(())
-    }
-
     pub async fn campaigns(&self, limit: i64) -> Result<Vec<Campaign>> {
         let sql = concat!(
             "SELECT ",
@@ -546,149 +483,6 @@ impl Store {
         Ok(Some(recipients))
     }
 
-    /// Leases up to `limit` due deliveries of sending campaigns for `lease`:
-    /// they are marked sending and come due again if no outcome is written
-    /// before the lease ends (the worker died). `FOR UPDATE SKIP LOCKED`
-    /// lets any number of workers lease side by side without overlap.
-    pub async fn lease_deliveries(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-        lease: Duration,
-    ) -> Result<Vec<LeasedDelivery>> {
-        Ok(sqlx::query_as(
-            "WITH due AS ( \
-                SELECT d.id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
-                WHERE d.status IN ('queued', 'sending', 'deferred') AND d.next_attempt_at <= $1 \
-                  AND c.status = 'sending' \
-                ORDER BY d.priority, d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED \
-             ), leased AS ( \
-                UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_attempt_at = $1 + $3, \
-                    updated_at = now() \
-                FROM due WHERE d.id = due.id \
-                RETURNING d.id, d.campaign_id, d.subscriber_id, d.list_id, d.email, d.attempts, d.variant, d.created_at \
-             ) \
-             SELECT l.id, l.campaign_id, l.subscriber_id, l.list_id, l.email, l.attempts, l.variant, l.created_at, \
-                coalesce(s.name, '') AS name, coalesce(s.attributes, '{}') AS attributes, \
-                coalesce(li.name, '') AS list_name, \
-                (s.status = 'active' AND x.status = 'confirmed' \
-                 AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE (p.kind = 'address' AND p.value = lower(l.email)) \
-                    OR (p.kind = 'domain' AND p.value = lower(split_part(l.email, '@', 2)))) \
-                ) IS TRUE AS sendable \
-             FROM leased l LEFT JOIN subscribers s ON s.id = l.subscriber_id \
-             LEFT JOIN lists li ON li.id = l.list_id \
-             LEFT JOIN subscriptions x ON x.subscriber_id = l.subscriber_id AND x.list_id = l.list_id \
-             ORDER BY l.id",
-        )
-        .bind(now)
-        .bind(limit)
-        .bind(lease)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Writes the outcomes of a batch of attempts in one statement.
-    pub async fn record_outcomes(&self, outcomes: &[DeliveryOutcome]) -> Result<()> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
-        let statuses: Vec<&str> = outcomes.iter().map(|o| o.status.as_str()).collect();
-        let codes: Vec<Option<i16>> = outcomes.iter().map(|o| o.code).collect();
-        let enhanced: Vec<Option<&str>> = outcomes.iter().map(|o| o.enhanced.as_deref()).collect();
-        let replies: Vec<Option<&str>> = outcomes.iter().map(|o| o.reply.as_deref()).collect();
-        let mxs: Vec<Option<&str>> = outcomes.iter().map(|o| o.mx.as_deref()).collect();
-        let tls: Vec<Option<&str>> = outcomes.iter().map(|o| o.tls.map(TlsState::as_str)).collect();
-        let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
-        let at: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.at).collect();
-        sqlx::query(
-            "UPDATE deliveries d SET status = o.status, last_code = o.code, last_enhanced = o.enhanced, \
-             last_reply = o.reply, mx = o.mx, tls = o.tls, \
-             next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), updated_at = o.at \
-             FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], \
-                         $7::timestamptz[], $8::timestamptz[], $9::text[]) \
-                  AS o(id, status, code, enhanced, reply, mx, retry_at, at, tls) \
-             WHERE d.id = o.id",
-        )
-        .bind(&ids)
-        .bind(&statuses)
-        .bind(&codes)
-        .bind(&enhanced)
-        .bind(&replies)
-        .bind(&mxs)
-        .bind(&retries)
-        .bind(&at)
-        .bind(&tls)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Ends the A/B tests whose waiting time is over at `now`: the subject
-    /// with the best share of recipients who opened (or clicked), by people
-    /// and not machines, wins (ties: the lower variant), and the held rest
-    /// of the audience is queued with it. Returns (campaign, winner) pairs.
-    pub async fn decide_ab_tests(&self, now: DateTime<Utc>) -> Result<Vec<(i64, i16)>> {
-        let due: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, ab_metric FROM campaigns WHERE status = 'sending' AND ab_winner IS NULL \
-             AND ab_sample_percent > 0 AND cardinality(ab_subjects) > 0 \
-             AND started_at + make_interval(mins => ab_wait_minutes) <= $1",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut decided = Vec::new();
-        for (id, metric) in due {
-            let kind = AbMetric::try_from(metric)?.event().as_str();
-            let mut tx = self.pool.begin().await?;
-            let winner: i16 = sqlx::query_scalar(
-                "SELECT v.variant FROM (SELECT d.variant, count(*) FILTER (WHERE d.status = 'delivered') AS delivered, \
-                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_events e WHERE e.campaign_id = d.campaign_id \
-                        AND e.subscriber_id = d.subscriber_id AND e.kind = $2 AND NOT e.machine)) AS won \
-                    FROM deliveries d WHERE d.campaign_id = $1 AND d.status <> 'held' GROUP BY d.variant) v \
-                 ORDER BY (v.won::float8 / greatest(v.delivered, 1)) DESC, v.variant LIMIT 1",
-            )
-            .bind(id)
-            .bind(kind)
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or(0);
-            sqlx::query("UPDATE campaigns SET ab_winner = $2, updated_at = now() WHERE id = $1")
-                .bind(id)
-                .bind(winner)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE deliveries SET status = 'queued', variant = $2, next_attempt_at = greatest(next_attempt_at, $3), \
-                 updated_at = now() WHERE campaign_id = $1 AND status = 'held'",
-            )
-            .bind(id)
-            .bind(winner)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            decided.push((id, winner));
-        }
-        Ok(decided)
-    }
-
-    /// Per subject line of an A/B test: (variant, delivered, people who
-    /// opened, people who clicked).
-    pub async fn variant_report(&self, id: i64) -> Result<Vec<(i16, i64, i64, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT d.variant, count(*) FILTER (WHERE d.status = 'delivered'), \
-                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_events e WHERE e.campaign_id = d.campaign_id \
-                    AND e.subscriber_id = d.subscriber_id AND e.kind = 'open' AND NOT e.machine)), \
-                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_events e WHERE e.campaign_id = d.campaign_id \
-                    AND e.subscriber_id = d.subscriber_id AND e.kind = 'click' AND NOT e.machine)) \
-             FROM deliveries d WHERE d.campaign_id = $1 AND d.status <> 'held' GROUP BY d.variant ORDER BY d.variant",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     /// Marks finished the sending campaigns with nothing left to attempt.
     pub async fn finish_campaigns(&self) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
@@ -699,188 +493,6 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?)
-    }
-
-    /// Keeps a sandbox delivery's bytes in the capture mailbox.
-    pub async fn capture_message(&self, delivery: &LeasedDelivery, subject: &str, raw: &[u8]) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO outbound_messages (kind, subscriber_id, to_address, subject, text_body, status, delivery_id, raw) \
-             VALUES ('campaign', $1, $2, $3, '', 'captured', $4, $5)",
-        )
-        .bind(delivery.subscriber_id)
-        .bind(&delivery.email)
-        .bind(subject)
-        .bind(delivery.id)
-        .bind(raw)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Keeps a test send: a sample recipient's copy, addressed to whoever
-    /// asked for it, from `from`. With `send` it is queued for the delivery
-    /// engine; otherwise only captured for the sandbox mailbox.
-    pub async fn queue_test_message(
-        &self,
-        to: &str,
-        from: &str,
-        subject: &str,
-        text: &str,
-        raw: &[u8],
-        send: bool,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO outbound_messages (kind, to_address, from_address, subject, text_body, status, raw) \
-             VALUES ('test', $1, $2, $3, $4, $5, $6)",
-        )
-        .bind(to)
-        .bind(from)
-        .bind(subject)
-        .bind(text)
-        .bind(if send { "queued" } else { "captured" })
-        .bind(raw)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The URL behind a campaign's tracked link `index` (a click's only
-    /// lookup, so it reads one array element, not the campaign).
-    pub async fn campaign_link(&self, campaign_id: i64, index: i64) -> Result<Option<String>> {
-        let Some(index) = i32::try_from(index).ok().filter(|i| *i < i32::MAX) else { return Ok(None) };
-        let url: Option<Option<String>> = sqlx::query_scalar("SELECT links[$2 + 1] FROM campaigns WHERE id = $1")
-            .bind(campaign_id)
-            .bind(index)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(url.flatten())
-    }
-
-    /// Keeps only the newest `keep` campaign messages of the capture
-    /// mailbox (a sandbox run of a big campaign would fill the disk);
-    /// deliveries, opens and clicks stay. Returns how many were removed.
-    pub async fn prune_captured(&self, keep: i64) -> Result<u64> {
-        Ok(sqlx::query(
-            "DELETE FROM outbound_messages WHERE kind = 'campaign' AND id <= ( \
-                SELECT id FROM outbound_messages WHERE kind = 'campaign' ORDER BY id DESC OFFSET $1 LIMIT 1)",
-        )
-        .bind(keep)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
-    }
-
-    /// The raw bytes of a captured message.
-    pub async fn captured_raw(&self, id: i64) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT raw FROM outbound_messages WHERE id = $1 AND raw IS NOT NULL")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    /// Writes a batch of opens and clicks. A click within a few seconds of
-    /// its delivery is a link scanner's, not a person's.
-    pub async fn record_events(&self, events: &[TrackEvent]) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let campaigns: Vec<i64> = events.iter().map(|e| e.campaign_id).collect();
-        let subscribers: Vec<Option<i64>> = events.iter().map(|e| e.subscriber_id).collect();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        let links: Vec<Option<i32>> = events.iter().map(|e| e.link).collect();
-        let machine: Vec<bool> = events.iter().map(|e| e.machine).collect();
-        let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
-        sqlx::query(
-            "INSERT INTO campaign_events (campaign_id, subscriber_id, kind, link, machine, at) \
-             SELECT e.campaign_id, e.subscriber_id, e.kind, e.link, \
-                e.machine OR (e.kind = 'click' AND d.status = 'delivered' \
-                    AND extract(epoch FROM e.at - d.updated_at) BETWEEN 0 AND $7), e.at \
-             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::bool[], $6::timestamptz[]) \
-                AS e(campaign_id, subscriber_id, kind, link, machine, at) \
-             JOIN campaigns c ON c.id = e.campaign_id \
-             LEFT JOIN LATERAL (SELECT d.status, d.updated_at FROM deliveries d \
-                WHERE d.campaign_id = e.campaign_id AND d.subscriber_id = e.subscriber_id \
-                ORDER BY d.occurrence DESC LIMIT 1) d ON true",
-        )
-        .bind(&campaigns)
-        .bind(&subscribers)
-        .bind(&kinds)
-        .bind(&links)
-        .bind(&machine)
-        .bind(&at)
-        .bind(SCANNER_WINDOW_SECS)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn campaign_report(&self, id: i64) -> Result<CampaignReport> {
-        let by_status = sqlx::query_as(
-            "SELECT status, count(*) FROM deliveries WHERE campaign_id = $1 GROUP BY status ORDER BY status",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        let (human_opens, machine_opens, unique_human_opens, human_clicks, machine_clicks, unique_human_clicks): (
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-        ) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE kind = 'open' AND NOT machine), \
-                    count(*) FILTER (WHERE kind = 'open' AND machine), \
-                    count(DISTINCT subscriber_id) FILTER (WHERE kind = 'open' AND NOT machine), \
-                    count(*) FILTER (WHERE kind = 'click' AND NOT machine), \
-                    count(*) FILTER (WHERE kind = 'click' AND machine), \
-                    count(DISTINCT subscriber_id) FILTER (WHERE kind = 'click' AND NOT machine) \
-             FROM campaign_events WHERE campaign_id = $1",
-        )
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
-        let clicks_by_link = sqlx::query_as(
-            "SELECT link, count(*) FILTER (WHERE NOT machine), count(*) FILTER (WHERE machine) \
-             FROM campaign_events WHERE campaign_id = $1 AND kind = 'click' GROUP BY link ORDER BY link",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        let unsubscribes = sqlx::query_scalar(
-            "SELECT count(DISTINCT d.subscriber_id) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id \
-             JOIN subscriptions x ON x.subscriber_id = d.subscriber_id AND x.list_id = d.list_id \
-             WHERE d.campaign_id = $1 AND x.status = 'unsubscribed' AND x.updated_at >= c.started_at",
-        )
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
-        let timeline = sqlx::query_as(
-            "WITH hours AS ( \
-                SELECT date_trunc('hour', updated_at) AS h, count(*) AS delivered, 0::bigint AS opens, 0::bigint AS clicks \
-                FROM deliveries WHERE campaign_id = $1 AND status = 'delivered' GROUP BY 1 \
-                UNION ALL \
-                SELECT date_trunc('hour', at), 0, count(*) FILTER (WHERE kind = 'open'), \
-                       count(*) FILTER (WHERE kind = 'click') \
-                FROM campaign_events WHERE campaign_id = $1 AND NOT machine GROUP BY 1 \
-             ) SELECT h, sum(delivered)::bigint, sum(opens)::bigint, sum(clicks)::bigint FROM hours \
-             GROUP BY h ORDER BY h LIMIT 500",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(CampaignReport {
-            by_status,
-            human_opens,
-            machine_opens,
-            unique_human_opens,
-            human_clicks,
-            machine_clicks,
-            unique_human_clicks,
-            clicks_by_link,
-            unsubscribes,
-            timeline,
-        })
     }
 
     /// A sample of a campaign's future audience, to check its templates
@@ -899,125 +511,6 @@ impl Store {
     pub async fn audience_count(&self, list_ids: &[i64], segment: Option<&Filter>) -> Result<i64> {
         self.segment_count(&audience_filter(list_ids, segment)).await
     }
-
-    /// A subscriber's history with campaigns, newest first: each delivery's
-    /// outcome and each open and click.
-    pub async fn subscriber_activity(&self, subscriber_id: i64, limit: i64) -> Result<Vec<ActivityRow>> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM ( \
-                SELECT d.campaign_id, c.name AS campaign, d.status AS what, \
-                    coalesce(d.last_code::text || ' ', '') || coalesce(d.last_reply, '') AS detail, d.updated_at AS at \
-                FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.subscriber_id = $1 \
-                UNION ALL \
-                SELECT e.campaign_id, c.name, e.kind, \
-                    concat_ws(' ', CASE WHEN e.link IS NOT NULL THEN c.links[e.link + 1] END, \
-                              CASE WHEN e.machine THEN '(machine)' END), e.at \
-                FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id WHERE e.subscriber_id = $1 \
-             ) h ORDER BY at DESC LIMIT $2",
-        )
-        .bind(subscriber_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// The latest campaigns (not sequence steps) with their main figures.
-    pub async fn recent_campaigns(&self, limit: i64) -> Result<Vec<CampaignSummary>> {
-        Ok(sqlx::query_as(
-            "SELECT c.id, c.name, c.status, c.recipients, \
-                (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = 'delivered') AS delivered, \
-                (SELECT count(DISTINCT subscriber_id) FROM campaign_events e \
-                 WHERE e.campaign_id = c.id AND e.kind = 'open' AND NOT e.machine) AS opened, \
-                (SELECT count(DISTINCT subscriber_id) FROM campaign_events e \
-                 WHERE e.campaign_id = c.id AND e.kind = 'click' AND NOT e.machine) AS clicked \
-             FROM campaigns c WHERE c.sequence_id IS NULL ORDER BY c.id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// The sending rate and the top 20 recipient domains of a campaign.
-    pub async fn campaign_progress(&self, id: i64, now: DateTime<Utc>) -> Result<CampaignProgress> {
-        let (finished_last_5_min, waiting): (i64, i64) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE status IN ('delivered', 'bounced', 'failed') \
-                                     AND updated_at > $2 - interval '5 minutes'), \
-                    count(*) FILTER (WHERE status IN ('queued', 'held', 'sending', 'deferred')) \
-             FROM deliveries WHERE campaign_id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        let domains = sqlx::query_as(
-            "SELECT lower(split_part(email, '@', 2)) AS domain, \
-                    count(*) FILTER (WHERE status = 'delivered') AS delivered, \
-                    count(*) FILTER (WHERE status IN ('queued', 'held', 'sending')) AS waiting, \
-                    count(*) FILTER (WHERE status = 'deferred') AS deferred, \
-                    count(*) FILTER (WHERE status = 'bounced') AS bounced, \
-                    count(*) FILTER (WHERE status = 'failed') AS failed \
-             FROM deliveries WHERE campaign_id = $1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 20",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(CampaignProgress { finished_last_5_min, waiting, domains })
-    }
-
-    /// A campaign's deliveries, newest attempt first, for the dashboard.
-    pub async fn campaign_deliveries(&self, id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, subscriber_id, email, status, attempts, next_attempt_at, last_code, last_enhanced, last_reply, \
-             mx, tls, updated_at FROM deliveries WHERE campaign_id = $1 ORDER BY updated_at DESC, id LIMIT $2",
-        )
-        .bind(id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-}
-
-/// One event in a subscriber's history with campaigns.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ActivityRow {
-    pub campaign_id: i64,
-    pub campaign: String,
-    /// delivered, bounced, deferred, failed, suppressed, open, click, …
-    pub what: String,
-    /// The SMTP reply or the clicked URL's index; machine events are marked.
-    pub detail: String,
-    pub at: DateTime<Utc>,
-}
-
-/// One line of the dashboard's overview of recent campaigns.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CampaignSummary {
-    pub id: i64,
-    pub name: String,
-    #[sqlx(try_from = "String")]
-    pub status: CampaignStatus,
-    pub recipients: i64,
-    pub delivered: i64,
-    pub opened: i64,
-    pub clicked: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DeliveryRow {
-    pub id: i64,
-    pub subscriber_id: i64,
-    pub email: String,
-    #[sqlx(try_from = "String")]
-    pub status: DeliveryStatus,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_code: Option<i16>,
-    pub last_enhanced: Option<String>,
-    pub last_reply: Option<String>,
-    pub mx: Option<String>,
-    #[sqlx(try_from = "crate::OptionalWord")]
-    pub tls: Option<TlsState>,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// The audience as a segment filter: active, confirmed on one of the lists
@@ -1035,7 +528,7 @@ fn audience_filter(list_ids: &[i64], segment: Option<&Filter>) -> Filter {
     Filter::And(all)
 }
 
-fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
             StoreError::Conflict(what)

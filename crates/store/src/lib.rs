@@ -4,19 +4,24 @@
 //! else without an explicit `AssertSqlSafe`), so no SQL is ever built from
 //! user input. Row structs live here; callers get plain Rust values.
 
+mod ab_tests;
 mod admins;
 mod audience;
+mod campaign_reports;
 mod campaigns;
 mod domains;
 mod feedback;
 mod imports;
+mod layouts;
 mod outbox;
 mod privacy;
 mod public;
+mod queue;
 mod reports;
 mod segments;
 mod sequences;
 mod team;
+mod tracking;
 mod webhooks;
 
 use std::path::Path;
@@ -27,16 +32,18 @@ use sqlx::{Executor, PgPool};
 
 pub use admins::{Admin, ApiToken, LoginFailures, Session, TokenOwner, throttle_net};
 pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
-pub use campaigns::{
-    ActivityRow, Campaign, CampaignFields, CampaignProgress, CampaignReport, CampaignSummary, DeliveryOutcome,
-    DeliveryRow, DomainProgress, LeasedDelivery, Template, TrackEvent,
+pub use campaign_reports::{
+    ActivityRow, CampaignProgress, CampaignReport, CampaignSummary, DeliveryRow, DomainProgress,
 };
+pub use campaigns::{Campaign, CampaignFields};
 pub use domains::{DkimKey, NewDkimKey, SendingDomain};
 pub use feedback::{BouncedDelivery, NewBounce};
 pub use imports::{Import, ImportBatch, ImportError};
+pub use layouts::Template;
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{NewMessage, OutboundMessage, SignupOutcome};
+pub use queue::{DeliveryOutcome, LeasedDelivery};
 pub use reports::{
     DmarcDomain, DmarcRowView, DmarcSource, DmarcWriter, MAX_FAILED_REPORT_BYTES, NewDmarcReport, NewDmarcRow,
 };
@@ -46,6 +53,7 @@ pub use segments::{
 pub use sequences::{DateTrigger, Sequence, SequenceProgress, StepActivation};
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
+pub use tracking::TrackEvent;
 pub use webhooks::{LeasedWebhook, WebhookDelivery, WebhookEndpoint};
 
 /// A nullable state column as read, before it becomes an

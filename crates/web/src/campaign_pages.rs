@@ -251,47 +251,12 @@ fn local_time(t: DateTime<Utc>, zone: &str) -> String {
     }
 }
 
+/// A new campaign's form: the defaults with a body to start from.
 pub(crate) fn blank_campaign() -> Campaign {
-    Campaign {
-        id: 0,
-        name: String::new(),
-        status: CampaignStatus::Draft,
-        from_name: String::new(),
-        from_address: String::new(),
-        reply_to: String::new(),
-        subject: String::new(),
-        preheader: String::new(),
-        body_format: "markdown".into(),
+    Campaign::draft(CampaignFields {
         body: "# Hello {{ subscriber.name | default(\"there\") }}\n\nWrite your message here.\n".into(),
-        text_body: String::new(),
-        template_id: None,
-        list_ids: Vec::new(),
-        segment_id: None,
-        track_opens: true,
-        track_clicks: true,
-        anonymous_tracking: false,
-        send_at: None,
-        time_zone: "UTC".into(),
-        links: Vec::new(),
-        layout_snapshot: None,
-        error: None,
-        sequence_id: None,
-        step_delay_minutes: None,
-        send_at_local: None,
-        recipient_zone_attribute: String::new(),
-        window_start: None,
-        window_end: None,
-        ab_subjects: Vec::new(),
-        ab_sample_percent: 0,
-        ab_wait_minutes: 240,
-        ab_metric: AbMetric::Opens,
-        ab_winner: None,
-        recipients: 0,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-        started_at: None,
-        finished_at: None,
-    }
+        ..CampaignFields::default()
+    })
 }
 
 async fn campaign_page(
@@ -458,8 +423,7 @@ fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, Invalid> {
 /// Compiles the campaign as the form describes it; template faults come
 /// back with their part, line and column.
 pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<String>, AppError> {
-    let mut probe = blank_campaign();
-    apply(&mut probe, fields);
+    let probe = blank_campaign().with_fields(fields.clone());
     match prepare::layout(state.store(), &probe).await {
         Ok(layout) => match prepare::compile(&probe, &layout) {
             Ok(compiled) => {
@@ -475,32 +439,6 @@ pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -
         Err(PrepareError::Store(e)) => Err(e.into()),
         Err(e) => Ok(vec![format!("Layout: {e}")]),
     }
-}
-
-fn apply(c: &mut Campaign, f: &CampaignFields) {
-    c.name = f.name.clone();
-    c.from_name = f.from_name.clone();
-    c.from_address = f.from_address.clone();
-    c.reply_to = f.reply_to.clone();
-    c.subject = f.subject.clone();
-    c.preheader = f.preheader.clone();
-    c.body_format = f.body_format.clone();
-    c.body = f.body.clone();
-    c.text_body = f.text_body.clone();
-    c.template_id = f.template_id;
-    c.list_ids = f.list_ids.clone();
-    c.segment_id = f.segment_id;
-    c.track_opens = f.track_opens;
-    c.track_clicks = f.track_clicks;
-    c.anonymous_tracking = f.anonymous_tracking;
-    c.time_zone = f.time_zone.clone();
-    c.recipient_zone_attribute = f.recipient_zone_attribute.clone();
-    c.window_start = f.window_start;
-    c.window_end = f.window_end;
-    c.ab_subjects = f.ab_subjects.clone();
-    c.ab_sample_percent = f.ab_sample_percent;
-    c.ab_wait_minutes = f.ab_wait_minutes;
-    c.ab_metric = f.ab_metric;
 }
 
 async fn save_campaign(
@@ -521,11 +459,11 @@ async fn save_campaign(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut shown = match id {
+    let shown = match id {
         Some(id) => state.store().campaign(id).await?.ok_or(AppError::NotFound)?,
         None => blank_campaign(),
-    };
-    apply(&mut shown, &fields);
+    }
+    .with_fields(fields);
     campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, shown, errors, None).await
 }
 
