@@ -4,7 +4,7 @@
 //! need a second factor to enrol, and records every change in the audit log.
 //!
 //! Routes are grouped by [`Area`] in `app()`; a GET reads the area, any
-//! other method changes it. Handlers find the [`Actor`] in the request's
+//! other method changes it. Handlers find the [`Actor`](crate::auth::Actor) in the request's
 //! extensions, so the session is looked up once.
 
 use std::net::{IpAddr, SocketAddr};
@@ -23,55 +23,6 @@ use crate::{AppError, AppState};
 const MAX_RECORDED_BODY: usize = 64 * 1024;
 /// Longer field values are cut in the audit log.
 const MAX_RECORDED_VALUE: usize = 300;
-
-/// Who is asking, and through what.
-#[derive(Debug, Clone)]
-pub(crate) struct Actor {
-    pub admin_id: i64,
-    pub email: String,
-    pub role: Role,
-    pub via: Via,
-    /// The team requires a second factor and this admin has none yet: only
-    /// enrolment opens (and their tokens are refused).
-    pub must_enrol: bool,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) enum Via {
-    Session { token: String },
-    Token { name: String, scopes: Option<Vec<Permission>> },
-}
-
-impl Actor {
-    /// Whether the role, and the token's scopes if any, grant `wanted`.
-    pub(crate) fn may(&self, wanted: Permission) -> bool {
-        let scoped = match &self.via {
-            Via::Token { scopes: Some(scopes), .. } => scopes.iter().any(|s| s.grants(wanted)),
-            _ => true,
-        };
-        scoped && self.role.allows(wanted.area, wanted.write)
-    }
-
-    fn via_label(&self) -> String {
-        match &self.via {
-            Via::Session { .. } => "session".into(),
-            Via::Token { name, .. } => format!("token {name}"),
-        }
-    }
-
-    /// Why `wanted` is refused, in words.
-    fn refusal(&self, wanted: Permission) -> String {
-        let verb = if wanted.write { "change" } else { "see" };
-        let area = wanted.area.as_str();
-        match &self.via {
-            Via::Token { scopes: Some(scopes), .. } if self.role.allows(wanted.area, wanted.write) => {
-                let granted = scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                format!("This token may not {verb} {area}: it is limited to {granted}.")
-            }
-            _ => format!("The {} role may not {verb} {area}. Ask an owner for another role.", self.role),
-        }
-    }
-}
 
 /// What a group of routes asks of its callers.
 #[derive(Debug, Clone, Copy)]
@@ -112,15 +63,14 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
     };
     let actor = match found {
         Ok(Some(actor)) => actor,
-        Ok(None) if api => return crate::auth::ApiUnauthorized.into_response(),
+        Ok(None) if api => return AppError::Unauthorized.into_response(),
         Ok(None) => return crate::auth::login_redirect(&state).await.into_response(),
-        Err(e) if api => return crate::api::ApiError::from(e).into_response(),
         Err(e) => return e.into_response(),
     };
     if actor.must_enrol && !matches!(gate, Gate::Enrolment) {
         if api {
             let why = "Your team requires two-factor login: enrol at /account/2fa before your tokens work again.";
-            return crate::api::ApiError::forbidden(why).into_response();
+            return AppError::NotAllowed(why.into()).into_response();
         }
         return Redirect::to("/account/2fa").into_response();
     }
@@ -151,11 +101,7 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
     let response = match refusal {
         Some(why) => {
             tracing::warn!(admin_id = actor.admin_id, action, "refused: not allowed");
-            if api {
-                crate::api::ApiError::forbidden(why).into_response()
-            } else {
-                AppError::NotAllowed(why).into_response()
-            }
+            AppError::NotAllowed(why).into_response()
         }
         None => {
             request.extensions_mut().insert(actor.clone());

@@ -5,16 +5,64 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use domain::{Permission, Role};
 
-use crate::access::{Actor, Via};
 use crate::secret::{random_token, token_hash};
 use crate::{AppError, AppState};
+
+/// Who is asking, and through what.
+#[derive(Debug, Clone)]
+pub(crate) struct Actor {
+    pub admin_id: i64,
+    pub email: String,
+    pub role: Role,
+    pub via: Via,
+    /// The team requires a second factor and this admin has none yet: only
+    /// enrolment opens (and their tokens are refused).
+    pub must_enrol: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Via {
+    Session { token: String },
+    Token { name: String, scopes: Option<Vec<Permission>> },
+}
+
+impl Actor {
+    /// Whether the role, and the token's scopes if any, grant `wanted`.
+    pub(crate) fn may(&self, wanted: Permission) -> bool {
+        let scoped = match &self.via {
+            Via::Token { scopes: Some(scopes), .. } => scopes.iter().any(|s| s.grants(wanted)),
+            _ => true,
+        };
+        scoped && self.role.allows(wanted.area, wanted.write)
+    }
+
+    pub(crate) fn via_label(&self) -> String {
+        match &self.via {
+            Via::Session { .. } => "session".into(),
+            Via::Token { name, .. } => format!("token {name}"),
+        }
+    }
+
+    /// Why `wanted` is refused, in words.
+    pub(crate) fn refusal(&self, wanted: Permission) -> String {
+        let verb = if wanted.write { "change" } else { "see" };
+        let area = wanted.area.as_str();
+        match &self.via {
+            Via::Token { scopes: Some(scopes), .. } if self.role.allows(wanted.area, wanted.write) => {
+                let granted = scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                format!("This token may not {verb} {area}: it is limited to {granted}.")
+            }
+            _ => format!("The {} role may not {verb} {area}. Ask an owner for another role.", self.role),
+        }
+    }
+}
 
 /// The dashboard's cookies. Over https each is named with the `__Host-`
 /// prefix: a browser then takes it only from this host, only over https and
@@ -328,35 +376,36 @@ pub(crate) struct ApiUser {
     pub role: Role,
 }
 
-pub(crate) struct ApiUnauthorized;
-
-impl IntoResponse for ApiUnauthorized {
-    fn into_response(self) -> Response {
-        (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            axum::Json(serde_json::json!({"error": "a valid API token is required (Authorization: Bearer nsh_…)"})),
-        )
-            .into_response()
-    }
-}
-
 impl<S> FromRequestParts<S> for ApiUser
 where
     S: Send + Sync,
     AppState: FromRef<S>,
 {
-    type Rejection = Response;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let actor = match parts.extensions.get::<Actor>() {
             Some(actor) => Some(actor.clone()),
-            None => {
-                token_actor(&state, &parts.headers).await.map_err(|e| crate::api::ApiError::from(e).into_response())?
-            }
+            None => token_actor(&state, &parts.headers).await?,
         };
-        let actor = actor.ok_or_else(|| ApiUnauthorized.into_response())?;
+        let actor = actor.ok_or(AppError::Unauthorized)?;
         Ok(Self { id: actor.admin_id, email: actor.email, role: actor.role })
     }
+}
+
+/// After a right password of an admin with a second factor: a challenge
+/// cookie and the code page instead of a session.
+pub(crate) async fn start_challenge(
+    state: &AppState,
+    jar: CookieJar,
+    admin_id: i64,
+    ip: std::net::IpAddr,
+    user_agent: Option<&str>,
+) -> Result<Response, AppError> {
+    let token = random_token();
+    let lifetime = chrono::Duration::minutes(5);
+    state.store().create_login_challenge(&token_hash(&token), admin_id, lifetime, ip, user_agent).await?;
+    let cookie = CookieName::Challenge.cookie(state, token);
+    Ok((jar.add(cookie), Redirect::to("/login/code")).into_response())
 }

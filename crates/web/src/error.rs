@@ -1,25 +1,46 @@
-//! One error type for every handler. Bad input becomes a 4xx page with its
-//! message; anything internal becomes a 500 with a generic text, its cause
-//! logged once here.
+//! One error type for every handler, page or API. What the person sent
+//! becomes a 4xx with its message (and, for the API, the field at fault);
+//! anything internal becomes a 500 with a generic text, its cause logged
+//! once here. A page gets the error as HTML; the API router turns the same
+//! error into JSON (`as_json`), so handlers never choose.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::Json;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 #[derive(Debug)]
 pub enum AppError {
     /// The request is wrong in a way the user can fix; the text says how.
     BadRequest(String),
+    /// Well formed but cannot be carried out; `field` names the part of
+    /// the request at fault (`email`, `filter.and[1]`) when there is one.
+    Unprocessable {
+        message: String,
+        field: Option<String>,
+    },
+    /// It would duplicate what exists ("a list with this name already exists").
+    Conflict(String),
+    /// A request body the API cannot read (its status from the extractor).
+    Unreadable {
+        status: StatusCode,
+        message: String,
+        field: String,
+    },
     /// Login required (pages redirect, the API answers 401).
     Unauthorized,
     Forbidden(&'static str),
     /// The caller's role (or token) does not grant this; the text says which.
     NotAllowed(String),
     NotFound,
+    /// A named thing that does not exist ("campaign not found").
+    Missing(String),
     TooManyRequests(String),
     /// A failure of the server; the cause is logged, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
+
+pub(crate) type AppResult<T> = Result<T, AppError>;
 
 /// What is wrong with what a person sent (a form, an upload, an API body),
 /// in a sentence they can act on.
@@ -55,14 +76,53 @@ impl AppError {
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(cause.into())
     }
+
+    /// A request field at fault, with what is wrong with it.
+    pub(crate) fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Unprocessable { message: message.into(), field: Some(field.into()) }
+    }
+
+    /// A request that is well formed but cannot be carried out.
+    pub(crate) fn unprocessable(message: impl Into<String>) -> Self {
+        Self::Unprocessable { message: message.into(), field: None }
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::Missing(format!("{what} not found"))
+    }
+
+    /// The status, a title for a page, the message, and the field at fault.
+    fn parts(&self) -> (StatusCode, &'static str, &str, Option<&str>) {
+        match self {
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m, None),
+            Self::Unprocessable { message, field } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "Cannot be done", message, field.as_deref())
+            }
+            Self::Conflict(m) => (StatusCode::CONFLICT, "Already there", m, None),
+            Self::Unreadable { status, message, field } => (*status, "Bad request", message, Some(field)),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Login required", "Log in to continue.", None),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Forbidden", m, None),
+            Self::NotAllowed(m) => (StatusCode::FORBIDDEN, "Not allowed", m, None),
+            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address.", None),
+            Self::Missing(m) => (StatusCode::NOT_FOUND, "Not found", m, None),
+            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m, None),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The error has been logged. Please try again.",
+                None,
+            ),
+        }
+    }
 }
 
 impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {
         match e {
-            store::StoreError::Conflict(what) => Self::BadRequest(format!("{what} already exists")),
-            store::StoreError::NotFound(_) => Self::NotFound,
-            store::StoreError::Refused(why) => Self::BadRequest(why),
+            store::StoreError::Conflict(what) => Self::Conflict(format!("{what} already exists")),
+            store::StoreError::NotFound(what) => Self::not_found(what),
+            store::StoreError::Filter(e) => Self::field(&e.path, e.message),
+            store::StoreError::Refused(why) => Self::unprocessable(why),
             other => Self::internal(other),
         }
     }
@@ -83,32 +143,50 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match &self {
-            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.as_str()),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Login required", "Log in to continue."),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Forbidden", *m),
-            Self::NotAllowed(m) => (StatusCode::FORBIDDEN, "Not allowed", m.as_str()),
-            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address."),
-            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.as_str()),
-            Self::Internal(cause) => {
-                let mut chain = cause.to_string();
-                let mut source = cause.source();
-                while let Some(inner) = source {
-                    chain.push_str(": ");
-                    chain.push_str(&inner.to_string());
-                    source = inner.source();
-                }
-                tracing::error!(cause = chain, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The error has been logged. Please try again.",
-                )
+        if let Self::Internal(cause) = &self {
+            let mut chain = cause.to_string();
+            let mut source = cause.source();
+            while let Some(inner) = source {
+                chain.push_str(": ");
+                chain.push_str(&inner.to_string());
+                source = inner.source();
             }
+            tracing::error!(cause = chain, "request failed");
+        }
+        let (status, title, message, field) = self.parts();
+        let json = match (&self, field) {
+            (Self::Internal(_), _) => serde_json::json!({ "error": "internal error" }),
+            (Self::Unauthorized, _) => {
+                serde_json::json!({ "error": "a valid API token is required (Authorization: Bearer nsh_…)" })
+            }
+            (_, Some(field)) => serde_json::json!({ "error": message, "field": field }),
+            (_, None) => serde_json::json!({ "error": message }),
         };
-        match (ErrorPage { title, message }).render() {
+        let mut response = match (ErrorPage { title, message }).render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message.to_string()).into_response(),
-        }
+        };
+        response.extensions_mut().insert(JsonBody(json));
+        response
     }
+}
+
+/// The JSON answer of an error, kept beside its page until the router
+/// decides which one goes out.
+#[derive(Clone)]
+struct JsonBody(serde_json::Value);
+
+/// For the API: an error's JSON answer instead of its page (a layer on
+/// the API router, `axum::middleware::map_response`).
+pub(crate) async fn as_json(mut response: Response) -> Response {
+    let Some(JsonBody(json)) = response.extensions_mut().remove::<JsonBody>() else { return response };
+    let (mut parts, _) = response.into_parts();
+    let (json_parts, body) = Json(json).into_response().into_parts();
+    if let Some(kind) = json_parts.headers.get(header::CONTENT_TYPE) {
+        parts.headers.insert(header::CONTENT_TYPE, kind.clone());
+    }
+    if parts.status == StatusCode::UNAUTHORIZED {
+        parts.headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    }
+    Response::from_parts(parts, body)
 }

@@ -8,6 +8,7 @@ mod api;
 mod audience_pages;
 mod auth;
 mod campaign_pages;
+mod campaigns;
 mod chart;
 mod csrf;
 mod domain_pages;

@@ -132,7 +132,7 @@ pub(crate) async fn login(
         Some((admin, _)) if matches && state.store().totp(admin.id).await?.enabled => {
             // The password was right; the session waits for the code.
             tracing::info!(admin_id = admin.id, %ip, "password accepted, asking for the second factor");
-            crate::team_pages::start_challenge(&state, jar, admin.id, ip, user_agent(&headers)).await
+            crate::auth::start_challenge(&state, jar, admin.id, ip, user_agent(&headers)).await
         }
         Some((admin, _)) if matches => {
             state.store().clear_login_failures(&email).await?;

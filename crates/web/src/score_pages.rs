@@ -3,19 +3,16 @@
 //! by `identity::score`. In the dashboard and through the API.
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use identity::doctor::Status;
 use identity::score::{Input, Score};
-use serde::Serialize;
 use store::Campaign;
 
-use crate::api::{ApiError, ApiErrorBody, ApiResult};
-use crate::auth::{AdminUser, ApiUser};
-use crate::campaign_pages::render_for;
+use crate::auth::AdminUser;
+use crate::campaigns::render_for;
 use crate::csrf;
 use crate::error::Invalid;
 use crate::pages::render;
@@ -80,50 +77,4 @@ pub(crate) async fn page(
     let score = score_campaign(&state, &campaign).await?;
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, ScorePage { csrf, email: admin.email, campaign, score })
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct ScoreView {
-    /// Out of 10, one decimal.
-    score: f64,
-    /// Checks that could not run (a lookup failed, no source address): the
-    /// score says nothing about them.
-    unchecked: usize,
-    findings: Vec<FindingView>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct FindingView {
-    /// authentication, reverse-dns, blocklists, content or format.
-    area: String,
-    check: String,
-    /// ok, fail or unknown.
-    status: String,
-    /// Points deducted.
-    deducted: f64,
-    reason: String,
-    fix: String,
-}
-
-/// A campaign's deliverability score: its message as it would leave now,
-/// with the reason and a fix for every deduction.
-#[utoipa::path(get, path = "/campaigns/{id}/score", tag = "campaigns", params(("id" = i64, Path, description = "id")), responses((status = 200, body = ScoreView), (status = 404, body = ApiErrorBody), (status = 422, description = "the campaign does not render", body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn api(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ScoreView>> {
-    let campaign = state.store().campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
-    let score = score_campaign(&state, &campaign)
-        .await?
-        .map_err(|e| ApiError::unprocessable(format!("it does not render: {e}")))?;
-    let findings = score
-        .findings
-        .iter()
-        .map(|f| FindingView {
-            area: serde_json::to_value(f.area).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-            check: f.what.clone(),
-            status: f.status.as_str().to_owned(),
-            deducted: f64::from(f.deducted) / 10.0,
-            reason: f.reason.clone(),
-            fix: f.fix.clone(),
-        })
-        .collect();
-    Ok(Json(ScoreView { score: f64::from(score.tenths()) / 10.0, unchecked: score.unchecked(), findings }))
 }

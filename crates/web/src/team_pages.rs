@@ -19,7 +19,7 @@ use crate::auth::{self, AdminUser, ClientIp, CookieName};
 use crate::csrf::{self, CsrfForm};
 use crate::error::Invalid;
 use crate::pages::{EmptyForm, render};
-use crate::secret::{random_bytes, random_token, token_hash};
+use crate::secret::{random_bytes, token_hash};
 use crate::{AppError, AppState, password};
 
 /// The cookie of a login whose password was right and whose code is due.
@@ -441,22 +441,6 @@ fn normal_recovery(code: &str) -> String {
 }
 
 // ---- Login, second step ----
-
-/// After a right password of an admin with a second factor: a challenge
-/// cookie and the code page instead of a session.
-pub(crate) async fn start_challenge(
-    state: &AppState,
-    jar: CookieJar,
-    admin_id: i64,
-    ip: std::net::IpAddr,
-    user_agent: Option<&str>,
-) -> Result<Response, AppError> {
-    let token = random_token();
-    let lifetime = chrono::Duration::minutes(5);
-    state.store().create_login_challenge(&token_hash(&token), admin_id, lifetime, ip, user_agent).await?;
-    let cookie = CookieName::Challenge.cookie(state, token);
-    Ok((jar.add(cookie), Redirect::to("/login/code")).into_response())
-}
 
 #[derive(Template)]
 #[template(path = "login_code.html")]

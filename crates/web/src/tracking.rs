@@ -147,5 +147,5 @@ async fn view(State(state): State<AppState>, Path(token): Path<String>) -> Resul
     let claims = links::verify_track(state.key(), Track::View, &token).ok_or(AppError::NotFound)?;
     let campaign = state.store().campaign(claims.campaign_id).await?.ok_or(AppError::NotFound)?;
     let subscriber = state.store().subscriber(claims.subscriber_id).await?.ok_or(AppError::NotFound)?;
-    crate::campaign_pages::sandboxed_copy(&state, &campaign, &subscriber.email).await
+    crate::campaigns::sandboxed_copy(&state, &campaign, &subscriber.email).await
 }

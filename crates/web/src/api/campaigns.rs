@@ -7,10 +7,12 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use store::{Campaign, CampaignFields};
 
-use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
+use super::{ApiErrorBody, ApiJson};
+use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::campaign_pages::{check_fields, schedule as schedule_campaign, template_errors};
+use crate::campaigns::{check_fields, schedule as schedule_campaign, template_errors};
+use crate::error::AppResult;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct CampaignView {
@@ -119,16 +121,16 @@ impl CampaignInput {
 }
 
 /// The first fault of a draft as a field error.
-async fn checked(state: &AppState, input: CampaignInput) -> ApiResult<CampaignFields> {
+async fn checked(state: &AppState, input: CampaignInput) -> AppResult<CampaignFields> {
     let fields = input.fields();
     if let Some((field, message)) = check_fields(&fields).into_iter().next() {
-        return Err(ApiError::field(field, message));
+        return Err(AppError::field(field, message));
     }
     let faults = template_errors(state, &fields).await?;
     match faults.into_iter().next() {
         Some(fault) => {
             let field = fault.split(',').next().unwrap_or("body").split(' ').next().unwrap_or("body").to_owned();
-            Err(ApiError::field(&field, fault))
+            Err(AppError::field(&field, fault))
         }
         None => Ok(fields),
     }
@@ -136,7 +138,7 @@ async fn checked(state: &AppState, input: CampaignInput) -> ApiResult<CampaignFi
 
 /// The latest campaigns (not sequence steps), newest first.
 #[utoipa::path(get, path = "/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<CampaignView>>> {
+pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> AppResult<Json<Vec<CampaignView>>> {
     Ok(Json(state.store().campaigns(200).await?.into_iter().map(CampaignView::from).collect()))
 }
 
@@ -146,7 +148,7 @@ pub(crate) async fn create(
     _: ApiUser,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<CampaignInput>,
-) -> ApiResult<(StatusCode, Json<CampaignView>)> {
+) -> AppResult<(StatusCode, Json<CampaignView>)> {
     let fields = checked(&state, input).await?;
     let campaign = state.store().save_campaign(None, &fields).await?;
     Ok((StatusCode::CREATED, Json(campaign.into())))
@@ -158,8 +160,8 @@ pub(crate) async fn read(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<CampaignView>> {
-    let campaign = state.store().campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+) -> AppResult<Json<CampaignView>> {
+    let campaign = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
     Ok(Json(campaign.into()))
 }
 
@@ -178,12 +180,12 @@ pub(crate) async fn schedule(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ScheduleInput>,
-) -> ApiResult<Json<CampaignView>> {
-    let campaign = state.store().campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+) -> AppResult<Json<CampaignView>> {
+    let campaign = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
     if let Err(why) = schedule_campaign(&state, &campaign, input.send_at.as_deref()).await? {
-        return Err(ApiError::field("send_at", why));
+        return Err(AppError::field("send_at", why));
     }
-    let campaign = state.store().campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+    let campaign = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
     Ok(Json(campaign.into()))
 }
 
@@ -215,8 +217,8 @@ pub(crate) async fn report(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<ReportView>> {
-    let campaign = state.store().campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+) -> AppResult<Json<ReportView>> {
+    let campaign = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
     let r = state.store().campaign_report(id).await?;
     let url = |i: i32| usize::try_from(i).ok().and_then(|i| campaign.links.get(i)).cloned().unwrap_or_default();
     Ok(Json(ReportView {
@@ -233,4 +235,54 @@ pub(crate) async fn report(
         complaints_by_domain: state.store().complaints_by_domain(id).await?,
         bounces_by_reason: state.store().bounce_reasons(id).await?,
     }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ScoreView {
+    /// Out of 10, one decimal.
+    score: f64,
+    /// Checks that could not run (a lookup failed, no source address): the
+    /// score says nothing about them.
+    unchecked: usize,
+    findings: Vec<FindingView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FindingView {
+    /// authentication, reverse-dns, blocklists, content or format.
+    area: String,
+    check: String,
+    /// ok, fail or unknown.
+    status: String,
+    /// Points deducted.
+    deducted: f64,
+    reason: String,
+    fix: String,
+}
+
+/// A campaign's deliverability score: its message as it would leave now,
+/// with the reason and a fix for every deduction.
+#[utoipa::path(get, path = "/campaigns/{id}/score", tag = "campaigns", params(("id" = i64, Path, description = "id")), responses((status = 200, body = ScoreView), (status = 404, body = ApiErrorBody), (status = 422, description = "the campaign does not render", body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
+pub(crate) async fn score(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ScoreView>> {
+    let campaign = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
+    let score = crate::score_pages::score_campaign(&state, &campaign)
+        .await?
+        .map_err(|e| AppError::unprocessable(format!("it does not render: {e}")))?;
+    let findings = score
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            area: serde_json::to_value(f.area).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            check: f.what.clone(),
+            status: f.status.as_str().to_owned(),
+            deducted: f64::from(f.deducted) / 10.0,
+            reason: f.reason.clone(),
+            fix: f.fix.clone(),
+        })
+        .collect();
+    Ok(Json(ScoreView { score: f64::from(score.tenths()) / 10.0, unchecked: score.unchecked(), findings }))
 }

@@ -13,9 +13,11 @@ use axum::response::IntoResponse;
 use domain::ImportMode;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, ApiErrorBody, ApiResult};
+use super::ApiErrorBody;
+use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::error::AppResult;
 use crate::imports::{ImportStart, StartError};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -70,17 +72,17 @@ pub(crate) async fn start(
     Query(params): Query<StartParams>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
     body: Body,
-) -> ApiResult<(StatusCode, Json<ImportView>)> {
+) -> AppResult<(StatusCode, Json<ImportView>)> {
     // `map.<column>=<target>` renames a column: to `email`, `name`, an
     // attribute name, or `-` to ignore it.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::field("query", e.to_string()))?;
+        .map_err(|e| AppError::field("query", e.to_string()))?;
     let mapping =
         pairs.into_iter().filter_map(|(k, v)| k.strip_prefix("map.").map(|column| (column.to_string(), v))).collect();
     let mode = match params.mode.as_deref() {
         None => ImportMode::Add,
         Some(m) => {
-            ImportMode::parse(m).ok_or_else(|| ApiError::field("mode", "one of add, update, unsubscribe, blocklist"))?
+            ImportMode::parse(m).ok_or_else(|| AppError::field("mode", "one of add, update, unsubscribe, blocklist"))?
         }
     };
     let list_ids = params
@@ -90,12 +92,12 @@ pub(crate) async fn start(
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().map_err(|_| ApiError::field("lists", format!("{s:?} is not a list id"))))
-        .collect::<ApiResult<Vec<_>>>()?;
+        .map(|s| s.parse::<i64>().map_err(|_| AppError::field("lists", format!("{s:?} is not a list id"))))
+        .collect::<AppResult<Vec<_>>>()?;
     let encoding = match params.encoding.as_deref().map(str::trim) {
         None | Some("") | Some("auto") => None,
         Some(e) => {
-            Some(audience::Encoding::parse(e).ok_or_else(|| ApiError::field("encoding", "auto, utf-8 or shift_jis"))?)
+            Some(audience::Encoding::parse(e).ok_or_else(|| AppError::field("encoding", "auto, utf-8 or shift_jis"))?)
         }
     };
     let start = ImportStart {
@@ -107,11 +109,11 @@ pub(crate) async fn start(
         source: format!("import:api:{}", user.email),
     };
     let id = crate::imports::start(&state, body.into_data_stream(), start).await.map_err(|e| match e {
-        StartError::UnknownList(_) => ApiError::field("lists", e.to_string()),
-        StartError::Store(e) => ApiError::from(e),
-        other => ApiError::field("body", other.to_string()),
+        StartError::UnknownList(_) => AppError::field("lists", e.to_string()),
+        StartError::Store(e) => AppError::from(e),
+        other => AppError::field("body", other.to_string()),
     })?;
-    let import = state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
+    let import = state.store().import(id).await?.ok_or_else(|| AppError::not_found("import"))?;
     Ok((StatusCode::ACCEPTED, Json(import.into())))
 }
 
@@ -121,8 +123,8 @@ pub(crate) async fn progress(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<ImportView>> {
-    let import = state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
+) -> AppResult<Json<ImportView>> {
+    let import = state.store().import(id).await?.ok_or_else(|| AppError::not_found("import"))?;
     Ok(Json(import.into()))
 }
 
@@ -133,8 +135,8 @@ pub(crate) async fn errors(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<impl IntoResponse> {
-    state.store().import(id).await?.ok_or_else(|| ApiError::not_found("import"))?;
+) -> AppResult<impl IntoResponse> {
+    state.store().import(id).await?.ok_or_else(|| AppError::not_found("import"))?;
     let csv = crate::imports::errors_csv(&state.store().import_errors(id, i64::MAX).await?);
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }

@@ -7,9 +7,11 @@ use domain::{ListVisibility, OptIn};
 use serde::{Deserialize, Serialize};
 use store::{List, NewList, SignupField};
 
-use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
+use super::{ApiErrorBody, ApiJson};
+use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::error::AppResult;
 use crate::error::Invalid;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -100,23 +102,23 @@ impl ListFields {
 }
 
 /// A list's fields from input over `current` (or defaults), checked.
-pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> ApiResult<ListFields> {
+pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> AppResult<ListFields> {
     let name = input.name.clone().or_else(|| current.map(|l| l.name.clone())).unwrap_or_default();
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::field("name", "a list needs a name of 1 to 200 characters"));
+        return Err(AppError::field("name", "a list needs a name of 1 to 200 characters"));
     }
-    domain::text::check_line(&name).map_err(|e| ApiError::field("name", format!("the name {e}")))?;
+    domain::text::check_line(&name).map_err(|e| AppError::field("name", format!("the name {e}")))?;
     let description = input.description.clone().or_else(|| current.map(|l| l.description.clone())).unwrap_or_default();
     domain::text::check_text(&description)
-        .map_err(|e| ApiError::field("description", format!("the description {e}")))?;
+        .map_err(|e| AppError::field("description", format!("the description {e}")))?;
     let visibility = match input.visibility.as_deref().or(current.map(|l| l.visibility.as_str())) {
         None => ListVisibility::Private,
-        Some(v) => ListVisibility::parse(v).ok_or_else(|| ApiError::field("visibility", "public or private"))?,
+        Some(v) => ListVisibility::parse(v).ok_or_else(|| AppError::field("visibility", "public or private"))?,
     };
     let optin = match input.optin.as_deref().or(current.map(|l| l.optin.as_str())) {
         None => OptIn::Double,
-        Some(v) => OptIn::parse(v).ok_or_else(|| ApiError::field("optin", "single or double"))?,
+        Some(v) => OptIn::parse(v).ok_or_else(|| AppError::field("optin", "single or double"))?,
     };
     let signup_fields = input
         .signup_fields
@@ -126,13 +128,13 @@ pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> ApiResul
         .into_iter()
         .map(|f| SignupField { key: f.key.trim().to_string(), label: f.label.trim().to_string(), required: f.required })
         .collect::<Vec<_>>();
-    check_signup_fields(&signup_fields).map_err(|e| ApiError::field("signup_fields", e))?;
+    check_signup_fields(&signup_fields).map_err(|e| AppError::field("signup_fields", e))?;
     Ok(ListFields { name, description, visibility, optin, signup_fields })
 }
 
 /// All lists with their confirmed subscriber counts.
 #[utoipa::path(get, path = "/lists", tag = "lists", responses((status = 200, body = [ListView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<ListView>>> {
+pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> AppResult<Json<Vec<ListView>>> {
     Ok(Json(state.store().lists().await?.into_iter().map(ListView::from).collect()))
 }
 
@@ -142,7 +144,7 @@ pub(crate) async fn create(
     _: ApiUser,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<ListInput>,
-) -> ApiResult<(StatusCode, Json<ListView>)> {
+) -> AppResult<(StatusCode, Json<ListView>)> {
     let fields = list_fields(&input, None)?;
     let list = state.store().create_list(&fields.as_new()).await?;
     Ok((StatusCode::CREATED, Json(list.into())))
@@ -150,8 +152,8 @@ pub(crate) async fn create(
 
 /// One list.
 #[utoipa::path(get, path = "/lists/{id}", tag = "lists", params(("id" = i64, Path, description = "id")), responses((status = 200, body = ListView), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn read(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ListView>> {
-    let list = state.store().list(id).await?.ok_or_else(|| ApiError::not_found("list"))?;
+pub(crate) async fn read(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<ListView>> {
+    let list = state.store().list(id).await?.ok_or_else(|| AppError::not_found("list"))?;
     Ok(Json(list.into()))
 }
 
@@ -162,8 +164,8 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ListInput>,
-) -> ApiResult<Json<ListView>> {
-    let current = state.store().list(id).await?.ok_or_else(|| ApiError::not_found("list"))?;
+) -> AppResult<Json<ListView>> {
+    let current = state.store().list(id).await?.ok_or_else(|| AppError::not_found("list"))?;
     let fields = list_fields(&input, Some(&current))?;
     let list = state.store().update_list(id, &fields.as_new()).await?;
     Ok(Json(list.into()))
@@ -171,7 +173,7 @@ pub(crate) async fn update(
 
 /// Delete a list and its subscriptions.
 #[utoipa::path(delete, path = "/lists/{id}", tag = "lists", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<StatusCode> {
     state.store().delete_list(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,10 +11,10 @@ pub(crate) mod privacy;
 mod segments;
 mod subscribers;
 
+use crate::AppError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -32,7 +32,9 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let (router, document) = split(routes(state));
     let document = Arc::new(document);
     // Served without a token: the document describes, it does not reveal.
-    router.route("/openapi.json", get(move || std::future::ready(Json(document.clone()))))
+    router
+        .route("/openapi.json", get(move || std::future::ready(Json(document.clone()))))
+        .layer(axum::middleware::map_response(crate::error::as_json))
 }
 
 fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -74,7 +76,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(campaigns_root)
         .routes(routes!(campaigns::read))
         .routes(routes!(campaigns::schedule))
-        .routes(routes!(crate::score_pages::api))
+        .routes(routes!(campaigns::score))
         .route_layer(gate(Gate::Area(Area::Campaigns)));
     let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
     OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
@@ -159,76 +161,11 @@ pub(crate) struct ApiErrorBody {
     field: Option<String>,
 }
 
-/// An API error: status, message, and the request field at fault.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    status: StatusCode,
-    message: String,
-    field: Option<String>,
-}
-
-pub(crate) type ApiResult<T> = Result<T, ApiError>;
-
-impl ApiError {
-    pub(crate) fn field(field: &str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: Some(field.into()) }
-    }
-
-    /// A request that is well formed but cannot be carried out.
-    pub(crate) fn unprocessable(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: None }
-    }
-
-    /// The caller's role or token does not grant this.
-    pub(crate) fn forbidden(why: impl Into<String>) -> Self {
-        Self { status: StatusCode::FORBIDDEN, message: why.into(), field: None }
-    }
-
-    pub(crate) fn not_found(what: &str) -> Self {
-        Self { status: StatusCode::NOT_FOUND, message: format!("{what} not found"), field: None }
-    }
-}
-
-impl From<crate::AppError> for ApiError {
-    /// Shared dashboard code failed: not the caller's fault.
-    fn from(e: crate::AppError) -> Self {
-        tracing::error!(cause = ?e, "API request failed");
-        Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into(), field: None }
-    }
-}
-
-impl From<store::StoreError> for ApiError {
-    fn from(e: store::StoreError) -> Self {
-        match e {
-            store::StoreError::Conflict(what) => {
-                Self { status: StatusCode::CONFLICT, message: format!("{what} already exists"), field: None }
-            }
-            store::StoreError::NotFound(what) => Self::not_found(what),
-            store::StoreError::Filter(e) => Self::field(&e.path, e.message),
-            store::StoreError::Refused(why) => Self::unprocessable(why),
-            other => {
-                tracing::error!(cause = %other, "API request failed");
-                Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into(), field: None }
-            }
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = match self.field {
-            Some(field) => json!({ "error": self.message, "field": field }),
-            None => json!({ "error": self.message }),
-        };
-        (self.status, Json(body)).into_response()
-    }
-}
-
 /// `Json<T>` whose rejections are API errors.
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
@@ -238,9 +175,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn json_error(rejection: &JsonRejection) -> ApiError {
-    let text = rejection.body_text();
+fn json_error(rejection: &JsonRejection) -> AppError {
+    let message = rejection.body_text();
     // serde says "missing field `email`" or "unknown field `x`": name it.
-    let field = text.split('`').nth(1).unwrap_or("body").to_string();
-    ApiError { status: rejection.status(), message: text, field: Some(field) }
+    let field = message.split('`').nth(1).unwrap_or("body").to_string();
+    AppError::Unreadable { status: rejection.status(), message, field }
 }

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::{Filter, ListCondition, SuppressionTarget};
 
-use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
+use super::{ApiErrorBody, ApiJson};
+use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::error::AppResult;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SuppressionView {
@@ -24,7 +26,7 @@ pub(crate) struct SuppressionView {
 
 /// Suppressed addresses and domains.
 #[utoipa::path(get, path = "/suppressions", tag = "privacy", responses((status = 200, body = [SuppressionView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn suppressions(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<SuppressionView>>> {
+pub(crate) async fn suppressions(_: ApiUser, State(state): State<AppState>) -> AppResult<Json<Vec<SuppressionView>>> {
     let rows = state.store().suppressions().await?;
     Ok(Json(
         rows.into_iter()
@@ -54,13 +56,13 @@ pub(crate) async fn suppress(
     _: ApiUser,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SuppressionInput>,
-) -> ApiResult<(StatusCode, Json<SuppressionView>)> {
+) -> AppResult<(StatusCode, Json<SuppressionView>)> {
     let value = input.value.trim();
     let target = if value.contains('@') {
-        SuppressionTarget::Address(EmailAddress::parse(value).map_err(|e| ApiError::field("value", e.to_string()))?)
+        SuppressionTarget::Address(EmailAddress::parse(value).map_err(|e| AppError::field("value", e.to_string()))?)
     } else {
         // A domain is checked the way an address's domain is.
-        let probe = EmailAddress::parse(&format!("x@{value}")).map_err(|e| ApiError::field("value", e.to_string()))?;
+        let probe = EmailAddress::parse(&format!("x@{value}")).map_err(|e| AppError::field("value", e.to_string()))?;
         SuppressionTarget::Domain(probe.domain().to_string())
     };
     let s = state.store().add_suppression(&target, input.reason.trim()).await?;
@@ -74,7 +76,7 @@ pub(crate) async fn unsuppress(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     state.store().delete_suppression(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -86,12 +88,12 @@ pub(crate) async fn export_subscriber(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> AppResult<Json<Value>> {
     Ok(Json(subscriber_data(&state, id).await?))
 }
 
-pub(crate) async fn subscriber_data(state: &AppState, id: i64) -> ApiResult<Value> {
-    let s = state.store().subscriber(id).await?.ok_or_else(|| ApiError::not_found("subscriber"))?;
+pub(crate) async fn subscriber_data(state: &AppState, id: i64) -> AppResult<Value> {
+    let s = state.store().subscriber(id).await?.ok_or_else(|| AppError::not_found("subscriber"))?;
     let subscriptions: Vec<Value> = state
         .store()
         .subscriptions(id)
@@ -123,7 +125,7 @@ pub(crate) async fn erase_subscriber(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     state.store().erase_subscriber(id).await?;
     tracing::info!(subscriber_id = id, "subscriber erased");
     Ok(StatusCode::NO_CONTENT)
@@ -131,8 +133,8 @@ pub(crate) async fn erase_subscriber(
 
 /// The confirmed subscribers of a list as CSV.
 #[utoipa::path(get, path = "/lists/{id}/export", tag = "lists", params(("id" = i64, Path, description = "id")), responses((status = 200, body = String, content_type = "text/csv"), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn export_list(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
-    state.store().list(id).await?.ok_or_else(|| ApiError::not_found("list"))?;
+pub(crate) async fn export_list(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    state.store().list(id).await?.ok_or_else(|| AppError::not_found("list"))?;
     let filter = Filter::List(ListCondition { list_id: id, status: Vec::new() });
     Ok(crate::export::csv_response(state.store().clone(), filter, &format!("list-{id}.csv")).await?)
 }
@@ -143,7 +145,7 @@ pub(crate) async fn export_segment(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Response> {
-    let segment = state.store().segment(id).await?.ok_or_else(|| ApiError::not_found("segment"))?;
+) -> AppResult<Response> {
+    let segment = state.store().segment(id).await?.ok_or_else(|| AppError::not_found("segment"))?;
     Ok(crate::export::csv_response(state.store().clone(), segment.definition.0, &format!("segment-{id}.csv")).await?)
 }

@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::{Filter, Segment};
 
-use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
+use super::{ApiErrorBody, ApiJson};
+use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::error::AppResult;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SegmentView {
@@ -37,23 +39,23 @@ pub(crate) struct SegmentInput {
 }
 
 /// The filter from JSON, with serde's complaint as the message.
-pub(crate) fn parse_filter(value: Value) -> ApiResult<Filter> {
-    let filter: Filter = serde_json::from_value(value).map_err(|e| ApiError::field("filter", e.to_string()))?;
-    filter.validate().map_err(|e| ApiError::field(&e.path, e.message))?;
+pub(crate) fn parse_filter(value: Value) -> AppResult<Filter> {
+    let filter: Filter = serde_json::from_value(value).map_err(|e| AppError::field("filter", e.to_string()))?;
+    filter.validate().map_err(|e| AppError::field(&e.path, e.message))?;
     Ok(filter)
 }
 
-fn segment_name(name: &str) -> ApiResult<&str> {
+fn segment_name(name: &str) -> AppResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::field("name", "a segment needs a name of 1 to 200 characters"));
+        return Err(AppError::field("name", "a segment needs a name of 1 to 200 characters"));
     }
     Ok(name)
 }
 
 /// All saved segments.
 #[utoipa::path(get, path = "/segments", tag = "segments", responses((status = 200, body = [SegmentView]), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> ApiResult<Json<Vec<SegmentView>>> {
+pub(crate) async fn all(_: ApiUser, State(state): State<AppState>) -> AppResult<Json<Vec<SegmentView>>> {
     Ok(Json(state.store().segments().await?.into_iter().map(SegmentView::from).collect()))
 }
 
@@ -63,7 +65,7 @@ pub(crate) async fn create(
     _: ApiUser,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SegmentInput>,
-) -> ApiResult<(StatusCode, Json<SegmentView>)> {
+) -> AppResult<(StatusCode, Json<SegmentView>)> {
     let filter = parse_filter(input.filter)?;
     let segment = state.store().create_segment(segment_name(&input.name)?, &filter).await?;
     Ok((StatusCode::CREATED, Json(segment.into())))
@@ -75,8 +77,8 @@ pub(crate) async fn read(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<SegmentView>> {
-    let segment = state.store().segment(id).await?.ok_or_else(|| ApiError::not_found("segment"))?;
+) -> AppResult<Json<SegmentView>> {
+    let segment = state.store().segment(id).await?.ok_or_else(|| AppError::not_found("segment"))?;
     Ok(Json(segment.into()))
 }
 
@@ -87,14 +89,14 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<SegmentInput>,
-) -> ApiResult<Json<SegmentView>> {
+) -> AppResult<Json<SegmentView>> {
     let filter = parse_filter(input.filter)?;
     Ok(Json(state.store().update_segment(id, segment_name(&input.name)?, &filter).await?.into()))
 }
 
 /// Delete a segment.
 #[utoipa::path(delete, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<StatusCode> {
     state.store().delete_segment(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -113,7 +115,7 @@ pub(crate) async fn count_filter(
     _: ApiUser,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<CountInput>,
-) -> ApiResult<Json<Value>> {
+) -> AppResult<Json<Value>> {
     let filter = parse_filter(input.filter)?;
     Ok(Json(json!({ "count": state.store().segment_count(&filter).await? })))
 }
@@ -124,7 +126,7 @@ pub(crate) async fn count_saved(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    let segment = state.store().segment(id).await?.ok_or_else(|| ApiError::not_found("segment"))?;
+) -> AppResult<Json<Value>> {
+    let segment = state.store().segment(id).await?.ok_or_else(|| AppError::not_found("segment"))?;
     Ok(Json(json!({ "count": state.store().segment_count(&segment.definition.0).await? })))
 }

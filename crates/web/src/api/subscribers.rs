@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use store::{NewSubscriber, Subscriber, SubscriberQuery};
 
-use super::{ApiError, ApiErrorBody, ApiJson, ApiResult};
+use super::{ApiErrorBody, ApiJson};
+use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::error::AppResult;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SubscriberView {
@@ -91,18 +93,18 @@ pub(crate) async fn search(
     _: ApiUser,
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
-) -> ApiResult<Json<Page>> {
+) -> AppResult<Json<Page>> {
     let status = params
         .status
         .as_deref()
-        .map(|s| SubscriberStatus::parse(s).ok_or_else(|| ApiError::field("status", "unknown subscriber status")))
+        .map(|s| SubscriberStatus::parse(s).ok_or_else(|| AppError::field("status", "unknown subscriber status")))
         .transpose()?;
     let attributes = params
         .attributes
         .as_deref()
         .map(|a| match serde_json::from_str::<Value>(a) {
             Ok(v @ Value::Object(_)) => Ok(v),
-            _ => Err(ApiError::field("attributes", "a JSON object, e.g. {\"plan\":\"pro\"}")),
+            _ => Err(AppError::field("attributes", "a JSON object, e.g. {\"plan\":\"pro\"}")),
         })
         .transpose()?;
     let limit = params.limit.unwrap_or(50).clamp(1, 1000);
@@ -134,32 +136,32 @@ pub(crate) struct CreateInput {
     lists: Vec<i64>,
 }
 
-fn attributes_object(value: Option<Value>) -> ApiResult<Value> {
+fn attributes_object(value: Option<Value>) -> AppResult<Value> {
     match value {
         None => Ok(Value::Object(Default::default())),
         Some(v @ Value::Object(_)) => {
-            audience::check_attributes(&v).map_err(|e| ApiError::field("attributes", e.to_string()))?;
+            audience::check_attributes(&v).map_err(|e| AppError::field("attributes", e.to_string()))?;
             Ok(v)
         }
-        Some(_) => Err(ApiError::field("attributes", "attributes must be a JSON object")),
+        Some(_) => Err(AppError::field("attributes", "attributes must be a JSON object")),
     }
 }
 
 /// A subscriber's name as given: one line, trimmed.
-fn checked_name(name: &str) -> ApiResult<&str> {
+fn checked_name(name: &str) -> AppResult<&str> {
     let name = name.trim();
-    domain::text::check_line(name).map_err(|e| ApiError::field("name", format!("the name {e}")))?;
+    domain::text::check_line(name).map_err(|e| AppError::field("name", format!("the name {e}")))?;
     if name.chars().count() > 200 {
-        return Err(ApiError::field("name", "the name has more than 200 characters"));
+        return Err(AppError::field("name", "the name has more than 200 characters"));
     }
     Ok(name)
 }
 
-fn parse_status(status: Option<&str>) -> ApiResult<Option<SubscriberStatus>> {
+fn parse_status(status: Option<&str>) -> AppResult<Option<SubscriberStatus>> {
     status
         .map(|s| {
             SubscriberStatus::parse(s).ok_or_else(|| {
-                ApiError::field("status", "one of active, unsubscribed, blocklisted, bounced, complained")
+                AppError::field("status", "one of active, unsubscribed, blocklisted, bounced, complained")
             })
         })
         .transpose()
@@ -171,16 +173,16 @@ pub(crate) async fn create(
     user: ApiUser,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<CreateInput>,
-) -> ApiResult<(StatusCode, Json<SubscriberView>)> {
-    let email = EmailAddress::parse(&input.email).map_err(|e| ApiError::field("email", e.to_string()))?;
+) -> AppResult<(StatusCode, Json<SubscriberView>)> {
+    let email = EmailAddress::parse(&input.email).map_err(|e| AppError::field("email", e.to_string()))?;
     if state.store().is_suppressed(&email).await? {
-        return Err(ApiError::field("email", "this address or its domain is suppressed, or it was erased"));
+        return Err(AppError::field("email", "this address or its domain is suppressed, or it was erased"));
     }
     let name = checked_name(&input.name)?;
     let attributes = attributes_object(input.attributes)?;
     let status = parse_status(input.status.as_deref())?.unwrap_or(SubscriberStatus::Active);
     for list_id in &input.lists {
-        state.store().list(*list_id).await?.ok_or_else(|| ApiError::field("lists", format!("no list {list_id}")))?;
+        state.store().list(*list_id).await?.ok_or_else(|| AppError::field("lists", format!("no list {list_id}")))?;
     }
     let source = format!("api:{}", user.email);
     let subscriber = state
@@ -201,7 +203,7 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(with_lists(&state, subscriber).await?)))
 }
 
-async fn with_lists(state: &AppState, subscriber: Subscriber) -> ApiResult<SubscriberView> {
+async fn with_lists(state: &AppState, subscriber: Subscriber) -> AppResult<SubscriberView> {
     let lists = state.store().subscriptions(subscriber.id).await?;
     let mut view = SubscriberView::from(subscriber);
     view.lists = Some(
@@ -219,8 +221,8 @@ pub(crate) async fn read(
     _: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<SubscriberView>> {
-    let subscriber = state.store().subscriber(id).await?.ok_or_else(|| ApiError::not_found("subscriber"))?;
+) -> AppResult<Json<SubscriberView>> {
+    let subscriber = state.store().subscriber(id).await?.ok_or_else(|| AppError::not_found("subscriber"))?;
     Ok(Json(with_lists(&state, subscriber).await?))
 }
 
@@ -241,7 +243,7 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<UpdateInput>,
-) -> ApiResult<Json<SubscriberView>> {
+) -> AppResult<Json<SubscriberView>> {
     let attributes = input.attributes.map(|a| attributes_object(Some(a))).transpose()?;
     let status = parse_status(input.status.as_deref())?;
     let name = input.name.as_deref().map(checked_name).transpose()?;
@@ -251,7 +253,7 @@ pub(crate) async fn update(
 
 /// Delete a subscriber (see erase for personal-data erasure).
 #[utoipa::path(delete, path = "/subscribers/{id}", tag = "subscribers", params(("id" = i64, Path, description = "id")), responses((status = 204), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
-pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete(_: ApiUser, State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<StatusCode> {
     state.store().delete_subscriber(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -270,17 +272,17 @@ pub(crate) async fn subscribe(
     State(state): State<AppState>,
     Path((id, list_id)): Path<(i64, i64)>,
     body: axum::body::Bytes,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     // The body is optional: no body means confirmed.
     let input: SubscribeInput = if body.iter().all(u8::is_ascii_whitespace) {
         SubscribeInput { status: None }
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::field("status", e.to_string()))?
+        serde_json::from_slice(&body).map_err(|e| AppError::field("status", e.to_string()))?
     };
     let status = match input.status {
         None => SubscriptionStatus::Confirmed,
         Some(s) => SubscriptionStatus::parse(&s)
-            .ok_or_else(|| ApiError::field("status", "one of unconfirmed, confirmed, unsubscribed"))?,
+            .ok_or_else(|| AppError::field("status", "one of unconfirmed, confirmed, unsubscribed"))?,
     };
     state.store().set_subscription(id, list_id, status).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -292,7 +294,7 @@ pub(crate) async fn unsubscribe(
     _: ApiUser,
     State(state): State<AppState>,
     Path((id, list_id)): Path<(i64, i64)>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     state.store().set_subscription(id, list_id, SubscriptionStatus::Unsubscribed).await?;
     Ok(StatusCode::NO_CONTENT)
 }

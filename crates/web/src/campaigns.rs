@@ -1,0 +1,255 @@
+//! Campaign operations the dashboard and the API share: the blank draft,
+//! the checks a draft must pass, template faults, scheduling after a trial
+//! render, and one subscriber's rendered copy (preview, score, sandbox).
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::CampaignStatus;
+use message::{BodyFormat, Recipient};
+use prepare::{self, PrepareError};
+use store::{Campaign, CampaignFields};
+
+use crate::error::Invalid;
+use crate::{AppError, AppState};
+
+/// Recipients a campaign's templates are rendered for before scheduling.
+const CHECK_SAMPLE: i64 = 50;
+
+/// A new campaign's form: the defaults with a body to start from.
+pub(crate) fn blank_campaign() -> Campaign {
+    Campaign::draft(CampaignFields {
+        body: "# Hello {{ subscriber.name | default(\"there\") }}\n\nWrite your message here.\n".into(),
+        ..CampaignFields::default()
+    })
+}
+
+/// What is wrong with a campaign's fields, each fault with its field name
+/// (for the API) and a sentence (for both).
+pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    if fields.name.is_empty() || fields.name.chars().count() > 200 {
+        errors.push(("name", "A campaign needs a name of 1 to 200 characters.".into()));
+    }
+    // Subjects and the preheader are templates: compose checks them, part
+    // by part (`template_errors`).
+    for (field, label, value) in [("name", "The name", &fields.name), ("from_name", "The From name", &fields.from_name)]
+    {
+        if let Err(e) = domain::text::check_line(value) {
+            errors.push((field, format!("{label} {e}.")));
+        }
+    }
+    if !fields.from_address.is_empty() && domain::EmailAddress::parse(&fields.from_address).is_err() {
+        errors.push(("from_address", format!("From address: {:?} is not an email address.", fields.from_address)));
+    }
+    if !fields.reply_to.is_empty() && domain::EmailAddress::parse(&fields.reply_to).is_err() {
+        errors.push(("reply_to", format!("Reply-To: {:?} is not an email address.", fields.reply_to)));
+    }
+    if BodyFormat::parse(&fields.body_format).is_none() {
+        errors.push(("body_format", "Choose Markdown or HTML for the body.".into()));
+    }
+    if fields.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        errors.push((
+            "time_zone",
+            format!("Time zone: {:?} is not a time zone name such as Asia/Tokyo.", fields.time_zone),
+        ));
+    }
+    match (fields.window_start, fields.window_end) {
+        (None, None) => {}
+        (Some(start), Some(end)) if start < end => {}
+        _ => {
+            errors.push(("window_start", "Send window: give a start and a later end, such as 09:00 and 20:00.".into()))
+        }
+    }
+    if !(0..=100).contains(&fields.ab_sample_percent) {
+        errors.push(("ab_sample_percent", "A/B test: the sample is a percentage from 0 to 100.".into()));
+    }
+    if fields.ab_subjects.len() > 4 {
+        errors.push(("ab_subjects", "A/B test: at most 4 other subject lines.".into()));
+    }
+    if fields.ab_wait_minutes <= 0 {
+        errors.push(("ab_metric", "A/B test: wait at least a minute.".into()));
+    }
+    errors
+}
+
+/// Compiles the campaign as the form describes it; template faults come
+/// back with their part, line and column.
+pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<String>, AppError> {
+    let probe = blank_campaign().with_fields(fields.clone());
+    match prepare::layout(state.store(), &probe).await {
+        Ok(layout) => match prepare::compile(&probe, &layout) {
+            Ok(compiled) => {
+                match prepare::trial_render(&probe, &layout, &compiled, state.key(), &state.config().public_url) {
+                    Ok(()) => Ok(Vec::new()),
+                    Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
+                    Err(e) => Ok(vec![e.to_string()]),
+                }
+            }
+            Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
+            Err(e) => Ok(vec![e.to_string()]),
+        },
+        Err(PrepareError::Store(e)) => Err(e.into()),
+        Err(e) => Ok(vec![format!("Layout: {e}")]),
+    }
+}
+
+/// The instant a `datetime-local` value names in `zone`, and the value.
+pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), Invalid> {
+    let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone:?} is not a time zone"))?;
+    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .map_err(|_| format!("{value:?} is not a date and time such as 2026-12-01T09:00"))?;
+    naive
+        .and_local_timezone(tz)
+        .earliest()
+        .map(|t| (t.with_timezone(&Utc), naive))
+        .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)").into())
+}
+
+/// Schedules a draft for now (`local` None) or for a `YYYY-MM-DDTHH:MM`
+/// in its time zone (each recipient's own, with a zone attribute), after
+/// checking it against real recipients. Ok: the sentence saying when and
+/// for how many; Err: what stops it.
+pub(crate) async fn schedule(
+    state: &AppState,
+    campaign: &Campaign,
+    local: Option<&str>,
+) -> Result<Result<String, Invalid>, AppError> {
+    let own_zones = !campaign.recipient_zone_attribute.is_empty();
+    let send_at = match local {
+        None => Ok((Utc::now(), None)),
+        Some(value) => parse_local(value, &campaign.time_zone).map(|(at, local)| {
+            // In recipients' own zones the earliest is UTC+14.
+            if own_zones { (local.and_utc() - chrono::Duration::hours(14), Some(local)) } else { (at, Some(local)) }
+        }),
+    };
+    let (at, local) = match send_at {
+        Err(e) => return Ok(Err(format!("Send time: {e}.").into())),
+        Ok(_) if campaign.status != CampaignStatus::Draft => return Ok(Err("Only a draft can be scheduled.".into())),
+        Ok(planned) => planned,
+    };
+    if state.config().delivery_mode == domain::DeliveryMode::Production {
+        match prepare::identity(state.store(), &campaign.from_address).await {
+            Ok(()) => {}
+            Err(PrepareError::Store(e)) => return Err(e.into()),
+            Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
+        }
+    }
+    let count =
+        match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
+            Ok(count) => count,
+            Err(PrepareError::Store(e)) => return Err(e.into()),
+            Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
+        };
+    if !state.store().schedule_campaign(campaign.id, at, local).await? {
+        return Ok(Err("Only a draft can be scheduled.".into()));
+    }
+    let when = match local {
+        Some(local) if own_zones => format!("{} in each recipient's time zone", local.format("%Y-%m-%d %H:%M")),
+        _ => local_time(at, &campaign.time_zone),
+    };
+    Ok(Ok(format!("Scheduled for {count} recipients at {when}.")))
+}
+
+/// A subscriber's copy: what they see, their address, and with `build_at`
+/// (Unix time, and addresses to deliver to) the message bytes for each;
+/// with no addresses, the one addressed to the subscriber.
+pub(crate) struct CopyFor {
+    pub(crate) rendered: message::Rendered,
+    pub(crate) email: String,
+    pub(crate) bytes: Vec<Vec<u8>>,
+    /// The URLs the campaign links to (behind its tracking redirects).
+    pub(crate) links: Vec<String>,
+}
+
+/// The campaign compiled once and rendered for one subscriber (`who`, or
+/// the first of its audience, or an example one).
+pub(crate) async fn render_for(
+    state: &AppState,
+    campaign: &Campaign,
+    who: &str,
+    build_at: Option<(i64, &[domain::EmailAddress])>,
+) -> Result<Result<CopyFor, Invalid>, AppError> {
+    let layout = match prepare::layout(state.store(), campaign).await {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e.to_string().into())),
+    };
+    let compiled = match prepare::compile(campaign, &layout) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e.to_string().into())),
+    };
+    let sender = prepare::sender(campaign, &state.config().public_url);
+    let rendered = match message::Campaign::new(campaign.id, &campaign.name, sender, &compiled, false) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e.to_string().into())),
+    };
+    let subscriber = match domain::EmailAddress::parse(who) {
+        Ok(email) => state.store().subscriber_by_email(&email).await?,
+        Err(_) => {
+            let segment = prepare::segment(state.store(), campaign).await.ok().flatten();
+            state.store().audience_sample(&campaign.list_ids, segment.as_ref(), 1).await?.into_iter().next()
+        }
+    };
+    let example = serde_json::json!({});
+    let (id, email, name, attributes) = match &subscriber {
+        Some(s) => (s.id, s.email.as_str(), s.name.as_str(), &s.attributes),
+        None => (0, "example@example.com", "Example Subscriber", &example),
+    };
+    let list_id = campaign.list_ids.first().copied().unwrap_or(0);
+    let list_name = match state.store().list(list_id).await? {
+        Some(l) => l.name,
+        None => String::new(),
+    };
+    let to = Recipient {
+        delivery_id: 0,
+        subscriber_id: id,
+        email,
+        name,
+        attributes,
+        list_id,
+        list_name: &list_name,
+        variant: 0,
+    };
+    let copy = rendered.render(state.key(), &to).and_then(|r| {
+        let bytes = match build_at {
+            None => Vec::new(),
+            // No addresses given: the subscriber's own copy.
+            Some((date, [])) => vec![rendered.build(state.key(), &to, date)?.bytes],
+            Some((date, addresses)) => addresses
+                .iter()
+                .map(|a| Ok(rendered.build(state.key(), &Recipient { email: a.as_str(), ..to }, date)?.bytes))
+                .collect::<Result<Vec<_>, message::TemplateError>>()?,
+        };
+        Ok(CopyFor { rendered: r, email: email.to_owned(), bytes, links: compiled.links.clone() })
+    });
+    Ok(copy.map_err(|e| e.to_string().into()))
+}
+
+/// One subscriber's HTML copy as a page that cannot run scripts or reach
+/// anything but images.
+pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &str) -> Result<Response, AppError> {
+    let html = match render_for(state, campaign, who, None).await? {
+        Ok(copy) => copy.rendered.html,
+        Err(e) => format!("<p>{}</p>", askama_escape(&e.to_string())),
+    };
+    Ok((
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'; frame-ancestors 'self'",
+        )],
+        axum::response::Html(html),
+    )
+        .into_response())
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A time as the campaign's time zone shows it.
+pub(crate) fn local_time(t: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
