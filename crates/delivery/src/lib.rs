@@ -10,6 +10,7 @@
 //! flight are sent twice, none is lost.
 
 pub mod metrics;
+pub mod queue;
 pub mod mta_sts;
 pub mod reply;
 pub mod shaping;
@@ -22,6 +23,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{DeliveryStatus, OutboxStatus, TlsState};
 use message::{Recipient, SecretKey};
 use store::{DeliveryOutcome, LeasedDelivery, LeasedMessage, MessageOutcome, Store, StoreError};
+
+pub use crate::queue::Queue;
 use tokio_util::sync::CancellationToken;
 
 /// What one attempt to hand a message over produced.
@@ -229,8 +232,8 @@ impl Default for EngineConfig {
     }
 }
 
-pub struct Engine<T> {
-    store: Store,
+pub struct Engine<T, Q = Store> {
+    queue: Q,
     key: SecretKey,
     config: EngineConfig,
     transport: T,
@@ -248,10 +251,10 @@ pub struct Engine<T> {
 /// How often the engine's clock lets A/B tests and sequences be planned.
 const PLANNING_EVERY: Duration = Duration::minutes(1);
 
-impl<T: Transport> Engine<T> {
-    pub fn new(store: Store, key: SecretKey, config: EngineConfig, transport: T) -> Self {
+impl<T: Transport, Q: Queue> Engine<T, Q> {
+    pub fn new(queue: Q, key: SecretKey, config: EngineConfig, transport: T) -> Self {
         Self {
-            store,
+            queue,
             key,
             config,
             transport,
@@ -274,26 +277,26 @@ impl<T: Transport> Engine<T> {
             // Keys rotate and domains get addresses: look them up afresh.
             self.signers.clear();
             self.sources.clear();
-            for (campaign, winner) in self.store.decide_ab_tests(now).await? {
+            for (campaign, winner) in self.queue.decide_ab_tests(now).await? {
                 tracing::info!(campaign, winner = winner + 1, "A/B test decided; the rest of the audience is queued");
             }
-            let steps = self.store.enqueue_sequence_steps(now).await?;
+            let steps = self.queue.enqueue_sequence_steps(now).await?;
             if steps > 0 {
                 tracing::info!(deliveries = steps, "sequence steps queued");
             }
         }
         // Ninsho's own messages (confirmations, tests) go before bulk.
-        let messages = self.store.lease_messages(now, self.config.batch, self.config.lease).await?;
+        let messages = self.queue.lease_messages(now, self.config.batch, self.config.lease).await?;
         let mut attempted = messages.len();
         if !messages.is_empty() {
             self.send_messages(messages, now).await?;
         }
-        let leased = self.store.lease_deliveries(now, self.config.batch, self.config.lease).await?;
+        let leased = self.queue.lease_deliveries(now, self.config.batch, self.config.lease).await?;
         attempted += leased.len();
         if !leased.is_empty() {
             self.send(leased, now).await?;
         }
-        for id in self.store.finish_campaigns().await? {
+        for id in self.queue.finish_campaigns().await? {
             self.campaigns.remove(&id);
             tracing::info!(campaign = id, "campaign finished");
         }
@@ -319,17 +322,17 @@ impl<T: Transport> Engine<T> {
     }
 
     async fn start_due(&mut self, now: DateTime<Utc>) -> Result<(), EngineError> {
-        for id in self.store.due_campaigns(now).await? {
-            let Some(campaign) = self.store.campaign(id).await? else { continue };
+        for id in self.queue.due_campaigns(now).await? {
+            let Some(campaign) = self.queue.campaign(id).await? else { continue };
             let started = async {
                 if self.config.require_identity {
-                    prepare::identity(&self.store, &campaign.from_address).await?;
+                    self.queue.check_identity(&campaign.from_address).await?;
                 }
-                let layout = prepare::layout(&self.store, &campaign).await?;
+                let layout = self.queue.layout(&campaign).await?;
                 let compiled = prepare::compile(&campaign, &layout)?;
-                let segment = prepare::segment(&self.store, &campaign).await?;
+                let segment = self.queue.segment(&campaign).await?;
                 Ok::<_, prepare::PrepareError>(
-                    self.store.start_campaign(id, &compiled.links, &layout, segment.as_ref(), now).await?,
+                    self.queue.start_campaign(id, &compiled.links, &layout, segment.as_ref(), now).await?,
                 )
             };
             match started.await {
@@ -343,7 +346,7 @@ impl<T: Transport> Engine<T> {
                 }
                 Err(e) => {
                     tracing::warn!(campaign = id, error = %e, "campaign cannot start; back to draft");
-                    self.store.fail_campaign_start(id, &e.to_string()).await?;
+                    self.queue.fail_campaign_start(id, &e.to_string()).await?;
                 }
             }
         }
@@ -356,12 +359,12 @@ impl<T: Transport> Engine<T> {
         if let Some(c) = self.campaigns.get(&id) {
             return Ok(c.clone());
         }
-        let row = match self.store.campaign(id).await {
+        let row = match self.queue.campaign(id).await {
             Ok(Some(row)) => row,
             Ok(None) => return Err(BuildError::Deleted),
             Err(e) => return Err(e.into()),
         };
-        let layout = prepare::layout(&self.store, &row).await?;
+        let layout = self.queue.layout(&row).await?;
         let compiled = prepare::compile(&row, &layout)?;
         let sender = prepare::sender(&row, &self.config.public_url);
         let campaign = message::Campaign::new(row.id, &row.name, sender, &compiled, row.anonymous_tracking)?;
@@ -397,10 +400,10 @@ impl<T: Transport> Engine<T> {
             arrived_later: false,
         };
         let window = Duration::days(replies::SOFT_WINDOW_DAYS);
-        let soft = self.store.record_bounce(Some(&of), &bounce, window).await?;
+        let soft = self.queue.record_bounce(&of, &bounce, window).await?;
         if replies::suppresses(effect, soft) {
             let why = format!("bounced: {} ({})", reason.as_str(), attempt.reply.chars().take(200).collect::<String>());
-            self.store.suppress_for_feedback(&delivery.email, domain::SubscriberStatus::Bounced, &why).await?;
+            self.queue.suppress(&delivery.email, domain::SubscriberStatus::Bounced, &why).await?;
         }
         Ok(())
     }
@@ -411,7 +414,7 @@ impl<T: Transport> Engine<T> {
         if let Some(found) = self.signers.get(domain) {
             return Ok(found.clone());
         }
-        let signer = identity::signer(&self.store, &self.key, domain).await?.map(Arc::new);
+        let signer = self.queue.signer(&self.key, domain).await?.map(Arc::new);
         self.signers.insert(domain.to_owned(), signer.clone());
         Ok(signer)
     }
@@ -421,7 +424,7 @@ impl<T: Transport> Engine<T> {
         if let Some(found) = self.sources.get(domain) {
             return Ok(found.clone());
         }
-        let ips: Arc<[std::net::IpAddr]> = self.store.domain_source_ips(domain).await?.into();
+        let ips: Arc<[std::net::IpAddr]> = self.queue.source_ips(domain).await?.into();
         self.sources.insert(domain.to_owned(), ips.clone());
         Ok(ips)
     }
@@ -495,7 +498,7 @@ impl<T: Transport> Engine<T> {
                 at: now,
             });
         }
-        Ok(self.store.record_outcomes(&outcomes).await?)
+        Ok(self.queue.record_outcomes(&outcomes).await?)
     }
 
     /// A deferred attempt's next time, or its end when the message has
@@ -590,7 +593,7 @@ impl<T: Transport> Engine<T> {
             }
             outcomes.push(MessageOutcome { id: m.id, status, reply, retry_at, raw: attempt.captured, at: now });
         }
-        Ok(self.store.record_message_outcomes(&outcomes).await?)
+        Ok(self.queue.record_message_outcomes(&outcomes).await?)
     }
 }
 
