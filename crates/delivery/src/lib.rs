@@ -10,8 +10,8 @@
 //! flight are sent twice, none is lost.
 
 pub mod metrics;
-pub mod queue;
 pub mod mta_sts;
+pub mod queue;
 pub mod reply;
 pub mod shaping;
 pub mod smtp;

@@ -13,8 +13,8 @@ use message::SecretKey;
 use message::dkim::Signer;
 use prepare::PrepareError;
 use store::{
-    BouncedDelivery, Campaign, DeliveryOutcome, Filter, LeasedDelivery, LeasedMessage, MessageOutcome, NewBounce, Store,
-    StoreError,
+    BouncedDelivery, Campaign, DeliveryOutcome, Filter, LeasedDelivery, LeasedMessage, MessageOutcome, NewBounce,
+    Store, StoreError,
 };
 
 type Answer<T, E = StoreError> = Result<T, E>;

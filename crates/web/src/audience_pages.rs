@@ -12,14 +12,13 @@ use store::{List, OutboundMessage};
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
 use crate::error::Invalid;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 #[derive(Template)]
 #[template(path = "lists.html")]
 struct ListsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     public_url: String,
     lists: Vec<List>,
     error: Option<String>,
@@ -32,14 +31,9 @@ async fn lists_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(state, jar);
-    let page = ListsPage {
-        csrf,
-        email: admin.email,
-        public_url: state.config().public_url.clone(),
-        lists: state.store().lists().await?,
-        error,
-    };
+    let (jar, frame) = Frame::issue(state, jar, &admin);
+    let page =
+        ListsPage { frame, public_url: state.config().public_url.clone(), lists: state.store().lists().await?, error };
     render(status, jar, page)
 }
 
@@ -139,8 +133,7 @@ pub(crate) async fn create_list(
 #[derive(Template)]
 #[template(path = "subscribers.html")]
 struct SubscribersPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     total: i64,
     /// (id, name, selected)
     lists: Vec<(i64, String, bool)>,
@@ -192,10 +185,9 @@ pub(crate) async fn subscribers(
         ];
         format!("/subscribers?{}", serde_urlencoded::to_string(params).unwrap_or_default())
     });
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = SubscribersPage {
-        csrf,
-        email: admin.email,
+        frame,
         total: state.store().subscriber_count().await?,
         lists: state.store().lists().await?.into_iter().map(|l| (l.id, l.name, Some(l.id) == list_id)).collect(),
         statuses: domain::SubscriberStatus::ALL.iter().map(|s| (s.as_str(), Some(*s) == status)).collect(),
@@ -209,8 +201,7 @@ pub(crate) async fn subscribers(
 #[derive(Template)]
 #[template(path = "subscriber.html")]
 struct SubscriberPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     s: store::Subscriber,
     consent_ip: Option<String>,
     attributes: String,
@@ -226,10 +217,9 @@ pub(crate) async fn subscriber(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<Response, AppError> {
     let s = state.store().subscriber(id).await?.ok_or(AppError::NotFound)?;
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = SubscriberPage {
-        csrf,
-        email: admin.email,
+        frame,
         consent_ip: s.consent_ip.map(|ip| ip.addr().to_string()),
         attributes: serde_json::to_string_pretty(&s.attributes).unwrap_or_default(),
         subscriptions: state.store().subscriptions(id).await?,
@@ -243,8 +233,7 @@ pub(crate) async fn subscriber(
 #[derive(Template)]
 #[template(path = "imports.html")]
 struct ImportsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     lists: Vec<List>,
     recent: Vec<store::Import>,
     error: Option<String>,
@@ -257,10 +246,9 @@ async fn imports_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = ImportsPage {
-        csrf,
-        email: admin.email,
+        frame,
         lists: state.store().lists().await?,
         recent: state.store().recent_imports(20).await?,
         error,
@@ -338,8 +326,7 @@ pub(crate) async fn start_import(
 #[derive(Template)]
 #[template(path = "import.html")]
 struct ImportPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     i: store::Import,
     errors: Vec<store::ImportError>,
 }
@@ -352,8 +339,8 @@ pub(crate) async fn import(
 ) -> Result<Response, AppError> {
     let i = state.store().import(id).await?.ok_or(AppError::NotFound)?;
     let errors = state.store().import_errors(id, 100).await?;
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, ImportPage { csrf, email: admin.email, i, errors })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, ImportPage { frame, i, errors })
 }
 
 pub(crate) async fn import_errors(
@@ -419,8 +406,7 @@ pub(crate) async fn export_list(
 #[derive(Template)]
 #[template(path = "segments.html")]
 struct SegmentsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     segments: Vec<store::Segment>,
 }
 
@@ -429,16 +415,15 @@ pub(crate) async fn segments(
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(&state, jar);
-    let page = SegmentsPage { csrf, email: admin.email, segments: state.store().segments().await? };
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    let page = SegmentsPage { frame, segments: state.store().segments().await? };
     render(StatusCode::OK, jar, page)
 }
 
 #[derive(Template)]
 #[template(path = "segment.html")]
 struct SegmentPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     id: Option<i64>,
     name: String,
     /// The filter as pretty JSON (empty for a new segment).
@@ -478,10 +463,9 @@ async fn segment_page(
 ) -> Result<Response, AppError> {
     let builder_fits = filter.trim().is_empty()
         || serde_json::from_str::<store::Filter>(&filter).map(|f| fits_builder(&f)).unwrap_or(false);
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = SegmentPage {
-        csrf,
-        email: admin.email,
+        frame,
         id,
         name,
         filter,
@@ -611,8 +595,7 @@ pub(crate) async fn count_segment(
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     id: i64,
     name: String,
     description: String,
@@ -638,10 +621,9 @@ pub(crate) async fn list(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<Response, AppError> {
     let l = state.store().list(id).await?.ok_or(AppError::NotFound)?;
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = ListPage {
-        csrf,
-        email: admin.email,
+        frame,
         id,
         signup_fields: fields_text(&l.signup_fields.0),
         name: l.name,
@@ -664,10 +646,9 @@ pub(crate) async fn update_list(
     let Some(error) = save_list(&state, Some(id), &form).await? else {
         return Ok(axum::response::Redirect::to("/lists").into_response());
     };
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = ListPage {
-        csrf,
-        email: admin.email,
+        frame,
         id,
         name: form.name,
         description: form.description,

@@ -17,9 +17,9 @@ use crate::auth::AdminUser;
 use crate::campaigns::{
     blank_campaign, check_fields, local_time, render_for, sandboxed_copy, schedule, template_errors,
 };
-use crate::csrf::{self, CsrfForm};
+use crate::csrf::CsrfForm;
 use crate::error::Invalid;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 /// Form bodies may be this large, so an oversized campaign body gets our
@@ -31,8 +31,7 @@ pub(crate) const MAX_FORM_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Template)]
 #[template(path = "layouts.html")]
 struct LayoutsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     layouts: Vec<store::Template>,
 }
 
@@ -41,15 +40,14 @@ pub(crate) async fn layouts(
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, LayoutsPage { csrf, email: admin.email, layouts: state.store().templates().await? })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, LayoutsPage { frame, layouts: state.store().templates().await? })
 }
 
 #[derive(Template)]
 #[template(path = "layout.html")]
 struct LayoutPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     id: Option<i64>,
     name: String,
     body: String,
@@ -61,10 +59,9 @@ pub(crate) async fn new_layout(
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = LayoutPage {
-        csrf,
-        email: admin.email,
+        frame,
         id: None,
         name: String::new(),
         body: message::DEFAULT_LAYOUT.to_owned(),
@@ -80,9 +77,8 @@ pub(crate) async fn layout(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let layout = state.store().template(id).await?.ok_or(AppError::NotFound)?;
-    let (jar, csrf) = csrf::issue(&state, jar);
-    let page =
-        LayoutPage { csrf, email: admin.email, id: Some(id), name: layout.name, body: layout.body, errors: Vec::new() };
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    let page = LayoutPage { frame, id: Some(id), name: layout.name, body: layout.body, errors: Vec::new() };
     render(StatusCode::OK, jar, page)
 }
 
@@ -127,8 +123,8 @@ async fn save_layout(
             Err(e) => return Err(e.into()),
         }
     }
-    let (jar, csrf) = csrf::issue(&state, jar);
-    let page = LayoutPage { csrf, email: admin.email, id, name, body: form.body, errors };
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    let page = LayoutPage { frame, id, name, body: form.body, errors };
     render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
 }
 
@@ -174,8 +170,7 @@ pub(crate) async fn delete_layout(
 #[derive(Template)]
 #[template(path = "campaigns.html")]
 struct CampaignsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     campaigns: Vec<Campaign>,
 }
 
@@ -185,15 +180,14 @@ pub(crate) async fn campaigns(
     admin: AdminUser,
 ) -> Result<Response, AppError> {
     let campaigns = state.store().campaigns(200).await?;
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, CampaignsPage { csrf, email: admin.email, campaigns })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, CampaignsPage { frame, campaigns })
 }
 
 #[derive(Template)]
 #[template(path = "campaign.html")]
 struct CampaignPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     campaign: Campaign,
     is_new: bool,
     editable: bool,
@@ -252,7 +246,7 @@ async fn campaign_page(
     errors: Vec<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let audience = if campaign.id != 0 && (!campaign.list_ids.is_empty() || campaign.segment_id.is_some()) {
         let segment = prepare::segment(state.store(), &campaign).await.ok().flatten();
         state.store().audience_count(&campaign.list_ids, segment.as_ref()).await.ok()
@@ -260,8 +254,7 @@ async fn campaign_page(
         None
     };
     let page = CampaignPage {
-        csrf,
-        email: admin.email,
+        frame,
         is_new: campaign.id == 0,
         editable: campaign.status == CampaignStatus::Draft,
         campaign,
@@ -472,8 +465,7 @@ pub(crate) struct PreviewQuery {
 #[derive(Template)]
 #[template(path = "preview.html")]
 struct PreviewPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     campaign: Campaign,
     subscriber: String,
     shown_for: String,
@@ -494,17 +486,8 @@ pub(crate) async fn preview(
         Ok(copy) => (copy.rendered.subject, copy.rendered.text, copy.email, None),
         Err(e) => (String::new(), String::new(), String::new(), Some(e.into())),
     };
-    let (jar, csrf) = csrf::issue(&state, jar);
-    let page = PreviewPage {
-        csrf,
-        email: admin.email,
-        campaign,
-        subscriber: query.subscriber,
-        shown_for,
-        subject,
-        text,
-        error,
-    };
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    let page = PreviewPage { frame, campaign, subscriber: query.subscriber, shown_for, subject, text, error };
     render(StatusCode::OK, jar, page)
 }
 
@@ -578,8 +561,7 @@ pub(crate) async fn test_send(
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     /// Whether the reader may open the campaign itself (the title links there).
     edits: bool,
     campaign: Campaign,
@@ -654,11 +636,10 @@ pub(crate) async fn report(
     let complaints = state.store().complaint_count(id).await?;
     let complaint_domains = state.store().complaints_by_domain(id).await?;
     let bounce_reasons = state.store().bounce_reasons(id).await?;
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = ReportPage {
-        csrf,
+        frame,
         edits: admin.role.allows(domain::Area::Campaigns, false),
-        email: admin.email,
         campaign,
         report,
         progress,

@@ -14,14 +14,13 @@ use serde::Deserialize;
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
 use crate::error::Invalid;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 #[derive(Template)]
 #[template(path = "domains.html")]
 struct DomainsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     domains: Vec<DomainView>,
     /// The newest alerts: (domain, check, detail, when).
     alerts: Vec<(String, String, String, String)>,
@@ -99,8 +98,8 @@ async fn domains_page(
         .into_iter()
         .map(|(domain, what, detail, at)| (domain, what, detail, at.format("%Y-%m-%d %H:%M UTC").to_string()))
         .collect();
-    let (jar, csrf) = csrf::issue(state, jar);
-    render(status, jar, DomainsPage { csrf, email: admin.email, domains, alerts, checked: check, error })
+    let (jar, frame) = Frame::issue(state, jar, &admin);
+    render(status, jar, DomainsPage { frame, domains, alerts, checked: check, error })
 }
 
 /// The domains page with each domain's DNS checked live.

@@ -15,6 +15,22 @@ use crate::secret::{api_token_hash, new_api_token};
 use crate::{AppError, AppState};
 
 /// Renders `page` with `status`; a render failure becomes a logged 500.
+/// What every dashboard page shows around its content: the CSRF token its
+/// forms carry (the log-out button too) and who is signed in.
+pub(crate) struct Frame {
+    pub csrf: String,
+    pub email: String,
+}
+
+impl Frame {
+    /// The frame of a page for `admin`, with a CSRF token bound to the
+    /// session (set in the returned jar): the one place a page gets both.
+    pub(crate) fn issue(state: &AppState, jar: CookieJar, admin: &crate::auth::AdminUser) -> (CookieJar, Self) {
+        let (jar, csrf) = csrf::issue(state, jar);
+        (jar, Self { csrf, email: admin.email.clone() })
+    }
+}
+
 pub(crate) fn render(status: StatusCode, jar: CookieJar, page: impl Template) -> Result<Response, AppError> {
     Ok((status, jar, Html(page.render()?)).into_response())
 }
@@ -171,8 +187,7 @@ pub(crate) async fn logout(
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     delivery_mode: domain::DeliveryMode,
     database_label: String,
     admin_count: i64,
@@ -187,10 +202,9 @@ pub(crate) async fn home(
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = HomePage {
-        csrf,
-        email: admin.email,
+        frame,
         delivery_mode: state.config().delivery_mode,
         database_label: state.config().database_label.clone(),
         admin_count: state.store().admin_count().await?,
@@ -213,8 +227,7 @@ struct TokenRow {
 #[derive(Template)]
 #[template(path = "tokens.html")]
 struct TokensPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     role: String,
     /// What the admin's role allows; a token may be narrowed to some of it.
     permissions: Vec<String>,
@@ -244,10 +257,9 @@ async fn tokens_page(
             last_used: t.last_used_at.map_or_else(|| "never".into(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
         })
         .collect();
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let permissions = admin.role.permissions().iter().map(ToString::to_string).collect();
-    let page =
-        TokensPage { csrf, email: admin.email, role: admin.role.to_string(), permissions, tokens, new_token, error };
+    let page = TokensPage { frame, role: admin.role.to_string(), permissions, tokens, new_token, error };
     render(status, jar, page)
 }
 

@@ -17,7 +17,7 @@ use store::{DmarcDomain, DmarcRowView};
 
 use crate::auth::AdminUser;
 use crate::csrf;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 /// A country database (`.mmdb`, MaxMind or IPinfo layout).
@@ -85,8 +85,7 @@ fn percent(part: i64, whole: i64) -> String {
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     domains: Vec<DmarcDomain>,
     /// (domain, policy type, successes, failures, reports)
     tls: Vec<(String, String, i64, i64, i64)>,
@@ -118,9 +117,9 @@ async fn reports_page(
         .into_iter()
         .map(|(at, name, reason)| (at.format("%Y-%m-%d %H:%M").to_string(), name, reason))
         .collect();
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = ReportsPage {
-        csrf: String::new(),
-        email: admin.email,
+        frame,
         domains: store.dmarc_domains(DAYS as i32).await?,
         tls: store.tls_summary().await?,
         failures,
@@ -128,8 +127,7 @@ async fn reports_page(
         outcomes,
         days: DAYS,
     };
-    let (jar, csrf) = csrf::issue(state, jar);
-    render(status, jar, ReportsPage { csrf, ..page })
+    render(status, jar, page)
 }
 
 pub(crate) async fn reports(
@@ -191,8 +189,7 @@ struct SourceView {
 #[derive(Template)]
 #[template(path = "report_domain.html")]
 struct DomainPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     domain: String,
     chart: String,
     sources: Vec<SourceView>,
@@ -327,10 +324,9 @@ pub(crate) async fn domain(
         }
     }
     bases.sort_by_key(|b| std::cmp::Reverse(b.2));
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = DomainPage {
-        csrf,
-        email: admin.email,
+        frame,
         domain: domain.to_ascii_lowercase(),
         chart: crate::chart::daily(&daily),
         sources,
@@ -343,8 +339,7 @@ pub(crate) async fn domain(
 #[derive(Template)]
 #[template(path = "report_source.html")]
 struct SourcePage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     domain: String,
     ip: IpAddr,
     rows: Vec<DmarcRowView>,
@@ -381,8 +376,8 @@ pub(crate) async fn source(
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, SourcePage { csrf, email: admin.email, domain: domain.to_ascii_lowercase(), ip, rows })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, SourcePage { frame, domain: domain.to_ascii_lowercase(), ip, rows })
 }
 
 #[cfg(test)]

@@ -9,15 +9,13 @@ use axum_extra::extract::CookieJar;
 use store::OutboundMessage;
 
 use crate::auth::AdminUser;
-use crate::csrf;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 #[derive(Template)]
 #[template(path = "sandbox.html")]
 struct SandboxPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     /// Each message with what checking its DKIM signatures gave (empty when
     /// no bytes were kept).
     messages: Vec<(OutboundMessage, String)>,
@@ -48,8 +46,8 @@ pub(crate) async fn sandbox(
         };
         messages.push((m, verdict));
     }
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, SandboxPage { csrf, email: admin.email, messages })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, SandboxPage { frame, messages })
 }
 
 fn dkim_summary(verdicts: &[message::dkim::Verdict]) -> String {

@@ -13,9 +13,8 @@ use store::Campaign;
 
 use crate::auth::AdminUser;
 use crate::campaigns::render_for;
-use crate::csrf;
 use crate::error::Invalid;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 /// Scores the campaign's message as it would leave now; Err when it does
@@ -52,8 +51,7 @@ pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Res
 #[derive(Template)]
 #[template(path = "score.html")]
 struct ScorePage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     campaign: Campaign,
     score: Result<Score, Invalid>,
 }
@@ -75,6 +73,6 @@ pub(crate) async fn page(
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
     let score = score_campaign(&state, &campaign).await?;
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, ScorePage { csrf, email: admin.email, campaign, score })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, ScorePage { frame, campaign, score })
 }

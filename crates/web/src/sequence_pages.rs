@@ -14,16 +14,15 @@ use store::{Campaign, CampaignFields, DateTrigger, List, Segment, Sequence, Sequ
 
 use crate::auth::AdminUser;
 use crate::campaign_pages::{EmptyForm, NoticeQuery, urlencode};
-use crate::csrf::{self, CsrfForm};
+use crate::csrf::CsrfForm;
 use crate::error::Invalid;
-use crate::pages::render;
+use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
 #[derive(Template)]
 #[template(path = "sequences.html")]
 struct SequencesPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     sequences: Vec<Sequence>,
     lists: Vec<List>,
     segments: Vec<Segment>,
@@ -43,10 +42,9 @@ async fn sequences_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = SequencesPage {
-        csrf,
-        email: admin.email,
+        frame,
         sequences: state.store().sequences().await?,
         lists: state.store().lists().await?,
         segments: state.store().segments().await?,
@@ -120,8 +118,7 @@ pub(crate) async fn create_sequence(
 #[derive(Template)]
 #[template(path = "sequence.html")]
 struct SequencePage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     sequence: Sequence,
     list_name: String,
     steps: Vec<Campaign>,
@@ -148,10 +145,9 @@ pub(crate) async fn sequence(
 ) -> Result<Response, AppError> {
     let sequence = state.store().sequence(id).await?.ok_or(AppError::NotFound)?;
     let list_name = state.store().list(sequence.list_id).await?.map(|l| l.name).unwrap_or_default();
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = SequencePage {
-        csrf,
-        email: admin.email,
+        frame,
         list_name,
         steps: state.store().sequence_steps(id).await?,
         progress: state.store().sequence_progress(id, 200).await?,

@@ -18,7 +18,7 @@ use crate::access;
 use crate::auth::{self, AdminUser, ClientIp, CookieName};
 use crate::csrf::{self, CsrfForm};
 use crate::error::Invalid;
-use crate::pages::{EmptyForm, render};
+use crate::pages::{EmptyForm, Frame, render};
 use crate::secret::{random_bytes, token_hash};
 use crate::{AppError, AppState, password};
 
@@ -50,8 +50,7 @@ struct MemberRow {
 #[derive(Template)]
 #[template(path = "team.html")]
 struct TeamPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     members: Vec<MemberRow>,
     roles: Vec<&'static str>,
     require_totp: bool,
@@ -78,10 +77,9 @@ async fn team_page(
             added: m.created_at.format("%Y-%m-%d").to_string(),
         })
         .collect();
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = TeamPage {
-        csrf,
-        email: admin.email,
+        frame,
         members,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         require_totp: state.store().require_totp().await?,
@@ -214,8 +212,7 @@ struct AuditRow {
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     q: String,
     rows: Vec<AuditRow>,
     /// The `before` of the next page, when there is one.
@@ -253,8 +250,8 @@ async fn audit(
             details: if e.details == serde_json::json!({}) { String::new() } else { e.details.to_string() },
         })
         .collect();
-    let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, AuditPage { csrf, email: admin.email, q, rows, next })
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
+    render(StatusCode::OK, jar, AuditPage { frame, q, rows, next })
 }
 
 // ---- Second factor ----
@@ -279,8 +276,7 @@ fn check_code(totp: &totp_rs::Totp, code: &str) -> Option<i64> {
 #[derive(Template)]
 #[template(path = "account_2fa.html")]
 struct EnrolmentPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     enabled: bool,
     required: bool,
     /// While enrolling: the QR code (SVG) and the secret as text.
@@ -316,8 +312,7 @@ async fn enrolment_page(
         secret = totp.secret().to_base32();
     }
     let page = EnrolmentPage {
-        csrf: csrf::issue(state, jar.clone()).1,
-        email: admin.email,
+        frame: Frame::issue(state, jar.clone(), &admin).1,
         enabled: current.enabled,
         required: state.store().require_totp().await?,
         qr_svg,
@@ -382,10 +377,9 @@ async fn enrol(
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| token_hash(&normal_recovery(c))).collect();
     state.store().enable_totp(admin.id, step, &hashes).await?;
     tracing::info!(admin_id = admin.id, "two-factor login enabled");
-    let (jar, csrf) = csrf::issue(&state, jar);
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = EnrolmentPage {
-        csrf,
-        email: admin.email,
+        frame,
         enabled: true,
         required: state.store().require_totp().await?,
         qr_svg: String::new(),

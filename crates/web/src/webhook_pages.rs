@@ -12,9 +12,9 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 
 use crate::auth::AdminUser;
-use crate::csrf::{self, CsrfForm};
+use crate::csrf::CsrfForm;
 use crate::error::Invalid;
-use crate::pages::{EmptyForm, render};
+use crate::pages::{EmptyForm, Frame, render};
 use crate::secret::random_token;
 use crate::{AppError, AppState};
 
@@ -46,8 +46,7 @@ struct EndpointRow {
 #[derive(Template)]
 #[template(path = "webhooks.html")]
 struct EndpointsPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     endpoints: Vec<EndpointRow>,
     events: [&'static str; 9],
     error: Option<String>,
@@ -76,8 +75,8 @@ async fn endpoints_page(
             failed: e.failed,
         })
         .collect();
-    let (jar, csrf) = csrf::issue(state, jar);
-    render(status, jar, EndpointsPage { csrf, email: admin.email, endpoints, events: EVENTS, error })
+    let (jar, frame) = Frame::issue(state, jar, &admin);
+    render(status, jar, EndpointsPage { frame, endpoints, events: EVENTS, error })
 }
 
 async fn endpoints(State(state): State<AppState>, jar: CookieJar, admin: AdminUser) -> Result<Response, AppError> {
@@ -153,8 +152,7 @@ struct DeliveryRow {
 #[derive(Template)]
 #[template(path = "webhook.html")]
 struct EndpointPage {
-    csrf: String,
-    email: String,
+    frame: Frame,
     id: i64,
     url: String,
     description: String,
@@ -205,10 +203,9 @@ async fn endpoint_page(
             payload: d.payload.to_string(),
         })
         .collect();
-    let (jar, csrf) = csrf::issue(state, jar);
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = EndpointPage {
-        csrf,
-        email: admin.email,
+        frame,
         id,
         url: endpoint.url,
         description: endpoint.description,
