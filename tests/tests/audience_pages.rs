@@ -122,6 +122,18 @@ async fn the_segment_editor_counts_live_and_saves() -> Result<()> {
     browser.fill("#rows .key", "plan").await?;
     browser.fill("#rows .value", "pro").await?;
     count_becomes(&browser, "2").await?;
+    // A condition row shows only the controls of its kind: nothing marked
+    // hidden is displayed (the stylesheet once made every label a block).
+    let shown = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#rows [hidden]')].filter(e => getComputedStyle(e).display !== 'none').length;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(shown, serde_json::json!(0), "hidden controls are displayed");
+    let hidden = browser.client.execute("return document.querySelectorAll('#rows [hidden]').length;", vec![]).await?;
+    assert!(hidden.as_u64().is_some_and(|n| n > 0), "the row has controls of other kinds, hidden: {hidden}");
     browser.toggle("#add-row").await?;
     let kinds = browser.client.find_all(tests::Locator::Css("#rows .kind")).await?;
     kinds.last().context("no second row")?.select_by_value("list").await?;

@@ -51,9 +51,12 @@ fn draw_into<'a>(rows: &[(i64, Vec<i64>)], axis: &str, names: &[&str], svg: &'a 
     for (column, (name, color)) in names.iter().zip(colors).enumerate() {
         let line = rows.iter().map(|r| (r.0, r.1.get(column).copied().unwrap_or(0)));
         chart
-            .draw_series(LineSeries::new(line, color.stroke_width(2)))?
+            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        // A mark on every point: a series of one point draws no line, and
+        // the points show where the hours or days with data are.
+        chart.draw_series(line.map(|point| Circle::new(point, 3, color.filled())))?;
     }
     chart.configure_series_labels().background_style(WHITE.mix(0.9)).border_style(BLACK.mix(0.3)).draw()?;
     root.present()?;
@@ -75,5 +78,17 @@ mod tests {
         }
         assert!(svg.contains(">\nopens\n<"), "{svg}");
         assert!(timeline(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_single_point_is_drawn_as_a_visible_mark() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let svg = daily(&[(day, 40, 38)]);
+        // One filled circle per series, in the series' colour.
+        for color in ["#0000FF", "#00FF00"] {
+            let marks = svg.matches("<circle").filter(|_| svg.contains(&format!("fill=\"{color}\""))).count();
+            assert!(marks >= 1, "a mark in {color}: {svg}");
+        }
+        assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
     }
 }
