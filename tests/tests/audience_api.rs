@@ -89,6 +89,22 @@ async fn search_pages_through_everyone_once() -> Result<()> {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 25);
+    // 25 in pages of 5: the fifth page is exactly full and is the last
+    // (no next page that would show nobody).
+    let mut pages = 0;
+    let mut before: Option<i64> = None;
+    loop {
+        let path = before.map_or("/subscribers?limit=5".to_owned(), |b| format!("/subscribers?limit=5&before={b}"));
+        let (_, page) = api.get(&path).await?;
+        pages += 1;
+        assert_eq!(page["data"].as_array().map(Vec::len), Some(5), "page {pages}: {page}");
+        match page["next_before"].as_i64() {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+        assert!(pages < 10, "paging does not end");
+    }
+    assert_eq!(pages, 5);
     let (_, pro) = api.get("/subscribers?attributes=%7B%22plan%22%3A%22pro%22%7D").await?;
     assert_eq!(pro["data"].as_array().map(Vec::len), Some(5));
     let (_, by_email) = api.get("/subscribers?email=p1").await?;

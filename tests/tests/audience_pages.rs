@@ -243,3 +243,24 @@ async fn the_import_page_maps_columns_from_the_files_header() -> Result<()> {
     browser.close().await?;
     app.stop().await
 }
+
+/// A search whose results fill exactly one page offers no next page (it
+/// once led to "Nobody matches this search"); one more subscriber does.
+#[tokio::test]
+async fn exactly_one_page_of_subscribers_offers_no_next_page() -> Result<()> {
+    let app = spawn_app().await?;
+    let list = tests::fixtures::list(&app.store, "News").await?;
+    let emails: Vec<String> = (0..50).map(|i| format!("reader{i}@example.jp")).collect();
+    tests::fixtures::bulk_subscribe(&app.store, list, &emails).await?;
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/subscribers", app.url)).await?;
+    let rows = browser.client.find_all(tests::Locator::Css("tbody tr")).await?.len();
+    assert_eq!(rows, 50);
+    assert!(browser.client.find_all(tests::Locator::Css("#next")).await?.is_empty(), "a next page that shows nobody");
+    tests::fixtures::bulk_subscribe(&app.store, list, &["one-more@example.jp".to_owned()]).await?;
+    browser.goto(&format!("{}/subscribers", app.url)).await?;
+    browser.click("#next").await?;
+    assert_eq!(browser.client.find_all(tests::Locator::Css("tbody tr")).await?.len(), 1);
+    browser.close().await?;
+    app.stop().await
+}

@@ -244,10 +244,13 @@ impl Store {
         Ok(())
     }
 
-    /// A page of subscribers, newest first.
-    pub async fn subscribers(&self, query: &SubscriberQuery) -> Result<Vec<Subscriber>> {
+    /// A page of subscribers, newest first, and the `before_id` of the
+    /// next page when there is one (one row more than the page is read, so
+    /// a last page that is exactly full offers no empty next page).
+    pub async fn subscribers(&self, query: &SubscriberQuery) -> Result<(Vec<Subscriber>, Option<i64>)> {
         let pattern = query.email_contains.as_ref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-        Ok(sqlx::query_as(concat!(
+        let limit = query.limit.clamp(1, 1000);
+        let mut rows: Vec<Subscriber> = sqlx::query_as(concat!(
             "SELECT ",
             subscriber_columns!(),
             " FROM subscribers s WHERE ($1::text IS NULL OR lower(s.email) LIKE $1) \
@@ -263,9 +266,13 @@ impl Store {
         .bind(query.list_id)
         .bind(query.status.map(SubscriberStatus::as_str))
         .bind(query.before_id)
-        .bind(query.limit.clamp(1, 1000))
+        .bind(limit + 1)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more { rows.last().map(|s| s.id) } else { None };
+        Ok((rows, next))
     }
 
     /// The number of subscribers: exact up to 100,000, the planner's

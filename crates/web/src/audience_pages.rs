@@ -175,8 +175,8 @@ pub(crate) async fn subscribers(
         before_id: search.before,
         limit: PAGE_SIZE,
     };
-    let rows = state.store().subscribers(&query).await?;
-    let next = (rows.len() as i64 == PAGE_SIZE).then(|| rows.last().map(|s| s.id)).flatten().map(|before| {
+    let (rows, next_before) = state.store().subscribers(&query).await?;
+    let next = next_before.map(|before| {
         let params = [
             ("email", search.email.clone()),
             ("list_id", search.list_id.clone()),

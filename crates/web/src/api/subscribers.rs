@@ -116,8 +116,7 @@ pub(crate) async fn search(
         before_id: params.before,
         limit,
     };
-    let rows = state.store().subscribers(&query).await?;
-    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|s| s.id)).flatten();
+    let (rows, next_before) = state.store().subscribers(&query).await?;
     Ok(Json(Page { data: rows.into_iter().map(SubscriberView::from).collect(), next_before }))
 }
 
