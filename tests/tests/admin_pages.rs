@@ -169,3 +169,20 @@ async fn clients_outside_the_allowlist_get_403() -> Result<()> {
     outside.stop().await?;
     inside.stop().await
 }
+
+/// The sandbox mailbox is in the navigation only in sandbox mode: in
+/// production nothing is kept there, and its text would say nothing leaves
+/// the machine.
+#[tokio::test]
+async fn the_sandbox_mailbox_is_offered_only_in_sandbox_mode() -> Result<()> {
+    for (mode, offered) in [(domain::DeliveryMode::Sandbox, true), (domain::DeliveryMode::Production, false)] {
+        let app = spawn_app_with(move |c| c.delivery_mode = mode).await?;
+        let browser = app.logged_in_browser().await?;
+        browser.goto(&app.url).await?;
+        let links = browser.client.find_all(tests::Locator::Css("nav a[href='/sandbox']")).await?;
+        assert_eq!(!links.is_empty(), offered, "{mode}");
+        browser.close().await?;
+        app.stop().await?;
+    }
+    Ok(())
+}

@@ -20,6 +20,9 @@ use crate::{AppError, AppState};
 pub(crate) struct Frame {
     pub csrf: String,
     pub email: String,
+    /// Sandbox mode: the navigation offers the sandbox mailbox (in
+    /// production nothing is kept there).
+    pub sandbox: bool,
 }
 
 impl Frame {
@@ -27,7 +30,8 @@ impl Frame {
     /// session (set in the returned jar): the one place a page gets both.
     pub(crate) fn issue(state: &AppState, jar: CookieJar, admin: &crate::auth::AdminUser) -> (CookieJar, Self) {
         let (jar, csrf) = csrf::issue(state, jar);
-        (jar, Self { csrf, email: admin.email.clone() })
+        let sandbox = state.config().delivery_mode == domain::DeliveryMode::Sandbox;
+        (jar, Self { csrf, email: admin.email.clone(), sandbox })
     }
 }
 
