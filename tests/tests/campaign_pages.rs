@@ -69,6 +69,15 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     let path = browser.path().await?;
     let id: i64 = path.trim_start_matches("/campaigns/").parse().context("campaign id in the path")?;
     assert_eq!(browser.text("#audience").await?, "1");
+    // The send-time choices sit next to their words (a radio button was
+    // once stretched over a line of its own, far from "Send now").
+    let width = browser
+        .client
+        .execute("return document.querySelector('input[name=when][value=now]').getBoundingClientRect().width;", vec![])
+        .await?
+        .as_f64()
+        .unwrap_or(f64::MAX);
+    assert!(width < 40.0, "the radio button is {width} px wide");
 
     // Preview: as the first recipient, in a phone-wide and a desktop frame.
     browser.click("#preview-link").await?;
