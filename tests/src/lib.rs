@@ -251,6 +251,16 @@ impl Browser {
         Ok(element.text().await?)
     }
 
+    /// The text of an element whether it shows or not (inside a closed
+    /// `<details>`, say), as `textContent` has it.
+    pub async fn content(&self, css: &str) -> Result<String> {
+        let text = self
+            .client
+            .execute("const e = document.querySelector(arguments[0]); return e && e.textContent;", vec![css.into()])
+            .await?;
+        text.as_str().map(str::to_string).with_context(|| format!("nothing matches {css}"))
+    }
+
     pub async fn path(&self) -> Result<String> {
         Ok(self.client.current_url().await?.path().to_string())
     }
@@ -262,6 +272,20 @@ impl Browser {
     /// Saves a screenshot (PNG) for a person to look at.
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         std::fs::write(path, self.client.screenshot().await?)?;
+        Ok(())
+    }
+
+    /// Saves a screenshot of the whole page, beyond the window's height.
+    pub async fn full_screenshot(&self, path: &std::path::Path) -> Result<()> {
+        use base64::Engine as _;
+        let size = self
+            .client
+            .execute("const e = document.documentElement; return [e.scrollWidth, e.scrollHeight];", vec![])
+            .await?;
+        let (width, height) = (size[0].as_u64().unwrap_or(800), size[1].as_u64().unwrap_or(600).min(8000));
+        let answer = self.client.issue_cmd(CaptureFullPage { width, height }).await?;
+        let data = answer["data"].as_str().context("no picture in the answer")?;
+        std::fs::write(path, base64::engine::general_purpose::STANDARD.decode(data)?)?;
         Ok(())
     }
 
@@ -283,6 +307,32 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Chromium's own screenshot of the whole page (through chromedriver's
+/// DevTools endpoint), which WebDriver's screenshot (the window only) lacks.
+#[derive(Debug)]
+struct CaptureFullPage {
+    width: u64,
+    height: u64,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CaptureFullPage {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "cmd": "Page.captureScreenshot",
+            "params": {
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": {"x": 0, "y": 0, "width": self.width, "height": self.height, "scale": 1},
+            },
+        });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -48,6 +48,7 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     browser.fill("input[name=name]", "Winter news").await?;
     browser.fill("input[name=from_address]", "news@shop.example").await?;
     browser.fill("input[name=subject]", "Winter for {{ subscriber.name }}").await?;
+    browser.fill("input[name=time_zone]", "Asia/Tokyo").await?;
     browser.toggle("input[name=list]").await?;
     set_value(&browser, "#body", "# Hello {{ subscriber.name }}\n\nSnow in {{ subscriber.attributes.city }\n").await?;
     browser.click("#save").await?;
@@ -104,7 +105,7 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(browser.text("#error").await?.contains("is not a domain name"));
     browser.fill("#domain-form input[name=domain]", "shop.example").await?;
     browser.click("#domain-form button").await?;
-    let records = browser.text("table.records").await?;
+    let records = browser.content("pre.zone").await?;
     assert!(records.contains("._domainkey.shop.example. 3600 IN TXT ( \"v=DKIM1; k=rsa; p="), "{records}");
     for line in [
         "bounce.shop.example. 3600 IN MX 10 mx.lab.test.",
@@ -127,9 +128,40 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     let raw = String::from_utf8(app.store.captured_raw(test.id).await?.context("raw test message")?)?;
     assert!(raw.contains("To: \"Aiko\" <qa@shop.example>"), "{raw}");
 
-    // Schedule now; the engine (with the test's clock) sends it.
+    // "Send now" is not chosen for the marketer: without a choice the form
+    // is refused by the browser, and by the server when the browser lets it
+    // through.
     browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
+    for choice in ["now", "later"] {
+        let checked = browser
+            .client
+            .execute(&format!("return document.querySelector('input[name=when][value={choice}]').checked;"), vec![])
+            .await?;
+        assert_eq!(checked, serde_json::Value::Bool(false), "{choice} is not preselected");
+    }
+    browser.client.execute("document.querySelector('#schedule-form').noValidate = true;", vec![]).await?;
     browser.click("#schedule").await?;
+    assert!(browser.text("p.error").await?.contains("Choose when to send it"));
+
+    // Send now: a confirmation page first, with the audience, the domain and
+    // the time in the campaign's zone; nothing is scheduled before it.
+    browser.toggle("input[name=when][value=now]").await?;
+    browser.click("#schedule").await?;
+    assert_eq!(browser.text("#confirm-count").await?, "1");
+    assert!(browser.text("#confirm").await?.contains("on Weekly"));
+    assert!(browser.text("#confirm-domain").await?.starts_with("shop.example, DKIM-signed"));
+    let when = browser.text("#confirm-when").await?;
+    assert!(when.starts_with("Right away (") && when.ends_with("JST)"), "{when}");
+    assert_eq!(browser.text("#confirm-send").await?, "Send now to 1 recipients");
+    let campaign = app.store.campaign(id).await?.context("campaign")?;
+    assert_eq!(campaign.status, domain::CampaignStatus::Draft, "nothing is scheduled before the confirmation");
+    assert_eq!(app.store.outbound_messages(10).await?.iter().filter(|m| m.kind == "campaign").count(), 0);
+    // "Back" leaves it a draft; confirming schedules it.
+    browser.click("#confirm-back").await?;
+    assert_eq!(browser.text("#status").await?, "draft");
+    browser.toggle("input[name=when][value=now]").await?;
+    browser.click("#schedule").await?;
+    browser.click("#confirm-send").await?;
     let notice = browser.text("#notice").await?;
     assert!(notice.starts_with("Scheduled for 1 recipients"), "{notice}");
     assert_eq!(browser.text("#status").await?, "scheduled");

@@ -261,7 +261,7 @@ async fn every_answer_carries_the_security_headers() -> Result<()> {
     let css = http().get(format!("{}/static/app.css", app.url)).send().await?;
     assert!(header(&css, "cache-control").starts_with("public"));
     // The scripts the pages use are files of their own (no inline script).
-    for script in ["confirm.js", "segment.js", "imports.js"] {
+    for script in ["app.js", "segment.js", "imports.js"] {
         let js = http().get(format!("{}/static/{script}", app.url)).send().await?;
         assert_eq!(
             (js.status(), header(&js, "content-type").as_str()),

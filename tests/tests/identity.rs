@@ -246,7 +246,7 @@ async fn the_domains_page_checks_the_dns_and_names_each_fault() -> Result<()> {
 
     // A rotation from the dashboard: the new key is listed, waiting for its record.
     browser.click("form.rotate button").await?;
-    let records = browser.text("table.records").await?;
+    let records = browser.text("div.records").await?;
     assert!(records.contains("published before it signs"), "{records}");
     Ok(())
 }

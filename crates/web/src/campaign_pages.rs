@@ -209,8 +209,9 @@ impl CampaignPage {
     fn is_segment(&self, id: &i64) -> bool {
         self.campaign.segment_id == Some(*id)
     }
-    /// The buttons the campaign's state offers: (action, label, dangerous).
-    fn actions(&self) -> Vec<(&'static str, &'static str, bool)> {
+    /// The lifecycle buttons the campaign's state offers: (action, label,
+    /// dangerous). Deleting has a place of its own, apart.
+    fn lifecycle(&self) -> Vec<(&'static str, &'static str, bool)> {
         use CampaignStatus::*;
         let status = self.campaign.status;
         [
@@ -218,12 +219,15 @@ impl CampaignPage {
             ("pause", "Pause", false, matches!(status, Sending)),
             ("resume", "Resume", false, matches!(status, Paused)),
             ("cancel", "Cancel", true, matches!(status, Scheduled | Sending | Paused)),
-            ("delete", "Delete", true, matches!(status, Draft | Scheduled | Finished | Cancelled)),
         ]
         .into_iter()
         .filter(|a| a.3)
         .map(|(action, label, danger, _)| (action, label, danger))
         .collect()
+    }
+    fn can_delete(&self) -> bool {
+        use CampaignStatus::*;
+        !self.is_new && matches!(self.campaign.status, Draft | Scheduled | Finished | Cancelled)
     }
     fn window(&self, which: &str) -> String {
         let time = if which == "start" { self.campaign.window_start } else { self.campaign.window_end };
@@ -395,10 +399,37 @@ pub(crate) async fn update_campaign(
 
 #[derive(Deserialize)]
 pub(crate) struct ScheduleForm {
-    /// "now" or "later".
+    /// "now" or "later"; nothing is chosen for the marketer.
+    #[serde(default)]
     when: String,
     #[serde(default)]
     send_at: String,
+    /// "yes" once the marketer has seen the confirmation page.
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// The last look before a campaign goes to its list: what, to how many,
+/// from which domain, when. Nothing is sent until its button is pressed.
+#[derive(Template)]
+#[template(path = "campaign_send.html")]
+struct SendPage {
+    frame: Frame,
+    campaign: Campaign,
+    plan: crate::campaigns::Plan,
+    when: String,
+    send_at: String,
+    /// The lists (and segment) the audience comes from.
+    audience: String,
+    /// The domain that signs, and whether it can.
+    signing: String,
+    sandbox: bool,
+}
+
+impl SendPage {
+    fn now(&self) -> bool {
+        self.when == "now"
+    }
 }
 
 pub(crate) async fn schedule_campaign(
@@ -409,14 +440,64 @@ pub(crate) async fn schedule_campaign(
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
-    let local = if form.when == "now" { None } else { Some(form.send_at.as_str()) };
-    match schedule(&state, &campaign, local).await? {
-        Ok(notice) => Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response()),
-        Err(error) => {
-            campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error.into()], None)
-                .await
-        }
+    let local = match form.when.as_str() {
+        "now" => Ok(None),
+        "later" => Ok(Some(form.send_at.as_str())),
+        _ => Err(Invalid::from("Choose when to send it: now, or at a date and time.")),
+    };
+    let error = match local {
+        Err(error) => error,
+        Ok(local) if form.confirmed == "yes" => match schedule(&state, &campaign, local).await? {
+            Ok(notice) => {
+                return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
+            }
+            Err(error) => error,
+        },
+        Ok(local) => match crate::campaigns::plan(&state, &campaign, local).await? {
+            Ok(plan) => {
+                let audience = audience_words(&state, &campaign).await?;
+                let signing = signing_words(&state, &campaign.from_address).await?;
+                let sandbox = state.config().delivery_mode == domain::DeliveryMode::Sandbox;
+                let (jar, frame) = Frame::issue(&state, jar, &admin);
+                let (when, send_at) = (form.when, form.send_at);
+                let page = SendPage { frame, campaign, plan, when, send_at, audience, signing, sandbox };
+                return render(StatusCode::OK, jar, page);
+            }
+            Err(error) => error,
+        },
+    };
+    campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, vec![error.into()], None).await
+}
+
+/// "on Weekly, Offers, only those in segment Tokyo".
+async fn audience_words(state: &AppState, campaign: &Campaign) -> Result<String, AppError> {
+    let lists = state.store().lists().await?;
+    let names: Vec<&str> =
+        lists.iter().filter(|l| campaign.list_ids.contains(&l.id)).map(|l| l.name.as_str()).collect();
+    let mut words = if names.is_empty() { String::from("of every list") } else { format!("on {}", names.join(", ")) };
+    let segment = match campaign.segment_id {
+        Some(id) => state.store().segment(id).await?,
+        None => None,
+    };
+    if let Some(segment) = segment {
+        words.push_str(&format!(", only those in segment {}", segment.name));
     }
+    Ok(words)
+}
+
+/// Which domain signs the campaign's mail, and whether it can yet.
+async fn signing_words(state: &AppState, from_address: &str) -> Result<String, AppError> {
+    let domain = domain::domain_of(domain::bare_address(from_address)).to_ascii_lowercase();
+    if domain.is_empty() {
+        return Ok("No From address yet.".into());
+    }
+    let keys = state.store().active_dkim_keys(&domain).await?;
+    let verified = state.store().domain_verified_at(&domain).await?.is_some();
+    Ok(match (keys.is_empty(), verified) {
+        (true, _) => format!("{domain}: no DKIM key yet, so its mail goes out unsigned (sandbox only)"),
+        (false, false) => format!("{domain}, DKIM-signed; its DNS record has not been seen yet"),
+        (false, true) => format!("{domain}, DKIM-signed; the domain is verified"),
+    })
 }
 
 pub(crate) fn urlencode(s: &str) -> String {

@@ -106,15 +106,25 @@ pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, Nai
         .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)").into())
 }
 
-/// Schedules a draft for now (`local` None) or for a `YYYY-MM-DDTHH:MM`
-/// in its time zone (each recipient's own, with a zone attribute), after
-/// checking it against real recipients. Ok: the sentence saying when and
-/// for how many; Err: what stops it.
-pub(crate) async fn schedule(
+/// What scheduling a draft would do, checked and not yet done: when it
+/// leaves, in words, and for how many recipients.
+pub(crate) struct Plan {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) local: Option<NaiveDateTime>,
+    /// When, in the campaign's zone (or "… in each recipient's time zone").
+    pub(crate) when: String,
+    pub(crate) recipients: i64,
+}
+
+/// Checks a draft for sending now (`local` None) or at a `YYYY-MM-DDTHH:MM`
+/// in its time zone (each recipient's own, with a zone attribute): the
+/// time, the sending domain in production, and a trial render for real
+/// recipients. Err: what stops it.
+pub(crate) async fn plan(
     state: &AppState,
     campaign: &Campaign,
     local: Option<&str>,
-) -> Result<Result<String, Invalid>, AppError> {
+) -> Result<Result<Plan, Invalid>, AppError> {
     let own_zones = !campaign.recipient_zone_attribute.is_empty();
     let send_at = match local {
         None => Ok((Utc::now(), None)),
@@ -135,20 +145,36 @@ pub(crate) async fn schedule(
             Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
         }
     }
-    let count =
+    let recipients =
         match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
             Ok(count) => count,
             Err(PrepareError::Store(e)) => return Err(e.into()),
             Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
         };
-    if !state.store().schedule_campaign(campaign.id, at, local).await? {
-        return Ok(Err("Only a draft can be scheduled.".into()));
-    }
     let when = match local {
         Some(local) if own_zones => format!("{} in each recipient's time zone", local.format("%Y-%m-%d %H:%M")),
         _ => local_time(at, &campaign.time_zone),
     };
-    Ok(Ok(format!("Scheduled for {count} recipients at {when}.")))
+    Ok(Ok(Plan { at, local, when, recipients }))
+}
+
+/// Schedules a draft as `plan` checked it. Ok: the sentence saying when and
+/// for how many; Err: what stops it.
+pub(crate) async fn schedule(
+    state: &AppState,
+    campaign: &Campaign,
+    local: Option<&str>,
+) -> Result<Result<String, Invalid>, AppError> {
+    let plan = match plan(state, campaign, local).await? {
+        Ok(plan) => plan,
+        Err(stop) => return Ok(Err(stop)),
+    };
+    // "Now" is the moment of scheduling, not of the check.
+    let at = if local.is_none() { Utc::now() } else { plan.at };
+    if !state.store().schedule_campaign(campaign.id, at, plan.local).await? {
+        return Ok(Err("Only a draft can be scheduled.".into()));
+    }
+    Ok(Ok(format!("Scheduled for {} recipients at {}.", plan.recipients, plan.when)))
 }
 
 /// A subscriber's copy: what they see, their address, and with `build_at`

@@ -22,6 +22,7 @@ mod pages;
 pub mod password;
 mod public;
 mod report_pages;
+mod routes;
 mod sandbox_pages;
 mod score_pages;
 mod sequence_pages;
@@ -41,6 +42,7 @@ use tower_http::trace::TraceLayer;
 pub use error::AppError;
 pub use metrics::Metrics;
 pub use report_pages::GeoIp;
+use routes::Routes;
 use secret::SecretKey;
 
 /// Everything the handlers share; cheap to clone.
@@ -221,16 +223,26 @@ impl AppState {
 
 /// The whole HTTP application. Tests call it without a socket, `serve` with one.
 pub fn app(state: AppState) -> Router {
+    routes(&state).into_parts().0.with_state(state)
+}
+
+/// The path of every page and form target outside the API (`/api/v1` has
+/// its OpenAPI document), with `{placeholders}`, in the order they are routed.
+pub fn paths(state: &AppState) -> Vec<&'static str> {
+    routes(state).into_parts().1
+}
+
+fn routes(state: &AppState) -> routes::Routes {
     use access::Gate;
     use domain::Area;
-    let gate = |gate| axum::middleware::from_fn_with_state(access::Guard::new(&state, gate, false), access::guard);
-    let anyone = Router::new()
+    let gate = |gate| axum::middleware::from_fn_with_state(access::Guard::new(state, gate, false), access::guard);
+    let anyone = Routes::new()
         .route("/", get(pages::home))
         .route("/tokens", get(pages::tokens).post(pages::create_token))
         .route("/tokens/{id}/revoke", post(pages::revoke_token))
-        .route_layer(gate(Gate::Anyone));
-    let enrolment = team_pages::enrolment_routes().route_layer(gate(Gate::Enrolment));
-    let audience = Router::new()
+        .map(|r| r.route_layer(gate(Gate::Anyone)));
+    let enrolment = team_pages::enrolment_routes().map(|r| r.route_layer(gate(Gate::Enrolment)));
+    let audience = Routes::new()
         .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
         .route("/subscribers", get(audience_pages::subscribers))
         .route("/subscribers/{id}", get(audience_pages::subscriber))
@@ -250,12 +262,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/imports/{id}", get(audience_pages::import))
         .route("/imports/{id}/errors.csv", get(audience_pages::import_errors))
-        .route_layer(gate(Gate::Area(Area::Audience)));
+        .map(|r| r.route_layer(gate(Gate::Area(Area::Audience))));
     // Counting a draft segment is a POST that changes nothing.
-    let audience_reads = Router::new()
+    let audience_reads = Routes::new()
         .route("/segments/count", post(audience_pages::count_segment))
-        .route_layer(gate(Gate::Read(Area::Audience)));
-    let campaigns = Router::new()
+        .map(|r| r.route_layer(gate(Gate::Read(Area::Audience))));
+    let campaigns = Routes::new()
         .route("/sandbox", get(sandbox_pages::sandbox))
         .route("/sandbox/{id}/raw", get(sandbox_pages::captured))
         .route("/layouts", get(campaign_pages::layouts).post(campaign_pages::create_layout))
@@ -282,14 +294,14 @@ pub fn app(state: AppState) -> Router {
         .route("/sequences/{id}/steps", post(sequence_pages::add_step))
         .route("/sequences/{id}/activate", post(sequence_pages::activate))
         .route("/sequences/{id}/pause", post(sequence_pages::pause))
-        .route_layer(gate(Gate::Area(Area::Campaigns)));
-    let reports = Router::new()
+        .map(|r| r.route_layer(gate(Gate::Area(Area::Campaigns))));
+    let reports = Routes::new()
         .route("/campaigns/{id}/report", get(campaign_pages::report))
         .route("/reports", get(report_pages::reports))
         .route("/reports/domains/{domain}", get(report_pages::domain))
         .route("/reports/domains/{domain}/sources/{ip}", get(report_pages::source))
-        .route_layer(gate(Gate::Area(Area::Reports)));
-    let delivery = Router::new()
+        .map(|r| r.route_layer(gate(Gate::Area(Area::Reports))));
+    let delivery = Routes::new()
         .route("/domains", get(domain_pages::domains).post(domain_pages::add_domain))
         .route("/domains/check", get(domain_pages::check_domains))
         .route("/domains/rotate", post(domain_pages::rotate))
@@ -299,9 +311,10 @@ pub fn app(state: AppState) -> Router {
             "/reports/upload",
             post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
-        .route_layer(gate(Gate::Area(Area::Delivery)));
-    let team = team_pages::team_routes().merge(webhook_pages::routes()).route_layer(gate(Gate::Area(Area::Team)));
-    let admin = Router::new()
+        .map(|r| r.route_layer(gate(Gate::Area(Area::Delivery))));
+    let team =
+        team_pages::team_routes().merge(webhook_pages::routes()).map(|r| r.route_layer(gate(Gate::Area(Area::Team))));
+    let admin = Routes::new()
         .merge(anyone)
         .merge(enrolment)
         .merge(audience)
@@ -315,10 +328,12 @@ pub fn app(state: AppState) -> Router {
         .route("/login/code", get(team_pages::code_form).post(team_pages::code))
         .route("/logout", post(pages::logout))
         .route("/metrics", get(metrics::render))
-        .nest("/api/v1", api::router(&state))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), headers::same_origin))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce));
-    Router::new()
+        .map(|r| {
+            r.nest("/api/v1", api::router(state))
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), headers::same_origin))
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), allowlist::enforce))
+        });
+    Routes::new()
         .merge(admin)
         // Subscribers' pages are open to everyone, allowlist or not.
         .merge(public::router())
@@ -326,14 +341,15 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(pages::stylesheet))
         .route("/static/{name}", get(pages::script))
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::secure))
-        // Spans name the path only, without query strings (setup tokens) or
-        // the signed tokens of subscribers' links.
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-            tracing::info_span!("http", method = %request.method(), path = %loggable_path(request.uri().path()))
-        }))
-        .with_state(state)
+        .map(|r| {
+            r.fallback(pages::not_found)
+                .layer(axum::middleware::from_fn_with_state(state.clone(), headers::secure))
+                // Spans name the path only, without query strings (setup
+                // tokens) or the signed tokens of subscribers' links.
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                    tracing::info_span!("http", method = %request.method(), path = %loggable_path(request.uri().path()))
+                }))
+        })
 }
 
 fn campaign_body_limit() -> axum::extract::DefaultBodyLimit {

@@ -329,7 +329,7 @@ pub(crate) async fn stylesheet() -> impl IntoResponse {
 /// forbid every inline script.
 pub(crate) async fn script(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
     let body = match name.as_str() {
-        "confirm.js" => include_str!("../../../templates/static/confirm.js"),
+        "app.js" => include_str!("../../../templates/static/app.js"),
         "segment.js" => include_str!("../../../templates/static/segment.js"),
         "imports.js" => include_str!("../../../templates/static/imports.js"),
         _ => return AppError::NotFound.into_response(),

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Router, routing::get};
+use axum::{Form, routing::get};
 use domain::{EmailAddress, SubscriptionStatus};
 use store::{NewMessage, SignupOutcome};
 
@@ -25,8 +25,8 @@ const SIGNUP_WINDOW_MINUTES: i64 = 10;
 /// How long a confirmation link works.
 const CONFIRM_DAYS: i64 = 7;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+pub(crate) fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
         .route("/s/{list_id}", get(signup_form).post(signup))
         .route("/c/{token}", get(confirm_page).post(confirm))
         .route("/u/{token}", get(unsubscribe_page).post(unsubscribe))

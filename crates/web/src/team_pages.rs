@@ -5,7 +5,6 @@
 //! password.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,8 +25,8 @@ use crate::{AppError, AppState, password};
 const SEAL_PURPOSE: &str = "totp-secret";
 const RECOVERY_CODES: usize = 10;
 
-pub(crate) fn team_routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn team_routes() -> crate::routes::Routes {
+    crate::routes::Routes::new()
         .route("/team", get(team).post(add_member))
         .route("/team/{id}/role", post(set_role))
         .route("/team/{id}/remove", post(remove_member))
@@ -35,8 +34,10 @@ pub(crate) fn team_routes() -> Router<AppState> {
         .route("/audit", get(audit))
 }
 
-pub(crate) fn enrolment_routes() -> Router<AppState> {
-    Router::new().route("/account/2fa", get(enrolment).post(enrol)).route("/account/2fa/disable", post(disable))
+pub(crate) fn enrolment_routes() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .route("/account/2fa", get(enrolment).post(enrol))
+        .route("/account/2fa/disable", post(disable))
 }
 
 struct MemberRow {

@@ -3,7 +3,6 @@
 //! browser". Opens and clicks are queued in memory and written in batches,
 //! so a burst of opens costs the site one insert per batch, not one per hit.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,8 +21,11 @@ const QUEUE: usize = 50_000;
 const BATCH: usize = 2_000;
 const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/t/c/{token}", get(click)).route("/t/o/{token}", get(open)).route("/t/v/{token}", get(view))
+pub(crate) fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .route("/t/c/{token}", get(click))
+        .route("/t/o/{token}", get(open))
+        .route("/t/v/{token}", get(view))
 }
 
 /// The sending side of the event writer.

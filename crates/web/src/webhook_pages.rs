@@ -4,7 +4,6 @@
 //! nodes send them (the `webhooks` crate).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,8 +21,8 @@ use crate::{AppError, AppState};
 pub(crate) const EVENTS: [&str; 9] =
     ["subscribed", "confirmed", "unsubscribed", "delivered", "bounced", "complained", "opened", "clicked", "alert"];
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new()
         .route("/webhooks", get(endpoints).post(create))
         .route("/webhooks/{id}", get(endpoint))
         .route("/webhooks/{id}/test", post(test_event))
