@@ -361,3 +361,86 @@ async fn a_birthday_sequence_sends_its_steps_every_year() -> Result<()> {
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn template_errors_point_at_the_line_and_column_the_marketer_wrote() -> Result<()> {
+    let app = spawn_app().await?;
+    let browser = app.logged_in_browser().await?;
+    let shown = |css: &'static str| {
+        let browser = &browser;
+        async move { browser.text(css).await }
+    };
+
+    // A one-line body with an unknown filter: line 1 of the body, not of
+    // the layout it is poured into.
+    browser.goto(&format!("{}/campaigns/new", app.url)).await?;
+    browser.fill("input[name=name]", "Faults").await?;
+    browser.fill("input[name=subject]", "Hello").await?;
+    set_value(&browser, "#body", "Hello {{ subscriber.name | shout }}").await?;
+    browser.click("#save").await?;
+    let error = shown("p.error").await?;
+    // The column is the unknown filter's.
+    assert!(error.starts_with("body, line 1, column 28:") && error.contains("shout"), "{error}");
+    // The page shows the line with a mark under the place.
+    let excerpt = shown("pre.excerpt").await?;
+    assert!(excerpt.contains("Hello {{ subscriber.name | shout }}") && excerpt.contains('^'), "{excerpt}");
+
+    // On the third line of a Markdown body, after a heading and a list.
+    set_value(&browser, "#body", "# News\n\n- one {{ subscriber.name | nope }}\n").await?;
+    browser.click("#save").await?;
+    let error = shown("p.error").await?;
+    assert!(error.starts_with("body, line 3, column 28:"), "{error}");
+    assert!(shown("pre.excerpt").await?.starts_with("3 | - one {{"));
+
+    // In the subject.
+    browser.fill("input[name=subject]", "Hi {{ subscriber.name | shout }}").await?;
+    set_value(&browser, "#body", "Fine").await?;
+    browser.click("#save").await?;
+    let error = shown("p.error").await?;
+    assert!(error.starts_with("subject, line 1, column 25:"), "{error}");
+
+    // A fault only some subscribers reach (the example subscriber has no
+    // name) is saved, and found by the preview for one who has: in the
+    // body's own line and column, not the compiled message's.
+    let list = tests::fixtures::list(&app.store, "Weekly").await?;
+    tests::fixtures::subscriber(
+        &app.store,
+        "aiko@example.jp",
+        "Aiko",
+        serde_json::json!({}),
+        &[(list, SubscriptionStatus::Confirmed)],
+    )
+    .await?;
+    browser.goto(&format!("{}/campaigns/new", app.url)).await?;
+    browser.fill("input[name=name]", "Only some").await?;
+    browser.fill("input[name=subject]", "Hello").await?;
+    browser.toggle("input[name=list]").await?;
+    set_value(
+        &browser,
+        "#body",
+        "Dear reader,\n\n{% if subscriber.name %}Hi {{ subscriber.name | shout }}{% endif %}\n",
+    )
+    .await?;
+    browser.click("#save").await?;
+    assert_eq!(shown("#notice").await?, "Saved.");
+    browser.click("#preview-link").await?;
+    let error = shown("#error").await?;
+    assert!(error.starts_with("body, line 3, column 49:") && error.contains("shout"), "{error}");
+
+    // In a layout: its own line.
+    browser.goto(&format!("{}/layouts/new", app.url)).await?;
+    browser.fill("input[name=name]", "Broken").await?;
+    set_value(
+        &browser,
+        "textarea[name=body]",
+        "<html>\n<body>\n{{ content }}\n<p>{{ list.name | nope }}</p>\n</body></html>",
+    )
+    .await?;
+    browser.click("#save").await?;
+    let error = shown("p.error").await?;
+    assert!(error.starts_with("layout, line 4, column 19:"), "{error}");
+    assert!(shown("pre.excerpt").await?.starts_with("4 | <p>{{ list.name | nope }}</p>"));
+    assert!(app.store.templates().await?.is_empty(), "a layout that fails is not saved");
+    browser.close().await?;
+    app.stop().await
+}

@@ -141,7 +141,16 @@ impl Campaign {
             list_name: "",
             variant: 0,
         };
-        let mut scope = self.scope(key, &example, &links::unsubscribe_url(key, &self.sender.public_url, 0, 0));
+        self.trial_as(key, draft, &example)
+    }
+
+    /// As [`trial`](Self::trial), for one subscriber: where a copy failed
+    /// for them, this finds the part and the line and column in it that the
+    /// marketer wrote (the compiled message's own position means nothing to
+    /// them). Ok when each part alone renders for them.
+    pub fn trial_as(&self, key: &SecretKey, draft: &Draft<'_>, to: &Recipient<'_>) -> Result<(), TemplateError> {
+        let unsubscribe = links::unsubscribe_url(key, &self.sender.public_url, to.subscriber_id, to.list_id);
+        let mut scope = self.scope(key, to, &unsubscribe);
         let head = Value::from_object(scope.clone());
         scope.body = Some(BodyScope { subject: Value::from(""), preheader: Value::from(""), open: Value::from("") });
         let full = Value::from_object(scope);

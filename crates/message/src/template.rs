@@ -38,6 +38,24 @@ impl TemplateError {
         Self { part: part.into(), line: 1, column: 1, message: message.into() }
     }
 
+    /// The faulty line of `source` (the part's text) with a caret under the
+    /// column, as an editor would show it; a long line is cut to the 80
+    /// characters around the place. None when the line is not in `source`.
+    pub fn excerpt(&self, source: &str) -> Option<String> {
+        let line = source.lines().nth(self.line.checked_sub(1)?)?;
+        let chars: Vec<char> = line.chars().collect();
+        let at = self.column.saturating_sub(1).min(chars.len());
+        let start = at.saturating_sub(40);
+        let end = (start + 80).min(chars.len());
+        let shown: String = chars[start..end].iter().map(|&c| if c.is_control() { ' ' } else { c }).collect();
+        let (before, after) = (if start > 0 { "…" } else { "" }, if end < chars.len() { "…" } else { "" });
+        let number = self.line.to_string();
+        let pad = " ".repeat(number.len());
+        let lead: String = chars[start..at].iter().map(|&c| if c == '\t' { '\t' } else { ' ' }).collect();
+        let lead = if start > 0 { format!(" {lead}") } else { lead };
+        Some(format!("{number} | {before}{shown}{after}\n{pad} | {lead}^"))
+    }
+
     fn from_engine(part: &str, source: &str, err: &minijinja::Error) -> Self {
         let line = err.line().unwrap_or(1).max(1);
         let column = match err.range() {
@@ -138,6 +156,21 @@ fn part_name(name: &str) -> &str {
 mod tests {
     use super::*;
     use minijinja::context;
+
+    #[test]
+    fn an_excerpt_shows_the_line_with_a_caret_under_the_column() {
+        let error = TemplateError { part: "body".into(), line: 2, column: 7, message: "x".into() };
+        let excerpt = error.excerpt("first\nHello {{ x | nope }}\nlast").expect("line 2 exists");
+        assert_eq!(excerpt, "2 | Hello {{ x | nope }}\n  |       ^");
+        let far = TemplateError { part: "body".into(), line: 1, column: 101, message: "x".into() };
+        let long = format!("{}{{{{ y }}}}{}", "a".repeat(100), "b".repeat(100));
+        let excerpt = far.excerpt(&long).expect("line 1 exists");
+        let (shown, caret) = excerpt.split_once('\n').expect("two lines");
+        assert!(shown.starts_with("1 | …") && shown.ends_with('…'), "{shown}");
+        let column = |text: &str, what: &str| text.find(what).map(|at| text[..at].chars().count());
+        assert_eq!(column(caret, "^"), column(shown, "{{"), "{excerpt}");
+        assert_eq!(TemplateError { line: 9, ..error }.excerpt("one line"), None);
+    }
 
     #[test]
     fn no_template_builds_more_text_than_the_budget() {

@@ -148,7 +148,7 @@ pub async fn check(
     if count == 0 {
         return Err(PrepareError::Invalid("the audience is empty".into()));
     }
-    render_sample(store, key, campaign, &compiled, public_url, segment.as_ref(), sample).await?;
+    render_sample(store, key, campaign, (&layout, &compiled), public_url, segment.as_ref(), sample).await?;
     Ok(count)
 }
 
@@ -158,7 +158,7 @@ async fn render_sample(
     store: &Store,
     key: &SecretKey,
     campaign: &Campaign,
-    compiled: &Compiled,
+    (layout, compiled): (&str, &Compiled),
     public_url: &str,
     segment: Option<&Filter>,
     sample: i64,
@@ -178,10 +178,23 @@ async fn render_sample(
             variant: 0,
         };
         if let Err(e) = rendered.render(key, &to) {
-            return Err(PrepareError::Render { email: s.email, error: e });
+            let error = locate(&rendered, key, campaign, &layout, &to).unwrap_or(e);
+            return Err(PrepareError::Render { email: s.email, error });
         }
     }
     Ok(())
+}
+
+/// Where in the marketer's own text (subject, body, layout …) a copy that
+/// failed for `to` fails: each part rendered alone for them.
+pub fn locate(
+    rendered: &message::Campaign,
+    key: &SecretKey,
+    campaign: &Campaign,
+    layout: &str,
+    to: &Recipient<'_>,
+) -> Option<message::TemplateError> {
+    rendered.trial_as(key, &draft(campaign, layout).ok()?, to).err()
 }
 
 /// Checks every step of a sequence like a campaign about to be scheduled
@@ -205,7 +218,7 @@ pub async fn activate_sequence(
         }
         let layout = layout(store, step).await?;
         let compiled = compile(step, &layout).map_err(|e| PrepareError::Invalid(format!("step {name:?}: {e}")))?;
-        render_sample(store, key, step, &compiled, public_url, None, SEQUENCE_SAMPLE)
+        render_sample(store, key, step, (&layout, &compiled), public_url, None, SEQUENCE_SAMPLE)
             .await
             .map_err(|e| PrepareError::Invalid(format!("step {name:?}: {e}")))?;
         activations.push(store::StepActivation { campaign_id: step.id, links: compiled.links, layout });

@@ -8,14 +8,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::Utc;
 use domain::{AbMetric, CampaignStatus};
-use message::{BodyFormat, Draft, TemplateError};
 use prepare::{self};
 use serde::Deserialize;
 use store::{Campaign, CampaignFields, CampaignReport, DeliveryRow, List, Segment, StoreError};
 
 use crate::auth::AdminUser;
 use crate::campaigns::{
-    blank_campaign, check_fields, local_time, render_for, sandboxed_copy, schedule, template_errors,
+    Fault, blank_campaign, check_fields, local_time, located_faults, render_for, sandboxed_copy, schedule,
+    template_errors,
 };
 use crate::csrf::CsrfForm;
 use crate::error::Invalid;
@@ -51,7 +51,7 @@ struct LayoutPage {
     id: Option<i64>,
     name: String,
     body: String,
-    errors: Vec<String>,
+    errors: Vec<Fault>,
 }
 
 pub(crate) async fn new_layout(
@@ -88,20 +88,18 @@ pub(crate) struct LayoutForm {
     body: String,
 }
 
-/// The faults of a layout, found by compiling a small campaign with it.
-fn layout_errors(body: &str) -> Vec<TemplateError> {
-    let draft = Draft {
-        subject: "Check",
-        alt_subjects: &[],
-        preheader: "",
-        format: BodyFormat::Html,
-        body: "<p>Check</p>",
-        layout: body,
-        text: "",
-        track_clicks: true,
-        track_opens: true,
+/// The faults of a layout, in its own lines: it is tried with a small HTML
+/// body, compiled and rendered for an example subscriber.
+fn layout_errors(state: &AppState, body: &str) -> Vec<Fault> {
+    let probe = CampaignFields {
+        subject: "Check".into(),
+        body: "<p>Check</p>".into(),
+        body_format: "html".into(),
+        from_address: "check@example.com".into(),
+        ..CampaignFields::default()
     };
-    message::compose::compile(&draft).err().unwrap_or_default().into_iter().filter(|e| e.part == "layout").collect()
+    let faults = located_faults(state, &probe, body);
+    faults.into_iter().filter(|f| f.part.as_deref().is_none_or(|part| part == "layout")).collect()
 }
 
 async fn save_layout(
@@ -112,14 +110,14 @@ async fn save_layout(
     form: LayoutForm,
 ) -> Result<Response, AppError> {
     let name = form.name.trim().to_owned();
-    let mut errors: Vec<String> = layout_errors(&form.body).iter().map(ToString::to_string).collect();
+    let mut errors = layout_errors(&state, &form.body);
     if name.is_empty() || name.chars().count() > 200 {
-        errors.push("A layout needs a name of 1 to 200 characters.".into());
+        errors.push(String::from("A layout needs a name of 1 to 200 characters.").into());
     }
     if errors.is_empty() {
         match state.store().save_template(id, &name, &form.body).await {
             Ok(saved) => return Ok(Redirect::to(&format!("/layouts/{}", saved.id)).into_response()),
-            Err(StoreError::Conflict(_)) => errors.push(format!("A layout named {name:?} exists already.")),
+            Err(StoreError::Conflict(_)) => errors.push(format!("A layout named {name:?} exists already.").into()),
             Err(e) => return Err(e.into()),
         }
     }
@@ -194,7 +192,7 @@ struct CampaignPage {
     lists: Vec<List>,
     segments: Vec<Segment>,
     layouts: Vec<store::Template>,
-    errors: Vec<String>,
+    errors: Vec<Fault>,
     notice: Option<String>,
     audience: Option<i64>,
 }
@@ -247,7 +245,7 @@ async fn campaign_page(
     admin: AdminUser,
     status: StatusCode,
     campaign: Campaign,
-    errors: Vec<String>,
+    errors: Vec<Fault>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let (jar, frame) = Frame::issue(state, jar, &admin);
@@ -359,14 +357,15 @@ async fn save_campaign(
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (fields, mut errors) = read_form(&pairs);
+    let (fields, errors) = read_form(&pairs);
+    let mut errors: Vec<Fault> = errors.into_iter().map(Fault::from).collect();
     if errors.is_empty() {
         errors = template_errors(&state, &fields).await?;
     }
     if errors.is_empty() {
         match state.store().save_campaign(id, &fields).await {
             Ok(saved) => return Ok(Redirect::to(&format!("/campaigns/{}?notice=Saved.", saved.id)).into_response()),
-            Err(StoreError::Conflict(what)) => errors.push(format!("Cannot save {what}.")),
+            Err(StoreError::Conflict(what)) => errors.push(format!("Cannot save {what}.").into()),
             Err(e) => return Err(e.into()),
         }
     }
@@ -634,6 +633,7 @@ pub(crate) async fn test_send(
             Err(e) => errors.push(format!("Cannot render: {e}")),
         }
     }
+    let errors = errors.into_iter().map(Fault::from).collect();
     campaign_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, campaign, errors, None).await
 }
 

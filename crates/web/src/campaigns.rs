@@ -73,25 +73,70 @@ pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String
     errors
 }
 
-/// Compiles the campaign as the form describes it; template faults come
-/// back with their part, line and column.
-pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<String>, AppError> {
+/// A fault in what a marketer wrote, and where a template fault is, the
+/// line in their own text with a caret under the place.
+pub(crate) struct Fault {
+    pub(crate) text: String,
+    pub(crate) excerpt: Option<String>,
+    /// The template part it is in, for a template fault.
+    pub(crate) part: Option<String>,
+}
+
+impl From<String> for Fault {
+    fn from(text: String) -> Self {
+        Self { text, excerpt: None, part: None }
+    }
+}
+
+impl From<Invalid> for Fault {
+    fn from(invalid: Invalid) -> Self {
+        String::from(invalid).into()
+    }
+}
+
+/// Template faults of a draft, each located in the part the marketer wrote
+/// (subject, preheader, body, text, layout, an A/B subject) and shown there.
+pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -> Result<Vec<Fault>, AppError> {
     let probe = blank_campaign().with_fields(fields.clone());
     match prepare::layout(state.store(), &probe).await {
-        Ok(layout) => match prepare::compile(&probe, &layout) {
-            Ok(compiled) => {
-                match prepare::trial_render(&probe, &layout, &compiled, state.key(), &state.config().public_url) {
-                    Ok(()) => Ok(Vec::new()),
-                    Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
-                    Err(e) => Ok(vec![e.to_string()]),
-                }
-            }
-            Err(PrepareError::Template(errors)) => Ok(errors.iter().map(ToString::to_string).collect()),
-            Err(e) => Ok(vec![e.to_string()]),
-        },
+        Ok(layout) => Ok(located_faults(state, fields, &layout)),
         Err(PrepareError::Store(e)) => Err(e.into()),
-        Err(e) => Ok(vec![format!("Layout: {e}")]),
+        Err(e) => Ok(vec![format!("Layout: {e}").into()]),
     }
+}
+
+/// The faults of `fields` poured into `layout`, compiled and rendered for
+/// an example subscriber; the part of each is in `Fault::part`.
+pub(crate) fn located_faults(state: &AppState, fields: &CampaignFields, layout: &str) -> Vec<Fault> {
+    let probe = blank_campaign().with_fields(fields.clone());
+    let errors = match prepare::compile(&probe, layout)
+        .and_then(|compiled| prepare::trial_render(&probe, layout, &compiled, state.key(), &state.config().public_url))
+    {
+        Ok(()) => return Vec::new(),
+        Err(PrepareError::Template(errors)) => errors,
+        Err(e) => return vec![e.to_string().into()],
+    };
+    let source = |part: &str| -> Option<&str> {
+        match part {
+            "subject" => Some(&fields.subject),
+            "preheader" => Some(&fields.preheader),
+            "body" => Some(&fields.body),
+            "text" => Some(&fields.text_body),
+            "layout" => Some(layout),
+            other => {
+                let n: usize = other.strip_prefix("subject ")?.parse().ok()?;
+                fields.ab_subjects.get(n.checked_sub(2)?).map(String::as_str)
+            }
+        }
+    };
+    errors
+        .iter()
+        .map(|e| Fault {
+            text: e.to_string(),
+            excerpt: source(&e.part).and_then(|text| e.excerpt(text)),
+            part: Some(e.part.clone()),
+        })
+        .collect()
 }
 
 /// The instant a `datetime-local` value names in `zone`, and the value.
@@ -236,18 +281,21 @@ pub(crate) async fn render_for(
         list_name: &list_name,
         variant: 0,
     };
-    let copy = rendered.render(state.key(), &to).and_then(|r| {
-        let bytes = match build_at {
-            None => Vec::new(),
-            // No addresses given: the subscriber's own copy.
-            Some((date, [])) => vec![rendered.build(state.key(), &to, date)?.bytes],
-            Some((date, addresses)) => addresses
-                .iter()
-                .map(|a| Ok(rendered.build(state.key(), &Recipient { email: a.as_str(), ..to }, date)?.bytes))
-                .collect::<Result<Vec<_>, message::TemplateError>>()?,
-        };
-        Ok(CopyFor { rendered: r, email: email.to_owned(), bytes, links: compiled.links.clone() })
-    });
+    let copy = rendered
+        .render(state.key(), &to)
+        .map_err(|e| prepare::locate(&rendered, state.key(), campaign, &layout, &to).unwrap_or(e))
+        .and_then(|r| {
+            let bytes = match build_at {
+                None => Vec::new(),
+                // No addresses given: the subscriber's own copy.
+                Some((date, [])) => vec![rendered.build(state.key(), &to, date)?.bytes],
+                Some((date, addresses)) => addresses
+                    .iter()
+                    .map(|a| Ok(rendered.build(state.key(), &Recipient { email: a.as_str(), ..to }, date)?.bytes))
+                    .collect::<Result<Vec<_>, message::TemplateError>>()?,
+            };
+            Ok(CopyFor { rendered: r, email: email.to_owned(), bytes, links: compiled.links.clone() })
+        });
     Ok(copy.map_err(|e| e.to_string().into()))
 }
 

@@ -129,6 +129,7 @@ async fn checked(state: &AppState, input: CampaignInput) -> AppResult<CampaignFi
     let faults = template_errors(state, &fields).await?;
     match faults.into_iter().next() {
         Some(fault) => {
+            let fault = fault.text;
             let field = fault.split(',').next().unwrap_or("body").split(' ').next().unwrap_or("body").to_owned();
             Err(AppError::field(&field, fault))
         }
