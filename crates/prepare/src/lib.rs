@@ -178,7 +178,7 @@ async fn render_sample(
             variant: 0,
         };
         if let Err(e) = rendered.render(key, &to) {
-            let error = locate(&rendered, key, campaign, &layout, &to).unwrap_or(e);
+            let error = locate(&rendered, key, campaign, layout, &to).unwrap_or(e);
             return Err(PrepareError::Render { email: s.email, error });
         }
     }
