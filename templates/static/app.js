@@ -37,6 +37,11 @@ document.addEventListener('click', event => {
 });
 
 document.addEventListener('DOMContentLoaded', () => {
+  // Login and setup send the browser's time zone: times are shown in it.
+  for (const zone of document.querySelectorAll('input[type=hidden][name=zone]')) {
+    try { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { /* none known */ }
+  }
+
   // Copy buttons need this script: they show only with it.
   for (const button of document.querySelectorAll('button[data-copy][hidden]')) button.hidden = false;
 

@@ -132,8 +132,13 @@ impl TestApp {
 
     /// A browser logged in as a new admin.
     pub async fn logged_in_browser(&self) -> Result<Browser> {
+        self.create_admin("hanako@example.jp", "orbit cactus lantern 47 violet").await?;
+        self.logged_in_browser_again().await
+    }
+
+    /// A second browser logged in as the admin `logged_in_browser` made.
+    pub async fn logged_in_browser_again(&self) -> Result<Browser> {
         let (email, password) = ("hanako@example.jp", "orbit cactus lantern 47 violet");
-        self.create_admin(email, password).await?;
         let browser = Browser::launch().await?;
         browser.goto(&format!("{}/login", self.url)).await?;
         browser.fill("input[name=email]", email).await?;

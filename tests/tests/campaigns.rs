@@ -209,7 +209,8 @@ async fn tracking_links_redirect_count_and_refuse_tampering() -> Result<()> {
     assert_eq!((report.unique_human_opens, report.unique_human_clicks), (1, 1));
     assert_eq!(report.clicks_by_link, vec![(0, 1, 1)]);
 
-    // The subscriber's history shows the delivery, the opens and the clicks.
+    // The subscriber's history shows joining the list, the delivery, the
+    // opens and the clicks.
     let reader = store.subscriber_by_email(&EmailAddress::parse("reader@example.org")?).await?.context("reader")?;
     let history = store.subscriber_activity(reader.id, 50).await?;
     let mut what: Vec<(String, String)> = history.iter().map(|a| (a.what.clone(), a.detail.clone())).collect();
@@ -222,6 +223,7 @@ async fn tracking_links_redirect_count_and_refuse_tampering() -> Result<()> {
             ("delivered", "250 captured in the sandbox mailbox"),
             ("open", ""),
             ("open", "(machine)"),
+            ("subscribed", "confirmed"),
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );

@@ -23,6 +23,8 @@ pub struct Session {
     /// The team requires a second factor and this admin has none yet.
     pub must_enrol: bool,
     pub expires_at: DateTime<Utc>,
+    /// Their time zone, else the sender's default zone.
+    pub time_zone: String,
 }
 
 /// Who an API token acts for, and how far.
@@ -137,7 +139,8 @@ impl Store {
             "UPDATE admin_sessions s SET last_seen_at = now(), expires_at = now() + $2 \
              FROM admins a WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.admin_id \
              RETURNING s.admin_id, a.email, a.role, s.expires_at, \
-                 a.totp_enabled_at IS NULL AND (SELECT require_totp FROM team_settings) AS must_enrol",
+                 a.totp_enabled_at IS NULL AND (SELECT require_totp FROM team_settings) AS must_enrol, \
+                 coalesce(nullif(a.time_zone, ''), (SELECT time_zone FROM sender_settings)) AS time_zone",
         )
         .bind(token_hash)
         .bind(lifetime)

@@ -87,6 +87,8 @@ pub struct NewSubscriber<'a> {
 pub struct SubscriberQuery {
     /// Substring of the email (case-insensitive).
     pub email_contains: Option<String>,
+    /// Substring of the email or the name (case-insensitive).
+    pub text_contains: Option<String>,
     /// Subscribers whose attributes contain this JSON object (`@>`).
     pub attributes: Option<Value>,
     pub list_id: Option<i64>,
@@ -94,6 +96,51 @@ pub struct SubscriberQuery {
     /// Return subscribers with an id below this one (the previous page's last).
     pub before_id: Option<i64>,
     pub limit: i64,
+}
+
+/// The conditions of a [`SubscriberQuery`] on `subscribers s`, bound as
+/// $1 email pattern, $2 attributes, $3 list, $4 status, $5 email-or-name
+/// pattern.
+macro_rules! subscriber_filter {
+    () => {
+        "($1::text IS NULL OR lower(s.email) LIKE $1) \
+         AND ($2::jsonb IS NULL OR s.attributes @> $2) \
+         AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id \
+              AND x.list_id = $3 AND x.status <> 'unsubscribed')) \
+         AND ($4::text IS NULL OR s.status = $4) \
+         AND ($5::text IS NULL OR lower(s.email) LIKE $5 OR lower(s.name) LIKE $5)"
+    };
+}
+
+/// A statement on `chosen`, the subscribers a bulk action is for ($6 ids,
+/// or the conditions of `subscriber_filter!`).
+macro_rules! with_chosen {
+    ($statement:literal) => {
+        concat!(
+            "WITH chosen AS (SELECT s.id FROM subscribers s WHERE ($6::bigint[] IS NULL OR s.id = ANY($6)) AND ",
+            subscriber_filter!(),
+            ") ",
+            $statement
+        )
+    };
+}
+
+/// What to do to many subscribers at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    /// Confirmed on the list; those who unsubscribed from it stay so.
+    AddToList(i64),
+    RemoveFromList(i64),
+    Blocklist,
+    Delete,
+}
+
+/// Which subscribers a bulk action is for.
+#[derive(Debug, Clone)]
+pub enum Chosen<'a> {
+    Ids(&'a [i64]),
+    /// Everyone the query matches (its page and limit aside).
+    Matching(&'a SubscriberQuery),
 }
 
 macro_rules! subscriber_columns {
@@ -248,23 +295,19 @@ impl Store {
     /// next page when there is one (one row more than the page is read, so
     /// a last page that is exactly full offers no empty next page).
     pub async fn subscribers(&self, query: &SubscriberQuery) -> Result<(Vec<Subscriber>, Option<i64>)> {
-        let pattern = query.email_contains.as_ref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let limit = query.limit.clamp(1, 1000);
         let mut rows: Vec<Subscriber> = sqlx::query_as(concat!(
             "SELECT ",
             subscriber_columns!(),
-            " FROM subscribers s WHERE ($1::text IS NULL OR lower(s.email) LIKE $1) \
-              AND ($2::jsonb IS NULL OR s.attributes @> $2) \
-              AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id \
-                   AND x.list_id = $3 AND x.status <> 'unsubscribed')) \
-              AND ($4::text IS NULL OR s.status = $4) \
-              AND ($5::bigint IS NULL OR s.id < $5) \
-             ORDER BY s.id DESC LIMIT $6"
+            " FROM subscribers s WHERE ",
+            subscriber_filter!(),
+            " AND ($6::bigint IS NULL OR s.id < $6) ORDER BY s.id DESC LIMIT $7"
         ))
-        .bind(pattern)
+        .bind(like(query.email_contains.as_deref()))
         .bind(&query.attributes)
         .bind(query.list_id)
         .bind(query.status.map(SubscriberStatus::as_str))
+        .bind(like(query.text_contains.as_deref()))
         .bind(query.before_id)
         .bind(limit + 1)
         .fetch_all(&self.pool)
@@ -317,6 +360,46 @@ impl Store {
         Ok(())
     }
 
+    /// Acts on many subscribers in one transaction; the number of
+    /// subscribers it changed.
+    pub async fn bulk_subscribers(&self, chosen: &Chosen<'_>, action: BulkAction) -> Result<u64> {
+        let (ids, query) = match chosen {
+            Chosen::Ids(ids) => (Some(*ids), None),
+            Chosen::Matching(query) => (None, Some(*query)),
+        };
+        let statement: &'static str = match action {
+            BulkAction::AddToList(_) => with_chosen!(
+                "INSERT INTO subscriptions (list_id, subscriber_id, status) SELECT $7, id, 'confirmed' FROM chosen \
+                 WHERE EXISTS (SELECT 1 FROM lists WHERE id = $7) ON CONFLICT (list_id, subscriber_id) DO NOTHING"
+            ),
+            BulkAction::RemoveFromList(_) => with_chosen!(
+                "DELETE FROM subscriptions WHERE list_id = $7 AND subscriber_id IN (SELECT id FROM chosen)"
+            ),
+            BulkAction::Blocklist => with_chosen!(
+                "UPDATE subscribers SET status = 'blocklisted', updated_at = now() \
+                 WHERE id IN (SELECT id FROM chosen) AND status <> 'blocklisted' AND $7::bigint IS NULL"
+            ),
+            BulkAction::Delete => {
+                with_chosen!("DELETE FROM subscribers WHERE id IN (SELECT id FROM chosen) AND $7::bigint IS NULL")
+            }
+        };
+        let list = match action {
+            BulkAction::AddToList(list) | BulkAction::RemoveFromList(list) => Some(list),
+            BulkAction::Blocklist | BulkAction::Delete => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        if action == BulkAction::Delete {
+            // Subscriptions first, as deleting one subscriber does.
+            let subscriptions = with_chosen!(
+                "DELETE FROM subscriptions WHERE subscriber_id IN (SELECT id FROM chosen) AND $7::bigint IS NULL"
+            );
+            bind_chosen(sqlx::query(subscriptions), ids, query).bind(list).execute(&mut *tx).await?;
+        }
+        let done = bind_chosen(sqlx::query(statement), ids, query).bind(list).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
     pub async fn remove_subscription(&self, subscriber_id: i64, list_id: i64) -> Result<()> {
         sqlx::query("DELETE FROM subscriptions WHERE list_id = $1 AND subscriber_id = $2")
             .bind(list_id)
@@ -325,6 +408,27 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Binds $1–$6 of a bulk action: the query's conditions (none with ids)
+/// and the ids (none with a query).
+fn bind_chosen<'q>(
+    statement: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ids: Option<&'q [i64]>,
+    query: Option<&'q SubscriberQuery>,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    statement
+        .bind(like(query.and_then(|q| q.email_contains.as_deref())))
+        .bind(query.and_then(|q| q.attributes.as_ref()))
+        .bind(query.and_then(|q| q.list_id))
+        .bind(query.and_then(|q| q.status).map(SubscriberStatus::as_str))
+        .bind(like(query.and_then(|q| q.text_contains.as_deref())))
+        .bind(ids)
+}
+
+/// A case-insensitive LIKE pattern for a substring.
+fn like(text: Option<&str>) -> Option<String> {
+    text.map(|t| format!("%{}%", escape_like(&t.to_lowercase())))
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.

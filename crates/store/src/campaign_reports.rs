@@ -60,9 +60,12 @@ impl CampaignProgress {
 /// One event in a subscriber's history with campaigns.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
-    pub campaign_id: i64,
+    /// The campaign, or None for a change of subscription (`campaign` is
+    /// then the list's name).
+    pub campaign_id: Option<i64>,
     pub campaign: String,
-    /// delivered, bounced, deferred, failed, suppressed, open, click, …
+    /// delivered, bounced, deferred, failed, suppressed, open, click, …;
+    /// subscribed, unsubscribed for a list.
     pub what: String,
     /// The SMTP reply or the clicked URL's index; machine events are marked.
     pub detail: String,
@@ -170,8 +173,8 @@ impl Store {
         })
     }
 
-    /// A subscriber's history with campaigns, newest first: each delivery's
-    /// outcome and each open and click.
+    /// What happened to a subscriber, newest first: deliveries, opens and
+    /// clicks of campaigns, and joining and leaving lists.
     pub async fn subscriber_activity(&self, subscriber_id: i64, limit: i64) -> Result<Vec<ActivityRow>> {
         Ok(sqlx::query_as(
             "SELECT * FROM ( \
@@ -183,6 +186,13 @@ impl Store {
                     concat_ws(' ', CASE WHEN e.link IS NOT NULL THEN c.links[e.link + 1] END, \
                               CASE WHEN e.machine THEN '(machine)' END), e.at \
                 FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id WHERE e.subscriber_id = $1 \
+                UNION ALL \
+                SELECT NULL, l.name, 'subscribed', x.status, x.created_at \
+                FROM subscriptions x JOIN lists l ON l.id = x.list_id WHERE x.subscriber_id = $1 \
+                UNION ALL \
+                SELECT NULL, l.name, 'unsubscribed', '', x.updated_at \
+                FROM subscriptions x JOIN lists l ON l.id = x.list_id \
+                WHERE x.subscriber_id = $1 AND x.status = 'unsubscribed' \
              ) h ORDER BY at DESC LIMIT $2",
         )
         .bind(subscriber_id)

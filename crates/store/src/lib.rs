@@ -20,6 +20,7 @@ mod queue;
 mod reports;
 mod segments;
 mod sequences;
+mod settings;
 mod team;
 mod tracking;
 mod webhooks;
@@ -31,7 +32,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 
 pub use admins::{Admin, ApiToken, LoginFailures, Session, TokenOwner, throttle_net};
-pub use audience::{List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription};
+pub use audience::{
+    BulkAction, Chosen, List, NewList, NewSubscriber, SignupField, Subscriber, SubscriberQuery, Subscription,
+};
 pub use campaign_reports::{
     ActivityRow, CampaignProgress, CampaignReport, CampaignSummary, DeliveryRow, DomainProgress,
 };
@@ -51,6 +54,7 @@ pub use segments::{
     Activity, ActivityCondition, AttributeCondition, AttributeOp, Filter, FilterError, ListCondition, Segment,
 };
 pub use sequences::{DateTrigger, Sequence, SequenceProgress, StepActivation};
+pub use settings::SenderSettings;
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
 pub use tracking::TrackEvent;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use domain::{ImportState, ListVisibility, OptIn};
 use serde::Deserialize;
-use store::{List, OutboundMessage};
+use store::List;
 
 use crate::auth::AdminUser;
 use crate::csrf::{self, CsrfForm};
@@ -128,106 +128,6 @@ pub(crate) async fn create_list(
         None => lists_page(&state, jar, admin, StatusCode::OK, None).await,
         Some(error) => lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
     }
-}
-
-#[derive(Template)]
-#[template(path = "subscribers.html")]
-struct SubscribersPage {
-    frame: Frame,
-    total: i64,
-    /// (id, name, selected)
-    lists: Vec<(i64, String, bool)>,
-    /// (word, selected)
-    statuses: Vec<(&'static str, bool)>,
-    query_email: String,
-    rows: Vec<store::Subscriber>,
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct SubscriberSearch {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    list_id: String,
-    #[serde(default)]
-    status: String,
-    before: Option<i64>,
-}
-
-const PAGE_SIZE: i64 = 50;
-
-/// Subscribers, searchable, 50 a page with keyset pagination (page 10,000
-/// costs what page 1 costs).
-pub(crate) async fn subscribers(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    admin: AdminUser,
-    axum::extract::Query(search): axum::extract::Query<SubscriberSearch>,
-) -> Result<Response, AppError> {
-    let list_id = search.list_id.parse::<i64>().ok();
-    let status = domain::SubscriberStatus::parse(&search.status);
-    let query = store::SubscriberQuery {
-        email_contains: Some(search.email.trim().to_string()).filter(|e| !e.is_empty()),
-        attributes: None,
-        list_id,
-        status,
-        before_id: search.before,
-        limit: PAGE_SIZE,
-    };
-    let (rows, next_before) = state.store().subscribers(&query).await?;
-    let next = next_before.map(|before| {
-        let params = [
-            ("email", search.email.clone()),
-            ("list_id", search.list_id.clone()),
-            ("status", search.status.clone()),
-            ("before", before.to_string()),
-        ];
-        format!("/subscribers?{}", serde_urlencoded::to_string(params).unwrap_or_default())
-    });
-    let (jar, frame) = Frame::issue(&state, jar, &admin);
-    let page = SubscribersPage {
-        frame,
-        total: state.store().subscriber_count().await?,
-        lists: state.store().lists().await?.into_iter().map(|l| (l.id, l.name, Some(l.id) == list_id)).collect(),
-        statuses: domain::SubscriberStatus::ALL.iter().map(|s| (s.as_str(), Some(*s) == status)).collect(),
-        query_email: search.email,
-        rows,
-        next,
-    };
-    render(StatusCode::OK, jar, page)
-}
-
-#[derive(Template)]
-#[template(path = "subscriber.html")]
-struct SubscriberPage {
-    frame: Frame,
-    s: store::Subscriber,
-    consent_ip: Option<String>,
-    attributes: String,
-    subscriptions: Vec<store::Subscription>,
-    messages: Vec<OutboundMessage>,
-    activity: Vec<store::ActivityRow>,
-}
-
-pub(crate) async fn subscriber(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    admin: AdminUser,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-) -> Result<Response, AppError> {
-    let s = state.store().subscriber(id).await?.ok_or(AppError::NotFound)?;
-    let (jar, frame) = Frame::issue(&state, jar, &admin);
-    let page = SubscriberPage {
-        frame,
-        consent_ip: s.consent_ip.map(|ip| ip.addr().to_string()),
-        attributes: serde_json::to_string_pretty(&s.attributes).unwrap_or_default(),
-        subscriptions: state.store().subscriptions(id).await?,
-        messages: state.store().subscriber_messages(id).await?,
-        activity: state.store().subscriber_activity(id, 200).await?,
-        s,
-    };
-    render(StatusCode::OK, jar, page)
 }
 
 #[derive(Template)]
@@ -359,38 +259,6 @@ pub(crate) async fn import_errors(
         csv,
     )
         .into_response())
-}
-
-pub(crate) async fn export_subscriber(
-    State(state): State<AppState>,
-    _admin: AdminUser,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-) -> Result<Response, AppError> {
-    let data = crate::api::privacy::subscriber_data(&state, id).await.map_err(|_| AppError::NotFound)?;
-    let disposition = format!("attachment; filename=\"subscriber-{id}.json\"");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        serde_json::to_string_pretty(&data).map_err(AppError::internal)?,
-    )
-        .into_response())
-}
-
-/// A form whose only field is its CSRF token (erase, delete).
-#[derive(Deserialize)]
-pub(crate) struct EraseForm {}
-
-pub(crate) async fn erase_subscriber(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-    CsrfForm(EraseForm {}): CsrfForm<EraseForm>,
-) -> Result<Response, AppError> {
-    state.store().erase_subscriber(id).await?;
-    tracing::info!(subscriber_id = id, admin_id = admin.id, "subscriber erased");
-    Ok(axum::response::Redirect::to("/subscribers").into_response())
 }
 
 pub(crate) async fn export_list(
@@ -664,7 +532,7 @@ pub(crate) async fn delete_list(
     State(state): State<AppState>,
     admin: AdminUser,
     axum::extract::Path(id): axum::extract::Path<i64>,
-    CsrfForm(EraseForm {}): CsrfForm<EraseForm>,
+    CsrfForm(_): CsrfForm<crate::pages::EmptyForm>,
 ) -> Result<Response, AppError> {
     state.store().delete_list(id).await?;
     tracing::info!(list_id = id, admin_id = admin.id, "list deleted");

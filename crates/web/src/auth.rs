@@ -25,6 +25,8 @@ pub(crate) struct Actor {
     /// The team requires a second factor and this admin has none yet: only
     /// enrolment opens (and their tokens are refused).
     pub must_enrol: bool,
+    /// The zone the dashboard shows them times in (sessions only).
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +165,8 @@ pub(crate) struct AdminUser {
     pub email: String,
     pub role: Role,
     pub session_token: String,
+    /// The zone times are shown to them in (theirs, else the sender's).
+    pub time_zone: String,
 }
 
 pub(crate) enum LoginRequired {
@@ -200,6 +204,7 @@ pub(crate) async fn session_actor(state: &AppState, headers: &HeaderMap) -> Resu
         role: session.role.parse().map_err(AppError::internal)?,
         via: Via::Session { token: cookie.value().into() },
         must_enrol: session.must_enrol,
+        time_zone: session.time_zone,
     }))
 }
 
@@ -229,6 +234,7 @@ pub(crate) async fn token_actor(state: &AppState, headers: &HeaderMap) -> Result
         role: owner.role.parse().map_err(AppError::internal)?,
         via: Via::Token { name: owner.token_name, scopes },
         must_enrol: owner.must_enrol,
+        time_zone: String::new(),
     }))
 }
 
@@ -246,8 +252,8 @@ where
             None => session_actor(&state, &parts.headers).await.map_err(LoginRequired::Error)?,
         };
         match actor {
-            Some(Actor { admin_id, email, role, via: Via::Session { token }, .. }) => {
-                Ok(Self { id: admin_id, email, role, session_token: token })
+            Some(Actor { admin_id, email, role, via: Via::Session { token }, time_zone, .. }) => {
+                Ok(Self { id: admin_id, email, role, session_token: token, time_zone })
             }
             _ => Err(login_redirect(&state).await),
         }

@@ -234,8 +234,20 @@ impl CampaignPage {
     fn ab_subjects(&self) -> String {
         self.campaign.ab_subjects.join("\n")
     }
+    /// The send time in the admin's zone, and in the campaign's own when
+    /// that is another.
     fn send_at(&self) -> String {
-        self.campaign.send_at.map(|t| local_time(t, &self.campaign.time_zone)).unwrap_or_default()
+        let Some(t) = self.campaign.send_at else { return String::new() };
+        let shown = self.frame.at(&t);
+        if self.campaign.time_zone == self.frame.zone.name() {
+            shown
+        } else {
+            format!(
+                "{shown} ({} in the campaign's zone, {})",
+                local_time(t, &self.campaign.time_zone),
+                self.campaign.time_zone
+            )
+        }
     }
 }
 
@@ -692,6 +704,7 @@ pub(crate) async fn report(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let report = state.store().campaign_report(id).await?;
     let progress = state.store().campaign_progress(id, Utc::now()).await?;
     let mut deliveries = state.store().campaign_deliveries(id, 100).await?;
@@ -705,7 +718,7 @@ pub(crate) async fn report(
             d.email = masked;
         }
     }
-    let chart = crate::chart::timeline(&report.timeline);
+    let chart = crate::chart::timeline(&report.timeline, &frame.zone);
     let mut variants = Vec::new();
     if !campaign.ab_subjects.is_empty() && campaign.ab_sample_percent > 0 {
         for (variant, delivered, opened, clicked) in state.store().variant_report(id).await? {
@@ -717,7 +730,6 @@ pub(crate) async fn report(
     let complaints = state.store().complaint_count(id).await?;
     let complaint_domains = state.store().complaints_by_domain(id).await?;
     let bounce_reasons = state.store().bounce_reasons(id).await?;
-    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let page = ReportPage {
         frame,
         edits: admin.role.allows(domain::Area::Campaigns, false),

@@ -59,6 +59,7 @@ async fn domains_page(
     error: Option<String>,
     check: bool,
 ) -> Result<Response, AppError> {
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let dns = if check { Some(state.dns().map_err(AppError::internal)?) } else { None };
     let mut domains = Vec::new();
     let setup = &state.config().setup;
@@ -83,8 +84,7 @@ async fn domains_page(
                 (Vec::new(), identity::records(&d.domain, &keys, setup, &ptrs, None))
             }
         };
-        let verified =
-            state.store().domain_verified_at(&d.domain).await?.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
+        let verified = state.store().domain_verified_at(&d.domain).await?.map(|at| frame.at(&at));
         let rotating = records.iter().any(|r| r.purpose.contains("published before it signs"));
         let own = d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(" ");
         let smime =
@@ -96,9 +96,8 @@ async fn domains_page(
         .domain_alerts(10)
         .await?
         .into_iter()
-        .map(|(domain, what, detail, at)| (domain, what, detail, at.format("%Y-%m-%d %H:%M UTC").to_string()))
+        .map(|(domain, what, detail, at)| (domain, what, detail, frame.at(&at)))
         .collect();
-    let (jar, frame) = Frame::issue(state, jar, &admin);
     render(status, jar, DomainsPage { frame, domains, alerts, checked: check, error })
 }
 

@@ -3,6 +3,7 @@
 //! `store` and never sends mail itself.
 
 mod access;
+mod account_pages;
 mod allowlist;
 mod api;
 mod audience_pages;
@@ -26,6 +27,7 @@ mod routes;
 mod sandbox_pages;
 mod score_pages;
 mod sequence_pages;
+mod subscriber_pages;
 mod team_pages;
 use message::secret;
 mod tracking;
@@ -241,13 +243,20 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/tokens", get(pages::tokens).post(pages::create_token))
         .route("/tokens/{id}/revoke", post(pages::revoke_token))
         .map(|r| r.route_layer(gate(Gate::Anyone)));
-    let enrolment = team_pages::enrolment_routes().map(|r| r.route_layer(gate(Gate::Enrolment)));
+    let enrolment = team_pages::enrolment_routes()
+        .route("/account", get(account_pages::account))
+        .route("/account/zone", post(account_pages::set_zone))
+        .route("/account/password", post(account_pages::set_password))
+        .map(|r| r.route_layer(gate(Gate::Enrolment)));
     let audience = Routes::new()
         .route("/lists", get(audience_pages::lists).post(audience_pages::create_list))
-        .route("/subscribers", get(audience_pages::subscribers))
-        .route("/subscribers/{id}", get(audience_pages::subscriber))
-        .route("/subscribers/{id}/export.json", get(audience_pages::export_subscriber))
-        .route("/subscribers/{id}/erase", post(audience_pages::erase_subscriber))
+        .route("/subscribers", get(subscriber_pages::subscribers).post(subscriber_pages::create_subscriber))
+        .route("/subscribers/new", get(subscriber_pages::new_subscriber))
+        .route("/subscribers/bulk", post(subscriber_pages::bulk))
+        .route("/subscribers/{id}", get(subscriber_pages::subscriber).post(subscriber_pages::update_subscriber))
+        .route("/subscribers/{id}/lists", post(subscriber_pages::change_list))
+        .route("/subscribers/{id}/export.json", get(subscriber_pages::export_subscriber))
+        .route("/subscribers/{id}/erase", post(subscriber_pages::erase_subscriber))
         .route("/lists/{id}/export.csv", get(audience_pages::export_list))
         .route("/lists/{id}", get(audience_pages::list).post(audience_pages::update_list))
         .route("/lists/{id}/delete", post(audience_pages::delete_list))

@@ -23,6 +23,8 @@ pub(crate) struct Frame {
     /// Sandbox mode: the navigation offers the sandbox mailbox (in
     /// production nothing is kept there).
     pub sandbox: bool,
+    /// The admin's time zone: every time on the page is shown in it.
+    pub zone: chrono_tz::Tz,
 }
 
 impl Frame {
@@ -31,7 +33,24 @@ impl Frame {
     pub(crate) fn issue(state: &AppState, jar: CookieJar, admin: &crate::auth::AdminUser) -> (CookieJar, Self) {
         let (jar, csrf) = csrf::issue(state, jar);
         let sandbox = state.config().delivery_mode == domain::DeliveryMode::Sandbox;
-        (jar, Self { csrf, email: admin.email.clone(), sandbox })
+        let zone = admin.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        (jar, Self { csrf, email: admin.email.clone(), sandbox, zone })
+    }
+
+    /// A moment as the admin reads it: date, time and the zone's name,
+    /// e.g. `2026-12-04 09:30 JST`.
+    pub(crate) fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&self.zone).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// The present moment in the admin's zone.
+    pub(crate) fn now(&self) -> String {
+        self.at(&chrono::Utc::now())
+    }
+
+    /// The date of a moment in the admin's zone.
+    pub(crate) fn day(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&self.zone).format("%Y-%m-%d").to_string()
     }
 }
 
@@ -72,6 +91,9 @@ pub(crate) struct SetupForm {
     email: String,
     password: String,
     confirm: String,
+    /// The browser's time zone (filled in by script).
+    #[serde(default)]
+    zone: String,
 }
 
 pub(crate) async fn setup(
@@ -107,6 +129,7 @@ pub(crate) async fn setup(
         return Ok(Redirect::to("/login").into_response());
     };
     tracing::info!(admin_id = admin.id, "first admin created");
+    adopt_zone(&state, admin.id, &form.zone).await?;
     crate::access::record_login(&state, admin.id, &admin.email, ip, false).await;
     let jar = auth::start_session(&state, jar, admin.id, ip, user_agent(&headers)).await?;
     Ok((jar, Redirect::to("/")).into_response())
@@ -132,6 +155,9 @@ pub(crate) async fn login_form(State(state): State<AppState>, jar: CookieJar) ->
 pub(crate) struct LoginForm {
     email: String,
     password: String,
+    /// The browser's time zone (filled in by script).
+    #[serde(default)]
+    zone: String,
 }
 
 pub(crate) async fn login(
@@ -159,6 +185,7 @@ pub(crate) async fn login(
             crate::access::record_login(&state, admin.id, &admin.email, ip, false).await;
             state.metrics().login("success");
             tracing::info!(admin_id = admin.id, %ip, "admin logged in");
+            adopt_zone(&state, admin.id, &form.zone).await?;
             let jar = auth::start_session(&state, jar, admin.id, ip, user_agent(&headers)).await?;
             Ok((jar, Redirect::to("/")).into_response())
         }
@@ -248,6 +275,7 @@ async fn tokens_page(
     new_token: Option<String>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let tokens = state
         .store()
         .api_tokens(admin.id)
@@ -257,11 +285,10 @@ async fn tokens_page(
             id: t.id,
             name: t.name,
             scopes: t.scopes.map_or_else(|| format!("all of the {} role", admin.role), |s| s.join(", ")),
-            created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_used: t.last_used_at.map_or_else(|| "never".into(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            created: frame.at(&t.created_at),
+            last_used: t.last_used_at.map_or_else(|| "never".into(), |at| frame.at(&at)),
         })
         .collect();
-    let (jar, frame) = Frame::issue(state, jar, &admin);
     let permissions = admin.role.permissions().iter().map(ToString::to_string).collect();
     let page = TokensPage { frame, role: admin.role.to_string(), permissions, tokens, new_token, error };
     render(status, jar, page)
@@ -346,7 +373,15 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// A policy error as a sentence for the form.
-fn sentence(error: &PasswordError) -> String {
+/// Takes the browser's time zone as the admin's while they have chosen none.
+async fn adopt_zone(state: &AppState, admin_id: i64, zone: &str) -> Result<(), AppError> {
+    if zone.parse::<chrono_tz::Tz>().is_ok() {
+        state.store().set_admin_time_zone(admin_id, zone, true).await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn sentence(error: &PasswordError) -> String {
     let mut text = error.to_string();
     if let Some(first) = text.get(..1) {
         text.replace_range(..1, &first.to_uppercase());

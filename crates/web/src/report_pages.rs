@@ -111,13 +111,9 @@ async fn reports_page(
     outcomes: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     let store = state.store();
-    let failures = store
-        .report_failures(20)
-        .await?
-        .into_iter()
-        .map(|(at, name, reason)| (at.format("%Y-%m-%d %H:%M").to_string(), name, reason))
-        .collect();
     let (jar, frame) = Frame::issue(state, jar, &admin);
+    let failures =
+        store.report_failures(20).await?.into_iter().map(|(at, name, reason)| (frame.at(&at), name, reason)).collect();
     let page = ReportsPage {
         frame,
         domains: store.dmarc_domains(DAYS as i32).await?,

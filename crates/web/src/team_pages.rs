@@ -65,6 +65,7 @@ async fn team_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, AppError> {
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let members = state
         .store()
         .team()
@@ -75,10 +76,9 @@ async fn team_page(
             email: m.email,
             role: m.role,
             totp: m.totp_enabled,
-            added: m.created_at.format("%Y-%m-%d").to_string(),
+            added: frame.day(&m.created_at),
         })
         .collect();
-    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = TeamPage {
         frame,
         members,
@@ -239,10 +239,11 @@ async fn audit(
     let search = (!q.is_empty()).then_some(q.as_str());
     let entries = state.store().audit_log(search, query.before, AUDIT_PAGE).await?;
     let next = (entries.len() as i64 == AUDIT_PAGE).then(|| entries.last().map(|e| e.id)).flatten();
+    let (jar, frame) = Frame::issue(&state, jar, &admin);
     let rows = entries
         .into_iter()
         .map(|e| AuditRow {
-            at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            at: frame.at(&e.at),
             actor: e.actor,
             via: e.via,
             ip: e.ip.map(|ip| ip.addr().to_string()).unwrap_or_default(),
@@ -251,7 +252,6 @@ async fn audit(
             details: if e.details == serde_json::json!({}) { String::new() } else { e.details.to_string() },
         })
         .collect();
-    let (jar, frame) = Frame::issue(&state, jar, &admin);
     render(StatusCode::OK, jar, AuditPage { frame, q, rows, next })
 }
 

@@ -171,6 +171,7 @@ async fn endpoint_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let endpoint = state.store().webhook_endpoint(id).await?.ok_or(AppError::NotFound)?;
+    let (jar, frame) = Frame::issue(state, jar, &admin);
     let secret = endpoint.secret.as_ref().map(|sealed| {
         state
             .key()
@@ -178,9 +179,7 @@ async fn endpoint_page(
             .map(|s| String::from_utf8_lossy(&s).into_owned())
             .unwrap_or_else(|| "(does not open with this server's key)".into())
     });
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
-    };
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| frame.at(&t)).unwrap_or_default();
     let deliveries = state
         .store()
         .endpoint_deliveries(id, 100)
@@ -202,7 +201,6 @@ async fn endpoint_page(
             payload: d.payload.to_string(),
         })
         .collect();
-    let (jar, frame) = Frame::issue(state, jar, &admin);
     let page = EndpointPage {
         frame,
         id,

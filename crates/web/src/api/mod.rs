@@ -53,6 +53,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     let campaigns_root = (schemas, paths, all_or_create.layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)));
     let audience = OpenApiRouter::new()
         .routes(routes!(subscribers::search, subscribers::create))
+        .routes(routes!(subscribers::bulk))
         .routes(routes!(subscribers::read, subscribers::update, subscribers::delete))
         .routes(routes!(subscribers::subscribe, subscribers::unsubscribe))
         .routes(routes!(lists::all, lists::create))

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use domain::{EmailAddress, SubscriberStatus, SubscriptionStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use store::{NewSubscriber, Subscriber, SubscriberQuery};
+use store::{BulkAction, Chosen, NewSubscriber, Subscriber, SubscriberQuery};
 
 use super::{ApiErrorBody, ApiJson};
 use crate::AppError;
@@ -67,9 +67,11 @@ impl From<Subscriber> for SubscriberView {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
+    /// Part of the email or the name, in any case.
+    q: Option<String>,
     email: Option<String>,
     list_id: Option<i64>,
     status: Option<String>,
@@ -94,6 +96,13 @@ pub(crate) async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> AppResult<Json<Page>> {
+    let query = query_of(params)?;
+    let (rows, next_before) = state.store().subscribers(&query).await?;
+    Ok(Json(Page { data: rows.into_iter().map(SubscriberView::from).collect(), next_before }))
+}
+
+/// The search `params` describe, checked.
+fn query_of(params: SearchParams) -> AppResult<SubscriberQuery> {
     let status = params
         .status
         .as_deref()
@@ -107,17 +116,74 @@ pub(crate) async fn search(
             _ => Err(AppError::field("attributes", "a JSON object, e.g. {\"plan\":\"pro\"}")),
         })
         .transpose()?;
-    let limit = params.limit.unwrap_or(50).clamp(1, 1000);
-    let query = SubscriberQuery {
+    Ok(SubscriberQuery {
         email_contains: params.email.filter(|e| !e.trim().is_empty()),
+        text_contains: params.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
         attributes,
         list_id: params.list_id,
         status,
         before_id: params.before,
-        limit,
+        limit: params.limit.unwrap_or(50).clamp(1, 1000),
+    })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulkInput {
+    /// `add_to_list`, `remove_from_list`, `blocklist` or `delete`.
+    action: String,
+    /// The list of `add_to_list` and `remove_from_list`.
+    list_id: Option<i64>,
+    /// These subscribers (at most 10,000)…
+    ids: Option<Vec<i64>>,
+    /// …or everyone a search matches (as `GET /subscribers` takes it; `before`
+    /// and `limit` do not apply).
+    matching: Option<SearchParams>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct BulkResult {
+    /// How many subscribers the action changed.
+    changed: u64,
+}
+
+/// Act on many subscribers at once: add to a list (confirmed; those who
+/// unsubscribed from it stay unsubscribed), remove from a list, blocklist, delete.
+#[utoipa::path(post, path = "/subscribers/bulk", tag = "subscribers", request_body = BulkInput, responses((status = 200, body = BulkResult), (status = 422, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
+pub(crate) async fn bulk(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<BulkInput>,
+) -> AppResult<Json<BulkResult>> {
+    let action = bulk_action(&state, &input.action, input.list_id).await?;
+    let changed = match (input.ids, input.matching) {
+        (Some(ids), None) if ids.len() <= 10_000 => state.store().bulk_subscribers(&Chosen::Ids(&ids), action).await?,
+        (Some(_), None) => return Err(AppError::field("ids", "at most 10,000 at a time; use matching for more")),
+        (None, Some(search)) => {
+            let query = query_of(search)?;
+            state.store().bulk_subscribers(&Chosen::Matching(&query), action).await?
+        }
+        _ => return Err(AppError::field("ids", "give either ids or matching")),
     };
-    let (rows, next_before) = state.store().subscribers(&query).await?;
-    Ok(Json(Page { data: rows.into_iter().map(SubscriberView::from).collect(), next_before }))
+    Ok(Json(BulkResult { changed }))
+}
+
+/// The bulk action a word names, with its list checked.
+async fn bulk_action(state: &AppState, word: &str, list_id: Option<i64>) -> AppResult<BulkAction> {
+    let list = || async {
+        let id = list_id.ok_or_else(|| AppError::field("list_id", "choose a list"))?;
+        match state.store().list(id).await? {
+            Some(_) => Ok(id),
+            None => Err(AppError::field("list_id", format!("no list {id}"))),
+        }
+    };
+    Ok(match word {
+        "add_to_list" => BulkAction::AddToList(list().await?),
+        "remove_from_list" => BulkAction::RemoveFromList(list().await?),
+        "blocklist" => BulkAction::Blocklist,
+        "delete" => BulkAction::Delete,
+        _ => return Err(AppError::field("action", "add_to_list, remove_from_list, blocklist or delete")),
+    })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
