@@ -288,3 +288,159 @@ async fn an_admin_changes_their_password_and_their_other_sessions_end() -> Resul
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn lists_campaigns_settings_layouts_and_suppressions_have_their_everyday_actions() -> Result<()> {
+    let app = spawn_app().await?;
+    let weekly = fixtures::list(&app.store, "Weekly").await?;
+    let emails: Vec<String> = (0..24).map(|i| format!("reader{i}@example.jp")).collect();
+    fixtures::bulk_subscribe(&app.store, weekly, &emails).await?;
+    fixtures::subscriber(&app.store, "left@example.jp", "", json!({}), &[(weekly, SubscriptionStatus::Unsubscribed)])
+        .await?;
+    let browser = app.logged_in_browser().await?;
+
+    // A list's page counts its members, links to them, and gives its signup URL.
+    browser.goto(&format!("{}/lists/{weekly}", app.url)).await?;
+    assert_eq!(browser.text("#confirmed").await?, "24");
+    assert_eq!(browser.text("#unsubscribed").await?, "1");
+    assert_eq!(browser.text("#signup-url").await?, format!("{}/s/{weekly}", app.url));
+    browser.click("#members").await?;
+    assert_eq!(rows(&browser).await?, 24, "the members link shows the list's members");
+
+    // Sender settings: refused with the reason, then saved; a new campaign
+    // starts from them.
+    browser.goto(&format!("{}/settings", app.url)).await?;
+    browser.fill("input[name=organization]", "Hokkaido Boots").await?;
+    browser.fill("input[name=from_name]", "Hokkaido Boots News").await?;
+    set_value(&browser, "input[name=from_address]", "news@").await?;
+    browser.fill("input[name=time_zone]", "Asia/Tokyo").await?;
+    browser.client.execute("document.querySelector('#settings-form').noValidate = true;", vec![]).await?;
+    browser.click("#save").await?;
+    assert!(browser.text("#error").await?.starts_with("From address:"));
+    browser.fill("input[name=from_address]", "news@boots.example").await?;
+    browser.toggle("input[name=track_opens]").await?;
+    browser.click("#save").await?;
+    assert_eq!(browser.text("#notice").await?, "Saved.");
+    let settings = app.store.sender_settings().await?;
+    assert_eq!((settings.organization.as_str(), settings.time_zone.as_str()), ("Hokkaido Boots", "Asia/Tokyo"));
+    assert!(!settings.track_opens && settings.track_clicks);
+    browser.goto(&format!("{}/campaigns/new", app.url)).await?;
+    let value = |css: &'static str| {
+        let browser = &browser;
+        async move {
+            Ok::<_, anyhow::Error>(
+                browser.client.find(Locator::Css(css)).await?.prop("value").await?.unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(value("input[name=from_address]").await?, "news@boots.example");
+    assert_eq!(value("input[name=from_name]").await?, "Hokkaido Boots News");
+    assert_eq!(value("input[name=time_zone]").await?, "Asia/Tokyo");
+    let opens = browser.client.find(Locator::Css("input[name=track_opens]")).await?.prop("checked").await?;
+    assert_eq!(opens.as_deref(), Some("false"));
+
+    // The campaigns list: subject, a draft's audience now, and once sent,
+    // open and click shares.
+    browser.fill("input[name=name]", "Boots").await?;
+    browser.fill("input[name=subject]", "New boots are in").await?;
+    browser.toggle(&format!("input[name=list][value='{weekly}']")).await?;
+    browser.click("#save").await?;
+    let draft: i64 = browser.path().await?.trim_start_matches("/campaigns/").parse()?;
+    browser.goto(&format!("{}/campaigns", app.url)).await?;
+    let row = browser.text("#campaigns tbody tr").await?;
+    assert!(row.contains("New boots are in"), "{row}");
+    assert_eq!(browser.text("#campaigns tbody tr .recipients").await?, "24", "a draft shows its audience");
+
+    // Make a copy: a new draft with the same content.
+    browser.goto(&format!("{}/campaigns/{draft}", app.url)).await?;
+    browser.click("#copy").await?;
+    let copy: i64 = browser.path().await?.trim_start_matches("/campaigns/").parse()?;
+    assert_ne!(copy, draft);
+    let copied = app.store.campaign(copy).await?.context("the copy")?;
+    assert_eq!((copied.name.as_str(), copied.subject.as_str()), ("Copy of Boots", "New boots are in"));
+    assert_eq!(copied.list_ids, vec![weekly]);
+    assert_eq!(copied.status, domain::CampaignStatus::Draft);
+
+    // Layouts: in the menu, and previewed around an example body.
+    browser.goto(&app.url).await?;
+    browser.click("nav a[href='/layouts']").await?;
+    let layout = app.store.save_template(None, "Plain", message::DEFAULT_LAYOUT).await?.id;
+    browser.goto(&format!("{}/layouts/{layout}", app.url)).await?;
+    let frame = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch(document.querySelector('#layout-phone').src).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await?;
+    let frame = frame.as_str().context("preview html")?;
+    assert!(frame.contains("A paragraph of example text") && frame.contains("max-width: 620px"), "{frame}");
+
+    // The suppression list: a bad entry is refused, an address added and lifted.
+    browser.goto(&format!("{}/suppressions", app.url)).await?;
+    browser.fill("#suppress-form input[name=value]", "not an address").await?;
+    browser.click("#suppress-form button").await?;
+    assert!(browser.text("#error").await?.starts_with("\"not an address\":"));
+    browser.fill("#suppress-form input[name=value]", "Reader3@Example.JP").await?;
+    browser.fill("#suppress-form input[name=reason]", "asked by phone").await?;
+    browser.click("#suppress-form button").await?;
+    assert!(browser.text("#notice").await?.starts_with("reader3@example.jp is suppressed"));
+    assert!(app.store.is_suppressed(&EmailAddress::parse("reader3@example.jp")?).await?);
+    assert!(browser.text("#suppressions").await?.contains("asked by phone"));
+    browser
+        .client
+        .execute("document.querySelectorAll('form[data-confirm]').forEach(f => delete f.dataset.confirm);", vec![])
+        .await?;
+    browser.click("#suppressions tbody tr button").await?;
+    assert!(!app.store.is_suppressed(&EmailAddress::parse("reader3@example.jp")?).await?);
+
+    // A sequence not yet active says what activating it will do, not that
+    // nobody joined since it was activated.
+    let sequence = app.store.create_sequence("Welcome", weekly, None, None).await?.id;
+    browser.goto(&format!("{}/sequences/{sequence}", app.url)).await?;
+    let said = browser.text("#no-progress").await?;
+    assert!(said.starts_with("Not active yet: once you activate it, everyone who joins Weekly"), "{said}");
+    browser.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn the_menu_is_a_sidebar_on_a_desk_and_a_button_on_a_phone() -> Result<()> {
+    let app = spawn_app().await?;
+    let browser = app.logged_in_browser().await?;
+    let shown = |css: &'static str| {
+        let browser = &browser;
+        async move {
+            let visible = browser
+                .client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return !!e && e.getClientRects().length > 0;",
+                    vec![css.into()],
+                )
+                .await?;
+            Ok::<_, anyhow::Error>(visible == serde_json::Value::Bool(true))
+        }
+    };
+    browser.client.set_window_size(1280, 900).await?;
+    browser.goto(&format!("{}/subscribers", app.url)).await?;
+    assert!(shown("nav a[href='/campaigns']").await? && !shown(".menu-button").await?);
+    // The page's own entry is marked.
+    let current = browser
+        .client
+        .execute("return document.querySelector('nav a[aria-current=page]').getAttribute('href');", vec![])
+        .await?;
+    assert_eq!(current, "/subscribers");
+    // Grouped: the audience's pages under one heading.
+    let groups = browser.text("nav").await?;
+    assert!(groups.contains("AUDIENCE") || groups.contains("Audience"), "{groups}");
+
+    browser.client.set_window_size(390, 844).await?;
+    browser.goto(&format!("{}/subscribers", app.url)).await?;
+    assert!(shown(".menu-button").await? && !shown("nav a[href='/campaigns']").await?, "the menu is closed");
+    browser.toggle(".menu-button").await?;
+    assert!(shown("nav a[href='/campaigns']").await?, "the button opens it");
+    browser.click("nav a[href='/campaigns']").await?;
+    assert_eq!(browser.path().await?, "/campaigns");
+    browser.close().await?;
+    app.stop().await
+}

@@ -110,6 +110,7 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
     let webhook = store
         .create_webhook_endpoint("https://hooks.shop.example/ninsho", &["bounced".into()], "CRM", b"sealed")
         .await?;
+    store.add_suppression(&store::SuppressionTarget::Domain("spam-trap.example".into()), "a trap").await?;
     let captured = store.outbound_messages(1).await?.first().context("a captured message")?.id;
     let ingest = Ingest::new(store.clone(), vec!["10.0.0.1".parse()?], reports::Limits::default());
     for i in 0..3 {

@@ -303,3 +303,52 @@ async fn an_anonymous_signup_never_undoes_an_unsubscribe() -> Result<()> {
     assert_eq!(subscription_status(&app, "gone@example.com", list_id).await?.as_deref(), Some("confirmed"));
     app.stop().await
 }
+
+#[tokio::test]
+async fn public_pages_carry_the_senders_name_and_readers_leave_everything_at_once() -> Result<()> {
+    let app = spawn_app().await?;
+    let news = list(&app, "Ninsho News", OptIn::Single).await?;
+    let offers = list(&app, "Offers", OptIn::Single).await?;
+    let confirmed = domain::SubscriptionStatus::Confirmed;
+    let id = tests::fixtures::subscriber(
+        &app.store,
+        "taro@example.jp",
+        "Taro",
+        serde_json::json!({}),
+        &[(news, confirmed), (offers, confirmed)],
+    )
+    .await?;
+    let browser = Browser::launch().await?;
+
+    // Without a sender's name: no name, and never a link to the dashboard.
+    let unsubscribe = app.state.unsubscribe_url(id, news);
+    browser.goto(&unsubscribe).await?;
+    assert!(browser.client.find(tests::Locator::Css("a[href='/']")).await.is_err(), "no link to the dashboard");
+    assert_eq!(browser.title().await?, "Unsubscribe · Subscriptions");
+
+    // With one, it heads every page.
+    let mut settings = app.store.sender_settings().await?;
+    settings.organization = "Hokkaido Boots".into();
+    app.store.save_sender_settings(&settings).await?;
+    browser.goto(&unsubscribe).await?;
+    assert_eq!(browser.text("#sender").await?, "Hokkaido Boots");
+    assert_eq!(browser.title().await?, "Unsubscribe · Hokkaido Boots");
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "You are unsubscribed");
+
+    // The same link again says so, and does not ask a second time.
+    browser.goto(&unsubscribe).await?;
+    assert_eq!(browser.text("h1").await?, "You are already unsubscribed");
+    assert!(browser.client.find(tests::Locator::Css("#action")).await.is_err(), "no button to unsubscribe again");
+
+    // The preferences page leaves every list at once.
+    browser.goto(&app.state.profile_url(id)).await?;
+    assert_eq!(browser.text("#sender").await?, "Hokkaido Boots");
+    browser.click("#everything").await?;
+    assert_eq!(browser.text("#saved").await?, "You are unsubscribed from every newsletter.");
+    for list_id in [news, offers] {
+        assert_eq!(subscription_status(&app, "taro@example.jp", list_id).await?.as_deref(), Some("unsubscribed"));
+    }
+    browser.close().await?;
+    app.stop().await
+}

@@ -58,7 +58,11 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
 
     // The navigation shows each role the areas it may open.
     let nav = |page: &str| -> Vec<&'static str> {
-        let page = page.split("<nav>").nth(1).and_then(|rest| rest.split("</nav>").next()).unwrap_or_default();
+        let page = page
+            .split("<nav id=\"nav\" aria-label=\"Main\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .unwrap_or_default();
         ["/subscribers", "/campaigns", "/domains", "/reports", "/team", "/webhooks"]
             .into_iter()
             .filter(|href| page.contains(&format!("href=\"{href}\"")))
@@ -170,6 +174,21 @@ async fn each_role_may_do_what_it_is_for_and_nothing_else() -> Result<()> {
     let (status, page) = people[0].page(&app, "GET", "/audit?q=By+marketer", &[]).await?;
     assert_eq!(status, 200);
     assert!(page.contains("marketer@example.jp") && !page.contains("analyst@example.jp"), "{page}");
+    // Logins do not drown out changes: they show only when asked for.
+    let login = store::NewAuditEntry {
+        admin_id: None,
+        actor: "owner@example.jp",
+        via: "session",
+        ip: None,
+        action: "login",
+        status: None,
+        details: serde_json::json!({"second_factor": false}),
+    };
+    app.store.record_audit(&login).await?;
+    let (_, changes) = people[0].page(&app, "GET", "/audit", &[]).await?;
+    assert!(changes.contains("<code>POST /lists</code>") && !changes.contains("<code>login</code>"), "{changes}");
+    let (_, logins) = people[0].page(&app, "GET", "/audit?show=logins", &[]).await?;
+    assert!(logins.contains("<code>login</code>") && !logins.contains("<code>POST /lists</code>"), "{logins}");
 
     // Nobody can edit or delete the log, not even with SQL.
     let pool = sqlx::PgPool::connect(&app.database_url).await?;

@@ -272,9 +272,36 @@ fn inline_css(page: &str) -> Result<String, TemplateError> {
 }
 
 fn html_to_text(html: &str) -> String {
-    let protected = protect(html, Placeholder::Word);
+    // A heading reads as a paragraph of its own: no Markdown `#` marks
+    // in the text a reader sees.
+    let html = headings_as_paragraphs(html);
+    let protected = protect(&html, Placeholder::Word);
     let text = html2text::from_read(protected.text.as_bytes(), 78).unwrap_or_default();
     protected.restore(text).trim().to_owned() + "\n"
+}
+
+/// `html` with each `<h1>`…`<h6>` element (any case) made a `<p>`.
+fn headings_as_paragraphs(html: &str) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    let mut at = 0;
+    while let Some(found) = html[at..].find('<') {
+        let start = at + found;
+        at = start + 1;
+        let closing = bytes.get(at) == Some(&b'/');
+        let name = at + usize::from(closing);
+        let is_heading = matches!(bytes.get(name), Some(b'h' | b'H'))
+            && matches!(bytes.get(name + 1), Some(b'1'..=b'6'))
+            && matches!(bytes.get(name + 2), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/'));
+        if is_heading {
+            out.push_str(&html[last..name]);
+            out.push('p');
+            last = name + 2;
+        }
+    }
+    out.push_str(&html[last..]);
+    out
 }
 
 /// Rewrites every `<a href="http(s)://…">` whose URL is fixed (no template
@@ -359,6 +386,18 @@ fn track_text_links(text: &str, links: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_become_paragraphs_without_markdown_marks_in_the_text() {
+        assert_eq!(
+            headings_as_paragraphs("<H2 class=\"x\">News</H2><h1>Hi</h1><hr><header>k</header><h7>no</h7>"),
+            "<p class=\"x\">News</p><p>Hi</p><hr><header>k</header><h7>no</h7>"
+        );
+        let text = html_to_text("<h1>Winter sale</h1><p>Boots for <strong>you</strong>.</p><h2>Hours</h2><p>9-17</p>");
+        assert!(!text.contains('#'), "{text}");
+        assert!(text.starts_with("Winter sale\n\nBoots for"), "{text}");
+        assert!(text.contains("\nHours\n"), "{text}");
+    }
 
     fn draft<'a>(format: BodyFormat, body: &'a str) -> Draft<'a> {
         Draft {

@@ -166,6 +166,17 @@ impl Store {
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("a list with this name") } else { e.into() })
     }
 
+    /// How many subscriptions of a list are in each state (state, count),
+    /// the states with none left out.
+    pub async fn list_counts(&self, id: i64) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT status, count(*) FROM subscriptions WHERE list_id = $1 GROUP BY status ORDER BY status",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn update_list(&self, id: i64, list: &NewList<'_>) -> Result<List> {
         sqlx::query_as(
             "UPDATE lists SET name = $2, description = $3, visibility = $4, optin = $5, signup_fields = $6, \
@@ -427,7 +438,7 @@ fn bind_chosen<'q>(
 }
 
 /// A case-insensitive LIKE pattern for a substring.
-fn like(text: Option<&str>) -> Option<String> {
+pub(crate) fn like(text: Option<&str>) -> Option<String> {
     text.map(|t| format!("%{}%", escape_like(&t.to_lowercase())))
 }
 

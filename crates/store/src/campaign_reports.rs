@@ -201,6 +201,23 @@ impl Store {
         .await?)
     }
 
+    /// Delivered messages and people who opened and clicked (machines
+    /// aside), per campaign of `ids`: (id, delivered, opened, clicked).
+    pub async fn campaign_figures(&self, ids: &[i64]) -> Result<Vec<(i64, i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id, \
+                (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.status = 'delivered'), \
+                (SELECT count(DISTINCT subscriber_id) FROM campaign_events e \
+                 WHERE e.campaign_id = c.id AND e.kind = 'open' AND NOT e.machine), \
+                (SELECT count(DISTINCT subscriber_id) FROM campaign_events e \
+                 WHERE e.campaign_id = c.id AND e.kind = 'click' AND NOT e.machine) \
+             FROM campaigns c WHERE c.id = ANY($1) AND c.started_at IS NOT NULL",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The latest campaigns (not sequence steps) with their main figures.
     pub async fn recent_campaigns(&self, limit: i64) -> Result<Vec<CampaignSummary>> {
         Ok(sqlx::query_as(

@@ -125,6 +125,36 @@ impl Campaign {
         }
     }
 
+    /// The fields a marketer edits, as they are (a copy of the campaign
+    /// starts from them).
+    pub fn fields(&self) -> CampaignFields {
+        CampaignFields {
+            name: self.name.clone(),
+            from_name: self.from_name.clone(),
+            from_address: self.from_address.clone(),
+            reply_to: self.reply_to.clone(),
+            subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
+            body_format: self.body_format.clone(),
+            body: self.body.clone(),
+            text_body: self.text_body.clone(),
+            template_id: self.template_id,
+            list_ids: self.list_ids.clone(),
+            segment_id: self.segment_id,
+            track_opens: self.track_opens,
+            track_clicks: self.track_clicks,
+            anonymous_tracking: self.anonymous_tracking,
+            time_zone: self.time_zone.clone(),
+            recipient_zone_attribute: self.recipient_zone_attribute.clone(),
+            window_start: self.window_start,
+            window_end: self.window_end,
+            ab_subjects: self.ab_subjects.clone(),
+            ab_sample_percent: self.ab_sample_percent,
+            ab_wait_minutes: self.ab_wait_minutes,
+            ab_metric: self.ab_metric,
+        }
+    }
+
     /// The campaign with the fields a marketer edits replaced by `fields`
     /// (as a form shows them back before they are saved).
     pub fn with_fields(self, fields: CampaignFields) -> Self {

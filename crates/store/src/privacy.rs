@@ -55,6 +55,30 @@ impl Store {
         .await?)
     }
 
+    /// A page of suppressions, newest first, whose value contains `q`
+    /// (none: all), below id `before`; and the `before` of the next page.
+    pub async fn suppressions_page(
+        &self,
+        q: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<Suppression>, Option<i64>)> {
+        let pattern = crate::audience::like(q);
+        let mut rows: Vec<Suppression> = sqlx::query_as(
+            "SELECT id, kind, value, reason, created_at FROM suppressions WHERE kind <> 'address_hash' \
+             AND ($1::text IS NULL OR value LIKE $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(pattern)
+        .bind(before)
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more { rows.last().map(|s| s.id) } else { None };
+        Ok((rows, next))
+    }
+
     pub async fn delete_suppression(&self, id: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM suppressions WHERE id = $1 AND kind <> 'address_hash'")
             .bind(id)

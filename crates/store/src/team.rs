@@ -164,6 +164,36 @@ impl Store {
         .await?)
     }
 
+    /// A page of the audit log for the dashboard: `logins` Some(true) keeps
+    /// only logins and logouts, Some(false) leaves them out; and the
+    /// `before` of the next page when there is one.
+    pub async fn audit_page(
+        &self,
+        search: Option<&str>,
+        logins: Option<bool>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<AuditEntry>, Option<i64>)> {
+        let pattern = crate::audience::like(search);
+        let mut rows: Vec<AuditEntry> = sqlx::query_as(
+            "SELECT id, at, actor, via, ip, action, status, details FROM audit_log \
+             WHERE ($1::bigint IS NULL OR id < $1) AND ($2::text IS NULL OR actor ILIKE $2 OR action ILIKE $2 \
+                 OR via ILIKE $2 OR host(ip) ILIKE $2 OR details::text ILIKE $2) \
+               AND ($4::bool IS NULL OR (action IN ('login', 'POST /logout')) = $4) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(before)
+        .bind(pattern)
+        .bind(limit + 1)
+        .bind(logins)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more { rows.last().map(|e| e.id) } else { None };
+        Ok((rows, next))
+    }
+
     pub async fn totp(&self, admin_id: i64) -> Result<Totp> {
         sqlx::query_as(
             "SELECT totp_secret AS secret, totp_enabled_at IS NOT NULL AS enabled, totp_last_step AS last_step \

@@ -472,6 +472,15 @@ struct ListPage {
     /// The signup fields as the form's textarea shows them.
     signup_fields: String,
     error: Option<String>,
+    /// (state, subscriptions)
+    counts: Vec<(String, i64)>,
+    public_url: String,
+}
+
+impl ListPage {
+    fn count(&self, state: &str) -> i64 {
+        self.counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)
+    }
 }
 
 fn fields_text(fields: &[store::SignupField]) -> String {
@@ -499,6 +508,8 @@ pub(crate) async fn list(
         optin: l.optin,
         visibility: l.visibility,
         error: None,
+        counts: state.store().list_counts(id).await?,
+        public_url: state.config().public_url.trim_end_matches('/').to_owned(),
     };
     render(StatusCode::OK, jar, page)
 }
@@ -524,6 +535,8 @@ pub(crate) async fn update_list(
         visibility: form.visibility,
         signup_fields: form.signup_fields,
         error: Some(error),
+        counts: state.store().list_counts(id).await?,
+        public_url: state.config().public_url.trim_end_matches('/').to_owned(),
     };
     render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
 }

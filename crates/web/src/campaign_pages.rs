@@ -145,6 +145,32 @@ pub(crate) async fn update_layout(
     save_layout(state, jar, admin, Some(id), form).await
 }
 
+/// The body a layout is previewed with.
+const SAMPLE_BODY: &str = "# A heading\n\nA paragraph of example text, long enough to wrap on a phone and show \
+how the layout sets text. **Bold** and *italic* words, and [a link](https://example.com/).\n\n\
+- A list item\n- Another one\n";
+
+/// A layout around an example body, for an example subscriber, as a page
+/// that runs no script.
+pub(crate) async fn layout_preview(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    state.store().template(id).await?.ok_or(AppError::NotFound)?;
+    let blank = blank_campaign();
+    let fields = CampaignFields {
+        name: "Layout preview".into(),
+        subject: "Example".into(),
+        from_address: "news@example.com".into(),
+        body: SAMPLE_BODY.into(),
+        body_format: "markdown".into(),
+        template_id: Some(id),
+        ..blank.fields()
+    };
+    sandboxed_copy(&state, &blank.with_fields(fields), "").await
+}
+
 #[derive(Deserialize)]
 pub(crate) struct EmptyForm {}
 
@@ -169,8 +195,20 @@ pub(crate) async fn delete_layout(
 #[template(path = "campaigns.html")]
 struct CampaignsPage {
     frame: Frame,
-    campaigns: Vec<Campaign>,
+    rows: Vec<CampaignRow>,
 }
+
+/// A line of the campaigns list.
+struct CampaignRow {
+    campaign: Campaign,
+    /// The recipients of a campaign that started; a draft's audience now.
+    audience: Option<i64>,
+    /// Delivered, and the share of those who opened and who clicked (%).
+    figures: Option<(i64, String, String)>,
+}
+
+/// Drafts whose audience the list counts (each is a count of the audience).
+const COUNTED_DRAFTS: usize = 20;
 
 pub(crate) async fn campaigns(
     State(state): State<AppState>,
@@ -178,8 +216,31 @@ pub(crate) async fn campaigns(
     admin: AdminUser,
 ) -> Result<Response, AppError> {
     let campaigns = state.store().campaigns(200).await?;
+    let ids: Vec<i64> = campaigns.iter().map(|c| c.id).collect();
+    let figures = state.store().campaign_figures(&ids).await?;
+    let mut rows = Vec::with_capacity(campaigns.len());
+    let mut drafts_counted = 0;
+    for campaign in campaigns {
+        let audience = if campaign.status != CampaignStatus::Draft {
+            Some(campaign.recipients)
+        } else if drafts_counted < COUNTED_DRAFTS && (!campaign.list_ids.is_empty() || campaign.segment_id.is_some()) {
+            drafts_counted += 1;
+            let segment = prepare::segment(state.store(), &campaign).await.ok().flatten();
+            state.store().audience_count(&campaign.list_ids, segment.as_ref()).await.ok()
+        } else {
+            None
+        };
+        let share = |part: i64, of: i64| {
+            if of == 0 { "–".to_owned() } else { format!("{:.1} %", part as f64 * 100.0 / of as f64) }
+        };
+        let figures = figures
+            .iter()
+            .find(|f| f.0 == campaign.id)
+            .map(|&(_, delivered, opened, clicked)| (delivered, share(opened, delivered), share(clicked, delivered)));
+        rows.push(CampaignRow { campaign, audience, figures });
+    }
     let (jar, frame) = Frame::issue(&state, jar, &admin);
-    render(StatusCode::OK, jar, CampaignsPage { frame, campaigns })
+    render(StatusCode::OK, jar, CampaignsPage { frame, rows })
 }
 
 #[derive(Template)]
@@ -287,7 +348,18 @@ pub(crate) async fn new_campaign(
     jar: CookieJar,
     admin: AdminUser,
 ) -> Result<Response, AppError> {
-    campaign_page(&state, jar, admin, StatusCode::OK, blank_campaign(), Vec::new(), None).await
+    let s = state.store().sender_settings().await?;
+    let blank = blank_campaign();
+    let fields = CampaignFields {
+        from_name: s.from_name,
+        from_address: s.from_address,
+        reply_to: s.reply_to,
+        time_zone: s.time_zone,
+        track_opens: s.track_opens,
+        track_clicks: s.track_clicks,
+        ..blank.fields()
+    };
+    campaign_page(&state, jar, admin, StatusCode::OK, blank.with_fields(fields), Vec::new(), None).await
 }
 
 #[derive(Deserialize)]
@@ -529,6 +601,17 @@ pub(crate) async fn transition(
     Path((id, action)): Path<(i64, String)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
+    if action == "copy" {
+        // A new draft with the same content and audience, whatever state
+        // the original is in (a sequence step's copy is a campaign).
+        let original = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+        let mut fields = original.fields();
+        let name = format!("Copy of {}", original.name);
+        fields.name = name.chars().take(200).collect();
+        let copy = state.store().save_campaign(None, &fields).await?;
+        let notice = urlencode("A copy: change what you need, then send it.");
+        return Ok(Redirect::to(&format!("/campaigns/{}?notice={notice}", copy.id)).into_response());
+    }
     if action == "delete" {
         return match state.store().delete_campaign(id).await {
             Ok(()) => Ok(Redirect::to("/campaigns").into_response()),

@@ -27,7 +27,9 @@ mod routes;
 mod sandbox_pages;
 mod score_pages;
 mod sequence_pages;
+mod settings_pages;
 mod subscriber_pages;
+mod suppression_pages;
 mod team_pages;
 use message::secret;
 mod tracking;
@@ -257,6 +259,8 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/subscribers/{id}/lists", post(subscriber_pages::change_list))
         .route("/subscribers/{id}/export.json", get(subscriber_pages::export_subscriber))
         .route("/subscribers/{id}/erase", post(subscriber_pages::erase_subscriber))
+        .route("/suppressions", get(suppression_pages::suppressions).post(suppression_pages::add))
+        .route("/suppressions/{id}/remove", post(suppression_pages::remove))
         .route("/lists/{id}/export.csv", get(audience_pages::export_list))
         .route("/lists/{id}", get(audience_pages::list).post(audience_pages::update_list))
         .route("/lists/{id}/delete", post(audience_pages::delete_list))
@@ -283,6 +287,7 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/layouts/new", get(campaign_pages::new_layout))
         .route("/layouts/{id}", get(campaign_pages::layout).post(campaign_pages::update_layout))
         .route("/layouts/{id}/delete", post(campaign_pages::delete_layout))
+        .route("/layouts/{id}/preview.html", get(campaign_pages::layout_preview))
         .route(
             "/campaigns",
             get(campaign_pages::campaigns).post(campaign_pages::create_campaign).layer(campaign_body_limit()),
@@ -321,8 +326,10 @@ fn routes(state: &AppState) -> routes::Routes {
             post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .map(|r| r.route_layer(gate(Gate::Area(Area::Delivery))));
-    let team =
-        team_pages::team_routes().merge(webhook_pages::routes()).map(|r| r.route_layer(gate(Gate::Area(Area::Team))));
+    let team = team_pages::team_routes()
+        .merge(webhook_pages::routes())
+        .route("/settings", get(settings_pages::settings).post(settings_pages::save))
+        .map(|r| r.route_layer(gate(Gate::Area(Area::Team))));
     let admin = Routes::new()
         .merge(anyone)
         .merge(enrolment)

@@ -36,6 +36,7 @@ pub(crate) fn router() -> crate::routes::Routes {
 #[derive(Template)]
 #[template(path = "public/signup.html")]
 struct SignupPage {
+    sender: String,
     list_id: i64,
     list_name: String,
     description: String,
@@ -57,7 +58,8 @@ impl SignupPage {
                 (f.key.clone(), f.label.clone(), f.required, value)
             })
             .collect();
-        Self { list_id: list.id, list_name: list.name, description: list.description, email, name, fields, error }
+        let (list_id, list_name, description) = (list.id, list.name, list.description);
+        Self { sender: String::new(), list_id, list_name, description, email, name, fields, error }
     }
 }
 
@@ -70,6 +72,7 @@ fn field_value(values: &[(String, String)], name: &str) -> String {
 #[derive(Template)]
 #[template(path = "public/notice.html")]
 struct Notice {
+    sender: String,
     title: String,
     message: String,
     button: Option<(String, String)>,
@@ -78,19 +81,35 @@ struct Notice {
 
 impl Notice {
     fn new(title: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { title: title.into(), message: message.into(), button: None, link: None }
+        Self { sender: String::new(), title: title.into(), message: message.into(), button: None, link: None }
     }
 }
 
-fn page(status: StatusCode, template: impl Template) -> Result<Response, AppError> {
+/// A page subscribers see: it carries the sender's name, not ninsho's.
+trait PublicPage: Template {
+    fn set_sender(&mut self, sender: String);
+}
+
+macro_rules! public_page {
+    ($($page:ty),*) => {$(
+        impl PublicPage for $page {
+            fn set_sender(&mut self, sender: String) {
+                self.sender = sender;
+            }
+        }
+    )*};
+}
+public_page!(SignupPage, Notice, ProfilePage);
+
+async fn page(state: &AppState, status: StatusCode, mut template: impl PublicPage) -> Result<Response, AppError> {
+    template.set_sender(state.store().sender_settings().await?.organization);
     Ok((status, Html(template.render()?)).into_response())
 }
 
-fn invalid_link() -> Result<Response, AppError> {
-    page(
-        StatusCode::BAD_REQUEST,
-        Notice::new("This link is not valid", "It may have been copied incompletely. Open it again from the email."),
-    )
+async fn invalid_link(state: &AppState) -> Result<Response, AppError> {
+    let notice =
+        Notice::new("This link is not valid", "It may have been copied incompletely. Open it again from the email.");
+    page(state, StatusCode::BAD_REQUEST, notice).await
 }
 
 async fn public_list(state: &AppState, list_id: i64) -> Result<store::List, AppError> {
@@ -102,7 +121,7 @@ async fn public_list(state: &AppState, list_id: i64) -> Result<store::List, AppE
 
 pub(crate) async fn signup_form(State(state): State<AppState>, Path(list_id): Path<i64>) -> Result<Response, AppError> {
     let list = public_list(&state, list_id).await?;
-    page(StatusCode::OK, SignupPage::new(list, String::new(), String::new(), &[], None))
+    page(&state, StatusCode::OK, SignupPage::new(list, String::new(), String::new(), &[], None)).await
 }
 
 pub(crate) async fn signup(
@@ -116,10 +135,9 @@ pub(crate) async fn signup(
     let window = chrono::Duration::minutes(SIGNUP_WINDOW_MINUTES);
     if state.store().count_form_hit(ip, window).await? > SIGNUPS_PER_WINDOW {
         tracing::warn!(%ip, "signup refused: rate limit");
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            Notice::new("Too many signups", "Too many signups came from your network. Try again in a few minutes."),
-        );
+        let notice =
+            Notice::new("Too many signups", "Too many signups came from your network. Try again in a few minutes.");
+        return page(&state, StatusCode::TOO_MANY_REQUESTS, notice).await;
     }
     let double = list.optin == "double";
     let thanks = if double {
@@ -142,7 +160,7 @@ pub(crate) async fn signup(
     // `website` is the honeypot: hidden from people, filled in by bots.
     if !field_value(&values, "website").is_empty() {
         tracing::info!(%ip, "signup honeypot filled in; ignored");
-        return page(StatusCode::OK, thanks);
+        return page(&state, StatusCode::OK, thanks).await;
     }
     let name: String = field_value(&values, "name").chars().take(200).collect();
     let raw_email = field_value(&values, "email");
@@ -177,7 +195,12 @@ pub(crate) async fn signup(
     let email = match (email, error) {
         (Ok(email), None) => email,
         (_, error) => {
-            return page(StatusCode::UNPROCESSABLE_ENTITY, SignupPage::new(list, raw_email, name, &values, error));
+            return page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                SignupPage::new(list, raw_email, name, &values, error),
+            )
+            .await;
         }
     };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
@@ -212,7 +235,7 @@ pub(crate) async fn signup(
             })
             .await?;
     }
-    page(StatusCode::OK, thanks)
+    page(&state, StatusCode::OK, thanks).await
 }
 
 fn now() -> i64 {
@@ -229,10 +252,10 @@ pub(crate) async fn confirm_page(
             // A button, not an action on GET: link scanners open links too.
             let mut notice = Notice::new("Confirm your subscription", format!("Subscribe to {}?", list.name));
             notice.button = Some((format!("/c/{token}"), "Yes, subscribe me".into()));
-            page(StatusCode::OK, notice)
+            page(&state, StatusCode::OK, notice).await
         }
         Err(LinkError::Expired(claims)) => expired(&state, claims).await,
-        Err(LinkError::Invalid) => invalid_link(),
+        Err(LinkError::Invalid) => invalid_link(&state).await,
     }
 }
 
@@ -242,26 +265,26 @@ async fn expired(state: &AppState, claims: LinkClaims) -> Result<Response, AppEr
     if state.store().list(claims.list_id).await?.is_some_and(|l| l.visibility == "public") {
         notice.link = Some((format!("/s/{}", claims.list_id), "Sign up again".into()));
     }
-    page(StatusCode::GONE, notice)
+    page(state, StatusCode::GONE, notice).await
 }
 
 pub(crate) async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
     let claims = match links::verify(state.key(), Purpose::Confirm, &token, now()) {
         Ok(claims) => claims,
         Err(LinkError::Expired(claims)) => return expired(&state, claims).await,
-        Err(LinkError::Invalid) => return invalid_link(),
+        Err(LinkError::Invalid) => return invalid_link(&state).await,
     };
     if !state.store().confirm_subscription(claims.subscriber_id, claims.list_id).await? {
         let notice = Notice::new(
             "This subscription cannot be confirmed",
             "The address or the newsletter no longer receives mail from us.",
         );
-        return page(StatusCode::CONFLICT, notice);
+        return page(&state, StatusCode::CONFLICT, notice).await;
     }
     let list = state.store().list(claims.list_id).await?.ok_or(AppError::NotFound)?;
     let mut notice = Notice::new("Subscription confirmed", format!("You are subscribed to {}. Thank you!", list.name));
     notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage your subscriptions".into()));
-    page(StatusCode::OK, notice)
+    page(&state, StatusCode::OK, notice).await
 }
 
 fn profile_path(state: &AppState, subscriber_id: i64) -> String {
@@ -273,16 +296,29 @@ pub(crate) async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else { return invalid_link() };
+    let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else {
+        return invalid_link(&state).await;
+    };
     let (Some(subscriber), Some(list)) =
         (state.store().subscriber(claims.subscriber_id).await?, state.store().list(claims.list_id).await?)
     else {
-        return invalid_link();
+        return invalid_link(&state).await;
     };
-    let mut notice = Notice::new("Unsubscribe", format!("Stop sending {} to {}?", list.name, subscriber.email));
-    notice.button = Some((format!("/u/{token}"), "Unsubscribe".into()));
-    notice.link = Some((profile_path(&state, claims.subscriber_id), "Or manage all your subscriptions".into()));
-    page(StatusCode::OK, notice)
+    let subscriptions = state.store().subscriptions(subscriber.id).await?;
+    let left = subscriptions.iter().any(|s| s.list_id == list.id && s.status == SubscriptionStatus::Unsubscribed);
+    let mut notice = if left {
+        // Asking again would suggest the first time did not work.
+        Notice::new(
+            "You are already unsubscribed",
+            format!("{} no longer receives {}. There is nothing more to do.", subscriber.email, list.name),
+        )
+    } else {
+        let mut notice = Notice::new("Unsubscribe", format!("Stop sending {} to {}?", list.name, subscriber.email));
+        notice.button = Some((format!("/u/{token}"), "Unsubscribe".into()));
+        notice
+    };
+    notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage all your subscriptions".into()));
+    page(&state, StatusCode::OK, notice).await
 }
 
 /// The unsubscribe page's button and the RFC 8058 one-click POST that mail
@@ -291,16 +327,18 @@ pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else { return invalid_link() };
+    let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else {
+        return invalid_link(&state).await;
+    };
     match state.store().unsubscribe(claims.subscriber_id, claims.list_id).await {
         Ok(()) => {}
-        Err(store::StoreError::NotFound(_)) => return invalid_link(),
+        Err(store::StoreError::NotFound(_)) => return invalid_link(&state).await,
         Err(e) => return Err(e.into()),
     }
     tracing::info!(subscriber_id = claims.subscriber_id, list_id = claims.list_id, "unsubscribed");
     let mut notice = Notice::new("You are unsubscribed", "You will not receive this newsletter any more.");
     notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage your subscriptions".into()));
-    page(StatusCode::OK, notice)
+    page(&state, StatusCode::OK, notice).await
 }
 
 struct ListChoice {
@@ -313,11 +351,12 @@ struct ListChoice {
 #[derive(Template)]
 #[template(path = "public/profile.html")]
 struct ProfilePage {
+    sender: String,
     token: String,
     email: String,
     name: String,
     lists: Vec<ListChoice>,
-    saved: bool,
+    saved: Option<&'static str>,
     error: Option<String>,
 }
 
@@ -325,6 +364,8 @@ struct ProfilePage {
 enum ProfileNote {
     None,
     Saved,
+    /// Unsubscribed from every list at once.
+    LeftAll,
     /// The change was refused: why (the form keeps what was typed).
     Refused {
         name: String,
@@ -333,8 +374,12 @@ enum ProfileNote {
 }
 
 async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Response, AppError> {
-    let Ok(claims) = links::verify(state.key(), Purpose::Profile, token, now()) else { return invalid_link() };
-    let Some(subscriber) = state.store().subscriber(claims.subscriber_id).await? else { return invalid_link() };
+    let Ok(claims) = links::verify(state.key(), Purpose::Profile, token, now()) else {
+        return invalid_link(state).await;
+    };
+    let Some(subscriber) = state.store().subscriber(claims.subscriber_id).await? else {
+        return invalid_link(state).await;
+    };
     let subscriptions = state.store().subscriptions(subscriber.id).await?;
     // Public lists, and private ones the subscriber is on.
     let lists = state
@@ -353,11 +398,27 @@ async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Res
         })
         .collect();
     let (status, name, saved, error) = match note {
-        ProfileNote::None => (StatusCode::OK, subscriber.name, false, None),
-        ProfileNote::Saved => (StatusCode::OK, subscriber.name, true, None),
-        ProfileNote::Refused { name, error } => (StatusCode::UNPROCESSABLE_ENTITY, name, false, Some(error)),
+        ProfileNote::None => (StatusCode::OK, subscriber.name, None, None),
+        ProfileNote::Saved => (StatusCode::OK, subscriber.name, Some("Your changes are saved."), None),
+        ProfileNote::LeftAll => {
+            (StatusCode::OK, subscriber.name, Some("You are unsubscribed from every newsletter."), None)
+        }
+        ProfileNote::Refused { name, error } => (StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(error)),
     };
-    page(status, ProfilePage { token: token.to_string(), email: subscriber.email, name, lists, saved, error })
+    page(
+        state,
+        status,
+        ProfilePage {
+            sender: String::new(),
+            token: token.to_string(),
+            email: subscriber.email,
+            name,
+            lists,
+            saved,
+            error,
+        },
+    )
+    .await
 }
 
 pub(crate) async fn profile_page(
@@ -372,7 +433,9 @@ pub(crate) async fn save_profile(
     Path(token): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let Ok(claims) = links::verify(state.key(), Purpose::Profile, &token, now()) else { return invalid_link() };
+    let Ok(claims) = links::verify(state.key(), Purpose::Profile, &token, now()) else {
+        return invalid_link(&state).await;
+    };
     // Repeated `list` fields: serde_urlencoded reads them as pairs.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("The form is incomplete: {e}")))?;
@@ -382,7 +445,13 @@ pub(crate) async fn save_profile(
         let error = format!("Your name {e}: remove it and save again.");
         return profile(&state, &token, ProfileNote::Refused { name: name.replace(char::is_control, ""), error }).await;
     }
-    let checked: Vec<i64> = pairs.iter().filter(|(k, _)| k == "list").filter_map(|(_, v)| v.parse().ok()).collect();
+    // "Unsubscribe from everything" leaves every list the page showed.
+    let everything = pairs.iter().any(|(k, v)| k == "everything" && v == "1");
+    let checked: Vec<i64> = if everything {
+        Vec::new()
+    } else {
+        pairs.iter().filter(|(k, _)| k == "list").filter_map(|(_, v)| v.parse().ok()).collect()
+    };
     let shown: Vec<i64> = pairs.iter().filter(|(k, _)| k == "shown").filter_map(|(_, v)| v.parse().ok()).collect();
     let choices: Vec<(i64, bool)> = shown.iter().map(|id| (*id, checked.contains(id))).collect();
     // Only lists the page offered may change: public ones or the subscriber's own.
@@ -394,8 +463,8 @@ pub(crate) async fn save_profile(
     let choices: Vec<(i64, bool)> = choices.into_iter().filter(|(id, _)| allowed(id)).collect();
     match state.store().update_profile(claims.subscriber_id, &name, &choices).await {
         Ok(()) => {}
-        Err(store::StoreError::NotFound(_)) => return invalid_link(),
+        Err(store::StoreError::NotFound(_)) => return invalid_link(&state).await,
         Err(e) => return Err(e.into()),
     }
-    profile(&state, &token, ProfileNote::Saved).await
+    profile(&state, &token, if everything { ProfileNote::LeftAll } else { ProfileNote::Saved }).await
 }

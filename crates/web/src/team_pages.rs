@@ -215,6 +215,8 @@ struct AuditRow {
 struct AuditPage {
     frame: Frame,
     q: String,
+    /// Which entries: "changes", "logins" or "all".
+    show: &'static str,
     rows: Vec<AuditRow>,
     /// The `before` of the next page, when there is one.
     next: Option<i64>,
@@ -224,6 +226,9 @@ struct AuditPage {
 struct AuditQuery {
     #[serde(default)]
     q: String,
+    /// "changes" (the default), "logins" or "all".
+    #[serde(default)]
+    show: String,
     before: Option<i64>,
 }
 
@@ -237,8 +242,12 @@ async fn audit(
 ) -> Result<Response, AppError> {
     let q = query.q.trim().to_string();
     let search = (!q.is_empty()).then_some(q.as_str());
-    let entries = state.store().audit_log(search, query.before, AUDIT_PAGE).await?;
-    let next = (entries.len() as i64 == AUDIT_PAGE).then(|| entries.last().map(|e| e.id)).flatten();
+    let (show, logins) = match query.show.as_str() {
+        "logins" => ("logins", Some(true)),
+        "all" => ("all", None),
+        _ => ("changes", Some(false)),
+    };
+    let (entries, next) = state.store().audit_page(search, logins, query.before, AUDIT_PAGE).await?;
     let (jar, frame) = Frame::issue(&state, jar, &admin);
     let rows = entries
         .into_iter()
@@ -252,7 +261,7 @@ async fn audit(
             details: if e.details == serde_json::json!({}) { String::new() } else { e.details.to_string() },
         })
         .collect();
-    render(StatusCode::OK, jar, AuditPage { frame, q, rows, next })
+    render(StatusCode::OK, jar, AuditPage { frame, q, show, rows, next })
 }
 
 // ---- Second factor ----

@@ -57,17 +57,21 @@ pub(crate) async fn suppress(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SuppressionInput>,
 ) -> AppResult<(StatusCode, Json<SuppressionView>)> {
-    let value = input.value.trim();
-    let target = if value.contains('@') {
-        SuppressionTarget::Address(EmailAddress::parse(value).map_err(|e| AppError::field("value", e.to_string()))?)
-    } else {
-        // A domain is checked the way an address's domain is.
-        let probe = EmailAddress::parse(&format!("x@{value}")).map_err(|e| AppError::field("value", e.to_string()))?;
-        SuppressionTarget::Domain(probe.domain().to_string())
-    };
+    let target = target(&input.value).map_err(|e| AppError::field("value", e))?;
     let s = state.store().add_suppression(&target, input.reason.trim()).await?;
     let view = SuppressionView { id: s.id, kind: s.kind, value: s.value, reason: s.reason, created_at: s.created_at };
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// An address, or a domain (checked the way an address's domain is).
+pub(crate) fn target(value: &str) -> Result<SuppressionTarget, String> {
+    let value = value.trim();
+    if value.contains('@') {
+        EmailAddress::parse(value).map(SuppressionTarget::Address).map_err(|e| e.to_string())
+    } else {
+        let probe = EmailAddress::parse(&format!("x@{value}")).map_err(|e| e.to_string())?;
+        Ok(SuppressionTarget::Domain(probe.domain().to_string()))
+    }
 }
 
 /// Lift a suppression.

@@ -1,0 +1,119 @@
+//! The sender's settings (owners): the name subscribers' pages carry and
+//! what a new campaign starts from.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use store::SenderSettings;
+
+use crate::auth::AdminUser;
+use crate::csrf::CsrfForm;
+use crate::error::Invalid;
+use crate::pages::{Frame, render};
+use crate::{AppError, AppState};
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    frame: Frame,
+    s: SenderSettings,
+    zones: Vec<&'static str>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NoticeQuery {
+    notice: Option<String>,
+}
+
+pub(crate) async fn settings(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let s = state.store().sender_settings().await?;
+    let notice = query.notice.map(|n| n.chars().take(200).collect());
+    page(&state, jar, &admin, StatusCode::OK, s, notice, None)
+}
+
+fn page(
+    state: &AppState,
+    jar: CookieJar,
+    admin: &AdminUser,
+    status: StatusCode,
+    s: SenderSettings,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (jar, frame) = Frame::issue(state, jar, admin);
+    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    render(status, jar, SettingsPage { frame, s, zones, notice, error })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SettingsForm {
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    from_name: String,
+    #[serde(default)]
+    from_address: String,
+    #[serde(default)]
+    reply_to: String,
+    #[serde(default)]
+    time_zone: String,
+    track_opens: Option<String>,
+    track_clicks: Option<String>,
+}
+
+impl SettingsForm {
+    fn settings(self) -> SenderSettings {
+        SenderSettings {
+            organization: self.organization.trim().to_owned(),
+            from_name: self.from_name.trim().to_owned(),
+            from_address: self.from_address.trim().to_owned(),
+            reply_to: self.reply_to.trim().to_owned(),
+            time_zone: self.time_zone.trim().to_owned(),
+            track_opens: self.track_opens.is_some(),
+            track_clicks: self.track_clicks.is_some(),
+        }
+    }
+}
+
+/// What is wrong with settings, as a sentence.
+fn check(s: &SenderSettings) -> Result<(), Invalid> {
+    for (label, value) in [("The sender's name", &s.organization), ("The From name", &s.from_name)] {
+        domain::text::check_line(value).map_err(|e| Invalid::from(format!("{label} {e}.")))?;
+        if value.chars().count() > 200 {
+            return Err(format!("{label} has more than 200 characters.").into());
+        }
+    }
+    for (label, value) in [("From address", &s.from_address), ("Reply-To", &s.reply_to)] {
+        if !value.is_empty() {
+            domain::EmailAddress::parse(value).map_err(|e| Invalid::from(format!("{label}: {e}.")))?;
+        }
+    }
+    if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(format!("{:?} is not a time zone; choose one such as Asia/Tokyo.", s.time_zone).into());
+    }
+    Ok(())
+}
+
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> Result<Response, AppError> {
+    let s = form.settings();
+    if let Err(error) = check(&s) {
+        return page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, s, None, Some(error.into()));
+    }
+    state.store().save_sender_settings(&s).await?;
+    Ok(Redirect::to("/settings?notice=Saved.").into_response())
+}
