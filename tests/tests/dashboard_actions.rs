@@ -360,6 +360,8 @@ async fn lists_campaigns_settings_layouts_and_suppressions_have_their_everyday_a
     assert_eq!((copied.name.as_str(), copied.subject.as_str()), ("Copy of Boots", "New boots are in"));
     assert_eq!(copied.list_ids, vec![weekly]);
     assert_eq!(copied.status, domain::CampaignStatus::Draft);
+    let (status, through_api) = app.api().await?.post(&format!("/campaigns/{draft}/copy"), json!({})).await?;
+    assert_eq!((status, through_api["name"].as_str()), (201, Some("Copy of Boots")), "{through_api}");
 
     // Layouts: in the menu, and previewed around an example body.
     browser.goto(&app.url).await?;

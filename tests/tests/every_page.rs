@@ -262,6 +262,25 @@ async fn every_page_holds_at_phone_and_desktop_width() -> Result<()> {
         }
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+
+    // Charts of a single point (every delivery in one hour; reports of one
+    // day) show a visible mark at both widths.
+    let sent = seeded.values[&("/campaigns", "id")][0].clone();
+    for width in WIDTHS {
+        browser.client.set_window_size(width, 900).await?;
+        for page in [format!("/campaigns/{sent}/report"), "/reports/domains/shop.example".to_owned()] {
+            browser.goto(&format!("{}{page}", app.url)).await?;
+            let marks = browser
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('.chart svg circle')]
+                        .filter(c => c.getBoundingClientRect().width >= 2).length;",
+                    vec![],
+                )
+                .await?;
+            assert!(marks.as_u64().unwrap_or(0) >= 1, "{width} px {page}: no visible point on the chart");
+        }
+    }
     browser.close().await?;
     app.stop().await
 }

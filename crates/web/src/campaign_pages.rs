@@ -602,13 +602,8 @@ pub(crate) async fn transition(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     if action == "copy" {
-        // A new draft with the same content and audience, whatever state
-        // the original is in (a sequence step's copy is a campaign).
         let original = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
-        let mut fields = original.fields();
-        let name = format!("Copy of {}", original.name);
-        fields.name = name.chars().take(200).collect();
-        let copy = state.store().save_campaign(None, &fields).await?;
+        let copy = crate::campaigns::copy(&state, &original).await?;
         let notice = urlencode("A copy: change what you need, then send it.");
         return Ok(Redirect::to(&format!("/campaigns/{}?notice={notice}", copy.id)).into_response());
     }
@@ -764,6 +759,11 @@ impl ReportPage {
     fn link(&self, index: &i32) -> &str {
         usize::try_from(*index).ok().and_then(|i| self.campaign.links.get(i)).map_or("", String::as_str)
     }
+    /// "1 person", "3 people".
+    fn people(&self, n: &i64) -> String {
+        if *n == 1 { "1 person".into() } else { format!("{n} people") }
+    }
+
     fn percent(&self, n: &i64) -> String {
         let delivered = self.count("delivered");
         if delivered == 0 { "–".into() } else { format!("{:.1} %", *n as f64 * 100.0 / delivered as f64) }

@@ -222,6 +222,14 @@ pub(crate) async fn schedule(
     Ok(Ok(format!("Scheduled for {} recipients at {}.", plan.recipients, plan.when)))
 }
 
+/// A new draft with `original`'s content and audience, whatever state
+/// the original is in (a sequence step's copy is a campaign).
+pub(crate) async fn copy(state: &AppState, original: &Campaign) -> Result<Campaign, AppError> {
+    let mut fields = original.fields();
+    fields.name = format!("Copy of {}", original.name).chars().take(200).collect();
+    Ok(state.store().save_campaign(None, &fields).await?)
+}
+
 /// A subscriber's copy: what they see, their address, and with `build_at`
 /// (Unix time, and addresses to deliver to) the message bytes for each;
 /// with no addresses, the one addressed to the subscriber.

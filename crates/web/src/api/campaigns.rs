@@ -190,6 +190,18 @@ pub(crate) async fn schedule(
     Ok(Json(campaign.into()))
 }
 
+/// A new draft with a campaign's content and audience, named "Copy of …".
+#[utoipa::path(post, path = "/campaigns/{id}/copy", tag = "campaigns", params(("id" = i64, Path, description = "id")), responses((status = 201, body = CampaignView), (status = 404, body = ApiErrorBody), (status = 401, description = "no valid API token", body = ApiErrorBody)), security(("token" = [])))]
+pub(crate) async fn copy(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<(StatusCode, Json<CampaignView>)> {
+    let original = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
+    let copy = crate::campaigns::copy(&state, &original).await?;
+    Ok((StatusCode::CREATED, Json(copy.into())))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ReportView {
     /// Deliveries by status.

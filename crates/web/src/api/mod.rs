@@ -77,6 +77,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(campaigns_root)
         .routes(routes!(campaigns::read))
         .routes(routes!(campaigns::schedule))
+        .routes(routes!(campaigns::copy))
         .routes(routes!(campaigns::score))
         .route_layer(gate(Gate::Area(Area::Campaigns)));
     let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
