@@ -324,6 +324,18 @@ async fn lists_campaigns_settings_layouts_and_suppressions_have_their_everyday_a
     let settings = app.store.sender_settings().await?;
     assert_eq!((settings.organization.as_str(), settings.time_zone.as_str()), ("Hokkaido Boots", "Asia/Tokyo"));
     assert!(!settings.track_opens && settings.track_clicks);
+    // The API reads and replaces the same settings, refusing a bad field by name.
+    let api = app.api().await?;
+    let (_, read) = api.get("/settings").await?;
+    assert_eq!(read["organization"], "Hokkaido Boots");
+    let mut changed = read.clone();
+    changed["time_zone"] = json!("Mars/Olympus");
+    let (status, error) = api.call(reqwest::Method::PUT, "/settings", Some(changed.clone())).await?;
+    assert_eq!((status, error["field"].as_str()), (422, Some("time_zone")), "{error}");
+    changed["time_zone"] = json!("Asia/Tokyo");
+    changed["reply_to"] = json!("support@boots.example");
+    let (status, saved) = api.call(reqwest::Method::PUT, "/settings", Some(changed)).await?;
+    assert_eq!((status, saved["reply_to"].as_str()), (200, Some("support@boots.example")), "{saved}");
     browser.goto(&format!("{}/campaigns/new", app.url)).await?;
     let value = |css: &'static str| {
         let browser = &browser;

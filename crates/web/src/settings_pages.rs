@@ -85,21 +85,26 @@ impl SettingsForm {
     }
 }
 
-/// What is wrong with settings, as a sentence.
-fn check(s: &SenderSettings) -> Result<(), Invalid> {
-    for (label, value) in [("The sender's name", &s.organization), ("The From name", &s.from_name)] {
-        domain::text::check_line(value).map_err(|e| Invalid::from(format!("{label} {e}.")))?;
+/// What is wrong with settings: the field and a sentence.
+pub(crate) fn check(s: &SenderSettings) -> Result<(), (&'static str, Invalid)> {
+    for (field, label, value) in
+        [("organization", "The sender's name", &s.organization), ("from_name", "The From name", &s.from_name)]
+    {
+        domain::text::check_line(value).map_err(|e| (field, Invalid::from(format!("{label} {e}."))))?;
         if value.chars().count() > 200 {
-            return Err(format!("{label} has more than 200 characters.").into());
+            return Err((field, format!("{label} has more than 200 characters.").into()));
         }
     }
-    for (label, value) in [("From address", &s.from_address), ("Reply-To", &s.reply_to)] {
+    for (field, label, value) in
+        [("from_address", "From address", &s.from_address), ("reply_to", "Reply-To", &s.reply_to)]
+    {
         if !value.is_empty() {
-            domain::EmailAddress::parse(value).map_err(|e| Invalid::from(format!("{label}: {e}.")))?;
+            domain::EmailAddress::parse(value).map_err(|e| (field, Invalid::from(format!("{label}: {e}."))))?;
         }
     }
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(format!("{:?} is not a time zone; choose one such as Asia/Tokyo.", s.time_zone).into());
+        let why = format!("{:?} is not a time zone; choose one such as Asia/Tokyo.", s.time_zone);
+        return Err(("time_zone", why.into()));
     }
     Ok(())
 }
@@ -111,7 +116,7 @@ pub(crate) async fn save(
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<Response, AppError> {
     let s = form.settings();
-    if let Err(error) = check(&s) {
+    if let Err((_, error)) = check(&s) {
         return page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, s, None, Some(error.into()));
     }
     state.store().save_sender_settings(&s).await?;

@@ -9,6 +9,7 @@ mod imports;
 pub(crate) mod lists;
 pub(crate) mod privacy;
 mod segments;
+mod settings;
 mod subscribers;
 
 use crate::AppError;
@@ -81,6 +82,9 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::score))
         .route_layer(gate(Gate::Area(Area::Campaigns)));
     let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
+    let team = OpenApiRouter::new()
+        .routes(routes!(settings::read, settings::replace))
+        .route_layer(gate(Gate::Area(Area::Team)));
     OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(me))
         .route_layer(gate(Gate::Anyone))
@@ -88,6 +92,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(audience_reads)
         .merge(campaigns)
         .merge(reports)
+        .merge(team)
 }
 
 /// Who the token belongs to: lets a script check its token works.
