@@ -97,6 +97,10 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(frame_html.contains("Snow in 札幌, free plan."), "{frame_html}");
     assert!(frame_html.contains("max-width: 620px"), "the phone media query is in the page");
     assert!(browser.text("#text").await?.contains("Hello Aiko"));
+    // Looking at the preview is nobody's open (the frames' pixel goes nowhere).
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let report = app.store.campaign_report(id).await?;
+    assert_eq!((report.human_opens, report.machine_opens), (0, 0), "the preview counted as an open");
 
     // The From domain gets its keys on the Domains page; a bad name is refused.
     browser.goto(&format!("{}/domains", app.url)).await?;

@@ -208,7 +208,9 @@ fn screenshot_dir() -> PathBuf {
 /// A file name for a URL's screenshot.
 fn slug(url: &str) -> String {
     let path = url.split("://").nth(1).and_then(|rest| rest.split_once('/')).map_or("", |(_, path)| path);
-    let slug: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).take(40).collect();
+    // Signed tokens (long segments) differ in every run: named, not spelt.
+    let path: Vec<&str> = path.split('/').map(|segment| if segment.len() > 20 { "token" } else { segment }).collect();
+    let slug: String = path.join("/").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     if slug.is_empty() { "home".into() } else { slug }
 }
 
@@ -248,6 +250,8 @@ async fn every_page_holds_at_phone_and_desktop_width() -> Result<()> {
 
     for width in WIDTHS {
         let dir = screenshot_dir().join(width.to_string());
+        // Only this run's pictures: a page gone since must not linger.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         browser.client.set_window_size(width, 900).await?;
         for url in &pages {

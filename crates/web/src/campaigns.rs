@@ -311,7 +311,11 @@ pub(crate) async fn render_for(
 /// anything but images.
 pub(crate) async fn sandboxed_copy(state: &AppState, campaign: &Campaign, who: &str) -> Result<Response, AppError> {
     let html = match render_for(state, campaign, who, None).await? {
-        Ok(copy) => copy.rendered.html,
+        // Looking at a preview is not an open: the pixel goes nowhere.
+        Ok(copy) => {
+            let pixel = format!("{}/t/o/", state.config().public_url.trim_end_matches('/'));
+            copy.rendered.html.replace(&pixel, "data:,")
+        }
         Err(e) => format!("<p>{}</p>", askama_escape(&e.to_string())),
     };
     Ok((
