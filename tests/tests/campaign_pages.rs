@@ -181,6 +181,13 @@ async fn write_preview_schedule_and_report_a_campaign() -> Result<()> {
     assert!(browser.text("#deliveries").await?.contains("aiko@example.jp"));
     let domains = browser.text("#domains tbody").await?;
     assert!(domains.starts_with("example.jp") && domains.contains('1'), "{domains}");
+    // The reader's page: the delivery in the history, and no card claiming
+    // nothing was ever sent to them.
+    browser.goto(&format!("{}/subscribers/{sid}", app.url)).await?;
+    let history = browser.text("#activity").await?;
+    assert!(history.contains("delivered") && history.contains("Winter news"), "{history}");
+    let page = browser.text("main").await?;
+    assert!(!page.contains("No messages sent to this address"), "{page}");
     browser.goto(&format!("{}/", app.url)).await?;
     let overview = browser.text("#recent-campaigns").await?;
     assert!(overview.contains("Winter news") && overview.contains("1 / 1"), "{overview}");
