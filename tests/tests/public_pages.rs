@@ -352,3 +352,81 @@ async fn public_pages_carry_the_senders_name_and_readers_leave_everything_at_onc
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_japanese_list_speaks_japanese_from_signup_to_unsubscribe() -> Result<()> {
+    let app = spawn_app().await?;
+    // The list's language is set through the API (a tag without a catalog is refused).
+    let api = app.api().await?;
+    let (status, error) =
+        api.post("/lists", serde_json::json!({"name": "Nouvelles", "visibility": "public", "language": "fr"})).await?;
+    assert_eq!((status, error["field"].as_str()), (422, Some("language")), "{error}");
+    let (status, created) = api
+        .post(
+            "/lists",
+            serde_json::json!({"name": "週刊ニュース", "visibility": "public", "optin": "double", "language": "ja-JP"}),
+        )
+        .await?;
+    assert_eq!((status, created["language"].as_str()), (201, Some("ja")), "{created}");
+    let list_id = created["id"].as_i64().context("list id")?;
+    let browser = Browser::launch().await?;
+    let lang = || async {
+        let lang = browser.client.execute("return document.documentElement.lang;", vec![]).await?;
+        Ok::<_, anyhow::Error>(lang.as_str().unwrap_or_default().to_owned())
+    };
+
+    // Signup page and its answer.
+    browser.goto(&format!("{}/s/{list_id}", app.url)).await?;
+    assert_eq!(lang().await?, "ja");
+    assert_eq!(browser.title().await?, "週刊ニュースに登録 · 配信設定");
+    assert!(browser.text("form").await?.contains("メールアドレス"));
+    browser.fill("input[name=email]", "hanako@example.jp").await?;
+    browser.fill("input[name=name]", "山田花子").await?;
+    browser.click("form button").await?;
+    assert_eq!(browser.text("h1").await?, "仮登録が完了しました");
+    assert!(browser.text("#message").await?.contains("週刊ニュースの登録確認メールをお送りしました"));
+
+    // The double opt-in message is Japanese too.
+    let messages = app.store.outbound_messages(10).await?;
+    let confirmation = messages.iter().find(|m| m.kind == "confirmation").context("confirmation message")?;
+    assert_eq!(confirmation.subject, "【登録確認】週刊ニュース");
+    assert!(
+        confirmation.text_body.contains("7日以内に次のリンクを開いて登録を完了してください"),
+        "{}",
+        confirmation.text_body
+    );
+    assert!(confirmation.text_body.contains("\n\n"), "paragraphs stay apart: {}", confirmation.text_body);
+
+    // Confirmation page, then confirmed.
+    browser.goto(&confirmation_link(&app, "hanako@example.jp").await?).await?;
+    assert_eq!(browser.text("h1").await?, "登録の確認");
+    assert_eq!(browser.text("#action").await?, "登録する");
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "登録が完了しました");
+    assert_eq!(subscription_status(&app, "hanako@example.jp", list_id).await?.as_deref(), Some("confirmed"));
+
+    // Preferences, then unsubscribe.
+    browser.click("#link").await?;
+    assert_eq!(browser.text("h1").await?, "配信設定の変更");
+    assert_eq!(lang().await?, "ja");
+    let id =
+        app.store.subscriber_by_email(&domain::EmailAddress::parse("hanako@example.jp")?).await?.context("reader")?.id;
+    browser.goto(&app.state.unsubscribe_url(id, list_id)).await?;
+    assert_eq!(browser.text("h1").await?, "配信停止");
+    assert_eq!(browser.text("#message").await?, "hanako@example.jp への週刊ニュースの配信を停止しますか？");
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "配信を停止しました");
+
+    // A broken link has no list: the browser's language decides.
+    let broken = format!("{}/u/not-a-token", app.url);
+    for (accept, expected) in [
+        ("ja-JP,ja;q=0.9", "このリンクは無効です"),
+        ("en-US,en;q=0.9", "This link is not valid"),
+        ("fr", "This link is not valid"),
+    ] {
+        let page = http().get(&broken).header("accept-language", accept).send().await?.text().await?;
+        assert!(page.contains(expected), "{accept}: {page}");
+    }
+    browser.close().await?;
+    app.stop().await
+}

@@ -18,6 +18,8 @@ pub struct List {
     pub optin: String,
     /// Extra fields of the signup form.
     pub signup_fields: sqlx::types::Json<Vec<SignupField>>,
+    /// The language of its public pages and mail (`en`, `ja`).
+    pub language: String,
     pub created_at: DateTime<Utc>,
     /// Confirmed subscribers (filled by `lists`; 0 elsewhere).
     pub subscriber_count: i64,
@@ -154,7 +156,7 @@ impl Store {
     pub async fn create_list(&self, list: &NewList<'_>) -> Result<List> {
         sqlx::query_as(
             "INSERT INTO lists (name, description, visibility, optin, signup_fields) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id, name, description, visibility, optin, signup_fields, created_at, 0::bigint AS subscriber_count",
+             RETURNING id, name, description, visibility, optin, signup_fields, language, created_at, 0::bigint AS subscriber_count",
         )
         .bind(list.name)
         .bind(list.description)
@@ -182,7 +184,7 @@ impl Store {
             "UPDATE lists SET name = $2, description = $3, visibility = $4, optin = $5, signup_fields = $6, \
              updated_at = now() \
              WHERE id = $1 \
-             RETURNING id, name, description, visibility, optin, signup_fields, created_at, 0::bigint AS subscriber_count",
+             RETURNING id, name, description, visibility, optin, signup_fields, language, created_at, 0::bigint AS subscriber_count",
         )
         .bind(id)
         .bind(list.name)
@@ -194,6 +196,19 @@ impl Store {
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("a list with this name") } else { e.into() })?
         .ok_or(StoreError::NotFound("list"))
+    }
+
+    /// Sets the language of a list's public pages and mail.
+    pub async fn set_list_language(&self, id: i64, language: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE lists SET language = $2 WHERE id = $1")
+            .bind(id)
+            .bind(language)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("list"));
+        }
+        Ok(())
     }
 
     /// Deletes a list and its subscriptions (subscriptions carry no foreign
@@ -212,7 +227,7 @@ impl Store {
     /// Every list with its number of confirmed subscribers.
     pub async fn lists(&self) -> Result<Vec<List>> {
         Ok(sqlx::query_as(
-            "SELECT l.id, l.name, l.description, l.visibility, l.optin, l.signup_fields, l.created_at, \
+            "SELECT l.id, l.name, l.description, l.visibility, l.optin, l.signup_fields, l.language, l.created_at, \
              (SELECT count(*) FROM subscriptions s WHERE s.list_id = l.id AND s.status = 'confirmed') \
                AS subscriber_count \
              FROM lists l ORDER BY l.name",
@@ -223,8 +238,8 @@ impl Store {
 
     pub async fn list(&self, id: i64) -> Result<Option<List>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, description, visibility, optin, signup_fields, created_at, 0::bigint AS subscriber_count \
-             FROM lists WHERE id = $1",
+            "SELECT id, name, description, visibility, optin, signup_fields, language, created_at, \
+             0::bigint AS subscriber_count FROM lists WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)

@@ -55,6 +55,9 @@ pub(crate) struct ListForm {
     /// One field per line: `attribute | Label`, and `| required` to require it.
     #[serde(default)]
     signup_fields: String,
+    /// The language of its pages and mail (`en`, `ja`).
+    #[serde(default)]
+    language: String,
 }
 
 /// Reads the signup-fields textarea of the list form.
@@ -90,12 +93,14 @@ impl ListForm {
         domain::text::check_line(&name).map_err(|e| format!("The list's name {e}."))?;
         domain::text::check_text(&self.description).map_err(|e| format!("The description {e}."))?;
         let signup_fields = parse_signup_fields(&self.signup_fields).map_err(|e| format!("Signup fields: {e}."))?;
+        let language = i18n::Language::parse(&self.language).ok_or("Choose the language of its pages and mail.")?;
         Ok(crate::api::lists::ListFields {
             name,
             description: self.description.trim().to_string(),
             visibility,
             optin,
             signup_fields,
+            language,
         })
     }
 }
@@ -107,10 +112,7 @@ async fn save_list(state: &AppState, id: Option<i64>, form: &ListForm) -> Result
         Ok(fields) => fields,
         Err(error) => return Ok(Some(error.into())),
     };
-    let saved = match id {
-        Some(id) => state.store().update_list(id, &fields.as_new()).await.map(|_| ()),
-        None => state.store().create_list(&fields.as_new()).await.map(|_| ()),
-    };
+    let saved = crate::api::lists::save(state, id, &fields).await.map(|_| ());
     match saved {
         Ok(()) => Ok(None),
         Err(store::StoreError::Conflict(_)) => Ok(Some(format!("A list named {:?} exists already.", fields.name))),
@@ -475,6 +477,8 @@ struct ListPage {
     /// (state, subscriptions)
     counts: Vec<(String, i64)>,
     public_url: String,
+    /// The list's language tag.
+    language: String,
 }
 
 impl ListPage {
@@ -510,6 +514,7 @@ pub(crate) async fn list(
         error: None,
         counts: state.store().list_counts(id).await?,
         public_url: state.config().public_url.trim_end_matches('/').to_owned(),
+        language: l.language,
     };
     render(StatusCode::OK, jar, page)
 }
@@ -537,6 +542,7 @@ pub(crate) async fn update_list(
         error: Some(error),
         counts: state.store().list_counts(id).await?,
         public_url: state.config().public_url.trim_end_matches('/').to_owned(),
+        language: form.language,
     };
     render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
 }

@@ -49,6 +49,11 @@ pub use report_pages::GeoIp;
 use routes::Routes;
 use secret::SecretKey;
 
+/// The languages a list or an admin may choose, for forms.
+pub(crate) fn i18n_choices() -> [i18n::Language; 2] {
+    i18n::Language::ALL
+}
+
 /// Everything the handlers share; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, routing::get};
 use domain::{EmailAddress, SubscriptionStatus};
+use i18n::{Arg, Language};
 use store::{NewMessage, SignupOutcome};
 
 use crate::auth::ClientIp;
@@ -36,7 +37,7 @@ pub(crate) fn router() -> crate::routes::Routes {
 #[derive(Template)]
 #[template(path = "public/signup.html")]
 struct SignupPage {
-    sender: String,
+    voice: Voice,
     list_id: i64,
     list_name: String,
     description: String,
@@ -58,8 +59,9 @@ impl SignupPage {
                 (f.key.clone(), f.label.clone(), f.required, value)
             })
             .collect();
+        let voice = Voice::of(&list);
         let (list_id, list_name, description) = (list.id, list.name, list.description);
-        Self { sender: String::new(), list_id, list_name, description, email, name, fields, error }
+        Self { voice, list_id, list_name, description, email, name, fields, error }
     }
 }
 
@@ -72,7 +74,7 @@ fn field_value(values: &[(String, String)], name: &str) -> String {
 #[derive(Template)]
 #[template(path = "public/notice.html")]
 struct Notice {
-    sender: String,
+    voice: Voice,
     title: String,
     message: String,
     button: Option<(String, String)>,
@@ -80,21 +82,56 @@ struct Notice {
 }
 
 impl Notice {
-    fn new(title: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { sender: String::new(), title: title.into(), message: message.into(), button: None, link: None }
+    /// A notice in `lang`: its title and message are the catalog's `key-title`
+    /// and `key`, with `args`.
+    fn new(lang: Language, key: &str, args: &[(&str, Arg)]) -> Self {
+        Self {
+            voice: Voice { lang, sender: String::new() },
+            title: lang.t(&format!("{key}-title")),
+            message: lang.t_with(key, args),
+            button: None,
+            link: None,
+        }
     }
+}
+
+/// Who speaks on a subscriber's page and in what language: the sender's
+/// name (never ninsho's), and the list's language.
+struct Voice {
+    lang: Language,
+    sender: String,
+}
+
+impl Voice {
+    fn of(list: &store::List) -> Self {
+        Self { lang: language_of(list), sender: String::new() }
+    }
+}
+
+/// A list's language (English for a tag without a catalog).
+fn language_of(list: &store::List) -> Language {
+    Language::parse(&list.language).unwrap_or_default()
+}
+
+/// The language a browser asks for, among ours; English otherwise.
+fn browser_language(headers: &HeaderMap) -> Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Language::from_accept_language)
+        .unwrap_or_default()
 }
 
 /// A page subscribers see: it carries the sender's name, not ninsho's.
 trait PublicPage: Template {
-    fn set_sender(&mut self, sender: String);
+    fn voice(&mut self) -> &mut Voice;
 }
 
 macro_rules! public_page {
     ($($page:ty),*) => {$(
         impl PublicPage for $page {
-            fn set_sender(&mut self, sender: String) {
-                self.sender = sender;
+            fn voice(&mut self) -> &mut Voice {
+                &mut self.voice
             }
         }
     )*};
@@ -102,13 +139,14 @@ macro_rules! public_page {
 public_page!(SignupPage, Notice, ProfilePage);
 
 async fn page(state: &AppState, status: StatusCode, mut template: impl PublicPage) -> Result<Response, AppError> {
-    template.set_sender(state.store().sender_settings().await?.organization);
+    template.voice().sender = state.store().sender_settings().await?.organization;
     Ok((status, Html(template.render()?)).into_response())
 }
 
-async fn invalid_link(state: &AppState) -> Result<Response, AppError> {
-    let notice =
-        Notice::new("This link is not valid", "It may have been copied incompletely. Open it again from the email.");
+/// A link that does not verify: there is no list to take a language from,
+/// so the browser's is used.
+async fn invalid_link(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError> {
+    let notice = Notice::new(browser_language(headers), "public-invalid-link", &[]);
     page(state, StatusCode::BAD_REQUEST, notice).await
 }
 
@@ -135,28 +173,18 @@ pub(crate) async fn signup(
     let window = chrono::Duration::minutes(SIGNUP_WINDOW_MINUTES);
     if state.store().count_form_hit(ip, window).await? > SIGNUPS_PER_WINDOW {
         tracing::warn!(%ip, "signup refused: rate limit");
-        let notice =
-            Notice::new("Too many signups", "Too many signups came from your network. Try again in a few minutes.");
+        let notice = Notice::new(language_of(&list), "public-too-many", &[]);
         return page(&state, StatusCode::TOO_MANY_REQUESTS, notice).await;
     }
+    let lang = language_of(&list);
     let double = list.optin == "double";
-    let thanks = if double {
-        Notice::new(
-            "Almost done",
-            format!("Check your inbox: we sent a link to confirm your subscription to {}.", list.name),
-        )
-    } else {
-        // The same words whether or not the address had unsubscribed before
-        // (then a confirmation link was sent instead).
-        Notice::new(
-            "Thank you",
-            format!(
-                "Thank you for subscribing to {}. If this address had unsubscribed before, \
-                 confirm with the link we just sent.",
-                list.name
-            ),
-        )
-    };
+    // Single opt-in: the same words whether or not the address had
+    // unsubscribed before (then a confirmation link was sent instead).
+    let thanks = Notice::new(
+        lang,
+        if double { "public-almost-done" } else { "public-thanks" },
+        &[("list", list.name.as_str().into())],
+    );
     // `website` is the honeypot: hidden from people, filled in by bots.
     if !field_value(&values, "website").is_empty() {
         tracing::info!(%ip, "signup honeypot filled in; ignored");
@@ -177,18 +205,17 @@ pub(crate) async fn signup(
         }
     }
     let email = EmailAddress::parse(&raw_email);
-    let unfit =
-        domain::text::check_line(&name).map_err(|e| format!("Your name {e}: remove it and send the form again."));
+    let unfit = domain::text::check_line(&name).map_err(|_| lang.t("public-bad-name"));
     let unfit = unfit.and_then(|()| {
         list.signup_fields.0.iter().try_for_each(|field| match attributes.get(&field.key) {
             Some(serde_json::Value::String(value)) => domain::text::check_text(value)
-                .map_err(|e| format!("{} {e}: remove it and send the form again.", field.label)),
+                .map_err(|_| lang.t_with("public-bad-field", &[("field", field.label.as_str().into())])),
             _ => Ok(()),
         })
     });
     let error = match (&email, &missing, unfit) {
-        (Err(e), _, _) => Some(format!("This email address is not valid: {e}.")),
-        (Ok(_), Some(label), _) => Some(format!("Please fill in {label}.")),
+        (Err(e), _, _) => Some(lang.t_with("public-bad-email", &[("reason", e.to_string().into())])),
+        (Ok(_), Some(label), _) => Some(lang.t_with("public-fill-in", &[("field", label.as_str().into())])),
         (Ok(_), None, Err(unfit)) => Some(unfit),
         (Ok(_), None, Ok(())) => None,
     };
@@ -217,13 +244,14 @@ pub(crate) async fn signup(
         let expires = chrono::Utc::now().timestamp() + CONFIRM_DAYS * 86_400;
         let token = links::token(state.key(), Purpose::Confirm, LinkClaims { subscriber_id, list_id, expires });
         let link = format!("{}/c/{token}", state.config().public_url);
-        let text = format!(
-            "Hello,\n\nsomeone, hopefully you, asked to subscribe {email} to {list}.\n\n\
-             Confirm the subscription by opening this link within {CONFIRM_DAYS} days:\n\n{link}\n\n\
-             If it was not you, ignore this message: you will not be subscribed.\n",
-            list = list.name
-        );
-        let subject = format!("Confirm your subscription to {}", list.name);
+        let args = [
+            ("list", Arg::from(list.name.as_str())),
+            ("email", Arg::from(email.as_str())),
+            ("days", Arg::from(CONFIRM_DAYS)),
+            ("link", Arg::from(link)),
+        ];
+        let text = lang.t_with("mail-confirm-body", &args) + "\n";
+        let subject = lang.t_with("mail-confirm-subject", &args);
         state
             .store()
             .enqueue_message(&NewMessage {
@@ -245,45 +273,51 @@ fn now() -> i64 {
 pub(crate) async fn confirm_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     match links::verify(state.key(), Purpose::Confirm, &token, now()) {
         Ok(claims) => {
             let list = state.store().list(claims.list_id).await?.ok_or(AppError::NotFound)?;
+            let lang = language_of(&list);
             // A button, not an action on GET: link scanners open links too.
-            let mut notice = Notice::new("Confirm your subscription", format!("Subscribe to {}?", list.name));
-            notice.button = Some((format!("/c/{token}"), "Yes, subscribe me".into()));
+            let mut notice = Notice::new(lang, "public-confirm", &[]);
+            notice.message = lang.t_with("public-confirm-question", &[("list", list.name.as_str().into())]);
+            notice.button = Some((format!("/c/{token}"), lang.t("public-confirm-button")));
             page(&state, StatusCode::OK, notice).await
         }
         Err(LinkError::Expired(claims)) => expired(&state, claims).await,
-        Err(LinkError::Invalid) => invalid_link(&state).await,
+        Err(LinkError::Invalid) => invalid_link(&state, &headers).await,
     }
 }
 
 async fn expired(state: &AppState, claims: LinkClaims) -> Result<Response, AppError> {
-    let mut notice =
-        Notice::new("This link has expired", "Confirmation links work for 7 days. Sign up again to get a new one.");
-    if state.store().list(claims.list_id).await?.is_some_and(|l| l.visibility == "public") {
-        notice.link = Some((format!("/s/{}", claims.list_id), "Sign up again".into()));
+    let list = state.store().list(claims.list_id).await?;
+    let lang = list.as_ref().map(language_of).unwrap_or_default();
+    let mut notice = Notice::new(lang, "public-expired", &[]);
+    if list.is_some_and(|l| l.visibility == "public") {
+        notice.link = Some((format!("/s/{}", claims.list_id), lang.t("public-sign-up-again")));
     }
     page(state, StatusCode::GONE, notice).await
 }
 
-pub(crate) async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let claims = match links::verify(state.key(), Purpose::Confirm, &token, now()) {
         Ok(claims) => claims,
         Err(LinkError::Expired(claims)) => return expired(&state, claims).await,
-        Err(LinkError::Invalid) => return invalid_link(&state).await,
+        Err(LinkError::Invalid) => return invalid_link(&state, &headers).await,
     };
-    if !state.store().confirm_subscription(claims.subscriber_id, claims.list_id).await? {
-        let notice = Notice::new(
-            "This subscription cannot be confirmed",
-            "The address or the newsletter no longer receives mail from us.",
-        );
-        return page(&state, StatusCode::CONFLICT, notice).await;
-    }
-    let list = state.store().list(claims.list_id).await?.ok_or(AppError::NotFound)?;
-    let mut notice = Notice::new("Subscription confirmed", format!("You are subscribed to {}. Thank you!", list.name));
-    notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage your subscriptions".into()));
+    let list = state.store().list(claims.list_id).await?;
+    let lang = list.as_ref().map(language_of).unwrap_or_else(|| browser_language(&headers));
+    let confirmed = state.store().confirm_subscription(claims.subscriber_id, claims.list_id).await?;
+    let Some(list) = list.filter(|_| confirmed) else {
+        return page(&state, StatusCode::CONFLICT, Notice::new(lang, "public-cannot-confirm", &[])).await;
+    };
+    let mut notice = Notice::new(lang, "public-confirmed", &[("list", list.name.as_str().into())]);
+    notice.link = Some((profile_path(&state, claims.subscriber_id), lang.t("public-manage")));
     page(&state, StatusCode::OK, notice).await
 }
 
@@ -295,29 +329,30 @@ fn profile_path(state: &AppState, subscriber_id: i64) -> String {
 pub(crate) async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else {
-        return invalid_link(&state).await;
+        return invalid_link(&state, &headers).await;
     };
     let (Some(subscriber), Some(list)) =
         (state.store().subscriber(claims.subscriber_id).await?, state.store().list(claims.list_id).await?)
     else {
-        return invalid_link(&state).await;
+        return invalid_link(&state, &headers).await;
     };
     let subscriptions = state.store().subscriptions(subscriber.id).await?;
     let left = subscriptions.iter().any(|s| s.list_id == list.id && s.status == SubscriptionStatus::Unsubscribed);
+    let lang = language_of(&list);
+    let args = [("list", Arg::from(list.name.as_str())), ("email", Arg::from(subscriber.email.as_str()))];
     let mut notice = if left {
         // Asking again would suggest the first time did not work.
-        Notice::new(
-            "You are already unsubscribed",
-            format!("{} no longer receives {}. There is nothing more to do.", subscriber.email, list.name),
-        )
+        Notice::new(lang, "public-already", &args)
     } else {
-        let mut notice = Notice::new("Unsubscribe", format!("Stop sending {} to {}?", list.name, subscriber.email));
-        notice.button = Some((format!("/u/{token}"), "Unsubscribe".into()));
+        let mut notice = Notice::new(lang, "public-unsubscribe", &[]);
+        notice.message = lang.t_with("public-subscribe-question", &args);
+        notice.button = Some((format!("/u/{token}"), lang.t("public-unsubscribe-button")));
         notice
     };
-    notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage all your subscriptions".into()));
+    notice.link = Some((profile_path(&state, claims.subscriber_id), lang.t("public-manage-all")));
     page(&state, StatusCode::OK, notice).await
 }
 
@@ -326,18 +361,21 @@ pub(crate) async fn unsubscribe_page(
 pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else {
-        return invalid_link(&state).await;
+        return invalid_link(&state, &headers).await;
     };
     match state.store().unsubscribe(claims.subscriber_id, claims.list_id).await {
         Ok(()) => {}
-        Err(store::StoreError::NotFound(_)) => return invalid_link(&state).await,
+        Err(store::StoreError::NotFound(_)) => return invalid_link(&state, &headers).await,
         Err(e) => return Err(e.into()),
     }
     tracing::info!(subscriber_id = claims.subscriber_id, list_id = claims.list_id, "unsubscribed");
-    let mut notice = Notice::new("You are unsubscribed", "You will not receive this newsletter any more.");
-    notice.link = Some((profile_path(&state, claims.subscriber_id), "Manage your subscriptions".into()));
+    let list = state.store().list(claims.list_id).await?;
+    let lang = list.as_ref().map(language_of).unwrap_or_else(|| browser_language(&headers));
+    let mut notice = Notice::new(lang, "public-unsubscribed", &[]);
+    notice.link = Some((profile_path(&state, claims.subscriber_id), lang.t("public-manage")));
     page(&state, StatusCode::OK, notice).await
 }
 
@@ -351,12 +389,12 @@ struct ListChoice {
 #[derive(Template)]
 #[template(path = "public/profile.html")]
 struct ProfilePage {
-    sender: String,
+    voice: Voice,
     token: String,
     email: String,
     name: String,
     lists: Vec<ListChoice>,
-    saved: Option<&'static str>,
+    saved: Option<String>,
     error: Option<String>,
 }
 
@@ -366,26 +404,29 @@ enum ProfileNote {
     Saved,
     /// Unsubscribed from every list at once.
     LeftAll,
-    /// The change was refused: why (the form keeps what was typed).
+    /// The name was refused (the form keeps what was typed, controls aside).
     Refused {
         name: String,
-        error: String,
     },
 }
 
-async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Response, AppError> {
+/// The profile page, in the language of the first list the subscriber is
+/// on, else the browser's.
+async fn profile(state: &AppState, token: &str, headers: &HeaderMap, note: ProfileNote) -> Result<Response, AppError> {
     let Ok(claims) = links::verify(state.key(), Purpose::Profile, token, now()) else {
-        return invalid_link(state).await;
+        return invalid_link(state, headers).await;
     };
     let Some(subscriber) = state.store().subscriber(claims.subscriber_id).await? else {
-        return invalid_link(state).await;
+        return invalid_link(state, headers).await;
     };
     let subscriptions = state.store().subscriptions(subscriber.id).await?;
+    let all = state.store().lists().await?;
+    let lang = subscriptions
+        .iter()
+        .find_map(|s| all.iter().find(|l| l.id == s.list_id))
+        .map_or_else(|| browser_language(headers), language_of);
     // Public lists, and private ones the subscriber is on.
-    let lists = state
-        .store()
-        .lists()
-        .await?
+    let lists = all
         .into_iter()
         .filter_map(|list| {
             let mine = subscriptions.iter().find(|s| s.list_id == list.id);
@@ -399,17 +440,17 @@ async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Res
         .collect();
     let (status, name, saved, error) = match note {
         ProfileNote::None => (StatusCode::OK, subscriber.name, None, None),
-        ProfileNote::Saved => (StatusCode::OK, subscriber.name, Some("Your changes are saved."), None),
-        ProfileNote::LeftAll => {
-            (StatusCode::OK, subscriber.name, Some("You are unsubscribed from every newsletter."), None)
+        ProfileNote::Saved => (StatusCode::OK, subscriber.name, Some(lang.t("public-saved")), None),
+        ProfileNote::LeftAll => (StatusCode::OK, subscriber.name, Some(lang.t("public-left-all")), None),
+        ProfileNote::Refused { name } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(lang.t("public-profile-bad-name")))
         }
-        ProfileNote::Refused { name, error } => (StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(error)),
     };
     page(
         state,
         status,
         ProfilePage {
-            sender: String::new(),
+            voice: Voice { lang, sender: String::new() },
             token: token.to_string(),
             email: subscriber.email,
             name,
@@ -424,26 +465,28 @@ async fn profile(state: &AppState, token: &str, note: ProfileNote) -> Result<Res
 pub(crate) async fn profile_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    profile(&state, &token, ProfileNote::None).await
+    profile(&state, &token, &headers, ProfileNote::None).await
 }
 
 pub(crate) async fn save_profile(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let Ok(claims) = links::verify(state.key(), Purpose::Profile, &token, now()) else {
-        return invalid_link(&state).await;
+        return invalid_link(&state, &headers).await;
     };
     // Repeated `list` fields: serde_urlencoded reads them as pairs.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("The form is incomplete: {e}")))?;
     let name: String =
         pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().chars().take(200).collect()).unwrap_or_default();
-    if let Err(e) = domain::text::check_line(&name) {
-        let error = format!("Your name {e}: remove it and save again.");
-        return profile(&state, &token, ProfileNote::Refused { name: name.replace(char::is_control, ""), error }).await;
+    if domain::text::check_line(&name).is_err() {
+        let refused = ProfileNote::Refused { name: name.replace(char::is_control, "") };
+        return profile(&state, &token, &headers, refused).await;
     }
     // "Unsubscribe from everything" leaves every list the page showed.
     let everything = pairs.iter().any(|(k, v)| k == "everything" && v == "1");
@@ -463,8 +506,8 @@ pub(crate) async fn save_profile(
     let choices: Vec<(i64, bool)> = choices.into_iter().filter(|(id, _)| allowed(id)).collect();
     match state.store().update_profile(claims.subscriber_id, &name, &choices).await {
         Ok(()) => {}
-        Err(store::StoreError::NotFound(_)) => return invalid_link(&state).await,
+        Err(store::StoreError::NotFound(_)) => return invalid_link(&state, &headers).await,
         Err(e) => return Err(e.into()),
     }
-    profile(&state, &token, if everything { ProfileNote::LeftAll } else { ProfileNote::Saved }).await
+    profile(&state, &token, &headers, if everything { ProfileNote::LeftAll } else { ProfileNote::Saved }).await
 }

@@ -23,6 +23,8 @@ pub(crate) struct ListView {
     optin: String,
     #[schema(value_type = Vec<Object>)]
     signup_fields: Vec<SignupField>,
+    /// The language of its public pages and mail: `en` or `ja`.
+    language: String,
     subscriber_count: i64,
     created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -36,6 +38,7 @@ impl From<List> for ListView {
             visibility: l.visibility,
             optin: l.optin,
             signup_fields: l.signup_fields.0,
+            language: l.language,
             subscriber_count: l.subscriber_count,
             created_at: l.created_at,
         }
@@ -52,6 +55,8 @@ pub(crate) struct ListInput {
     /// Extra fields of the signup form, each kept as an attribute: `{"key", "label", "required"}`.
     #[schema(value_type = Option<Vec<Object>>)]
     signup_fields: Option<Vec<SignupField>>,
+    /// The language of its public pages and mail: `en` (default) or `ja`.
+    language: Option<String>,
 }
 
 /// Checks the extra fields of a signup form; the message says what is wrong.
@@ -87,6 +92,7 @@ pub(crate) struct ListFields {
     pub visibility: ListVisibility,
     pub optin: OptIn,
     pub signup_fields: Vec<SignupField>,
+    pub language: i18n::Language,
 }
 
 impl ListFields {
@@ -129,7 +135,22 @@ pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> AppResul
         .map(|f| SignupField { key: f.key.trim().to_string(), label: f.label.trim().to_string(), required: f.required })
         .collect::<Vec<_>>();
     check_signup_fields(&signup_fields).map_err(|e| AppError::field("signup_fields", e))?;
-    Ok(ListFields { name, description, visibility, optin, signup_fields })
+    let language = match input.language.as_deref().or(current.map(|l| l.language.as_str())) {
+        None => i18n::Language::default(),
+        Some(tag) => i18n::Language::parse(tag).ok_or_else(|| AppError::field("language", "en or ja"))?,
+    };
+    Ok(ListFields { name, description, visibility, optin, signup_fields, language })
+}
+
+/// Creates (`id` None) or changes a list with `fields`, its language too.
+pub(crate) async fn save(state: &AppState, id: Option<i64>, fields: &ListFields) -> Result<List, store::StoreError> {
+    let mut list = match id {
+        Some(id) => state.store().update_list(id, &fields.as_new()).await?,
+        None => state.store().create_list(&fields.as_new()).await?,
+    };
+    state.store().set_list_language(list.id, fields.language.code()).await?;
+    list.language = fields.language.code().to_owned();
+    Ok(list)
 }
 
 /// All lists with their confirmed subscriber counts.
@@ -146,7 +167,7 @@ pub(crate) async fn create(
     ApiJson(input): ApiJson<ListInput>,
 ) -> AppResult<(StatusCode, Json<ListView>)> {
     let fields = list_fields(&input, None)?;
-    let list = state.store().create_list(&fields.as_new()).await?;
+    let list = save(&state, None, &fields).await?;
     Ok((StatusCode::CREATED, Json(list.into())))
 }
 
@@ -167,7 +188,7 @@ pub(crate) async fn update(
 ) -> AppResult<Json<ListView>> {
     let current = state.store().list(id).await?.ok_or_else(|| AppError::not_found("list"))?;
     let fields = list_fields(&input, Some(&current))?;
-    let list = state.store().update_list(id, &fields.as_new()).await?;
+    let list = save(&state, Some(id), &fields).await?;
     Ok(Json(list.into()))
 }
 

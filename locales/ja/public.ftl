@@ -1,0 +1,64 @@
+# 購読者が見るページ（登録、登録確認、配信設定の変更、配信停止）と登録時のメール。
+# リストの言語で表示します。
+
+public-site = 配信設定
+public-email = メールアドレス
+public-name = お名前
+public-optional = （任意）
+public-subscribe = 登録する
+public-subscribe-to = { $list }に登録
+public-website = ウェブサイト
+
+public-too-many-title = 登録が集中しています
+public-too-many = お使いのネットワークから短時間に多くの登録がありました。数分後にもう一度お試しください。
+public-almost-done-title = 仮登録が完了しました
+public-almost-done = { $list }の登録確認メールをお送りしました。メールに記載のリンクを開いて登録を完了してください。
+public-thanks-title = ご登録ありがとうございます
+public-thanks = { $list }にご登録いただきありがとうございます。以前に配信停止されたアドレスの場合は、お送りした確認メールのリンクから登録を完了してください。
+public-bad-name = お名前に改行や制御文字が含まれています。取り除いてからもう一度送信してください。
+public-bad-field = { $field }に制御文字が含まれています。取り除いてからもう一度送信してください。
+public-bad-email = メールアドレスの形式が正しくありません（{ $reason }）。
+public-fill-in = { $field }を入力してください。
+
+public-invalid-link-title = このリンクは無効です
+public-invalid-link = リンクが途中で切れている可能性があります。メールからもう一度開いてください。
+public-confirm-title = 登録の確認
+public-confirm-question = { $list }に登録しますか？
+public-confirm-button = 登録する
+public-expired-title = リンクの有効期限が切れています
+public-expired = 登録確認リンクの有効期限は7日間です。お手数ですが、もう一度ご登録ください。
+public-sign-up-again = もう一度登録する
+public-cannot-confirm-title = 登録を完了できません
+public-cannot-confirm = このアドレス、またはこのメールマガジンには現在配信していません。
+public-confirmed-title = 登録が完了しました
+public-confirmed = { $list }への登録が完了しました。ありがとうございます。
+public-manage = 配信設定を変更する
+public-manage-all = すべての配信設定を変更する
+
+public-unsubscribe-title = 配信停止
+public-subscribe-question = { $email } への{ $list }の配信を停止しますか？
+public-unsubscribe-button = 配信を停止する
+public-already-title = すでに配信停止済みです
+public-already = { $email } には{ $list }をお送りしていません。これ以上の操作は必要ありません。
+public-unsubscribed-title = 配信を停止しました
+public-unsubscribed = 今後、このメールマガジンはお送りしません。
+
+public-profile-title = 配信設定の変更
+public-newsletters = メールマガジン
+public-save = 保存する
+public-everything = すべての配信を停止する
+public-saved = 変更を保存しました。
+public-left-all = すべてのメールマガジンの配信を停止しました。
+public-profile-bad-name = お名前に改行や制御文字が含まれています。取り除いてからもう一度保存してください。
+
+mail-confirm-subject = 【登録確認】{ $list }
+mail-confirm-body =
+    { $list }への登録のお申し込みを受け付けました。
+
+    ご本人によるお申し込みであれば、{ $days }日以内に次のリンクを開いて登録を完了してください。
+
+    { $link }
+
+    お心当たりのない場合は、このメールを破棄してください。登録は行われません。
+
+    （登録アドレス: { $email }）
