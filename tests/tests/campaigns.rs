@@ -644,3 +644,58 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
     assert_eq!(store.campaign(campaign.id).await?.context("campaign")?.status, CampaignStatus::Finished);
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let news = list(store, "週刊ニュース").await?;
+    store.set_list_language(news, "ja").await?;
+    tests::fixtures::subscriber(
+        store,
+        "hanako@example.jp",
+        "花子",
+        serde_json::json!({}),
+        &[(news, domain::SubscriptionStatus::Confirmed)],
+    )
+    .await?;
+    // Created through the API without a language: it takes its list's.
+    let api = app.api().await?;
+    let (status, created) = api
+        .post(
+            "/campaigns",
+            serde_json::json!({"name": "冬", "from_address": "news@shop.example", "subject": "冬のお知らせ",
+                "body": "# 冬のセール\n\n今週末まで。", "list_ids": [news]}),
+        )
+        .await?;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().context("id")?;
+    assert_eq!(store.campaign(id).await?.context("campaign")?.language, "ja");
+    let (status, refused) = api
+        .post(
+            "/campaigns",
+            serde_json::json!({"name": "x", "from_address": "news@shop.example", "subject": "x", "body": "x",
+                "language": "klingon"}),
+        )
+        .await?;
+    assert_eq!((status, refused["field"].as_str()), (422, Some("language")), "{refused}");
+
+    let (status, _) = api.post(&format!("/campaigns/{id}/schedule"), serde_json::json!({})).await?;
+    assert_eq!(status, 200);
+    let mut engine = engine(&app, 100);
+    engine.tick(Utc::now() + Duration::seconds(1)).await?;
+    engine.tick(Utc::now() + Duration::seconds(2)).await?;
+    let messages = captured(store).await?;
+    let (_, raw) = messages.first().context("sent")?;
+    let parsed = MessageParser::default().parse(raw).context("parses")?;
+    let html = parsed.body_html(0).context("html")?;
+    assert!(html.contains("<html lang=\"ja\">"), "{html}");
+    assert!(html.contains("このメールは週刊ニュースにご登録いただいた方にお送りしています。"), "{html}");
+    for words in ["ブラウザで表示", "配信設定の変更", "配信停止"] {
+        assert!(html.contains(words), "{words} in {html}");
+    }
+    let text = parsed.body_text(0).context("text")?;
+    assert!(text.contains("\n配信停止: http"), "{text}");
+    assert!(!text.contains("Unsubscribe"), "{text}");
+    app.stop().await
+}

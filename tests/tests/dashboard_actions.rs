@@ -378,7 +378,7 @@ async fn lists_campaigns_settings_layouts_and_suppressions_have_their_everyday_a
     // Layouts: in the menu, and previewed around an example body.
     browser.goto(&app.url).await?;
     browser.click("nav a[href='/layouts']").await?;
-    let layout = app.store.save_template(None, "Plain", message::DEFAULT_LAYOUT).await?.id;
+    let layout = app.store.save_template(None, "Plain", message::default_layout(i18n::Language::English)).await?.id;
     browser.goto(&format!("{}/layouts/{layout}", app.url)).await?;
     let frame = browser
         .client

@@ -104,7 +104,7 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
     let import = import["id"].as_i64().context("import id")?;
     api.wait_for_import(import).await?;
 
-    let layout = store.save_template(None, "Plain", message::DEFAULT_LAYOUT).await?.id;
+    let layout = store.save_template(None, "Plain", message::default_layout(i18n::Language::English)).await?.id;
     let sequence = store.create_sequence("Welcome", list, None, None).await?.id;
     store.add_step(sequence, 0, &fixtures::fields("Welcome 1", vec![list])).await?;
     let webhook = store

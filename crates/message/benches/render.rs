@@ -7,7 +7,7 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use message::{BodyFormat, Campaign, DEFAULT_LAYOUT, Draft, Recipient, SecretKey, Sender};
+use message::{BodyFormat, Campaign, Draft, Recipient, SecretKey, Sender, default_layout};
 
 fn main() {
     let count: usize = std::env::var("NINSHO_BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
@@ -27,10 +27,11 @@ fn main() {
         preheader: "This week's picks",
         format: BodyFormat::Html,
         body: &body,
-        layout: DEFAULT_LAYOUT,
+        layout: default_layout(i18n::Language::English),
         text: "",
         track_clicks: true,
         track_opens: true,
+        language: i18n::Language::English,
     };
     let compiled = message::compose::compile(&draft).unwrap_or_else(|e| panic!("{e:?}"));
     let sender = Sender {

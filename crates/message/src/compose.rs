@@ -9,18 +9,47 @@
 //! nor an HTML parser can move or escape them.
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+use i18n::Language;
 
 use crate::links;
 use crate::template::{self, TemplateError};
 
-/// The layout every new installation starts with: table-based, CSS in a
-/// `<style>` block that is inlined at compile time, with a media query for
-/// phones that stays in the head.
-pub const DEFAULT_LAYOUT: &str = include_str!("default_layout.html");
+/// The built-in layout's source: its words are `[[key]]` marks filled in
+/// from the catalog of the campaign's language (`default_layout`).
+const DEFAULT_LAYOUT_SOURCE: &str = include_str!("default_layout.html");
 
-/// Ends a generated text alternative (the layout's footer is HTML).
-const TEXT_FOOTER: &str = "\n-- \nView in a browser: {{ view_in_browser_url }}\n\
-                           Preferences: {{ profile_url }}\nUnsubscribe: {{ unsubscribe_url }}\n";
+/// The layout every new installation starts with, in `language`:
+/// table-based, CSS in a `<style>` block that is inlined at compile time,
+/// a media query for phones that stays in the head, and the footer's words
+/// in that language.
+pub fn default_layout(language: Language) -> &'static str {
+    static LAYOUTS: [OnceLock<String>; Language::ALL.len()] = [const { OnceLock::new() }; Language::ALL.len()];
+    let index = Language::ALL.iter().position(|l| *l == language).unwrap_or(0);
+    LAYOUTS[index].get_or_init(|| {
+        let escape = |text: String| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        // The list's name is a template expression: put in after escaping.
+        let reason = escape(language.t_with("layout-reason", &[("list", "\u{1}".into())]));
+        let mut layout = DEFAULT_LAYOUT_SOURCE
+            .replace("[[lang]]", language.code())
+            .replace("[[layout-reason]]", &reason.replace('\u{1}', "{{ list.name }}"));
+        for key in ["layout-view", "layout-preferences", "layout-unsubscribe"] {
+            layout = layout.replace(&format!("[[{key}]]"), &escape(language.t(key)));
+        }
+        layout
+    })
+}
+
+/// The footer of a generated text part, in `language`.
+fn text_footer(language: Language) -> String {
+    format!(
+        "\n-- \n{}: {{{{ view_in_browser_url }}}}\n{}: {{{{ profile_url }}}}\n{}: {{{{ unsubscribe_url }}}}\n",
+        language.t("layout-view"),
+        language.t("layout-preferences"),
+        language.t("layout-unsubscribe")
+    )
+}
 
 /// The largest body or layout a campaign may have. Gmail clips messages over
 /// 102 KB, so anything near this limit is a mistake.
@@ -64,6 +93,8 @@ pub struct Draft<'a> {
     pub text: &'a str,
     pub track_clicks: bool,
     pub track_opens: bool,
+    /// The language of the generated text part's footer.
+    pub language: Language,
 }
 
 /// Templates ready to render, and the links they track (by index).
@@ -144,7 +175,7 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         insert_open_pixel(&mut html);
     }
     let mut text = if draft.text.trim().is_empty() {
-        links::strip_marks(&html_to_text(&body)).into_owned() + TEXT_FOOTER
+        links::strip_marks(&html_to_text(&body)).into_owned() + &text_footer(draft.language)
     } else {
         links::strip_marks(draft.text).into_owned()
     };
@@ -406,10 +437,11 @@ mod tests {
             preheader: "",
             format,
             body,
-            layout: DEFAULT_LAYOUT,
+            layout: default_layout(Language::English),
             text: "",
             track_clicks: true,
             track_opens: true,
+            language: i18n::Language::English,
         }
     }
 

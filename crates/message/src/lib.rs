@@ -20,7 +20,7 @@ use std::sync::Arc;
 use minijinja::value::{Enumerator, Object};
 use minijinja::{Value, context};
 
-pub use compose::{BodyFormat, Compiled, DEFAULT_LAYOUT, Draft};
+pub use compose::{BodyFormat, Compiled, Draft, default_layout};
 pub use secret::SecretKey;
 pub use template::TemplateError;
 

@@ -3,7 +3,7 @@
 //! algorithms; and changing what is signed breaks them.
 
 use message::dkim::{self, Signer};
-use message::{BodyFormat, Campaign, DEFAULT_LAYOUT, Draft, Recipient, SecretKey, Sender};
+use message::{BodyFormat, Campaign, Draft, Recipient, SecretKey, Sender, default_layout};
 
 fn campaign_message() -> Vec<u8> {
     let draft = Draft {
@@ -12,10 +12,11 @@ fn campaign_message() -> Vec<u8> {
         preheader: "",
         format: BodyFormat::Markdown,
         body: "# Hello\n\n[a link](https://shop.example/a)\n",
-        layout: DEFAULT_LAYOUT,
+        layout: default_layout(i18n::Language::English),
         text: "",
         track_clicks: true,
         track_opens: true,
+        language: i18n::Language::English,
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {

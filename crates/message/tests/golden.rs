@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use mail_parser::{MessageParser, MimeHeaders};
 use message::links::{self, Track};
-use message::{BodyFormat, Campaign, DEFAULT_LAYOUT, Draft, Recipient, SecretKey, Sender};
+use message::{BodyFormat, Campaign, Draft, Recipient, SecretKey, Sender, default_layout};
 
 const DATE: i64 = 1_795_000_000;
 
@@ -51,10 +51,11 @@ fn japanese_markdown_campaign() {
         preheader: "最大50%オフ",
         format: BodyFormat::Markdown,
         body,
-        layout: DEFAULT_LAYOUT,
+        layout: default_layout(i18n::Language::English),
         text: "",
         track_clicks: true,
         track_opens: true,
+        language: i18n::Language::English,
     };
     let campaign = campaign(&draft, "ショップ通信");
     let attributes = serde_json::json!({ "city": "大阪", "vip": true });
@@ -122,10 +123,11 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
         preheader: "",
         format: BodyFormat::Html,
         body: &body,
-        layout: DEFAULT_LAYOUT,
+        layout: default_layout(i18n::Language::English),
         text: "Hello {{ subscriber.name }}, read it at {{ view_in_browser_url }}",
         track_clicks: false,
         track_opens: false,
+        language: i18n::Language::English,
     };
     let campaign = campaign(&draft, "Shop");
     let attributes = serde_json::json!({});
@@ -167,10 +169,11 @@ fn links_are_filled_while_encoding_and_subscribers_cannot_add_any() {
         preheader: "",
         format: BodyFormat::Html,
         body,
-        layout: DEFAULT_LAYOUT,
+        layout: default_layout(i18n::Language::English),
         text: "",
         track_clicks: true,
         track_opens: true,
+        language: i18n::Language::English,
     };
     let campaign = campaign(&draft, "Shop");
     let attributes = serde_json::json!({ "city": "Na\u{1}1\u{2}ra" });

@@ -5,7 +5,7 @@
 //! back with a real MIME parser.
 
 use mail_parser::MessageParser;
-use message::{BodyFormat, Campaign, DEFAULT_LAYOUT, Draft, Recipient, SecretKey, Sender};
+use message::{BodyFormat, Campaign, Draft, Recipient, SecretKey, Sender, default_layout};
 
 /// What an attacker types between the words: each can end a header line for
 /// some reader.
@@ -64,10 +64,11 @@ fn campaign(value: &str) -> Campaign {
         preheader: "{{ subscriber.name }}",
         format: BodyFormat::Markdown,
         body: "Static body.",
-        layout: DEFAULT_LAYOUT,
+        layout: default_layout(i18n::Language::English),
         text: "",
         track_clicks: true,
         track_opens: true,
+        language: i18n::Language::English,
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {

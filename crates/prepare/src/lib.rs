@@ -52,7 +52,7 @@ pub async fn layout(store: &Store, campaign: &Campaign) -> Result<String, Prepar
         return Ok(snapshot.clone());
     }
     match campaign.template_id {
-        None => Ok(message::DEFAULT_LAYOUT.to_owned()),
+        None => Ok(message::default_layout(language(campaign)).to_owned()),
         Some(id) => match store.template(id).await? {
             Some(t) => Ok(t.body),
             None => Err(PrepareError::Invalid(format!("its layout {id} no longer exists"))),
@@ -78,7 +78,13 @@ fn draft<'a>(campaign: &'a Campaign, layout: &'a str) -> Result<Draft<'a>, Prepa
         text: &campaign.text_body,
         track_clicks: campaign.track_clicks,
         track_opens: campaign.track_opens,
+        language: language(campaign),
     })
+}
+
+/// A campaign's language (English for a tag without a catalog).
+pub fn language(campaign: &Campaign) -> i18n::Language {
+    i18n::Language::parse(&campaign.language).unwrap_or_default()
 }
 
 /// Renders each part of a campaign that compiled (with `layout`) once for

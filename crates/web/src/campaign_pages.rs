@@ -64,7 +64,7 @@ pub(crate) async fn new_layout(
         frame,
         id: None,
         name: String::new(),
-        body: message::DEFAULT_LAYOUT.to_owned(),
+        body: message::default_layout(i18n::Language::English).to_owned(),
         errors: Vec::new(),
     };
     render(StatusCode::OK, jar, page)
@@ -410,6 +410,8 @@ fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
         ab_sample_percent: get("ab_sample_percent").trim().parse().unwrap_or(0),
         ab_wait_minutes: get("ab_wait_hours").trim().parse::<i32>().map_or(240, |h| h.saturating_mul(60)),
         ab_metric: AbMetric::parse(get("ab_metric")).unwrap_or(AbMetric::Opens),
+        // Empty: its first list's, settled when saved.
+        language: get("language").trim().to_owned(),
     };
     let mut fields = fields;
     match (parse_time(get("window_start")), parse_time(get("window_end"))) {
@@ -441,8 +443,11 @@ async fn save_campaign(
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (fields, errors) = read_form(&pairs);
+    let (mut fields, errors) = read_form(&pairs);
     let mut errors: Vec<Fault> = errors.into_iter().map(Fault::from).collect();
+    if let Err(error) = crate::campaigns::settle_language(&state, &mut fields).await? {
+        errors.push(error.into());
+    }
     if errors.is_empty() {
         errors = template_errors(&state, &fields).await?;
     }

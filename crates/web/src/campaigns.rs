@@ -24,6 +24,29 @@ pub(crate) fn blank_campaign() -> Campaign {
     })
 }
 
+/// Makes a campaign's language explicit: one chosen (a tag we have a
+/// catalog for), else its first list's, else English.
+pub(crate) async fn settle_language(
+    state: &AppState,
+    fields: &mut CampaignFields,
+) -> Result<Result<(), Invalid>, AppError> {
+    let chosen = fields.language.trim();
+    let language = if chosen.is_empty() {
+        let first = match fields.list_ids.first() {
+            Some(id) => state.store().list(*id).await?,
+            None => None,
+        };
+        first.and_then(|l| i18n::Language::parse(&l.language)).unwrap_or_default()
+    } else {
+        match i18n::Language::parse(chosen) {
+            Some(language) => language,
+            None => return Ok(Err(format!("{chosen:?} is not a language ninsho writes; choose en or ja").into())),
+        }
+    };
+    fields.language = language.code().to_owned();
+    Ok(Ok(()))
+}
+
 /// What is wrong with a campaign's fields, each fault with its field name
 /// (for the API) and a sentence (for both).
 pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String)> {

@@ -94,6 +94,10 @@ pub(crate) struct CampaignInput {
     ab_subjects: Vec<String>,
     #[serde(default)]
     ab_sample_percent: i16,
+    /// `en` or `ja`: its `lang` and the default layout's words; default:
+    /// its first list's language.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 impl CampaignInput {
@@ -115,6 +119,7 @@ impl CampaignInput {
             time_zone: self.time_zone.unwrap_or(defaults.time_zone.clone()),
             ab_subjects: self.ab_subjects,
             ab_sample_percent: self.ab_sample_percent,
+            language: self.language.unwrap_or_default(),
             ..defaults
         }
     }
@@ -122,7 +127,8 @@ impl CampaignInput {
 
 /// The first fault of a draft as a field error.
 async fn checked(state: &AppState, input: CampaignInput) -> AppResult<CampaignFields> {
-    let fields = input.fields();
+    let mut fields = input.fields();
+    crate::campaigns::settle_language(state, &mut fields).await?.map_err(|e| AppError::field("language", e))?;
     if let Some((field, message)) = check_fields(&fields).into_iter().next() {
         return Err(AppError::field(field, message));
     }
