@@ -93,7 +93,11 @@ impl ListForm {
         domain::text::check_line(&name).map_err(|e| format!("The list's name {e}."))?;
         domain::text::check_text(&self.description).map_err(|e| format!("The description {e}."))?;
         let signup_fields = parse_signup_fields(&self.signup_fields).map_err(|e| format!("Signup fields: {e}."))?;
-        let language = i18n::Language::parse(&self.language).ok_or("Choose the language of its pages and mail.")?;
+        // A form without the field (a script's) gets English, as the API does.
+        let language = match self.language.trim() {
+            "" => i18n::Language::default(),
+            tag => i18n::Language::parse(tag).ok_or("Choose the language of its pages and mail.")?,
+        };
         Ok(crate::api::lists::ListFields {
             name,
             description: self.description.trim().to_string(),
