@@ -62,3 +62,39 @@ mail-confirm-body =
     { $link }
 
     If it was not you, ignore this message: you will not be subscribed.
+
+public-address = Change your address
+public-address-new = New email address
+public-address-button = Send a link to the new address
+public-address-hint = The change takes effect when you open the link we send to the new address.
+public-address-sent = We sent a link to { $email }. Open it to move your subscriptions there.
+public-address-bad = The new address is not valid: { $reason }.
+public-address-same = That is already your address.
+public-address-confirm-title = Change your address
+public-address-confirm = Move your subscriptions from { $old } to { $new }?
+public-address-confirm-button = Yes, change my address
+public-address-done-title = Your address is changed
+public-address-done = From now on we write to { $new }.
+public-address-used-title = This link has been used
+public-address-used = Your address was changed with it already, or the request is no longer valid.
+public-address-taken-title = This address is already registered
+public-address-taken = { $new } is already registered with us, so your address was not changed.
+
+mail-address-subject = Confirm your new address
+mail-address-body =
+    Hello,
+
+    someone, hopefully you, asked to move the subscriptions of { $old } to this address, { $new }.
+
+    Confirm the change by opening this link within { $days } days:
+
+    { $link }
+
+    If it was not you, ignore this message: nothing changes.
+mail-address-changed-subject = Your address has been changed
+mail-address-changed-body =
+    Hello,
+
+    the subscriptions of { $old } now go to { $new }, as requested from the preferences page.
+
+    If you did not ask for this, reply to this message.

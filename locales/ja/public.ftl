@@ -62,3 +62,41 @@ mail-confirm-body =
     お心当たりのない場合は、このメールを破棄してください。登録は行われません。
 
     （登録アドレス: { $email }）
+
+public-address = メールアドレスの変更
+public-address-new = 新しいメールアドレス
+public-address-button = 新しいアドレスに確認メールを送る
+public-address-hint = 新しいアドレスにお送りするリンクを開いた時点で変更されます。
+public-address-sent = { $email } に確認メールをお送りしました。メールのリンクを開くと、配信先が変更されます。
+public-address-bad = 新しいメールアドレスの形式が正しくありません（{ $reason }）。
+public-address-same = 現在と同じメールアドレスです。
+public-address-confirm-title = メールアドレスの変更
+public-address-confirm = 配信先を { $old } から { $new } に変更しますか？
+public-address-confirm-button = 変更する
+public-address-done-title = メールアドレスを変更しました
+public-address-done = 今後は { $new } にお送りします。
+public-address-used-title = このリンクは使用済みです
+public-address-used = すでに変更が完了しているか、このお申し込みは無効になっています。
+public-address-taken-title = このアドレスはすでに登録されています
+public-address-taken = { $new } はすでに登録済みのため、メールアドレスは変更されていません。
+
+mail-address-subject = 【メールアドレス変更の確認】
+mail-address-body =
+    配信先メールアドレスの変更のお申し込みを受け付けました。
+
+    変更前: { $old }
+    変更後: { $new }
+
+    ご本人によるお申し込みであれば、{ $days }日以内に次のリンクを開いて変更を完了してください。
+
+    { $link }
+
+    お心当たりのない場合は、このメールを破棄してください。変更は行われません。
+mail-address-changed-subject = 【メールアドレス変更のお知らせ】
+mail-address-changed-body =
+    配信設定の変更ページからのお申し込みにより、配信先メールアドレスを変更しました。
+
+    変更前: { $old }
+    変更後: { $new }
+
+    お心当たりのない場合は、このメールにご返信ください。

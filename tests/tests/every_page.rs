@@ -117,6 +117,8 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
         ingest.import(&format!("r{i}.xml"), &dmarc_report(&format!("r{i}"), 12, 1), "test").await?;
     }
 
+    let change = store.request_address_change(reader, &domain::EmailAddress::parse("moved@example.jp")?).await?;
+    let moving = LinkClaims { subscriber_id: reader, list_id: change, expires: Utc::now().timestamp() + 3600 };
     let claims = LinkClaims { subscriber_id: reader, list_id: list, expires: Utc::now().timestamp() + 3600 };
     let token = |purpose| links::token(&app.key, purpose, claims);
     let one = |v: i64| vec![v.to_string()];
@@ -134,6 +136,7 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
         (("/reports/domains/{domain}/sources", "ip"), vec!["10.0.0.1".into()]),
         (("/s", "list_id"), one(list)),
         (("/c", "token"), vec![token(Purpose::Confirm)]),
+        (("/a", "token"), vec![links::token(&app.key, Purpose::Address, moving)]),
         (("/u", "token"), vec![token(Purpose::Unsubscribe)]),
         (("/p", "token"), vec![token(Purpose::Profile)]),
         (("/static", "name"), vec!["segment.js".into()]),

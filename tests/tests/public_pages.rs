@@ -430,3 +430,73 @@ async fn a_japanese_list_speaks_japanese_from_signup_to_unsubscribe() -> Result<
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_reader_changes_address_only_through_the_link_sent_to_the_new_one() -> Result<()> {
+    let app = spawn_app().await?;
+    let news = list(&app, "Ninsho News", OptIn::Single).await?;
+    let confirmed = domain::SubscriptionStatus::Confirmed;
+    let id =
+        tests::fixtures::subscriber(&app.store, "old@example.jp", "Taro", serde_json::json!({}), &[(news, confirmed)])
+            .await?;
+    tests::fixtures::subscriber(&app.store, "taken@example.jp", "Other", serde_json::json!({}), &[]).await?;
+    let browser = Browser::launch().await?;
+    let address_link = |to: &'static str| {
+        let app = &app;
+        async move {
+            let messages = app.store.outbound_messages(50).await?;
+            let message = messages.iter().find(|m| m.to_address == to && m.kind == "address-confirmation");
+            let message = message.context("no link sent")?;
+            let link = message.text_body.split_whitespace().find(|w| w.contains("/a/")).context("no link")?;
+            Ok::<_, anyhow::Error>(link.to_owned())
+        }
+    };
+
+    // Asking: a bad address is refused; a good one gets a link, nothing changes yet.
+    browser.goto(&app.state.profile_url(id)).await?;
+    browser.client.execute("document.querySelector('#address-form').noValidate = true;", vec![]).await?;
+    browser.fill("#address-form input[name=email]", "not-an-address").await?;
+    browser.click("#address-form button").await?;
+    assert!(browser.text("#error").await?.starts_with("The new address is not valid"));
+    browser.fill("#address-form input[name=email]", "new@example.jp").await?;
+    browser.click("#address-form button").await?;
+    assert!(browser.text("#saved").await?.contains("We sent a link to new@example.jp"));
+    let link = address_link("new@example.jp").await?;
+    assert_eq!(app.store.subscriber(id).await?.context("reader")?.email, "old@example.jp", "not before the link");
+
+    // A forged link changes nothing.
+    // Another subscriber's id under the same signature.
+    let forged = link.replacen(&format!("/a/{id}."), &format!("/a/{}.", id + 1), 1);
+    assert_ne!(forged, link);
+    browser.goto(&forged).await?;
+    assert_eq!(browser.text("h1").await?, "This link is not valid");
+    assert_eq!(http().post(&forged).send().await?.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.store.subscriber(id).await?.context("reader")?.email, "old@example.jp");
+
+    // The real link asks, then changes; the old address is told.
+    browser.goto(&link).await?;
+    assert!(browser.text("#message").await?.contains("from old@example.jp to new@example.jp"));
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "Your address is changed");
+    assert_eq!(app.store.subscriber(id).await?.context("reader")?.email, "new@example.jp");
+    let told = app.store.outbound_messages(50).await?;
+    let told = told.iter().find(|m| m.kind == "address-changed").context("the old address is told")?;
+    assert_eq!(told.to_address, "old@example.jp");
+    assert!(told.text_body.contains("new@example.jp"), "{}", told.text_body);
+    // Still on the list, under the new address.
+    assert_eq!(subscription_status(&app, "new@example.jp", news).await?.as_deref(), Some("confirmed"));
+
+    // Used once: a second time changes nothing.
+    assert_eq!(http().post(&link).send().await?.status(), StatusCode::GONE);
+    assert_eq!(app.store.subscriber(id).await?.context("reader")?.email, "new@example.jp");
+
+    // An address another subscriber has is not taken over.
+    browser.goto(&app.state.profile_url(id)).await?;
+    browser.fill("#address-form input[name=email]", "taken@example.jp").await?;
+    browser.click("#address-form button").await?;
+    let link = address_link("taken@example.jp").await?;
+    assert_eq!(http().post(&link).send().await?.status(), StatusCode::CONFLICT);
+    assert_eq!(app.store.subscriber(id).await?.context("reader")?.email, "new@example.jp");
+    browser.close().await?;
+    app.stop().await
+}

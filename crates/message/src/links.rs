@@ -13,6 +13,8 @@ pub enum Purpose {
     Confirm,
     Unsubscribe,
     Profile,
+    /// A change of address: `list_id` carries the change's id.
+    Address,
 }
 
 impl Purpose {
@@ -21,6 +23,7 @@ impl Purpose {
             Self::Confirm => "link:confirm",
             Self::Unsubscribe => "link:unsubscribe",
             Self::Profile => "link:profile",
+            Self::Address => "link:address",
         }
     }
 }

@@ -45,7 +45,7 @@ pub use imports::{Import, ImportBatch, ImportError};
 pub use layouts::Template;
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
-pub use public::{NewMessage, OutboundMessage, SignupOutcome};
+pub use public::{AddressChange, NewMessage, OutboundMessage, SignupOutcome};
 pub use queue::{DeliveryOutcome, LeasedDelivery};
 pub use reports::{
     DmarcDomain, DmarcRowView, DmarcSource, DmarcWriter, MAX_FAILED_REPORT_BYTES, NewDmarcReport, NewDmarcRow,

@@ -35,6 +35,19 @@ pub struct NewMessage<'a> {
     pub text_body: &'a str,
 }
 
+/// What following a change-of-address link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressChange {
+    Made {
+        old: String,
+        new: String,
+    },
+    /// Made before, or the subscriber is gone: nothing changed.
+    Used,
+    /// Another subscriber has the new address: nothing changed.
+    Taken,
+}
+
 /// What a signup did, so the page can say the same thing either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignupOutcome {
@@ -264,6 +277,63 @@ impl Store {
         .bind(subscriber_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Records a reader's wish to move to `new_email`; the change's id (the
+    /// link sent to the new address carries it).
+    pub async fn request_address_change(&self, subscriber_id: i64, new_email: &EmailAddress) -> Result<i64> {
+        Ok(sqlx::query_scalar("INSERT INTO address_changes (subscriber_id, new_email) VALUES ($1, $2) RETURNING id")
+            .bind(subscriber_id)
+            .bind(new_email.as_str())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The new address of a change not yet made.
+    pub async fn pending_address_change(&self, id: i64, subscriber_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT new_email FROM address_changes WHERE id = $1 AND subscriber_id = $2 AND done_at IS NULL",
+        )
+        .bind(id)
+        .bind(subscriber_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Makes a change of address, once: the subscriber's email becomes the
+    /// new one unless another subscriber has it.
+    pub async fn apply_address_change(&self, id: i64, subscriber_id: i64) -> Result<AddressChange> {
+        let mut tx = self.pool.begin().await?;
+        let new: Option<String> = sqlx::query_scalar(
+            "SELECT new_email FROM address_changes WHERE id = $1 AND subscriber_id = $2 AND done_at IS NULL FOR UPDATE",
+        )
+        .bind(id)
+        .bind(subscriber_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(new) = new else { return Ok(AddressChange::Used) };
+        let old: Option<String> = sqlx::query_scalar("SELECT email FROM subscribers WHERE id = $1 FOR UPDATE")
+            .bind(subscriber_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(old) = old else { return Ok(AddressChange::Used) };
+        let taken: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM subscribers WHERE lower(email) = lower($1) AND id <> $2)")
+                .bind(&new)
+                .bind(subscriber_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if taken {
+            return Ok(AddressChange::Taken);
+        }
+        sqlx::query("UPDATE subscribers SET email = $2, updated_at = now() WHERE id = $1")
+            .bind(subscriber_id)
+            .bind(&new)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE address_changes SET done_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(AddressChange::Made { old, new })
     }
 
     /// Replaces a subscriber's name and their subscriptions to `lists`

@@ -32,6 +32,8 @@ pub(crate) fn router() -> crate::routes::Routes {
         .route("/c/{token}", get(confirm_page).post(confirm))
         .route("/u/{token}", get(unsubscribe_page).post(unsubscribe))
         .route("/p/{token}", get(profile_page).post(save_profile))
+        .route("/p/{token}/address", axum::routing::post(request_address))
+        .route("/a/{token}", get(address_page).post(change_address))
 }
 
 #[derive(Template)]
@@ -402,6 +404,10 @@ struct ProfilePage {
 enum ProfileNote {
     None,
     Saved,
+    /// A link went to the new address.
+    AddressSent(String),
+    /// The new address was refused: why.
+    AddressRefused(String),
     /// Unsubscribed from every list at once.
     LeftAll,
     /// The name was refused (the form keeps what was typed, controls aside).
@@ -442,6 +448,13 @@ async fn profile(state: &AppState, token: &str, headers: &HeaderMap, note: Profi
         ProfileNote::None => (StatusCode::OK, subscriber.name, None, None),
         ProfileNote::Saved => (StatusCode::OK, subscriber.name, Some(lang.t("public-saved")), None),
         ProfileNote::LeftAll => (StatusCode::OK, subscriber.name, Some(lang.t("public-left-all")), None),
+        ProfileNote::AddressSent(email) => (
+            StatusCode::OK,
+            subscriber.name,
+            Some(lang.t_with("public-address-sent", &[("email", email.into())])),
+            None,
+        ),
+        ProfileNote::AddressRefused(why) => (StatusCode::UNPROCESSABLE_ENTITY, subscriber.name, None, Some(why)),
         ProfileNote::Refused { name } => {
             (StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(lang.t("public-profile-bad-name")))
         }
@@ -510,4 +523,136 @@ pub(crate) async fn save_profile(
         Err(e) => return Err(e.into()),
     }
     profile(&state, &token, &headers, if everything { ProfileNote::LeftAll } else { ProfileNote::Saved }).await
+}
+
+/// How long a change-of-address link works.
+const ADDRESS_DAYS: i64 = 7;
+
+#[derive(serde::Deserialize)]
+pub(crate) struct AddressForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// The profile page's change of address: a link goes to the new address,
+/// and nothing changes until it is followed.
+pub(crate) async fn request_address(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AddressForm>,
+) -> Result<Response, AppError> {
+    let Ok(claims) = links::verify(state.key(), Purpose::Profile, &token, now()) else {
+        return invalid_link(&state, &headers).await;
+    };
+    let Some(subscriber) = state.store().subscriber(claims.subscriber_id).await? else {
+        return invalid_link(&state, &headers).await;
+    };
+    let lang = reader_language(&state, subscriber.id, &headers).await?;
+    let new = match EmailAddress::parse(&form.email) {
+        Ok(new) if new.as_str().eq_ignore_ascii_case(&subscriber.email) => {
+            return profile(&state, &token, &headers, ProfileNote::AddressRefused(lang.t("public-address-same"))).await;
+        }
+        Ok(new) => new,
+        Err(e) => {
+            let why = lang.t_with("public-address-bad", &[("reason", e.to_string().into())]);
+            return profile(&state, &token, &headers, ProfileNote::AddressRefused(why)).await;
+        }
+    };
+    // The same answer whether or not the address is known or suppressed:
+    // the link is only sent where mail may go.
+    if !state.store().is_suppressed(&new).await? {
+        let change = state.store().request_address_change(subscriber.id, &new).await?;
+        let expires = now() + ADDRESS_DAYS * 86_400;
+        let claims = LinkClaims { subscriber_id: subscriber.id, list_id: change, expires };
+        let link = format!("{}/a/{}", state.config().public_url, links::token(state.key(), Purpose::Address, claims));
+        let args = [
+            ("old", Arg::from(subscriber.email.as_str())),
+            ("new", Arg::from(new.as_str())),
+            ("days", Arg::from(ADDRESS_DAYS)),
+            ("link", Arg::from(link)),
+        ];
+        let message = NewMessage {
+            kind: "address-confirmation",
+            subscriber_id: Some(subscriber.id),
+            to: new.as_str(),
+            subject: &lang.t_with("mail-address-subject", &args),
+            text_body: &(lang.t_with("mail-address-body", &args) + "\n"),
+        };
+        state.store().enqueue_message(&message).await?;
+    }
+    profile(&state, &token, &headers, ProfileNote::AddressSent(new.as_str().to_owned())).await
+}
+
+/// The language a reader reads: their first list's, else the browser's.
+async fn reader_language(state: &AppState, subscriber_id: i64, headers: &HeaderMap) -> Result<Language, AppError> {
+    let subscriptions = state.store().subscriptions(subscriber_id).await?;
+    let first = match subscriptions.first() {
+        Some(s) => state.store().list(s.list_id).await?,
+        None => None,
+    };
+    Ok(first.as_ref().map_or_else(|| browser_language(headers), language_of))
+}
+
+/// A change-of-address link: a button, not an action on GET (link scanners
+/// open links too).
+pub(crate) async fn address_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let claims = match links::verify(state.key(), Purpose::Address, &token, now()) {
+        Ok(claims) => claims,
+        Err(_) => return invalid_link(&state, &headers).await,
+    };
+    let lang = reader_language(&state, claims.subscriber_id, &headers).await?;
+    let (subscriber, new) = (
+        state.store().subscriber(claims.subscriber_id).await?,
+        state.store().pending_address_change(claims.list_id, claims.subscriber_id).await?,
+    );
+    let (Some(subscriber), Some(new)) = (subscriber, new) else {
+        return page(&state, StatusCode::GONE, Notice::new(lang, "public-address-used", &[])).await;
+    };
+    let args = [("old", Arg::from(subscriber.email.as_str())), ("new", Arg::from(new.as_str()))];
+    let mut notice = Notice::new(lang, "public-address-confirm", &args);
+    notice.button = Some((format!("/a/{token}"), lang.t("public-address-confirm-button")));
+    page(&state, StatusCode::OK, notice).await
+}
+
+/// Makes the change, once; the old address is told.
+pub(crate) async fn change_address(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let claims = match links::verify(state.key(), Purpose::Address, &token, now()) {
+        Ok(claims) => claims,
+        Err(_) => return invalid_link(&state, &headers).await,
+    };
+    let lang = reader_language(&state, claims.subscriber_id, &headers).await?;
+    match state.store().apply_address_change(claims.list_id, claims.subscriber_id).await? {
+        store::AddressChange::Made { old, new } => {
+            tracing::info!(subscriber_id = claims.subscriber_id, "address changed");
+            let args = [("old", Arg::from(old.as_str())), ("new", Arg::from(new.as_str()))];
+            let told = NewMessage {
+                kind: "address-changed",
+                subscriber_id: Some(claims.subscriber_id),
+                to: &old,
+                subject: &lang.t("mail-address-changed-subject"),
+                text_body: &(lang.t_with("mail-address-changed-body", &args) + "\n"),
+            };
+            state.store().enqueue_message(&told).await?;
+            let mut notice = Notice::new(lang, "public-address-done", &args);
+            notice.link = Some((profile_path(&state, claims.subscriber_id), lang.t("public-manage")));
+            page(&state, StatusCode::OK, notice).await
+        }
+        store::AddressChange::Used => {
+            page(&state, StatusCode::GONE, Notice::new(lang, "public-address-used", &[])).await
+        }
+        store::AddressChange::Taken => {
+            let new = state.store().pending_address_change(claims.list_id, claims.subscriber_id).await?;
+            let args = [("new", Arg::from(new.unwrap_or_default()))];
+            page(&state, StatusCode::CONFLICT, Notice::new(lang, "public-address-taken", &args)).await
+        }
+    }
 }
