@@ -98,3 +98,10 @@ mail-address-changed-body =
     the subscriptions of { $old } now go to { $new }, as requested from the preferences page.
 
     If you did not ask for this, reply to this message.
+
+public-reason-legend = Would you tell us why? (optional)
+public-reason-too_many = I get too many emails
+public-reason-not_relevant = The content is not relevant to me
+public-reason-never_signed_up = I never signed up
+public-reason-other = Another reason
+public-reason-detail = In your own words

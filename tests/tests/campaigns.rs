@@ -699,3 +699,48 @@ async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words() -> 
     assert!(!text.contains("Unsubscribe"), "{text}");
     app.stop().await
 }
+
+#[tokio::test]
+async fn readers_may_say_why_they_leave_and_the_report_counts_it() -> Result<()> {
+    let app = spawn_app().await?;
+    let store = &app.store;
+    let weekly = list(store, "Weekly").await?;
+    let confirmed = domain::SubscriptionStatus::Confirmed;
+    let mut readers = Vec::new();
+    for email in ["a@example.org", "b@example.org"] {
+        readers
+            .push(tests::fixtures::subscriber(store, email, "", serde_json::json!({}), &[(weekly, confirmed)]).await?);
+    }
+    let campaign = store.save_campaign(None, &tests::fixtures::fields("Weekly 1", vec![weekly])).await?;
+    store.schedule_campaign(campaign.id, Utc::now(), None).await?;
+    let mut engine = engine(&app, 100);
+    engine.tick(Utc::now() + Duration::seconds(1)).await?;
+    engine.tick(Utc::now() + Duration::seconds(2)).await?;
+
+    // One reader says why, in their words; the other leaves by one click.
+    let browser = tests::Browser::launch().await?;
+    browser.goto(&app.state.unsubscribe_url(readers[0], weekly)).await?;
+    browser.toggle("input[name=reason][value=too_many]").await?;
+    browser.fill("textarea[name=detail]", "Twice a week would be fine").await?;
+    browser.click("#action").await?;
+    assert_eq!(browser.text("h1").await?, "You are unsubscribed");
+    let one_click = tests::http()
+        .post(app.state.unsubscribe_url(readers[1], weekly))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await?;
+    assert!(one_click.status().is_success());
+
+    let (reasons, words) = store.unsubscribe_reasons(campaign.id).await?;
+    assert_eq!(reasons, vec![("too_many".to_owned(), 1)], "the one-click leaves no reason");
+    assert_eq!(words, vec!["Twice a week would be fine".to_owned()]);
+    let admin = app.logged_in_browser().await?;
+    admin.goto(&format!("{}/campaigns/{}/report", app.url, campaign.id)).await?;
+    let shown = admin.text("#leave-reasons").await?;
+    assert!(shown.contains("I get too many emails") && shown.contains('1'), "{shown}");
+    assert_eq!(admin.text("#leave-words").await?, "Twice a week would be fine");
+    admin.close().await?;
+    browser.close().await?;
+    app.stop().await
+}

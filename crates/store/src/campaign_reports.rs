@@ -173,6 +173,25 @@ impl Store {
         })
     }
 
+    /// Why readers left after this campaign: (reason, how many), and the
+    /// newest 20 of their own words.
+    pub async fn unsubscribe_reasons(&self, campaign_id: i64) -> Result<(Vec<(String, i64)>, Vec<String>)> {
+        let counts = sqlx::query_as(
+            "SELECT reason, count(*) FROM unsubscribe_reasons WHERE campaign_id = $1 GROUP BY reason \
+             ORDER BY count(*) DESC, reason",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let words = sqlx::query_scalar(
+            "SELECT detail FROM unsubscribe_reasons WHERE campaign_id = $1 AND detail <> '' ORDER BY id DESC LIMIT 20",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((counts, words))
+    }
+
     /// What happened to a subscriber, newest first: deliveries, opens and
     /// clicks of campaigns, and joining and leaving lists.
     pub async fn subscriber_activity(&self, subscriber_id: i64, limit: i64) -> Result<Vec<ActivityRow>> {

@@ -211,6 +211,30 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a reader's reason for leaving a list (`reason` one of
+    /// `too_many`, `not_relevant`, `never_signed_up`, `other`), tied to the
+    /// last campaign they got from it.
+    pub async fn record_unsubscribe_reason(
+        &self,
+        subscriber_id: i64,
+        list_id: i64,
+        reason: &str,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO unsubscribe_reasons (subscriber_id, list_id, campaign_id, reason, detail) \
+             SELECT $1, $2, (SELECT d.campaign_id FROM deliveries d WHERE d.subscriber_id = $1 AND d.list_id = $2 \
+                             ORDER BY d.updated_at DESC LIMIT 1), $3, $4",
+        )
+        .bind(subscriber_id)
+        .bind(list_id)
+        .bind(reason)
+        .bind(detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Drops subscriptions left unconfirmed for longer than `age`.
     pub async fn expire_unconfirmed(&self, age: Duration) -> Result<u64> {
         Ok(sqlx::query("DELETE FROM subscriptions WHERE status = 'unconfirmed' AND updated_at < now() - $1")

@@ -752,6 +752,10 @@ struct ReportPage {
     complaint_domains: Vec<(String, i64, i64)>,
     /// (reason, hard/soft/sender, count)
     bounce_reasons: Vec<(String, String, i64)>,
+    /// Why readers who left said they did: (reason, how many).
+    leave_reasons: Vec<(String, i64)>,
+    /// Their own words, newest first.
+    leave_words: Vec<String>,
 }
 
 impl ReportPage {
@@ -764,6 +768,11 @@ impl ReportPage {
     fn link(&self, index: &i32) -> &str {
         usize::try_from(*index).ok().and_then(|i| self.campaign.links.get(i)).map_or("", String::as_str)
     }
+    /// A reason for leaving as the reader chose it.
+    fn leave_reason(&self, reason: &str) -> String {
+        i18n::Language::English.t(&format!("public-reason-{reason}"))
+    }
+
     /// "1 person", "3 people".
     fn people(&self, n: &i64) -> String {
         if *n == 1 { "1 person".into() } else { format!("{n} people") }
@@ -818,6 +827,7 @@ pub(crate) async fn report(
     let complaints = state.store().complaint_count(id).await?;
     let complaint_domains = state.store().complaints_by_domain(id).await?;
     let bounce_reasons = state.store().bounce_reasons(id).await?;
+    let (leave_reasons, leave_words) = state.store().unsubscribe_reasons(id).await?;
     let page = ReportPage {
         frame,
         edits: admin.role.allows(domain::Area::Campaigns, false),
@@ -830,6 +840,8 @@ pub(crate) async fn report(
         complaints,
         complaint_domains,
         bounce_reasons,
+        leave_reasons,
+        leave_words,
     };
     render(StatusCode::OK, jar, page)
 }

@@ -81,7 +81,12 @@ struct Notice {
     message: String,
     button: Option<(String, String)>,
     link: Option<(String, String)>,
+    /// The button's form asks, optionally, why (unsubscribing).
+    ask_reason: bool,
 }
+
+/// The reasons an unsubscribing reader may give.
+const REASONS: [&str; 4] = ["too_many", "not_relevant", "never_signed_up", "other"];
 
 impl Notice {
     /// A notice in `lang`: its title and message are the catalog's `key-title`
@@ -93,7 +98,13 @@ impl Notice {
             message: lang.t_with(key, args),
             button: None,
             link: None,
+            ask_reason: false,
         }
+    }
+
+    /// Each reason a reader may give, with its words.
+    fn reasons(&self) -> Vec<(&'static str, String)> {
+        REASONS.iter().map(|r| (*r, self.voice.lang.t(&format!("public-reason-{r}")))).collect()
     }
 }
 
@@ -352,6 +363,7 @@ pub(crate) async fn unsubscribe_page(
         let mut notice = Notice::new(lang, "public-unsubscribe", &[]);
         notice.message = lang.t_with("public-subscribe-question", &args);
         notice.button = Some((format!("/u/{token}"), lang.t("public-unsubscribe-button")));
+        notice.ask_reason = true;
         notice
     };
     notice.link = Some((profile_path(&state, claims.subscriber_id), lang.t("public-manage-all")));
@@ -364,6 +376,7 @@ pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let Ok(claims) = links::verify(state.key(), Purpose::Unsubscribe, &token, now()) else {
         return invalid_link(&state, &headers).await;
@@ -372,6 +385,14 @@ pub(crate) async fn unsubscribe(
         Ok(()) => {}
         Err(store::StoreError::NotFound(_)) => return invalid_link(&state, &headers).await,
         Err(e) => return Err(e.into()),
+    }
+    // The page's form may say why (the one-click POST of mail providers
+    // does not); an unknown reason or unreadable form is simply not kept.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let reason = field_value(&pairs, "reason");
+    if REASONS.contains(&reason.as_str()) {
+        let detail: String = field_value(&pairs, "detail").chars().filter(|c| !c.is_control() || *c == '\n').collect();
+        state.store().record_unsubscribe_reason(claims.subscriber_id, claims.list_id, &reason, &detail).await?;
     }
     tracing::info!(subscriber_id = claims.subscriber_id, list_id = claims.list_id, "unsubscribed");
     let list = state.store().list(claims.list_id).await?;
