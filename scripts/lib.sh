@@ -66,6 +66,8 @@ ensure_test_tools() {
     [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
     command -v pgrep >/dev/null || missing+=(procps)
     command -v unshare >/dev/null || missing+=(util-linux)
+    # A Japanese font, so the pages' screenshots show Japanese, not boxes.
+    [ -d /usr/share/fonts/opentype/ipafont-gothic ] || missing+=(fonts-ipafont-gothic)
     # The S/MIME test checks signatures with `openssl cms -verify`.
     command -v openssl >/dev/null || missing+=(openssl)
     # The API's OpenAPI document is checked with openapi-spec-validator

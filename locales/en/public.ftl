@@ -99,7 +99,7 @@ mail-address-changed-body =
 
     If you did not ask for this, reply to this message.
 
-public-reason-legend = Would you tell us why? (optional)
+public-reason-legend = Why are you leaving? (optional)
 public-reason-too_many = I get too many emails
 public-reason-not_relevant = The content is not relevant to me
 public-reason-never_signed_up = I never signed up

@@ -101,7 +101,7 @@ mail-address-changed-body =
 
     お心当たりのない場合は、このメールにご返信ください。
 
-public-reason-legend = よろしければ、配信停止の理由をお聞かせください（任意）
+public-reason-legend = 配信停止の理由（任意）
 public-reason-too_many = メールの数が多い
 public-reason-not_relevant = 内容が自分に合わない
 public-reason-never_signed_up = 登録した覚えがない

@@ -121,6 +121,12 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
     let moving = LinkClaims { subscriber_id: reader, list_id: change, expires: Utc::now().timestamp() + 3600 };
     let claims = LinkClaims { subscriber_id: reader, list_id: list, expires: Utc::now().timestamp() + 3600 };
     let token = |purpose| links::token(&app.key, purpose, claims);
+    // The subscribers' pages in Japanese too: a Japanese list the reader is on.
+    let japanese = fixtures::list(store, "週刊ニュース").await?;
+    store.set_list_language(japanese, "ja").await?;
+    store.set_subscription(reader, japanese, SubscriptionStatus::Confirmed).await?;
+    let in_japanese = LinkClaims { list_id: japanese, ..claims };
+    let japanese_token = |purpose| links::token(&app.key, purpose, in_japanese);
     let one = |v: i64| vec![v.to_string()];
     let values = BTreeMap::from([
         (("/lists", "id"), one(list)),
@@ -134,10 +140,10 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
         (("/sandbox", "id"), one(captured)),
         (("/reports/domains", "domain"), vec!["shop.example".into()]),
         (("/reports/domains/{domain}/sources", "ip"), vec!["10.0.0.1".into()]),
-        (("/s", "list_id"), one(list)),
-        (("/c", "token"), vec![token(Purpose::Confirm)]),
+        (("/s", "list_id"), vec![list.to_string(), japanese.to_string()]),
+        (("/c", "token"), vec![token(Purpose::Confirm), japanese_token(Purpose::Confirm)]),
         (("/a", "token"), vec![links::token(&app.key, Purpose::Address, moving)]),
-        (("/u", "token"), vec![token(Purpose::Unsubscribe)]),
+        (("/u", "token"), vec![token(Purpose::Unsubscribe), japanese_token(Purpose::Unsubscribe)]),
         (("/p", "token"), vec![token(Purpose::Profile)]),
         (("/static", "name"), vec!["segment.js".into()]),
         (("/t/v", "token"), vec![track(Track::View, 0).rsplit('/').next().unwrap_or_default().to_string()]),
@@ -265,7 +271,12 @@ async fn every_page_holds_at_phone_and_desktop_width() -> Result<()> {
             for problem in seen.as_array().into_iter().flatten() {
                 problems.push(format!("{width} px {url}: {}", problem.as_str().unwrap_or_default()));
             }
-            browser.full_screenshot(&dir.join(format!("{}.png", slug(url)))).await?;
+            // Two pages of one route (English and Japanese) get two names.
+            let mut name = slug(url);
+            while dir.join(format!("{name}.png")).exists() {
+                name.push_str("-2");
+            }
+            browser.full_screenshot(&dir.join(format!("{name}.png"))).await?;
         }
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
