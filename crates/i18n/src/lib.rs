@@ -108,6 +108,121 @@ impl Language {
     }
 }
 
+impl Language {
+    /// The message `key` with one argument, e.g. `t1("sent-to", "email", address)`.
+    pub fn t1(self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.t_with(key, &[(name, Arg::Text(value.to_string()))])
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(
+        self,
+        key: &str,
+        first: &str,
+        first_value: impl std::fmt::Display,
+        second: &str,
+        second_value: impl std::fmt::Display,
+    ) -> String {
+        self.t_with(key, &[(first, Arg::Text(first_value.to_string())), (second, Arg::Text(second_value.to_string()))])
+    }
+
+    /// The message `key` about a number of things: `$count` chooses the
+    /// plural form, `$n` is the number as the language writes it (1,234).
+    pub fn tn(self, key: &str, count: impl Count) -> String {
+        let count = count.count();
+        self.t_with(key, &[("count", Arg::Number(count)), ("n", Arg::Text(self.number(count)))])
+    }
+
+    /// The message named by a stored value: `tk("state", "draft")` reads
+    /// `state-draft`; an unknown value is shown as it is.
+    pub fn tk(self, prefix: &str, value: impl std::fmt::Display) -> String {
+        let value = value.to_string();
+        let slug: String = value.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let key = format!("{prefix}-{slug}");
+        match LOCALES.try_lookup(&self.id(), &key) {
+            Some(text) => text,
+            None => value,
+        }
+    }
+
+    /// A whole number with the language's digit grouping (both of ours
+    /// group thousands with a comma).
+    pub fn number(self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            grouped.push('-');
+        }
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        grouped
+    }
+
+    /// A moment as this language's readers write it, in `zone`, with the
+    /// zone's abbreviation: `2026-12-02 (Wed) 20:01 JST` or
+    /// `2026年12月2日(水) 20:01 JST`.
+    pub fn moment<Z: chrono::TimeZone>(self, t: &chrono::DateTime<Z>) -> String
+    where
+        Z::Offset: std::fmt::Display,
+    {
+        match self {
+            Self::English => t.format("%Y-%m-%d %H:%M %Z").to_string(),
+            Self::Japanese => format!("{} {}", self.date(t), t.format("%H:%M %Z")),
+        }
+    }
+
+    /// A date as this language's readers write it: `2026-12-02` or
+    /// `2026年12月2日(水)`.
+    pub fn date<Z: chrono::TimeZone>(self, t: &chrono::DateTime<Z>) -> String
+    where
+        Z::Offset: std::fmt::Display,
+    {
+        use chrono::Datelike;
+        match self {
+            Self::English => t.format("%Y-%m-%d").to_string(),
+            Self::Japanese => {
+                const DAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+                let day = DAYS[t.weekday().num_days_from_monday() as usize];
+                format!("{}年{}月{}日({day})", t.year(), t.month(), t.day())
+            }
+        }
+    }
+
+    /// The time zone a new account or list of this language starts in.
+    pub fn default_zone(self) -> &'static str {
+        match self {
+            Self::English => "UTC",
+            Self::Japanese => "Asia/Tokyo",
+        }
+    }
+}
+
+/// Something counted: any integer a page holds.
+pub trait Count {
+    fn count(&self) -> i64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+count_for!(i16, i32, i64, u16, u32, u64, usize);
+
+impl<T: Count> Count for &T {
+    fn count(&self) -> i64 {
+        (**self).count()
+    }
+}
+
 /// A value for a message's argument.
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -185,6 +300,17 @@ mod tests {
                 assert_ne!(&language.t_with(key, &args), key, "{} {key} does not resolve", language.code());
             }
         }
+    }
+
+    #[test]
+    fn numbers_and_dates_as_each_language_writes_them() {
+        use chrono::TimeZone;
+        assert_eq!(Language::Japanese.number(1234567), "1,234,567");
+        assert_eq!(Language::English.number(-1000), "-1,000");
+        assert_eq!(Language::English.number(999), "999");
+        let t = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 11, 1, 0).unwrap().with_timezone(&chrono_tz::Asia::Tokyo);
+        assert_eq!(Language::Japanese.moment(&t), "2026年12月2日(水) 20:01 JST");
+        assert_eq!(Language::English.moment(&t), "2026-12-02 20:01 JST");
     }
 
     #[test]

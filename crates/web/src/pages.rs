@@ -25,6 +25,8 @@ pub(crate) struct Frame {
     pub sandbox: bool,
     /// The admin's time zone: every time on the page is shown in it.
     pub zone: chrono_tz::Tz,
+    /// The admin's language: every word on the page is in it.
+    pub lang: i18n::Language,
 }
 
 impl Frame {
@@ -34,13 +36,13 @@ impl Frame {
         let (jar, csrf) = csrf::issue(state, jar);
         let sandbox = state.config().delivery_mode == domain::DeliveryMode::Sandbox;
         let zone = admin.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        (jar, Self { csrf, email: admin.email.clone(), sandbox, zone })
+        (jar, Self { csrf, email: admin.email.clone(), sandbox, zone, lang: admin.language })
     }
 
     /// A moment as the admin reads it: date, time and the zone's name,
-    /// e.g. `2026-12-04 09:30 JST`.
+    /// e.g. `2026-12-04 09:30 JST` or `2026年12月4日(金) 09:30 JST`.
     pub(crate) fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&self.zone).format("%Y-%m-%d %H:%M %Z").to_string()
+        self.lang.moment(&t.with_timezone(&self.zone))
     }
 
     /// The present moment in the admin's zone.
@@ -50,7 +52,46 @@ impl Frame {
 
     /// The date of a moment in the admin's zone.
     pub(crate) fn day(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&self.zone).format("%Y-%m-%d").to_string()
+        self.lang.date(&t.with_timezone(&self.zone))
+    }
+
+    /// The message `key` in the admin's language (see `i18n::Language`).
+    pub(crate) fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The message `key` with one `{ $name }` argument.
+    pub(crate) fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.t1(key, name, value)
+    }
+
+    /// The message `key` with two arguments.
+    pub(crate) fn t2(
+        &self,
+        key: &str,
+        first: &str,
+        first_value: impl std::fmt::Display,
+        second: &str,
+        second_value: impl std::fmt::Display,
+    ) -> String {
+        self.lang.t2(key, first, first_value, second, second_value)
+    }
+
+    /// The message `key` about `count` things (`$count` picks the plural
+    /// form, `$n` is the grouped number).
+    pub(crate) fn tn(&self, key: &str, count: impl i18n::Count) -> String {
+        self.lang.tn(key, count)
+    }
+
+    /// The message for a stored value: `tk("state", "draft")` reads
+    /// `state-draft`.
+    pub(crate) fn tk(&self, prefix: &str, value: impl std::fmt::Display) -> String {
+        self.lang.tk(prefix, value)
+    }
+
+    /// A number with the language's digit grouping.
+    pub(crate) fn num(&self, n: impl i18n::Count) -> String {
+        self.lang.number(n.count())
     }
 }
 

@@ -1,0 +1,39 @@
+# Words many dashboard pages share. Page-specific words live in the
+# page group's own file (dashboard-*.ftl).
+
+common-save = Save
+common-save-changes = Save changes
+common-cancel = Cancel
+common-delete = Delete
+common-edit = Edit
+common-create = Create
+common-add = Add
+common-remove = Remove
+common-back = Back
+common-search = Search
+common-name = Name
+common-email = Email
+common-status = Status
+common-state = State
+common-created = Created
+common-changed = Changed
+common-actions = Actions
+common-yes = Yes
+common-no = No
+common-none = None
+common-all = All
+common-next-page = Next page →
+common-previous-page = ← Previous page
+common-copy = Copy
+common-optional = (optional)
+common-details = Details
+common-total = Total
+common-when = When
+common-who = Who
+common-view = View
+common-close = Close
+common-saved = Saved.
+common-deleted = Deleted.
+common-filter = Filter
+common-language = Language
+common-time-zone = Time zone

@@ -1,0 +1,39 @@
+# ダッシュボードの多くのページで共通に使う言葉。ページ固有の言葉は
+# ページ群ごとのファイル（dashboard-*.ftl）にあります。
+
+common-save = 保存
+common-save-changes = 変更を保存
+common-cancel = キャンセル
+common-delete = 削除
+common-edit = 編集
+common-create = 作成
+common-add = 追加
+common-remove = 外す
+common-back = 戻る
+common-search = 検索
+common-name = 名前
+common-email = メールアドレス
+common-status = ステータス
+common-state = 状態
+common-created = 作成日時
+common-changed = 更新日時
+common-actions = 操作
+common-yes = はい
+common-no = いいえ
+common-none = なし
+common-all = すべて
+common-next-page = 次のページ →
+common-previous-page = ← 前のページ
+common-copy = コピー
+common-optional = （任意）
+common-details = 詳細
+common-total = 合計
+common-when = 日時
+common-who = 実行者
+common-view = 表示
+common-close = 閉じる
+common-saved = 保存しました。
+common-deleted = 削除しました。
+common-filter = 絞り込み
+common-language = 言語
+common-time-zone = タイムゾーン
