@@ -366,7 +366,8 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
         };
         let layout = self.queue.layout(&row).await?;
         let compiled = prepare::compile(&row, &layout)?;
-        let sender = prepare::sender(&row, &self.config.public_url);
+        let identity = self.queue.sender_identity(&row.from_address).await?;
+        let sender = prepare::sender(&row, &identity, &self.config.public_url);
         let campaign = message::Campaign::new(row.id, &row.name, sender, &compiled, row.anonymous_tracking)?;
         let campaign = Arc::new(campaign);
         self.campaigns.insert(id, campaign.clone());

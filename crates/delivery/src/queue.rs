@@ -14,7 +14,7 @@ use message::dkim::Signer;
 use prepare::PrepareError;
 use store::{
     BouncedDelivery, Campaign, DeliveryOutcome, Filter, LeasedDelivery, LeasedMessage, MessageOutcome, NewBounce,
-    Store, StoreError,
+    SenderIdentity, Store, StoreError,
 };
 
 type Answer<T, E = StoreError> = Result<T, E>;
@@ -25,6 +25,8 @@ pub trait Queue: Send + Sync {
     fn campaign(&self, id: i64) -> impl Future<Output = Answer<Option<Campaign>>> + Send;
     /// In production: refuses a From domain without a verified key.
     fn check_identity(&self, from_address: &str) -> impl Future<Output = Answer<(), PrepareError>> + Send;
+    /// The identity block of the domain a From address sends from.
+    fn sender_identity(&self, from_address: &str) -> impl Future<Output = Answer<SenderIdentity, PrepareError>> + Send;
     /// The layout the campaign is set in (its frozen copy once started).
     fn layout(&self, campaign: &Campaign) -> impl Future<Output = Answer<String, PrepareError>> + Send;
     fn segment(&self, campaign: &Campaign) -> impl Future<Output = Answer<Option<Filter>, PrepareError>> + Send;
@@ -86,6 +88,10 @@ impl Queue for Store {
 
     async fn check_identity(&self, from_address: &str) -> Answer<(), PrepareError> {
         prepare::identity(self, from_address).await
+    }
+
+    async fn sender_identity(&self, from_address: &str) -> Answer<SenderIdentity, PrepareError> {
+        prepare::sender_identity(self, from_address).await
     }
 
     async fn layout(&self, campaign: &Campaign) -> Answer<String, PrepareError> {

@@ -39,6 +39,7 @@ fn main() {
         from_address: "news@shop.example".into(),
         reply_to: None,
         public_url: "https://news.shop.example".into(),
+        identity: Default::default(),
     };
     let campaign = Campaign::new(1, "bench", sender, &compiled, false).unwrap_or_else(|e| panic!("{e}"));
     let key = SecretKey::random();

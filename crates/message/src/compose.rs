@@ -37,17 +37,34 @@ pub fn default_layout(language: Language) -> &'static str {
         for key in ["layout-view", "layout-preferences", "layout-unsubscribe"] {
             layout = layout.replace(&format!("[[{key}]]"), &escape(language.t(key)));
         }
-        layout
+        layout.replace("[[identity]]", &identity_block(language, ["<p>", "<br>", "</p>"], &escape))
     })
+}
+
+/// The sender's identity block as a template, its three lines set in
+/// `[open, between, close]`: nothing when the sender has no name.
+fn identity_block(language: Language, [open, newline, close]: [&str; 3], escape: &dyn Fn(String) -> String) -> String {
+    // The values are template expressions: put in after escaping the words.
+    let line = |key: &str, expression: &str| {
+        escape(language.t_with(key, &[("value", "\u{1}".into())])).replace('\u{1}', expression)
+    };
+    format!(
+        "{{% if sender.name %}}{open}{}{newline}{}{newline}{}{close}{{% endif %}}",
+        line("layout-sender", "{{ sender.name }}"),
+        line("layout-address", "{{ sender.postal_address }}"),
+        line("layout-contact", "{{ sender.contact }}"),
+    )
 }
 
 /// The footer of a generated text part, in `language`.
 fn text_footer(language: Language) -> String {
+    let identity = identity_block(language, ["\n\n", "\n", ""], &|text| text);
     format!(
-        "\n-- \n{}: {{{{ view_in_browser_url }}}}\n{}: {{{{ profile_url }}}}\n{}: {{{{ unsubscribe_url }}}}\n",
+        "\n-- \n{}: {{{{ view_in_browser_url }}}}\n{}: {{{{ profile_url }}}}\n{}: {{{{ unsubscribe_url }}}}{}\n",
         language.t("layout-view"),
         language.t("layout-preferences"),
-        language.t("layout-unsubscribe")
+        language.t("layout-unsubscribe"),
+        identity,
     )
 }
 

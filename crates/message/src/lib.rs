@@ -35,6 +35,21 @@ pub struct Sender {
     pub reply_to: Option<String>,
     /// The public base URL of ninsho's pages, without a trailing slash.
     pub public_url: String,
+    /// Who sends, as the law wants it printed in the footer.
+    pub identity: Identity,
+}
+
+/// The sender's identity block: the name, postal address and contact
+/// that Japan's 特定電子メール法 (and CAN-SPAM's postal address) want in
+/// advertising mail. Templates see it as `sender.name`,
+/// `sender.postal_address` and `sender.contact`; the built-in layout
+/// prints it when the name is there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub postal_address: String,
+    /// An address or URL for opting out and for questions.
+    pub contact: String,
 }
 
 impl Sender {
@@ -81,6 +96,8 @@ pub struct Campaign {
     pub id: i64,
     pub name: String,
     pub sender: Sender,
+    /// `sender` as templates see it (built once).
+    sender_value: Value,
     /// Record opens and clicks without the subscriber (privacy setting).
     pub anonymous_tracking: bool,
     links: usize,
@@ -111,7 +128,13 @@ impl Campaign {
         }
         let templates = Templates::compile(parts)?;
         let links = compiled.links.len();
-        Ok(Self { id, name: name.to_owned(), sender, anonymous_tracking, links, subjects, templates })
+        let identity = &sender.identity;
+        let sender_value = context! {
+            name => links::strip_marks(&identity.name),
+            postal_address => links::strip_marks(&identity.postal_address),
+            contact => links::strip_marks(&identity.contact),
+        };
+        Ok(Self { id, name: name.to_owned(), sender, sender_value, anonymous_tracking, links, subjects, templates })
     }
 
     /// The subscriber's subject, HTML and text, with every link signed.
@@ -185,6 +208,7 @@ impl Campaign {
             }),
             list: context! { id => to.list_id, name => links::strip_marks(to.list_name) },
             campaign: context! { id => self.id, name => links::strip_marks(&self.name) },
+            sender: self.sender_value.clone(),
             unsubscribe_url: url(unsubscribe.to_owned()),
             profile_url: url(links::profile_url(key, public, to.subscriber_id)),
             view_in_browser_url: url(links::track_url(
@@ -317,6 +341,7 @@ struct Scope {
     subscriber: Value,
     list: Value,
     campaign: Value,
+    sender: Value,
     unsubscribe_url: Value,
     profile_url: Value,
     view_in_browser_url: Value,
@@ -341,6 +366,7 @@ impl Object for Scope {
             "subscriber" => &self.subscriber,
             "list" => &self.list,
             "campaign" => &self.campaign,
+            "sender" => &self.sender,
             "unsubscribe_url" => &self.unsubscribe_url,
             "profile_url" => &self.profile_url,
             "view_in_browser_url" => &self.view_in_browser_url,
@@ -353,12 +379,13 @@ impl Object for Scope {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        const HEAD: [&str; 6] =
-            ["subscriber", "list", "campaign", "unsubscribe_url", "profile_url", "view_in_browser_url"];
-        const BODY: [&str; 8] = [
+        const HEAD: [&str; 7] =
+            ["subscriber", "list", "campaign", "sender", "unsubscribe_url", "profile_url", "view_in_browser_url"];
+        const BODY: [&str; 9] = [
             "subscriber",
             "list",
             "campaign",
+            "sender",
             "unsubscribe_url",
             "profile_url",
             "view_in_browser_url",

@@ -24,6 +24,7 @@ fn campaign_message() -> Vec<u8> {
         from_address: "news@shop.example".into(),
         reply_to: None,
         public_url: "https://news.shop.example".into(),
+        identity: Default::default(),
     };
     let campaign = Campaign::new(1, "c", sender, &compiled, false).expect("templates");
     let attributes = serde_json::json!({});

@@ -22,6 +22,7 @@ fn campaign(draft: &Draft<'_>, from_name: &str) -> Campaign {
         from_address: "news@shop.example".into(),
         reply_to: Some("support@shop.example".into()),
         public_url: "https://news.shop.example".into(),
+        identity: Default::default(),
     };
     Campaign::new(12, "November", sender, &compiled, false).expect("templates")
 }
@@ -214,4 +215,68 @@ fn links_are_filled_while_encoding_and_subscribers_cannot_add_any() {
     let preview = campaign.render(&key(), &to).expect("renders");
     assert_eq!(html.replace("\r\n", "\n"), preview.html);
     assert_eq!(text.replace("\r\n", "\n"), preview.text);
+}
+
+/// A Japanese campaign in the built-in layout prints the sender's identity
+/// block (特定電子メール法) in Japanese words, in both parts, escaped.
+#[test]
+fn japanese_layout_prints_the_sender_identity() {
+    let draft = Draft {
+        subject: "お知らせ",
+        alt_subjects: &[],
+        preheader: "",
+        format: BodyFormat::Markdown,
+        body: "本文です。",
+        layout: default_layout(i18n::Language::Japanese),
+        text: "",
+        track_clicks: false,
+        track_opens: false,
+        language: i18n::Language::Japanese,
+    };
+    let compiled = message::compose::compile(&draft).expect("compiles");
+    let sender = Sender {
+        from_name: "ショップ通信".into(),
+        from_address: "news@shop.example".into(),
+        reply_to: None,
+        public_url: "https://news.shop.example".into(),
+        identity: message::Identity {
+            name: "株式会社ショップ <b>".into(),
+            postal_address: "〒530-0001 大阪府大阪市北区梅田1-1-1".into(),
+            contact: "support@shop.example".into(),
+        },
+    };
+    let campaign = Campaign::new(12, "November", sender, &compiled, false).expect("templates");
+    let attributes = serde_json::json!({});
+    let to = Recipient {
+        delivery_id: 2,
+        subscriber_id: 8,
+        email: "taro@example.jp",
+        name: "",
+        attributes: &attributes,
+        list_id: 3,
+        list_name: "週刊ニュース",
+        variant: 0,
+    };
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
+    check_golden("japanese-identity.eml", &bytes);
+    let message = MessageParser::default().parse(&bytes).expect("parses");
+    let html = message.body_html(0).expect("html");
+    assert!(html.contains("<html lang=\"ja\">"), "{html}");
+    assert!(html.contains("発行：株式会社ショップ &lt;b&gt;<br>住所：〒530-0001 大阪府大阪市北区梅田1-1-1<br>"), "{html}");
+    assert!(html.contains("配信停止・お問い合わせ：support@shop.example</p>"), "{html}");
+    assert!(html.contains("このメールは週刊ニュースにご登録いただいた方にお送りしています。"));
+    let text = message.body_text(0).expect("text");
+    assert!(
+        text.trim_end().ends_with(
+            "\n発行：株式会社ショップ <b>\n住所：〒530-0001 大阪府大阪市北区梅田1-1-1\n配信停止・お問い合わせ：support@shop.example"
+        ),
+        "{text}"
+    );
+}
+
+/// Without an identity the built-in layout prints no empty block.
+#[test]
+fn no_identity_no_block() {
+    let layout = default_layout(i18n::Language::English);
+    assert!(layout.contains("{% if sender.name %}<p>Sent by {{ sender.name }}<br>"), "{layout}");
 }

@@ -76,6 +76,7 @@ fn campaign(value: &str) -> Campaign {
         from_address: "news@shop.example".into(),
         reply_to: Some("support@shop.example\r\nBcc: spy@evil.example".into()),
         public_url: "https://news.shop.example".into(),
+        identity: Default::default(),
     };
     Campaign::new(12, value, sender, &compiled, false).expect("templates")
 }

@@ -4,7 +4,7 @@
 
 use domain::AbMetric;
 use message::{BodyFormat, Compiled, Draft, Recipient, SecretKey, Sender, TemplateError};
-use store::{Campaign, Filter, Store, StoreError};
+use store::{Campaign, Filter, SenderIdentity, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
@@ -29,7 +29,7 @@ fn join(errors: &[TemplateError]) -> String {
 /// whose record has been seen in DNS. Mail without the author domain's
 /// signature fails DMARC at the big providers.
 pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareError> {
-    let domain = domain::domain_of(domain::bare_address(from_address)).to_ascii_lowercase();
+    let domain = from_domain(from_address);
     if store.active_dkim_keys(&domain).await?.is_empty() {
         return Err(PrepareError::Invalid(format!(
             "{domain:?} is not a sending domain with a DKIM key; add it with `ninsho domain add {domain}` \
@@ -40,6 +40,14 @@ pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareEr
         return Err(PrepareError::Unverified(format!(
             "{domain:?} is not verified: its DKIM record has not been seen in DNS yet; publish the records \
              the domains page lists, then check them there (or `ninsho doctor {domain}`)"
+        )));
+    }
+    let missing = store.sender_identity(&domain).await?.missing();
+    if !missing.is_empty() {
+        return Err(PrepareError::Invalid(format!(
+            "the sender identity of {domain:?} lacks {}: advertising mail must show the sender's name, postal \
+             address and a contact for opting out (特定電子メール法, CAN-SPAM); fill it in on the domains page",
+            missing.iter().map(|f| f.replace('_', " ")).collect::<Vec<_>>().join(", ")
         )));
     }
     Ok(())
@@ -97,18 +105,36 @@ pub fn trial_render(
     key: &SecretKey,
     public_url: &str,
 ) -> Result<(), PrepareError> {
-    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)
-        .map_err(|e| PrepareError::Template(vec![e]))?;
+    let example = SenderIdentity::default();
+    let rendered =
+        message::Campaign::new(campaign.id, &campaign.name, sender(campaign, &example, public_url), compiled, false)
+            .map_err(|e| PrepareError::Template(vec![e]))?;
     rendered.trial(key, &draft(campaign, layout)?).map_err(|e| PrepareError::Template(vec![e]))
 }
 
-pub fn sender(campaign: &Campaign, public_url: &str) -> Sender {
+/// Who the campaign is from, with the From domain's identity block.
+pub fn sender(campaign: &Campaign, identity: &SenderIdentity, public_url: &str) -> Sender {
     Sender {
         from_name: campaign.from_name.clone(),
         from_address: campaign.from_address.clone(),
         reply_to: Some(campaign.reply_to.clone()).filter(|r| !r.is_empty()),
         public_url: public_url.trim_end_matches('/').to_owned(),
+        identity: message::Identity {
+            name: identity.name.trim().to_owned(),
+            postal_address: identity.postal_address.trim().to_owned(),
+            contact: identity.contact.trim().to_owned(),
+        },
     }
+}
+
+/// The identity block of the domain `from_address` sends from.
+pub async fn sender_identity(store: &Store, from_address: &str) -> Result<SenderIdentity, PrepareError> {
+    Ok(store.sender_identity(&from_domain(from_address)).await?)
+}
+
+/// The domain of a From address, lower-cased.
+fn from_domain(from_address: &str) -> String {
+    domain::domain_of(domain::bare_address(from_address)).to_ascii_lowercase()
 }
 
 /// The campaign's segment filter, if it has one.
@@ -169,8 +195,10 @@ async fn render_sample(
     segment: Option<&Filter>,
     sample: i64,
 ) -> Result<(), PrepareError> {
-    let rendered = message::Campaign::new(campaign.id, &campaign.name, sender(campaign, public_url), compiled, false)
-        .map_err(|e| PrepareError::Template(vec![e]))?;
+    let identity = sender_identity(store, &campaign.from_address).await?;
+    let rendered =
+        message::Campaign::new(campaign.id, &campaign.name, sender(campaign, &identity, public_url), compiled, false)
+            .map_err(|e| PrepareError::Template(vec![e]))?;
     let members = store.audience_sample(&campaign.list_ids, segment, sample).await?;
     for s in members {
         let to = Recipient {

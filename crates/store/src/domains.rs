@@ -18,6 +18,29 @@ pub struct SendingDomain {
     pub smime_not_after: Option<String>,
 }
 
+/// Who sends from a domain, as advertising mail must say it: Japan's
+/// 特定電子メール法 wants the sender's name, postal address and a contact
+/// for opting out and questions; CAN-SPAM wants the postal address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct SenderIdentity {
+    pub name: String,
+    pub postal_address: String,
+    /// An email address or URL.
+    pub contact: String,
+}
+
+impl SenderIdentity {
+    /// The parts still missing, by field name (`name`, `postal_address`,
+    /// `contact`); empty when the block is complete.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [("name", &self.name), ("postal_address", &self.postal_address), ("contact", &self.contact)]
+            .into_iter()
+            .filter(|(_, value)| value.trim().is_empty())
+            .map(|(field, _)| field)
+            .collect()
+    }
+}
+
 impl SendingDomain {
     /// The addresses its mail leaves from: its own, else `default`.
     pub fn sends_from(&self, default: &[std::net::IpAddr]) -> Vec<std::net::IpAddr> {
@@ -290,6 +313,34 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .flatten())
+    }
+
+    /// The identity block of a sending domain (empty when it has none, or
+    /// is not a sending domain).
+    pub async fn sender_identity(&self, domain: &str) -> Result<SenderIdentity> {
+        Ok(sqlx::query_as(
+            "SELECT sender_name AS name, postal_address, contact FROM sending_domains WHERE lower(domain) = lower($1)",
+        )
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?
+        .unwrap_or_default())
+    }
+
+    /// Sets a sending domain's identity block; false when there is no such
+    /// domain.
+    pub async fn set_sender_identity(&self, domain: &str, identity: &SenderIdentity) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sending_domains SET sender_name = $2, postal_address = $3, contact = $4 \
+             WHERE lower(domain) = lower($1)",
+        )
+        .bind(domain)
+        .bind(&identity.name)
+        .bind(&identity.postal_address)
+        .bind(&identity.contact)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The latest checks of a domain and when they ran.

@@ -45,6 +45,16 @@ impl Store {
         Ok(())
     }
 
+    /// Sets an admin's dashboard language (`en`, `ja`; empty: the browser's).
+    pub async fn set_admin_language(&self, admin_id: i64, language: &str) -> Result<()> {
+        sqlx::query("UPDATE admins SET language = $2 WHERE id = $1")
+            .bind(admin_id)
+            .bind(language)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Sets an admin's time zone; with `only_if_unset`, only when they have
     /// not chosen one (the browser's zone at login).
     pub async fn set_admin_time_zone(&self, admin_id: i64, zone: &str, only_if_unset: bool) -> Result<()> {
