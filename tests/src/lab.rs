@@ -89,6 +89,12 @@ pub async fn sender_zone(
     sources: &[([u8; 4], &str)],
 ) -> Result<Zone> {
     let (_, records) = identity::add_domain(store, key, from_domain, ed25519).await?;
+    let who = store::SenderIdentity {
+        name: "Lab Shop Ltd.".into(),
+        postal_address: "1-1 Lab Street, Chiyoda, Tokyo 100-0001".into(),
+        contact: format!("support@{from_domain}"),
+    };
+    store.set_sender_identity(from_domain, &who).await?;
     let ips: Vec<String> = sources.iter().map(|(ip, _)| format!("ip4:{}", std::net::Ipv4Addr::from(*ip))).collect();
     let mut zone = Zone::default()
         .txt(&format!("bounce.{from_domain}"), &format!("v=spf1 {} -all", ips.join(" ")))

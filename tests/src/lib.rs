@@ -445,6 +445,10 @@ impl Api {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> Result<(u16, serde_json::Value)> {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+
     /// Posts raw bytes (a CSV file) to `path`.
     pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> Result<(u16, serde_json::Value)> {
         let response = http()

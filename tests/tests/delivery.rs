@@ -390,7 +390,7 @@ async fn production_sends_nothing_from_a_domain_without_a_dkim_key() -> Result<(
 }
 
 #[tokio::test]
-async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_scheduled() -> Result<()> {
+async fn in_production_a_campaign_needs_a_verified_domain_with_a_sender_identity() -> Result<()> {
     let app = tests::spawn_app_with(|c| c.delivery_mode = domain::DeliveryMode::Production).await?;
     let weekly = list(&app.store, "Weekly").await?;
     subscriber(&app.store, "ann@example.org", "Ann", serde_json::json!({}), &[(weekly, SubscriptionStatus::Confirmed)])
@@ -417,6 +417,23 @@ async fn in_production_a_campaign_from_a_domain_without_a_key_cannot_be_schedule
     let shop = app.store.sending_domains().await?.into_iter().next().context("the domain")?;
     let checks = identity::doctor::check_domain(&app.store, &resolver, "shop.example", &setup, &[]).await?;
     identity::watch::record(&app.store, &shop, &checks, Utc::now(), identity::watch::GRACE).await?;
+    // Verified, but advertising mail must say who sends it (特定電子メール法).
+    let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
+    assert_eq!(status, 422, "{body}");
+    let said = body["error"].as_str().unwrap_or_default();
+    assert!(said.contains("sender identity of \"shop.example\" lacks name, postal address, contact"), "{body}");
+    let (status, body) = api.get("/domains/shop.example/identity").await?;
+    assert_eq!((status, &body["missing"]), (200, &serde_json::json!(["name", "postal_address", "contact"])), "{body}");
+    // A contact that is neither an address nor a URL is refused, by field, in the client's language.
+    let block = |contact: &str| {
+        serde_json::json!({ "name": "株式会社ショップ", "postal_address": "大阪府大阪市北区梅田1-1-1", "contact": contact })
+    };
+    let (status, body) = api.put("/domains/shop.example/identity", block("call us")).await?;
+    assert_eq!((status, body["field"].as_str()), (422, Some("contact")), "{body}");
+    let (status, body) = api.put("/domains/shop.example/identity", block("support@shop.example")).await?;
+    assert_eq!((status, &body["missing"]), (200, &serde_json::json!([])), "{body}");
+    let (status, _) = api.put("/domains/nowhere.example/identity", block("support@shop.example")).await?;
+    assert_eq!(status, 404);
     let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "scheduled");

@@ -37,6 +37,7 @@ pub mod cost {
     pub const SHORTENER: u32 = 10;
     pub const NO_LIST_UNSUBSCRIBE: u32 = 10;
     pub const NO_ONE_CLICK: u32 = 5;
+    pub const NO_SENDER_IDENTITY: u32 = 10;
     pub const NO_MESSAGE_ID: u32 = 5;
     pub const NO_DATE: u32 = 5;
     pub const FROM_NOT_ONE: u32 = 10;
@@ -207,6 +208,9 @@ pub struct Input<'a> {
     pub source: Option<IpAddr>,
     /// The URLs the message links to behind its tracking redirects.
     pub targets: &'a [String],
+    /// The parts of the From domain's sender identity block still missing
+    /// (`name`, `postal_address`, `contact`).
+    pub identity_missing: &'a [&'a str],
 }
 
 /// Scores a message.
@@ -223,6 +227,7 @@ pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
     if let Some(parsed) = &parsed {
         findings.extend(content(parsed, input.targets));
     }
+    findings.push(sender_identity(from_domain.as_deref().unwrap_or_default(), input.identity_missing));
     let ptr = match input.source {
         Some(ip) => Some(dns.ptr(ip).await),
         None => None,
@@ -434,6 +439,27 @@ pub fn content(parsed: &mail_parser::Message<'_>, targets: &[String]) -> Vec<Fin
 }
 
 /// The `List-Unsubscribe` header: present, well formed, and one-click (RFC 8058).
+/// Advertising mail must say who sends it: Japan's 特定電子メール法 wants
+/// the sender's name, postal address and an opt-out contact, CAN-SPAM the
+/// postal address. Filters and carriers treat mail without them as spam.
+fn sender_identity(domain: &str, missing: &[&str]) -> Finding {
+    let what = "Sender identity";
+    if missing.is_empty() {
+        return Finding::pass(Area::Content, what, "the sender's name, postal address and contact are given");
+    }
+    let parts: Vec<String> = missing.iter().map(|p| p.replace('_', " ")).collect();
+    Finding::fail(
+        Area::Content,
+        what,
+        cost::NO_SENDER_IDENTITY,
+        format!("the sender identity of {domain} lacks {}", parts.join(", ")),
+        format!(
+            "fill in the sender's name, postal address and contact for {domain} on the domains page \
+             (required in advertising mail by Japan's 特定電子メール法 and CAN-SPAM)"
+        ),
+    )
+}
+
 fn list_unsubscribe(parsed: &mail_parser::Message<'_>) -> Finding {
     use cost::*;
     let area = Area::Content;
@@ -864,6 +890,16 @@ mod tests {
         let mut f = format(raw);
         f.extend(content(&MessageParser::default().parse(raw).expect("a message"), &[]));
         f
+    }
+
+    #[test]
+    fn a_missing_sender_identity_costs_a_point_and_says_how_to_fix_it() {
+        let complete = sender_identity("shop.example", &[]);
+        assert_eq!((complete.status, complete.deducted), (Status::Pass, 0));
+        let lacking = sender_identity("shop.example", &["postal_address", "contact"]);
+        assert_eq!((lacking.status, lacking.deducted), (Status::Fail, cost::NO_SENDER_IDENTITY));
+        assert_eq!(lacking.reason, "the sender identity of shop.example lacks postal address, contact");
+        assert!(lacking.fix.contains("domains page"), "{}", lacking.fix);
     }
 
     #[test]

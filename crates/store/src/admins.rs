@@ -23,7 +23,8 @@ pub struct Session {
     /// The team requires a second factor and this admin has none yet.
     pub must_enrol: bool,
     pub expires_at: DateTime<Utc>,
-    /// Their time zone, else the sender's default zone.
+    /// Their time zone, else Asia/Tokyo if they chose Japanese, else the
+    /// sender's default zone.
     pub time_zone: String,
     /// Their dashboard language (`en`, `ja`), or empty: the browser's.
     pub language: String,
@@ -142,7 +143,8 @@ impl Store {
              FROM admins a WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.admin_id \
              RETURNING s.admin_id, a.email, a.role, s.expires_at, \
                  a.totp_enabled_at IS NULL AND (SELECT require_totp FROM team_settings) AS must_enrol, \
-                 coalesce(nullif(a.time_zone, ''), (SELECT time_zone FROM sender_settings)) AS time_zone, \
+                 coalesce(nullif(a.time_zone, ''), CASE WHEN a.language = 'ja' THEN 'Asia/Tokyo' END, \
+                     (SELECT time_zone FROM sender_settings)) AS time_zone, \
                  a.language",
         )
         .bind(token_hash)

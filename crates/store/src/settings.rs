@@ -45,6 +45,16 @@ impl Store {
         Ok(())
     }
 
+    /// The dashboard language an admin chose (`en`, `ja`), empty when they
+    /// follow their browser's (or the admin is gone).
+    pub async fn admin_language(&self, admin_id: i64) -> Result<String> {
+        let language: Option<String> = sqlx::query_scalar("SELECT language FROM admins WHERE id = $1")
+            .bind(admin_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(language.unwrap_or_default())
+    }
+
     /// Sets an admin's dashboard language (`en`, `ja`; empty: the browser's).
     pub async fn set_admin_language(&self, admin_id: i64, language: &str) -> Result<()> {
         sqlx::query("UPDATE admins SET language = $2 WHERE id = $1")

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 mod campaigns;
+pub(crate) mod domains;
 mod imports;
 pub(crate) mod lists;
 pub(crate) mod privacy;
@@ -82,6 +83,9 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::score))
         .route_layer(gate(Gate::Area(Area::Campaigns)));
     let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
+    let delivery = OpenApiRouter::new()
+        .routes(routes!(domains::identity, domains::set_identity))
+        .route_layer(gate(Gate::Area(Area::Delivery)));
     let team = OpenApiRouter::new()
         .routes(routes!(settings::read, settings::replace))
         .route_layer(gate(Gate::Area(Area::Team)));
@@ -92,6 +96,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(audience_reads)
         .merge(campaigns)
         .merge(reports)
+        .merge(delivery)
         .merge(team)
 }
 
