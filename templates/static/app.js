@@ -27,10 +27,10 @@ document.addEventListener('click', event => {
       getSelection().removeAllRanges();
       getSelection().addRange(range);
     }
-    say('Selected: press Ctrl+C');
+    say(document.body.dataset.pressCopy || 'Selected: press Ctrl+C');
   };
   if (navigator.clipboard) {
-    navigator.clipboard.writeText(button.dataset.copy).then(() => say('Copied'), select);
+    navigator.clipboard.writeText(button.dataset.copy).then(() => say(document.body.dataset.copied || 'Copied'), select);
   } else {
     select();
   }

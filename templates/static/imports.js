@@ -2,6 +2,7 @@
 // column gets a row to send it to the email, the name, an attribute (its own
 // name or another) or nowhere. The choices travel as map.<column> fields,
 // placed before the file so the server has them when the upload arrives.
+// The words come from #mapping's data attributes, in the admin's language.
 (() => {
   const file = document.getElementById('file'), box = document.getElementById('mapping');
   const rows = document.getElementById('mapping-rows'), form = file.form;
@@ -23,11 +24,12 @@
       name.textContent = column;
       const select = document.createElement('select'), custom = document.createElement('input');
       select.name = 'map.' + column; select.className = 'map';
-      for (const [value, label] of [['', 'attribute "' + column + '"'], ['email', 'email address'], ['name', 'name'], ['-', 'skip this column'], ['*', 'attribute named…']]) {
+      const say = box.dataset;
+      for (const [value, label] of [['', say.attributeBefore + column + say.attributeAfter], ['email', say.email], ['name', say.name], ['-', say.skip], ['*', say.attributeNamed]]) {
         const o = document.createElement('option'); o.value = value; o.textContent = label; select.appendChild(o);
       }
       select.value = guess(column);
-      custom.placeholder = 'attribute name'; custom.hidden = true; custom.className = 'map-custom';
+      custom.placeholder = box.dataset.attributeName; custom.hidden = true; custom.className = 'map-custom';
       select.addEventListener('change', () => { custom.hidden = select.value !== '*'; });
       custom.addEventListener('input', () => { select.options[4].value = custom.value.trim() || '*'; select.value = select.options[4].value; });
       to.append(select, custom); tr.append(name, to); rows.appendChild(tr);

@@ -42,7 +42,7 @@
     clearTimeout(timer);
     timer = setTimeout(async () => {
       let body;
-      try { body = JSON.stringify({filter: JSON.parse(filter.value)}); } catch (e) { countError.textContent = 'The JSON is not valid.'; return; }
+      try { body = JSON.stringify({filter: JSON.parse(filter.value)}); } catch (e) { countError.textContent = countError.dataset.invalidJson || 'The JSON is not valid.'; return; }
       const r = await fetch('/segments/count', {method: 'POST', headers: {'content-type': 'application/json',
         'x-csrf-token': document.getElementById('csrf').value}, body});
       const answer = await r.json();

@@ -425,9 +425,7 @@ async fn in_production_a_campaign_needs_a_verified_domain_with_a_sender_identity
     let (status, body) = api.get("/domains/shop.example/identity").await?;
     assert_eq!((status, &body["missing"]), (200, &serde_json::json!(["name", "postal_address", "contact"])), "{body}");
     // A contact that is neither an address nor a URL is refused, by field, in the client's language.
-    let block = |contact: &str| {
-        serde_json::json!({ "name": "株式会社ショップ", "postal_address": "大阪府大阪市北区梅田1-1-1", "contact": contact })
-    };
+    let block = |contact: &str| serde_json::json!({ "name": "株式会社ショップ", "postal_address": "大阪府大阪市北区梅田1-1-1", "contact": contact });
     let (status, body) = api.put("/domains/shop.example/identity", block("call us")).await?;
     assert_eq!((status, body["field"].as_str()), (422, Some("contact")), "{body}");
     let (status, body) = api.put("/domains/shop.example/identity", block("support@shop.example")).await?;

@@ -257,28 +257,53 @@ async fn every_page_holds_at_phone_and_desktop_width() -> Result<()> {
     pages.push(format!("{}/no-such-page", app.url));
     assert!(pages.len() >= 40, "only {} pages were found: {pages:#?}", pages.len());
 
-    for width in WIDTHS {
-        let dir = screenshot_dir().join(width.to_string());
-        // Only this run's pictures: a page gone since must not linger.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
-        browser.client.set_window_size(width, 900).await?;
-        for url in &pages {
-            browser.goto(url).await?;
-            let inner = browser.client.execute("return window.innerWidth;", vec![]).await?;
-            assert_eq!(inner.as_u64(), Some(u64::from(width)), "the window is as wide as asked");
-            let seen = browser.client.execute(LOOK, vec![]).await?;
-            for problem in seen.as_array().into_iter().flatten() {
-                problems.push(format!("{width} px {url}: {}", problem.as_str().unwrap_or_default()));
+    // Every page in English, then with the admin's language set to
+    // Japanese: the dashboard's pages say `lang="ja"` and nothing in their
+    // navigation is left in English.
+    let (admin, _) = app.store.admin_credentials("hanako@example.jp").await?.context("the admin")?;
+    for language in ["en", "ja"] {
+        app.store.set_admin_language(admin.id, language).await?;
+        for width in WIDTHS {
+            let dir = screenshot_dir().join(format!("{width}-{language}"));
+            // Only this run's pictures: a page gone since must not linger.
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)?;
+            browser.client.set_window_size(width, 900).await?;
+            for url in &pages {
+                browser.goto(url).await?;
+                let inner = browser.client.execute("return window.innerWidth;", vec![]).await?;
+                assert_eq!(inner.as_u64(), Some(u64::from(width)), "the window is as wide as asked");
+                let seen = browser.client.execute(LOOK, vec![]).await?;
+                for problem in seen.as_array().into_iter().flatten() {
+                    problems.push(format!("{width} px {language} {url}: {}", problem.as_str().unwrap_or_default()));
+                }
+                let said = browser
+                    .client
+                    .execute(
+                        "const nav = document.querySelector('nav#nav');
+                         return [document.documentElement.lang, nav ? nav.innerText : null];",
+                        vec![],
+                    )
+                    .await?;
+                if let Some(nav) = said[1].as_str() {
+                    if said[0].as_str() != Some(language) {
+                        problems.push(format!("{language} {url}: <html lang={}>", said[0]));
+                    }
+                    let english = nav.contains("Subscribers") || nav.contains("Log out");
+                    if english != (language == "en") {
+                        problems.push(format!("{language} {url}: the navigation reads {nav:?}"));
+                    }
+                }
+                // Two pages of one route (English and Japanese) get two names.
+                let mut name = slug(url);
+                while dir.join(format!("{name}.png")).exists() {
+                    name.push_str("-2");
+                }
+                browser.full_screenshot(&dir.join(format!("{name}.png"))).await?;
             }
-            // Two pages of one route (English and Japanese) get two names.
-            let mut name = slug(url);
-            while dir.join(format!("{name}.png")).exists() {
-                name.push_str("-2");
-            }
-            browser.full_screenshot(&dir.join(format!("{name}.png"))).await?;
         }
     }
+    app.store.set_admin_language(admin.id, "").await?;
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 
     // Charts of a single point (every delivery in one hour; reports of one

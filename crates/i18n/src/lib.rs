@@ -137,7 +137,8 @@ impl Language {
     /// `state-draft`; an unknown value is shown as it is.
     pub fn tk(self, prefix: &str, value: impl std::fmt::Display) -> String {
         let value = value.to_string();
-        let slug: String = value.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let slug: String =
+            value.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
         let key = format!("{prefix}-{slug}");
         match LOCALES.try_lookup(&self.id(), &key) {
             Some(text) => text,

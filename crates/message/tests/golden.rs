@@ -262,7 +262,10 @@ fn japanese_layout_prints_the_sender_identity() {
     let message = MessageParser::default().parse(&bytes).expect("parses");
     let html = message.body_html(0).expect("html");
     assert!(html.contains("<html lang=\"ja\">"), "{html}");
-    assert!(html.contains("発行：株式会社ショップ &lt;b&gt;<br>住所：〒530-0001 大阪府大阪市北区梅田1-1-1<br>"), "{html}");
+    assert!(
+        html.contains("発行：株式会社ショップ &lt;b&gt;<br>住所：〒530-0001 大阪府大阪市北区梅田1-1-1<br>"),
+        "{html}"
+    );
     assert!(html.contains("配信停止・お問い合わせ：support@shop.example</p>"), "{html}");
     assert!(html.contains("このメールは週刊ニュースにご登録いただいた方にお送りしています。"));
     let text = message.body_text(0).expect("text");

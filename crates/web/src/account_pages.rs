@@ -1,5 +1,6 @@
 //! An admin's own account: the time zone every time on the dashboard is
-//! shown in, and a change of password (which ends their other sessions).
+//! shown in, the language it speaks to them, and a change of password
+//! (which ends their other sessions).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -19,6 +20,9 @@ use crate::{AppError, AppState, password};
 struct AccountPage {
     frame: Frame,
     zones: Vec<&'static str>,
+    /// The language the admin chose (`en`, `ja`), empty: the browser's.
+    language: String,
+    languages: [i18n::Language; 2],
     notice: Option<String>,
     error: Option<String>,
 }
@@ -35,10 +39,10 @@ pub(crate) async fn account(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let notice = query.notice.map(|n| n.chars().take(200).collect());
-    account_page(&state, jar, &admin, StatusCode::OK, notice, None)
+    account_page(&state, jar, &admin, StatusCode::OK, notice, None).await
 }
 
-fn account_page(
+async fn account_page(
     state: &AppState,
     jar: CookieJar,
     admin: &AdminUser,
@@ -46,9 +50,11 @@ fn account_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
+    let language = state.store().admin_language(admin.id).await?;
     let (jar, frame) = Frame::issue(state, jar, admin);
     let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
-    render(status, jar, AccountPage { frame, zones, notice, error })
+    let languages = crate::i18n_choices();
+    render(status, jar, AccountPage { frame, zones, language, languages, notice, error })
 }
 
 #[derive(Deserialize)]
@@ -64,11 +70,45 @@ pub(crate) async fn set_zone(
 ) -> Result<Response, AppError> {
     let zone = form.zone.trim();
     if zone.parse::<chrono_tz::Tz>().is_err() {
-        let error = format!("{zone:?} is not a time zone; choose one such as Asia/Tokyo.");
-        return account_page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(error));
+        let error = admin.language.t1("account-zone-invalid", "zone", format!("{zone:?}"));
+        return account_page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(error)).await;
     }
     state.store().set_admin_time_zone(admin.id, zone, false).await?;
-    let notice = format!("Times are now shown in {zone}.");
+    let notice = admin.language.t1("account-zone-saved", "zone", zone);
+    Ok(Redirect::to(&format!("/account?notice={}", urlencode(&notice))).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LanguageForm {
+    /// `en`, `ja`, or empty to follow the browser.
+    #[serde(default)]
+    language: String,
+}
+
+/// Sets the language the dashboard speaks to the admin, or lets it follow
+/// their browser's.
+pub(crate) async fn set_language(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<Response, AppError> {
+    let code = form.language.trim();
+    let chosen = crate::i18n_choices().into_iter().find(|l| l.code() == code);
+    if !code.is_empty() && chosen.is_none() {
+        let error = admin.language.t1("account-language-unknown", "language", format!("{code:?}"));
+        return account_page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(error)).await;
+    }
+    state.store().set_admin_language(admin.id, code).await?;
+    // Said in the language the next page is in.
+    let notice = match chosen {
+        Some(lang) => lang.t1("account-language-saved", "language", lang.name()),
+        None => {
+            let lang = auth::browser_language(&headers);
+            lang.t1("account-language-follows", "language", lang.name())
+        }
+    };
     Ok(Redirect::to(&format!("/account?notice={}", urlencode(&notice))).into_response())
 }
 
@@ -89,17 +129,19 @@ pub(crate) async fn set_password(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let refuse =
-        |jar, error: String| account_page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(error));
+    let lang = admin.language;
     let hash = state.store().admin_credentials(&admin.email).await?.map(|(_, hash)| hash);
-    if !password::verify(form.current, hash).await? {
-        return refuse(jar, "The current password is wrong.".into());
-    }
-    if form.password != form.confirm {
-        return refuse(jar, "The two new passwords differ.".into());
-    }
-    if let Err(e) = password::check_policy(&form.password, &[&admin.email]) {
-        return refuse(jar, crate::pages::sentence(&e));
+    let refused = if !password::verify(form.current, hash).await? {
+        Some(lang.t("account-current-wrong"))
+    } else if form.password != form.confirm {
+        Some(lang.t("account-passwords-differ"))
+    } else if let Err(e) = password::check_policy(&form.password, &[&admin.email]) {
+        Some(crate::pages::password_sentence(lang, &e))
+    } else {
+        None
+    };
+    if let Some(error) = refused {
+        return account_page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(error)).await;
     }
     let email = domain::EmailAddress::parse(&admin.email).map_err(AppError::internal)?;
     let new_hash = password::hash(form.password).await?;
@@ -107,6 +149,6 @@ pub(crate) async fn set_password(
     tracing::info!(admin_id = admin.id, %ip, "password changed; other sessions ended");
     let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
     let jar = auth::start_session(&state, jar, admin.id, ip, agent).await?;
-    let notice = "Password changed. Every other session of your account has ended.";
-    Ok((jar, Redirect::to(&format!("/account?notice={}", urlencode(notice)))).into_response())
+    let notice = lang.t("account-password-changed");
+    Ok((jar, Redirect::to(&format!("/account?notice={}", urlencode(&notice)))).into_response())
 }

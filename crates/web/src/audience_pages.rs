@@ -80,23 +80,27 @@ fn parse_signup_fields(text: &str) -> Result<Vec<store::SignupField>, Invalid> {
 }
 
 impl ListForm {
-    /// The list the form describes, or the sentence saying what is wrong.
-    fn checked(&self) -> Result<crate::api::lists::ListFields, Invalid> {
+    /// The list the form describes, or the sentence (in `lang`) saying what
+    /// is wrong.
+    fn checked(&self, lang: i18n::Language) -> Result<crate::api::lists::ListFields, Invalid> {
         let (Some(optin), Some(visibility)) = (OptIn::parse(&self.optin), ListVisibility::parse(&self.visibility))
         else {
-            return Err("Choose an opt-in and a visibility.".into());
+            return Err(lang.t("list-choose-optin-visibility").into());
         };
         let name = self.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err("A list needs a name of 1 to 200 characters.".into());
+            return Err(lang.t("list-name-length").into());
         }
-        domain::text::check_line(&name).map_err(|e| format!("The list's name {e}."))?;
-        domain::text::check_text(&self.description).map_err(|e| format!("The description {e}."))?;
-        let signup_fields = parse_signup_fields(&self.signup_fields).map_err(|e| format!("Signup fields: {e}."))?;
+        let fault = |e: domain::text::TextError| crate::subscriber_pages::text_fault(lang, &e);
+        domain::text::check_line(&name).map_err(|e| lang.t1("list-name-fault", "fault", fault(e)))?;
+        domain::text::check_text(&self.description)
+            .map_err(|e| lang.t1("list-description-fault", "fault", fault(e)))?;
+        let signup_fields =
+            parse_signup_fields(&self.signup_fields).map_err(|e| lang.t1("list-fields-fault", "fault", e))?;
         // A form without the field (a script's) gets English, as the API does.
         let language = match self.language.trim() {
             "" => i18n::Language::default(),
-            tag => i18n::Language::parse(tag).ok_or("Choose the language of its pages and mail.")?,
+            tag => i18n::Language::parse(tag).ok_or_else(|| lang.t("list-choose-language"))?,
         };
         Ok(crate::api::lists::ListFields {
             name,
@@ -111,15 +115,22 @@ impl ListForm {
 
 /// Creates (`id` None) or changes a list; on success `Ok(None)`, otherwise
 /// the sentence for the form.
-async fn save_list(state: &AppState, id: Option<i64>, form: &ListForm) -> Result<Option<String>, AppError> {
-    let fields = match form.checked() {
+async fn save_list(
+    state: &AppState,
+    lang: i18n::Language,
+    id: Option<i64>,
+    form: &ListForm,
+) -> Result<Option<String>, AppError> {
+    let fields = match form.checked(lang) {
         Ok(fields) => fields,
         Err(error) => return Ok(Some(error.into())),
     };
     let saved = crate::api::lists::save(state, id, &fields).await.map(|_| ());
     match saved {
         Ok(()) => Ok(None),
-        Err(store::StoreError::Conflict(_)) => Ok(Some(format!("A list named {:?} exists already.", fields.name))),
+        Err(store::StoreError::Conflict(_)) => {
+            Ok(Some(lang.t1("list-name-taken", "name", format!("{:?}", fields.name))))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -130,7 +141,7 @@ pub(crate) async fn create_list(
     admin: AdminUser,
     CsrfForm(form): CsrfForm<ListForm>,
 ) -> Result<Response, AppError> {
-    match save_list(&state, None, &form).await? {
+    match save_list(&state, admin.language, None, &form).await? {
         None => lists_page(&state, jar, admin, StatusCode::OK, None).await,
         Some(error) => lists_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await,
     }
@@ -178,7 +189,9 @@ pub(crate) async fn start_import(
     admin: AdminUser,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("The upload failed: {e}"));
+    let lang = admin.language;
+    let bad =
+        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(lang.t1("import-upload-failed", "error", e));
     let mut csrf_ok = false;
     let mut mode = domain::ImportMode::Add;
     let mut list_ids = Vec::new();
@@ -215,7 +228,8 @@ pub(crate) async fn start_import(
                     Ok(id) => Ok(axum::response::Redirect::to(&format!("/imports/{id}")).into_response()),
                     Err(crate::imports::StartError::Store(e)) => Err(e.into()),
                     Err(e) => {
-                        imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string())).await
+                        let error = start_error(lang, &e);
+                        imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await
                     }
                 };
             }
@@ -225,8 +239,41 @@ pub(crate) async fn start_import(
     if !csrf_ok {
         return Err(AppError::Forbidden(csrf::EXPIRED));
     }
-    imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some("Choose a CSV file to import.".into()))
-        .await
+    let error = lang.t("import-choose-file");
+    imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await
+}
+
+/// Why an import did not start, in `lang` (the words of `StartError`'s
+/// own message, which the API keeps).
+fn start_error(lang: i18n::Language, e: &crate::imports::StartError) -> String {
+    use crate::imports::{MAX_UPLOAD_BYTES, StartError};
+    match e {
+        StartError::UnknownList(id) => lang.t1("import-unknown-list", "id", id),
+        StartError::Upload(cause) => lang.t1("import-upload-broke", "error", cause),
+        StartError::TooLarge => lang.t1("import-too-large", "gib", MAX_UPLOAD_BYTES >> 30),
+        StartError::Store(e) => e.to_string(),
+    }
+}
+
+/// The address of a list's signup page (shown as a link's text).
+pub(crate) fn signup_url(public_url: &str, id: impl std::fmt::Display) -> String {
+    format!("{public_url}/s/{id}")
+}
+
+/// A list's signup form as HTML to paste into another site (the page
+/// escapes it into a textarea), its words in the list's language.
+pub(crate) fn embed_code(public_url: &str, id: impl std::fmt::Display, language: &str) -> String {
+    let lang = i18n::Language::parse(language).unwrap_or_default();
+    format!(
+        "<form action=\"{public_url}/s/{id}\" method=\"post\">\n\
+         \x20 <input type=\"email\" name=\"email\" placeholder=\"you@example.com\" required>\n\
+         \x20 <input type=\"text\" name=\"name\" placeholder=\"{}\">\n\
+         \x20 <input type=\"text\" name=\"website\" style=\"display:none\" tabindex=\"-1\" autocomplete=\"off\">\n\
+         \x20 <button type=\"submit\">{}</button>\n\
+         </form>",
+        lang.t("list-embed-your-name"),
+        lang.t("list-embed-subscribe"),
+    )
 }
 
 #[derive(Template)]
@@ -377,10 +424,12 @@ pub(crate) struct SegmentForm {
     filter: String,
 }
 
-/// The filter of a form, or the sentence saying what is wrong with it.
-fn parse_filter(text: &str) -> Result<store::Filter, Invalid> {
-    let filter: store::Filter = serde_json::from_str(text).map_err(|e| format!("The filter is not valid: {e}."))?;
-    filter.validate().map_err(|e| format!("The filter is not valid: {e}."))?;
+/// The filter of a form, or the sentence (in `lang`) saying what is wrong
+/// with it.
+fn parse_filter(text: &str, lang: i18n::Language) -> Result<store::Filter, Invalid> {
+    let invalid = |e: String| lang.t1("segment-filter-invalid", "error", e);
+    let filter: store::Filter = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    filter.validate().map_err(|e| invalid(e.to_string()))?;
     Ok(filter)
 }
 
@@ -392,12 +441,11 @@ async fn save_segment(
     form: SegmentForm,
 ) -> Result<Response, AppError> {
     let name = form.name.trim().to_string();
+    let lang = admin.language;
     let refuse = |error: String| (StatusCode::UNPROCESSABLE_ENTITY, Some(error));
-    let (status, error) = match parse_filter(&form.filter) {
+    let (status, error) = match parse_filter(&form.filter, lang) {
         Err(e) => refuse(e.into()),
-        Ok(_) if name.is_empty() || name.chars().count() > 200 => {
-            refuse("A segment needs a name of 1 to 200 characters.".into())
-        }
+        Ok(_) if name.is_empty() || name.chars().count() > 200 => refuse(lang.t("segment-name-length")),
         Ok(filter) => {
             let saved = match id {
                 Some(id) => state.store().update_segment(id, &name, &filter).await,
@@ -407,7 +455,9 @@ async fn save_segment(
                 Ok(segment) => {
                     return Ok(axum::response::Redirect::to(&format!("/segments/{}", segment.id)).into_response());
                 }
-                Err(store::StoreError::Conflict(_)) => refuse(format!("A segment named {name:?} exists already.")),
+                Err(store::StoreError::Conflict(_)) => {
+                    refuse(lang.t1("segment-name-taken", "name", format!("{name:?}")))
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -531,7 +581,7 @@ pub(crate) async fn update_list(
     CsrfForm(form): CsrfForm<ListForm>,
 ) -> Result<Response, AppError> {
     state.store().list(id).await?.ok_or(AppError::NotFound)?;
-    let Some(error) = save_list(&state, Some(id), &form).await? else {
+    let Some(error) = save_list(&state, admin.language, Some(id), &form).await? else {
         return Ok(axum::response::Redirect::to("/lists").into_response());
     };
     let (jar, frame) = Frame::issue(&state, jar, &admin);

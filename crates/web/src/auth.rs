@@ -27,6 +27,8 @@ pub(crate) struct Actor {
     pub must_enrol: bool,
     /// The zone the dashboard shows them times in (sessions only).
     pub time_zone: String,
+    /// The language they chose (`en`, `ja`), empty to follow the browser.
+    pub language: String,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +169,8 @@ pub(crate) struct AdminUser {
     pub session_token: String,
     /// The zone times are shown to them in (theirs, else the sender's).
     pub time_zone: String,
+    /// The language the dashboard speaks to them: theirs, else the browser's.
+    pub language: i18n::Language,
 }
 
 pub(crate) enum LoginRequired {
@@ -181,6 +185,16 @@ impl IntoResponse for LoginRequired {
             Self::Error(e) => e.into_response(),
         }
     }
+}
+
+/// The language a browser asks for (`Accept-Language`), English when it
+/// asks for none of ours.
+pub(crate) fn browser_language(headers: &HeaderMap) -> i18n::Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(i18n::Language::from_accept_language)
+        .unwrap_or_default()
 }
 
 /// Where someone who is not logged in goes: setup while no admin exists.
@@ -205,6 +219,7 @@ pub(crate) async fn session_actor(state: &AppState, headers: &HeaderMap) -> Resu
         via: Via::Session { token: cookie.value().into() },
         must_enrol: session.must_enrol,
         time_zone: session.time_zone,
+        language: session.language,
     }))
 }
 
@@ -235,6 +250,7 @@ pub(crate) async fn token_actor(state: &AppState, headers: &HeaderMap) -> Result
         via: Via::Token { name: owner.token_name, scopes },
         must_enrol: owner.must_enrol,
         time_zone: String::new(),
+        language: String::new(),
     }))
 }
 
@@ -252,8 +268,9 @@ where
             None => session_actor(&state, &parts.headers).await.map_err(LoginRequired::Error)?,
         };
         match actor {
-            Some(Actor { admin_id, email, role, via: Via::Session { token }, time_zone, .. }) => {
-                Ok(Self { id: admin_id, email, role, session_token: token, time_zone })
+            Some(Actor { admin_id, email, role, via: Via::Session { token }, time_zone, language, .. }) => {
+                let language = i18n::Language::parse(&language).unwrap_or_else(|| browser_language(&parts.headers));
+                Ok(Self { id: admin_id, email, role, session_token: token, time_zone, language })
             }
             _ => Err(login_redirect(&state).await),
         }
@@ -308,20 +325,6 @@ pub(crate) async fn throttle(state: &AppState, email: &str, ip: IpAddr) -> Resul
 pub(crate) struct Throttled {
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     pub waited: Option<std::time::Duration>,
-}
-
-impl Throttled {
-    /// What a failed attempt's page adds.
-    pub(crate) fn note(&self) -> String {
-        match self.waited {
-            Some(wait) => {
-                let seconds = wait.as_secs();
-                let unit = if seconds == 1 { "second" } else { "seconds" };
-                format!(" Too many failed logins came from your address: each attempt now waits {seconds} {unit}.")
-            }
-            None => String::new(),
-        }
-    }
 }
 
 const WARNING_SUBJECT: &str = "ninsho: failed logins to your account";

@@ -14,7 +14,7 @@ use store::{Campaign, CampaignFields, CampaignReport, DeliveryRow, List, Segment
 
 use crate::auth::AdminUser;
 use crate::campaigns::{
-    Fault, blank_campaign, check_fields, local_time, located_faults, render_for, sandboxed_copy, schedule,
+    Fault, blank_campaign, check_fields, local_moment, located_faults, render_for, sandboxed_copy, schedule_as,
     template_errors,
 };
 use crate::csrf::CsrfForm;
@@ -110,14 +110,17 @@ async fn save_layout(
     form: LayoutForm,
 ) -> Result<Response, AppError> {
     let name = form.name.trim().to_owned();
+    let lang = admin.language;
     let mut errors = layout_errors(&state, &form.body);
     if name.is_empty() || name.chars().count() > 200 {
-        errors.push(String::from("A layout needs a name of 1 to 200 characters.").into());
+        errors.push(lang.t("layout-name-needed").into());
     }
     if errors.is_empty() {
         match state.store().save_template(id, &name, &form.body).await {
             Ok(saved) => return Ok(Redirect::to(&format!("/layouts/{}", saved.id)).into_response()),
-            Err(StoreError::Conflict(_)) => errors.push(format!("A layout named {name:?} exists already.").into()),
+            Err(StoreError::Conflict(_)) => {
+                errors.push(lang.t1("layout-name-taken", "name", format!("{name:?}")).into())
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -145,25 +148,21 @@ pub(crate) async fn update_layout(
     save_layout(state, jar, admin, Some(id), form).await
 }
 
-/// The body a layout is previewed with.
-const SAMPLE_BODY: &str = "# A heading\n\nA paragraph of example text, long enough to wrap on a phone and show \
-how the layout sets text. **Bold** and *italic* words, and [a link](https://example.com/).\n\n\
-- A list item\n- Another one\n";
-
 /// A layout around an example body, for an example subscriber, as a page
 /// that runs no script.
 pub(crate) async fn layout_preview(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     state.store().template(id).await?.ok_or(AppError::NotFound)?;
     let blank = blank_campaign();
     let fields = CampaignFields {
         name: "Layout preview".into(),
-        subject: "Example".into(),
+        subject: admin.language.t("layout-sample-subject"),
         from_address: "news@example.com".into(),
-        body: SAMPLE_BODY.into(),
+        // The body a layout is previewed with, in the admin's language.
+        body: admin.language.t("layout-sample-body"),
         body_format: "markdown".into(),
         template_id: Some(id),
         ..blank.fields()
@@ -176,15 +175,13 @@ pub(crate) struct EmptyForm {}
 
 pub(crate) async fn delete_layout(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     match state.store().delete_template(id).await {
         Ok(()) => Ok(Redirect::to("/layouts").into_response()),
-        Err(StoreError::Conflict(_)) => {
-            Err(AppError::BadRequest("Campaigns use this layout; change them before deleting it.".into()))
-        }
+        Err(StoreError::Conflict(_)) => Err(AppError::BadRequest(admin.language.t("layout-in-use"))),
         Err(e) => Err(e.into()),
     }
 }
@@ -270,18 +267,18 @@ impl CampaignPage {
     }
     /// The lifecycle buttons the campaign's state offers: (action, label,
     /// dangerous). Deleting has a place of its own, apart.
-    fn lifecycle(&self) -> Vec<(&'static str, &'static str, bool)> {
+    fn lifecycle(&self) -> Vec<(&'static str, String, bool)> {
         use CampaignStatus::*;
         let status = self.campaign.status;
         [
-            ("unschedule", "Back to draft", false, matches!(status, Scheduled)),
-            ("pause", "Pause", false, matches!(status, Sending)),
-            ("resume", "Resume", false, matches!(status, Paused)),
-            ("cancel", "Cancel", true, matches!(status, Scheduled | Sending | Paused)),
+            ("unschedule", false, matches!(status, Scheduled)),
+            ("pause", false, matches!(status, Sending)),
+            ("resume", false, matches!(status, Paused)),
+            ("cancel", true, matches!(status, Scheduled | Sending | Paused)),
         ]
         .into_iter()
-        .filter(|a| a.3)
-        .map(|(action, label, danger, _)| (action, label, danger))
+        .filter(|a| a.2)
+        .map(|(action, danger, _)| (action, self.frame.tk("campaign-action", action), danger))
         .collect()
     }
     fn can_delete(&self) -> bool {
@@ -303,10 +300,14 @@ impl CampaignPage {
         if self.campaign.time_zone == self.frame.zone.name() {
             shown
         } else {
-            format!(
-                "{shown} ({} in the campaign's zone, {})",
-                local_time(t, &self.campaign.time_zone),
-                self.campaign.time_zone
+            let local = local_moment(t, &self.campaign.time_zone, self.frame.lang);
+            self.frame.lang.t_with(
+                "campaign-send-time-zones",
+                &[
+                    ("shown", i18n::Arg::from(shown)),
+                    ("local", i18n::Arg::from(local)),
+                    ("zone", i18n::Arg::from(self.campaign.time_zone.as_str())),
+                ],
             )
         }
     }
@@ -382,7 +383,7 @@ pub(crate) async fn campaign(
 
 /// Reads the campaign form (repeated `list` fields) into fields and the
 /// faults a person can fix.
-fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
+fn read_form(pairs: &[(String, String)], lang: i18n::Language) -> (CampaignFields, Vec<String>) {
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default();
     let id_of = |key: &str| get(key).trim().parse::<i64>().ok();
     let mut errors = Vec::new();
@@ -419,21 +420,19 @@ fn read_form(pairs: &[(String, String)]) -> (CampaignFields, Vec<String>) {
             fields.window_start = start;
             fields.window_end = end;
         }
-        (Err(e), _) | (_, Err(e)) => errors.push(format!("Send window: {e}.")),
+        (Err(value), _) | (_, Err(value)) => errors.push(lang.t1("campaign-bad-window", "value", value)),
     }
     errors.extend(check_fields(&fields).into_iter().map(|(_, message)| message));
     (fields, errors)
 }
 
-/// An `HH:MM` time; empty is None.
-fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, Invalid> {
+/// An `HH:MM` time; empty is None. Err: the value, quoted, that is not one.
+fn parse_time(value: &str) -> Result<Option<chrono::NaiveTime>, String> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(None);
     }
-    chrono::NaiveTime::parse_from_str(value, "%H:%M")
-        .map(Some)
-        .map_err(|_| format!("{value:?} is not a time such as 09:00").into())
+    chrono::NaiveTime::parse_from_str(value, "%H:%M").map(Some).map_err(|_| format!("{value:?}"))
 }
 
 async fn save_campaign(
@@ -443,7 +442,8 @@ async fn save_campaign(
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (mut fields, errors) = read_form(&pairs);
+    let lang = admin.language;
+    let (mut fields, errors) = read_form(&pairs, lang);
     let mut errors: Vec<Fault> = errors.into_iter().map(Fault::from).collect();
     if let Err(error) = crate::campaigns::settle_language(&state, &mut fields).await? {
         errors.push(error.into());
@@ -453,8 +453,11 @@ async fn save_campaign(
     }
     if errors.is_empty() {
         match state.store().save_campaign(id, &fields).await {
-            Ok(saved) => return Ok(Redirect::to(&format!("/campaigns/{}?notice=Saved.", saved.id)).into_response()),
-            Err(StoreError::Conflict(what)) => errors.push(format!("Cannot save {what}.").into()),
+            Ok(saved) => {
+                let notice = urlencode(&lang.t("common-saved"));
+                return Ok(Redirect::to(&format!("/campaigns/{}?notice={notice}", saved.id)).into_response());
+            }
+            Err(StoreError::Conflict(what)) => errors.push(lang.t1("campaign-cannot-save", "what", what).into()),
             Err(e) => return Err(e.into()),
         }
     }
@@ -528,23 +531,24 @@ pub(crate) async fn schedule_campaign(
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let lang = admin.language;
     let local = match form.when.as_str() {
         "now" => Ok(None),
         "later" => Ok(Some(form.send_at.as_str())),
-        _ => Err(Invalid::from("Choose when to send it: now, or at a date and time.")),
+        _ => Err(Invalid::from(lang.t("campaign-choose-when"))),
     };
     let error = match local {
         Err(error) => error,
-        Ok(local) if form.confirmed == "yes" => match schedule(&state, &campaign, local).await? {
+        Ok(local) if form.confirmed == "yes" => match schedule_as(&state, &campaign, local, lang).await? {
             Ok(notice) => {
                 return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
             }
             Err(error) => error,
         },
-        Ok(local) => match crate::campaigns::plan(&state, &campaign, local).await? {
+        Ok(local) => match crate::campaigns::plan(&state, &campaign, local, lang).await? {
             Ok(plan) => {
-                let audience = audience_words(&state, &campaign).await?;
-                let signing = signing_words(&state, &campaign.from_address).await?;
+                let audience = audience_words(&state, &campaign, lang).await?;
+                let signing = signing_words(&state, &campaign.from_address, lang).await?;
                 let sandbox = state.config().delivery_mode == domain::DeliveryMode::Sandbox;
                 let (jar, frame) = Frame::issue(&state, jar, &admin);
                 let (when, send_at) = (form.when, form.send_at);
@@ -558,34 +562,37 @@ pub(crate) async fn schedule_campaign(
 }
 
 /// "on Weekly, Offers, only those in segment Tokyo".
-async fn audience_words(state: &AppState, campaign: &Campaign) -> Result<String, AppError> {
+async fn audience_words(state: &AppState, campaign: &Campaign, lang: i18n::Language) -> Result<String, AppError> {
     let lists = state.store().lists().await?;
     let names: Vec<&str> =
         lists.iter().filter(|l| campaign.list_ids.contains(&l.id)).map(|l| l.name.as_str()).collect();
-    let mut words = if names.is_empty() { String::from("of every list") } else { format!("on {}", names.join(", ")) };
+    let names = names.join(", ");
     let segment = match campaign.segment_id {
         Some(id) => state.store().segment(id).await?,
         None => None,
     };
-    if let Some(segment) = segment {
-        words.push_str(&format!(", only those in segment {}", segment.name));
-    }
-    Ok(words)
+    Ok(match (names.is_empty(), segment) {
+        (true, None) => lang.t("campaign-audience-every-list"),
+        (false, None) => lang.t1("campaign-audience-lists", "lists", names),
+        (true, Some(segment)) => lang.t1("campaign-audience-every-list-segment", "segment", segment.name),
+        (false, Some(segment)) => lang.t2("campaign-audience-lists-segment", "lists", names, "segment", segment.name),
+    })
 }
 
 /// Which domain signs the campaign's mail, and whether it can yet.
-async fn signing_words(state: &AppState, from_address: &str) -> Result<String, AppError> {
+async fn signing_words(state: &AppState, from_address: &str, lang: i18n::Language) -> Result<String, AppError> {
     let domain = domain::domain_of(domain::bare_address(from_address)).to_ascii_lowercase();
     if domain.is_empty() {
-        return Ok("No From address yet.".into());
+        return Ok(lang.t("campaign-signing-no-from"));
     }
     let keys = state.store().active_dkim_keys(&domain).await?;
     let verified = state.store().domain_verified_at(&domain).await?.is_some();
-    Ok(match (keys.is_empty(), verified) {
-        (true, _) => format!("{domain}: no DKIM key yet, so its mail goes out unsigned (sandbox only)"),
-        (false, false) => format!("{domain}, DKIM-signed; its DNS record has not been seen yet"),
-        (false, true) => format!("{domain}, DKIM-signed; the domain is verified"),
-    })
+    let key = match (keys.is_empty(), verified) {
+        (true, _) => "campaign-signing-no-key",
+        (false, false) => "campaign-signing-unseen",
+        (false, true) => "campaign-signing-verified",
+    };
+    Ok(lang.t1(key, "domain", domain))
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
@@ -602,30 +609,31 @@ const TRANSITIONS: &[(&str, &[&str], &str)] = &[
 
 pub(crate) async fn transition(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path((id, action)): Path<(i64, String)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     if action == "copy" {
         let original = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
         let copy = crate::campaigns::copy(&state, &original).await?;
-        let notice = urlencode("A copy: change what you need, then send it.");
+        let notice = urlencode(&lang.t("campaign-copied"));
         return Ok(Redirect::to(&format!("/campaigns/{}?notice={notice}", copy.id)).into_response());
     }
     if action == "delete" {
         return match state.store().delete_campaign(id).await {
             Ok(()) => Ok(Redirect::to("/campaigns").into_response()),
-            Err(StoreError::NotFound(_)) => {
-                Err(AppError::BadRequest("Pause or cancel a campaign before deleting it.".into()))
-            }
+            Err(StoreError::NotFound(_)) => Err(AppError::BadRequest(lang.t("campaign-delete-first"))),
             Err(e) => Err(e.into()),
         };
     }
     let (_, from, to) = TRANSITIONS.iter().find(|(name, _, _)| *name == action).ok_or(AppError::NotFound)?;
     if !state.store().set_campaign_status(id, from, to, None).await? {
-        return Err(AppError::BadRequest(format!("The campaign cannot {action} from its current state.")));
+        let label = lang.tk("campaign-action", &action);
+        return Err(AppError::BadRequest(lang.t2("campaign-cannot-action", "action", &action, "label", label)));
     }
-    Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&format!("Now {to}.")))).into_response())
+    let notice = lang.t2("campaign-now-state", "state", to, "label", lang.tk("campaign-state", to));
+    Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response())
 }
 
 // ------------------------------------------------------ preview and tests
@@ -694,19 +702,20 @@ pub(crate) async fn test_send(
     CsrfForm(form): CsrfForm<TestForm>,
 ) -> Result<Response, AppError> {
     let campaign = state.store().campaign(id).await?.ok_or(AppError::NotFound)?;
+    let lang = admin.language;
     let mut addresses = Vec::new();
     let mut errors = Vec::new();
     for raw in form.addresses.split([',', '\n', ' ']).map(str::trim).filter(|a| !a.is_empty()) {
         match domain::EmailAddress::parse(raw) {
             Ok(a) => addresses.push(a),
-            Err(e) => errors.push(format!("Test addresses: {raw:?}: {e}.")),
+            Err(e) => errors.push(lang.t2("campaign-test-bad-address", "address", format!("{raw:?}"), "reason", e)),
         }
     }
     if addresses.is_empty() && errors.is_empty() {
-        errors.push("Test addresses: give at least one.".into());
+        errors.push(lang.t("campaign-test-none"));
     }
     if addresses.len() > 10 {
-        errors.push("Test addresses: at most 10 at a time.".into());
+        errors.push(lang.t("campaign-test-too-many"));
     }
     if errors.is_empty() {
         match render_for(&state, &campaign, "", Some((Utc::now().timestamp(), &addresses))).await? {
@@ -718,14 +727,11 @@ pub(crate) async fn test_send(
                     let from = &campaign.from_address;
                     state.store().queue_test_message(to, from, &subject, text, bytes, send).await?;
                 }
-                let notice = if send {
-                    format!("Test queued for {} address(es); it goes out within seconds.", addresses.len())
-                } else {
-                    format!("Test sent to {} address(es); see the sandbox mailbox.", addresses.len())
-                };
+                let key = if send { "campaign-test-queued" } else { "campaign-test-captured" };
+                let notice = lang.t1(key, "count", addresses.len());
                 return Ok(Redirect::to(&format!("/campaigns/{id}?notice={}", urlencode(&notice))).into_response());
             }
-            Err(e) => errors.push(format!("Cannot render: {e}")),
+            Err(e) => errors.push(lang.t1("campaign-cannot-render", "error", e)),
         }
     }
     let errors = errors.into_iter().map(Fault::from).collect();
@@ -768,16 +774,6 @@ impl ReportPage {
     fn link(&self, index: &i32) -> &str {
         usize::try_from(*index).ok().and_then(|i| self.campaign.links.get(i)).map_or("", String::as_str)
     }
-    /// A reason for leaving as the reader chose it.
-    fn leave_reason(&self, reason: &str) -> String {
-        i18n::Language::English.t(&format!("public-reason-{reason}"))
-    }
-
-    /// "1 person", "3 people".
-    fn people(&self, n: &i64) -> String {
-        if *n == 1 { "1 person".into() } else { format!("{n} people") }
-    }
-
     fn percent(&self, n: &i64) -> String {
         let delivered = self.count("delivered");
         if delivered == 0 { "–".into() } else { format!("{:.1} %", *n as f64 * 100.0 / delivered as f64) }
@@ -815,7 +811,7 @@ pub(crate) async fn report(
             d.email = masked;
         }
     }
-    let chart = crate::chart::timeline(&report.timeline, &frame.zone);
+    let chart = crate::chart::timeline(&report.timeline, &frame.zone, frame.lang);
     let mut variants = Vec::new();
     if !campaign.ab_subjects.is_empty() && campaign.ab_sample_percent > 0 {
         for (variant, delivered, opened, clicked) in state.store().variant_report(id).await? {

@@ -187,11 +187,12 @@ pub(crate) struct Plan {
 /// Checks a draft for sending now (`local` None) or at a `YYYY-MM-DDTHH:MM`
 /// in its time zone (each recipient's own, with a zone attribute): the
 /// time, the sending domain in production, and a trial render for real
-/// recipients. Err: what stops it.
+/// recipients. Err: what stops it. `lang`: the language `when` is in.
 pub(crate) async fn plan(
     state: &AppState,
     campaign: &Campaign,
     local: Option<&str>,
+    lang: i18n::Language,
 ) -> Result<Result<Plan, Invalid>, AppError> {
     let own_zones = !campaign.recipient_zone_attribute.is_empty();
     let send_at = match local {
@@ -220,8 +221,8 @@ pub(crate) async fn plan(
             Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
         };
     let when = match local {
-        Some(local) if own_zones => format!("{} in each recipient's time zone", local.format("%Y-%m-%d %H:%M")),
-        _ => local_time(at, &campaign.time_zone),
+        Some(local) if own_zones => lang.t1("campaign-when-own-zones", "time", local.format("%Y-%m-%d %H:%M")),
+        _ => local_moment(at, &campaign.time_zone, lang),
     };
     Ok(Ok(Plan { at, local, when, recipients }))
 }
@@ -233,7 +234,17 @@ pub(crate) async fn schedule(
     campaign: &Campaign,
     local: Option<&str>,
 ) -> Result<Result<String, Invalid>, AppError> {
-    let plan = match plan(state, campaign, local).await? {
+    schedule_as(state, campaign, local, i18n::Language::English).await
+}
+
+/// `schedule`, with the sentence saying when and for how many in `lang`.
+pub(crate) async fn schedule_as(
+    state: &AppState,
+    campaign: &Campaign,
+    local: Option<&str>,
+    lang: i18n::Language,
+) -> Result<Result<String, Invalid>, AppError> {
+    let plan = match plan(state, campaign, local, lang).await? {
         Ok(plan) => plan,
         Err(stop) => return Ok(Err(stop)),
     };
@@ -242,7 +253,7 @@ pub(crate) async fn schedule(
     if !state.store().schedule_campaign(campaign.id, at, plan.local).await? {
         return Ok(Err("Only a draft can be scheduled.".into()));
     }
-    Ok(Ok(format!("Scheduled for {} recipients at {}.", plan.recipients, plan.when)))
+    Ok(Ok(lang.t2("campaign-scheduled", "count", plan.recipients, "when", plan.when)))
 }
 
 /// A new draft with `original`'s content and audience, whatever state
@@ -280,7 +291,11 @@ pub(crate) async fn render_for(
         Ok(c) => c,
         Err(e) => return Ok(Err(e.to_string().into())),
     };
-    let sender = prepare::sender(campaign, &state.config().public_url);
+    let identity = match prepare::sender_identity(state.store(), &campaign.from_address).await {
+        Ok(identity) => identity,
+        Err(e) => return Ok(Err(e.to_string().into())),
+    };
+    let sender = prepare::sender(campaign, &identity, &state.config().public_url);
     let rendered = match message::Campaign::new(campaign.id, &campaign.name, sender, &compiled, false) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e.to_string().into())),
@@ -355,10 +370,11 @@ fn askama_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// A time as the campaign's time zone shows it.
-pub(crate) fn local_time(t: DateTime<Utc>, zone: &str) -> String {
+/// A time as the campaign's time zone shows it, written as `lang` writes
+/// moments (`2026-12-04 09:30 JST`, `2026年12月4日(金) 09:30 JST`).
+pub(crate) fn local_moment(t: DateTime<Utc>, zone: &str, lang: i18n::Language) -> String {
     match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
-        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Ok(tz) => lang.moment(&t.with_timezone(&tz)),
+        Err(_) => lang.moment(&t),
     }
 }

@@ -5,20 +5,28 @@ use chrono::{DateTime, Utc};
 use plotters::prelude::*;
 
 /// Deliveries, human opens and human clicks per hour, as inline SVG (see
-/// [`lines`]); the axis names its start in `zone`. Empty when there is
-/// nothing to draw.
-pub(crate) fn timeline(points: &[(DateTime<Utc>, i64, i64, i64)], zone: &chrono_tz::Tz) -> String {
+/// [`lines`]), in `lang`; the axis names its start in `zone`. Empty when
+/// there is nothing to draw.
+pub(crate) fn timeline(
+    points: &[(DateTime<Utc>, i64, i64, i64)],
+    zone: &chrono_tz::Tz,
+    lang: i18n::Language,
+) -> String {
     let Some(first) = points.first().map(|p| p.0) else { return String::new() };
     let rows: Vec<(i64, Vec<i64>)> = points.iter().map(|p| ((p.0 - first).num_hours(), vec![p.1, p.2, p.3])).collect();
-    let axis = format!("hours since {}", first.with_timezone(zone).format("%Y-%m-%d %H:%M %Z"));
-    lines(&rows, &axis, &["delivered", "opens", "clicks"])
+    let axis = lang.t1("chart-hours-since", "start", lang.moment(&first.with_timezone(zone)));
+    let names = [lang.t("chart-delivered"), lang.t("chart-opens"), lang.t("chart-clicks")];
+    lines(&rows, &axis, &names)
 }
 
-/// Messages and the share passing DMARC per day.
-pub(crate) fn daily(points: &[(chrono::NaiveDate, i64, i64)]) -> String {
+/// Messages and the share passing DMARC per day, in `lang`.
+pub(crate) fn daily(points: &[(chrono::NaiveDate, i64, i64)], lang: i18n::Language) -> String {
     let Some(first) = points.first().map(|p| p.0) else { return String::new() };
     let rows: Vec<(i64, Vec<i64>)> = points.iter().map(|p| ((p.0 - first).num_days(), vec![p.1, p.2])).collect();
-    lines(&rows, &format!("days since {first}"), &["messages", "DMARC pass"])
+    let start = lang.date(&first.and_time(chrono::NaiveTime::default()).and_utc());
+    let axis = lang.t1("chart-days-since", "start", start);
+    let names = [lang.t("chart-messages"), lang.t("chart-dmarc-pass")];
+    lines(&rows, &axis, &names)
 }
 
 /// A drawing size and the size of its words, in pixels.
@@ -34,7 +42,7 @@ const NARROW: Canvas = Canvas { size: (420, 260), font: 14 };
 
 /// One line per named series over an integer x axis, as two SVG drawings
 /// (wide and narrow); empty when there is nothing to draw.
-fn lines(rows: &[(i64, Vec<i64>)], axis: &str, names: &[&str]) -> String {
+fn lines(rows: &[(i64, Vec<i64>)], axis: &str, names: &[String]) -> String {
     if rows.is_empty() {
         return String::new();
     }
@@ -55,7 +63,7 @@ type DrawResult<'a> = Result<(), Box<dyn std::error::Error + 'a>>;
 fn draw_into<'a>(
     rows: &[(i64, Vec<i64>)],
     axis: &str,
-    names: &[&str],
+    names: &[String],
     canvas: &Canvas,
     svg: &'a mut String,
 ) -> DrawResult<'a> {
@@ -82,7 +90,7 @@ fn draw_into<'a>(
         let line = rows.iter().map(|r| (r.0, r.1.get(column).copied().unwrap_or(0)));
         chart
             .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
-            .label(*name)
+            .label(name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
         // A mark on every point: a series of one point draws no line, and
         // the points show where the hours or days with data are.
@@ -105,7 +113,8 @@ mod tests {
     #[test]
     fn draws_one_line_per_series() {
         let t = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").map(|t| t.with_timezone(&Utc)).expect("time");
-        let both = timeline(&[(t, 100, 10, 2), (t + chrono::Duration::hours(1), 50, 30, 6)], &chrono_tz::Asia::Tokyo);
+        let points = [(t, 100, 10, 2), (t + chrono::Duration::hours(1), 50, 30, 6)];
+        let both = timeline(&points, &chrono_tz::Asia::Tokyo, i18n::Language::English);
         assert!(both.starts_with("<div class=\"chart-wide\"><svg"), "{both}");
         let (wide, narrow) = both.split_once("<div class=\"chart-narrow\">").expect("two drawings");
         for svg in [wide, narrow] {
@@ -117,13 +126,16 @@ mod tests {
             // The axis starts in the reader's zone.
             assert!(svg.contains("hours since 2026-11-23 19:00 JST"), "{svg}");
         }
-        assert!(timeline(&[], &chrono_tz::UTC).is_empty());
+        assert!(timeline(&[], &chrono_tz::UTC, i18n::Language::English).is_empty());
+        // In the reader's language too.
+        let japanese = timeline(&[(t, 100, 10, 2)], &chrono_tz::Asia::Tokyo, i18n::Language::Japanese);
+        assert!(japanese.contains("2026年11月23日(月) 19:00 JSTからの経過時間"), "{japanese}");
     }
 
     #[test]
     fn a_single_point_is_drawn_as_a_visible_mark() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-        let svg = daily(&[(day, 40, 38)]);
+        let svg = daily(&[(day, 40, 38)], i18n::Language::English);
         // One filled circle per series, in the series' colour.
         for color in ["#0000FF", "#00FF00"] {
             let marks = svg.matches("<circle").filter(|_| svg.contains(&format!("fill=\"{color}\""))).count();

@@ -60,12 +60,13 @@ async fn domains_page(
     check: bool,
 ) -> Result<Response, AppError> {
     let (jar, frame) = Frame::issue(state, jar, &admin);
+    let lang = admin.language;
     let dns = if check { Some(state.dns().map_err(AppError::internal)?) } else { None };
     let mut domains = Vec::new();
     let setup = &state.config().setup;
     for d in state.store().sending_domains().await? {
         let from = if d.source_ips.is_empty() {
-            "any of the delivery nodes' addresses".to_owned()
+            lang.t("domain-any-node")
         } else {
             d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(", ")
         };
@@ -87,8 +88,9 @@ async fn domains_page(
         let verified = state.store().domain_verified_at(&d.domain).await?.map(|at| frame.at(&at));
         let rotating = records.iter().any(|r| r.purpose.contains("published before it signs"));
         let own = d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(" ");
-        let smime =
-            d.smime_subject.map(|subject| format!("{subject}, valid until {}", d.smime_not_after.unwrap_or_default()));
+        let smime = d.smime_subject.map(|subject| {
+            lang.t2("domain-smime-until", "subject", subject, "until", d.smime_not_after.unwrap_or_default())
+        });
         domains.push(DomainView { domain: d.domain, from, ips: own, records, verified, rotating, checks, smime });
     }
     let alerts = state
@@ -134,7 +136,7 @@ pub(crate) async fn add_domain(
     match identity::add_domain(state.store(), state.key(), &form.domain, form.ed25519.is_some()).await {
         Ok(_) => Ok(Redirect::to("/domains").into_response()),
         Err(IdentityError::Store(store::StoreError::Conflict(_))) => {
-            let error = Some(format!("{} is a sending domain already.", form.domain.trim()));
+            let error = Some(admin.language.t1("domain-exists", "domain", form.domain.trim()));
             domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error, false).await
         }
         Err(e @ IdentityError::BadDomain(_)) => {
@@ -180,18 +182,19 @@ pub(crate) async fn set_ips(
     admin: AdminUser,
     CsrfForm(form): CsrfForm<IpsForm>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let mut ips = Vec::new();
     let mut bad = Vec::new();
     for raw in form.ips.split([',', ' ', '\n', '\r']).map(str::trim).filter(|s| !s.is_empty()) {
         match raw.parse::<std::net::IpAddr>() {
             Ok(ip) => ips.push(ip),
-            Err(_) => bad.push(format!("{raw:?} is not an IPv4 or IPv6 address")),
+            Err(_) => bad.push(lang.t1("domain-bad-ip", "address", format!("{raw:?}"))),
         }
     }
     let error = if !bad.is_empty() {
-        Some(format!("Source addresses: {}.", bad.join("; ")))
+        Some(lang.t1("domain-bad-ips", "faults", bad.join("; ")))
     } else if !state.store().set_domain_source_ips(&form.domain, &ips).await? {
-        Some(format!("{} is not a sending domain.", form.domain))
+        Some(lang.t1("domain-not-sending", "domain", form.domain.as_str()))
     } else {
         return Ok(Redirect::to("/domains").into_response());
     };
@@ -208,6 +211,7 @@ pub(crate) async fn set_smime(
     crate::auth::ClientIp(ip): crate::auth::ClientIp,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let bad = csrf::upload_failed;
     let mut form = csrf::CsrfMultipart::new(&state, &jar, multipart);
     let (mut domain, mut password, mut file, mut remove) = (String::new(), String::new(), Vec::new(), false);
@@ -224,10 +228,10 @@ pub(crate) async fn set_smime(
     let outcome = if remove {
         match state.store().clear_domain_smime(&domain).await? {
             true => Ok(()),
-            false => Err(format!("{domain} is not a sending domain.").into()),
+            false => Err(lang.t1("domain-not-sending", "domain", domain.as_str()).into()),
         }
     } else {
-        smime_upload(&state, &domain, &file, &password).await
+        smime_upload(&state, lang, &domain, &file, &password).await
     };
     let details = serde_json::json!({
         "domain": domain,
@@ -244,9 +248,15 @@ pub(crate) async fn set_smime(
 }
 
 /// Reads an uploaded signing identity and makes the domain sign with it.
-async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &str) -> Result<(), Invalid> {
+async fn smime_upload(
+    state: &AppState,
+    lang: i18n::Language,
+    domain: &str,
+    file: &[u8],
+    password: &str,
+) -> Result<(), Invalid> {
     if file.is_empty() {
-        return Err("Choose a PEM file (certificate and key) or a PKCS#12 file.".into());
+        return Err(lang.t("domain-smime-choose").into());
     }
     let is_pem = file.windows(11).any(|w| w == b"-----BEGIN ");
     let (file, password) = (file.to_vec(), password.to_string());
@@ -259,8 +269,8 @@ async fn smime_upload(state: &AppState, domain: &str, file: &[u8], password: &st
         }
     })
     .await
-    .map_err(|e| format!("S/MIME: {e}"))?
-    .map_err(|e| format!("S/MIME for {domain}: {e}."))?;
+    .map_err(|e| lang.t1("domain-smime-error", "error", e))?
+    .map_err(|e| lang.t2("domain-smime-failed", "domain", domain, "error", e))?;
     identity::set_smime(state.store(), state.key(), domain, &signer)
         .await
         .map(|_| ())

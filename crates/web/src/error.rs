@@ -4,10 +4,13 @@
 //! once here. A page gets the error as HTML; the API router turns the same
 //! error into JSON (`as_json`), so handlers never choose.
 
+use std::borrow::Cow;
+
 use askama::Template;
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use i18n::Language;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -91,29 +94,49 @@ impl AppError {
         Self::Missing(format!("{what} not found"))
     }
 
-    /// The status, a title for a page, the message, and the field at fault.
-    fn parts(&self) -> (StatusCode, &'static str, &str, Option<&str>) {
+    /// The status, a title for a page (in `lang`), the message, and the
+    /// field at fault.
+    fn parts(&self, lang: Language) -> (StatusCode, String, Cow<'_, str>, Option<&str>) {
+        let title = |key: &str| lang.t(key);
+        let said = |key: &str| Cow::Owned(lang.t(key));
         match self {
-            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m, None),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, title("error-bad-request"), m.into(), None),
             Self::Unprocessable { message, field } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "Cannot be done", message, field.as_deref())
+                (StatusCode::UNPROCESSABLE_ENTITY, title("error-cannot-be-done"), message.into(), field.as_deref())
             }
-            Self::Conflict(m) => (StatusCode::CONFLICT, "Already there", m, None),
-            Self::Unreadable { status, message, field } => (*status, "Bad request", message, Some(field)),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Login required", "Log in to continue.", None),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Forbidden", m, None),
-            Self::NotAllowed(m) => (StatusCode::FORBIDDEN, "Not allowed", m, None),
-            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address.", None),
-            Self::Missing(m) => (StatusCode::NOT_FOUND, "Not found", m, None),
-            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m, None),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The error has been logged. Please try again.",
-                None,
-            ),
+            Self::Conflict(m) => (StatusCode::CONFLICT, title("error-already-there"), m.into(), None),
+            Self::Unreadable { status, message, field } => {
+                (*status, title("error-bad-request"), message.into(), Some(field))
+            }
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, title("error-login-required"), said("error-log-in"), None),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, title("error-forbidden"), (*m).into(), None),
+            Self::NotAllowed(m) => (StatusCode::FORBIDDEN, title("error-not-allowed"), m.into(), None),
+            Self::NotFound => (StatusCode::NOT_FOUND, title("error-not-found"), said("error-nothing-here"), None),
+            Self::Missing(m) => (StatusCode::NOT_FOUND, title("error-not-found"), m.into(), None),
+            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, title("error-too-many"), m.into(), None),
+            Self::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, title("error-went-wrong"), said("error-logged"), None)
+            }
         }
     }
+}
+
+tokio::task_local! {
+    /// The language of the request being answered, for its error page or
+    /// JSON error (set by `speak`).
+    static LANGUAGE: Language;
+}
+
+/// Answers the request in the language its browser or client asks for
+/// (`Accept-Language`): an error made anywhere below is worded in it.
+pub(crate) async fn speak(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let language = crate::auth::browser_language(request.headers());
+    LANGUAGE.scope(language, next.run(request)).await
+}
+
+/// The language errors are worded in now.
+fn language() -> Language {
+    LANGUAGE.try_with(|l| *l).unwrap_or_default()
 }
 
 impl From<store::StoreError> for AppError {
@@ -139,6 +162,7 @@ impl From<askama::Error> for AppError {
 struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
+    lang: Language,
 }
 
 impl IntoResponse for AppError {
@@ -153,16 +177,17 @@ impl IntoResponse for AppError {
             }
             tracing::error!(cause = chain, "request failed");
         }
-        let (status, title, message, field) = self.parts();
+        let lang = language();
+        let (status, title, message, field) = self.parts(lang);
         let json = match (&self, field) {
-            (Self::Internal(_), _) => serde_json::json!({ "error": "internal error" }),
+            (Self::Internal(_), _) => serde_json::json!({ "error": lang.t("error-internal") }),
             (Self::Unauthorized, _) => {
-                serde_json::json!({ "error": "a valid API token is required (Authorization: Bearer nsh_…)" })
+                serde_json::json!({ "error": lang.t("error-token-required") })
             }
-            (_, Some(field)) => serde_json::json!({ "error": message, "field": field }),
-            (_, None) => serde_json::json!({ "error": message }),
+            (_, Some(field)) => serde_json::json!({ "error": &*message, "field": field }),
+            (_, None) => serde_json::json!({ "error": &*message }),
         };
-        let mut response = match (ErrorPage { title, message }).render() {
+        let mut response = match (ErrorPage { title: &title, message: &message, lang }).render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message.to_string()).into_response(),
         };

@@ -34,6 +34,8 @@ mod team_pages;
 use message::secret;
 mod tracking;
 mod webhook_pages;
+#[cfg(test)]
+mod words;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -365,6 +367,7 @@ fn routes(state: &AppState) -> routes::Routes {
         .map(|r| {
             r.fallback(pages::not_found)
                 .layer(axum::middleware::from_fn_with_state(state.clone(), headers::secure))
+                .layer(axum::middleware::from_fn(error::speak))
                 // Spans name the path only, without query strings (setup
                 // tokens) or the signed tokens of subscribers' links.
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {

@@ -88,11 +88,6 @@ impl Frame {
     pub(crate) fn tk(&self, prefix: &str, value: impl std::fmt::Display) -> String {
         self.lang.tk(prefix, value)
     }
-
-    /// A number with the language's digit grouping.
-    pub(crate) fn num(&self, n: impl i18n::Count) -> String {
-        self.lang.number(n.count())
-    }
 }
 
 pub(crate) fn render(status: StatusCode, jar: CookieJar, page: impl Template) -> Result<Response, AppError> {
@@ -102,6 +97,8 @@ pub(crate) fn render(status: StatusCode, jar: CookieJar, page: impl Template) ->
 #[derive(Template)]
 #[template(path = "setup.html")]
 struct SetupPage {
+    /// Nobody is logged in: the browser's language.
+    lang: i18n::Language,
     csrf: String,
     token: String,
     email: String,
@@ -117,13 +114,15 @@ pub(crate) struct SetupQuery {
 pub(crate) async fn setup_form(
     State(state): State<AppState>,
     jar: CookieJar,
+    headers: HeaderMap,
     Query(query): Query<SetupQuery>,
 ) -> Result<Response, AppError> {
     if state.store().admin_count().await? > 0 {
         return Ok(Redirect::to("/login").into_response());
     }
+    let lang = auth::browser_language(&headers);
     let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, SetupPage { csrf, token: query.token, email: String::new(), error: None })
+    render(StatusCode::OK, jar, SetupPage { lang, csrf, token: query.token, email: String::new(), error: None })
 }
 
 #[derive(Deserialize)]
@@ -147,23 +146,24 @@ pub(crate) async fn setup(
     if state.store().admin_count().await? > 0 {
         return Ok(Redirect::to("/login").into_response());
     }
+    let lang = auth::browser_language(&headers);
     let refuse = |jar: CookieJar, error: String| {
         let (jar, csrf) = csrf::issue(&state, jar);
-        let page = SetupPage { csrf, token: form.token.clone(), email: form.email.clone(), error: Some(error) };
+        let page = SetupPage { lang, csrf, token: form.token.clone(), email: form.email.clone(), error: Some(error) };
         render(StatusCode::UNPROCESSABLE_ENTITY, jar, page)
     };
     if !state.key().verify("setup", b"first-admin", form.token.trim()) {
-        return refuse(jar, "The setup code is wrong. Use the link ninsho printed when it started.".into());
+        return refuse(jar, lang.t("setup-wrong-code"));
     }
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
-        Err(e) => return refuse(jar, format!("The email address is not valid: {e}.")),
+        Err(e) => return refuse(jar, lang.t1("setup-bad-email", "reason", e)),
     };
     if form.password != form.confirm {
-        return refuse(jar, "The two passwords differ.".into());
+        return refuse(jar, lang.t("setup-passwords-differ"));
     }
     if let Err(e) = password::check_policy(&form.password, &[email.as_str()]) {
-        return refuse(jar, sentence(&e));
+        return refuse(jar, password_sentence(lang, &e));
     }
     let hash = password::hash(form.password.clone()).await?;
     let Some(admin) = state.store().create_first_admin(&email, &hash).await? else {
@@ -179,17 +179,24 @@ pub(crate) async fn setup(
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    /// Nobody is logged in: the browser's language.
+    lang: i18n::Language,
     csrf: String,
     email: String,
     error: Option<String>,
 }
 
-pub(crate) async fn login_form(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+pub(crate) async fn login_form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if state.store().admin_count().await? == 0 {
         return Ok(Redirect::to("/setup").into_response());
     }
+    let lang = auth::browser_language(&headers);
     let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, LoginPage { csrf, email: String::new(), error: None })
+    render(StatusCode::OK, jar, LoginPage { lang, csrf, email: String::new(), error: None })
 }
 
 #[derive(Deserialize)]
@@ -213,7 +220,7 @@ pub(crate) async fn login(
     let throttled = auth::throttle(&state, &email, ip).await?;
     let account = state.store().admin_credentials(&email).await?;
     let matches = password::verify(form.password, account.as_ref().map(|(_, hash)| hash.clone())).await?;
-    let note = throttled.note();
+    let waited = throttled.waited;
     drop(throttled);
     match account {
         Some((admin, _)) if matches && state.store().totp(admin.id).await?.enabled => {
@@ -233,9 +240,10 @@ pub(crate) async fn login(
         _ => {
             state.metrics().login("failure");
             tracing::warn!(%ip, "failed admin login");
+            let lang = auth::browser_language(&headers);
             let (jar, csrf) = csrf::issue(&state, jar);
-            let error = Some(format!("Wrong email or password.{note}"));
-            render(StatusCode::UNAUTHORIZED, jar, LoginPage { csrf, email, error })
+            let error = Some(throttle_note(lang, lang.t("login-wrong"), waited));
+            render(StatusCode::UNAUTHORIZED, jar, LoginPage { lang, csrf, email, error })
         }
     }
 }
@@ -325,9 +333,12 @@ async fn tokens_page(
         .map(|t| TokenRow {
             id: t.id,
             name: t.name,
-            scopes: t.scopes.map_or_else(|| format!("all of the {} role", admin.role), |s| s.join(", ")),
+            scopes: t.scopes.map_or_else(
+                || frame.t1("token-all-of-role", "role", frame.tk("team-role", admin.role)),
+                |s| s.join(", "),
+            ),
             created: frame.at(&t.created_at),
-            last_used: t.last_used_at.map_or_else(|| "never".into(), |at| frame.at(&at)),
+            last_used: t.last_used_at.map_or_else(|| frame.t("token-never"), |at| frame.at(&at)),
         })
         .collect();
     let permissions = admin.role.permissions().iter().map(ToString::to_string).collect();
@@ -351,9 +362,10 @@ pub(crate) async fn create_token(
     admin: AdminUser,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let name = pairs.iter().find(|(k, _)| k == "name").map_or("", |(_, v)| v.trim());
     if name.is_empty() || name.chars().count() > 100 {
-        let error = Some("Give the token a name of 1 to 100 characters.".to_string());
+        let error = Some(lang.t("token-name-invalid"));
         return tokens_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, None, error).await;
     }
     let mut scopes = Vec::new();
@@ -363,8 +375,8 @@ pub(crate) async fn create_token(
                 scopes.push(p.to_string());
                 continue;
             }
-            Ok(p) => format!("The {} role does not have {p}, so its tokens cannot either.", admin.role),
-            Err(e) => format!("{e}."),
+            Ok(p) => lang.t2("token-role-lacks", "role", lang.tk("team-role", admin.role), "permission", p),
+            Err(_) => lang.t1("token-bad-permission", "value", format!("{raw:?}")),
         };
         return tokens_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await;
     }
@@ -413,7 +425,6 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok())
 }
 
-/// A policy error as a sentence for the form.
 /// Takes the browser's time zone as the admin's while they have chosen none.
 async fn adopt_zone(state: &AppState, admin_id: i64, zone: &str) -> Result<(), AppError> {
     if zone.parse::<chrono_tz::Tz>().is_ok() {
@@ -422,13 +433,51 @@ async fn adopt_zone(state: &AppState, admin_id: i64, zone: &str) -> Result<(), A
     Ok(())
 }
 
-pub(crate) fn sentence(error: &PasswordError) -> String {
-    let mut text = error.to_string();
+/// Why a password is refused, in `lang`, as a clause: English reads
+/// exactly as `PasswordError` prints ("the password must have at least 12
+/// characters").
+pub(crate) fn password_reason(lang: i18n::Language, error: &PasswordError) -> String {
+    match error {
+        PasswordError::TooShort => lang.t1("setup-password-too-short", "min", password::MIN_LENGTH),
+        PasswordError::TooLong => lang.t1("setup-password-too-long", "max", password::MAX_LENGTH),
+        PasswordError::Weak(hint) if hint == ": it contains the account's email address" => {
+            lang.t("setup-password-has-email")
+        }
+        PasswordError::Weak(hint) => match hint.strip_prefix(": ") {
+            Some(hint) => lang.t1("setup-password-weak", "hint", hint),
+            None => error.to_string(),
+        },
+    }
+}
+
+/// A policy error as a sentence for the form, in `lang`: capitalised,
+/// with a full stop.
+pub(crate) fn password_sentence(lang: i18n::Language, error: &PasswordError) -> String {
+    let mut text = password_reason(lang, error);
     if let Some(first) = text.get(..1) {
         text.replace_range(..1, &first.to_uppercase());
     }
-    if !text.ends_with('.') {
-        text.push('.');
+    if !text.ends_with(['.', '。']) {
+        text.push_str(&lang.t("setup-full-stop"));
     }
     text
+}
+
+/// A failed login's message, with what the throttle adds when the attempt
+/// had to wait.
+pub(crate) fn throttle_note(lang: i18n::Language, error: String, waited: Option<std::time::Duration>) -> String {
+    match waited {
+        Some(wait) => {
+            let seconds = i64::try_from(wait.as_secs()).unwrap_or(i64::MAX);
+            lang.t_with(
+                "login-throttled",
+                &[
+                    ("error", i18n::Arg::Text(error)),
+                    ("count", i18n::Arg::Number(seconds)),
+                    ("n", i18n::Arg::Text(lang.number(seconds))),
+                ],
+            )
+        }
+        None => error,
+    }
 }

@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use chrono::{Duration, NaiveDate, Utc};
 use identity::score::Listing;
-use reports::ingest::Ingest;
+use reports::ingest::{Ingest, Outcome};
 use store::{DmarcDomain, DmarcRowView};
 
 use crate::auth::AdminUser;
@@ -142,9 +142,11 @@ pub(crate) async fn upload(
     admin: AdminUser,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let ingest = Ingest::new(state.store().clone(), state.config().source_ips.clone(), reports::Limits::default());
     let mut form = csrf::CsrfMultipart::new(&state, &jar, multipart);
     let mut outcomes = Vec::new();
+    let mut failed = false;
     while let Some(field) = form.next_field().await? {
         if field.name() == Some("file") {
             let file = field.file_name().unwrap_or("report").chars().take(200).collect::<String>();
@@ -153,17 +155,49 @@ pub(crate) async fn upload(
                 continue;
             }
             for (part, outcome) in ingest.import(&file, &bytes, "upload").await? {
-                outcomes.push((part, outcome.to_string()));
+                failed |= matches!(outcome, Outcome::Failed(_));
+                outcomes.push((part, said(lang, &outcome)));
             }
         }
     }
     if outcomes.is_empty() {
-        outcomes.push((String::new(), "Choose one or more report files.".into()));
+        outcomes.push((String::new(), lang.t("report-choose-files")));
     }
-    let failed = outcomes.iter().any(|(_, o)| o.starts_with("not imported"));
     let status = if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     reports_page(&state, jar, admin, status, outcomes).await
 }
+
+/// What happened to an uploaded file, in the admin's language.
+fn said(lang: i18n::Language, outcome: &Outcome) -> String {
+    use i18n::Arg;
+    match outcome {
+        Outcome::Imported { kind, org, report_id, domain, rows, skipped } => {
+            let mut text = lang.t_with(
+                "report-outcome-imported",
+                &[
+                    ("kind", Arg::from(*kind)),
+                    ("id", Arg::from(report_id.as_str())),
+                    ("org", Arg::from(org.as_str())),
+                    ("domain", Arg::from(domain.as_str())),
+                    ("rows", Arg::from(rows.to_string())),
+                ],
+            );
+            if *skipped > 0 {
+                text.push_str(&lang.t1("report-outcome-skipped", "skipped", skipped));
+            }
+            text
+        }
+        Outcome::Duplicate { kind, org, report_id } => lang.t_with(
+            "report-outcome-duplicate",
+            &[("kind", Arg::from(*kind)), ("id", Arg::from(report_id.as_str())), ("org", Arg::from(org.as_str()))],
+        ),
+        Outcome::Failed(reason) => lang.t1("report-outcome-failed", "reason", reason),
+    }
+}
+
+/// How a blocklist that could not be asked is kept among the lookups (in
+/// no one's language: the lookups are shared): its name, then this.
+const UNCHECKED: &str = ": could not check";
 
 /// A source of a domain's mail, with what DNS says of it.
 struct SourceView {
@@ -236,6 +270,7 @@ pub(crate) async fn domain(
 ) -> Result<Response, AppError> {
     // A report's domain is a domain name; anything else was never imported.
     let domain = domain::ascii_domain(&domain).ok_or(AppError::NotFound)?;
+    let lang = admin.language;
     let store = state.store();
     let since = since(&state, &domain).await?;
     let daily = store.dmarc_daily(&domain, since).await?;
@@ -257,7 +292,7 @@ pub(crate) async fn domain(
             continue;
         }
         if asked == NEW_LOOKUPS {
-            looked[i] = (None, false, vec!["not looked up yet: reload the page".into()]);
+            looked[i] = (None, false, vec![lang.t("report-not-looked-up")]);
             continue;
         }
         asked += 1;
@@ -274,7 +309,7 @@ pub(crate) async fn domain(
                 .filter_map(|(name, l)| match l {
                     Listing::Clear => None,
                     Listing::Listed(code) => Some(format!("{name} ({code})")),
-                    Listing::Unknown(_) => Some(format!("{name}: could not check")),
+                    Listing::Unknown(_) => Some(format!("{name}{UNCHECKED}")),
                 })
                 .collect();
             (i, ptr, confirmed, listed)
@@ -289,7 +324,14 @@ pub(crate) async fn domain(
     let mut sources = Vec::with_capacity(found.len());
     for (i, s) in found.into_iter().enumerate() {
         let (ptr, confirmed, listed) = looked.get(i).cloned().unwrap_or((None, false, Vec::new()));
-        let base = ptr.as_deref().map(base_domain).unwrap_or_else(|| "(no PTR)".into());
+        let listed: Vec<String> = listed
+            .iter()
+            .map(|l| match l.strip_suffix(UNCHECKED) {
+                Some(list) => lang.t1("report-list-unchecked", "list", list),
+                None => l.clone(),
+            })
+            .collect();
+        let base = ptr.as_deref().map(base_domain).unwrap_or_else(|| lang.t("report-no-ptr"));
         let ip = s.source_ip.addr();
         let country = state.config().geoip.as_ref().and_then(|g| g.country(ip)).unwrap_or_default();
         sources.push(SourceView {
@@ -324,7 +366,7 @@ pub(crate) async fn domain(
     let page = DomainPage {
         frame,
         domain: domain.to_ascii_lowercase(),
-        chart: crate::chart::daily(&daily),
+        chart: crate::chart::daily(&daily, lang),
         sources,
         bases,
         days: DAYS,

@@ -41,7 +41,7 @@ pub(crate) async fn sandbox(
     for (i, m) in state.store().outbound_messages(200).await?.into_iter().enumerate() {
         let raw = if m.has_raw && i < VERIFIED_ON_PAGE { state.store().captured_raw(m.id).await? } else { None };
         let verdict = match raw {
-            Some(raw) => dkim_summary(&message::dkim::verify(&raw, &published).await),
+            Some(raw) => dkim_summary(&message::dkim::verify(&raw, &published).await, admin.language),
             None => String::new(),
         };
         messages.push((m, verdict));
@@ -50,13 +50,22 @@ pub(crate) async fn sandbox(
     render(StatusCode::OK, jar, SandboxPage { frame, messages })
 }
 
-fn dkim_summary(verdicts: &[message::dkim::Verdict]) -> String {
+fn dkim_summary(verdicts: &[message::dkim::Verdict], lang: i18n::Language) -> String {
     if verdicts.is_empty() {
-        return "DKIM: unsigned (the From domain has no key; add it under Domains)".into();
+        return lang.t("sandbox-dkim-unsigned");
     }
-    let each: Vec<String> =
-        verdicts.iter().map(|v| format!("{} for {} ({})", v.result, v.domain, v.selector)).collect();
-    format!("DKIM: {}", each.join(", "))
+    let each: Vec<String> = verdicts
+        .iter()
+        .map(|v| {
+            let args = [
+                ("result", i18n::Arg::from(v.result.as_str())),
+                ("domain", i18n::Arg::from(v.domain.as_str())),
+                ("selector", i18n::Arg::from(v.selector.as_str())),
+            ];
+            lang.t_with("sandbox-dkim-verdict", &args)
+        })
+        .collect();
+    lang.t1("sandbox-dkim", "verdicts", each.join(", "))
 }
 
 /// A captured message's exact bytes.

@@ -44,7 +44,14 @@ pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Res
         None => config.source_ips.first().copied(),
     };
     let dns = state.dns().map_err(AppError::internal)?;
-    let input = Input { message: &message, envelope_from: &envelope_from, source, targets: &copy.links };
+    let missing = state.store().sender_identity(&from_domain).await?.missing();
+    let input = Input {
+        message: &message,
+        envelope_from: &envelope_from,
+        source,
+        targets: &copy.links,
+        identity_missing: &missing,
+    };
     Ok(Ok(identity::score::score(&dns, &config.blocklists, &input).await))
 }
 

@@ -78,16 +78,14 @@ pub(crate) struct SequenceForm {
 }
 
 impl SequenceForm {
-    /// What starts the sequence, or why the form is wrong.
-    fn trigger(&self) -> Result<Option<DateTrigger>, Invalid> {
+    /// What starts the sequence, or why the form is wrong (in `lang`).
+    fn trigger(&self, lang: i18n::Language) -> Result<Option<DateTrigger>, Invalid> {
         if self.starts != "date" {
             return Ok(None);
         }
         let attribute = self.date_attribute.trim();
         if attribute.is_empty() || attribute.chars().count() > 100 || attribute.chars().any(char::is_control) {
-            return Err("A sequence that starts on a date needs the name of a date attribute (1 to 100 characters), \
-                        such as birthday."
-                .into());
+            return Err(lang.t("sequence-attribute-needed").into());
         }
         Ok(Some(DateTrigger { attribute: attribute.to_owned(), yearly: self.yearly.is_some() }))
     }
@@ -100,11 +98,12 @@ pub(crate) async fn create_sequence(
     CsrfForm(form): CsrfForm<SequenceForm>,
 ) -> Result<Response, AppError> {
     let name = form.name.trim();
+    let lang = admin.language;
     if name.is_empty() || name.chars().count() > 200 {
-        let error = Some("A sequence needs a name of 1 to 200 characters.".into());
+        let error = Some(lang.t("sequence-name-needed"));
         return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await;
     }
-    let trigger = match form.trigger() {
+    let trigger = match form.trigger(lang) {
         Ok(trigger) => trigger,
         Err(error) => {
             return sequences_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error.into())).await;
@@ -130,8 +129,11 @@ impl SequencePage {
     fn delay(&self, step: &Campaign) -> String {
         let minutes = step.step_delay_minutes.unwrap_or(0);
         match (minutes / 1440, minutes % 1440) {
-            (days, 0) => format!("day {days}"),
-            (days, rest) => format!("day {days} + {} h {} min", rest / 60, rest % 60),
+            (days, 0) => self.frame.t1("sequence-day", "days", days),
+            (days, rest) => {
+                let day = self.frame.t1("sequence-day", "days", days);
+                format!("{day} + {}", self.frame.t2("sequence-hours-minutes", "hours", rest / 60, "minutes", rest % 60))
+            }
         }
     }
 }
@@ -169,16 +171,17 @@ pub(crate) struct StepForm {
 /// Adds a step with a starting body and opens it in the campaign editor.
 pub(crate) async fn add_step(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<StepForm>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let name = form.name.trim();
     if name.is_empty() || domain::EmailAddress::parse(form.from_address.trim()).is_err() {
-        return Err(AppError::BadRequest("A step needs a name and a valid From address.".into()));
+        return Err(AppError::BadRequest(lang.t("sequence-step-needs")));
     }
-    for (label, value) in [("The name", name), ("The From name", form.from_name.trim())] {
-        domain::text::check_line(value).map_err(|e| AppError::BadRequest(format!("{label} {e}.")))?;
+    for (key, value) in [("sequence-step-bad-name", name), ("sequence-step-bad-from-name", form.from_name.trim())] {
+        domain::text::check_line(value).map_err(|e| AppError::BadRequest(lang.t1(key, "reason", e)))?;
     }
     let fields = CampaignFields {
         name: name.to_owned(),
@@ -194,35 +197,32 @@ pub(crate) async fn add_step(
 
 pub(crate) async fn activate(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let sequence = state.store().sequence(id).await?.ok_or(AppError::NotFound)?;
     let notice = match prepare::activate_sequence(state.store(), state.key(), id, &state.config().public_url).await {
         Ok(steps) => match (&sequence.trigger_attribute, sequence.trigger_yearly) {
-            (None, _) => format!("Active: {steps} steps go to everyone who joins the list from now on."),
-            (Some(attribute), false) => {
-                format!("Active: {steps} steps go to the list's subscribers on their {attribute}, from today on.")
-            }
-            (Some(attribute), true) => format!(
-                "Active: {steps} steps go to the list's subscribers on their {attribute} every year, from today on."
-            ),
+            (None, _) => lang.t1("sequence-activated-join", "steps", steps),
+            (Some(attribute), false) => lang.t2("sequence-activated-date", "steps", steps, "attribute", attribute),
+            (Some(attribute), true) => lang.t2("sequence-activated-yearly", "steps", steps, "attribute", attribute),
         },
-        Err(PrepareError::Store(store::StoreError::Conflict(_))) => "It is active already.".into(),
+        Err(PrepareError::Store(store::StoreError::Conflict(_))) => lang.t("sequence-already-active"),
         Err(PrepareError::Store(e)) => return Err(e.into()),
-        Err(e) => format!("Cannot activate: {e}."),
+        Err(e) => lang.t1("sequence-cannot-activate", "error", e),
     };
     Ok(Redirect::to(&format!("/sequences/{id}?notice={}", urlencode(&notice))).into_response())
 }
 
 pub(crate) async fn pause(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     state.store().pause_sequence(id).await?;
-    let notice = "Paused: its steps are editable drafts; nothing more is sent until it is activated again.";
-    Ok(Redirect::to(&format!("/sequences/{id}?notice={}", urlencode(notice))).into_response())
+    let notice = admin.language.t("sequence-paused");
+    Ok(Redirect::to(&format!("/sequences/{id}?notice={}", urlencode(&notice))).into_response())
 }

@@ -120,5 +120,6 @@ pub(crate) async fn save(
         return page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, s, None, Some(error.into()));
     }
     state.store().save_sender_settings(&s).await?;
-    Ok(Redirect::to("/settings?notice=Saved.").into_response())
+    let notice = crate::campaign_pages::urlencode(&admin.language.t("common-saved"));
+    Ok(Redirect::to(&format!("/settings?notice={notice}")).into_response())
 }

@@ -119,10 +119,11 @@ pub(crate) async fn bulk(
     admin: AdminUser,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     let search = Search { q: get("q"), list_id: get("list_id"), status: get("status"), ..Search::default() };
     let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).collect();
-    let action = match bulk_action(&state, &get("action"), &get("target_list")).await? {
+    let action = match bulk_action(&state, lang, &get("action"), &get("target_list")).await? {
         Ok(action) => action,
         Err(error) => {
             return subscribers_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, search, Some(error.into()))
@@ -132,29 +133,34 @@ pub(crate) async fn bulk(
     let query = SubscriberQuery { before_id: None, ..search.query() };
     let chosen = match get("scope").as_str() {
         "matching" if search.is_empty() => {
-            let error = "Search first: an action on everyone matching needs a search.".to_owned();
+            let error = lang.t("subscriber-bulk-search-first");
             return subscribers_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, search, Some(error)).await;
         }
         "matching" => Chosen::Matching(&query),
         _ if ids.is_empty() => {
-            let error = "Tick the subscribers to act on, or choose everyone matching the search.".to_owned();
+            let error = lang.t("subscriber-bulk-tick");
             return subscribers_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, search, Some(error)).await;
         }
         _ => Chosen::Ids(&ids),
     };
     let changed = state.store().bulk_subscribers(&chosen, action).await?;
     let done = match action {
-        BulkAction::AddToList(_) => "added to the list",
-        BulkAction::RemoveFromList(_) => "removed from the list",
-        BulkAction::Blocklist => "blocklisted",
-        BulkAction::Delete => "deleted",
+        BulkAction::AddToList(_) => "subscriber-bulk-added",
+        BulkAction::RemoveFromList(_) => "subscriber-bulk-removed",
+        BulkAction::Blocklist => "subscriber-bulk-blocklisted",
+        BulkAction::Delete => "subscriber-bulk-deleted",
     };
-    let notice = format!("{changed} {} {done}.", if changed == 1 { "subscriber" } else { "subscribers" });
+    let notice = lang.tn(done, changed);
     Ok(Redirect::to(&format!("/subscribers?{}&notice={}", search.params(), urlencode(&notice))).into_response())
 }
 
 /// The action a bulk form names, with its list checked.
-async fn bulk_action(state: &AppState, word: &str, list: &str) -> Result<Result<BulkAction, Invalid>, AppError> {
+async fn bulk_action(
+    state: &AppState,
+    lang: i18n::Language,
+    word: &str,
+    list: &str,
+) -> Result<Result<BulkAction, Invalid>, AppError> {
     let list = match list.parse::<i64>() {
         Ok(id) if state.store().list(id).await?.is_some() => Some(id),
         _ => None,
@@ -162,10 +168,10 @@ async fn bulk_action(state: &AppState, word: &str, list: &str) -> Result<Result<
     Ok(match (word, list) {
         ("add_to_list", Some(list)) => Ok(BulkAction::AddToList(list)),
         ("remove_from_list", Some(list)) => Ok(BulkAction::RemoveFromList(list)),
-        ("add_to_list" | "remove_from_list", None) => Err("Choose the list.".into()),
+        ("add_to_list" | "remove_from_list", None) => Err(lang.t("subscriber-bulk-choose-list").into()),
         ("blocklist", _) => Ok(BulkAction::Blocklist),
         ("delete", _) => Ok(BulkAction::Delete),
-        _ => Err("Choose an action.".into()),
+        _ => Err(lang.t("subscriber-bulk-choose-action").into()),
     })
 }
 
@@ -197,7 +203,7 @@ fn attribute_rows(attributes: &Value) -> Vec<AttributeRow> {
 
 /// The attributes of an edit form (`attr_key`, `attr_value`, `attr_json`
 /// repeated in order): text stays text; a value marked JSON must be JSON.
-fn read_attributes(pairs: &[(String, String)]) -> Result<Value, Invalid> {
+fn read_attributes(pairs: &[(String, String)], lang: i18n::Language) -> Result<Value, Invalid> {
     let mut map = Map::new();
     for ((key, value), json) in every(pairs, "attr_key").zip(every(pairs, "attr_value")).zip(every(pairs, "attr_json"))
     {
@@ -207,17 +213,26 @@ fn read_attributes(pairs: &[(String, String)]) -> Result<Value, Invalid> {
         }
         let value = if json == "1" {
             serde_json::from_str(value).map_err(|_| {
-                Invalid::from(format!("Attribute {key:?}: {value:?} is not a number, true/false or JSON."))
+                Invalid::from(lang.t2(
+                    "subscriber-attribute-not-json",
+                    "key",
+                    format!("{key:?}"),
+                    "value",
+                    format!("{value:?}"),
+                ))
             })?
         } else {
             Value::String(value.to_owned())
         };
         if map.insert(key.to_owned(), value).is_some() {
-            return Err(format!("Attribute {key:?} is given twice.").into());
+            return Err(lang.t1("subscriber-attribute-twice", "key", format!("{key:?}")).into());
         }
     }
     let attributes = Value::Object(map);
-    audience::check_attributes(&attributes).map_err(|e| Invalid::from(format!("Attributes: {e}.")))?;
+    audience::check_attributes(&attributes).map_err(|e| {
+        let key = if e.in_name { "subscriber-attribute-name-fault" } else { "subscriber-attribute-value-fault" };
+        Invalid::from(lang.t2(key, "path", format!("{:?}", e.path), "fault", text_fault(lang, &e.fault)))
+    })?;
     Ok(attributes)
 }
 
@@ -234,13 +249,44 @@ fn every<'a>(pairs: &'a [(String, String)], name: &'static str) -> impl Iterator
 }
 
 /// A name as typed: one line of at most 200 characters.
-fn read_name(name: &str) -> Result<String, Invalid> {
+fn read_name(name: &str, lang: i18n::Language) -> Result<String, Invalid> {
     let name = name.trim();
-    domain::text::check_line(name).map_err(|e| Invalid::from(format!("The name {e}.")))?;
+    domain::text::check_line(name)
+        .map_err(|e| Invalid::from(lang.t1("subscriber-name-fault", "fault", text_fault(lang, &e))))?;
     if name.chars().count() > 200 {
-        return Err("The name has more than 200 characters.".into());
+        return Err(lang.t("subscriber-name-too-long").into());
     }
     Ok(name.to_owned())
+}
+
+/// What is wrong with typed text, in `lang`: `contains a line break
+/// (U+000A) at character 3` (the words of `TextError`'s own message).
+pub(crate) fn text_fault(lang: i18n::Language, e: &domain::text::TextError) -> String {
+    let c = e.what.0;
+    let name = match c {
+        '\r' => "subscriber-char-carriage-return",
+        '\n' => "subscriber-char-line-break",
+        '\t' => "subscriber-char-tab",
+        '\0' => "subscriber-char-nul",
+        '\u{2028}' | '\u{2029}' => "subscriber-char-line-separator",
+        _ => "subscriber-char-control",
+    };
+    let what = format!("{} (U+{:04X})", lang.t(name), u32::from(c));
+    lang.t2("subscriber-text-fault", "what", what, "position", e.position)
+}
+
+/// Why an address is not valid, in `lang` (the words of `EmailError`'s
+/// own message).
+pub(crate) fn email_fault(lang: i18n::Language, e: &domain::EmailError) -> String {
+    use domain::EmailError;
+    match e {
+        EmailError::Empty => lang.t("subscriber-email-empty"),
+        EmailError::TooLong => lang.t("subscriber-email-too-long"),
+        EmailError::MissingAt => lang.t("subscriber-email-no-at"),
+        EmailError::BadLocalPart => lang.t("subscriber-email-bad-local-part"),
+        EmailError::BadLocalChar(c) => lang.t1("subscriber-email-bad-local-char", "char", format!("{c:?}")),
+        EmailError::BadDomain(d) => lang.t1("subscriber-email-bad-domain", "domain", format!("{d:?}")),
+    }
 }
 
 #[derive(Template)]
@@ -277,17 +323,17 @@ pub(crate) async fn create_subscriber(
 ) -> Result<Response, AppError> {
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default();
     let ticked: Vec<i64> = pairs.iter().filter(|(k, _)| k == "list").filter_map(|(_, v)| v.parse().ok()).collect();
+    let lang = admin.language;
     let checked = async {
-        let email = EmailAddress::parse(get("email")).map_err(|e| Invalid::from(format!("Email: {e}.")))?;
+        let email = EmailAddress::parse(get("email"))
+            .map_err(|e| Invalid::from(lang.t1("subscriber-bad-email", "reason", email_fault(lang, &e))))?;
         if state.store().is_suppressed(&email).await.unwrap_or(false) {
-            return Err(Invalid::from(
-                "This address or its domain is suppressed, or it was erased: it cannot be added.",
-            ));
+            return Err(Invalid::from(lang.t("subscriber-suppressed")));
         }
         if state.store().subscriber_by_email(&email).await.ok().flatten().is_some() {
-            return Err(Invalid::from(format!("{email} is a subscriber already.")));
+            return Err(Invalid::from(lang.t1("subscriber-exists", "email", &email)));
         }
-        Ok((email, read_name(get("name"))?, read_attributes(&pairs)?))
+        Ok((email, read_name(get("name"), lang)?, read_attributes(&pairs, lang)?))
     };
     let error = match checked.await {
         Ok((email, name, attributes)) => {
@@ -305,7 +351,8 @@ pub(crate) async fn create_subscriber(
             for list in &ticked {
                 state.store().set_subscription(id, *list, SubscriptionStatus::Confirmed).await?;
             }
-            return Ok(Redirect::to(&format!("/subscribers/{id}?notice=Added.")).into_response());
+            let notice = urlencode(&lang.t("subscriber-added"));
+            return Ok(Redirect::to(&format!("/subscribers/{id}?notice={notice}")).into_response());
         }
         Err(error) => error,
     };
@@ -371,6 +418,7 @@ async fn subscriber_page(
     notice: Option<String>,
     typed: Option<Typed<'_>>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let mut s = state.store().subscriber(id).await?.ok_or(AppError::NotFound)?;
     let mut attributes = attribute_rows(&s.attributes);
     let mut error = None;
@@ -396,12 +444,29 @@ async fn subscriber_page(
         other_lists,
         // Campaign copies are in the history (the sandbox keeps them here too).
         messages: state.store().subscriber_messages(id).await?.into_iter().filter(|m| m.kind != "campaign").collect(),
-        activity: state.store().subscriber_activity(id, 200).await?,
+        activity: state
+            .store()
+            .subscriber_activity(id, 200)
+            .await?
+            .into_iter()
+            .map(|a| activity_row(lang, a))
+            .collect(),
         notice,
         error,
         s,
     };
     render(status, jar, page)
+}
+
+/// A line of the history with its words in `lang`: a list's line shows
+/// the subscription's state, an event by a machine says so.
+fn activity_row(lang: i18n::Language, mut a: store::ActivityRow) -> store::ActivityRow {
+    if a.campaign_id.is_none() && a.what == "subscribed" {
+        a.detail = lang.tk("subscriber-list-status", &a.detail);
+    } else if let Some(rest) = a.detail.strip_suffix("(machine)") {
+        a.detail = format!("{rest}{}", lang.t("subscriber-activity-machine"));
+    }
+    a
 }
 
 /// Saves name, status and attributes from the subscriber's page.
@@ -413,14 +478,17 @@ pub(crate) async fn update_subscriber(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let lang = admin.language;
     let read = || -> Result<_, Invalid> {
-        let status = SubscriberStatus::parse(get("status")).ok_or_else(|| Invalid::from("Choose a status."))?;
-        Ok((read_name(get("name"))?, read_attributes(&pairs)?, status))
+        let status =
+            SubscriberStatus::parse(get("status")).ok_or_else(|| Invalid::from(lang.t("subscriber-choose-status")))?;
+        Ok((read_name(get("name"), lang)?, read_attributes(&pairs, lang)?, status))
     };
     match read() {
         Ok((name, attributes, status)) => {
             state.store().update_subscriber(id, Some(&name), Some(&attributes), Some(status)).await?;
-            Ok(Redirect::to(&format!("/subscribers/{id}?notice=Saved.")).into_response())
+            let notice = urlencode(&lang.t("common-saved"));
+            Ok(Redirect::to(&format!("/subscribers/{id}?notice={notice}")).into_response())
         }
         Err(error) => {
             let typed = Some(Typed { pairs: &pairs, error });
@@ -441,23 +509,24 @@ pub(crate) struct ListForm {
 /// Adds the subscriber to a list (confirmed) or takes them off one.
 pub(crate) async fn change_list(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<ListForm>,
 ) -> Result<Response, AppError> {
-    let list: i64 = form.list_id.parse().map_err(|_| AppError::BadRequest("Choose a list.".into()))?;
+    let lang = admin.language;
+    let list: i64 = form.list_id.parse().map_err(|_| AppError::BadRequest(lang.t("subscriber-choose-list")))?;
     let notice = match form.change.as_str() {
         "add" => {
             state.store().set_subscription(id, list, SubscriptionStatus::Confirmed).await?;
-            "Added to the list."
+            lang.t("subscriber-added-to-list")
         }
         "remove" => {
             state.store().remove_subscription(id, list).await?;
-            "Removed from the list."
+            lang.t("subscriber-removed-from-list")
         }
-        _ => return Err(AppError::BadRequest("Add or remove?".into())),
+        _ => return Err(AppError::BadRequest(lang.t("subscriber-add-or-remove"))),
     };
-    Ok(Redirect::to(&format!("/subscribers/{id}?notice={}", urlencode(notice))).into_response())
+    Ok(Redirect::to(&format!("/subscribers/{id}?notice={}", urlencode(&notice))).into_response())
 }
 
 pub(crate) async fn export_subscriber(

@@ -79,9 +79,12 @@ pub(crate) async fn add(
     admin: AdminUser,
     CsrfForm(form): CsrfForm<AddForm>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let reason = form.reason.trim();
-    let checked = crate::api::privacy::target(&form.value).and_then(|target| {
-        domain::text::check_line(reason).map_err(|e| format!("The reason {e}"))?;
+    let checked = crate::api::privacy::target(&form.value).map_err(|english| address_fault(lang, &form.value, english));
+    let checked = checked.and_then(|target| {
+        domain::text::check_line(reason)
+            .map_err(|e| lang.t1("suppression-fault-reason", "fault", crate::subscriber_pages::text_fault(lang, &e)))?;
         Ok(target)
     });
     match checked {
@@ -90,11 +93,12 @@ pub(crate) async fn add(
                 .store()
                 .add_suppression(&target, if reason.is_empty() { "added by hand" } else { reason })
                 .await?;
-            let notice = format!("{} is suppressed: nothing will be sent to it.", added.value);
+            let notice = lang.t1("suppression-added", "value", &added.value);
             Ok(Redirect::to(&format!("/suppressions?notice={}", urlencode(&notice))).into_response())
         }
         Err(error) => {
-            let error = Some(format!("{:?}: {error}.", form.value.trim()));
+            let error =
+                Some(lang.t2("suppression-refused", "value", format!("{:?}", form.value.trim()), "error", error));
             let typed = (form.value, form.reason);
             page(&state, jar, &admin, StatusCode::UNPROCESSABLE_ENTITY, Search::default(), error, typed).await
         }
@@ -103,10 +107,22 @@ pub(crate) async fn add(
 
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     state.store().delete_suppression(id).await?;
-    Ok(Redirect::to(&format!("/suppressions?notice={}", urlencode("Lifted: mail may go there again."))).into_response())
+    let notice = admin.language.t("suppression-lifted");
+    Ok(Redirect::to(&format!("/suppressions?notice={}", urlencode(&notice))).into_response())
+}
+
+/// Why `value` is neither an address nor a domain, in `lang`: the reason
+/// `api::privacy::target` gave (`english`), from the same parse.
+fn address_fault(lang: i18n::Language, value: &str, english: String) -> String {
+    let value = value.trim();
+    let probe = if value.contains('@') { value.to_owned() } else { format!("x@{value}") };
+    match domain::EmailAddress::parse(&probe) {
+        Err(e) => crate::subscriber_pages::email_fault(lang, &e),
+        Ok(_) => english,
+    }
 }

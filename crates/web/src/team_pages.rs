@@ -38,6 +38,7 @@ pub(crate) fn enrolment_routes() -> crate::routes::Routes {
     crate::routes::Routes::new()
         .route("/account/2fa", get(enrolment).post(enrol))
         .route("/account/2fa/disable", post(disable))
+        .route("/account/language", post(crate::account_pages::set_language))
 }
 
 struct MemberRow {
@@ -106,31 +107,38 @@ async fn add_member(
     admin: AdminUser,
     CsrfForm(form): CsrfForm<MemberForm>,
 ) -> Result<Response, AppError> {
-    match add(&state, form).await? {
+    match add(&state, admin.language, form).await? {
         Ok(()) => Ok(Redirect::to("/team").into_response()),
         Err(error) => team_page(&state, jar, admin, bad(), Some(error.into())).await,
     }
 }
 
-/// Adds a member; the inner error says what is wrong with the form.
-async fn add(state: &AppState, form: MemberForm) -> Result<Result<(), Invalid>, AppError> {
+/// Adds a member; the inner error says what is wrong with the form (in
+/// `lang`).
+async fn add(state: &AppState, lang: i18n::Language, form: MemberForm) -> Result<Result<(), Invalid>, AppError> {
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
-        Err(e) => return Ok(Err(format!("The email address is not valid: {e}.").into())),
+        Err(e) => return Ok(Err(lang.t1("team-bad-email", "reason", e).into())),
     };
     let role = match form.role.parse::<Role>() {
         Ok(role) => role,
-        Err(e) => return Ok(Err(format!("{e}.").into())),
+        Err(_) => return Ok(Err(bad_role(lang, &form.role).into())),
     };
     if let Err(e) = password::check_policy(&form.password, &[email.as_str()]) {
-        return Ok(Err(format!("The first password is too weak: {e}.").into()));
+        let reason = crate::pages::password_reason(lang, &e);
+        return Ok(Err(lang.t1("team-first-password-weak", "reason", reason).into()));
     }
     let hash = password::hash(form.password).await?;
     match state.store().create_admin_with_role(&email, &hash, role.as_str()).await {
         Ok(_) => Ok(Ok(())),
-        Err(store::StoreError::Conflict(_)) => Ok(Err(format!("{email} is already in the team.").into())),
+        Err(store::StoreError::Conflict(_)) => Ok(Err(lang.t1("team-already-member", "email", &email).into())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What `Role::from_str` says of a word that is no role, in `lang`.
+fn bad_role(lang: i18n::Language, raw: &str) -> String {
+    lang.t1("team-bad-role", "role", format!("{raw:?}"))
 }
 
 fn bad() -> StatusCode {
@@ -151,11 +159,17 @@ async fn set_role(
 ) -> Result<Response, AppError> {
     let role = match form.role.parse::<Role>() {
         Ok(role) => role,
-        Err(e) => return team_page(&state, jar, admin, bad(), Some(format!("{e}."))).await,
+        Err(_) => {
+            let error = bad_role(admin.language, &form.role);
+            return team_page(&state, jar, admin, bad(), Some(error)).await;
+        }
     };
     match state.store().set_admin_role(id, role.as_str()).await {
         Ok(()) => Ok(Redirect::to("/team").into_response()),
-        Err(store::StoreError::Refused(why)) => team_page(&state, jar, admin, bad(), Some(sentence(why))).await,
+        Err(store::StoreError::Refused(why)) => {
+            let error = sentence(admin.language, why);
+            team_page(&state, jar, admin, bad(), Some(error)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -175,7 +189,10 @@ async fn remove_member(
                 .await;
             Ok(Redirect::to("/team").into_response())
         }
-        Err(store::StoreError::Refused(why)) => team_page(&state, jar, admin, bad(), Some(sentence(why))).await,
+        Err(store::StoreError::Refused(why)) => {
+            let error = sentence(admin.language, why);
+            team_page(&state, jar, admin, bad(), Some(error)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -194,7 +211,12 @@ async fn require_totp(
     Ok(Redirect::to("/team").into_response())
 }
 
-fn sentence(text: String) -> String {
+/// The store's refusal as a sentence, in `lang` when it is one the
+/// catalogs know.
+fn sentence(lang: i18n::Language, text: String) -> String {
+    if text == "the team needs at least one owner" {
+        return lang.t("team-needs-owner");
+    }
     let mut chars = text.chars();
     let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
     format!("{first}{}.", chars.as_str())
@@ -254,7 +276,7 @@ async fn audit(
         .map(|e| AuditRow {
             at: frame.at(&e.at),
             actor: e.actor,
-            via: e.via,
+            via: via_label(&frame, &e.via),
             ip: e.ip.map(|ip| ip.addr().to_string()).unwrap_or_default(),
             action: e.action,
             status: e.status.map(|s| s.to_string()).unwrap_or_default(),
@@ -262,6 +284,19 @@ async fn audit(
         })
         .collect();
     render(StatusCode::OK, jar, AuditPage { frame, q, show, rows, next })
+}
+
+/// How an entry came in ("session", "cli", "token <name>"), in the admin's
+/// language.
+fn via_label(frame: &Frame, via: &str) -> String {
+    match via {
+        "session" => frame.t("audit-via-session"),
+        "cli" => frame.t("audit-via-cli"),
+        _ => match via.strip_prefix("token ") {
+            Some(name) => frame.t1("audit-via-token", "name", name),
+            None => via.to_string(),
+        },
+    }
 }
 
 // ---- Second factor ----
@@ -375,13 +410,13 @@ async fn enrol(
         return Ok(Redirect::to("/account/2fa").into_response());
     }
     if !password_ok(&state, &admin.email, &form.password).await? {
-        let error = "Your password is not right. Scan the new QR code below and try again.";
-        return enrolment_page(&state, jar, admin, bad(), Some(error.into())).await;
+        let error = admin.language.t("account-2fa-wrong-password");
+        return enrolment_page(&state, jar, admin, bad(), Some(error)).await;
     }
     let totp = stored_authenticator(&state, admin.id, &admin.email).await?;
     let Some(step) = totp.as_ref().and_then(|t| check_code(t, &form.code)) else {
-        let error = "That code is not right. Scan the new QR code below and enter the code your app shows.";
-        return enrolment_page(&state, jar, admin, bad(), Some(error.into())).await;
+        let error = admin.language.t("account-2fa-wrong-code");
+        return enrolment_page(&state, jar, admin, bad(), Some(error)).await;
     };
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| token_hash(&normal_recovery(c))).collect();
@@ -410,8 +445,8 @@ async fn disable(
     if !password_ok(&state, &admin.email, &form.password).await?
         || !second_factor_ok(&state, admin.id, &admin.email, &form.code).await?
     {
-        let error = "The password or the code is not right (or the code was used already); two-factor login stays on.";
-        return enrolment_page(&state, jar, admin, bad(), Some(error.into())).await;
+        let error = admin.language.t("account-2fa-disable-refused");
+        return enrolment_page(&state, jar, admin, bad(), Some(error)).await;
     }
     state.store().disable_totp(admin.id).await?;
     tracing::info!(admin_id = admin.id, "two-factor login disabled");
@@ -449,16 +484,23 @@ fn normal_recovery(code: &str) -> String {
 #[derive(Template)]
 #[template(path = "login_code.html")]
 struct CodePage {
+    /// Nobody is logged in yet: the browser's language.
+    lang: i18n::Language,
     csrf: String,
     error: Option<String>,
 }
 
-pub(crate) async fn code_form(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+pub(crate) async fn code_form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if challenge(&state, &jar).await?.is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
+    let lang = auth::browser_language(&headers);
     let (jar, csrf) = csrf::issue(&state, jar);
-    render(StatusCode::OK, jar, CodePage { csrf, error: None })
+    render(StatusCode::OK, jar, CodePage { lang, csrf, error: None })
 }
 
 async fn challenge(state: &AppState, jar: &CookieJar) -> Result<Option<(i64, String)>, AppError> {
@@ -476,18 +518,19 @@ pub(crate) async fn code(
     let Some((admin_id, email)) = challenge(&state, &jar).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
+    let lang = auth::browser_language(&headers);
     let refuse = |jar: CookieJar, status: StatusCode, error: String| {
         let (jar, csrf) = csrf::issue(&state, jar);
-        render(status, jar, CodePage { csrf, error: Some(error) })
+        render(status, jar, CodePage { lang, csrf, error: Some(error) })
     };
     let throttled = auth::throttle(&state, &email, ip).await?;
     let right = second_factor_ok(&state, admin_id, &email, &form.code).await?;
-    let note = throttled.note();
+    let waited = throttled.waited;
     drop(throttled);
     if !right {
         state.metrics().login("failure");
         tracing::warn!(%ip, admin_id, "wrong or reused second-factor code");
-        let error = format!("That code is not right, or it was used already. Wait for the next code.{note}");
+        let error = crate::pages::throttle_note(lang, lang.t("login-code-wrong"), waited);
         return refuse(jar, StatusCode::UNAUTHORIZED, error);
     }
     let challenge_token = jar.get(CookieName::Challenge.of(&state)).map(|c| c.value().to_string()).unwrap_or_default();

@@ -82,29 +82,30 @@ async fn endpoints(State(state): State<AppState>, jar: CookieJar, admin: AdminUs
     endpoints_page(&state, jar, admin, StatusCode::OK, None).await
 }
 
-/// The ticked `event` fields; an unknown one is an error.
-fn chosen_events(pairs: &[(String, String)]) -> Result<Vec<String>, Invalid> {
+/// The ticked `event` fields; an unknown one is an error (said in `lang`).
+fn chosen_events(lang: i18n::Language, pairs: &[(String, String)]) -> Result<Vec<String>, Invalid> {
     let mut events = Vec::new();
     for (_, event) in pairs.iter().filter(|(k, _)| k == "event") {
         if !EVENTS.contains(&event.as_str()) {
-            return Err(format!("{event:?} is not an event ninsho sends.").into());
+            return Err(lang.t1("webhook-unknown-event", "event", format!("{event:?}")).into());
         }
         events.push(event.clone());
     }
     if events.is_empty() {
-        return Err("Tick at least one event.".into());
+        return Err(lang.t("webhook-tick-one").into());
     }
     Ok(events)
 }
 
-/// An http(s) URL with a host, without credentials.
-fn check_url(raw: &str) -> Result<String, Invalid> {
+/// An http(s) URL with a host, without credentials (what is wrong said in
+/// `lang`).
+fn check_url(lang: i18n::Language, raw: &str) -> Result<String, Invalid> {
     let url = raw.trim();
-    let uri: axum::http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL."))?;
+    let uri: axum::http::Uri = url.parse().map_err(|_| lang.t1("webhook-not-url", "url", format!("{url:?}")))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
     if !scheme_ok || uri.host().is_none_or(str::is_empty) || authority.contains('@') || url.len() > 2000 {
-        return Err(format!("{url:?} is not an http(s) URL with a host (and no user name or password).").into());
+        return Err(lang.t1("webhook-bad-url", "url", format!("{url:?}")).into());
     }
     Ok(url.to_string())
 }
@@ -115,8 +116,10 @@ async fn create(
     admin: AdminUser,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let lang = admin.language;
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string());
-    let checked = check_url(&field("url").unwrap_or_default()).and_then(|url| Ok((url, chosen_events(&pairs)?)));
+    let checked =
+        check_url(lang, &field("url").unwrap_or_default()).and_then(|url| Ok((url, chosen_events(lang, &pairs)?)));
     let (url, events) = match checked {
         Ok(found) => found,
         Err(error) => {
@@ -129,7 +132,7 @@ async fn create(
     match state.store().create_webhook_endpoint(&url, &events, &description, &sealed).await {
         Ok(id) => Ok(Redirect::to(&format!("/webhooks/{id}")).into_response()),
         Err(store::StoreError::Conflict(_)) => {
-            let error = Some(format!("{url} is an endpoint already."));
+            let error = Some(lang.t1("webhook-exists", "url", &url));
             endpoints_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error).await
         }
         Err(e) => Err(e.into()),
@@ -177,7 +180,7 @@ async fn endpoint_page(
             .key()
             .open(webhooks::SEAL_PURPOSE, sealed)
             .map(|s| String::from_utf8_lossy(&s).into_owned())
-            .unwrap_or_else(|| "(does not open with this server's key)".into())
+            .unwrap_or_else(|| frame.t("webhook-secret-unopened"))
     });
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| frame.at(&t)).unwrap_or_default();
     let deliveries = state
@@ -240,7 +243,7 @@ async fn set_events(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    match chosen_events(&pairs) {
+    match chosen_events(admin.language, &pairs) {
         Ok(events) => {
             state.store().set_webhook_events(id, &events).await?;
             Ok(Redirect::to(&format!("/webhooks/{id}")).into_response())
@@ -260,15 +263,12 @@ async fn delete(
 
 async fn retry(
     State(state): State<AppState>,
+    admin: AdminUser,
     Path((id, delivery)): Path<(i64, i64)>,
     CsrfForm(EmptyForm {}): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     if !state.store().retry_webhook_delivery(id, delivery).await? {
-        return Err(AppError::BadRequest(
-            "Only a given-up delivery with nothing later about its subscriber can be sent again: a later event \
-             went out already, and this one would arrive out of order."
-                .into(),
-        ));
+        return Err(AppError::BadRequest(admin.language.t("webhook-retry-refused")));
     }
     Ok(Redirect::to(&format!("/webhooks/{id}")).into_response())
 }
@@ -277,12 +277,13 @@ async fn retry(
 mod tests {
     #[test]
     fn urls_must_be_http_with_a_host_and_no_credentials() {
-        assert!(super::check_url(" https://hooks.example.com/ninsho ").is_ok());
-        assert!(super::check_url("http://127.0.0.1:9000/x").is_ok());
+        let en = i18n::Language::English;
+        assert!(super::check_url(en, " https://hooks.example.com/ninsho ").is_ok());
+        assert!(super::check_url(en, "http://127.0.0.1:9000/x").is_ok());
         for bad in
             ["ftp://x.example/", "https://", "hooks.example.com", "https://user:pw@x.example/", "javascript:alert(1)"]
         {
-            assert!(super::check_url(bad).is_err(), "{bad}");
+            assert!(super::check_url(en, bad).is_err(), "{bad}");
         }
     }
 }
