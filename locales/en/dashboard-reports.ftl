@@ -269,3 +269,19 @@ chart-opens = opens
 chart-clicks = clicks
 chart-messages = messages
 chart-dmarc-pass = DMARC pass
+
+# The sender identity block (特定電子メール法 / CAN-SPAM) per domain.
+domain-identity-title = Sender identity
+domain-identity-complete = complete
+domain-identity-incomplete = incomplete: production sending is refused
+domain-identity-hint = Advertising mail must show who sends it: the sender's name, postal address and where to unsubscribe or ask (Japan's 特定電子メール法; CAN-SPAM asks for the postal address). The built-in layout prints it at the foot of every message from this domain.
+domain-identity-name = Sender name
+domain-identity-name-example = Shop Example Ltd.
+domain-identity-address = Postal address
+domain-identity-address-example = 1-1-1 Umeda, Kita-ku, Osaka 530-0001, Japan
+domain-identity-contact = Contact (email or URL)
+domain-identity-contact-example = support@shop.example
+domain-identity-save = Save sender identity
+domain-identity-field-name = Sender name
+domain-identity-field-postal-address = Postal address
+domain-identity-field-contact = Contact

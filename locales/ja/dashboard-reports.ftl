@@ -266,3 +266,19 @@ chart-opens = 開封
 chart-clicks = クリック
 chart-messages = メッセージ数
 chart-dmarc-pass = DMARC合格
+
+# ドメインごとの送信者情報（特定電子メール法 / CAN-SPAM）。
+domain-identity-title = 送信者情報
+domain-identity-complete = 入力済み
+domain-identity-incomplete = 未入力の項目があります（本番配信はできません）
+domain-identity-hint = 広告・宣伝メールには、送信者の氏名または名称、住所、配信停止やお問い合わせの連絡先の表示が必要です（特定電子メール法）。組み込みレイアウトは、このドメインから送るすべてのメールのフッターに表示します。
+domain-identity-name = 送信者の氏名・名称
+domain-identity-name-example = 株式会社ショップ
+domain-identity-address = 住所
+domain-identity-address-example = 〒530-0001 大阪府大阪市北区梅田1-1-1
+domain-identity-contact = 連絡先（メールアドレスまたはURL）
+domain-identity-contact-example = support@shop.example
+domain-identity-save = 送信者情報を保存
+domain-identity-field-name = 送信者の氏名・名称
+domain-identity-field-postal-address = 住所
+domain-identity-field-contact = 連絡先

@@ -183,6 +183,11 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 impl Browser {
     pub async fn launch() -> Result<Self> {
+        Self::launch_in("en-US,en").await
+    }
+
+    /// A browser whose `Accept-Language` is `languages` (e.g. `ja,en`).
+    pub async fn launch_in(languages: &str) -> Result<Self> {
         for program in [CHROMIUM, CHROMEDRIVER] {
             if !std::path::Path::new(program).exists() {
                 bail!("{program} is missing: run scripts/test, which installs chromium and chromium-driver");
@@ -211,7 +216,9 @@ impl Browser {
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--window-size=1200,900",
                     format!("--user-data-dir={}", profile.path().display()),
+                    format!("--accept-lang={languages}"),
                 ],
+                "prefs": { "intl.accept_languages": languages },
             }),
         );
         let client = connect(&webdriver, capabilities).await?;
@@ -395,7 +402,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// A REST API client holding an admin's token.
 pub struct Api {
     pub url: String,
-    token: String,
+    pub token: String,
 }
 
 impl TestApp {

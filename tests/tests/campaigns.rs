@@ -646,7 +646,7 @@ async fn replies_defer_with_backoff_bounce_and_suppress_or_expire() -> Result<()
 }
 
 #[tokio::test]
-async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words() -> Result<()> {
+async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words_and_the_sender_identity() -> Result<()> {
     let app = spawn_app().await?;
     let store = &app.store;
     let news = list(store, "週刊ニュース").await?;
@@ -680,6 +680,15 @@ async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words() -> 
         .await?;
     assert_eq!((status, refused["field"].as_str()), (422, Some("language")), "{refused}");
 
+    // The From domain's sender identity block, for the footer (特定電子メール法).
+    identity::add_domain(store, &app.key, "shop.example", false).await?;
+    let who = store::SenderIdentity {
+        name: "株式会社ショップ".into(),
+        postal_address: "〒530-0001 大阪府大阪市北区梅田1-1-1".into(),
+        contact: "https://shop.example/contact".into(),
+    };
+    assert!(store.set_sender_identity("shop.example", &who).await?);
+
     let (status, _) = api.post(&format!("/campaigns/{id}/schedule"), serde_json::json!({})).await?;
     assert_eq!(status, 200);
     let mut engine = engine(&app, 100);
@@ -690,12 +699,20 @@ async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words() -> 
     let parsed = MessageParser::default().parse(raw).context("parses")?;
     let html = parsed.body_html(0).context("html")?;
     assert!(html.contains("<html lang=\"ja\">"), "{html}");
+    assert!(
+        html.contains(
+            "発行：株式会社ショップ<br>住所：〒530-0001 大阪府大阪市北区梅田1-1-1<br>\
+             配信停止・お問い合わせ：https://shop.example/contact"
+        ),
+        "{html}"
+    );
     assert!(html.contains("このメールは週刊ニュースにご登録いただいた方にお送りしています。"), "{html}");
     for words in ["ブラウザで表示", "配信設定の変更", "配信停止"] {
         assert!(html.contains(words), "{words} in {html}");
     }
     let text = parsed.body_text(0).context("text")?;
     assert!(text.contains("\n配信停止: http"), "{text}");
+    assert!(text.contains("\n発行：株式会社ショップ\n住所：〒530-0001 大阪府大阪市北区梅田1-1-1\n"), "{text}");
     assert!(!text.contains("Unsubscribe"), "{text}");
     app.stop().await
 }

@@ -43,6 +43,9 @@ struct DomainView {
     checks: Vec<Check>,
     /// "subject, valid until …" when the domain S/MIME-signs.
     smime: Option<String>,
+    /// Who sends, as advertising mail must say (特定電子メール法).
+    identity: store::SenderIdentity,
+    identity_complete: bool,
 }
 
 impl DomainsPage {
@@ -91,7 +94,20 @@ async fn domains_page(
         let smime = d.smime_subject.map(|subject| {
             lang.t2("domain-smime-until", "subject", subject, "until", d.smime_not_after.unwrap_or_default())
         });
-        domains.push(DomainView { domain: d.domain, from, ips: own, records, verified, rotating, checks, smime });
+        let identity = state.store().sender_identity(&d.domain).await?;
+        let identity_complete = identity.missing().is_empty();
+        domains.push(DomainView {
+            domain: d.domain,
+            from,
+            ips: own,
+            records,
+            verified,
+            rotating,
+            checks,
+            smime,
+            identity,
+            identity_complete,
+        });
     }
     let alerts = state
         .store()
@@ -166,6 +182,33 @@ pub(crate) async fn rotate(
         }
         Err(e) => Err(AppError::internal(e)),
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct IdentityForm {
+    domain: String,
+    name: String,
+    postal_address: String,
+    contact: String,
+}
+
+/// Sets a domain's sender identity block; a fault names its field.
+pub(crate) async fn set_identity(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    CsrfForm(form): CsrfForm<IdentityForm>,
+) -> Result<Response, AppError> {
+    let lang = admin.language;
+    let identity = crate::api::domains::trimmed(&form.name, &form.postal_address, &form.contact);
+    let error = match crate::api::domains::check(&identity, lang) {
+        Err((field, why)) => Some(format!("{}: {why}", lang.tk("domain-identity-field", field))),
+        Ok(()) if !state.store().set_sender_identity(&form.domain, &identity).await? => {
+            Some(lang.t1("domain-not-sending", "domain", form.domain.as_str()))
+        }
+        Ok(()) => return Ok(Redirect::to("/domains").into_response()),
+    };
+    domains_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, error, false).await
 }
 
 #[derive(Deserialize)]

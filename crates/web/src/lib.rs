@@ -327,6 +327,7 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/domains/check", get(domain_pages::check_domains))
         .route("/domains/rotate", post(domain_pages::rotate))
         .route("/domains/ips", post(domain_pages::set_ips))
+        .route("/domains/identity", post(domain_pages::set_identity))
         .route("/domains/smime", post(domain_pages::set_smime))
         .route(
             "/reports/upload",
