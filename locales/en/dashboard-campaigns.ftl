@@ -278,3 +278,21 @@ sandbox-status-deferred = deferred
 sandbox-status-sent = sent
 sandbox-status-failed = failed
 sandbox-status-captured = captured
+
+# The charset of a campaign's messages (ISO-2022-JP for readers who need it).
+campaign-charset = Character set
+campaign-charset-utf8 = UTF-8 (every character)
+campaign-charset-jis = ISO-2022-JP (JIS, for older phones and mail systems)
+campaign-charset-unknown = Character set: { $value } is not one; choose utf-8 or iso-2022-jp.
+campaign-charset-fault = { $part }, line { $line }, column { $column }: “{ $character }” cannot be sent in ISO-2022-JP ({ $kind }). Replace it, or send in UTF-8.
+campaign-charset-more = …and { $n } more characters ISO-2022-JP cannot carry.
+campaign-katakana-widened = Half-width katakana made full-width for ISO-2022-JP: { $pairs }.
+charset-vendor-specific = a vendor-specific character (機種依存文字) such as ① or ㈱: write (1) or (株)
+charset-emoji = an emoji
+charset-outside-jis = outside JIS X 0208: use a common form of the character
+campaign-part-from-name = From name
+campaign-part-subject = Subject
+campaign-part-ab-subjects = Other subject lines
+campaign-part-preheader = Preheader
+campaign-part-body = Body
+campaign-part-text-body = Text version

@@ -278,3 +278,21 @@ sandbox-status-deferred = 再送待ち
 sandbox-status-sent = 送信済み
 sandbox-status-failed = 失敗
 sandbox-status-captured = 保存済み
+
+# キャンペーンの文字コード（古い携帯電話やメールシステム向けの ISO-2022-JP）。
+campaign-charset = 文字コード
+campaign-charset-utf8 = UTF-8（すべての文字）
+campaign-charset-jis = ISO-2022-JP（JIS、古い携帯電話・メールシステム向け）
+campaign-charset-unknown = 文字コード { $value } は使えません。utf-8 か iso-2022-jp を選んでください。
+campaign-charset-fault = { $part } { $line }行目 { $column }文字目：「{ $character }」は ISO-2022-JP で送れません（{ $kind }）。別の文字に置き換えるか、UTF-8 で配信してください。
+campaign-charset-more = ほかに ISO-2022-JP で送れない文字が{ $n }文字あります。
+campaign-katakana-widened = ISO-2022-JP のため半角カナを全角に変換しました：{ $pairs }。
+charset-vendor-specific = ①や㈱などの機種依存文字です。(1) や (株) と書いてください
+charset-emoji = 絵文字です
+charset-outside-jis = JIS X 0208 にない文字です。一般的な字体に置き換えてください
+campaign-part-from-name = 差出人名
+campaign-part-subject = 件名
+campaign-part-ab-subjects = 別の件名
+campaign-part-preheader = プレヘッダー
+campaign-part-body = 本文
+campaign-part-text-body = テキスト版

@@ -680,7 +680,8 @@ async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words_and_t
         .await?;
     assert_eq!((status, refused["field"].as_str()), (422, Some("language")), "{refused}");
 
-    // The From domain's sender identity block, for the footer (特定電子メール法).
+    // The From domain's sender identity block, for the footer (特定電子メール法);
+    // the HTML escapes it as all subscriber-facing values (`/` as `&#x2f;`).
     identity::add_domain(store, &app.key, "shop.example", false).await?;
     let who = store::SenderIdentity {
         name: "株式会社ショップ".into(),
@@ -702,7 +703,7 @@ async fn a_campaign_to_a_japanese_list_goes_out_with_japanese_footer_words_and_t
     assert!(
         html.contains(
             "発行：株式会社ショップ<br>住所：〒530-0001 大阪府大阪市北区梅田1-1-1<br>\
-             配信停止・お問い合わせ：https://shop.example/contact"
+             配信停止・お問い合わせ：https:&#x2f;&#x2f;shop.example&#x2f;contact"
         ),
         "{html}"
     );
@@ -758,6 +759,54 @@ async fn readers_may_say_why_they_leave_and_the_report_counts_it() -> Result<()>
     assert!(shown.contains("I get too many emails") && shown.contains('1'), "{shown}");
     assert_eq!(admin.text("#leave-words").await?, "Twice a week would be fine");
     admin.close().await?;
+    browser.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn an_iso_2022_jp_draft_names_what_it_cannot_carry_and_widens_half_width_katakana() -> Result<()> {
+    let app = spawn_app().await?;
+    let news = list(&app.store, "週刊ニュース").await?;
+    let api = app.api().await?;
+    let draft = |body: &str| {
+        serde_json::json!({"name": "冬", "from_address": "news@shop.example", "subject": "ｾｰﾙのご案内",
+            "body": body, "list_ids": [news], "charset": "iso-2022-jp"})
+    };
+    // Vendor-specific characters, characters outside JIS X 0208 and emoji
+    // are refused with their place, in the client's language.
+    let (status, refused) = api.post("/campaigns", draft("ご案内\n\n①会場は㈱ショップ🎉")).await?;
+    assert_eq!((status, refused["field"].as_str()), (422, Some("body")), "{refused}");
+    let said = refused["error"].as_str().unwrap_or_default();
+    assert!(said.starts_with("Body, line 3, column 1: “①” cannot be sent in ISO-2022-JP"), "{said}");
+    let (status, _) = api
+        .post(
+            "/campaigns",
+            serde_json::json!({"name": "x", "from_address": "news@shop.example",
+        "subject": "x", "body": "x", "charset": "shift_jis"}),
+        )
+        .await?;
+    assert_eq!(status, 422);
+    // Half-width katakana are made full-width.
+    let (status, created) = api.post("/campaigns", draft("ｶﾞｲﾄﾞﾌﾞｯｸ ﾌﾟﾚｾﾞﾝﾄ")).await?;
+    assert_eq!((status, created["charset"].as_str()), (201, Some("iso-2022-jp")), "{created}");
+    assert_eq!(created["subject"], "セールのご案内");
+    let id = created["id"].as_i64().context("id")?;
+    assert_eq!(app.store.campaign(id).await?.context("campaign")?.body, "ガイドブック プレゼント");
+
+    // The page shows each fault with its place, and what it converted.
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/campaigns/{id}", app.url)).await?;
+    browser.fill("textarea[name=body]", "髙島屋のｾｰﾙ").await?;
+    browser.click("#save").await?;
+    let errors = browser.text("main").await?;
+    assert!(
+        errors.contains("Body, line 1, column 1: “髙” cannot be sent in ISO-2022-JP (outside JIS X 0208"),
+        "{errors}"
+    );
+    browser.fill("textarea[name=body]", "高島屋のｾｰﾙ").await?;
+    browser.click("#save").await?;
+    assert!(browser.text("main").await?.contains("ｾｰﾙ → セール"), "the conversion is shown");
+    assert_eq!(app.store.campaign(id).await?.context("campaign")?.body, "高島屋のセール");
     browser.close().await?;
     app.stop().await
 }

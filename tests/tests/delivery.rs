@@ -162,6 +162,78 @@ async fn messages_reach_the_mx_over_verified_tls_and_pass_dkim_spf_dmarc_and_ipr
     Ok(())
 }
 
+/// What Python's `email` package (an independent decoder) reads in a
+/// message: subject, From's display name, the text and the HTML part.
+fn decoded_by_python(raw: &[u8]) -> Result<serde_json::Value> {
+    let file = tempfile::NamedTempFile::new()?;
+    std::fs::write(file.path(), raw)?;
+    let script = "import email, email.policy, json, sys\n\
+        m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n\
+        parts = {p.get_content_type(): p.get_content() for p in m.walk() if p.get_content_maintype() == 'text'}\n\
+        print(json.dumps({'subject': str(m['subject']), 'from': m['from'].addresses[0].display_name,\n\
+            'charsets': [p.get_content_charset() for p in m.walk() if p.get_content_maintype() == 'text'],\n\
+            'text': parts.get('text/plain', ''), 'html': parts.get('text/html', '')}))\n";
+    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(file.path()).output()?;
+    anyhow::ensure!(out.status.success(), "python3: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+#[tokio::test]
+async fn an_iso_2022_jp_campaign_goes_out_in_seven_bit_jis_that_passes_dkim_and_decodes_elsewhere() -> Result<()> {
+    let app = spawn_app().await?;
+    let ca = TestCa::new()?;
+    let sink = Sink::start([127, 0, 0, 10], 0, ca.issue("mx.example.org")?, Script::default()).await?;
+    let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 10]);
+    let dns = Dns::start(zone).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
+    let news = list(&app.store, "週刊ニュース").await?;
+    app.store.set_list_language(news, "ja").await?;
+    // 髙 is outside JIS X 0208: a subscriber's name may hold it; it goes out as 〓.
+    subscriber(
+        &app.store,
+        "hanako@example.org",
+        "山田 髙子",
+        serde_json::json!({}),
+        &[(news, SubscriptionStatus::Confirmed)],
+    )
+    .await?;
+    let mut f = fields("冬", vec![news]);
+    f.from_address = format!("news@{FROM_DOMAIN}");
+    f.from_name = "ショップ通信".into();
+    f.subject = "【冬のセール】{{ subscriber.name }}様へのご案内".into();
+    f.body = "# 冬のセール\n\n大阪の冬のセールが始まりました。[会場へ](https://shop.example/sale)\n".into();
+    f.language = "ja".into();
+    f.charset = "iso-2022-jp".into();
+    let campaign = app.store.save_campaign(None, &f).await?;
+    let now = Utc::now();
+    app.store.schedule_campaign(campaign.id, now, None).await?;
+    assert_eq!(engine(&app, smtp).tick(now).await?, 1);
+
+    let received = sink.received();
+    let r = received.first().context("delivered")?;
+    let raw = &r.data;
+    assert!(raw.is_ascii(), "7bit on the wire");
+    assert!(raw.split(|b| *b == b'\n').all(|line| line.len() <= 998));
+    let text = String::from_utf8_lossy(raw);
+    assert!(text.contains("Subject: =?ISO-2022-JP?B?"), "{text}");
+    assert_eq!(text.matches("Content-Type: text/plain; charset=\"ISO-2022-JP\"").count(), 1, "{text}");
+    assert_eq!(text.matches("Content-Transfer-Encoding: 7bit").count(), 2, "{text}");
+    // Signed over the encoded bytes: the receiver's check passes.
+    let verdict = check(dns.addr, r).await?;
+    assert_eq!(verdict.dkim_pass, vec![FROM_DOMAIN.to_owned(); 2]);
+    assert!(verdict.dmarc_dkim, "{verdict:?}");
+
+    let read = decoded_by_python(raw)?;
+    assert_eq!(read["subject"], "【冬のセール】山田 〓子様へのご案内");
+    assert_eq!(read["from"], "ショップ通信");
+    assert_eq!(read["charsets"], serde_json::json!(["iso-2022-jp", "iso-2022-jp"]));
+    let (plain, html) = (read["text"].as_str().unwrap_or_default(), read["html"].as_str().unwrap_or_default());
+    assert!(plain.contains("大阪の冬のセールが始まりました。") && plain.contains("配信停止: https://"), "{plain}");
+    assert!(html.contains("<html lang=\"ja\">") && html.contains("charset=\"iso-2022-jp\""), "{html}");
+    assert!(html.contains("大阪の冬のセールが始まりました。") && html.contains("発行：Lab Shop Ltd."), "{html}");
+    Ok(())
+}
+
 /// A shaping file where `strict.lab.test`'s MX requires TLS.
 fn strict_shaping() -> Result<Shaping> {
     let text = format!(

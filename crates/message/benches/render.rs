@@ -32,6 +32,7 @@ fn main() {
         track_clicks: true,
         track_opens: true,
         language: i18n::Language::English,
+        charset: Default::default(),
     };
     let compiled = message::compose::compile(&draft).unwrap_or_else(|e| panic!("{e:?}"));
     let sender = Sender {

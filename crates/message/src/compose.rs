@@ -112,6 +112,9 @@ pub struct Draft<'a> {
     pub track_opens: bool,
     /// The language of the generated text part's footer.
     pub language: Language,
+    /// How the message is encoded (UTF-8, or ISO-2022-JP for readers who
+    /// need it).
+    pub charset: crate::jis::Charset,
 }
 
 /// Templates ready to render, and the links they track (by index).
@@ -123,6 +126,7 @@ pub struct Compiled {
     pub html: String,
     pub text: String,
     pub links: Vec<String>,
+    pub charset: crate::jis::Charset,
 }
 
 /// Checks every part and compiles the campaign; all faults are reported at
@@ -206,6 +210,7 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         html,
         text,
         links,
+        charset: draft.charset,
     })
 }
 
@@ -459,6 +464,7 @@ mod tests {
             track_clicks: true,
             track_opens: true,
             language: i18n::Language::English,
+            charset: Default::default(),
         }
     }
 

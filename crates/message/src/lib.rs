@@ -7,6 +7,7 @@
 
 pub mod compose;
 pub mod dkim;
+pub mod jis;
 pub mod links;
 pub mod mime;
 pub mod parse;
@@ -98,6 +99,8 @@ pub struct Campaign {
     pub sender: Sender,
     /// `sender` as templates see it (built once).
     sender_value: Value,
+    /// How the message is encoded.
+    charset: jis::Charset,
     /// Record opens and clicks without the subscriber (privacy setting).
     pub anonymous_tracking: bool,
     links: usize,
@@ -134,7 +137,17 @@ impl Campaign {
             postal_address => links::strip_marks(&identity.postal_address),
             contact => links::strip_marks(&identity.contact),
         };
-        Ok(Self { id, name: name.to_owned(), sender, sender_value, anonymous_tracking, links, subjects, templates })
+        Ok(Self {
+            id,
+            name: name.to_owned(),
+            sender,
+            sender_value,
+            charset: compiled.charset,
+            anonymous_tracking,
+            links,
+            subjects,
+            templates,
+        })
     }
 
     /// The subscriber's subject, HTML and text, with every link signed.
@@ -271,6 +284,7 @@ impl Campaign {
             list_name: to.list_name,
             list_id: &format!("list-{}.{domain}", to.list_id),
             feedback_id: &format!("{}:{}:newsletter:ninsho", self.id, to.list_id),
+            charset: self.charset,
         };
         let bytes = mime::build(&headers, &copy.subject, &copy.text, &copy.html, &copy.links);
         Ok(Built { subject: copy.subject, bytes })

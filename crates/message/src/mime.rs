@@ -19,6 +19,8 @@ use mail_builder::headers::raw::Raw;
 use mail_builder::headers::text::Text;
 use sha2::{Digest, Sha256};
 
+use crate::jis::{self, Charset};
+
 /// The headers of one message.
 #[derive(Debug, Clone)]
 pub struct Headers<'a> {
@@ -38,6 +40,9 @@ pub struct Headers<'a> {
     pub list_name: &'a str,
     pub list_id: &'a str,
     pub feedback_id: &'a str,
+    /// UTF-8, or ISO-2022-JP: the text parts in 7bit JIS and the subject
+    /// and names in ISO-2022-JP encoded words.
+    pub charset: Charset,
 }
 
 /// Builds the message bytes (CRLF line ends). Every header goes through
@@ -56,9 +61,11 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
     // links filled into both parts, so that the message is never moved.
     let links_len: usize = links.iter().map(String::len).sum();
     let mut out = Vec::with_capacity(text.len() + html.len() + (text.len() + html.len()) / 4 + 2 * links_len + 4096);
-    header(&mut out, "From", Value::Address(headers.from_name, headers.from_address));
-    header(&mut out, "To", Value::Address(headers.to_name, headers.to_address));
-    header(&mut out, "Subject", Value::Text(subject));
+    let japanese = headers.charset == Charset::Iso2022Jp;
+    let in_charset = |value| if japanese { jis_words(value) } else { value };
+    header(&mut out, "From", in_charset(Value::Address(headers.from_name, headers.from_address)));
+    header(&mut out, "To", in_charset(Value::Address(headers.to_name, headers.to_address)));
+    header(&mut out, "Subject", in_charset(Value::Text(subject)));
     header(&mut out, "Date", Value::Date(headers.date));
     header(&mut out, "Message-ID", Value::MessageId(headers.message_id));
     if let Some(reply_to) = headers.reply_to {
@@ -75,6 +82,21 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
         out.extend_from_slice(b"\r\n--");
         out.extend_from_slice(boundary.as_bytes());
         out.extend_from_slice(b"\r\n");
+        if japanese {
+            header(&mut out, "Content-Type", Value::ContentType(content_type, "charset", "ISO-2022-JP"));
+            header(&mut out, "Content-Transfer-Encoding", Value::Raw("7bit"));
+            out.extend_from_slice(b"\r\n");
+            let filled = crate::links::fill_marks(content, links);
+            let declared;
+            let content: &str = if content_type == "text/html" {
+                declared = declared_jis(&filled);
+                &declared
+            } else {
+                &filled
+            };
+            jis::body(content, &mut out);
+            continue;
+        }
         let encoding = encoding_for(content);
         header(&mut out, "Content-Type", Value::ContentType(content_type, "charset", "utf-8"));
         header(&mut out, "Content-Transfer-Encoding", Value::Raw(encoding.name()));
@@ -110,8 +132,41 @@ pub fn plain(from: &str, to: &str, subject: &str, text: &str, message_id: &str, 
     out
 }
 
+/// A subject or a display name in ISO-2022-JP encoded words, when it is
+/// not plain ASCII (which stays as it is).
+fn jis_words(value: Value<'_>) -> Value<'_> {
+    match value {
+        Value::Text(text) if !text.is_ascii() => Value::Words(jis::encoded_words(&header_text(text)), None),
+        Value::Address(name, address) if !name.is_ascii() => {
+            let name = header_text(name);
+            Value::Words(jis::encoded_words(cut(name.trim(), LONGEST_NAME)), Some(address))
+        }
+        other => other,
+    }
+}
+
+/// An HTML part that says it is ISO-2022-JP: the layout's `<meta charset>`
+/// must agree with the part's, or a browser reads it as UTF-8.
+fn declared_jis(html: &str) -> Cow<'_, str> {
+    let head = &html[..html.len().min(2048)];
+    let lower = head.to_ascii_lowercase();
+    for declared in ["charset=\"utf-8\"", "charset=utf-8", "charset='utf-8'"] {
+        if let Some(at) = lower.find(declared) {
+            let mut changed = String::with_capacity(html.len() + 8);
+            changed.push_str(&html[..at]);
+            changed.push_str("charset=\"iso-2022-jp\"");
+            changed.push_str(&html[at + declared.len()..]);
+            return Cow::Owned(changed);
+        }
+    }
+    Cow::Borrowed(html)
+}
+
 /// What a header says, before it is written.
 enum Value<'a> {
+    /// Encoded words already made (ISO-2022-JP), one to a line, and the
+    /// address they name, if any.
+    Words(Vec<String>, Option<&'a str>),
     /// Unstructured text (a subject): RFC 2047 encoded words when not ASCII.
     Text(&'a str),
     /// A display name (may be empty) and an address.
@@ -158,6 +213,16 @@ fn header(out: &mut Vec<u8>, name: &str, value: Value<'_>) {
             .attribute(header_text(attribute), header_text(value))
             .write_header(&mut *out, at),
         Value::Raw(raw) => Raw::new(header_text(raw)).write_header(&mut *out, at),
+        Value::Words(words, address) => {
+            out.extend_from_slice(words.join("\r\n ").as_bytes());
+            if let Some(address) = address {
+                out.extend_from_slice(b"\r\n <");
+                out.extend_from_slice(header_text(address).as_bytes());
+                out.push(b'>');
+            }
+            out.extend_from_slice(b"\r\n");
+            Ok(0)
+        }
     };
     written.unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
 }

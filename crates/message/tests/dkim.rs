@@ -17,6 +17,7 @@ fn campaign_message() -> Vec<u8> {
         track_clicks: true,
         track_opens: true,
         language: i18n::Language::English,
+        charset: Default::default(),
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {

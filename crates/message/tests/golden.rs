@@ -57,6 +57,7 @@ fn japanese_markdown_campaign() {
         track_clicks: true,
         track_opens: true,
         language: i18n::Language::English,
+        charset: Default::default(),
     };
     let campaign = campaign(&draft, "ショップ通信");
     let attributes = serde_json::json!({ "city": "大阪", "vip": true });
@@ -129,6 +130,7 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
         track_clicks: false,
         track_opens: false,
         language: i18n::Language::English,
+        charset: Default::default(),
     };
     let campaign = campaign(&draft, "Shop");
     let attributes = serde_json::json!({});
@@ -175,6 +177,7 @@ fn links_are_filled_while_encoding_and_subscribers_cannot_add_any() {
         track_clicks: true,
         track_opens: true,
         language: i18n::Language::English,
+        charset: Default::default(),
     };
     let campaign = campaign(&draft, "Shop");
     let attributes = serde_json::json!({ "city": "Na\u{1}1\u{2}ra" });
@@ -232,6 +235,7 @@ fn japanese_layout_prints_the_sender_identity() {
         track_clicks: false,
         track_opens: false,
         language: i18n::Language::Japanese,
+        charset: Default::default(),
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {
@@ -282,4 +286,56 @@ fn japanese_layout_prints_the_sender_identity() {
 fn no_identity_no_block() {
     let layout = default_layout(i18n::Language::English);
     assert!(layout.contains("{% if sender.name %}<p>Sent by {{ sender.name }}<br>"), "{layout}");
+}
+
+/// An ISO-2022-JP campaign: 7bit JIS text and HTML parts whose HTML says
+/// its charset, the subject and names in ISO-2022-JP encoded words, and a
+/// subscriber's character outside JIS X 0208 sent as 〓.
+#[test]
+fn iso_2022_jp_campaign() {
+    let draft = Draft {
+        subject: "【冬のセール】{{ subscriber.name }}様へのご案内",
+        alt_subjects: &[],
+        preheader: "最大50%オフ",
+        format: BodyFormat::Markdown,
+        body: "# 冬のセール\n\n大阪の冬のセールが始まりました。\n\n[会場へ](https://shop.example/sale)\n",
+        layout: default_layout(i18n::Language::Japanese),
+        text: "",
+        track_clicks: true,
+        track_opens: false,
+        language: i18n::Language::Japanese,
+        charset: message::jis::Charset::Iso2022Jp,
+    };
+    let campaign = campaign(&draft, "ショップ通信");
+    let attributes = serde_json::json!({});
+    let to = Recipient {
+        delivery_id: 3,
+        subscriber_id: 9,
+        email: "takako@example.jp",
+        name: "山田 髙子",
+        attributes: &attributes,
+        list_id: 3,
+        list_name: "週刊ニュース",
+        variant: 0,
+    };
+    let bytes = campaign.build(&key(), &to, DATE).expect("builds").bytes;
+    check_golden("iso-2022-jp.eml", &bytes);
+    assert!(bytes.is_ascii(), "7bit");
+    assert!(longest_line(&bytes) <= 998);
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(raw.contains("Content-Transfer-Encoding: 7bit\r\n"), "{raw}");
+    assert!(!raw.contains("utf-8"), "no part or header says UTF-8: {raw}");
+    let message = MessageParser::default().parse(&bytes).expect("parses");
+    assert_eq!(message.subject(), Some("【冬のセール】山田 〓子様へのご案内"));
+    let from = message.from().and_then(|a| a.first()).expect("From");
+    assert_eq!((from.name(), from.address()), (Some("ショップ通信"), Some("news@shop.example")));
+    assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.name()), Some("山田 〓子"));
+    let text = message.body_text(0).expect("text");
+    assert!(text.contains("大阪の冬のセールが始まりました。"), "{text}");
+    assert!(text.contains("配信停止: https://news.shop.example/u/9.3.0."), "{text}");
+    let html = message.body_html(0).expect("html");
+    assert!(html.contains("<meta charset=\"iso-2022-jp\">"), "{html}");
+    assert!(html.contains("最大50%オフ") && html.contains("https://news.shop.example/t/c/12.0.9."), "{html}");
+    // The layout's · goes out as ・; the one 〓 is the subscriber's 髙 in the title.
+    assert!(html.contains("</a> ・") && html.matches('〓').count() == 1, "{html}");
 }

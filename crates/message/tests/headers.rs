@@ -69,6 +69,7 @@ fn campaign(value: &str) -> Campaign {
         track_clicks: true,
         track_opens: true,
         language: i18n::Language::English,
+        charset: Default::default(),
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {

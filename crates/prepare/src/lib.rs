@@ -87,6 +87,7 @@ fn draft<'a>(campaign: &'a Campaign, layout: &'a str) -> Result<Draft<'a>, Prepa
         track_clicks: campaign.track_clicks,
         track_opens: campaign.track_opens,
         language: language(campaign),
+        charset: message::jis::Charset::parse(&campaign.charset).unwrap_or_default(),
     })
 }
 

@@ -32,6 +32,8 @@ pub struct Campaign {
     pub time_zone: String,
     /// `en` or `ja`: its `lang`, the default layout's and text footer's words.
     pub language: String,
+    /// `utf-8` or `iso-2022-jp`: how its messages are encoded.
+    pub charset: String,
     pub links: Vec<String>,
     pub layout_snapshot: Option<String>,
     pub error: Option<String>,
@@ -77,6 +79,7 @@ impl Campaign {
             anonymous_tracking,
             time_zone,
             language,
+            charset,
             recipient_zone_attribute,
             window_start,
             window_end,
@@ -107,6 +110,7 @@ impl Campaign {
             send_at: None,
             time_zone,
             language,
+            charset,
             links: Vec::new(),
             layout_snapshot: None,
             error: None,
@@ -150,6 +154,7 @@ impl Campaign {
             anonymous_tracking: self.anonymous_tracking,
             time_zone: self.time_zone.clone(),
             language: self.language.clone(),
+            charset: self.charset.clone(),
             recipient_zone_attribute: self.recipient_zone_attribute.clone(),
             window_start: self.window_start,
             window_end: self.window_end,
@@ -189,7 +194,7 @@ macro_rules! campaign_columns {
         "id, name, status, from_name, from_address, reply_to, subject, preheader, body_format, body, text_body, \
          template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, send_at, time_zone, links, \
          layout_snapshot, error, sequence_id, step_delay_minutes, send_at_local, recipient_zone_attribute, \
-         window_start, window_end, ab_subjects, ab_sample_percent, ab_wait_minutes, ab_metric, ab_winner, recipients, created_at, updated_at, started_at, finished_at, language"
+         window_start, window_end, ab_subjects, ab_sample_percent, ab_wait_minutes, ab_metric, ab_winner, recipients, created_at, updated_at, started_at, finished_at, language, charset"
     };
 }
 
@@ -214,6 +219,8 @@ pub struct CampaignFields {
     pub time_zone: String,
     /// `en` or `ja`.
     pub language: String,
+    /// `utf-8` or `iso-2022-jp`.
+    pub charset: String,
     /// A subscriber attribute naming each recipient's time zone; empty: none.
     pub recipient_zone_attribute: String,
     pub window_start: Option<NaiveTime>,
@@ -246,6 +253,7 @@ impl Default for CampaignFields {
             anonymous_tracking: false,
             time_zone: "UTC".into(),
             language: "en".into(),
+            charset: "utf-8".into(),
             recipient_zone_attribute: String::new(),
             window_start: None,
             window_end: None,
@@ -279,8 +287,8 @@ impl Store {
                 "INSERT INTO campaigns (name, from_name, from_address, reply_to, subject, preheader, body_format, \
                  body, text_body, template_id, list_ids, segment_id, track_opens, track_clicks, anonymous_tracking, \
                  time_zone, recipient_zone_attribute, window_start, window_end, ab_subjects, ab_sample_percent, \
-                 ab_wait_minutes, ab_metric, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                 $14, $15, $16, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING ",
+                 ab_wait_minutes, ab_metric, language, charset) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $15, $16, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING ",
                 campaign_columns!()
             ),
             Some(_) => concat!(
@@ -288,7 +296,7 @@ impl Store {
                  preheader = $6, body_format = $7, body = $8, text_body = $9, template_id = $10, list_ids = $11, \
                  segment_id = $12, track_opens = $13, track_clicks = $14, anonymous_tracking = $15, time_zone = $16, \
                  recipient_zone_attribute = $18, window_start = $19, window_end = $20, ab_subjects = $21, \
-                 ab_sample_percent = $22, ab_wait_minutes = $23, ab_metric = $24, language = $25, \
+                 ab_sample_percent = $22, ab_wait_minutes = $23, ab_metric = $24, language = $25, charset = $26, \
                  updated_at = now() WHERE id = $17 AND status = 'draft' RETURNING ",
                 campaign_columns!()
             ),
@@ -319,6 +327,7 @@ impl Store {
             .bind(f.ab_wait_minutes)
             .bind(f.ab_metric.as_str())
             .bind(&f.language)
+            .bind(&f.charset)
             .fetch_optional(&self.pool)
             .await
             .map_err(conflict("a layout or segment that no longer exists"))?;

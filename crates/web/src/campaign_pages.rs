@@ -413,6 +413,7 @@ fn read_form(pairs: &[(String, String)], lang: i18n::Language) -> (CampaignField
         ab_metric: AbMetric::parse(get("ab_metric")).unwrap_or(AbMetric::Opens),
         // Empty: its first list's, settled when saved.
         language: get("language").trim().to_owned(),
+        charset: Some(get("charset").trim()).filter(|c| !c.is_empty()).unwrap_or("utf-8").to_owned(),
     };
     let mut fields = fields;
     match (parse_time(get("window_start")), parse_time(get("window_end"))) {
@@ -423,6 +424,7 @@ fn read_form(pairs: &[(String, String)], lang: i18n::Language) -> (CampaignField
         (Err(value), _) | (_, Err(value)) => errors.push(lang.t1("campaign-bad-window", "value", value)),
     }
     errors.extend(check_fields(&fields).into_iter().map(|(_, message)| message));
+    errors.extend(crate::campaigns::charset_faults(&fields, lang).into_iter().map(|(_, message)| message));
     (fields, errors)
 }
 
@@ -444,6 +446,7 @@ async fn save_campaign(
 ) -> Result<Response, AppError> {
     let lang = admin.language;
     let (mut fields, errors) = read_form(&pairs, lang);
+    let widened = crate::campaigns::widen_katakana(&mut fields);
     let mut errors: Vec<Fault> = errors.into_iter().map(Fault::from).collect();
     if let Err(error) = crate::campaigns::settle_language(&state, &mut fields).await? {
         errors.push(error.into());
@@ -454,7 +457,8 @@ async fn save_campaign(
     if errors.is_empty() {
         match state.store().save_campaign(id, &fields).await {
             Ok(saved) => {
-                let notice = urlencode(&lang.t("common-saved"));
+                let widened = crate::campaigns::widened_sentence(&widened, lang);
+                let notice = urlencode(format!("{} {widened}", lang.t("common-saved")).trim());
                 return Ok(Redirect::to(&format!("/campaigns/{}?notice={notice}", saved.id)).into_response());
             }
             Err(StoreError::Conflict(what)) => errors.push(lang.t1("campaign-cannot-save", "what", what).into()),

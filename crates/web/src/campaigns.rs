@@ -96,6 +96,85 @@ pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String
     errors
 }
 
+/// The most characters a charset fault lists one by one.
+const MOST_CHARSET_FAULTS: usize = 20;
+
+/// For an ISO-2022-JP campaign, each character the charset cannot carry in
+/// what the marketer wrote, with its part, line and column and what to do
+/// (in `lang`); nothing for UTF-8. An unknown charset is a fault of its own.
+pub(crate) fn charset_faults(fields: &CampaignFields, lang: i18n::Language) -> Vec<(&'static str, String)> {
+    use message::jis::{self, Charset};
+    match Charset::parse(&fields.charset) {
+        None => {
+            return vec![("charset", lang.t1("campaign-charset-unknown", "value", format!("{:?}", fields.charset)))];
+        }
+        Some(Charset::Utf8) => return Vec::new(),
+        Some(Charset::Iso2022Jp) => {}
+    }
+    let subjects = fields.ab_subjects.join("\n");
+    let parts: [(&'static str, &str); 6] = [
+        ("from_name", &fields.from_name),
+        ("subject", &fields.subject),
+        ("ab_subjects", &subjects),
+        ("preheader", &fields.preheader),
+        ("body", &fields.body),
+        ("text_body", &fields.text_body),
+    ];
+    let mut faults = Vec::new();
+    let mut more = 0;
+    for (field, text) in parts {
+        for found in jis::unencodable(text) {
+            if faults.len() == MOST_CHARSET_FAULTS {
+                more += 1;
+                continue;
+            }
+            let args = [
+                ("part", i18n::Arg::from(lang.tk("campaign-part", field))),
+                ("line", i18n::Arg::from(found.line as i64)),
+                ("column", i18n::Arg::from(found.column as i64)),
+                ("character", i18n::Arg::from(found.character.to_string())),
+                ("kind", i18n::Arg::from(lang.t(found.kind.key()))),
+            ];
+            faults.push((field, lang.t_with("campaign-charset-fault", &args)));
+        }
+    }
+    if more > 0 {
+        faults.push(("body", lang.tn("campaign-charset-more", more)));
+    }
+    faults
+}
+
+/// For an ISO-2022-JP campaign, half-width katakana made full-width in
+/// everything the marketer wrote, as Japanese mailers do; the runs changed
+/// and what they became, to show.
+pub(crate) fn widen_katakana(fields: &mut CampaignFields) -> Vec<(String, String)> {
+    use message::jis;
+    if jis::Charset::parse(&fields.charset) != Some(jis::Charset::Iso2022Jp) {
+        return Vec::new();
+    }
+    let mut changed: Vec<(String, String)> = Vec::new();
+    let parts =
+        [&mut fields.from_name, &mut fields.subject, &mut fields.preheader, &mut fields.body, &mut fields.text_body];
+    for text in parts.into_iter().chain(fields.ab_subjects.iter_mut()) {
+        for pair in jis::conversions(text) {
+            if !changed.contains(&pair) {
+                changed.push(pair);
+            }
+        }
+        *text = jis::full_width_katakana(text).into_owned();
+    }
+    changed
+}
+
+/// The conversions `widen_katakana` made, in a sentence (empty: none).
+pub(crate) fn widened_sentence(changed: &[(String, String)], lang: i18n::Language) -> String {
+    if changed.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = changed.iter().map(|(from, to)| format!("{from} → {to}")).collect();
+    lang.t1("campaign-katakana-widened", "pairs", pairs.join(", "))
+}
+
 /// A fault in what a marketer wrote, and where a template fault is, the
 /// line in their own text with a caret under the place.
 pub(crate) struct Fault {

@@ -134,8 +134,9 @@ pub(crate) async fn speak(request: axum::extract::Request, next: axum::middlewar
     LANGUAGE.scope(language, next.run(request)).await
 }
 
-/// The language errors are worded in now.
-fn language() -> Language {
+/// The language the request being answered asks for (`Accept-Language`):
+/// errors, and what the API says, are worded in it.
+pub(crate) fn request_language() -> Language {
     LANGUAGE.try_with(|l| *l).unwrap_or_default()
 }
 
@@ -177,7 +178,7 @@ impl IntoResponse for AppError {
             }
             tracing::error!(cause = chain, "request failed");
         }
-        let lang = language();
+        let lang = request_language();
         let (status, title, message, field) = self.parts(lang);
         let json = match (&self, field) {
             (Self::Internal(_), _) => serde_json::json!({ "error": lang.t("error-internal") }),

@@ -27,6 +27,10 @@ pub(crate) struct CampaignView {
     segment_id: Option<i64>,
     layout_id: Option<i64>,
     time_zone: String,
+    /// `en` or `ja`.
+    language: String,
+    /// `utf-8` or `iso-2022-jp`.
+    charset: String,
     send_at: Option<chrono::DateTime<chrono::Utc>>,
     recipients: i64,
     ab_subjects: Vec<String>,
@@ -50,6 +54,8 @@ impl From<Campaign> for CampaignView {
             segment_id: c.segment_id,
             layout_id: c.template_id,
             time_zone: c.time_zone,
+            language: c.language,
+            charset: c.charset,
             send_at: c.send_at,
             recipients: c.recipients,
             ab_subjects: c.ab_subjects,
@@ -98,6 +104,11 @@ pub(crate) struct CampaignInput {
     /// its first list's language.
     #[serde(default)]
     language: Option<String>,
+    /// `utf-8` (default) or `iso-2022-jp`. With ISO-2022-JP, half-width
+    /// katakana are made full-width and characters it cannot carry are
+    /// refused with their place.
+    #[serde(default)]
+    charset: Option<String>,
 }
 
 impl CampaignInput {
@@ -120,6 +131,7 @@ impl CampaignInput {
             ab_subjects: self.ab_subjects,
             ab_sample_percent: self.ab_sample_percent,
             language: self.language.unwrap_or_default(),
+            charset: self.charset.unwrap_or(defaults.charset.clone()),
             ..defaults
         }
     }
@@ -128,8 +140,13 @@ impl CampaignInput {
 /// The first fault of a draft as a field error.
 async fn checked(state: &AppState, input: CampaignInput) -> AppResult<CampaignFields> {
     let mut fields = input.fields();
+    crate::campaigns::widen_katakana(&mut fields);
     crate::campaigns::settle_language(state, &mut fields).await?.map_err(|e| AppError::field("language", e))?;
     if let Some((field, message)) = check_fields(&fields).into_iter().next() {
+        return Err(AppError::field(field, message));
+    }
+    let lang = crate::error::request_language();
+    if let Some((field, message)) = crate::campaigns::charset_faults(&fields, lang).into_iter().next() {
         return Err(AppError::field(field, message));
     }
     let faults = template_errors(state, &fields).await?;
