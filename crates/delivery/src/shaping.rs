@@ -29,6 +29,10 @@ pub struct Limits {
     pub messages_per_connection: usize,
     /// 0: no limit.
     pub messages_per_minute: u32,
+    /// No new mail in the first this many minutes of each hour, when
+    /// everyone else's scheduled mail arrives (the Japanese carriers ask
+    /// senders to keep off the top of the hour); 0: any time.
+    pub quiet_minutes_after_hour: u32,
     pub tls: TlsPolicy,
 }
 
@@ -39,6 +43,8 @@ struct FileLimits {
     messages_per_connection: usize,
     #[serde(default)]
     messages_per_minute: u32,
+    #[serde(default)]
+    quiet_minutes_after_hour: u32,
     tls: TlsPolicy,
 }
 
@@ -49,6 +55,7 @@ struct FileDestination {
     connections: Option<usize>,
     messages_per_connection: Option<usize>,
     messages_per_minute: Option<u32>,
+    quiet_minutes_after_hour: Option<u32>,
     tls: Option<TlsPolicy>,
 }
 
@@ -116,6 +123,8 @@ pub enum ShapingError {
     Pattern { pattern: String, source: regex::Error },
     #[error("warmup.daily: a day with 0 messages would stop sending")]
     ZeroDay,
+    #[error("destinations.{0}: quiet_minutes_after_hour must be under 60")]
+    QuietHour(String),
 }
 
 impl Shaping {
@@ -136,6 +145,7 @@ impl Shaping {
             connections: d.connections,
             messages_per_connection: d.messages_per_connection,
             messages_per_minute: d.messages_per_minute,
+            quiet_minutes_after_hour: d.quiet_minutes_after_hour,
             tls: d.tls,
         };
         let positive = |name: &str, l: &Limits| {
@@ -152,8 +162,12 @@ impl Shaping {
                 connections: dest.connections.unwrap_or(default.connections),
                 messages_per_connection: dest.messages_per_connection.unwrap_or(default.messages_per_connection),
                 messages_per_minute: dest.messages_per_minute.unwrap_or(default.messages_per_minute),
+                quiet_minutes_after_hour: dest.quiet_minutes_after_hour.unwrap_or(default.quiet_minutes_after_hour),
                 tls: dest.tls.unwrap_or(default.tls),
             };
+            if limits.quiet_minutes_after_hour >= 60 {
+                return Err(ShapingError::QuietHour(name));
+            }
             positive(&format!("destinations.{name}"), &limits)?;
             if dest.mx_suffixes.is_empty() {
                 return Err(ShapingError::NoSuffixes(name));
@@ -224,7 +238,7 @@ mod tests {
         assert_eq!(name, "gmail");
         assert_eq!((limits.connections, limits.messages_per_connection, limits.tls), (5, 50, TlsPolicy::Required));
         let (name, limits) = s.destination("docomo.ne.jp", &["mfsmax.docomo.ne.jp".to_owned()]);
-        assert_eq!((name.as_str(), limits.messages_per_minute), ("docomo", 300));
+        assert_eq!((name.as_str(), limits.messages_per_minute, limits.quiet_minutes_after_hour), ("docomo", 300, 5));
         // A suffix matches whole labels only.
         let (name, limits) = s.destination("Example.COM", &["mx.notgoogle.com".to_owned()]);
         assert_eq!(name, "example.com");

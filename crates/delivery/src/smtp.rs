@@ -512,6 +512,10 @@ impl Inner {
         });
         let mut messages = messages.into_iter();
         while let Some(out) = messages.next() {
+            if let Some(attempt) = off_the_hour(destination, limits.quiet_minutes_after_hour, Utc::now()) {
+                attempts.push((out.queued, attempt));
+                continue;
+            }
             if let Some(attempt) = self.suspended(destination) {
                 attempts.push((out.queued, attempt));
                 continue;
@@ -1032,9 +1036,44 @@ async fn read_reply<S: AsyncRead + Unpin>(
 
 /// Accepts any certificate (and checks the handshake signatures): the
 /// opportunistic fallback, recorded as "unverified".
+/// A deferral until `quiet` minutes past the hour when `now` falls in the
+/// first `quiet` minutes of one: the Japanese carriers ask bulk senders to
+/// keep off the top of the hour, when everyone's scheduled mail arrives.
+/// The rate limit then spreads what waited.
+fn off_the_hour(destination: &str, quiet: u32, now: DateTime<Utc>) -> Option<Attempt> {
+    use chrono::Timelike;
+    if now.minute() >= quiet {
+        return None;
+    }
+    let wait = chrono::Duration::seconds(i64::from(quiet * 60 - now.minute() * 60 - now.second()));
+    let mut attempt = Attempt::deferred(
+        format!("{destination} takes no bulk mail in the first {quiet} minutes of an hour; sent after"),
+        None,
+    );
+    attempt.retry_after = Some(wait);
+    Some(attempt)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::dot_stuffed;
+    #[test]
+    fn the_top_of_the_hour_is_kept_off_for_destinations_that_ask() {
+        use chrono::TimeZone;
+        let at = |m, s| Utc.with_ymd_and_hms(2026, 12, 4, 9, m, s).unwrap();
+        let waited = off_the_hour("docomo", 5, at(0, 30)).expect("deferred at 09:00:30");
+        assert_eq!(waited.retry_after, Some(chrono::Duration::seconds(270)), "until 09:05");
+        assert!(waited.reply.contains("first 5 minutes"), "{}", waited.reply);
+        assert_eq!(
+            off_the_hour("docomo", 5, at(4, 59)).and_then(|a| a.retry_after),
+            Some(chrono::Duration::seconds(1))
+        );
+        assert!(off_the_hour("docomo", 5, at(5, 0)).is_none());
+        assert!(off_the_hour("docomo", 5, at(59, 59)).is_none());
+        assert!(off_the_hour("gmail", 0, at(0, 0)).is_none(), "0: any time");
+    }
+
+    use super::{dot_stuffed, off_the_hour};
+    use chrono::Utc;
 
     #[test]
     fn data_is_dot_stuffed_and_ends_with_a_lone_dot() {
