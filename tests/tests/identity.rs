@@ -501,6 +501,10 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     use identity::watch::Watch;
     let app = spawn_app().await?;
     app.create_admin("ops@example.jp", "orbit cactus lantern 47 violet").await?;
+    // A second admin reads the dashboard, and so the alerts, in Japanese.
+    app.create_admin("kanri@example.jp", "orbit cactus lantern 47 violet").await?;
+    let (kanri, _) = app.store.admin_credentials("kanri@example.jp").await?.context("admin")?;
+    app.store.set_admin_language(kanri.id, "ja").await?;
     let records = Records::correct(&app).await?;
     let dns = Dns::start(records.zone()).await?;
     // A new resolver for each round: the lab's answers are not cached between them.
@@ -560,9 +564,11 @@ async fn keys_rotate_only_once_published_and_a_check_that_breaks_raises_an_alert
     assert_eq!((alerts[0].0.as_str(), alerts[0].1.as_str()), (DOMAIN, "DMARC"));
     assert!(alerts[0].2.contains("2 DMARC records"), "{alerts:?}");
     let mail = app.store.outbound_messages(10).await?;
-    let alert = mail.iter().find(|m| m.kind == "alert").context("an alert message")?;
-    assert_eq!(alert.to_address, "ops@example.jp");
+    let alert = mail.iter().find(|m| m.kind == "alert" && m.to_address == "ops@example.jp").context("an alert")?;
     assert!(alert.subject.contains("DMARC of news.lab.test broke"), "{}", alert.subject);
+    let japanese = mail.iter().find(|m| m.kind == "alert" && m.to_address == "kanri@example.jp").context("alert")?;
+    assert_eq!(japanese.subject, "ninsho: news.lab.test の DMARC チェックが失敗しています");
+    assert!(japanese.text_body.contains("以前は成功していましたが") && japanese.text_body.contains("2 DMARC records"));
     // Still broken at the next check: no second alert.
     watch()?.round(t0 + Duration::days(10)).await?;
     assert_eq!(app.store.domain_alerts(10).await?.len(), 1);
@@ -576,7 +582,8 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
     let (added, _) = identity::add_domain(&app.store, &app.key, DOMAIN, false).await?;
     let (url, hits) = tests::webhook_receiver(3).await?;
     app.store.set_alert_webhooks(std::slice::from_ref(&url)).await?;
-    app.store.raise_alert(added.id, "DMARC", "news.lab.test has 2 DMARC records", "subject", "text").await?;
+    let mail = [store::AlertMail { language: "en".into(), subject: "subject".into(), text: "text".into() }];
+    app.store.raise_alert(added.id, "DMARC", "news.lab.test has 2 DMARC records", &mail).await?;
     let sender = webhooks::Sender {
         store: app.store.clone(),
         client: webhooks::Sender::client(&tests::loopback_reach()).map_err(anyhow::Error::msg)?,

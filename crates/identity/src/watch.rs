@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::KeyStatus;
-use store::{SendingDomain, Store, StoreError};
+use store::{AlertMail, SendingDomain, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 use crate::Setup;
@@ -99,12 +99,23 @@ pub async fn record(
 /// through the outbox: sent in production, captured in sandbox mode).
 async fn alert(store: &Store, domain: &SendingDomain, broken: &Check) -> Result<(), StoreError> {
     tracing::warn!(domain = domain.domain, check = broken.what, detail = broken.detail, "a DNS check broke");
-    let subject = format!("ninsho: {} of {} broke", broken.what, domain.domain);
-    let text = format!(
-        "The {} check of {} passed before and fails now:\n\n  {}\n\nSee the domains page, or run `ninsho doctor {}`.\n",
-        broken.what, domain.domain, broken.detail, domain.domain
-    );
-    store.raise_alert(domain.id, &broken.what, &broken.detail, &subject, &text).await
+    let mail: Vec<AlertMail> = i18n::Language::ALL
+        .into_iter()
+        .map(|lang| {
+            let args = [("check", broken.what.as_str().into()), ("domain", domain.domain.as_str().into())];
+            AlertMail {
+                language: lang.code().into(),
+                subject: lang.t_with("alert-check-subject", &args),
+                text: format!(
+                    "{}\n\n  {}\n\n{}\n",
+                    lang.t_with("alert-check-intro", &args),
+                    broken.detail,
+                    lang.t1("alert-check-next", "domain", &domain.domain)
+                ),
+            }
+        })
+        .collect();
+    store.raise_alert(domain.id, &broken.what, &broken.detail, &mail).await
 }
 
 /// How long a replaced DKIM key stays published by default: long enough

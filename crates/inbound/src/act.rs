@@ -14,7 +14,7 @@ use chrono::{Duration, Utc};
 use message::SecretKey;
 use message::links::{self, Purpose};
 use message::verp::{self, Bounced};
-use store::{BouncedDelivery, NewBounce, Store, StoreError};
+use store::{AlertMail, BouncedDelivery, NewBounce, Store, StoreError};
 
 use crate::feedback::{self, Complaint, Feedback};
 use crate::smtp::{Envelope, Mailbox};
@@ -253,18 +253,25 @@ impl Inbox {
             return Ok(());
         };
         let loud = limit >= COMPLAINT_LIMIT;
-        let detail = format!(
-            "campaign {campaign}: {complaints} complaints for {delivered} delivered = {:.2} %{}",
-            now * 100.0,
-            if loud { "; over Gmail's 0.3 % limit: stop and clean the list" } else { "; over 0.1 %" }
-        );
         tracing::warn!(campaign, complaints, "complaint rate over {:.1} %", limit * 100.0);
-        let subject = format!(
-            "ninsho: {}complaint rate of {domain} over {:.1} %",
-            if loud { "URGENT: " } else { "" },
-            limit * 100.0
-        );
-        self.store.raise_alert(domain_id, "Complaint rate", &detail, &subject, &format!("{detail}\n")).await
+        let said = |lang: i18n::Language| {
+            let args = [
+                ("campaign", i18n::Arg::from(campaign)),
+                ("complaints", i18n::Arg::from(complaints)),
+                ("delivered", i18n::Arg::from(delivered.to_string())),
+                ("rate", i18n::Arg::from(format!("{:.2}", now * 100.0))),
+                ("domain", i18n::Arg::from(domain.as_str())),
+                ("limit", i18n::Arg::from(format!("{:.1}", limit * 100.0))),
+            ];
+            let over = lang.t(if loud { "alert-complaint-loud" } else { "alert-complaint-over" });
+            let detail = format!("{}; {over}", lang.t_with("alert-complaint-detail", &args));
+            let subject =
+                lang.t_with(if loud { "alert-complaint-urgent-subject" } else { "alert-complaint-subject" }, &args);
+            AlertMail { language: lang.code().into(), subject, text: format!("{detail}\n") }
+        };
+        let mail: Vec<AlertMail> = i18n::Language::ALL.into_iter().map(&said).collect();
+        let detail = said(i18n::Language::English).text.trim_end().to_owned();
+        self.store.raise_alert(domain_id, "Complaint rate", &detail, &mail).await
     }
 
     /// `mailto:` unsubscribe: the subject (or body) holds the signed token.

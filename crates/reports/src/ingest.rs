@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use store::{NewDmarcReport, NewDmarcRow, Store, StoreError};
+use store::{AlertMail, NewDmarcReport, NewDmarcRow, Store, StoreError};
 use tokio::sync::Semaphore;
 
 use crate::parse::{self as reports, Aggregate, Limits, Report, Row};
@@ -296,9 +296,16 @@ impl Ingest {
             let detail = lines.join("; ");
             tracing::warn!(domain = report.domain, what, detail, "DMARC report alert");
             if let Some(d) = sending {
-                let subject = format!("ninsho: {what} in DMARC reports of {}", d.domain);
-                let text = format!("{}\n", lines.join("\n"));
-                self.store.raise_alert(d.id, what, &detail, &subject, &text).await?;
+                let key = if what == "Spoofing source" { "alert-dmarc-spoofing" } else { "alert-dmarc-own-failing" };
+                let mail: Vec<AlertMail> = i18n::Language::ALL
+                    .into_iter()
+                    .map(|lang| AlertMail {
+                        language: lang.code().into(),
+                        subject: lang.t2("alert-dmarc-subject", "what", lang.t(key), "domain", &d.domain),
+                        text: format!("{}\n", lines.join("\n")),
+                    })
+                    .collect();
+                self.store.raise_alert(d.id, what, &detail, &mail).await?;
             }
         }
         Ok(Outcome::Imported {

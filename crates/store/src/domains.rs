@@ -18,6 +18,14 @@ pub struct SendingDomain {
     pub smime_not_after: Option<String>,
 }
 
+/// An alert's mail in one language (`en`, `ja`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertMail {
+    pub language: String,
+    pub subject: String,
+    pub text: String,
+}
+
 /// Who sends from a domain, as advertising mail must say it: Japan's
 /// 特定電子メール法 wants the sender's name, postal address and a contact
 /// for opting out and questions; CAN-SPAM wants the postal address.
@@ -354,7 +362,9 @@ impl Store {
     /// Raises an alert about a sending domain: kept for the domains page,
     /// mailed to every admin through the outbox and queued for every alert
     /// webhook, in one transaction.
-    pub async fn raise_alert(&self, domain_id: i64, what: &str, detail: &str, subject: &str, text: &str) -> Result<()> {
+    /// `mail` is the alert's subject and text in each language (`en` first):
+    /// each admin gets it in their dashboard language, else the first.
+    pub async fn raise_alert(&self, domain_id: i64, what: &str, detail: &str, mail: &[AlertMail]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO domain_alerts (domain_id, what, detail) VALUES ($1, $2, $3)")
             .bind(domain_id)
@@ -362,12 +372,19 @@ impl Store {
             .bind(detail)
             .execute(&mut *tx)
             .await?;
+        let languages: Vec<&str> = mail.iter().map(|m| m.language.as_str()).collect();
+        let subjects: Vec<&str> = mail.iter().map(|m| m.subject.as_str()).collect();
+        let texts: Vec<&str> = mail.iter().map(|m| m.text.as_str()).collect();
         sqlx::query(
             "INSERT INTO outbound_messages (kind, to_address, subject, text_body) \
-             SELECT 'alert', email, $1, $2 FROM admins ORDER BY id",
+             SELECT 'alert', a.email, coalesce(t.subject, $2[1]), coalesce(t.body, $3[1]) FROM admins a \
+             LEFT JOIN unnest($1::text[], $2::text[], $3::text[]) AS t(language, subject, body) \
+                 ON t.language = a.language \
+             WHERE cardinality($1::text[]) > 0 ORDER BY a.id",
         )
-        .bind(subject)
-        .bind(text)
+        .bind(&languages)
+        .bind(&subjects)
+        .bind(&texts)
         .execute(&mut *tx)
         .await?;
         sqlx::query(

@@ -39,7 +39,7 @@ pub use campaign_reports::{
     ActivityRow, CampaignProgress, CampaignReport, CampaignSummary, DeliveryRow, DomainProgress,
 };
 pub use campaigns::{Campaign, CampaignFields};
-pub use domains::{DkimKey, NewDkimKey, SenderIdentity, SendingDomain};
+pub use domains::{AlertMail, DkimKey, NewDkimKey, SenderIdentity, SendingDomain};
 pub use feedback::{BouncedDelivery, NewBounce};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use layouts::Template;

@@ -1,0 +1,13 @@
+# Alert mail to the admins, each in their dashboard language.
+
+alert-check-subject = ninsho: { $check } of { $domain } broke
+alert-check-intro = The { $check } check of { $domain } passed before and fails now:
+alert-check-next = See the domains page, or run `ninsho doctor { $domain }`.
+alert-complaint-subject = ninsho: complaint rate of { $domain } over { $limit } %
+alert-complaint-urgent-subject = ninsho: URGENT: complaint rate of { $domain } over { $limit } %
+alert-complaint-detail = campaign { $campaign }: { $complaints } complaints for { $delivered } delivered = { $rate } %
+alert-complaint-over = over 0.1 %
+alert-complaint-loud = over Gmail's 0.3 % limit: stop and clean the list
+alert-dmarc-subject = ninsho: { $what } in DMARC reports of { $domain }
+alert-dmarc-spoofing = Spoofing source
+alert-dmarc-own-failing = Own source failing
