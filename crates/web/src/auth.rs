@@ -270,6 +270,7 @@ where
         match actor {
             Some(Actor { admin_id, email, role, via: Via::Session { token }, time_zone, language, .. }) => {
                 let language = i18n::Language::parse(&language).unwrap_or_else(|| browser_language(&parts.headers));
+                crate::error::speak_in(language);
                 Ok(Self { id: admin_id, email, role, session_token: token, time_zone, language })
             }
             _ => Err(login_redirect(&state).await),

@@ -123,21 +123,28 @@ impl AppError {
 
 tokio::task_local! {
     /// The language of the request being answered, for its error page or
-    /// JSON error (set by `speak`).
-    static LANGUAGE: Language;
+    /// JSON error and the sentences made for it (set by `speak`, and by
+    /// `AdminUser` to the admin's own).
+    static LANGUAGE: std::cell::Cell<Language>;
 }
 
 /// Answers the request in the language its browser or client asks for
-/// (`Accept-Language`): an error made anywhere below is worded in it.
+/// (`Accept-Language`), or a signed-in admin's own: an error or sentence
+/// made anywhere below is worded in it.
 pub(crate) async fn speak(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let language = crate::auth::browser_language(request.headers());
-    LANGUAGE.scope(language, next.run(request)).await
+    LANGUAGE.scope(std::cell::Cell::new(language), next.run(request)).await
+}
+
+/// The request is a signed-in admin's: it speaks their language.
+pub(crate) fn speak_in(language: Language) {
+    let _ = LANGUAGE.try_with(|l| l.set(language));
 }
 
 /// The language the request being answered asks for (`Accept-Language`):
 /// errors, and what the API says, are worded in it.
 pub(crate) fn request_language() -> Language {
-    LANGUAGE.try_with(|l| *l).unwrap_or_default()
+    LANGUAGE.try_with(std::cell::Cell::get).unwrap_or_default()
 }
 
 impl From<store::StoreError> for AppError {
