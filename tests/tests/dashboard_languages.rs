@@ -100,6 +100,10 @@ async fn the_dashboard_speaks_the_browsers_language_until_the_admin_chooses_one(
     let year = Utc::now().format("%Y年").to_string();
     assert!(table.contains(&year) && table.contains("月") && table.contains("日("), "{segment:?} {table}");
 
+    // A page that is not there, in the admin's language too.
+    browser.goto(&format!("{}/no-such-page", app.url)).await?;
+    assert_eq!(browser.text("h1").await?, "見つかりません");
+
     // The admin's own choice beats the browser's.
     choose_language(&browser, &app, "en").await?;
     browser.goto(&app.url).await?;
@@ -112,6 +116,8 @@ async fn the_dashboard_speaks_the_browsers_language_until_the_admin_chooses_one(
     choose_language(&english, &app, "ja").await?;
     english.goto(&format!("{}/lists", app.url)).await?;
     assert!(said(&english).await?.1.contains("配信リスト"));
+    english.goto(&format!("{}/no-such-page", app.url)).await?;
+    assert_eq!(english.text("h1").await?, "見つかりません", "the admin's language, not the browser's");
     // Following the browser again.
     choose_language(&english, &app, "").await?;
     english.goto(&app.url).await?;

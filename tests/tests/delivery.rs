@@ -487,7 +487,9 @@ async fn in_production_a_campaign_needs_a_verified_domain_with_a_sender_identity
     let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
     let setup = tests::test_config().setup;
     let shop = app.store.sending_domains().await?.into_iter().next().context("the domain")?;
-    let checks = identity::doctor::check_domain(&app.store, &resolver, "shop.example", &setup, &[]).await?;
+    let checks =
+        identity::doctor::check_domain(&app.store, &resolver, "shop.example", &setup, &[], i18n::Language::English)
+            .await?;
     identity::watch::record(&app.store, &shop, &checks, Utc::now(), identity::watch::GRACE).await?;
     // Verified, but advertising mail must say who sends it (特定電子メール法).
     let (status, body) = api.post(&format!("/campaigns/{unsigned}/schedule"), serde_json::json!({})).await?;

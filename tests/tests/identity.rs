@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use anyhow::{Context, Result};
 use domain::KeyStatus;
+use i18n::Language::English;
 use identity::doctor::{Check, Status, check_domain};
 use tests::lab::{Dns, Zone};
 use tests::{TestApp, spawn_app};
@@ -80,7 +81,7 @@ impl Records {
         let dns = Dns::start(self.zone()).await?;
         dns.add(more).await;
         let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-        Ok(check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)]).await?)
+        Ok(check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)], English).await?)
     }
 }
 
@@ -170,7 +171,7 @@ async fn each_misconfiguration_gets_its_own_diagnosis() -> Result<()> {
     let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
     let mut expecting = setup();
     expecting.ptr_names.insert(IpAddr::from(SOURCE), "mail.news.lab.test".into());
-    let checks = check_domain(&app.store, &resolver, DOMAIN, &expecting, &[IpAddr::from(SOURCE)]).await?;
+    let checks = check_domain(&app.store, &resolver, DOMAIN, &expecting, &[IpAddr::from(SOURCE)], English).await?;
     assert_fails(&checks, "PTR", "the PTR of 127.0.0.2 is mta.lab.test, not mail.news.lab.test");
 
     let mut r = good.clone();
@@ -212,7 +213,7 @@ async fn a_domain_without_a_key_is_told_how_to_get_one() -> Result<()> {
     let app = spawn_app().await?;
     let dns = Dns::start(Zone::default()).await?;
     let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-    let checks = check_domain(&app.store, &resolver, "Plain.lab.test.", &setup(), &[]).await?;
+    let checks = check_domain(&app.store, &resolver, "Plain.lab.test.", &setup(), &[], English).await?;
     let dkim = find(&checks, "DKIM");
     assert_eq!(dkim.status, Status::Fail);
     assert!(dkim.detail.contains("ninsho domain add plain.lab.test"), "{dkim:?}");
@@ -278,7 +279,7 @@ async fn an_unreachable_resolver_means_could_not_check_never_fail() -> Result<()
     let closed = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?;
     let wait = std::time::Duration::from_millis(300);
     let resolver = identity::dns::Dns::with_timeout(&[closed], wait).map_err(anyhow::Error::msg)?;
-    let checks = check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)]).await?;
+    let checks = check_domain(&app.store, &resolver, DOMAIN, &setup(), &[IpAddr::from(SOURCE)], English).await?;
     assert!(!checks.is_empty());
     assert!(
         checks.iter().all(|c| c.status == Status::Unknown && c.detail.starts_with("could not check")),

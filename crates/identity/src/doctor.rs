@@ -11,8 +11,10 @@ use mail_auth::Parameters;
 use mail_auth::spf::verify::SpfParameters;
 use store::Store;
 
+use i18n::Language;
+
 use crate::dns::{Dns, LookupError};
-use crate::{Setup, spf_record};
+use crate::{Setup, say, spf_record};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,67 +63,72 @@ fn tag(record: &str, name: &str) -> Option<String> {
 }
 
 /// Every check for `domain` sending from `ips`, set up around ninsho as
-/// `setup` says.
+/// `setup` says, in `lang`. What is stored and compared (the watch, its
+/// alerts) is checked in English: a check is known by its `what`.
 pub async fn check_domain(
     store: &Store,
     dns: &Dns,
     domain: &str,
     setup: &Setup,
     ips: &[IpAddr],
+    lang: Language,
 ) -> Result<Vec<Check>, store::StoreError> {
     let domain =
         domain::ascii_domain(domain.trim()).unwrap_or_else(|| domain.trim().trim_end_matches('.').to_ascii_lowercase());
     let mut checks = Vec::new();
     let keys = store.published_dkim_keys(&domain).await?;
     if !keys.iter().any(|k| k.status == KeyStatus::Active) {
-        checks.push(Check::new(
-            "DKIM",
-            Status::Fail,
-            format!("{domain} has no DKIM key: `ninsho domain add {domain}`"),
-        ));
+        checks.push(Check::new("DKIM", Status::Fail, lang.t1("dns-check-no-key", "domain", &domain)));
     }
     for key in &keys {
-        let mut check = dkim(dns, &domain, &key.selector, &key.dns_record).await;
-        if key.status != KeyStatus::Active {
-            check.what = format!("{} ({})", check.what, key.status);
+        let mut check = dkim(dns, &domain, &key.selector, &key.dns_record, lang).await;
+        let state = match key.status {
+            KeyStatus::Active => None,
+            KeyStatus::Pending => Some("dns-check-key-pending"),
+            KeyStatus::Retiring => Some("dns-check-key-retiring"),
+            KeyStatus::Retired => Some("dns-check-key-retired"),
+        };
+        if let Some(state) = state {
+            check.what = lang.t1(state, "what", &check.what);
         }
         if key.status == KeyStatus::Pending && check.status == Status::Fail {
             check.status = Status::Warn;
-            check.detail = format!("waiting for its record: {}", check.detail);
+            check.detail = lang.t1("dns-check-waiting", "detail", &check.detail);
         }
         checks.push(check);
     }
     let bounce = setup.bounce_domain(&domain);
-    checks.extend(spf(dns, &bounce, ips).await);
-    checks.push(bounce_mx(dns, &bounce, &setup.inbound_host).await);
-    checks.extend(dmarc(dns, &domain, &setup.report_address(&domain)).await);
+    checks.extend(spf(dns, &bounce, ips, lang).await);
+    checks.push(bounce_mx(dns, &bounce, &setup.inbound_host, lang).await);
+    checks.extend(dmarc(dns, &domain, &setup.report_address(&domain), lang).await);
     for &ip in ips {
-        checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str)).await);
+        checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str), lang).await);
     }
     if let Some((chain, _)) = store.domain_smime(&domain).await? {
-        checks.push(smime(&chain));
+        checks.push(smime(&chain, lang));
     }
     Ok(checks)
 }
 
 /// The S/MIME certificate: a warning 30 days before it ends, a failure
 /// once it has (the domain watch then raises an alert).
-fn smime(chain: &str) -> Check {
-    let what = "S/MIME certificate";
+fn smime(chain: &str, lang: Language) -> Check {
+    let what = lang.t("dns-check-smime");
     match message::smime::days_left(chain) {
-        Err(e) => Check::new(what, Status::Fail, format!("the stored certificate cannot be read: {e}")),
-        Ok((days, until)) if days < 0 => Check::new(
-            what,
-            Status::Fail,
-            format!(
-                "expired {until}: mail is signed with an expired certificate; upload a new one on the domains page"
-            ),
-        ),
-        Ok((days, until)) if days < 30 => {
-            Check::new(what, Status::Warn, format!("ends {until}, in {days} days: upload its successor"))
+        Err(e) => Check::new(what, Status::Fail, lang.t1("dns-check-smime-unreadable", "error", e)),
+        Ok((days, until)) if days < 0 => {
+            Check::new(what, Status::Fail, lang.t1("dns-check-smime-expired", "until", until))
         }
-        Ok((_, until)) => Check::new(what, Status::Pass, format!("valid until {until}")),
+        Ok((days, until)) if days < 30 => {
+            Check::new(what, Status::Warn, lang.t2("dns-check-smime-ending", "until", until, "days", days))
+        }
+        Ok((_, until)) => Check::new(what, Status::Pass, lang.t1("dns-check-smime-valid", "until", until)),
     }
+}
+
+/// "could not check: …" in `lang`.
+fn could_not(lang: Language, error: impl std::fmt::Display) -> String {
+    lang.t1("dns-check-could-not", "error", error)
 }
 
 /// What the domain's DNS holds now that a suggested record builds on: the
@@ -149,41 +156,43 @@ pub async fn published(
     (ptrs, spf)
 }
 
-pub(crate) async fn dkim(dns: &Dns, domain: &str, selector: &str, stored: &str) -> Check {
+pub(crate) async fn dkim(dns: &Dns, domain: &str, selector: &str, stored: &str, lang: Language) -> Check {
     let what = format!("DKIM {selector}");
     let name = format!("{selector}._domainkey.{domain}");
     let records = match dns.txt(&name).await {
         Ok(r) => r,
-        Err(e) => return Check::new(what, Status::Unknown, format!("could not check: {e}")),
+        Err(e) => return Check::new(what, Status::Unknown, could_not(lang, e)),
     };
     let keys: Vec<&String> = records.iter().filter(|r| tag(r, "p").is_some()).collect();
     match keys.as_slice() {
-        [] => Check::new(
-            what,
-            Status::Fail,
-            format!("no DKIM record at {name}: publish the one `ninsho domain list` prints"),
-        ),
-        [one] if tag(one, "p") == tag(stored, "p") => Check::new(what, Status::Pass, format!("{name} has the key")),
-        [_] => Check::new(what, Status::Fail, format!("the DKIM key at {name} does not match the stored key")),
-        _ => Check::new(what, Status::Fail, format!("{name} has {} DKIM records; keep only one", keys.len())),
+        [] => Check::new(what, Status::Fail, lang.t1("dns-check-dkim-missing", "name", &name)),
+        [one] if tag(one, "p") == tag(stored, "p") => {
+            Check::new(what, Status::Pass, lang.t1("dns-check-dkim-ok", "name", &name))
+        }
+        [_] => Check::new(what, Status::Fail, lang.t1("dns-check-dkim-mismatch", "name", &name)),
+        _ => Check::new(what, Status::Fail, lang.t2("dns-check-dkim-several", "name", &name, "n", keys.len())),
     }
 }
 
-async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr]) -> Vec<Check> {
+async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr], lang: Language) -> Vec<Check> {
     let records = match dns.txt(bounce).await {
         Ok(r) => r,
-        Err(e) => return vec![Check::new("SPF", Status::Unknown, format!("could not check: {e}"))],
+        Err(e) => return vec![Check::new("SPF", Status::Unknown, could_not(lang, e))],
     };
     let spf: Vec<&String> = records.iter().filter(|r| r.to_ascii_lowercase().starts_with("v=spf1")).collect();
     if spf.is_empty() {
         let record = spf_record(None, ips);
-        return vec![Check::new("SPF", Status::Fail, format!("no SPF record at {bounce}; publish \"{record}\""))];
+        return vec![Check::new(
+            "SPF",
+            Status::Fail,
+            lang.t2("dns-check-spf-missing", "domain", bounce, "record", record),
+        )];
     }
     if spf.len() > 1 {
-        let detail = format!("{bounce} has {} SPF records; receivers treat that as an error (merge them)", spf.len());
+        let detail = lang.t2("dns-check-spf-several", "domain", bounce, "n", spf.len());
         return vec![Check::new("SPF", Status::Fail, detail)];
     }
-    let mut checks = vec![spf_lookups(dns, spf[0]).await];
+    let mut checks = vec![spf_lookups(dns, spf[0], lang).await];
     for &ip in ips {
         let sender = format!("postmaster@{bounce}");
         let output = dns
@@ -192,21 +201,27 @@ async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr]) -> Vec<Check> {
             .await;
         let what = format!("SPF {ip}");
         let check = match output.result() {
-            mail_auth::SpfResult::Pass => Check::new(what, Status::Pass, format!("{bounce} allows {ip}")),
-            mail_auth::SpfResult::TempError => {
-                Check::new(what, Status::Unknown, "could not check: a DNS lookup failed")
+            mail_auth::SpfResult::Pass => {
+                Check::new(what, Status::Pass, lang.t2("dns-check-spf-ok", "domain", bounce, "ip", ip))
             }
-            mail_auth::SpfResult::PermError => Check::new(
-                what,
-                Status::Fail,
-                format!("the SPF record of {bounce} is broken (permerror: a syntax error or more than 10 lookups)"),
-            ),
+            mail_auth::SpfResult::TempError => {
+                Check::new(what, Status::Unknown, could_not(lang, lang.t("dns-check-lookup-failed")))
+            }
+            mail_auth::SpfResult::PermError => {
+                Check::new(what, Status::Fail, lang.t1("dns-check-spf-permerror", "domain", bounce))
+            }
             other => Check::new(
                 what,
                 Status::Fail,
-                format!(
-                    "SPF of {bounce} does not cover {ip} (result: {other:?}); publish, in place of the current record, \"{}\"",
-                    spf_record(Some(spf[0]), ips)
+                say(
+                    lang,
+                    "dns-check-spf-not-covered",
+                    &[
+                        ("domain", &bounce),
+                        ("ip", &ip),
+                        ("result", &format!("{other:?}")),
+                        ("record", &spf_record(Some(spf[0]), ips)),
+                    ],
                 ),
             ),
         };
@@ -216,105 +231,84 @@ async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr]) -> Vec<Check> {
 }
 
 /// The DMARC record, and whether its aggregate reports come to ninsho.
-async fn dmarc(dns: &Dns, domain: &str, report_address: &str) -> Vec<Check> {
+async fn dmarc(dns: &Dns, domain: &str, report_address: &str, lang: Language) -> Vec<Check> {
     use mail_auth::common::parse::TxtRecordParser;
     let name = format!("_dmarc.{domain}");
     let records = match dns.txt(&name).await {
         Ok(r) => r,
-        Err(e) => return vec![Check::new("DMARC", Status::Unknown, format!("could not check: {e}"))],
+        Err(e) => return vec![Check::new("DMARC", Status::Unknown, could_not(lang, e))],
     };
     let dmarc: Vec<&String> = records.iter().filter(|r| r.starts_with("v=DMARC1")).collect();
     let start = format!("v=DMARC1; p=none; rua=mailto:{report_address}");
     let record = match dmarc.as_slice() {
         [] => {
-            return vec![Check::new(
-                "DMARC",
-                Status::Fail,
-                format!("no DMARC record at {name}; start with \"{start}\""),
-            )];
+            let detail = lang.t2("dns-check-dmarc-missing", "name", &name, "record", start);
+            return vec![Check::new("DMARC", Status::Fail, detail)];
         }
         [one] => match mail_auth::dmarc::Dmarc::parse(one.as_bytes()) {
             Err(e) => {
-                let detail = format!("the DMARC record at {name} has a syntax error: {e}");
+                let detail = lang.t2("dns-check-dmarc-syntax", "name", &name, "error", e);
                 return vec![Check::new("DMARC", Status::Fail, detail)];
             }
             Ok(record) => record,
         },
         _ => {
-            let detail = format!("{name} has {} DMARC records; keep only one", dmarc.len());
+            let detail = lang.t2("dns-check-dmarc-several", "name", &name, "n", dmarc.len());
             return vec![Check::new("DMARC", Status::Fail, detail)];
         }
     };
     let policy = if record.p == mail_auth::dmarc::Policy::None {
-        Check::new(
-            "DMARC",
-            Status::Warn,
-            "p=none: reports only; move to quarantine, then reject, once reports show all mail aligned",
-        )
+        Check::new("DMARC", Status::Warn, lang.t("dns-check-dmarc-none"))
     } else {
-        Check::new("DMARC", Status::Pass, format!("{name} is enforced"))
+        Check::new("DMARC", Status::Pass, lang.t1("dns-check-dmarc-enforced", "name", &name))
     };
     let to_us = record.rua().iter().any(|uri| uri.uri().eq_ignore_ascii_case(report_address));
+    let what = lang.t("dns-check-dmarc-reports");
     let reports = if to_us {
-        Check::new("DMARC reports", Status::Pass, format!("aggregate reports come to {report_address}"))
+        Check::new(what, Status::Pass, lang.t1("dns-check-reports-ok", "address", report_address))
     } else {
-        Check::new(
-            "DMARC reports",
-            Status::Warn,
-            format!("add rua=mailto:{report_address} to {name} so ninsho can analyse who sends as {domain}"),
-        )
+        let args: [(&str, &dyn std::fmt::Display); 3] =
+            [("address", &report_address), ("name", &name), ("domain", &domain)];
+        Check::new(what, Status::Warn, say(lang, "dns-check-reports-elsewhere", &args))
     };
     vec![policy, reports]
 }
 
 /// The bounce subdomain's MX: bounces and reports must reach ninsho.
-async fn bounce_mx(dns: &Dns, bounce: &str, inbound_host: &str) -> Check {
+async fn bounce_mx(dns: &Dns, bounce: &str, inbound_host: &str, lang: Language) -> Check {
     let what = format!("MX {bounce}");
     let inbound = inbound_host.trim_end_matches('.');
     match dns.route(bounce).await {
-        Ok(hosts) if inbound.is_empty() => Check::new(
-            what,
-            Status::Pass,
-            format!("bounces go to {} (set delivery.inbound_host to check it is ninsho)", hosts.join(", ")),
-        ),
+        Ok(hosts) if inbound.is_empty() => {
+            Check::new(what, Status::Pass, lang.t1("dns-check-mx-unknown-host", "hosts", hosts.join(", ")))
+        }
         Ok(hosts) if hosts.iter().any(|h| h.eq_ignore_ascii_case(inbound)) => {
-            Check::new(what, Status::Pass, format!("bounces come back to {inbound}"))
+            Check::new(what, Status::Pass, lang.t1("dns-check-mx-ok", "host", inbound))
         }
         Ok(hosts) => Check::new(
             what,
             Status::Warn,
-            format!("bounces go to {}, not to ninsho's inbound host {inbound}", hosts.join(", ")),
+            lang.t2("dns-check-mx-elsewhere", "hosts", hosts.join(", "), "host", inbound),
         ),
         Err(crate::dns::RouteError::Temporary { reason, .. }) => {
-            Check::new(what, Status::Unknown, format!("could not check: {reason}"))
+            Check::new(what, Status::Unknown, could_not(lang, reason))
         }
         Err(_) => {
-            let host = if inbound.is_empty() { "<ninsho's inbound host>" } else { inbound };
-            Check::new(
-                what,
-                Status::Fail,
-                format!("bounces to {bounce} cannot be delivered; publish \"{bounce}. MX 10 {host}.\""),
-            )
+            let host = if inbound.is_empty() { lang.t("dns-check-inbound-host") } else { inbound.to_owned() };
+            Check::new(what, Status::Fail, lang.t2("dns-check-mx-missing", "domain", bounce, "host", host))
         }
     }
 }
 
 /// SPF allows 10 DNS lookups (include, a, mx, ptr, exists, redirect),
 /// counted through every include; more is a permerror everywhere.
-async fn spf_lookups(dns: &Dns, record: &str) -> Check {
+async fn spf_lookups(dns: &Dns, record: &str, lang: Language) -> Check {
+    let what = lang.t("dns-check-spf-lookups");
     match count_lookups(dns, record.to_owned(), 0).await {
-        Err(e) => Check::new("SPF lookups", Status::Unknown, format!("could not check: {e}")),
-        Ok(n) if n > 10 => Check::new(
-            "SPF lookups",
-            Status::Fail,
-            format!("{n} DNS lookups; SPF allows 10 (permerror): flatten includes"),
-        ),
-        Ok(n) if n >= 8 => Check::new(
-            "SPF lookups",
-            Status::Warn,
-            format!("{n} of the 10 DNS lookups SPF allows; one more include and SPF breaks"),
-        ),
-        Ok(n) => Check::new("SPF lookups", Status::Pass, format!("{n} of the 10 DNS lookups SPF allows")),
+        Err(e) => Check::new(what, Status::Unknown, could_not(lang, e)),
+        Ok(n) if n > 10 => Check::new(what, Status::Fail, lang.t1("dns-check-lookups-over", "n", n)),
+        Ok(n) if n >= 8 => Check::new(what, Status::Warn, lang.t1("dns-check-lookups-near", "n", n)),
+        Ok(n) => Check::new(what, Status::Pass, lang.t1("dns-check-lookups-ok", "n", n)),
     }
 }
 
@@ -348,30 +342,23 @@ fn count_lookups(
 
 /// The PTR of a source address: present, resolving back to it, and the
 /// name the configuration expects when it names one.
-async fn ptr(dns: &Dns, ip: IpAddr, expected: Option<&str>) -> Check {
+async fn ptr(dns: &Dns, ip: IpAddr, expected: Option<&str>, lang: Language) -> Check {
     let what = format!("PTR {ip}");
     let name = match dns.ptr(ip).await {
         Ok(Some(name)) => name,
-        Ok(None) => {
-            return Check::new(what, Status::Fail, format!("{ip} has no PTR record; receivers refuse such mail"));
-        }
-        Err(e) => return Check::new(what, Status::Unknown, format!("could not check: {e}")),
+        Ok(None) => return Check::new(what, Status::Fail, lang.t1("dns-check-ptr-missing", "ip", ip)),
+        Err(e) => return Check::new(what, Status::Unknown, could_not(lang, e)),
     };
     if let Some(expected) = expected.map(|e| e.trim_end_matches('.')).filter(|e| !e.eq_ignore_ascii_case(&name)) {
-        return Check::new(
-            what,
-            Status::Fail,
-            format!(
-                "the PTR of {ip} is {name}, not {expected} (delivery.ptr_names): the EHLO name and reputation follow the PTR"
-            ),
-        );
+        let args: [(&str, &dyn std::fmt::Display); 3] = [("ip", &ip), ("name", &name), ("expected", &expected)];
+        return Check::new(what, Status::Fail, say(lang, "dns-check-ptr-unexpected", &args));
     }
     match dns.addresses(&name).await {
         Ok(addresses) if addresses.contains(&ip) => {
-            Check::new(what, Status::Pass, format!("{name}, which resolves back to {ip} (the EHLO name)"))
+            Check::new(what, Status::Pass, lang.t2("dns-check-ptr-ok", "name", &name, "ip", ip))
         }
-        Ok(_) => Check::new(what, Status::Fail, format!("the PTR name of {ip}, {name}, does not resolve back to it")),
-        Err(e) => Check::new(what, Status::Unknown, format!("could not check: {e}")),
+        Ok(_) => Check::new(what, Status::Fail, lang.t2("dns-check-ptr-unconfirmed", "ip", ip, "name", &name)),
+        Err(e) => Check::new(what, Status::Unknown, could_not(lang, e)),
     }
 }
 

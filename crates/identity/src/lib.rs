@@ -13,6 +13,8 @@ pub mod watch;
 
 use chrono::{Datelike, Utc};
 use domain::KeyStatus;
+/// The language checks, records and findings are said in.
+pub use i18n::Language;
 use message::SecretKey;
 use message::dkim::{self, Signer};
 use store::{NewDkimKey, SendingDomain, Store, StoreError};
@@ -40,6 +42,14 @@ pub enum IdentityError {
 
 /// A record to publish: (name, TXT value).
 pub type DnsRecord = (String, String);
+
+/// The message `key` in `lang`, each argument shown as it displays (numbers
+/// as they are, never grouped).
+pub(crate) fn say(lang: i18n::Language, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let args: Vec<(&str, i18n::Arg)> =
+        args.iter().map(|(name, value)| (*name, i18n::Arg::Text(value.to_string()))).collect();
+    lang.t_with(key, &args)
+}
 
 /// Keys just made: (algorithm, selector, key pair).
 type Made = Vec<(String, String, dkim::GeneratedKey)>;
@@ -198,11 +208,14 @@ pub struct Record {
     pub value: String,
     /// Worth having, not needed to send.
     pub optional: bool,
+    /// The record of a new key that signs once its record is seen (a
+    /// rotation in progress).
+    pub pending: bool,
 }
 
 impl Record {
     fn new(purpose: impl Into<String>, name: String, kind: &'static str, value: String) -> Self {
-        Self { purpose: purpose.into(), name, kind, value, optional: false }
+        Self { purpose: purpose.into(), name, kind, value, optional: false, pending: false }
     }
 
     fn optional(self) -> Self {
@@ -222,46 +235,42 @@ impl Record {
 /// each DKIM key, SPF of the bounce subdomain (merged into `existing_spf`
 /// when there is one), its MX, DMARC with reports to ninsho, the PTR of
 /// each source address (`ptrs`: the address and its name, current or to
-/// choose), and the optional TLS-RPT, MTA-STS and BIMI records.
+/// choose), and the optional TLS-RPT, MTA-STS and BIMI records. Each
+/// purpose is said in `lang`.
 pub fn records(
     domain: &str,
     keys: &[store::DkimKey],
     setup: &Setup,
     ptrs: &[(std::net::IpAddr, String)],
     existing_spf: Option<&str>,
+    lang: i18n::Language,
 ) -> Vec<Record> {
     let bounce = setup.bounce_domain(domain);
     let reports = setup.report_address(domain);
     let mut out: Vec<Record> = keys
         .iter()
         .map(|k| {
-            let purpose = match k.status {
-                KeyStatus::Pending => format!("DKIM key {} ({}), published before it signs", k.selector, k.algorithm),
-                KeyStatus::Retiring => {
-                    format!("DKIM key {} ({}), retiring: keep until it is retired", k.selector, k.algorithm)
-                }
-                _ => format!("DKIM key {} ({})", k.selector, k.algorithm),
+            let key = match k.status {
+                KeyStatus::Pending => "dns-record-dkim-pending",
+                KeyStatus::Retiring => "dns-record-dkim-retiring",
+                _ => "dns-record-dkim",
             };
-            Record::new(purpose, format!("{}._domainkey.{domain}", k.selector), "TXT", k.dns_record.clone())
+            let purpose = lang.t2(key, "selector", &k.selector, "algorithm", &k.algorithm);
+            let record =
+                Record::new(purpose, format!("{}._domainkey.{domain}", k.selector), "TXT", k.dns_record.clone());
+            Record { pending: k.status == KeyStatus::Pending, ..record }
         })
         .collect();
     let ips: Vec<std::net::IpAddr> = ptrs.iter().map(|(ip, _)| *ip).collect();
-    let spf_purpose = if existing_spf.is_some() {
-        "SPF of the envelope sender: your current record with ninsho's addresses merged in (never publish two)"
-    } else {
-        "SPF of the envelope sender (bounce.<domain>): the addresses mail leaves from"
-    };
-    out.push(Record::new(spf_purpose, bounce.clone(), "TXT", spf_record(existing_spf, &ips)));
+    let spf_purpose = if existing_spf.is_some() { "dns-record-spf-merged" } else { "dns-record-spf" };
+    out.push(Record::new(lang.t(spf_purpose), bounce.clone(), "TXT", spf_record(existing_spf, &ips)));
     let (inbound, purpose) = match setup.inbound_host.trim_end_matches('.') {
-        "" => (
-            format!("mail.{domain}"),
-            "bounces and reports come back to ninsho: name the host of its inbound role (delivery.inbound_host)",
-        ),
-        host => (host.to_owned(), "bounces and reports come back to ninsho"),
+        "" => (format!("mail.{domain}"), "dns-record-mx-unknown"),
+        host => (host.to_owned(), "dns-record-mx"),
     };
-    out.push(Record::new(purpose, bounce.clone(), "MX", format!("10 {inbound}.")));
+    out.push(Record::new(lang.t(purpose), bounce.clone(), "MX", format!("10 {inbound}.")));
     out.push(Record::new(
-        "DMARC: start at p=none and read the reports; once every source is aligned, p=quarantine, then p=reject",
+        lang.t("dns-record-dmarc"),
         format!("_dmarc.{domain}"),
         "TXT",
         format!("v=DMARC1; p=none; rua=mailto:{reports}; adkim=r; aspf=r"),
@@ -278,16 +287,11 @@ pub fn records(
                 format!("{}.ip6.arpa", nibbles.join("."))
             }
         };
-        out.push(Record::new(
-            format!("PTR of {ip}, set by whoever gives you the address; {name} must resolve back to {ip}"),
-            reverse,
-            "PTR",
-            format!("{name}."),
-        ));
+        out.push(Record::new(lang.t2("dns-record-ptr", "ip", ip, "name", name), reverse, "PTR", format!("{name}.")));
     }
     out.push(
         Record::new(
-            "TLS-RPT: receivers report TLS failures to ninsho",
+            lang.t("dns-record-tls-rpt"),
             format!("_smtp._tls.{domain}"),
             "TXT",
             format!("v=TLSRPTv1; rua=mailto:{reports}"),
@@ -296,7 +300,7 @@ pub fn records(
     );
     out.push(
         Record::new(
-            format!("MTA-STS for mail to {domain}: also serve https://mta-sts.{domain}/.well-known/mta-sts.txt"),
+            lang.t1("dns-record-mta-sts", "domain", domain),
             format!("_mta-sts.{domain}"),
             "TXT",
             format!("v=STSv1; id={}", Utc::now().format("%Y%m%d")),
@@ -305,7 +309,7 @@ pub fn records(
     );
     out.push(
         Record::new(
-            "BIMI logo (needs DMARC at quarantine or reject, and an SVG Tiny PS logo)",
+            lang.t("dns-record-bimi"),
             format!("default._bimi.{domain}"),
             "TXT",
             format!("v=BIMI1; l=https://{domain}/logo.svg"),
@@ -364,6 +368,47 @@ mod tests {
         );
         assert_eq!(super::spf_record(Some("v=spf1 mx"), &ips[..1]), "v=spf1 mx ip4:203.0.113.5");
     }
+    #[test]
+    fn records_say_what_they_are_for_in_each_language_and_mark_a_rotation() {
+        let key = |selector: &str, status| store::DkimKey {
+            id: 1,
+            domain_id: 1,
+            algorithm: "rsa-sha256".into(),
+            selector: selector.into(),
+            private_key: Vec::new(),
+            dns_record: "v=DKIM1; k=rsa; p=AAAA".into(),
+            status,
+            created_at: chrono::Utc::now(),
+        };
+        let keys = [key("r202611", domain::KeyStatus::Active), key("r20261201", domain::KeyStatus::Pending)];
+        let setup = super::Setup {
+            bounce_subdomain: "bounce".into(),
+            report_address: None,
+            inbound_host: "mx.shop.example".into(),
+            ptr_names: Default::default(),
+        };
+        let ptrs = [("203.0.113.5".parse::<IpAddr>().expect("v4"), "mail.shop.example".to_owned())];
+        let english = super::records("shop.example", &keys, &setup, &ptrs, None, i18n::Language::English);
+        let japanese = super::records("shop.example", &keys, &setup, &ptrs, None, i18n::Language::Japanese);
+        assert_eq!(english[0].purpose, "DKIM key r202611 (rsa-sha256)");
+        assert_eq!(english[1].purpose, "DKIM key r20261201 (rsa-sha256), published before it signs");
+        assert_eq!(japanese[1].purpose, "DKIM鍵 r20261201（rsa-sha256）。署名に使われる前に登録してください");
+        assert_eq!(
+            english.iter().map(|r| r.pending).collect::<Vec<_>>(),
+            japanese.iter().map(|r| r.pending).collect::<Vec<_>>()
+        );
+        assert!(!english[0].pending && english[1].pending);
+        let ptr = english.iter().find(|r| r.kind == "PTR").expect("a PTR record");
+        assert_eq!(
+            ptr.purpose,
+            "PTR of 203.0.113.5, set by whoever gives you the address; mail.shop.example must resolve back to 203.0.113.5"
+        );
+        for (en, ja) in english.iter().zip(&japanese) {
+            assert_eq!((&en.name, en.kind, &en.value, en.optional), (&ja.name, ja.kind, &ja.value, ja.optional));
+            assert_ne!(en.purpose, ja.purpose);
+        }
+    }
+
     #[test]
     fn long_records_are_split_into_255_character_strings() {
         let value = format!("v=DKIM1; k=rsa; p={}", "A".repeat(392));

@@ -15,8 +15,11 @@ use mail_auth::spf::verify::SpfParameters;
 use mail_auth::{AuthenticatedMessage, DkimResult, DmarcResult, Parameters, SpfResult};
 use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
+use i18n::Language;
+
 use crate::dns::{Dns, LookupError};
 use crate::doctor::Status;
+use crate::say;
 
 /// What each fault costs, in tenths of a point.
 pub mod cost {
@@ -115,13 +118,13 @@ impl Finding {
         Self { area, what: what.into(), status: Status::Fail, deducted: cost, reason: reason.into(), fix: fix.into() }
     }
 
-    fn unknown(area: Area, what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+    fn unknown(lang: Language, area: Area, what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
         Self {
             area,
             what: what.into(),
             status: Status::Unknown,
             deducted: 0,
-            reason: format!("could not check: {reason}"),
+            reason: lang.t1("score-finding-unknown", "reason", reason),
             fix: String::new(),
         }
     }
@@ -211,11 +214,14 @@ pub struct Input<'a> {
     /// The parts of the From domain's sender identity block still missing
     /// (`name`, `postal_address`, `contact`).
     pub identity_missing: &'a [&'a str],
+    /// The language the findings are said in.
+    pub lang: Language,
 }
 
 /// Scores a message.
 pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
-    let mut findings = format(input.message);
+    let lang = input.lang;
+    let mut findings = format(input.message, lang);
     let parsed = MessageParser::default().parse(input.message);
     let from_domain = parsed
         .as_ref()
@@ -225,16 +231,16 @@ pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
         .map(|a| domain::domain_of(a).to_ascii_lowercase())
         .filter(|d| !d.is_empty());
     if let Some(parsed) = &parsed {
-        findings.extend(content(parsed, input.targets));
+        findings.extend(content(parsed, input.targets, lang));
     }
-    findings.push(sender_identity(from_domain.as_deref().unwrap_or_default(), input.identity_missing));
+    findings.push(sender_identity(from_domain.as_deref().unwrap_or_default(), input.identity_missing, lang));
     let ptr = match input.source {
         Some(ip) => Some(dns.ptr(ip).await),
         None => None,
     };
     let helo = ptr.as_ref().and_then(|p| p.as_ref().ok()).and_then(Clone::clone);
     findings.extend(authentication(dns, input, from_domain.as_deref(), helo.as_deref()).await);
-    findings.extend(reverse_dns(dns, input.source, ptr).await);
+    findings.extend(reverse_dns(dns, input.source, ptr, lang).await);
     let mut domains = BTreeSet::new();
     domains.extend(from_domain);
     domains.extend(Some(domain::domain_of(input.envelope_from).to_ascii_lowercase()).filter(|d| !d.is_empty()));
@@ -242,15 +248,15 @@ pub async fn score(dns: &Dns, lists: &Blocklists, input: &Input<'_>) -> Score {
         let html: String = (0..parsed.html_body_count()).filter_map(|i| parsed.body_html(i)).collect();
         domains.extend(links(&html).iter().chain(input.targets).filter_map(|u| host(u)));
     }
-    findings.extend(blocklists(dns, lists, input.source, &domains).await);
+    findings.extend(blocklists(dns, lists, input.source, &domains, lang).await);
     Score { findings }
 }
 
 // ---------------------------------------------------------------- format
 
 /// Message-ID, Date, one From, MIME structure, line length: pure checks of
-/// the bytes.
-pub fn format(message: &[u8]) -> Vec<Finding> {
+/// the bytes, said in `lang`.
+pub fn format(message: &[u8], lang: Language) -> Vec<Finding> {
     use cost::*;
     let area = Area::Format;
     let mut findings = Vec::new();
@@ -259,78 +265,75 @@ pub fn format(message: &[u8]) -> Vec<Finding> {
             area,
             "MIME",
             MIME_INVALID,
-            "the message cannot be parsed",
-            "send a message with headers",
+            lang.t("score-finding-unparsable"),
+            lang.t("score-finding-unparsable-fix"),
         ));
         return findings;
     };
     findings.push(match parsed.message_id() {
-        Some(_) => Finding::pass(area, "Message-ID", "present"),
+        Some(_) => Finding::pass(area, "Message-ID", lang.t("score-finding-present")),
         None => Finding::fail(
             area,
             "Message-ID",
             NO_MESSAGE_ID,
-            "the message has no Message-ID",
-            "add a Message-ID on the sending domain",
+            lang.t("score-finding-no-message-id"),
+            lang.t("score-finding-no-message-id-fix"),
         ),
     });
     findings.push(match parsed.date() {
-        Some(_) => Finding::pass(area, "Date", "present"),
-        None => Finding::fail(area, "Date", NO_DATE, "the message has no valid Date header", "add an RFC 5322 Date"),
+        Some(_) => Finding::pass(area, "Date", lang.t("score-finding-present")),
+        None => {
+            Finding::fail(area, "Date", NO_DATE, lang.t("score-finding-no-date"), lang.t("score-finding-no-date-fix"))
+        }
     });
     let from_headers = parsed.headers().iter().filter(|h| h.name == HeaderName::From).count();
     let from_addresses = parsed.from().map_or(0, |f| f.iter().count());
     findings.push(if from_headers == 1 && from_addresses == 1 {
-        Finding::pass(area, "From", "one From address")
+        Finding::pass(area, "From", lang.t("score-finding-one-from"))
     } else {
         Finding::fail(
             area,
             "From",
             FROM_NOT_ONE,
-            format!("{from_headers} From header(s) with {from_addresses} address(es); receivers want exactly one"),
-            "give the message exactly one From address",
+            lang.t2("score-finding-from-count", "headers", from_headers, "addresses", from_addresses),
+            lang.t("score-finding-from-count-fix"),
         )
     });
-    findings.push(match mime_fault(message, &parsed) {
-        None => Finding::pass(area, "MIME", "well formed"),
-        Some(fault) => Finding::fail(
-            area,
-            "MIME",
-            MIME_INVALID,
-            fault,
-            "build the message with a MIME library (ninsho's own does)",
-        ),
+    findings.push(match mime_fault(message, &parsed, lang) {
+        None => Finding::pass(area, "MIME", lang.t("score-finding-mime-ok")),
+        Some(fault) => Finding::fail(area, "MIME", MIME_INVALID, fault, lang.t("score-finding-mime-fix")),
     });
     let longest = message.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l).len()).max().unwrap_or(0);
+    let line_length = lang.t("score-finding-line-length");
     findings.push(if longest <= 998 {
-        Finding::pass(area, "Line length", format!("the longest line has {longest} octets"))
+        Finding::pass(area, line_length, lang.t1("score-finding-line-ok", "octets", longest))
     } else {
         Finding::fail(
             area,
-            "Line length",
+            line_length,
             LONG_LINE,
-            format!("a line of {longest} octets; RFC 5322 allows 998 and servers break longer ones"),
-            "encode bodies as quoted-printable or base64",
+            lang.t1("score-finding-line-long", "octets", longest),
+            lang.t("score-finding-line-long-fix"),
         )
     });
     findings
 }
 
 /// What is wrong with the MIME structure, if anything.
-fn mime_fault(raw: &[u8], parsed: &mail_parser::Message<'_>) -> Option<String> {
+fn mime_fault(raw: &[u8], parsed: &mail_parser::Message<'_>, lang: Language) -> Option<String> {
     let content_type = parsed.content_type()?;
     if parsed.header(HeaderName::MimeVersion).is_none() {
-        return Some("a Content-Type without MIME-Version".into());
+        return Some(lang.t("score-finding-mime-no-version"));
     }
     if !content_type.ctype().eq_ignore_ascii_case("multipart") {
         return None;
     }
     let Some(boundary) = content_type.attribute("boundary") else {
-        return Some("a multipart message without a boundary".into());
+        return Some(lang.t("score-finding-mime-no-boundary"));
     };
     let closing = format!("--{boundary}--");
     if !raw.windows(closing.len()).any(|w| w == closing.as_bytes()) {
-        return Some(format!("the multipart boundary {boundary:?} is never closed"));
+        return Some(lang.t1("score-finding-mime-unclosed", "boundary", format!("{boundary:?}")));
     }
     None
 }
@@ -338,8 +341,9 @@ fn mime_fault(raw: &[u8], parsed: &mail_parser::Message<'_>) -> Option<String> {
 // ---------------------------------------------------------------- content
 
 /// Text part, HTML/text agreement, image-only, subject case, shorteners,
-/// List-Unsubscribe and one-click: checks of the parsed message.
-pub fn content(parsed: &mail_parser::Message<'_>, targets: &[String]) -> Vec<Finding> {
+/// List-Unsubscribe and one-click: checks of the parsed message, said in
+/// `lang`.
+pub fn content(parsed: &mail_parser::Message<'_>, targets: &[String], lang: Language) -> Vec<Finding> {
     use cost::*;
     let area = Area::Content;
     let mut findings = Vec::new();
@@ -365,76 +369,83 @@ pub fn content(parsed: &mail_parser::Message<'_>, targets: &[String]) -> Vec<Fin
     let has_html = !html.is_empty();
     let visible = mail_parser::decoders::html::html_to_text(&html);
 
+    let text_part = lang.t("score-finding-text-part");
     findings.push(if has_text || !has_html {
-        Finding::pass(area, "Text part", "the message has a plain-text part")
+        Finding::pass(area, text_part, lang.t("score-finding-text-part-ok"))
     } else {
         Finding::fail(
             area,
-            "Text part",
+            text_part,
             NO_TEXT_PART,
-            "HTML only, no text/plain alternative",
-            "send multipart/alternative with a text part (ninsho generates one from the HTML)",
+            lang.t("score-finding-html-only"),
+            lang.t("score-finding-html-only-fix"),
         )
     });
     if has_text && has_html {
         let covered = coverage(&visible, &text);
+        let percent = format!("{:.0}", covered * 100.0);
+        let what = lang.t("score-finding-text-matches");
         findings.push(if covered >= 0.5 {
-            Finding::pass(area, "Text matches HTML", format!("{:.0} % of the HTML's words", covered * 100.0))
+            Finding::pass(area, what, lang.t1("score-finding-text-matches-ok", "percent", percent))
         } else {
             Finding::fail(
                 area,
-                "Text matches HTML",
+                what,
                 TEXT_MISMATCH,
-                format!("the text part has only {:.0} % of the HTML part's words", covered * 100.0),
-                "let ninsho generate the text part, or edit it to say what the HTML says",
+                lang.t1("score-finding-text-mismatch", "percent", percent),
+                lang.t("score-finding-text-mismatch-fix"),
             )
         });
     }
     if has_html {
         let words = tokens(&visible).len();
         let images = images(&html);
+        let what = lang.t("score-finding-images");
         findings.push(if images > 0 && words < IMAGE_ONLY_WORDS {
             Finding::fail(
                 area,
-                "Images and text",
+                what,
                 IMAGE_ONLY,
-                format!("{images} image(s) and only {words} word(s) of text"),
-                "write the message as text, with images as illustration",
+                lang.t2("score-finding-image-only", "images", images, "words", words),
+                lang.t("score-finding-image-only-fix"),
             )
         } else {
-            Finding::pass(area, "Images and text", format!("{words} words, {images} image(s)"))
+            Finding::pass(area, what, lang.t2("score-finding-images-ok", "words", words, "images", images))
         });
     }
     let subject = parsed.subject().unwrap_or_default();
     let cased: Vec<char> = subject.chars().filter(|c| c.is_uppercase() || c.is_lowercase()).collect();
     let upper = cased.iter().filter(|c| c.is_uppercase()).count();
+    let what = lang.t("score-finding-subject");
     findings.push(if cased.len() >= 10 && upper * 10 >= cased.len() * 8 {
         Finding::fail(
             area,
-            "Subject",
+            what,
             CAPS_SUBJECT,
-            format!("the subject is in capitals: {subject:?}"),
-            "write the subject in sentence case",
+            lang.t1("score-finding-caps", "subject", format!("{subject:?}")),
+            lang.t("score-finding-caps-fix"),
         )
     } else {
-        Finding::pass(area, "Subject", "not shouted")
+        Finding::pass(area, what, lang.t("score-finding-not-shouted"))
     });
     let mut urls = links(&html);
     urls.extend(targets.iter().cloned());
     let short: BTreeSet<String> =
         urls.iter().filter_map(|u| host(u)).filter(|h| SHORTENERS.contains(&h.as_str())).collect();
+    let what = lang.t("score-finding-links");
     findings.push(if short.is_empty() {
-        Finding::pass(area, "Links", format!("{} link(s), no shortener", urls.len()))
+        Finding::pass(area, what, lang.t1("score-finding-links-ok", "n", urls.len()))
     } else {
+        let hosts = short.into_iter().collect::<Vec<_>>().join(&lang.t("score-finding-separator"));
         Finding::fail(
             area,
-            "Links",
+            what,
             SHORTENER,
-            format!("links through URL shorteners: {}", short.into_iter().collect::<Vec<_>>().join(", ")),
-            "link to the real address; ninsho's click tracking already redirects",
+            lang.t1("score-finding-shorteners", "hosts", hosts),
+            lang.t("score-finding-shorteners-fix"),
         )
     });
-    findings.push(list_unsubscribe(parsed));
+    findings.push(list_unsubscribe(parsed, lang));
     findings
 }
 
@@ -442,25 +453,28 @@ pub fn content(parsed: &mail_parser::Message<'_>, targets: &[String]) -> Vec<Fin
 /// Advertising mail must say who sends it: Japan's 特定電子メール法 wants
 /// the sender's name, postal address and an opt-out contact, CAN-SPAM the
 /// postal address. Filters and carriers treat mail without them as spam.
-fn sender_identity(domain: &str, missing: &[&str]) -> Finding {
-    let what = "Sender identity";
+fn sender_identity(domain: &str, missing: &[&str], lang: Language) -> Finding {
+    let what = lang.t("score-finding-identity");
     if missing.is_empty() {
-        return Finding::pass(Area::Content, what, "the sender's name, postal address and contact are given");
+        return Finding::pass(Area::Content, what, lang.t("score-finding-identity-ok"));
     }
-    let parts: Vec<String> = missing.iter().map(|p| p.replace('_', " ")).collect();
+    let parts: Vec<String> = missing.iter().map(|p| lang.tk("score-finding-identity-part", p)).collect();
     Finding::fail(
         Area::Content,
         what,
         cost::NO_SENDER_IDENTITY,
-        format!("the sender identity of {domain} lacks {}", parts.join(", ")),
-        format!(
-            "fill in the sender's name, postal address and contact for {domain} on the domains page \
-             (required in advertising mail by Japan's 特定電子メール法 and CAN-SPAM)"
+        lang.t2(
+            "score-finding-identity-missing",
+            "domain",
+            domain,
+            "missing",
+            parts.join(&lang.t("score-finding-separator")),
         ),
+        lang.t1("score-finding-identity-fix", "domain", domain),
     )
 }
 
-fn list_unsubscribe(parsed: &mail_parser::Message<'_>) -> Finding {
+fn list_unsubscribe(parsed: &mail_parser::Message<'_>, lang: Language) -> Finding {
     use cost::*;
     let area = Area::Content;
     let what = "List-Unsubscribe";
@@ -475,8 +489,8 @@ fn list_unsubscribe(parsed: &mail_parser::Message<'_>) -> Finding {
             area,
             what,
             NO_LIST_UNSUBSCRIBE,
-            "no List-Unsubscribe header; Gmail and Yahoo require one for bulk mail",
-            "send through a campaign, which adds it",
+            lang.t("score-finding-no-list-unsubscribe"),
+            lang.t("score-finding-no-list-unsubscribe-fix"),
         );
     };
     let targets: Vec<&str> = value.split(',').map(str::trim).collect();
@@ -489,22 +503,26 @@ fn list_unsubscribe(parsed: &mail_parser::Message<'_>) -> Finding {
             area,
             what,
             NO_LIST_UNSUBSCRIBE,
-            format!("List-Unsubscribe is malformed: {value:?}"),
-            "each target is <https://…> or <mailto:…>, separated by commas",
+            lang.t1("score-finding-list-unsubscribe-malformed", "value", format!("{value:?}")),
+            lang.t("score-finding-list-unsubscribe-malformed-fix"),
         );
     }
     let https = targets.iter().any(|t| t.starts_with("<https://"));
     let post = raw("List-Unsubscribe-Post").is_some_and(|v| v.trim() == "List-Unsubscribe=One-Click");
     if https && post {
-        Finding::pass(area, what, "one-click unsubscribe (RFC 8058)")
+        Finding::pass(area, what, lang.t("score-finding-one-click-ok"))
     } else {
-        let missing = if https { "List-Unsubscribe-Post: List-Unsubscribe=One-Click" } else { "an https target" };
+        let missing = if https {
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click".to_owned()
+        } else {
+            lang.t("score-finding-https-target")
+        };
         Finding::fail(
             area,
             what,
             NO_ONE_CLICK,
-            format!("not one-click: missing {missing}"),
-            "give an https unsubscribe URL and List-Unsubscribe-Post (RFC 8058); Gmail and Yahoo require it",
+            lang.t1("score-finding-not-one-click", "missing", missing),
+            lang.t("score-finding-not-one-click-fix"),
         )
     }
 }
@@ -581,8 +599,9 @@ fn host(url: &str) -> Option<String> {
 async fn authentication(dns: &Dns, input: &Input<'_>, from: Option<&str>, helo: Option<&str>) -> Vec<Finding> {
     use cost::*;
     let area = Area::Authentication;
+    let lang = input.lang;
     let Some(message) = AuthenticatedMessage::parse(input.message) else {
-        return vec![Finding::unknown(area, "DKIM", "the message cannot be parsed")];
+        return vec![Finding::unknown(lang, area, "DKIM", lang.t("score-finding-unparsable"))];
     };
     let auth = dns.authenticator();
     let from = from.unwrap_or_default();
@@ -596,29 +615,23 @@ async fn authentication(dns: &Dns, input: &Input<'_>, from: Option<&str>, helo: 
         .collect();
     let aligned = passed.iter().find(|d| aligned(d, from));
     findings.push(if let Some(d) = aligned {
-        Finding::pass(area, "DKIM", format!("a signature of {d} verifies and aligns with the From domain"))
+        Finding::pass(area, "DKIM", lang.t1("score-finding-dkim-ok", "domain", d))
     } else if let Some(d) = passed.first() {
         Finding::fail(
             area,
             "DKIM",
             DKIM_UNALIGNED,
-            format!("the signature of {d} verifies, but the From domain is {from}"),
-            format!("sign with {from}'s own key: `ninsho domain add {from}`"),
+            lang.t2("score-finding-dkim-unaligned", "signer", d, "from", from),
+            lang.t1("score-finding-dkim-unaligned-fix", "from", from),
         )
     } else if let Some(DkimResult::TempError(e)) = dkim.first().map(|o| o.result()) {
-        Finding::unknown(area, "DKIM", e)
+        Finding::unknown(lang, area, "DKIM", e)
     } else {
         let reason = match dkim.first().map(|o| o.result()) {
-            None | Some(DkimResult::None) => "the message has no DKIM signature".to_owned(),
-            Some(other) => format!("the DKIM signature does not verify: {}", dkim_error(other)),
+            None | Some(DkimResult::None) => lang.t("score-finding-dkim-none"),
+            Some(other) => lang.t1("score-finding-dkim-invalid", "error", dkim_error(other)),
         };
-        Finding::fail(
-            area,
-            "DKIM",
-            DKIM_NONE,
-            reason,
-            format!("publish the DKIM record that `ninsho domain list` prints for {from}"),
-        )
+        Finding::fail(area, "DKIM", DKIM_NONE, reason, lang.t1("score-finding-dkim-fix", "from", from))
     });
 
     let mail_from_domain = domain::domain_of(input.envelope_from);
@@ -629,44 +642,49 @@ async fn authentication(dns: &Dns, input: &Input<'_>, from: Option<&str>, helo: 
                 .verify_spf(Parameters::new(SpfParameters::verify_mail_from(ip, helo, helo, input.envelope_from)))
                 .await;
             findings.push(match spf.result() {
-                SpfResult::Pass => Finding::pass(area, "SPF", format!("{mail_from_domain} allows {ip}")),
-                SpfResult::TempError => Finding::unknown(area, "SPF", "a DNS lookup failed"),
-                other => Finding::fail(
-                    area,
-                    "SPF",
-                    SPF_NOT_PASS,
-                    format!("SPF of {mail_from_domain} gives {} for {ip}", format!("{other:?}").to_lowercase()),
-                    format!(
-                        "publish \"v=spf1 ip{}:{ip} -all\" at {mail_from_domain}",
-                        if ip.is_ipv4() { 4 } else { 6 }
-                    ),
-                ),
+                SpfResult::Pass => {
+                    Finding::pass(area, "SPF", lang.t2("score-finding-spf-ok", "domain", mail_from_domain, "ip", ip))
+                }
+                SpfResult::TempError => Finding::unknown(lang, area, "SPF", lang.t("score-finding-lookup-failed")),
+                other => {
+                    let result = format!("{other:?}").to_lowercase();
+                    let record = format!("v=spf1 ip{}:{ip} -all", if ip.is_ipv4() { 4 } else { 6 });
+                    let args: [(&str, &dyn std::fmt::Display); 3] =
+                        [("domain", &mail_from_domain), ("result", &result), ("ip", &ip)];
+                    Finding::fail(
+                        area,
+                        "SPF",
+                        SPF_NOT_PASS,
+                        say(lang, "score-finding-spf-fail", &args),
+                        lang.t2("score-finding-spf-fix", "record", record, "domain", mail_from_domain),
+                    )
+                }
             });
             spf
         }
         None => {
-            findings.push(Finding::unknown(area, "SPF", "no source address is configured (delivery.source_ips)"));
+            findings.push(Finding::unknown(lang, area, "SPF", lang.t("score-finding-no-source")));
             mail_auth::SpfOutput::new(mail_from_domain.to_owned())
         }
     };
 
     let dmarc = auth.verify_dmarc(Parameters::new(DmarcParameters::new(&message, &dkim, mail_from_domain, &spf))).await;
     findings.push(match (dmarc.dmarc_record(), dmarc.result()) {
-        (_, DmarcResult::TempError(e)) => Finding::unknown(area, "DMARC", e),
+        (_, DmarcResult::TempError(e)) => Finding::unknown(lang, area, "DMARC", e),
         (None, _) => Finding::fail(
             area,
             "DMARC",
             DMARC_MISSING,
-            format!("{from} has no DMARC record"),
-            format!("publish \"v=DMARC1; p=none; rua=mailto:…\" at _dmarc.{from}"),
+            lang.t1("score-finding-dmarc-missing", "domain", from),
+            lang.t1("score-finding-dmarc-missing-fix", "domain", from),
         ),
-        (Some(_), DmarcResult::Pass) => Finding::pass(area, "DMARC", "passes: aligned DKIM or SPF"),
+        (Some(_), DmarcResult::Pass) => Finding::pass(area, "DMARC", lang.t("score-finding-dmarc-ok")),
         (Some(_), _) => Finding::fail(
             area,
             "DMARC",
             DMARC_FAIL,
-            format!("DMARC of {from} fails: neither DKIM nor SPF passes aligned with it"),
-            "fix DKIM (above): an aligned signature is what DMARC needs",
+            lang.t1("score-finding-dmarc-fail", "domain", from),
+            lang.t("score-finding-dmarc-fail-fix"),
         ),
     });
     findings
@@ -693,47 +711,51 @@ async fn reverse_dns(
     dns: &Dns,
     source: Option<IpAddr>,
     ptr: Option<Result<Option<String>, LookupError>>,
+    lang: Language,
 ) -> Vec<Finding> {
     use cost::*;
     let area = Area::ReverseDns;
     let (Some(ip), Some(ptr)) = (source, ptr) else {
-        return vec![Finding::unknown(area, "PTR", "no source address is configured (delivery.source_ips)")];
+        return vec![Finding::unknown(lang, area, "PTR", lang.t("score-finding-no-source"))];
     };
     let what = format!("PTR {ip}");
     let name = match ptr {
-        Err(e) => return vec![Finding::unknown(area, what, e)],
+        Err(e) => return vec![Finding::unknown(lang, area, what, e)],
         Ok(None) => {
             return vec![Finding::fail(
                 area,
                 what,
                 PTR_NONE,
-                format!("{ip} has no PTR record"),
-                format!("ask whoever gives you {ip} for a PTR naming your mail host"),
+                lang.t1("score-finding-ptr-none", "ip", ip),
+                lang.t1("score-finding-ptr-none-fix", "ip", ip),
             )];
         }
         Ok(Some(name)) => name,
     };
     let mut findings = vec![match dns.addresses(&name).await {
-        Err(e) => Finding::unknown(area, what.clone(), e),
-        Ok(a) if a.contains(&ip) => Finding::pass(area, what.clone(), format!("{name}, which resolves back to {ip}")),
+        Err(e) => Finding::unknown(lang, area, what.clone(), e),
+        Ok(a) if a.contains(&ip) => {
+            Finding::pass(area, what.clone(), lang.t2("score-finding-ptr-ok", "name", &name, "ip", ip))
+        }
         Ok(_) => Finding::fail(
             area,
             what.clone(),
             PTR_NOT_CONFIRMED,
-            format!("the PTR name {name} does not resolve back to {ip}"),
-            format!("publish an address record {name} → {ip}"),
+            lang.t2("score-finding-ptr-unconfirmed", "name", &name, "ip", ip),
+            lang.t2("score-finding-ptr-unconfirmed-fix", "name", &name, "ip", ip),
         ),
     }];
+    let what = lang.t("score-finding-ptr-name");
     findings.push(if generic(&name, ip) {
         Finding::fail(
             area,
-            "PTR name",
+            what,
             PTR_GENERIC,
-            format!("{name} looks like a generic (dynamic or pool) name"),
-            "name the address after your mail host, e.g. mail.example.com",
+            lang.t1("score-finding-ptr-generic", "name", &name),
+            lang.t("score-finding-ptr-generic-fix"),
         )
     } else {
-        Finding::pass(area, "PTR name", format!("{name} is a host name of its own"))
+        Finding::pass(area, what, lang.t1("score-finding-ptr-own", "name", &name))
     });
     findings
 }
@@ -766,7 +788,7 @@ pub enum Listing {
     Unknown(String),
 }
 
-async fn ask(dns: &Dns, name: &str, list: &Blocklist) -> Listing {
+async fn ask(dns: &Dns, name: &str, list: &Blocklist, lang: Language) -> Listing {
     match dns.addresses(name).await {
         Err(e) => Listing::Unknown(e.to_string()),
         Ok(answers) => {
@@ -775,13 +797,10 @@ async fn ask(dns: &Dns, name: &str, list: &Blocklist) -> Listing {
                 // Spamhaus: 127.255.255.x is an error (public resolver, too
                 // many queries, bad DQS key), never a listing.
                 IpAddr::V4(a) if a.octets()[..3] == [127, 255, 255] || a.octets() == [127, 0, 1, 255] => {
-                    Listing::Unknown(format!(
-                        "{} refused the query ({a}): it answers no public resolver; use your own resolver or a Spamhaus DQS key",
-                        list.name
-                    ))
+                    Listing::Unknown(lang.t2("score-finding-list-refused", "list", &list.name, "code", a))
                 }
                 IpAddr::V4(a) if a.octets()[0] == 127 => Listing::Listed(answer),
-                other => Listing::Unknown(format!("{} gave an answer that is no listing code: {other}", list.name)),
+                other => Listing::Unknown(lang.t2("score-finding-list-odd", "list", &list.name, "answer", other)),
             }
         }
     }
@@ -791,7 +810,8 @@ async fn ask(dns: &Dns, name: &str, list: &Blocklist) -> Listing {
 pub async fn ip_listings(dns: &Dns, lists: &Blocklists, ip: IpAddr) -> Vec<(String, Listing)> {
     let mut out = Vec::with_capacity(lists.ip.len());
     for list in &lists.ip {
-        out.push((list.name.clone(), ask(dns, &format!("{}.{}", reversed(ip), list.zone), list).await));
+        let name = format!("{}.{}", reversed(ip), list.zone);
+        out.push((list.name.clone(), ask(dns, &name, list, Language::English).await));
     }
     out
 }
@@ -815,36 +835,43 @@ fn reversed(ip: IpAddr) -> String {
     }
 }
 
-async fn blocklists(dns: &Dns, lists: &Blocklists, source: Option<IpAddr>, domains: &BTreeSet<String>) -> Vec<Finding> {
+async fn blocklists(
+    dns: &Dns,
+    lists: &Blocklists,
+    source: Option<IpAddr>,
+    domains: &BTreeSet<String>,
+    lang: Language,
+) -> Vec<Finding> {
     use cost::*;
     let area = Area::Blocklists;
     let mut findings = Vec::new();
     let mut check = |what: String, listing: Listing, cost: u32, fix: &str| match listing {
-        Listing::Clear => findings.push(Finding::pass(area, what, "not listed")),
-        Listing::Unknown(e) => findings.push(Finding::unknown(area, what, e)),
+        Listing::Clear => findings.push(Finding::pass(area, what, lang.t("score-finding-not-listed"))),
+        Listing::Unknown(e) => findings.push(Finding::unknown(lang, area, what, e)),
         Listing::Listed(code) => {
-            findings.push(Finding::fail(area, what.clone(), cost, format!("{what}: listed ({code})"), fix))
+            let reason = lang.t2("score-finding-listed", "what", &what, "code", code);
+            findings.push(Finding::fail(area, what, cost, reason, lang.t(fix)));
         }
     };
     if let Some(ip) = source {
         for list in &lists.ip {
-            let listing = ask(dns, &format!("{}.{}", reversed(ip), list.zone), list).await;
+            let listing = ask(dns, &format!("{}.{}", reversed(ip), list.zone), list, lang).await;
             check(
-                format!("{ip} on {}", list.name),
+                lang.t2("score-finding-on-list", "subject", ip, "list", &list.name),
                 listing,
                 IP_LISTED,
-                "find why on the list's lookup page, fix it, then ask for removal",
+                "score-finding-ip-listed-fix",
             );
         }
     }
     for domain in domains {
         for list in &lists.domain {
-            let listing = ask(dns, &format!("{domain}.{}", list.zone), list).await;
+            let listing = ask(dns, &format!("{domain}.{}", list.zone), list, lang).await;
             check(
-                format!("{domain} on {}", list.name),
+                lang.t2("score-finding-on-list", "subject", domain, "list", &list.name),
                 listing,
                 DOMAIN_LISTED,
-                "stop linking to or sending from a listed domain, or get it delisted",
+                "score-finding-domain-listed-fix",
             );
         }
     }
@@ -887,19 +914,26 @@ mod tests {
     }
 
     fn score_of(raw: &[u8]) -> Vec<Finding> {
-        let mut f = format(raw);
-        f.extend(content(&MessageParser::default().parse(raw).expect("a message"), &[]));
+        score_in(raw, Language::English)
+    }
+
+    fn score_in(raw: &[u8], lang: Language) -> Vec<Finding> {
+        let mut f = format(raw, lang);
+        f.extend(content(&MessageParser::default().parse(raw).expect("a message"), &[], lang));
         f
     }
 
     #[test]
     fn a_missing_sender_identity_costs_a_point_and_says_how_to_fix_it() {
-        let complete = sender_identity("shop.example", &[]);
+        let complete = sender_identity("shop.example", &[], Language::English);
         assert_eq!((complete.status, complete.deducted), (Status::Pass, 0));
-        let lacking = sender_identity("shop.example", &["postal_address", "contact"]);
+        let lacking = sender_identity("shop.example", &["postal_address", "contact"], Language::English);
         assert_eq!((lacking.status, lacking.deducted), (Status::Fail, cost::NO_SENDER_IDENTITY));
         assert_eq!(lacking.reason, "the sender identity of shop.example lacks postal address, contact");
         assert!(lacking.fix.contains("domains page"), "{}", lacking.fix);
+        let japanese = sender_identity("shop.example", &["postal_address", "contact"], Language::Japanese);
+        assert_eq!(japanese.what, "送信者情報");
+        assert_eq!(japanese.reason, "shop.example の送信者情報に、住所、連絡先が入力されていません。");
     }
 
     #[test]
@@ -920,7 +954,7 @@ mod tests {
             (raw.replace(WORDS, &"x".repeat(1200)), "Line length", cost::LONG_LINE),
         ];
         for (raw, what, points) in cases {
-            let findings = format(raw.as_bytes());
+            let findings = format(raw.as_bytes(), Language::English);
             assert_eq!(deductions(&findings), vec![(what, points)], "{what}: {findings:#?}");
         }
     }
@@ -968,6 +1002,30 @@ mod tests {
         for (raw, what, points) in cases {
             let findings = score_of(&raw);
             assert_eq!(deductions(&findings), vec![(what, points)], "{what}: {findings:#?}");
+        }
+    }
+
+    #[test]
+    fn findings_are_said_in_the_admins_language() {
+        let raw = String::from_utf8(good()).expect("UTF-8");
+        let shouted = raw
+            .replace("Autumn sale", "HUGE AUTUMN SALE NOW")
+            .replace("https://shop.example/coats", "https://bit.ly/3xYz");
+        let english = score_in(shouted.as_bytes(), Language::English);
+        let japanese = score_in(shouted.as_bytes(), Language::Japanese);
+        assert_eq!(english.len(), japanese.len());
+        let english_subject = english.iter().find(|f| f.what == "Subject").expect("a subject check");
+        assert_eq!(english_subject.reason, "the subject is in capitals: \"HUGE AUTUMN SALE NOW\"");
+        let subject = japanese.iter().find(|f| f.what == "件名").expect("a subject check");
+        assert_eq!(subject.reason, "件名がすべて大文字です: \"HUGE AUTUMN SALE NOW\"");
+        let links = japanese.iter().find(|f| f.what == "リンク").expect("a links check");
+        assert_eq!(
+            (links.reason.as_str(), links.deducted),
+            ("短縮URLを経由するリンクがあります: bit.ly", cost::SHORTENER)
+        );
+        for (en, ja) in english.iter().zip(&japanese) {
+            assert_eq!((en.area, en.status, en.deducted), (ja.area, ja.status, ja.deducted));
+            assert!(!ja.reason.is_ascii() || ja.reason == en.reason, "{ja:?}");
         }
     }
 

@@ -46,7 +46,9 @@ impl Watch {
 
     async fn check(&self, domain: &SendingDomain, now: DateTime<Utc>) -> Result<(), StoreError> {
         let ips = domain.sends_from(&self.source_ips);
-        let checks = doctor::check_domain(&self.store, &self.dns, &domain.domain, &self.setup, &ips).await?;
+        // In English: checks are stored and compared by what they are called.
+        let english = i18n::Language::English;
+        let checks = doctor::check_domain(&self.store, &self.dns, &domain.domain, &self.setup, &ips, english).await?;
         record(&self.store, domain, &checks, now, self.grace).await
     }
 

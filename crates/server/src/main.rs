@@ -498,7 +498,8 @@ async fn doctor(settings: &Settings, db: &Database, only: Option<String>) -> Res
     for domain in domains {
         let ips = domain.sends_from(&d.source_ips);
         println!("{}", domain.domain);
-        let checks = identity::doctor::check_domain(db.store(), &dns, &domain.domain, &setup, &ips).await?;
+        let english = identity::Language::English;
+        let checks = identity::doctor::check_domain(db.store(), &dns, &domain.domain, &setup, &ips, english).await?;
         identity::watch::record(db.store(), &domain, &checks, chrono::Utc::now(), identity::watch::GRACE).await?;
         for check in checks {
             use identity::doctor::Status;
@@ -591,7 +592,7 @@ async fn domain_command(settings: &Settings, db: &Database, command: DomainComma
                 let keys = db.store().published_dkim_keys(&domain.domain).await?;
                 let ips = domain.sends_from(&settings.delivery.source_ips);
                 let ptrs: Vec<_> = ips.iter().map(|ip| (*ip, format!("mail.{}", domain.domain))).collect();
-                for r in identity::records(&domain.domain, &keys, &setup, &ptrs, None) {
+                for r in identity::records(&domain.domain, &keys, &setup, &ptrs, None, identity::Language::English) {
                     let optional = if r.optional { "optional: " } else { "" };
                     println!("  ; {optional}{}\n  {}", r.purpose, r.zone_line());
                 }

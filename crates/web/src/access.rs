@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Area, Permission, Role};
 use serde_json::{Map, Value, json};
 
+use crate::auth::Via;
 use crate::{AppError, AppState};
 
 /// A body larger than this is described in the audit log, not copied.
@@ -67,10 +68,13 @@ pub(crate) async fn guard(State(guard): State<Guard>, mut request: Request, next
         Ok(None) => return crate::auth::login_redirect(&state).await.into_response(),
         Err(e) => return e.into_response(),
     };
+    // A signed-in admin is answered in their own language, refusals too.
+    if let (Via::Session { .. }, Some(language)) = (&actor.via, i18n::Language::parse(&actor.language)) {
+        crate::error::speak_in(language);
+    }
     if actor.must_enrol && !matches!(gate, Gate::Enrolment) {
         if api {
-            let why = "Your team requires two-factor login: enrol at /account/2fa before your tokens work again.";
-            return AppError::NotAllowed(why.into()).into_response();
+            return AppError::NotAllowed(crate::error::request_language().t("err-must-enrol")).into_response();
         }
         return Redirect::to("/account/2fa").into_response();
     }

@@ -23,7 +23,7 @@ pub(crate) async fn enforce(State(state): State<AppState>, request: Request, nex
         Some(ip) if is_allowed(allowlist, ip) => next.run(request).await,
         _ => {
             tracing::warn!(peer = ?peer, path = %request.uri().path(), "refused a client outside the admin allowlist");
-            AppError::Forbidden("Your address is not allowed to use the ninsho dashboard.").into_response()
+            AppError::Forbidden("err-not-on-allowlist").into_response()
         }
     }
 }

@@ -228,7 +228,7 @@ pub(crate) async fn start_import(
                     Ok(id) => Ok(axum::response::Redirect::to(&format!("/imports/{id}")).into_response()),
                     Err(crate::imports::StartError::Store(e)) => Err(e.into()),
                     Err(e) => {
-                        let error = start_error(lang, &e);
+                        let error = e.sentence(lang);
                         imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await
                     }
                 };
@@ -241,18 +241,6 @@ pub(crate) async fn start_import(
     }
     let error = lang.t("import-choose-file");
     imports_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await
-}
-
-/// Why an import did not start, in `lang` (the words of `StartError`'s
-/// own message, which the API keeps).
-fn start_error(lang: i18n::Language, e: &crate::imports::StartError) -> String {
-    use crate::imports::{MAX_UPLOAD_BYTES, StartError};
-    match e {
-        StartError::UnknownList(id) => lang.t1("import-unknown-list", "id", id),
-        StartError::Upload(cause) => lang.t1("import-upload-broke", "error", cause),
-        StartError::TooLarge => lang.t1("import-too-large", "gib", MAX_UPLOAD_BYTES >> 30),
-        StartError::Store(e) => e.to_string(),
-    }
 }
 
 /// The address of a list's signup page (shown as a link's text).
@@ -499,7 +487,7 @@ pub(crate) async fn count_segment(
 ) -> Result<Response, AppError> {
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !csrf::is_valid(&state, &jar, token) {
-        return Err(AppError::Forbidden("This page has expired. Reload it and try again."));
+        return Err(AppError::Forbidden("err-page-expired"));
     }
     let invalid = |error: String, field: String| {
         (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({"error": error, "field": field})))

@@ -54,16 +54,21 @@ impl Actor {
         }
     }
 
-    /// Why `wanted` is refused, in words.
+    /// Why `wanted` is refused, in words (the request's language).
     pub(crate) fn refusal(&self, wanted: Permission) -> String {
+        let lang = crate::error::request_language();
         let verb = if wanted.write { "change" } else { "see" };
-        let area = wanted.area.as_str();
+        let area = lang.tk("err-area", wanted.area.as_str());
         match &self.via {
             Via::Token { scopes: Some(scopes), .. } if self.role.allows(wanted.area, wanted.write) => {
+                // The scopes as a token is given them (`audience:write`).
                 let granted = scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                format!("This token may not {verb} {area}: it is limited to {granted}.")
+                lang.t2(&format!("err-token-may-not-{verb}"), "area", area, "granted", granted)
             }
-            _ => format!("The {} role may not {verb} {area}. Ask an owner for another role.", self.role),
+            _ => {
+                let role = lang.tk("team-role", self.role.as_str());
+                lang.t2(&format!("err-role-may-not-{verb}"), "role", role, "area", area)
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use message::{BodyFormat, Recipient};
 use prepare::{self, PrepareError};
 use store::{Campaign, CampaignFields};
 
-use crate::error::Invalid;
+use crate::error::{Invalid, request_language};
 use crate::{AppError, AppState};
 
 /// Recipients a campaign's templates are rendered for before scheduling.
@@ -25,7 +25,8 @@ pub(crate) fn blank_campaign() -> Campaign {
 }
 
 /// Makes a campaign's language explicit: one chosen (a tag we have a
-/// catalog for), else its first list's, else English.
+/// catalog for), else its first list's, else English. Err: why not, in the
+/// request's language.
 pub(crate) async fn settle_language(
     state: &AppState,
     fields: &mut CampaignFields,
@@ -40,7 +41,10 @@ pub(crate) async fn settle_language(
     } else {
         match i18n::Language::parse(chosen) {
             Some(language) => language,
-            None => return Ok(Err(format!("{chosen:?} is not a language ninsho writes; choose en or ja").into())),
+            None => {
+                let why = request_language().t1("err-campaign-language", "value", format!("{chosen:?}"));
+                return Ok(Err(why.into()));
+            }
         }
     };
     fields.language = language.code().to_owned();
@@ -48,50 +52,52 @@ pub(crate) async fn settle_language(
 }
 
 /// What is wrong with a campaign's fields, each fault with its field name
-/// (for the API) and a sentence (for both).
+/// (for the API) and a sentence (for both, in the request's language).
 pub(crate) fn check_fields(fields: &CampaignFields) -> Vec<(&'static str, String)> {
+    check_fields_in(fields, request_language())
+}
+
+/// `check_fields` with its sentences in `lang`.
+fn check_fields_in(fields: &CampaignFields, lang: i18n::Language) -> Vec<(&'static str, String)> {
     let mut errors = Vec::new();
     if fields.name.is_empty() || fields.name.chars().count() > 200 {
-        errors.push(("name", "A campaign needs a name of 1 to 200 characters.".into()));
+        errors.push(("name", lang.t("err-campaign-name-length")));
     }
     // Subjects and the preheader are templates: compose checks them, part
     // by part (`template_errors`).
-    for (field, label, value) in [("name", "The name", &fields.name), ("from_name", "The From name", &fields.from_name)]
+    for (field, key, value) in
+        [("name", "err-campaign-name-fault", &fields.name), ("from_name", "err-from-name-fault", &fields.from_name)]
     {
         if let Err(e) = domain::text::check_line(value) {
-            errors.push((field, format!("{label} {e}.")));
+            errors.push((field, lang.t1(key, "fault", crate::subscriber_pages::text_fault(lang, &e))));
         }
     }
+    let quoted = |value: &str| format!("{value:?}");
     if !fields.from_address.is_empty() && domain::EmailAddress::parse(&fields.from_address).is_err() {
-        errors.push(("from_address", format!("From address: {:?} is not an email address.", fields.from_address)));
+        errors.push(("from_address", lang.t1("err-campaign-from-address", "value", quoted(&fields.from_address))));
     }
     if !fields.reply_to.is_empty() && domain::EmailAddress::parse(&fields.reply_to).is_err() {
-        errors.push(("reply_to", format!("Reply-To: {:?} is not an email address.", fields.reply_to)));
+        errors.push(("reply_to", lang.t1("err-campaign-reply-to", "value", quoted(&fields.reply_to))));
     }
     if BodyFormat::parse(&fields.body_format).is_none() {
-        errors.push(("body_format", "Choose Markdown or HTML for the body.".into()));
+        errors.push(("body_format", lang.t("err-campaign-body-format")));
     }
     if fields.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        errors.push((
-            "time_zone",
-            format!("Time zone: {:?} is not a time zone name such as Asia/Tokyo.", fields.time_zone),
-        ));
+        errors.push(("time_zone", lang.t1("err-campaign-time-zone", "value", quoted(&fields.time_zone))));
     }
     match (fields.window_start, fields.window_end) {
         (None, None) => {}
         (Some(start), Some(end)) if start < end => {}
-        _ => {
-            errors.push(("window_start", "Send window: give a start and a later end, such as 09:00 and 20:00.".into()))
-        }
+        _ => errors.push(("window_start", lang.t("err-campaign-window"))),
     }
     if !(0..=100).contains(&fields.ab_sample_percent) {
-        errors.push(("ab_sample_percent", "A/B test: the sample is a percentage from 0 to 100.".into()));
+        errors.push(("ab_sample_percent", lang.t("err-campaign-ab-sample")));
     }
     if fields.ab_subjects.len() > 4 {
-        errors.push(("ab_subjects", "A/B test: at most 4 other subject lines.".into()));
+        errors.push(("ab_subjects", lang.t("err-campaign-ab-subjects")));
     }
     if fields.ab_wait_minutes <= 0 {
-        errors.push(("ab_metric", "A/B test: wait at least a minute.".into()));
+        errors.push(("ab_metric", lang.t("err-campaign-ab-wait")));
     }
     errors
 }
@@ -182,11 +188,23 @@ pub(crate) struct Fault {
     pub(crate) excerpt: Option<String>,
     /// The template part it is in, for a template fault.
     pub(crate) part: Option<String>,
+    /// The API's `field` for a fault whose text does not start with it
+    /// (a text in the request's language).
+    own_field: Option<&'static str>,
+}
+
+impl Fault {
+    /// The API's `field` for the fault: the first word of its text
+    /// (`subject, line 1, …` is `subject`), unless it has its own.
+    pub(crate) fn field(&self) -> String {
+        let first = self.text.split(',').next().unwrap_or("body").split(' ').next().unwrap_or("body");
+        self.own_field.unwrap_or(first).to_owned()
+    }
 }
 
 impl From<String> for Fault {
     fn from(text: String) -> Self {
-        Self { text, excerpt: None, part: None }
+        Self { text, excerpt: None, part: None, own_field: None }
     }
 }
 
@@ -203,7 +221,11 @@ pub(crate) async fn template_errors(state: &AppState, fields: &CampaignFields) -
     match prepare::layout(state.store(), &probe).await {
         Ok(layout) => Ok(located_faults(state, fields, &layout)),
         Err(PrepareError::Store(e)) => Err(e.into()),
-        Err(e) => Ok(vec![format!("Layout: {e}").into()]),
+        // The API has always named this fault's field so.
+        Err(e) => Ok(vec![Fault {
+            own_field: Some("Layout:"),
+            ..Fault::from(request_language().t1("err-layout-fault", "error", e))
+        }]),
     }
 }
 
@@ -237,20 +259,26 @@ pub(crate) fn located_faults(state: &AppState, fields: &CampaignFields, layout: 
             text: e.to_string(),
             excerpt: source(&e.part).and_then(|text| e.excerpt(text)),
             part: Some(e.part.clone()),
+            own_field: None,
         })
         .collect()
 }
 
-/// The instant a `datetime-local` value names in `zone`, and the value.
-pub(crate) fn parse_local(value: &str, zone: &str) -> Result<(DateTime<Utc>, NaiveDateTime), Invalid> {
-    let tz: chrono_tz::Tz = zone.parse().map_err(|_| format!("{zone:?} is not a time zone"))?;
+/// The instant a `datetime-local` value names in `zone`, and the value;
+/// Err: why not, in `lang`.
+pub(crate) fn parse_local(
+    value: &str,
+    zone: &str,
+    lang: i18n::Language,
+) -> Result<(DateTime<Utc>, NaiveDateTime), Invalid> {
+    let tz: chrono_tz::Tz = zone.parse().map_err(|_| lang.t1("err-not-a-zone", "zone", format!("{zone:?}")))?;
     let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| format!("{value:?} is not a date and time such as 2026-12-01T09:00"))?;
+        .map_err(|_| lang.t1("err-not-a-moment", "value", format!("{value:?}")))?;
     naive
         .and_local_timezone(tz)
         .earliest()
         .map(|t| (t.with_timezone(&Utc), naive))
-        .ok_or_else(|| format!("{value} does not exist in {zone} (a clock change skips it)").into())
+        .ok_or_else(|| lang.t2("err-skipped-moment", "value", value, "zone", zone).into())
 }
 
 /// What scheduling a draft would do, checked and not yet done: when it
@@ -266,7 +294,8 @@ pub(crate) struct Plan {
 /// Checks a draft for sending now (`local` None) or at a `YYYY-MM-DDTHH:MM`
 /// in its time zone (each recipient's own, with a zone attribute): the
 /// time, the sending domain in production, and a trial render for real
-/// recipients. Err: what stops it. `lang`: the language `when` is in.
+/// recipients. Err: what stops it. `lang`: the language of `when` and
+/// of what stops it.
 pub(crate) async fn plan(
     state: &AppState,
     campaign: &Campaign,
@@ -276,28 +305,29 @@ pub(crate) async fn plan(
     let own_zones = !campaign.recipient_zone_attribute.is_empty();
     let send_at = match local {
         None => Ok((Utc::now(), None)),
-        Some(value) => parse_local(value, &campaign.time_zone).map(|(at, local)| {
+        Some(value) => parse_local(value, &campaign.time_zone, lang).map(|(at, local)| {
             // In recipients' own zones the earliest is UTC+14.
             if own_zones { (local.and_utc() - chrono::Duration::hours(14), Some(local)) } else { (at, Some(local)) }
         }),
     };
     let (at, local) = match send_at {
-        Err(e) => return Ok(Err(format!("Send time: {e}.").into())),
-        Ok(_) if campaign.status != CampaignStatus::Draft => return Ok(Err("Only a draft can be scheduled.".into())),
+        Err(e) => return Ok(Err(lang.t1("err-send-time", "reason", e).into())),
+        Ok(_) if campaign.status != CampaignStatus::Draft => return Ok(Err(lang.t("err-only-draft").into())),
         Ok(planned) => planned,
     };
     if state.config().delivery_mode == domain::DeliveryMode::Production {
         match prepare::identity(state.store(), &campaign.from_address).await {
             Ok(()) => {}
             Err(PrepareError::Store(e)) => return Err(e.into()),
-            Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
+            // The reason is the prepare crate's (English).
+            Err(other) => return Ok(Err(lang.t1("err-cannot-schedule", "reason", other).into())),
         }
     }
     let recipients =
         match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
             Ok(count) => count,
             Err(PrepareError::Store(e)) => return Err(e.into()),
-            Err(other) => return Ok(Err(format!("Cannot schedule: {other}.").into())),
+            Err(other) => return Ok(Err(lang.t1("err-cannot-schedule", "reason", other).into())),
         };
     let when = match local {
         Some(local) if own_zones => lang.t1("campaign-when-own-zones", "time", local.format("%Y-%m-%d %H:%M")),
@@ -307,13 +337,13 @@ pub(crate) async fn plan(
 }
 
 /// Schedules a draft as `plan` checked it. Ok: the sentence saying when and
-/// for how many; Err: what stops it.
+/// for how many; Err: what stops it (both in the request's language).
 pub(crate) async fn schedule(
     state: &AppState,
     campaign: &Campaign,
     local: Option<&str>,
 ) -> Result<Result<String, Invalid>, AppError> {
-    schedule_as(state, campaign, local, i18n::Language::English).await
+    schedule_as(state, campaign, local, request_language()).await
 }
 
 /// `schedule`, with the sentence saying when and for how many in `lang`.
@@ -330,7 +360,7 @@ pub(crate) async fn schedule_as(
     // "Now" is the moment of scheduling, not of the check.
     let at = if local.is_none() { Utc::now() } else { plan.at };
     if !state.store().schedule_campaign(campaign.id, at, plan.local).await? {
-        return Ok(Err("Only a draft can be scheduled.".into()));
+        return Ok(Err(lang.t("err-only-draft").into()));
     }
     Ok(Ok(lang.t2("campaign-scheduled", "count", plan.recipients, "when", plan.when)))
 }
@@ -455,5 +485,46 @@ pub(crate) fn local_moment(t: DateTime<Utc>, zone: &str, lang: i18n::Language) -
     match zone.parse::<chrono_tz::Tz>() {
         Ok(tz) => lang.moment(&t.with_timezone(&tz)),
         Err(_) => lang.moment(&t),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use i18n::Language::{English, Japanese};
+
+    #[test]
+    fn a_campaigns_faults_are_said_in_the_requests_language() {
+        let fields = CampaignFields {
+            name: "Spring\nsale".into(),
+            from_address: "not an address".into(),
+            time_zone: "Mars/Olympus".into(),
+            ..CampaignFields::default()
+        };
+        let english = check_fields_in(&fields, English);
+        let japanese = check_fields_in(&fields, Japanese);
+        assert_eq!(
+            english,
+            vec![
+                ("name", "The name contains a line break (U+000A) at character 7.".to_owned()),
+                ("from_address", "From address: \"not an address\" is not an email address.".to_owned()),
+                ("time_zone", "Time zone: \"Mars/Olympus\" is not a time zone name such as Asia/Tokyo.".to_owned()),
+            ]
+        );
+        assert_eq!(
+            japanese,
+            vec![
+                ("name", "キャンペーン名の7文字目に改行 (U+000A)が含まれています。".to_owned()),
+                ("from_address", "差出人アドレス: \"not an address\" はメールアドレスではありません。".to_owned()),
+                (
+                    "time_zone",
+                    "タイムゾーン: \"Mars/Olympus\" は Asia/Tokyo のようなタイムゾーン名ではありません。".to_owned()
+                ),
+            ]
+        );
+        // Outside a request, English.
+        assert_eq!(check_fields(&fields), english);
+        let empty = check_fields_in(&CampaignFields::default(), Japanese);
+        assert_eq!(empty, vec![("name", "キャンペーン名は1〜200文字で入力してください。".to_owned())]);
     }
 }

@@ -19,8 +19,8 @@ use crate::AppState;
 use crate::auth::CookieName;
 use crate::secret::random_token;
 
-/// What a refused form is told.
-pub(crate) const EXPIRED: &str = "This form has expired or was not sent from this site. Reload the page and try again.";
+/// What a refused form is told (the catalog key, for `AppError::Forbidden`).
+pub(crate) const EXPIRED: &str = "err-form-expired";
 const PURPOSE: &str = "csrf";
 
 /// The token to put in a form, and the cookie jar to send back with the page
@@ -86,7 +86,7 @@ impl<'s> CsrfMultipart<'s> {
 
 /// An upload that broke off or is not a multipart form.
 pub(crate) fn upload_failed(e: axum::extract::multipart::MultipartError) -> crate::AppError {
-    crate::AppError::BadRequest(format!("The upload failed: {e}"))
+    crate::AppError::BadRequest(crate::error::request_language().t1("err-upload-failed", "error", e))
 }
 
 /// A urlencoded form whose `csrf` field was checked.
@@ -109,7 +109,8 @@ impl IntoResponse for CsrfRejection {
         match self {
             Self::Forbidden => crate::AppError::Forbidden(EXPIRED).into_response(),
             Self::Incomplete(e) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, format!("The form is incomplete: {e}")).into_response()
+                let said = crate::error::request_language().t1("err-form-incomplete", "error", e);
+                (StatusCode::UNPROCESSABLE_ENTITY, said).into_response()
             }
             Self::Body(e) => e.into_response(),
         }

@@ -76,20 +76,29 @@ async fn domains_page(
         let ips = d.sends_from(&state.config().source_ips);
         let (checks, records) = match &dns {
             Some(dns) => {
-                let checks = identity::doctor::check_domain(state.store(), dns, &d.domain, setup, &ips).await?;
+                // Kept in English (the watch knows a check by its name);
+                // shown in the admin's language, checked again from the
+                // resolver's cache.
+                let english = i18n::Language::English;
+                let checks =
+                    identity::doctor::check_domain(state.store(), dns, &d.domain, setup, &ips, english).await?;
                 identity::watch::record(state.store(), &d, &checks, Utc::now(), identity::watch::GRACE).await?;
+                let checks = match lang {
+                    i18n::Language::English => checks,
+                    lang => identity::doctor::check_domain(state.store(), dns, &d.domain, setup, &ips, lang).await?,
+                };
                 let keys = state.store().published_dkim_keys(&d.domain).await?;
                 let (ptrs, spf) = identity::doctor::published(dns, &d.domain, setup, &ips).await;
-                (checks, identity::records(&d.domain, &keys, setup, &ptrs, spf.as_deref()))
+                (checks, identity::records(&d.domain, &keys, setup, &ptrs, spf.as_deref(), lang))
             }
             None => {
                 let keys = state.store().published_dkim_keys(&d.domain).await?;
                 let ptrs: Vec<_> = ips.iter().map(|ip| (*ip, format!("mail.{}", d.domain))).collect();
-                (Vec::new(), identity::records(&d.domain, &keys, setup, &ptrs, None))
+                (Vec::new(), identity::records(&d.domain, &keys, setup, &ptrs, None, lang))
             }
         };
         let verified = state.store().domain_verified_at(&d.domain).await?.map(|at| frame.at(&at));
-        let rotating = records.iter().any(|r| r.purpose.contains("published before it signs"));
+        let rotating = records.iter().any(|r| r.pending);
         let own = d.source_ips.iter().map(|n| n.addr().to_string()).collect::<Vec<_>>().join(" ");
         let smime = d.smime_subject.map(|subject| {
             lang.t2("domain-smime-until", "subject", subject, "until", d.smime_not_after.unwrap_or_default())

@@ -32,6 +32,7 @@ pub enum AppError {
     },
     /// Login required (pages redirect, the API answers 401).
     Unauthorized,
+    /// Refused whoever asks; the catalog key of the reason (`err-…`).
     Forbidden(&'static str),
     /// The caller's role (or token) does not grant this; the text says which.
     NotAllowed(String),
@@ -90,8 +91,12 @@ impl AppError {
         Self::Unprocessable { message: message.into(), field: None }
     }
 
+    /// `what` ("list", "sending domain") was not found, said in the
+    /// request's language.
     pub(crate) fn not_found(what: &str) -> Self {
-        Self::Missing(format!("{what} not found"))
+        let lang = request_language();
+        let thing = thing_key(what).map_or_else(|| what.to_owned(), |key| lang.t(key));
+        Self::Missing(lang.t1("err-not-found", "what", thing))
     }
 
     /// The status, a title for a page (in `lang`), the message, and the
@@ -109,7 +114,7 @@ impl AppError {
                 (*status, title("error-bad-request"), message.into(), Some(field))
             }
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, title("error-login-required"), said("error-log-in"), None),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, title("error-forbidden"), (*m).into(), None),
+            Self::Forbidden(key) => (StatusCode::FORBIDDEN, title("error-forbidden"), said(key), None),
             Self::NotAllowed(m) => (StatusCode::FORBIDDEN, title("error-not-allowed"), m.into(), None),
             Self::NotFound => (StatusCode::NOT_FOUND, title("error-not-found"), said("error-nothing-here"), None),
             Self::Missing(m) => (StatusCode::NOT_FOUND, title("error-not-found"), m.into(), None),
@@ -149,14 +154,76 @@ pub(crate) fn request_language() -> Language {
 
 impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {
+        let lang = request_language();
         match e {
-            store::StoreError::Conflict(what) => Self::Conflict(format!("{what} already exists")),
+            store::StoreError::Conflict(what) => Self::Conflict(match key_of(&CONFLICTS, what) {
+                Some(key) => lang.t(key),
+                None => lang.t1("err-conflict", "what", what),
+            }),
             store::StoreError::NotFound(what) => Self::not_found(what),
+            // The filter's own words come from the store (English).
             store::StoreError::Filter(e) => Self::field(&e.path, e.message),
-            store::StoreError::Refused(why) => Self::unprocessable(why),
+            store::StoreError::Refused(why) => Self::unprocessable(match key_of(&REFUSALS, &why) {
+                Some(key) => lang.t(key),
+                None => why,
+            }),
             other => Self::internal(other),
         }
     }
+}
+
+/// The things the store or a handler says were not found
+/// (`StoreError::NotFound`, `AppError::not_found`), each with the catalog's
+/// name for it; one not here is said in English.
+const THINGS: [(&str, &str); 16] = [
+    ("admin", "err-thing-admin"),
+    ("list", "err-thing-list"),
+    ("subscriber", "err-thing-subscriber"),
+    ("list or subscriber", "err-thing-list-or-subscriber"),
+    ("campaign", "err-thing-campaign"),
+    ("campaign that is not sending", "err-thing-campaign-not-sending"),
+    ("layout", "err-thing-layout"),
+    ("list or segment", "err-thing-list-or-segment"),
+    ("sequence", "err-thing-sequence"),
+    ("step", "err-thing-step"),
+    ("endpoint", "err-thing-endpoint"),
+    ("segment", "err-thing-segment"),
+    ("subscription", "err-thing-subscription"),
+    ("suppression", "err-thing-suppression"),
+    ("import", "err-thing-import"),
+    ("sending domain", "err-thing-sending-domain"),
+];
+
+/// What a `StoreError::Conflict` names, each with the catalog's whole
+/// sentence for it ("`what` already exists" in English).
+const CONFLICTS: [(&str, &str); 13] = [
+    ("an admin with this email", "err-exists-admin-email"),
+    ("a list with this name", "err-exists-list-name"),
+    ("a subscriber with this email", "err-exists-subscriber-email"),
+    ("a campaign that is no longer a draft: it", "err-exists-not-draft"),
+    ("an active sequence: it", "err-exists-active-sequence"),
+    ("an endpoint with this URL", "err-exists-endpoint-url"),
+    ("a segment with this name", "err-exists-segment-name"),
+    ("this suppression", "err-exists-suppression"),
+    ("this domain", "err-exists-domain"),
+    ("this selector", "err-exists-selector"),
+    ("a layout or segment that no longer exists", "err-exists-gone-layout-or-segment"),
+    ("a layout with this name", "err-exists-layout-name"),
+    ("a campaign using this layout", "err-exists-layout-in-use"),
+];
+
+/// The store's refusals (`StoreError::Refused`) the catalogs word.
+const REFUSALS: [(&str, &str); 2] = [
+    ("the team needs at least one owner", "err-refused-owner"),
+    ("the text contains a NUL character, which cannot be stored", "err-refused-nul"),
+];
+
+fn key_of(table: &[(&str, &'static str)], english: &str) -> Option<&'static str> {
+    table.iter().find(|(phrase, _)| *phrase == english).map(|(_, key)| *key)
+}
+
+fn thing_key(what: &str) -> Option<&'static str> {
+    key_of(&THINGS, what)
 }
 
 impl From<askama::Error> for AppError {
@@ -222,4 +289,32 @@ pub(crate) async fn as_json(mut response: Response) -> Response {
         parts.headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
     }
     Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use i18n::Language::{English, Japanese};
+
+    #[test]
+    fn the_stores_words_stay_the_same_in_english_and_are_translated() {
+        for (what, key) in THINGS {
+            assert_eq!(English.t1("err-not-found", "what", English.t(key)), format!("{what} not found"));
+            assert!(!Japanese.t(key).is_ascii(), "{key}");
+        }
+        for (what, key) in CONFLICTS {
+            assert_eq!(English.t(key), format!("{what} already exists"));
+            assert!(!Japanese.t(key).is_ascii(), "{key}");
+        }
+        for (why, key) in REFUSALS {
+            assert_eq!(English.t(key), why);
+        }
+        // Outside a request, English; an unknown thing is named as it is.
+        let AppError::Missing(said) = AppError::not_found("widget") else { panic!("not Missing") };
+        assert_eq!(said, "widget not found");
+        let AppError::Conflict(said) = AppError::from(store::StoreError::Conflict("a list with this name")) else {
+            panic!("not Conflict")
+        };
+        assert_eq!(said, "a list with this name already exists");
+    }
 }

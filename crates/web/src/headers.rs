@@ -74,7 +74,7 @@ pub(crate) async fn same_origin(State(state): State<AppState>, request: Request,
         let this_host = origin.split_once("://").map(|(_, authority)| authority);
         if origin != ours && (host.is_none() || this_host != host) {
             tracing::warn!(origin, "refused a request from another site");
-            return crate::AppError::Forbidden("This request came from another site and was refused.").into_response();
+            return crate::AppError::Forbidden("err-other-site").into_response();
         }
     }
     next.run(request).await

@@ -37,6 +37,19 @@ pub(crate) enum StartError {
     Store(#[from] store::StoreError),
 }
 
+impl StartError {
+    /// Why the import did not start, in `lang` (the English is the
+    /// error's own message, kept on the import).
+    pub(crate) fn sentence(&self, lang: i18n::Language) -> String {
+        match self {
+            Self::UnknownList(id) => lang.t1("import-unknown-list", "id", id),
+            Self::Upload(cause) => lang.t1("import-upload-broke", "error", cause),
+            Self::TooLarge => lang.t1("import-too-large", "gib", MAX_UPLOAD_BYTES >> 30),
+            Self::Store(e) => e.to_string(),
+        }
+    }
+}
+
 /// Spools `body` (a stream of chunks: a request body or a multipart field)
 /// and starts the import; returns its id at once.
 pub(crate) async fn start<S, E>(state: &AppState, body: S, start: ImportStart) -> Result<i64, StartError>

@@ -106,9 +106,7 @@ pub(crate) async fn render(
     };
     let open = token_ok || !state.config().admin_allowlist.is_empty() || local;
     if !open {
-        return Err(AppError::Forbidden(
-            "Metrics are served to this machine only; set http.admin_allowlist or http.metrics_token to read them from elsewhere.",
-        ));
+        return Err(AppError::Forbidden("err-metrics-local"));
     }
     let metrics = state.metrics();
     let (size, idle) = state.store().pool_stats();

@@ -417,7 +417,13 @@ pub(crate) async fn script(axum::extract::Path(name): axum::extract::Path<String
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], body).into_response()
 }
 
-pub(crate) async fn not_found() -> AppError {
+/// Nothing here: said in the signed-in admin's language, if one is.
+pub(crate) async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> AppError {
+    if let Ok(Some(actor)) = auth::session_actor(&state, &headers).await
+        && let Some(language) = i18n::Language::parse(&actor.language)
+    {
+        crate::error::speak_in(language);
+    }
     AppError::NotFound
 }
 

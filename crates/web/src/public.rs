@@ -506,7 +506,7 @@ pub(crate) async fn save_profile(
     };
     // Repeated `list` fields: serde_urlencoded reads them as pairs.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::BadRequest(format!("The form is incomplete: {e}")))?;
+        .map_err(|e| AppError::BadRequest(crate::error::request_language().t1("err-form-incomplete", "error", e)))?;
     let name: String =
         pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().chars().take(200).collect()).unwrap_or_default();
     if domain::text::check_line(&name).is_err() {

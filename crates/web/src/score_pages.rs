@@ -51,6 +51,8 @@ pub(crate) async fn score_campaign(state: &AppState, campaign: &Campaign) -> Res
         source,
         targets: &copy.links,
         identity_missing: &missing,
+        // The signed-in admin's language, or the API client's.
+        lang: crate::error::request_language(),
     };
     Ok(Ok(identity::score::score(&dns, &config.blocklists, &input).await))
 }

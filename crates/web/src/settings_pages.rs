@@ -85,25 +85,33 @@ impl SettingsForm {
     }
 }
 
-/// What is wrong with settings: the field and a sentence.
+/// What is wrong with settings: the field and a sentence (in the
+/// request's language).
 pub(crate) fn check(s: &SenderSettings) -> Result<(), (&'static str, Invalid)> {
-    for (field, label, value) in
-        [("organization", "The sender's name", &s.organization), ("from_name", "The From name", &s.from_name)]
-    {
-        domain::text::check_line(value).map_err(|e| (field, Invalid::from(format!("{label} {e}."))))?;
+    let lang = crate::error::request_language();
+    let names = [
+        ("organization", "err-organization-fault", "err-organization-too-long", &s.organization),
+        ("from_name", "err-from-name-fault", "err-from-name-too-long", &s.from_name),
+    ];
+    for (field, fault, too_long, value) in names {
+        domain::text::check_line(value).map_err(|e| {
+            (field, Invalid::from(lang.t1(fault, "fault", crate::subscriber_pages::text_fault(lang, &e))))
+        })?;
         if value.chars().count() > 200 {
-            return Err((field, format!("{label} has more than 200 characters.").into()));
+            return Err((field, lang.t(too_long).into()));
         }
     }
-    for (field, label, value) in
-        [("from_address", "From address", &s.from_address), ("reply_to", "Reply-To", &s.reply_to)]
+    for (field, key, value) in
+        [("from_address", "err-from-address-fault", &s.from_address), ("reply_to", "err-reply-to-fault", &s.reply_to)]
     {
         if !value.is_empty() {
-            domain::EmailAddress::parse(value).map_err(|e| (field, Invalid::from(format!("{label}: {e}."))))?;
+            domain::EmailAddress::parse(value).map_err(|e| {
+                (field, Invalid::from(lang.t1(key, "reason", crate::subscriber_pages::email_fault(lang, &e))))
+            })?;
         }
     }
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        let why = format!("{:?} is not a time zone; choose one such as Asia/Tokyo.", s.time_zone);
+        let why = lang.t1("err-settings-time-zone", "value", format!("{:?}", s.time_zone));
         return Err(("time_zone", why.into()));
     }
     Ok(())

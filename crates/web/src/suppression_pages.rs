@@ -81,7 +81,8 @@ pub(crate) async fn add(
 ) -> Result<Response, AppError> {
     let lang = admin.language;
     let reason = form.reason.trim();
-    let checked = crate::api::privacy::target(&form.value).map_err(|english| address_fault(lang, &form.value, english));
+    // Worded in the request's language: the admin's own.
+    let checked = crate::api::privacy::target(&form.value);
     let checked = checked.and_then(|target| {
         domain::text::check_line(reason)
             .map_err(|e| lang.t1("suppression-fault-reason", "fault", crate::subscriber_pages::text_fault(lang, &e)))?;
@@ -114,15 +115,4 @@ pub(crate) async fn remove(
     state.store().delete_suppression(id).await?;
     let notice = admin.language.t("suppression-lifted");
     Ok(Redirect::to(&format!("/suppressions?notice={}", urlencode(&notice))).into_response())
-}
-
-/// Why `value` is neither an address nor a domain, in `lang`: the reason
-/// `api::privacy::target` gave (`english`), from the same parse.
-fn address_fault(lang: i18n::Language, value: &str, english: String) -> String {
-    let value = value.trim();
-    let probe = if value.contains('@') { value.to_owned() } else { format!("x@{value}") };
-    match domain::EmailAddress::parse(&probe) {
-        Err(e) => crate::subscriber_pages::email_fault(lang, &e),
-        Ok(_) => english,
-    }
 }

@@ -151,11 +151,7 @@ async fn checked(state: &AppState, input: CampaignInput) -> AppResult<CampaignFi
     }
     let faults = template_errors(state, &fields).await?;
     match faults.into_iter().next() {
-        Some(fault) => {
-            let fault = fault.text;
-            let field = fault.split(',').next().unwrap_or("body").split(' ').next().unwrap_or("body").to_owned();
-            Err(AppError::field(&field, fault))
-        }
+        Some(fault) => Err(AppError::field(&fault.field(), fault.text)),
         None => Ok(fields),
     }
 }
@@ -307,7 +303,7 @@ pub(crate) async fn score(
     let campaign = state.store().campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))?;
     let score = crate::score_pages::score_campaign(&state, &campaign)
         .await?
-        .map_err(|e| AppError::unprocessable(format!("it does not render: {e}")))?;
+        .map_err(|e| AppError::unprocessable(crate::error::request_language().t1("err-does-not-render", "error", e)))?;
     let findings = score
         .findings
         .iter()

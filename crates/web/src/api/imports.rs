@@ -75,15 +75,14 @@ pub(crate) async fn start(
 ) -> AppResult<(StatusCode, Json<ImportView>)> {
     // `map.<column>=<target>` renames a column: to `email`, `name`, an
     // attribute name, or `-` to ignore it.
+    let lang = crate::error::request_language();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
         .map_err(|e| AppError::field("query", e.to_string()))?;
     let mapping =
         pairs.into_iter().filter_map(|(k, v)| k.strip_prefix("map.").map(|column| (column.to_string(), v))).collect();
     let mode = match params.mode.as_deref() {
         None => ImportMode::Add,
-        Some(m) => {
-            ImportMode::parse(m).ok_or_else(|| AppError::field("mode", "one of add, update, unsubscribe, blocklist"))?
-        }
+        Some(m) => ImportMode::parse(m).ok_or_else(|| AppError::field("mode", lang.t("err-import-mode")))?,
     };
     let list_ids = params
         .lists
@@ -92,13 +91,16 @@ pub(crate) async fn start(
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().map_err(|_| AppError::field("lists", format!("{s:?} is not a list id"))))
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|_| AppError::field("lists", lang.t1("err-not-a-list-id", "value", format!("{s:?}"))))
+        })
         .collect::<AppResult<Vec<_>>>()?;
     let encoding = match params.encoding.as_deref().map(str::trim) {
         None | Some("") | Some("auto") => None,
-        Some(e) => {
-            Some(audience::Encoding::parse(e).ok_or_else(|| AppError::field("encoding", "auto, utf-8 or shift_jis"))?)
-        }
+        Some(e) => Some(
+            audience::Encoding::parse(e).ok_or_else(|| AppError::field("encoding", lang.t("err-import-encoding")))?,
+        ),
     };
     let start = ImportStart {
         mode,
@@ -109,9 +111,9 @@ pub(crate) async fn start(
         source: format!("import:api:{}", user.email),
     };
     let id = crate::imports::start(&state, body.into_data_stream(), start).await.map_err(|e| match e {
-        StartError::UnknownList(_) => AppError::field("lists", e.to_string()),
+        StartError::UnknownList(_) => AppError::field("lists", e.sentence(lang)),
         StartError::Store(e) => AppError::from(e),
-        other => AppError::field("body", other.to_string()),
+        other => AppError::field("body", other.sentence(lang)),
     })?;
     let import = state.store().import(id).await?.ok_or_else(|| AppError::not_found("import"))?;
     Ok((StatusCode::ACCEPTED, Json(import.into())))

@@ -59,27 +59,31 @@ pub(crate) struct ListInput {
     language: Option<String>,
 }
 
-/// Checks the extra fields of a signup form; the message says what is wrong.
+/// Checks the extra fields of a signup form; the message (in the
+/// request's language) says what is wrong.
 pub(crate) fn check_signup_fields(fields: &[SignupField]) -> Result<(), Invalid> {
+    let lang = crate::error::request_language();
     if fields.len() > 20 {
-        return Err("a signup form has at most 20 extra fields".into());
+        return Err(lang.t("err-signup-too-many").into());
     }
     for (i, field) in fields.iter().enumerate() {
+        let n = i + 1;
         let key = field.key.trim();
         if key.is_empty() || key.chars().count() > 100 || key.chars().any(char::is_control) {
-            return Err(format!("field {}: the attribute name needs 1 to 100 printable characters", i + 1).into());
+            return Err(lang.t1("err-signup-key", "n", n).into());
         }
         if ["email", "name", "website"].contains(&key.to_lowercase().as_str()) {
-            return Err(format!("field {}: {key:?} is built into the form", i + 1).into());
+            return Err(lang.t2("err-signup-built-in", "n", n, "key", format!("{key:?}")).into());
         }
         if field.label.trim().is_empty() || field.label.chars().count() > 200 {
-            return Err(format!("field {}: the label needs 1 to 200 characters", i + 1).into());
+            return Err(lang.t1("err-signup-label-length", "n", n).into());
         }
         if let Err(e) = domain::text::check_line(&field.label) {
-            return Err(format!("field {}: the label {e}", i + 1).into());
+            let fault = crate::subscriber_pages::text_fault(lang, &e);
+            return Err(lang.t2("err-signup-label-fault", "n", n, "fault", fault).into());
         }
         if fields[..i].iter().any(|f| f.key.trim() == key) {
-            return Err(format!("field {}: {key:?} appears twice", i + 1).into());
+            return Err(lang.t2("err-signup-twice", "n", n, "key", format!("{key:?}")).into());
         }
     }
     Ok(())
@@ -109,22 +113,27 @@ impl ListFields {
 
 /// A list's fields from input over `current` (or defaults), checked.
 pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> AppResult<ListFields> {
+    let lang = crate::error::request_language();
+    let fault = |e: domain::text::TextError| crate::subscriber_pages::text_fault(lang, &e);
     let name = input.name.clone().or_else(|| current.map(|l| l.name.clone())).unwrap_or_default();
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::field("name", "a list needs a name of 1 to 200 characters"));
+        return Err(AppError::field("name", lang.t("err-list-name-length")));
     }
-    domain::text::check_line(&name).map_err(|e| AppError::field("name", format!("the name {e}")))?;
+    domain::text::check_line(&name)
+        .map_err(|e| AppError::field("name", lang.t1("err-name-fault", "fault", fault(e))))?;
     let description = input.description.clone().or_else(|| current.map(|l| l.description.clone())).unwrap_or_default();
     domain::text::check_text(&description)
-        .map_err(|e| AppError::field("description", format!("the description {e}")))?;
+        .map_err(|e| AppError::field("description", lang.t1("err-description-fault", "fault", fault(e))))?;
     let visibility = match input.visibility.as_deref().or(current.map(|l| l.visibility.as_str())) {
         None => ListVisibility::Private,
-        Some(v) => ListVisibility::parse(v).ok_or_else(|| AppError::field("visibility", "public or private"))?,
+        Some(v) => {
+            ListVisibility::parse(v).ok_or_else(|| AppError::field("visibility", lang.t("err-public-or-private")))?
+        }
     };
     let optin = match input.optin.as_deref().or(current.map(|l| l.optin.as_str())) {
         None => OptIn::Double,
-        Some(v) => OptIn::parse(v).ok_or_else(|| AppError::field("optin", "single or double"))?,
+        Some(v) => OptIn::parse(v).ok_or_else(|| AppError::field("optin", lang.t("err-single-or-double")))?,
     };
     let signup_fields = input
         .signup_fields
@@ -137,7 +146,7 @@ pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> AppResul
     check_signup_fields(&signup_fields).map_err(|e| AppError::field("signup_fields", e))?;
     let language = match input.language.as_deref().or(current.map(|l| l.language.as_str())) {
         None => i18n::Language::default(),
-        Some(tag) => i18n::Language::parse(tag).ok_or_else(|| AppError::field("language", "en or ja"))?,
+        Some(tag) => i18n::Language::parse(tag).ok_or_else(|| AppError::field("language", lang.t("err-en-or-ja")))?,
     };
     Ok(ListFields { name, description, visibility, optin, signup_fields, language })
 }

@@ -63,13 +63,15 @@ pub(crate) async fn suppress(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-/// An address, or a domain (checked the way an address's domain is).
+/// An address, or a domain (checked the way an address's domain is); Err:
+/// why not, in the request's language.
 pub(crate) fn target(value: &str) -> Result<SuppressionTarget, String> {
     let value = value.trim();
+    let fault = |e: domain::EmailError| crate::subscriber_pages::email_fault(crate::error::request_language(), &e);
     if value.contains('@') {
-        EmailAddress::parse(value).map(SuppressionTarget::Address).map_err(|e| e.to_string())
+        EmailAddress::parse(value).map(SuppressionTarget::Address).map_err(fault)
     } else {
-        let probe = EmailAddress::parse(&format!("x@{value}")).map_err(|e| e.to_string())?;
+        let probe = EmailAddress::parse(&format!("x@{value}")).map_err(fault)?;
         Ok(SuppressionTarget::Domain(probe.domain().to_string()))
     }
 }

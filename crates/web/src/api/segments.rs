@@ -48,7 +48,7 @@ pub(crate) fn parse_filter(value: Value) -> AppResult<Filter> {
 fn segment_name(name: &str) -> AppResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::field("name", "a segment needs a name of 1 to 200 characters"));
+        return Err(AppError::field("name", crate::error::request_language().t("err-segment-name-length")));
     }
     Ok(name)
 }

@@ -12,7 +12,7 @@ use super::{ApiErrorBody, ApiJson};
 use crate::AppError;
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::AppResult;
+use crate::error::{AppResult, request_language};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SubscriberView {
@@ -103,17 +103,18 @@ pub(crate) async fn search(
 
 /// The search `params` describe, checked.
 fn query_of(params: SearchParams) -> AppResult<SubscriberQuery> {
+    let lang = request_language();
     let status = params
         .status
         .as_deref()
-        .map(|s| SubscriberStatus::parse(s).ok_or_else(|| AppError::field("status", "unknown subscriber status")))
+        .map(|s| SubscriberStatus::parse(s).ok_or_else(|| AppError::field("status", lang.t("err-unknown-status"))))
         .transpose()?;
     let attributes = params
         .attributes
         .as_deref()
         .map(|a| match serde_json::from_str::<Value>(a) {
             Ok(v @ Value::Object(_)) => Ok(v),
-            _ => Err(AppError::field("attributes", "a JSON object, e.g. {\"plan\":\"pro\"}")),
+            _ => Err(AppError::field("attributes", lang.t("err-attributes-json"))),
         })
         .transpose()?;
     Ok(SubscriberQuery {
@@ -155,26 +156,28 @@ pub(crate) async fn bulk(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<BulkInput>,
 ) -> AppResult<Json<BulkResult>> {
+    let lang = request_language();
     let action = bulk_action(&state, &input.action, input.list_id).await?;
     let changed = match (input.ids, input.matching) {
         (Some(ids), None) if ids.len() <= 10_000 => state.store().bulk_subscribers(&Chosen::Ids(&ids), action).await?,
-        (Some(_), None) => return Err(AppError::field("ids", "at most 10,000 at a time; use matching for more")),
+        (Some(_), None) => return Err(AppError::field("ids", lang.t("err-bulk-too-many"))),
         (None, Some(search)) => {
             let query = query_of(search)?;
             state.store().bulk_subscribers(&Chosen::Matching(&query), action).await?
         }
-        _ => return Err(AppError::field("ids", "give either ids or matching")),
+        _ => return Err(AppError::field("ids", lang.t("err-bulk-ids-or-matching"))),
     };
     Ok(Json(BulkResult { changed }))
 }
 
 /// The bulk action a word names, with its list checked.
 async fn bulk_action(state: &AppState, word: &str, list_id: Option<i64>) -> AppResult<BulkAction> {
+    let lang = request_language();
     let list = || async {
-        let id = list_id.ok_or_else(|| AppError::field("list_id", "choose a list"))?;
+        let id = list_id.ok_or_else(|| AppError::field("list_id", lang.t("err-choose-list")))?;
         match state.store().list(id).await? {
             Some(_) => Ok(id),
-            None => Err(AppError::field("list_id", format!("no list {id}"))),
+            None => Err(AppError::field("list_id", lang.t1("err-no-list", "id", id))),
         }
     };
     Ok(match word {
@@ -182,7 +185,7 @@ async fn bulk_action(state: &AppState, word: &str, list_id: Option<i64>) -> AppR
         "remove_from_list" => BulkAction::RemoveFromList(list().await?),
         "blocklist" => BulkAction::Blocklist,
         "delete" => BulkAction::Delete,
-        _ => return Err(AppError::field("action", "add_to_list, remove_from_list, blocklist or delete")),
+        _ => return Err(AppError::field("action", lang.t("err-bulk-action"))),
     })
 }
 
@@ -202,22 +205,30 @@ pub(crate) struct CreateInput {
 }
 
 fn attributes_object(value: Option<Value>) -> AppResult<Value> {
+    let lang = request_language();
     match value {
         None => Ok(Value::Object(Default::default())),
         Some(v @ Value::Object(_)) => {
-            audience::check_attributes(&v).map_err(|e| AppError::field("attributes", e.to_string()))?;
+            audience::check_attributes(&v).map_err(|e| {
+                let key = if e.in_name { "err-attribute-name-fault" } else { "err-attribute-value-fault" };
+                let fault = crate::subscriber_pages::text_fault(lang, &e.fault);
+                AppError::field("attributes", lang.t2(key, "path", format!("{:?}", e.path), "fault", fault))
+            })?;
             Ok(v)
         }
-        Some(_) => Err(AppError::field("attributes", "attributes must be a JSON object")),
+        Some(_) => Err(AppError::field("attributes", lang.t("err-attributes-object"))),
     }
 }
 
 /// A subscriber's name as given: one line, trimmed.
 fn checked_name(name: &str) -> AppResult<&str> {
+    let lang = request_language();
     let name = name.trim();
-    domain::text::check_line(name).map_err(|e| AppError::field("name", format!("the name {e}")))?;
+    domain::text::check_line(name).map_err(|e| {
+        AppError::field("name", lang.t1("err-name-fault", "fault", crate::subscriber_pages::text_fault(lang, &e)))
+    })?;
     if name.chars().count() > 200 {
-        return Err(AppError::field("name", "the name has more than 200 characters"));
+        return Err(AppError::field("name", lang.t("err-name-too-long")));
     }
     Ok(name)
 }
@@ -225,9 +236,8 @@ fn checked_name(name: &str) -> AppResult<&str> {
 fn parse_status(status: Option<&str>) -> AppResult<Option<SubscriberStatus>> {
     status
         .map(|s| {
-            SubscriberStatus::parse(s).ok_or_else(|| {
-                AppError::field("status", "one of active, unsubscribed, blocklisted, bounced, complained")
-            })
+            SubscriberStatus::parse(s)
+                .ok_or_else(|| AppError::field("status", request_language().t("err-subscriber-status")))
         })
         .transpose()
 }
@@ -239,15 +249,21 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<CreateInput>,
 ) -> AppResult<(StatusCode, Json<SubscriberView>)> {
-    let email = EmailAddress::parse(&input.email).map_err(|e| AppError::field("email", e.to_string()))?;
+    let lang = request_language();
+    let email = EmailAddress::parse(&input.email)
+        .map_err(|e| AppError::field("email", crate::subscriber_pages::email_fault(lang, &e)))?;
     if state.store().is_suppressed(&email).await? {
-        return Err(AppError::field("email", "this address or its domain is suppressed, or it was erased"));
+        return Err(AppError::field("email", lang.t("err-suppressed")));
     }
     let name = checked_name(&input.name)?;
     let attributes = attributes_object(input.attributes)?;
     let status = parse_status(input.status.as_deref())?.unwrap_or(SubscriberStatus::Active);
     for list_id in &input.lists {
-        state.store().list(*list_id).await?.ok_or_else(|| AppError::field("lists", format!("no list {list_id}")))?;
+        state
+            .store()
+            .list(*list_id)
+            .await?
+            .ok_or_else(|| AppError::field("lists", lang.t1("err-no-list", "id", list_id)))?;
     }
     let source = format!("api:{}", user.email);
     let subscriber = state
@@ -347,7 +363,7 @@ pub(crate) async fn subscribe(
     let status = match input.status {
         None => SubscriptionStatus::Confirmed,
         Some(s) => SubscriptionStatus::parse(&s)
-            .ok_or_else(|| AppError::field("status", "one of unconfirmed, confirmed, unsubscribed"))?,
+            .ok_or_else(|| AppError::field("status", request_language().t("err-subscription-status")))?,
     };
     state.store().set_subscription(id, list_id, status).await?;
     Ok(StatusCode::NO_CONTENT)
