@@ -121,3 +121,12 @@ err-from-name-too-long = The From name has more than 200 characters.
 err-from-address-fault = From address: { $reason }.
 err-reply-to-fault = Reply-To: { $reason }.
 err-settings-time-zone = { $value } is not a time zone; choose one such as Asia/Tokyo.
+
+# Why a campaign cannot be prepared (English pages use the engine's own words).
+err-list-separator = {", "}
+err-prepare-unverified = "{ $domain }" is not verified: its DKIM record has not been seen in DNS yet; publish the records the domains page lists, then check them there (or `ninsho doctor { $domain }`)
+err-prepare-not-sending = "{ $domain }" is not a sending domain with a DKIM key; add it with `ninsho domain add { $domain }` and publish its DNS records
+err-prepare-identity = the sender identity of "{ $domain }" lacks { $missing }: advertising mail must show the sender's name, postal address and a contact for opting out (特定電子メール法, CAN-SPAM); fill it in on the domains page
+err-prepare-no-from = the From address is missing
+err-prepare-no-audience = choose at least one list or a segment
+err-prepare-empty-audience = the audience is empty

@@ -120,3 +120,12 @@ err-from-name-too-long = 差出人名が200文字を超えています。
 err-from-address-fault = 差出人アドレス: { $reason }。
 err-reply-to-fault = 返信先（Reply-To）: { $reason }。
 err-settings-time-zone = { $value } はタイムゾーンではありません。Asia/Tokyo のようなタイムゾーンを選んでください。
+
+# キャンペーンを配信できない理由。
+err-list-separator = 、
+err-prepare-unverified = { $domain } は未確認です。DKIMレコードがまだDNSで確認できません。送信ドメインのページに表示されたレコードを公開してから確認してください（または `ninsho doctor { $domain }` を実行してください）
+err-prepare-not-sending = { $domain } はDKIM鍵のある送信ドメインではありません。`ninsho domain add { $domain }` で追加し、DNSレコードを公開してください
+err-prepare-identity = { $domain } の送信者情報に未入力の項目があります（{ $missing }）。広告・宣伝メールには送信者の氏名・名称、住所、配信停止とお問い合わせの連絡先の表示が必要です（特定電子メール法）。送信ドメインのページで入力してください
+err-prepare-no-from = 差出人アドレスが入力されていません
+err-prepare-no-audience = 配信リストまたはセグメントを1つ以上選んでください
+err-prepare-empty-audience = 配信対象の購読者がいません

@@ -496,6 +496,24 @@ async fn in_production_a_campaign_needs_a_verified_domain_with_a_sender_identity
     assert_eq!(status, 422, "{body}");
     let said = body["error"].as_str().unwrap_or_default();
     assert!(said.contains("sender identity of \"shop.example\" lacks name, postal address, contact"), "{body}");
+    // The page says so too, in the admin's language.
+    let browser = app.logged_in_browser().await?;
+    browser.goto(&format!("{}/campaigns/{unsigned}", app.url)).await?;
+    browser.click("input[name=when][value=now]").await?;
+    browser.click("#schedule").await?;
+    let page = browser.text("main").await?;
+    assert!(page.contains("sender identity of \"shop.example\" lacks name, postal address, contact"), "{page}");
+    let (admin, _) = app.store.admin_credentials("hanako@example.jp").await?.context("admin")?;
+    app.store.set_admin_language(admin.id, "ja").await?;
+    browser.goto(&format!("{}/campaigns/{unsigned}", app.url)).await?;
+    browser.click("input[name=when][value=now]").await?;
+    browser.click("#schedule").await?;
+    let page = browser.text("main").await?;
+    assert!(
+        page.contains("shop.example の送信者情報に未入力の項目があります（送信者の氏名・名称、住所、連絡先）"),
+        "{page}"
+    );
+    browser.close().await?;
     let (status, body) = api.get("/domains/shop.example/identity").await?;
     assert_eq!((status, &body["missing"]), (200, &serde_json::json!(["name", "postal_address", "contact"])), "{body}");
     // A contact that is neither an address nor a URL is refused, by field, in the client's language.

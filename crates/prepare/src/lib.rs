@@ -17,8 +17,36 @@ pub enum PrepareError {
     #[error("rendering for {email} fails: {error}")]
     Render { email: String, error: TemplateError },
     /// The From domain has a key whose record has not been seen yet.
-    #[error("{0}")]
+    #[error(
+        "{0:?} is not verified: its DKIM record has not been seen in DNS yet; publish the records \
+         the domains page lists, then check them there (or `ninsho doctor {0}`)"
+    )]
     Unverified(String),
+    /// What production mode refuses to send from, and why.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+}
+
+/// Why a campaign may not go out, for the page to word in its language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "{0:?} is not a sending domain with a DKIM key; add it with `ninsho domain add {0}` and publish its DNS records"
+    )]
+    NotSendingDomain(String),
+    /// The parts of the sender identity block still missing.
+    #[error(
+        "the sender identity of {domain:?} lacks {}: advertising mail must show the sender's name, postal \
+         address and a contact for opting out (特定電子メール法, CAN-SPAM); fill it in on the domains page",
+        missing.iter().map(|f| f.replace('_', " ")).collect::<Vec<_>>().join(", ")
+    )]
+    IdentityIncomplete { domain: String, missing: Vec<&'static str> },
+    #[error("the From address is missing")]
+    NoFrom,
+    #[error("choose at least one list or a segment")]
+    NoAudience,
+    #[error("the audience is empty")]
+    EmptyAudience,
 }
 
 fn join(errors: &[TemplateError]) -> String {
@@ -31,24 +59,14 @@ fn join(errors: &[TemplateError]) -> String {
 pub async fn identity(store: &Store, from_address: &str) -> Result<(), PrepareError> {
     let domain = from_domain(from_address);
     if store.active_dkim_keys(&domain).await?.is_empty() {
-        return Err(PrepareError::Invalid(format!(
-            "{domain:?} is not a sending domain with a DKIM key; add it with `ninsho domain add {domain}` \
-             and publish its DNS records"
-        )));
+        return Err(Refusal::NotSendingDomain(domain).into());
     }
     if store.domain_verified_at(&domain).await?.is_none() {
-        return Err(PrepareError::Unverified(format!(
-            "{domain:?} is not verified: its DKIM record has not been seen in DNS yet; publish the records \
-             the domains page lists, then check them there (or `ninsho doctor {domain}`)"
-        )));
+        return Err(PrepareError::Unverified(domain));
     }
     let missing = store.sender_identity(&domain).await?.missing();
     if !missing.is_empty() {
-        return Err(PrepareError::Invalid(format!(
-            "the sender identity of {domain:?} lacks {}: advertising mail must show the sender's name, postal \
-             address and a contact for opting out (特定電子メール法, CAN-SPAM); fill it in on the domains page",
-            missing.iter().map(|f| f.replace('_', " ")).collect::<Vec<_>>().join(", ")
-        )));
+        return Err(Refusal::IdentityIncomplete { domain, missing }.into());
     }
     Ok(())
 }
@@ -160,10 +178,10 @@ pub async fn check(
     sample: i64,
 ) -> Result<i64, PrepareError> {
     if !campaign.from_address.contains('@') {
-        return Err(PrepareError::Invalid("the From address is missing".into()));
+        return Err(Refusal::NoFrom.into());
     }
     if campaign.list_ids.is_empty() && campaign.segment_id.is_none() {
-        return Err(PrepareError::Invalid("choose at least one list or a segment".into()));
+        return Err(Refusal::NoAudience.into());
     }
     if campaign.ab_sample_percent > 0 && !campaign.ab_subjects.is_empty() {
         let counted = if campaign.ab_metric == AbMetric::Clicks { campaign.track_clicks } else { campaign.track_opens };
@@ -179,7 +197,7 @@ pub async fn check(
     let segment = segment(store, campaign).await?;
     let count = store.audience_count(&campaign.list_ids, segment.as_ref()).await?;
     if count == 0 {
-        return Err(PrepareError::Invalid("the audience is empty".into()));
+        return Err(Refusal::EmptyAudience.into());
     }
     render_sample(store, key, campaign, (&layout, &compiled), public_url, segment.as_ref(), sample).await?;
     Ok(count)

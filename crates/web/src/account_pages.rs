@@ -105,7 +105,7 @@ pub(crate) async fn set_language(
     let notice = match chosen {
         Some(lang) => lang.t1("account-language-saved", "language", lang.name()),
         None => {
-            let lang = auth::browser_language(&headers);
+            let lang = crate::error::browser_language(&headers);
             lang.t1("account-language-follows", "language", lang.name())
         }
     };

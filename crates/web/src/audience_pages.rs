@@ -91,7 +91,7 @@ impl ListForm {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(lang.t("list-name-length").into());
         }
-        let fault = |e: domain::text::TextError| crate::subscriber_pages::text_fault(lang, &e);
+        let fault = |e: domain::text::TextError| crate::error::text_fault(lang, &e);
         domain::text::check_line(&name).map_err(|e| lang.t1("list-name-fault", "fault", fault(e)))?;
         domain::text::check_text(&self.description)
             .map_err(|e| lang.t1("list-description-fault", "fault", fault(e)))?;

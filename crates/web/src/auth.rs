@@ -192,16 +192,6 @@ impl IntoResponse for LoginRequired {
     }
 }
 
-/// The language a browser asks for (`Accept-Language`), English when it
-/// asks for none of ours.
-pub(crate) fn browser_language(headers: &HeaderMap) -> i18n::Language {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(i18n::Language::from_accept_language)
-        .unwrap_or_default()
-}
-
 /// Where someone who is not logged in goes: setup while no admin exists.
 pub(crate) async fn login_redirect(state: &AppState) -> LoginRequired {
     match state.store().admin_count().await {
@@ -274,7 +264,8 @@ where
         };
         match actor {
             Some(Actor { admin_id, email, role, via: Via::Session { token }, time_zone, language, .. }) => {
-                let language = i18n::Language::parse(&language).unwrap_or_else(|| browser_language(&parts.headers));
+                let language =
+                    i18n::Language::parse(&language).unwrap_or_else(|| crate::error::browser_language(&parts.headers));
                 crate::error::speak_in(language);
                 Ok(Self { id: admin_id, email, role, session_token: token, time_zone, language })
             }

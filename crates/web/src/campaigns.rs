@@ -69,7 +69,7 @@ fn check_fields_in(fields: &CampaignFields, lang: i18n::Language) -> Vec<(&'stat
         [("name", "err-campaign-name-fault", &fields.name), ("from_name", "err-from-name-fault", &fields.from_name)]
     {
         if let Err(e) = domain::text::check_line(value) {
-            errors.push((field, lang.t1(key, "fault", crate::subscriber_pages::text_fault(lang, &e))));
+            errors.push((field, lang.t1(key, "fault", crate::error::text_fault(lang, &e))));
         }
     }
     let quoted = |value: &str| format!("{value:?}");
@@ -319,21 +319,43 @@ pub(crate) async fn plan(
         match prepare::identity(state.store(), &campaign.from_address).await {
             Ok(()) => {}
             Err(PrepareError::Store(e)) => return Err(e.into()),
-            // The reason is the prepare crate's (English).
-            Err(other) => return Ok(Err(lang.t1("err-cannot-schedule", "reason", other).into())),
+            Err(other) => return Ok(Err(lang.t1("err-cannot-schedule", "reason", prepared(&other, lang)).into())),
         }
     }
     let recipients =
         match prepare::check(state.store(), state.key(), campaign, &state.config().public_url, CHECK_SAMPLE).await {
             Ok(count) => count,
             Err(PrepareError::Store(e)) => return Err(e.into()),
-            Err(other) => return Ok(Err(lang.t1("err-cannot-schedule", "reason", other).into())),
+            Err(other) => return Ok(Err(lang.t1("err-cannot-schedule", "reason", prepared(&other, lang)).into())),
         };
     let when = match local {
         Some(local) if own_zones => lang.t1("campaign-when-own-zones", "time", local.format("%Y-%m-%d %H:%M")),
         _ => local_moment(at, &campaign.time_zone, lang),
     };
     Ok(Ok(Plan { at, local, when, recipients }))
+}
+
+/// Why a campaign cannot be prepared, in `lang`: the prepare crate's own
+/// English words, or the catalog's for the refusals a marketer can fix.
+fn prepared(error: &PrepareError, lang: i18n::Language) -> String {
+    use prepare::Refusal;
+    if lang == i18n::Language::English {
+        return error.to_string();
+    }
+    match error {
+        PrepareError::Unverified(domain) => lang.t1("err-prepare-unverified", "domain", domain),
+        PrepareError::Refused(Refusal::NotSendingDomain(domain)) => {
+            lang.t1("err-prepare-not-sending", "domain", domain)
+        }
+        PrepareError::Refused(Refusal::IdentityIncomplete { domain, missing }) => {
+            let parts: Vec<String> = missing.iter().map(|part| lang.tk("domain-identity-field", part)).collect();
+            lang.t2("err-prepare-identity", "domain", domain, "missing", parts.join(&lang.t("err-list-separator")))
+        }
+        PrepareError::Refused(Refusal::NoFrom) => lang.t("err-prepare-no-from"),
+        PrepareError::Refused(Refusal::NoAudience) => lang.t("err-prepare-no-audience"),
+        PrepareError::Refused(Refusal::EmptyAudience) => lang.t("err-prepare-empty-audience"),
+        other => other.to_string(),
+    }
 }
 
 /// Schedules a draft as `plan` checked it. Ok: the sentence saying when and

@@ -126,6 +126,46 @@ impl AppError {
     }
 }
 
+/// The language a browser asks for (`Accept-Language`), English when it
+/// asks for none of ours.
+pub(crate) fn browser_language(headers: &axum::http::HeaderMap) -> i18n::Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(i18n::Language::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// What is wrong with typed text, in `lang`: `contains a line break
+/// (U+000A) at character 3` (the words of `TextError`'s own message).
+pub(crate) fn text_fault(lang: i18n::Language, e: &domain::text::TextError) -> String {
+    let c = e.what.0;
+    let name = match c {
+        '\r' => "subscriber-char-carriage-return",
+        '\n' => "subscriber-char-line-break",
+        '\t' => "subscriber-char-tab",
+        '\0' => "subscriber-char-nul",
+        '\u{2028}' | '\u{2029}' => "subscriber-char-line-separator",
+        _ => "subscriber-char-control",
+    };
+    let what = format!("{} (U+{:04X})", lang.t(name), u32::from(c));
+    lang.t2("subscriber-text-fault", "what", what, "position", e.position)
+}
+
+/// Why an address is not valid, in `lang` (the words of `EmailError`'s
+/// own message).
+pub(crate) fn email_fault(lang: i18n::Language, e: &domain::EmailError) -> String {
+    use domain::EmailError;
+    match e {
+        EmailError::Empty => lang.t("subscriber-email-empty"),
+        EmailError::TooLong => lang.t("subscriber-email-too-long"),
+        EmailError::MissingAt => lang.t("subscriber-email-no-at"),
+        EmailError::BadLocalPart => lang.t("subscriber-email-bad-local-part"),
+        EmailError::BadLocalChar(c) => lang.t1("subscriber-email-bad-local-char", "char", format!("{c:?}")),
+        EmailError::BadDomain(d) => lang.t1("subscriber-email-bad-domain", "domain", format!("{d:?}")),
+    }
+}
+
 tokio::task_local! {
     /// The language of the request being answered, for its error page or
     /// JSON error and the sentences made for it (set by `speak`, and by
@@ -137,7 +177,7 @@ tokio::task_local! {
 /// (`Accept-Language`), or a signed-in admin's own: an error or sentence
 /// made anywhere below is worded in it.
 pub(crate) async fn speak(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let language = crate::auth::browser_language(request.headers());
+    let language = browser_language(request.headers());
     LANGUAGE.scope(std::cell::Cell::new(language), next.run(request)).await
 }
 

@@ -120,7 +120,7 @@ pub(crate) async fn setup_form(
     if state.store().admin_count().await? > 0 {
         return Ok(Redirect::to("/login").into_response());
     }
-    let lang = auth::browser_language(&headers);
+    let lang = crate::error::browser_language(&headers);
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, SetupPage { lang, csrf, token: query.token, email: String::new(), error: None })
 }
@@ -146,7 +146,7 @@ pub(crate) async fn setup(
     if state.store().admin_count().await? > 0 {
         return Ok(Redirect::to("/login").into_response());
     }
-    let lang = auth::browser_language(&headers);
+    let lang = crate::error::browser_language(&headers);
     let refuse = |jar: CookieJar, error: String| {
         let (jar, csrf) = csrf::issue(&state, jar);
         let page = SetupPage { lang, csrf, token: form.token.clone(), email: form.email.clone(), error: Some(error) };
@@ -194,7 +194,7 @@ pub(crate) async fn login_form(
     if state.store().admin_count().await? == 0 {
         return Ok(Redirect::to("/setup").into_response());
     }
-    let lang = auth::browser_language(&headers);
+    let lang = crate::error::browser_language(&headers);
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, LoginPage { lang, csrf, email: String::new(), error: None })
 }
@@ -240,7 +240,7 @@ pub(crate) async fn login(
         _ => {
             state.metrics().login("failure");
             tracing::warn!(%ip, "failed admin login");
-            let lang = auth::browser_language(&headers);
+            let lang = crate::error::browser_language(&headers);
             let (jar, csrf) = csrf::issue(&state, jar);
             let error = Some(throttle_note(lang, lang.t("login-wrong"), waited));
             render(StatusCode::UNAUTHORIZED, jar, LoginPage { lang, csrf, email, error })

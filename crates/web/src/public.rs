@@ -150,7 +150,7 @@ async fn page(state: &AppState, status: StatusCode, mut template: impl PublicPag
 /// A link that does not verify: there is no list to take a language from,
 /// so the browser's is used.
 async fn invalid_link(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError> {
-    let notice = Notice::new(crate::auth::browser_language(headers), "public-invalid-link", &[]);
+    let notice = Notice::new(crate::error::browser_language(headers), "public-invalid-link", &[]);
     page(state, StatusCode::BAD_REQUEST, notice).await
 }
 
@@ -315,7 +315,7 @@ pub(crate) async fn confirm(
         Err(LinkError::Invalid) => return invalid_link(&state, &headers).await,
     };
     let list = state.store().list(claims.list_id).await?;
-    let lang = list.as_ref().map(language_of).unwrap_or_else(|| crate::auth::browser_language(&headers));
+    let lang = list.as_ref().map(language_of).unwrap_or_else(|| crate::error::browser_language(&headers));
     let confirmed = state.store().confirm_subscription(claims.subscriber_id, claims.list_id).await?;
     let Some(list) = list.filter(|_| confirmed) else {
         return page(&state, StatusCode::CONFLICT, Notice::new(lang, "public-cannot-confirm", &[])).await;
@@ -387,7 +387,7 @@ pub(crate) async fn unsubscribe(
     }
     tracing::info!(subscriber_id = claims.subscriber_id, list_id = claims.list_id, "unsubscribed");
     let list = state.store().list(claims.list_id).await?;
-    let lang = list.as_ref().map(language_of).unwrap_or_else(|| crate::auth::browser_language(&headers));
+    let lang = list.as_ref().map(language_of).unwrap_or_else(|| crate::error::browser_language(&headers));
     let mut notice = Notice::new(lang, "public-unsubscribed", &[]);
     notice.link = Some((profile_path(&state, claims.subscriber_id), lang.t("public-manage")));
     page(&state, StatusCode::OK, notice).await
@@ -442,7 +442,7 @@ async fn profile(state: &AppState, token: &str, headers: &HeaderMap, note: Profi
     let lang = subscriptions
         .iter()
         .find_map(|s| all.iter().find(|l| l.id == s.list_id))
-        .map_or_else(|| crate::auth::browser_language(headers), language_of);
+        .map_or_else(|| crate::error::browser_language(headers), language_of);
     // Public lists, and private ones the subscriber is on.
     let lists = all
         .into_iter()
@@ -603,7 +603,7 @@ async fn reader_language(state: &AppState, subscriber_id: i64, headers: &HeaderM
         Some(s) => state.store().list(s.list_id).await?,
         None => None,
     };
-    Ok(first.as_ref().map_or_else(|| crate::auth::browser_language(headers), language_of))
+    Ok(first.as_ref().map_or_else(|| crate::error::browser_language(headers), language_of))
 }
 
 /// A change-of-address link: a button, not an action on GET (link scanners

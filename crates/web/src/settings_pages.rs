@@ -94,9 +94,8 @@ pub(crate) fn check(s: &SenderSettings) -> Result<(), (&'static str, Invalid)> {
         ("from_name", "err-from-name-fault", "err-from-name-too-long", &s.from_name),
     ];
     for (field, fault, too_long, value) in names {
-        domain::text::check_line(value).map_err(|e| {
-            (field, Invalid::from(lang.t1(fault, "fault", crate::subscriber_pages::text_fault(lang, &e))))
-        })?;
+        domain::text::check_line(value)
+            .map_err(|e| (field, Invalid::from(lang.t1(fault, "fault", crate::error::text_fault(lang, &e)))))?;
         if value.chars().count() > 200 {
             return Err((field, lang.t(too_long).into()));
         }
@@ -105,9 +104,8 @@ pub(crate) fn check(s: &SenderSettings) -> Result<(), (&'static str, Invalid)> {
         [("from_address", "err-from-address-fault", &s.from_address), ("reply_to", "err-reply-to-fault", &s.reply_to)]
     {
         if !value.is_empty() {
-            domain::EmailAddress::parse(value).map_err(|e| {
-                (field, Invalid::from(lang.t1(key, "reason", crate::subscriber_pages::email_fault(lang, &e))))
-            })?;
+            domain::EmailAddress::parse(value)
+                .map_err(|e| (field, Invalid::from(lang.t1(key, "reason", crate::error::email_fault(lang, &e)))))?;
         }
     }
     if s.time_zone.parse::<chrono_tz::Tz>().is_err() {

@@ -16,7 +16,7 @@ use store::{BulkAction, Chosen, NewSubscriber, OutboundMessage, SubscriberQuery}
 use crate::auth::AdminUser;
 use crate::campaign_pages::urlencode;
 use crate::csrf::CsrfForm;
-use crate::error::Invalid;
+use crate::error::{Invalid, email_fault, text_fault};
 use crate::pages::{Frame, render};
 use crate::{AppError, AppState};
 
@@ -257,36 +257,6 @@ fn read_name(name: &str, lang: i18n::Language) -> Result<String, Invalid> {
         return Err(lang.t("subscriber-name-too-long").into());
     }
     Ok(name.to_owned())
-}
-
-/// What is wrong with typed text, in `lang`: `contains a line break
-/// (U+000A) at character 3` (the words of `TextError`'s own message).
-pub(crate) fn text_fault(lang: i18n::Language, e: &domain::text::TextError) -> String {
-    let c = e.what.0;
-    let name = match c {
-        '\r' => "subscriber-char-carriage-return",
-        '\n' => "subscriber-char-line-break",
-        '\t' => "subscriber-char-tab",
-        '\0' => "subscriber-char-nul",
-        '\u{2028}' | '\u{2029}' => "subscriber-char-line-separator",
-        _ => "subscriber-char-control",
-    };
-    let what = format!("{} (U+{:04X})", lang.t(name), u32::from(c));
-    lang.t2("subscriber-text-fault", "what", what, "position", e.position)
-}
-
-/// Why an address is not valid, in `lang` (the words of `EmailError`'s
-/// own message).
-pub(crate) fn email_fault(lang: i18n::Language, e: &domain::EmailError) -> String {
-    use domain::EmailError;
-    match e {
-        EmailError::Empty => lang.t("subscriber-email-empty"),
-        EmailError::TooLong => lang.t("subscriber-email-too-long"),
-        EmailError::MissingAt => lang.t("subscriber-email-no-at"),
-        EmailError::BadLocalPart => lang.t("subscriber-email-bad-local-part"),
-        EmailError::BadLocalChar(c) => lang.t1("subscriber-email-bad-local-char", "char", format!("{c:?}")),
-        EmailError::BadDomain(d) => lang.t1("subscriber-email-bad-domain", "domain", format!("{d:?}")),
-    }
 }
 
 #[derive(Template)]

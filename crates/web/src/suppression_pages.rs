@@ -85,7 +85,7 @@ pub(crate) async fn add(
     let checked = crate::api::privacy::target(&form.value);
     let checked = checked.and_then(|target| {
         domain::text::check_line(reason)
-            .map_err(|e| lang.t1("suppression-fault-reason", "fault", crate::subscriber_pages::text_fault(lang, &e)))?;
+            .map_err(|e| lang.t1("suppression-fault-reason", "fault", crate::error::text_fault(lang, &e)))?;
         Ok(target)
     });
     match checked {

@@ -498,7 +498,7 @@ pub(crate) async fn code_form(
     if challenge(&state, &jar).await?.is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
-    let lang = auth::browser_language(&headers);
+    let lang = crate::error::browser_language(&headers);
     let (jar, csrf) = csrf::issue(&state, jar);
     render(StatusCode::OK, jar, CodePage { lang, csrf, error: None })
 }
@@ -518,7 +518,7 @@ pub(crate) async fn code(
     let Some((admin_id, email)) = challenge(&state, &jar).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let lang = auth::browser_language(&headers);
+    let lang = crate::error::browser_language(&headers);
     let refuse = |jar: CookieJar, status: StatusCode, error: String| {
         let (jar, csrf) = csrf::issue(&state, jar);
         render(status, jar, CodePage { lang, csrf, error: Some(error) })

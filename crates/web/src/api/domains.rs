@@ -89,7 +89,7 @@ pub(crate) async fn set_identity(
     ApiJson(input): ApiJson<IdentityView>,
 ) -> AppResult<Json<IdentityView>> {
     let identity = trimmed(&input.name, &input.postal_address, &input.contact);
-    check(&identity, crate::auth::browser_language(&headers)).map_err(|(field, why)| AppError::field(field, why))?;
+    check(&identity, crate::error::browser_language(&headers)).map_err(|(field, why)| AppError::field(field, why))?;
     if !state.store().set_sender_identity(&domain, &identity).await? {
         return Err(AppError::not_found("sending domain"));
     }

@@ -79,7 +79,7 @@ pub(crate) fn check_signup_fields(fields: &[SignupField]) -> Result<(), Invalid>
             return Err(lang.t1("err-signup-label-length", "n", n).into());
         }
         if let Err(e) = domain::text::check_line(&field.label) {
-            let fault = crate::subscriber_pages::text_fault(lang, &e);
+            let fault = crate::error::text_fault(lang, &e);
             return Err(lang.t2("err-signup-label-fault", "n", n, "fault", fault).into());
         }
         if fields[..i].iter().any(|f| f.key.trim() == key) {
@@ -114,7 +114,7 @@ impl ListFields {
 /// A list's fields from input over `current` (or defaults), checked.
 pub(crate) fn list_fields(input: &ListInput, current: Option<&List>) -> AppResult<ListFields> {
     let lang = crate::error::request_language();
-    let fault = |e: domain::text::TextError| crate::subscriber_pages::text_fault(lang, &e);
+    let fault = |e: domain::text::TextError| crate::error::text_fault(lang, &e);
     let name = input.name.clone().or_else(|| current.map(|l| l.name.clone())).unwrap_or_default();
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {

@@ -67,7 +67,7 @@ pub(crate) async fn suppress(
 /// why not, in the request's language.
 pub(crate) fn target(value: &str) -> Result<SuppressionTarget, String> {
     let value = value.trim();
-    let fault = |e: domain::EmailError| crate::subscriber_pages::email_fault(crate::error::request_language(), &e);
+    let fault = |e: domain::EmailError| crate::error::email_fault(crate::error::request_language(), &e);
     if value.contains('@') {
         EmailAddress::parse(value).map(SuppressionTarget::Address).map_err(fault)
     } else {

@@ -211,7 +211,7 @@ fn attributes_object(value: Option<Value>) -> AppResult<Value> {
         Some(v @ Value::Object(_)) => {
             audience::check_attributes(&v).map_err(|e| {
                 let key = if e.in_name { "err-attribute-name-fault" } else { "err-attribute-value-fault" };
-                let fault = crate::subscriber_pages::text_fault(lang, &e.fault);
+                let fault = crate::error::text_fault(lang, &e.fault);
                 AppError::field("attributes", lang.t2(key, "path", format!("{:?}", e.path), "fault", fault))
             })?;
             Ok(v)
@@ -224,9 +224,8 @@ fn attributes_object(value: Option<Value>) -> AppResult<Value> {
 fn checked_name(name: &str) -> AppResult<&str> {
     let lang = request_language();
     let name = name.trim();
-    domain::text::check_line(name).map_err(|e| {
-        AppError::field("name", lang.t1("err-name-fault", "fault", crate::subscriber_pages::text_fault(lang, &e)))
-    })?;
+    domain::text::check_line(name)
+        .map_err(|e| AppError::field("name", lang.t1("err-name-fault", "fault", crate::error::text_fault(lang, &e))))?;
     if name.chars().count() > 200 {
         return Err(AppError::field("name", lang.t("err-name-too-long")));
     }
@@ -250,8 +249,8 @@ pub(crate) async fn create(
     ApiJson(input): ApiJson<CreateInput>,
 ) -> AppResult<(StatusCode, Json<SubscriberView>)> {
     let lang = request_language();
-    let email = EmailAddress::parse(&input.email)
-        .map_err(|e| AppError::field("email", crate::subscriber_pages::email_fault(lang, &e)))?;
+    let email =
+        EmailAddress::parse(&input.email).map_err(|e| AppError::field("email", crate::error::email_fault(lang, &e)))?;
     if state.store().is_suppressed(&email).await? {
         return Err(AppError::field("email", lang.t("err-suppressed")));
     }
