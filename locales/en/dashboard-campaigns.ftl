@@ -296,3 +296,8 @@ campaign-part-ab-subjects = Other subject lines
 campaign-part-preheader = Preheader
 campaign-part-body = Body
 campaign-part-text-body = Text version
+
+# A new campaign's first body (a template: the name, else the fallback).
+campaign-blank-greeting = Hello { $name }
+campaign-blank-default-name = there
+campaign-blank-body = Write your message here.

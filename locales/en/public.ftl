@@ -4,7 +4,7 @@
 public-site = Subscriptions
 public-email = Email
 public-name = Name
-public-optional = (optional)
+public-optional = {" "}(optional)
 public-subscribe = Subscribe
 public-subscribe-to = Subscribe to { $list }
 public-website = Website

@@ -296,3 +296,8 @@ campaign-part-ab-subjects = 別の件名
 campaign-part-preheader = プレヘッダー
 campaign-part-body = 本文
 campaign-part-text-body = テキスト版
+
+# 新しいキャンペーンの最初の本文（差し込み：名前、なければ既定の呼び方）。
+campaign-blank-greeting = { $name }様
+campaign-blank-default-name = お客
+campaign-blank-body = ここに本文を書いてください。

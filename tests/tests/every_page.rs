@@ -1,5 +1,6 @@
 //! Every page of the dashboard and every page a subscriber sees, visited in
-//! a real browser at phone and desktop width, with data on them. The paths
+//! a real browser at phone and desktop width, with data on them, with the
+//! admin's language English and then Japanese. The paths
 //! come from the router (`web::paths`), so a page added later is visited
 //! too, or this test asks for a value for its placeholders.
 //!

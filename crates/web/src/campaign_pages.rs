@@ -64,7 +64,7 @@ pub(crate) async fn new_layout(
         frame,
         id: None,
         name: String::new(),
-        body: message::default_layout(i18n::Language::English).to_owned(),
+        body: message::default_layout(admin.language).to_owned(),
         errors: Vec::new(),
     };
     render(StatusCode::OK, jar, page)

@@ -18,10 +18,10 @@ const CHECK_SAMPLE: i64 = 50;
 
 /// A new campaign's form: the defaults with a body to start from.
 pub(crate) fn blank_campaign() -> Campaign {
-    Campaign::draft(CampaignFields {
-        body: "# Hello {{ subscriber.name | default(\"there\") }}\n\nWrite your message here.\n".into(),
-        ..CampaignFields::default()
-    })
+    let lang = request_language();
+    let name = format!("{{{{ subscriber.name | default(\"{}\") }}}}", lang.t("campaign-blank-default-name"));
+    let body = format!("# {}\n\n{}\n", lang.t1("campaign-blank-greeting", "name", name), lang.t("campaign-blank-body"));
+    Campaign::draft(CampaignFields { body, ..CampaignFields::default() })
 }
 
 /// Makes a campaign's language explicit: one chosen (a tag we have a
