@@ -70,6 +70,8 @@ ensure_test_tools() {
     [ -d /usr/share/fonts/opentype/ipafont-gothic ] || missing+=(fonts-ipafont-gothic)
     # The S/MIME test checks signatures with `openssl cms -verify`.
     command -v openssl >/dev/null || missing+=(openssl)
+    # The bounce samples are read by sisimai too, the peer they are compared with.
+    perl -MSisimai -e1 2>/dev/null || missing+=(libsisimai-perl)
     # The API's OpenAPI document is checked with openapi-spec-validator
     # (Python), kept in a virtual environment of its own.
     command -v python3 >/dev/null || missing+=(python3)

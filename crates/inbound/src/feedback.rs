@@ -278,10 +278,14 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
             continue;
         }
         let diagnostic = field(&group, "diagnostic-code").map(diagnostic_text).unwrap_or_default();
-        let status = field(&group, "status")
-            .and_then(reason::status_in)
-            .or_else(|| reason::status_in(&diagnostic))
-            .unwrap_or_default();
+        let given = field(&group, "status").and_then(reason::status_in);
+        let said = reason::status_in(&diagnostic);
+        let status = match (given, said) {
+            // A generic 5.0.0 beside a receiver's own 5.2.2: the receiver's
+            // is the one that says what happened.
+            (Some(given), Some(said)) if given.ends_with(".0.0") && said.get(..1) == given.get(..1) => said,
+            (given, said) => given.or(said).unwrap_or_default(),
+        };
         let reason = reason::reason(&status, &diagnostic);
         failed.push(Failure {
             recipient: address_of(recipient).to_ascii_lowercase(),

@@ -7,7 +7,7 @@
 
 mod reason;
 
-pub use reason::{Effect, Reason, classify as reason, status_in};
+pub use reason::{Effect, Reason, SISIMAI, classify as reason, from_sisimai, status_in};
 
 /// Soft bounces of one address within [`SOFT_WINDOW_DAYS`] after which it
 /// is suppressed.

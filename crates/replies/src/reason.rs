@@ -86,6 +86,57 @@ impl Reason {
     }
 }
 
+/// sisimai's reasons and the one of ours each stands for, as the peer
+/// comparison (`tests/tests/sisimai_peer.rs`) reads them. Where sisimai has
+/// a finer word, ours is the effect it has on the address:
+/// - `rejected`, `badreputation`, `requireptr`, `spamdetected` are refusals
+///   of the sender (Blocked), never the address's fault;
+/// - `securityerror` covers authentication and security refusals (AuthFailure);
+/// - `filtered` is a receiver's filter (PolicyViolation), though a filter's
+///   5.1.1 is, for us, an unknown user: the mailbox is gone either way;
+/// - `notaccept` (a null MX, a host that takes no mail) is HostUnknown;
+/// - `exceedlimit` (a message over the mailbox's limit) is MesgTooBig;
+/// - `onhold` and `undefined` are Undefined.
+pub const SISIMAI: &[(&str, Reason)] = &[
+    ("userunknown", Reason::UserUnknown),
+    ("hostunknown", Reason::HostUnknown),
+    ("notaccept", Reason::HostUnknown),
+    ("hasmoved", Reason::HasMoved),
+    ("mailboxfull", Reason::MailboxFull),
+    ("suspend", Reason::Suspend),
+    ("mesgtoobig", Reason::MesgTooBig),
+    ("exceedlimit", Reason::MesgTooBig),
+    ("expired", Reason::Expired),
+    ("toomanyconn", Reason::RateLimited),
+    ("speeding", Reason::RateLimited),
+    ("blocked", Reason::Blocked),
+    ("rejected", Reason::Blocked),
+    ("badreputation", Reason::Blocked),
+    ("requireptr", Reason::Blocked),
+    ("spamdetected", Reason::Blocked),
+    ("securityerror", Reason::AuthFailure),
+    ("authfailure", Reason::AuthFailure),
+    ("policyviolation", Reason::PolicyViolation),
+    ("filtered", Reason::PolicyViolation),
+    ("norelaying", Reason::PolicyViolation),
+    ("contenterror", Reason::PolicyViolation),
+    ("virusdetected", Reason::PolicyViolation),
+    ("notcompliantrfc", Reason::PolicyViolation),
+    ("systemerror", Reason::SystemError),
+    ("mailererror", Reason::SystemError),
+    ("systemfull", Reason::SystemError),
+    ("syntaxerror", Reason::SystemError),
+    ("networkerror", Reason::NetworkError),
+    ("onhold", Reason::Undefined),
+    ("undefined", Reason::Undefined),
+];
+
+/// Ours for a sisimai reason (None for `delivered`, `vacation`, `feedback`:
+/// not failures).
+pub fn from_sisimai(reason: &str) -> Option<Reason> {
+    SISIMAI.iter().find(|(name, _)| *name == reason).map(|(_, ours)| *ours)
+}
+
 /// Words receivers use, checked before the status code: many servers send
 /// a generic 5.0.0 or 5.1.1 whatever the cause.
 static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
