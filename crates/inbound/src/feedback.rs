@@ -338,6 +338,10 @@ fn plain_bounce(message: &Message<'_>) -> Option<Vec<Failure>> {
         || lower.contains("will be retried")
         || lower.contains("temporary failure");
     let mut recipients = if listed.is_empty() { addresses_in(&text) } else { listed };
+    if recipients.is_empty() {
+        // An old sendmail names no address: the returned copy's To does.
+        recipients.extend(returned_to(message));
+    }
     // A bounce is about one message to one of ours; a header listing
     // thousands would only cost time.
     recipients.dedup();
@@ -365,6 +369,8 @@ fn notification_text(message: &Message<'_>) -> String {
         "------ Original message ------",
         "----- Original Message -----",
         "--- Below this line is a copy of the message.",
+        "----- Unsent message follows -----",
+        "----- Original message follows -----",
         "Return-Path:",
         "Received:",
     ]
@@ -375,8 +381,47 @@ fn notification_text(message: &Message<'_>) -> String {
     text[..cut].to_owned()
 }
 
-/// The addresses a notice names (in angle brackets or alone on a line).
+/// The recipient in the `To:` of the copy a bounce returns, when the notice
+/// itself names none.
+fn returned_to(message: &Message<'_>) -> Option<String> {
+    let text = message.body_text(0)?;
+    let copy = ["----- Unsent message follows -----", "----- Original message follows -----"]
+        .iter()
+        .find_map(|marker| text.find(marker).map(|at| &text[at..]))?;
+    let line = copy
+        .lines()
+        .take_while(|l| !l.trim().is_empty() || l.contains("-----"))
+        .find(|l| l.len() > 3 && l[..3].eq_ignore_ascii_case("to:"))?;
+    addresses_in(&line[3..]).into_iter().next()
+}
+
+/// The recipients of a sendmail transcript (`554 <a@b>... 550 Host
+/// unknown`, one line each).
+fn transcript_recipients(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines().map(str::trim) {
+        let Some((code, rest)) = line.split_once(' ') else { continue };
+        if code.len() != 3 || !code.starts_with(['4', '5']) || !code.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Some(address) = rest.strip_prefix('<').and_then(|r| r.split_once(">...")).map(|(a, _)| a) else {
+            continue;
+        };
+        let address = address.to_ascii_lowercase();
+        if address.contains('@') && !found.contains(&address) {
+            found.push(address);
+        }
+    }
+    found
+}
+
+/// The addresses a notice names (in angle brackets or alone on a line):
+/// every recipient of a sendmail transcript, else the first address.
 fn addresses_in(text: &str) -> Vec<String> {
+    let transcript = transcript_recipients(text);
+    if !transcript.is_empty() {
+        return transcript;
+    }
     let mut found = Vec::new();
     for word in text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | ',' | ';')) {
         let word = word.trim_end_matches([':', '.']).to_ascii_lowercase();

@@ -89,8 +89,10 @@ impl Reason {
 /// sisimai's reasons and the one of ours each stands for, as the peer
 /// comparison (`tests/tests/sisimai_peer.rs`) reads them. Where sisimai has
 /// a finer word, ours is the effect it has on the address:
-/// - `rejected`, `badreputation`, `requireptr`, `spamdetected` are refusals
-///   of the sender (Blocked), never the address's fault;
+/// - `badreputation`, `requireptr`, `spamdetected` are refusals of the
+///   sender for what it is (Blocked); `rejected` (the sender refused by the
+///   receiver's rules: a group one may not post to, an envelope sender it
+///   will not take) is PolicyViolation; neither is the address's fault;
 /// - `securityerror` covers authentication and security refusals (AuthFailure);
 /// - `filtered` is a receiver's filter (PolicyViolation), though a filter's
 ///   5.1.1 is, for us, an unknown user: the mailbox is gone either way;
@@ -110,7 +112,7 @@ pub const SISIMAI: &[(&str, Reason)] = &[
     ("toomanyconn", Reason::RateLimited),
     ("speeding", Reason::RateLimited),
     ("blocked", Reason::Blocked),
-    ("rejected", Reason::Blocked),
+    ("rejected", Reason::PolicyViolation),
     ("badreputation", Reason::Blocked),
     ("requireptr", Reason::Blocked),
     ("spamdetected", Reason::Blocked),
@@ -183,7 +185,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::NetworkError,
         ),
         (
-            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus",
+            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus|permission to post|not allowed to post|投稿する権限|groups\.google\.com/support",
             Reason::PolicyViolation,
         ),
         (r"system (?:error|not accepting)|local error|internal error|resources", Reason::SystemError),
