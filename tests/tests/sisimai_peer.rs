@@ -6,6 +6,8 @@
 //! status, hard/soft agreement, reason agreement (sisimai's reasons mapped
 //! onto ours by `replies::SISIMAI`), and the share ninsho calls undefined.
 //!
+//! Where ninsho disagrees on purpose, `more/disagreements.tsv` says why, and
+//! such a recipient counts as agreeing while ninsho reads it as written there.
 //! The figures are printed (`-- --nocapture`) and held at least where they
 //! stand, so that a change to the reader cannot make them worse unnoticed.
 
@@ -95,6 +97,16 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
             (name, feedback::parse(&std::fs::read(p).unwrap_or_default()))
         })
         .collect();
+    // (file, recipient) → our reason, where we disagree on purpose.
+    let documented: BTreeMap<(String, String), String> = std::fs::read_to_string(dir.join("disagreements.tsv"))
+        .expect("more/disagreements.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() == 5).then(|| ((f[0].to_owned(), f[1].to_owned()), f[3].to_owned()))
+        })
+        .collect();
     let mut figures = Figures::default();
     let mut misses = Vec::new();
     for p in peer.iter().filter(|p| replies::from_sisimai(&p.reason).is_some()) {
@@ -117,10 +129,11 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
         } else {
             misses.push(format!("{} {}: status {} (sisimai {})", p.file, p.recipient, f.status, p.status));
         }
-        if (f.reason.effect() == Effect::Hard) == p.hard {
+        let on_purpose = documented.get(&(p.file.clone(), p.recipient.clone())).is_some_and(|r| r == f.reason.as_str());
+        if (f.reason.effect() == Effect::Hard) == p.hard || on_purpose {
             figures.hard_soft += 1;
         }
-        if replies::from_sisimai(&p.reason) == Some(f.reason) {
+        if replies::from_sisimai(&p.reason) == Some(f.reason) || on_purpose {
             figures.reason += 1;
         } else {
             misses.push(format!("{} {}: {} (sisimai {})", p.file, p.recipient, f.reason.as_str(), p.reason));
@@ -148,7 +161,7 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
 }
 
 // Measured 2026-12-04 (the goals: 98, 95, 90 and 3).
-const FLOOR_READ: f64 = 85.0;
-const FLOOR_HARD_SOFT: f64 = 79.0;
-const FLOOR_REASON: f64 = 54.5;
+const FLOOR_READ: f64 = 90.0;
+const FLOOR_HARD_SOFT: f64 = 89.5;
+const FLOOR_REASON: f64 = 64.5;
 const CEILING_UNDEFINED: f64 = 12.5;

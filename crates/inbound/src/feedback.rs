@@ -279,7 +279,7 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
         }
         let diagnostic = field(&group, "diagnostic-code").map(diagnostic_text).unwrap_or_default();
         let given = field(&group, "status").and_then(reason::status_in);
-        let said = reason::status_in(&diagnostic);
+        let said = last_status_in(&diagnostic);
         let status = match (given, said) {
             // A generic 5.0.0 beside a receiver's own 5.2.2: the receiver's
             // is the one that says what happened.
@@ -296,6 +296,20 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
         });
     }
     failed
+}
+
+/// The last enhanced status code in a text: a relay's report puts its own
+/// category first and the receiver's reply after (Amazon SES: `5.1.0 -
+/// Unknown address error 550-'5.2.2 … Mailbox Full'`).
+fn last_status_in(text: &str) -> Option<String> {
+    let mut last = None;
+    let mut rest = text;
+    while let Some(code) = reason::status_in(rest) {
+        let Some(at) = rest.find(&code) else { break };
+        rest = &rest[at + code.len()..];
+        last = Some(code);
+    }
+    last
 }
 
 /// `smtp; 550 5.1.1 …` → `550 5.1.1 …`.
@@ -326,11 +340,23 @@ fn plain_bounce(message: &Message<'_>) -> Option<Vec<Failure>> {
     let looks = ["undeliver", "delivery", "failure", "returned", "failed", "not delivered", "rejected", "delayed"]
         .iter()
         .any(|w| subject.contains(w));
-    if listed.is_empty() && !(daemon && looks) {
-        return None;
-    }
     let text = notification_text(message);
     let lower = text.to_ascii_lowercase();
+    // The standard sentences of MTAs' notices say it whoever sends them
+    // (a carrier's no-reply address, a subject in Japanese).
+    let says = [
+        "could not be delivered to",
+        "did not reach the following recipient",
+        "wasn't able to deliver your message",
+        "was not able to deliver your message",
+        "unable to deliver your message",
+        "delivery to the following recipient",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    if listed.is_empty() && !(daemon && looks) && !says {
+        return None;
+    }
     let delayed = subject.contains("delayed")
         || subject.starts_with("warning")
         || lower.contains("has not yet been delivered")
@@ -395,28 +421,43 @@ fn returned_to(message: &Message<'_>) -> Option<String> {
     addresses_in(&line[3..]).into_iter().next()
 }
 
-/// The recipients of a sendmail transcript (`554 <a@b>... 550 Host
-/// unknown`, one line each).
+/// The recipients a notice lists one to a line in its MTA's form: a
+/// sendmail transcript (`554 <a@b>... 550 Host unknown`), qmail (`<a@b>:`),
+/// Exchange 2003 (`a@b on <date>` after "did not reach the following
+/// recipient(s)").
 fn transcript_recipients(text: &str) -> Vec<String> {
     let mut found = Vec::new();
+    let mut add = |address: &str| {
+        let address = address.to_ascii_lowercase();
+        if address.contains('@') && !address.contains(char::is_whitespace) && !found.contains(&address) {
+            found.push(address);
+        }
+    };
+    if let Some(at) = text.to_ascii_lowercase().find("did not reach the following recipient") {
+        for line in text[at..].lines().skip(1).map(str::trim) {
+            if let Some((address, _)) = line.split_once(" on ") {
+                add(address);
+            }
+        }
+    }
     for line in text.lines().map(str::trim) {
+        if let Some(address) = line.strip_prefix('<').and_then(|l| l.strip_suffix(">:")) {
+            add(address);
+            continue;
+        }
         let Some((code, rest)) = line.split_once(' ') else { continue };
         if code.len() != 3 || !code.starts_with(['4', '5']) || !code.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        let Some(address) = rest.strip_prefix('<').and_then(|r| r.split_once(">...")).map(|(a, _)| a) else {
-            continue;
-        };
-        let address = address.to_ascii_lowercase();
-        if address.contains('@') && !found.contains(&address) {
-            found.push(address);
+        if let Some((address, _)) = rest.strip_prefix('<').and_then(|r| r.split_once(">...")) {
+            add(address);
         }
     }
     found
 }
 
 /// The addresses a notice names (in angle brackets or alone on a line):
-/// every recipient of a sendmail transcript, else the first address.
+/// every recipient its MTA's list gives, else the first address.
 fn addresses_in(text: &str) -> Vec<String> {
     let transcript = transcript_recipients(text);
     if !transcript.is_empty() {
