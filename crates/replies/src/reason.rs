@@ -148,7 +148,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::AuthFailure,
         ),
         (
-            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup",
+            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup|mismatches client ip|invalid ip for sending|messages from \S+ weren't sent",
             Reason::Blocked,
         ),
         (
@@ -164,12 +164,12 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::MesgTooBig,
         ),
         (
-            r"(?:account|mailbox|user)\b[^.]{0,40}suspended|disabled|inactive|deactivated|frozen|account (?:has been )?(?:locked|closed|expired)|not active",
+            r"(?:account|mailbox|user)\b[^.]{0,40}suspended|disabled|inactive|deactivated|frozen|account (?:has been |is )?(?:locked|closed|expired)|not active",
             Reason::Suspend,
         ),
         (r"has moved|moved to|no longer (?:valid|available) at", Reason::HasMoved),
         (
-            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered",
+            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|doesn't have an? \S+ account",
             Reason::UserUnknown,
         ),
         (
@@ -177,7 +177,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::HostUnknown,
         ),
         (
-            r"expired|retry time(?:out)? (?:not reached|exceeded)|too long|could not be delivered for \d+|have been failing for a long time",
+            r"expired|retry time(?:out)? (?:not reached|exceeded)|too long|could not be delivered for \d+|have been failing for a long time|after multiple retries",
             Reason::Expired,
         ),
         (
@@ -185,7 +185,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::NetworkError,
         ),
         (
-            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus|permission to post|not allowed to post|投稿する権限|groups\.google\.com/support",
+            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus|permission to post|not allowed to post|投稿する権限|groups\.google\.com/support|improper use of 8-bit data|headers too large",
             Reason::PolicyViolation,
         ),
         (r"system (?:error|not accepting)|local error|internal error|resources", Reason::SystemError),
@@ -269,6 +269,26 @@ pub fn status_in(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_phrases_of_other_mtas_are_read() {
+        let cases = [
+            ("", "User some.name (a@b.jp) not listed in Domino Directory", Reason::UserUnknown),
+            ("5.0.0", "554 delivery error: dd This user doesn't have a yahoo.com account", Reason::UserUnknown),
+            ("", "vdelivermail: account is locked email bounced", Reason::Suspend),
+            ("", "Unable to deliver message after multiple retries, giving up.", Reason::Expired),
+            ("5.5.0", "550 domain [example.com] mismatches client ip 192.0.2.225.", Reason::Blocked),
+            ("5.0.0", "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", Reason::Blocked),
+            ("5.6.9", "550 5.6.9 improper use of 8-bit data in message header", Reason::PolicyViolation),
+            ("", "you may not have permission to post messages to the group", Reason::PolicyViolation),
+            ("", "グループにメッセージを投稿する権限がない可能性があります", Reason::PolicyViolation),
+        ];
+        for (status, text, reason) in cases {
+            assert_eq!(classify(status, text), reason, "{text}");
+        }
+        assert_eq!(from_sisimai("filtered"), Some(Reason::PolicyViolation));
+        assert_eq!(from_sisimai("delivered"), None);
+    }
 
     #[test]
     fn status_and_words_decide_together() {
