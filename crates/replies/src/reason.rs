@@ -148,7 +148,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::AuthFailure,
         ),
         (
-            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup|mismatches client ip|invalid ip for sending|messages from \S+ weren't sent",
+            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup|mismatches client ip|invalid ip for sending|messages from \S+ weren't sent|client host rejected|ip name lookup failed|my name was rejected",
             Reason::Blocked,
         ),
         (
@@ -169,12 +169,12 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
         ),
         (r"has moved|moved to|no longer (?:valid|available) at", Reason::HasMoved),
         (
-            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|doesn't have an? \S+ account",
-            Reason::UserUnknown,
-        ),
-        (
             r"host (?:or domain name )?not found|domain (?:not found|does not exist)|unrouteable|unroutable|no mx|null mx|doesn't receive email|had no relevant answers|name service error|nxdomain|host unknown|unknown host|no such domain",
             Reason::HostUnknown,
+        ),
+        (
+            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|doesn't have an? \S+ account",
+            Reason::UserUnknown,
         ),
         (
             r"expired|retry time(?:out)? (?:not reached|exceeded)|too long|could not be delivered for \d+|have been failing for a long time|after multiple retries",
@@ -280,6 +280,9 @@ mod tests {
             ("5.5.0", "550 domain [example.com] mismatches client ip 192.0.2.225.", Reason::Blocked),
             ("5.0.0", "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", Reason::Blocked),
             ("5.6.9", "550 5.6.9 improper use of 8-bit data in message header", Reason::PolicyViolation),
+            ("", "kijitora@neko.example.jp: Domain does not exist", Reason::HostUnknown),
+            ("4.7.1", "450 4.7.1 Access denied. IP name lookup failed [192.0.2.222]", Reason::Blocked),
+            ("4.7.1", "450 4.7.1 <c135.example.ne.jp[192.0.2.56]>: Client host rejected", Reason::Blocked),
             ("", "you may not have permission to post messages to the group", Reason::PolicyViolation),
             ("", "グループにメッセージを投稿する権限がない可能性があります", Reason::PolicyViolation),
         ];
