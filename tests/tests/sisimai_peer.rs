@@ -161,7 +161,7 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
 }
 
 // Measured 2026-12-04 (the goals: 98, 95, 90 and 3).
-const FLOOR_READ: f64 = 90.0;
-const FLOOR_HARD_SOFT: f64 = 89.5;
+const FLOOR_READ: f64 = 90.5;
+const FLOOR_HARD_SOFT: f64 = 90.0;
 const FLOOR_REASON: f64 = 75.5;
 const CEILING_UNDEFINED: f64 = 9.0;

@@ -423,8 +423,8 @@ fn returned_to(message: &Message<'_>) -> Option<String> {
 
 /// The recipients a notice lists one to a line in its MTA's form: a
 /// sendmail transcript (`554 <a@b>... 550 Host unknown`), qmail (`<a@b>:`),
-/// Exchange 2003 (`a@b on <date>` after "did not reach the following
-/// recipient(s)").
+/// OpenSMTPD (`a@b: 550 …`), Exchange 2003 (`a@b on <date>` after "did not
+/// reach the following recipient(s)").
 fn transcript_recipients(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut add = |address: &str| {
@@ -433,7 +433,9 @@ fn transcript_recipients(text: &str) -> Vec<String> {
             found.push(address);
         }
     };
-    if let Some(at) = text.to_ascii_lowercase().find("did not reach the following recipient") {
+    let lower = text.to_ascii_lowercase();
+    let exchange = ["did not reach the following recipient", "following recipient(s) could not be reached"];
+    if let Some(at) = exchange.iter().find_map(|marker| lower.find(marker)) {
         for line in text[at..].lines().skip(1).map(str::trim) {
             if let Some((address, _)) = line.split_once(" on ") {
                 add(address);
@@ -442,6 +444,16 @@ fn transcript_recipients(text: &str) -> Vec<String> {
     }
     for line in text.lines().map(str::trim) {
         if let Some(address) = line.strip_prefix('<').and_then(|l| l.strip_suffix(">:")) {
+            add(address);
+            continue;
+        }
+        // OpenSMTPD: `a@b: 550 5.2.2 <a@b>... Mailbox Full`.
+        if let Some((address, reply)) = line.split_once(": ")
+            && reply.len() > 3
+            && reply.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && reply.starts_with(['4', '5'])
+            && !address.contains(['<', ' '])
+        {
             add(address);
             continue;
         }
