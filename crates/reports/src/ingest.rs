@@ -211,6 +211,7 @@ impl Ingest {
     ) -> Result<Outcome, StoreError> {
         let when = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
         let mut skipped = report.skipped.clone();
+        skipped.extend(report.assumed.iter().cloned());
         let mut spans = report.days();
         let records = report.records.len().max(1);
         if records.saturating_mul(spans.len()) > MAX_ROWS {

@@ -211,6 +211,9 @@ pub struct Aggregate {
     pub records: Vec<Row>,
     /// Rows left out, with the reason (a bad address, a bad count).
     pub skipped: Vec<String>,
+    /// What was assumed where the report left a field out (as parsedmarc
+    /// assumes it), to keep with the report.
+    pub assumed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -451,6 +454,14 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, ParseError> {
     if !saw_feedback {
         return Err(ParseError::NotDmarc);
     }
+    if report.org_name.trim().is_empty() {
+        // As parsedmarc does: the reporter is the domain of its address.
+        let domain = report.email.rsplit('@').next().unwrap_or_default().trim().trim_end_matches('>');
+        if report.email.contains('@') && !domain.is_empty() {
+            report.org_name = domain.to_ascii_lowercase();
+            report.assumed.push(format!("org_name was empty: the reporter is taken to be {}", report.org_name));
+        }
+    }
     if report.report_id.is_empty() || report.org_name.is_empty() {
         return Err(ParseError::DmarcUnnamed);
     }
@@ -614,7 +625,7 @@ pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, ParseError> {
 /// A parsed report of either kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Report {
-    Dmarc(Aggregate),
+    Dmarc(Box<Aggregate>),
     Tls(TlsReport),
 }
 
@@ -623,7 +634,7 @@ pub fn parse(bytes: &[u8]) -> Result<Report, ParseError> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xef && *b != 0xbb && *b != 0xbf);
     match start.map(|i| bytes[i]) {
         Some(b'{') => parse_tls(bytes).map(Report::Tls),
-        Some(b'<') => parse_dmarc(bytes).map(Report::Dmarc),
+        Some(b'<') => parse_dmarc(bytes).map(|r| Report::Dmarc(Box::new(r))),
         _ => Err(ParseError::Unknown),
     }
 }
@@ -643,6 +654,20 @@ mod tests {
 <spf><domain>fwd.example</domain><result>fail</result></spf></auth_results></record>
 <record><row><source_ip>not-an-ip</source_ip><count>1</count></row></record>
 </feedback>"#;
+
+    #[test]
+    fn an_empty_org_name_falls_back_to_the_reporters_domain_and_says_so() {
+        let empty = REPORT.replace(
+            "<org_name>Example</org_name>",
+            "<org_name> </org_name><email>noreply-dmarc@Reports.Example.net</email>",
+        );
+        let r = parse_dmarc(empty.as_bytes()).expect("a report");
+        assert_eq!(r.org_name, "reports.example.net");
+        assert_eq!(r.assumed, vec!["org_name was empty: the reporter is taken to be reports.example.net".to_owned()]);
+        assert_eq!(r.records.len(), 1, "its rows are read");
+        let nameless = REPORT.replace("<org_name>Example</org_name>", "<org_name></org_name>");
+        assert!(matches!(parse_dmarc(nameless.as_bytes()), Err(ParseError::DmarcUnnamed)), "no address: refused");
+    }
 
     #[test]
     fn an_aggregate_report_is_read_with_its_rows() {
