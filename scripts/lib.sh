@@ -95,6 +95,20 @@ ensure_openapi_validator() {
     export NINSHO_OPENAPI_VALIDATOR="$venv/bin/openapi-spec-validator"
 }
 
+# parsedmarc, pinned, in a virtual environment under the user's cache: the
+# peer that DMARC aggregate reports are compared with
+# (tests/peers/parsedmarc-read.py); exports its Python as NINSHO_PARSEDMARC.
+need_parsedmarc() {
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/ninsho/parsedmarc-venv"
+    local version=11.1.0
+    if ! "$venv/bin/parsedmarc" --version 2>/dev/null | grep -qx "$version"; then
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "parsedmarc==$version"
+    fi
+    export NINSHO_PARSEDMARC="$venv/bin/python"
+}
+
 # A temporary directory for the throwaway PostgreSQL cluster that the test
 # harness creates on first use (NINSHO_TEST_PGDATA); sets run_dir.
 make_test_cluster_dir() {

@@ -123,6 +123,24 @@ fn read(raw: &[u8]) -> Feedback {
     }
     if let Some(status) = part_of_type(&message, "delivery-status") {
         let mut failed = dsn_fields(&status);
+        // Many MTAs leave the receiver's words out of the report part
+        // (no Diagnostic-Code, or only a program's exit code) and put
+        // them in the notice beside it.
+        let notice = notification_text(&message);
+        for f in failed.iter_mut().filter(|f| !plausible(&f.recipient)) {
+            // `Final-Recipient: rfc822; @mx.example.org`: the notice names it.
+            if let Some(named) = addresses_in(&notice).into_iter().next() {
+                f.recipient = named;
+            }
+        }
+        for f in failed.iter_mut().filter(|f| !f.diagnostic.contains(char::is_alphabetic)) {
+            let lower = notice.to_ascii_lowercase();
+            if lower.contains(&f.recipient) {
+                f.diagnostic = around(&notice, &f.recipient);
+                f.status = settled_status(Some(f.status.clone()).filter(|s| !s.is_empty()), &f.diagnostic);
+                f.reason = reason::reason(&f.status, &f.diagnostic);
+            }
+        }
         if failed.is_empty() {
             // A report without its per-recipient part: a bounce all the
             // same, its recipient known from the address it came to.
@@ -136,15 +154,67 @@ fn read(raw: &[u8]) -> Feedback {
         }
         return Feedback::Bounce(Bounce { failed, original: original(&message) });
     }
-    // A report whose parts lost their headers: its fields are in the text.
-    let failed = dsn_fields(&String::from_utf8_lossy(raw));
-    if !failed.is_empty() {
+    // A report whose parts lost their headers: its fields are in the text,
+    // or quoted in a forward of it (`> Final-Recipient: …`).
+    let text = String::from_utf8_lossy(raw);
+    for text in [text.clone(), unquoted(&text).into()] {
+        let failed = dsn_fields(&text);
+        if !failed.is_empty() {
+            return Feedback::Bounce(Bounce { failed, original: original(&message) });
+        }
+    }
+    if let Some(failed) = ses_notification(&message) {
         return Feedback::Bounce(Bounce { failed, original: original(&message) });
     }
     match plain_bounce(&message) {
         Some(failed) if !failed.is_empty() => Feedback::Bounce(Bounce { failed, original: original(&message) }),
         _ => Feedback::Other,
     }
+}
+
+/// Whether a recipient field is more than a domain (`@mx.example.org`).
+fn plausible(address: &str) -> bool {
+    !address.is_empty() && !address.starts_with('@')
+}
+
+/// A forwarded text without its quote marks (`> `).
+fn unquoted(text: &str) -> String {
+    text.lines()
+        .map(|l| l.strip_prefix('>').map_or(l, |rest| rest.strip_prefix(' ').unwrap_or(rest)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Amazon SES's bounce notification, mailed by SNS as JSON (a relay's
+/// report when mail goes out through SES): its bounced recipients.
+fn ses_notification(message: &Message<'_>) -> Option<Vec<Failure>> {
+    let text = message.body_text(0)?;
+    let json = text.trim_start();
+    if !json.starts_with("{\"notificationType\"") {
+        return None;
+    }
+    // SNS folds the JSON into lines, even inside its strings, and ends the
+    // notice with lines of its own after `--`.
+    let json: String =
+        json.split("\n--").next().unwrap_or(json).chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    let value: serde_json::Value = serde_json::Deserializer::from_str(&json).into_iter().next()?.ok()?;
+    if value["notificationType"] != "Bounce" {
+        return None;
+    }
+    let failed: Vec<Failure> = value["bounce"]["bouncedRecipients"]
+        .as_array()?
+        .iter()
+        .take(10)
+        .filter_map(|r| {
+            let recipient = r["emailAddress"].as_str()?.trim().to_ascii_lowercase();
+            let diagnostic = r["diagnosticCode"].as_str().map(diagnostic_text).unwrap_or_default();
+            let given = r["status"].as_str().and_then(reason::status_in);
+            let status = settled_status(given, &diagnostic);
+            let reason = reason::reason(&status, &diagnostic);
+            Some(Failure { recipient, status, diagnostic, delayed: false, reason })
+        })
+        .collect();
+    (!failed.is_empty()).then_some(failed)
 }
 
 fn has_header(message: &Message<'_>, name: &str) -> bool {
@@ -279,13 +349,7 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
         }
         let diagnostic = field(&group, "diagnostic-code").map(diagnostic_text).unwrap_or_default();
         let given = field(&group, "status").and_then(reason::status_in);
-        let said = last_status_in(&diagnostic);
-        let status = match (given, said) {
-            // A generic 5.0.0 beside a receiver's own 5.2.2: the receiver's
-            // is the one that says what happened.
-            (Some(given), Some(said)) if given.ends_with(".0.0") && said.get(..1) == given.get(..1) => said,
-            (given, said) => given.or(said).unwrap_or_default(),
-        };
+        let status = settled_status(given, &diagnostic);
         let reason = reason::reason(&status, &diagnostic);
         failed.push(Failure {
             recipient: address_of(recipient).to_ascii_lowercase(),
@@ -296,6 +360,17 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
         });
     }
     failed
+}
+
+/// The status of a failure: the report's own, unless the receiver's words
+/// hold a code of the same class that says more. A reporting MTA often puts
+/// a generic 5.0.0, its own 4.4.7 (gave up) or a code of its choosing
+/// beside the receiver's reply (`550 5.7.1 IP address blacklisted`).
+fn settled_status(given: Option<String>, diagnostic: &str) -> String {
+    match (given, last_status_in(diagnostic)) {
+        (Some(given), Some(said)) if said.get(..1) == given.get(..1) && !said.ends_with(".0.0") => said,
+        (given, said) => given.or(said).unwrap_or_default(),
+    }
 }
 
 /// The last enhanced status code in a text: a relay's report puts its own
@@ -351,6 +426,7 @@ fn plain_bounce(message: &Message<'_>) -> Option<Vec<Failure>> {
         "was not able to deliver your message",
         "unable to deliver your message",
         "delivery to the following recipient",
+        "error has occurred while attempting to deliver a message",
     ]
     .iter()
     .any(|p| lower.contains(p));
@@ -404,7 +480,18 @@ fn notification_text(message: &Message<'_>) -> String {
     .filter_map(|marker| text.find(marker))
     .min()
     .unwrap_or(text.len());
-    text[..cut].to_owned()
+    jis_decoded(&text[..cut])
+}
+
+/// Text in ISO-2022-JP that came without its charset (old Japanese MTAs,
+/// Lotus Notes) still holds its escape sequences: decoded here. Any other
+/// text is returned as it is.
+fn jis_decoded(text: &str) -> String {
+    if text.is_ascii() && (text.contains("\x1b$B") || text.contains("\x1b$@")) {
+        encoding_rs::ISO_2022_JP.decode_without_bom_handling(text.as_bytes()).0.into_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The recipient in the `To:` of the copy a bounce returns, when the notice
@@ -434,6 +521,16 @@ fn transcript_recipients(text: &str) -> Vec<String> {
         }
     };
     let lower = text.to_ascii_lowercase();
+    // sendmail and those that copy it: the addresses under "The following
+    // addresses had …", up to the next "-----" line.
+    if let Some(at) = lower.find("the following addresses had") {
+        for line in text[at..].lines().skip(1).map(str::trim).take_while(|l| !l.starts_with("---")) {
+            let line = line.trim_matches(['<', '>']);
+            if !line.contains([' ', '(']) {
+                add(line);
+            }
+        }
+    }
     let exchange = ["did not reach the following recipient", "following recipient(s) could not be reached"];
     if let Some(at) = exchange.iter().find_map(|marker| lower.find(marker)) {
         for line in text[at..].lines().skip(1).map(str::trim) {
@@ -499,16 +596,27 @@ fn around(text: &str, recipient: &str) -> String {
     let start = lower_lines.iter().position(|l| l.contains(recipient));
     let chosen: Vec<&str> = match start {
         Some(i) => {
-            let mut out = Vec::new();
+            // The sentence about it may come first, in the same paragraph
+            // (`The user(s) account is disabled.` then the address).
+            let first = (0..i)
+                .rev()
+                .take_while(|&n| {
+                    let line = lines[n].trim();
+                    !line.is_empty() && !line.starts_with("---") && !line.contains('@')
+                })
+                .last()
+                .unwrap_or(i);
+            let mut out: Vec<&str> = lines[first..i].iter().map(|l| l.trim()).collect();
             for (n, line) in lines.iter().enumerate().skip(i) {
-                if line.trim().is_empty() && n > i + 1 {
+                let another = n > i && line.contains('@') && !lower_lines[n].contains(recipient);
+                if (line.trim().is_empty() && n > i + 1) || another {
                     break;
                 }
                 out.push(line.trim());
             }
             // The receiver's reply often comes after a blank line (Gmail).
             if reason::status_in(&out.join(" ")).is_none() {
-                out = lines[i..].iter().map(|l| l.trim()).collect();
+                out = lines[first..].iter().map(|l| l.trim()).collect();
             }
             out
         }

@@ -143,12 +143,18 @@ pub fn from_sisimai(reason: &str) -> Option<Reason> {
 /// a generic 5.0.0 or 5.1.1 whatever the cause.
 static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
     let table: &[(&str, Reason)] = &[
+        // A group's refusal of a poster names a group that "may not exist":
+        // it is about the sender's right to post, not a mailbox.
+        (r"permission to post|not allowed to post|投稿する権限|groups\.google\.com/support", Reason::PolicyViolation),
+        // Gmail's refusal of an attachment type says "blocked", but it is
+        // the message's content, whoever sends it.
+        (r"content presents a potential", Reason::PolicyViolation),
         (
             r"spf|dkim|dmarc|authenticat|not authorized to send|sender.*(?:forged|not verified)|address is not verified|identities failed",
             Reason::AuthFailure,
         ),
         (
-            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup|mismatches client ip|invalid ip for sending|messages from \S+ weren't sent|client host rejected|ip name lookup failed|my name was rejected",
+            r"spam|blacklist|blocklist|block ?list|black ?list|reputation|\brbl\b|dnsbl|spamhaus|blocked|junk|reverse dns|rdns|ptr (?:record|resource)|no ptr|reverse lookup|mismatches client ip|invalid ip for sending|messages from \S+ weren't sent|client host rejected|ip name lookup failed|my name was rejected|banned sending ip",
             Reason::Blocked,
         ),
         (
@@ -156,7 +162,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::RateLimited,
         ),
         (
-            r"over ?quota|quota exceeded|mailbox (?:is )?full|mailbox size limit|insufficient (?:disk )?(?:space|storage)|exceeded storage|full mailbox|mailfolder is full",
+            r"over ?quota|quota exceeded|mailbox (?:is )?full|mailbox exceeded|mailbox size limit|exceeded storage|full mailbox|mailfolder is full",
             Reason::MailboxFull,
         ),
         (
@@ -164,31 +170,34 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::MesgTooBig,
         ),
         (
-            r"(?:account|mailbox|user)\b[^.]{0,40}suspended|disabled|inactive|deactivated|frozen|account (?:has been |is )?(?:locked|closed|expired)|not active",
+            r"(?:account|mailbox|user)\b(?:\s+\S+@\S+)?[^.]{0,40}(?:suspended|locked)|disabled|inactive|deactivated|frozen|account (?:has been |is )?(?:locked|closed|expired)|not active",
             Reason::Suspend,
         ),
         (r"has moved|moved to|no longer (?:valid|available) at", Reason::HasMoved),
         (
-            r"host (?:or domain name )?not found|domain (?:not found|does not exist)|unrouteable|unroutable|no mx|null mx|doesn't receive email|had no relevant answers|name service error|nxdomain|host unknown|unknown host|no such domain",
+            r"host (?:or domain name )?not found|domain (?:not found|does not exist)|unrouteable|unroutable|no mx|null mx|doesn't receive email|had no relevant answers|name service error|nxdomain|host unknown|unknown host|no such domain|domain is not reachable|does not accept mail",
             Reason::HostUnknown,
         ),
         (
-            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|doesn't have an? \S+ account",
+            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|doesn't have an? \S+ account|recipient address rejected: access denied|ディレクトリ.{0,12}(?:見つかりません|ありません)|宛先.{0,8}(?:不明|存在しません)",
             Reason::UserUnknown,
         ),
         (
-            r"expired|retry time(?:out)? (?:not reached|exceeded)|too long|could not be delivered for \d+|have been failing for a long time|after multiple retries",
+            r"expired|retry time(?:out)? (?:not reached|exceeded)|too long|could not be delivered for \d+|not delivered within|have been failing for a long time|after multiple retries",
             Reason::Expired,
         ),
         (
-            r"connection (?:refused|timed out|reset)|no route to host|network|timeout|timed out|lost connection|socket error|did not accept our requests to connect|refused to talk",
+            r"connection (?:refused|timed out|reset)|no route to host|network|timeout|timed out|lost connection|socket error|did not accept our requests to connect|refused to talk|host name lookup failure|name server timeout",
             Reason::NetworkError,
         ),
         (
-            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus|permission to post|not allowed to post|投稿する権限|groups\.google\.com/support|improper use of 8-bit data|headers too large",
+            r"relay(?:ing)? (?:denied|not permitted|access denied)|not configured to relay|not permitted|policy|prohibited|refused|access denied|virus|permission to post|not allowed to post|投稿する権限|groups\.google\.com/support|improper use of 8-bit data|headers too large|rejected by a remote mail server",
             Reason::PolicyViolation,
         ),
-        (r"system (?:error|not accepting)|local error|internal error|resources", Reason::SystemError),
+        (
+            r"system (?:error|not accepting)|local error|internal error|resources|mailer error|insufficient (?:system |disk )?(?:space|storage)",
+            Reason::SystemError,
+        ),
     ];
     table
         .iter()
@@ -213,7 +222,11 @@ fn by_status(status: &str) -> Option<Reason> {
         ("4", "4") => Reason::HostUnknown,
         ("4", _) => Reason::NetworkError,
         ("7", "1") => Reason::PolicyViolation,
-        ("7", "23" | "24" | "25" | "26" | "27" | "7") => Reason::AuthFailure,
+        // Security (RFC 3463: cryptographic failure, algorithm not
+        // supported, integrity) and the authentication results of RFC 7372.
+        // 5.7.8 and 5.7.9 are about SMTP AUTH, which no MX asks of us:
+        // receivers use them for their own policy.
+        ("7", "5" | "6" | "7" | "20" | "21" | "22" | "23" | "24" | "25" | "26") => Reason::AuthFailure,
         ("7", "28") => Reason::RateLimited,
         ("7", _) => Reason::PolicyViolation,
         ("3", _) => Reason::SystemError,
@@ -235,7 +248,17 @@ pub fn classify(status: &str, diagnostic: &str) -> Reason {
     if status.ends_with(".1.7") || status.ends_with(".1.8") {
         return PolicyViolation;
     }
-    let from_text = BY_TEXT.iter().find(|(re, _)| re.is_match(diagnostic)).map(|(_, r)| *r);
+    let first = |text: &str| BY_TEXT.iter().find(|(re, _)| re.is_match(text)).map(|(re, r)| (re, *r));
+    let from_text = match first(diagnostic) {
+        // "Gave up after 5 days: connection refused": the cause, in the
+        // words beside the giving up, says more than the giving up.
+        Some((re, Expired)) => {
+            let rest = re.replace_all(diagnostic, " ");
+            let cause = BY_TEXT.iter().find(|(re, r)| matches!(r, NetworkError | SystemError) && re.is_match(&rest));
+            Some(cause.map_or(Expired, |(_, r)| *r))
+        }
+        found => found.map(|(_, r)| r),
+    };
     let from_status = by_status(status);
     let mailbox = |r: Reason| matches!(r, UserUnknown | HostUnknown | HasMoved | MailboxFull);
     match (from_status, from_text) {
@@ -255,11 +278,13 @@ pub fn classify(status: &str, diagnostic: &str) -> Reason {
 
 /// The first enhanced status code (`5.1.1`) in a text.
 pub fn status_in(text: &str) -> Option<String> {
+    // A provider's own code (`4.16.55.1`) is not one: a match followed by
+    // another `.digit` is skipped.
     static STATUS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\b([245]\.\d{1,3}\.\d{1,3})\b").unwrap_or_else(|e| panic!("{e}")));
+        LazyLock::new(|| Regex::new(r"\b([245]\.\d\.\d{1,3})\b(\.\d)?").unwrap_or_else(|e| panic!("{e}")));
     static REPLY: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?:^|\s|:)([45])([0-5])\d(?:[\s-]|$)").unwrap_or_else(|e| panic!("{e}")));
-    if let Some(c) = STATUS.captures(text) {
+    if let Some(c) = STATUS.captures_iter(text).find(|c| c.get(2).is_none()) {
         return Some(c[1].to_owned());
     }
     // A bare reply code: 550 → 5.0.0, 452 → 4.0.0 (its class only).
