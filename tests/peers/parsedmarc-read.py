@@ -7,9 +7,10 @@ per file, tab-separated: file name, `ok` or `refused`, and one line of JSON:
   ok:      {"org", "report_id", "domain" (policy_published), "records",
             "messages" (sum of counts), "disposition", "dkim", "spf"}
            the last three sum message counts by policy_evaluated value, as
-           parsedmarc gives it (lowercased; a missing value reads as
-           disposition "none", dkim/spf "fail"); none/quarantine/reject and
-           pass/fail are always there, any other value is added.
+           parsedmarc gives it (lowercased; a missing disposition reads
+           as "none", a record missing dkim or spf is dropped);
+           none/quarantine/reject and pass/fail are always there, any other
+           value is added.
   refused: {"error": parsedmarc's reason}
 
 parse_aggregate_report_file reads XML, gzip and zip (told apart by their

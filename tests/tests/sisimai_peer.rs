@@ -67,6 +67,8 @@ struct Figures {
     read: usize,
     hard_soft: usize,
     reason: usize,
+    /// Reason agreement without the documented disagreements.
+    reason_as_is: usize,
     undefined: usize,
 }
 
@@ -133,7 +135,9 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
         if (f.reason.effect() == Effect::Hard) == p.hard || on_purpose {
             figures.hard_soft += 1;
         }
-        if replies::from_sisimai(&p.reason) == Some(f.reason) || on_purpose {
+        let same_reason = replies::from_sisimai(&p.reason) == Some(f.reason);
+        figures.reason_as_is += usize::from(same_reason);
+        if same_reason || on_purpose {
             figures.reason += 1;
         } else {
             misses.push(format!("{} {}: {} (sisimai {})", p.file, p.recipient, f.reason.as_str(), p.reason));
@@ -143,11 +147,13 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
         }
     }
     println!(
-        "{} recipients: read {:.1} %, hard/soft {:.1} %, reason {:.1} %, undefined {:.1} %",
+        "{} recipients: read {:.1} %, hard/soft {:.1} %, reason {:.1} % ({:.1} % before the documented \
+         disagreements), undefined {:.1} %",
         figures.recipients,
         figures.percent(figures.read),
         figures.percent(figures.hard_soft),
         figures.percent(figures.reason),
+        figures.percent(figures.reason_as_is),
         figures.percent(figures.undefined),
     );
     if std::env::var_os("SHOW_MISSES").is_some() {
@@ -161,7 +167,7 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
 }
 
 // Measured 2026-12-04 (the issue's goals: 98, 95, 90 and 3).
-const FLOOR_READ: f64 = 90.5;
-const FLOOR_HARD_SOFT: f64 = 90.0;
-const FLOOR_REASON: f64 = 75.5;
-const CEILING_UNDEFINED: f64 = 9.0;
+const FLOOR_READ: f64 = 94.5;
+const FLOOR_HARD_SOFT: f64 = 95.5;
+const FLOOR_REASON: f64 = 90.0;
+const CEILING_UNDEFINED: f64 = 2.5;

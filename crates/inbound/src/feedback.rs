@@ -190,14 +190,18 @@ fn unquoted(text: &str) -> String {
 fn ses_notification(message: &Message<'_>) -> Option<Vec<Failure>> {
     let text = message.body_text(0)?;
     let json = text.trim_start();
-    if !json.starts_with("{\"notificationType\"") {
+    if !json.starts_with('{') || !json.contains("notificationType") {
         return None;
     }
     // SNS folds the JSON into lines, even inside its strings, and ends the
     // notice with lines of its own after `--`.
     let json: String =
         json.split("\n--").next().unwrap_or(json).chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
-    let value: serde_json::Value = serde_json::Deserializer::from_str(&json).into_iter().next()?.ok()?;
+    let mut value: serde_json::Value = serde_json::Deserializer::from_str(&json).into_iter().next()?.ok()?;
+    // Raw SNS delivery wraps the notification in an envelope as a string.
+    if let Some(inner) = value["Message"].as_str() {
+        value = serde_json::from_str(inner).ok()?;
+    }
     if value["notificationType"] != "Bounce" {
         return None;
     }
@@ -351,11 +355,14 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
         let given = field(&group, "status").and_then(reason::status_in);
         let status = settled_status(given, &diagnostic);
         let reason = reason::reason(&status, &diagnostic);
+        // "Delayed" with 4.4.7, delivery time expired (OpenSMTPD): the
+        // message was given up.
+        let delayed = action.starts_with("delayed") && !status.ends_with(".4.7");
         failed.push(Failure {
             recipient: address_of(recipient).to_ascii_lowercase(),
             status,
             diagnostic,
-            delayed: action.starts_with("delayed"),
+            delayed,
             reason,
         });
     }
@@ -368,7 +375,11 @@ fn dsn_fields(text: &str) -> Vec<Failure> {
 /// beside the receiver's reply (`550 5.7.1 IP address blacklisted`).
 fn settled_status(given: Option<String>, diagnostic: &str) -> String {
     match (given, last_status_in(diagnostic)) {
-        (Some(given), Some(said)) if said.get(..1) == given.get(..1) && !said.ends_with(".0.0") => said,
+        (Some(given), Some(said))
+            if said.get(..1) == given.get(..1) && !said.ends_with(".0.0") && !diagnostic.contains(&given) =>
+        {
+            said
+        }
         (given, said) => given.or(said).unwrap_or_default(),
     }
 }
@@ -389,10 +400,11 @@ fn last_status_in(text: &str) -> Option<String> {
 
 /// `smtp; 550 5.1.1 …` → `550 5.1.1 …`.
 fn diagnostic_text(value: &str) -> String {
-    match value.split_once(';') {
-        Some((kind, rest)) if !kind.contains(' ') => rest.trim().to_owned(),
-        _ => value.trim().to_owned(),
-    }
+    let text = match value.split_once(';') {
+        Some((kind, rest)) if !kind.contains(' ') => rest.trim(),
+        _ => value.trim(),
+    };
+    jis_decoded(text)
 }
 
 /// A bounce without a delivery-status part: the failed recipients from
@@ -622,7 +634,12 @@ fn around(text: &str, recipient: &str) -> String {
         }
         None => lines.iter().map(|l| l.trim()).collect(),
     };
-    let joined = chosen.into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let mut joined = chosen.into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    // An address alone in its paragraph: the notice's sentences above or
+    // below it are about it (`The user(s) account is disabled.`).
+    if !joined.to_ascii_lowercase().replace(recipient, "").contains(char::is_alphabetic) {
+        joined = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    }
     joined.chars().take(1000).collect()
 }
 

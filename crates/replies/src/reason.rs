@@ -179,7 +179,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::HostUnknown,
         ),
         (
-            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|doesn't have an? \S+ account|recipient address rejected: access denied|ディレクトリ.{0,12}(?:見つかりません|ありません)|宛先.{0,8}(?:不明|存在しません)",
+            r"user unknown|unknown user|no such (?:user|mailbox|recipient|account)|does not exist|doesn't exist|not exist|invalid (?:recipient|mailbox|address|user)|mailbox (?:unavailable|not found)|user not found|unknown (?:recipient|mailbox|local part)|not our customer|undeliverable address|bad destination mailbox|recipient not found|no mailbox|not a registered|not listed in (?:the )?(?:domino )?directory|not listed in public name & address book|doesn't have an? \S+ account|recipient address rejected: access denied|ディレクトリ.{0,12}(?:見つかりません|ありません)|宛先.{0,8}(?:不明|存在しません)",
             Reason::UserUnknown,
         ),
         (
@@ -248,17 +248,7 @@ pub fn classify(status: &str, diagnostic: &str) -> Reason {
     if status.ends_with(".1.7") || status.ends_with(".1.8") {
         return PolicyViolation;
     }
-    let first = |text: &str| BY_TEXT.iter().find(|(re, _)| re.is_match(text)).map(|(re, r)| (re, *r));
-    let from_text = match first(diagnostic) {
-        // "Gave up after 5 days: connection refused": the cause, in the
-        // words beside the giving up, says more than the giving up.
-        Some((re, Expired)) => {
-            let rest = re.replace_all(diagnostic, " ");
-            let cause = BY_TEXT.iter().find(|(re, r)| matches!(r, NetworkError | SystemError) && re.is_match(&rest));
-            Some(cause.map_or(Expired, |(_, r)| *r))
-        }
-        found => found.map(|(_, r)| r),
-    };
+    let from_text = BY_TEXT.iter().find(|(re, _)| re.is_match(diagnostic)).map(|(_, r)| *r);
     let from_status = by_status(status);
     let mailbox = |r: Reason| matches!(r, UserUnknown | HostUnknown | HasMoved | MailboxFull);
     match (from_status, from_text) {
