@@ -80,6 +80,7 @@ ensure_test_tools() {
         apt_install "${missing[@]}"
     fi
     ensure_openapi_validator
+    ensure_parsedmarc
 }
 
 # openapi-spec-validator, pinned, in a virtual environment under the user's
@@ -98,7 +99,7 @@ ensure_openapi_validator() {
 # parsedmarc, pinned, in a virtual environment under the user's cache: the
 # peer that DMARC aggregate reports are compared with
 # (tests/peers/parsedmarc-read.py); exports its Python as NINSHO_PARSEDMARC.
-need_parsedmarc() {
+ensure_parsedmarc() {
     local venv="${XDG_CACHE_HOME:-$HOME/.cache}/ninsho/parsedmarc-venv"
     local version=11.1.0
     if ! "$venv/bin/parsedmarc" --version 2>/dev/null | grep -qx "$version"; then

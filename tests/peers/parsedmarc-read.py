@@ -1,6 +1,6 @@
 """The peer's reading of DMARC aggregate reports, for a parity test of
 crates/reports (parse.rs): parsedmarc, pinned in scripts/lib.sh
-(need_parsedmarc, which exports NINSHO_PARSEDMARC), reads each file given.
+(ensure_parsedmarc, which exports NINSHO_PARSEDMARC), reads each file given.
 
 Run as `$NINSHO_PARSEDMARC tests/peers/parsedmarc-read.py FILE...`. One line
 per file, tab-separated: file name, `ok` or `refused`, and one line of JSON:

@@ -18,7 +18,8 @@ pub const SPOOFING_ALERT: i64 = 10;
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// (kind, reporter, report id, domain, rows kept, rows skipped)
+    /// (kind, reporter, report id, domain, rows kept, rows skipped, what
+    /// was assumed where the file was at fault)
     Imported {
         kind: &'static str,
         org: String,
@@ -26,6 +27,7 @@ pub enum Outcome {
         domain: String,
         rows: usize,
         skipped: usize,
+        assumed: Vec<String>,
     },
     Duplicate {
         kind: &'static str,
@@ -39,10 +41,13 @@ pub enum Outcome {
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Imported { kind, org, report_id, domain, rows, skipped } => {
+            Self::Imported { kind, org, report_id, domain, rows, skipped, assumed } => {
                 write!(f, "imported {kind} report {report_id} from {org} for {domain}: {rows} rows")?;
                 if *skipped > 0 {
                     write!(f, ", {skipped} skipped")?;
+                }
+                for note in assumed {
+                    write!(f, "; {note}")?;
                 }
                 Ok(())
             }
@@ -168,9 +173,12 @@ impl Ingest {
         for part in parts {
             let (file, kept) = match part {
                 Err((file, reason)) => (file, Err(reason.to_string())),
-                Ok((file, content)) => {
+                Ok(reports::File { name: file, bytes: content, notes }) => {
                     let kept = match reports::parse(&content) {
-                        Ok(Report::Dmarc(report)) => self.keep_dmarc(&report, &ours, &domains, via).await,
+                        Ok(Report::Dmarc(mut report)) => {
+                            report.assumed.splice(0..0, notes);
+                            self.keep_dmarc(&report, &ours, &domains, via).await
+                        }
                         Ok(Report::Tls(report)) => self.keep_tls(&report, via).await,
                         Err(reason) => Ok(Outcome::Failed(reason.to_string())),
                     };
@@ -316,6 +324,7 @@ impl Ingest {
             domain: report.domain.clone(),
             rows: report.records.len(),
             skipped: report.skipped.len(),
+            assumed: report.assumed.clone(),
         })
     }
 
@@ -343,6 +352,7 @@ impl Ingest {
                 domain,
                 rows: report.policies.len(),
                 skipped: 0,
+                assumed: Vec::new(),
             },
         })
     }

@@ -25,8 +25,15 @@ impl Default for Limits {
     }
 }
 
-/// A file inside what arrived: (name, bytes).
-pub type File = (String, Vec<u8>);
+/// A file inside what arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// What was wrong with how it arrived, and what was read all the same
+    /// (a gzip stream that ends early).
+    pub notes: Vec<String>,
+}
 
 /// One part of what arrived: a file to read, or why it could not be taken
 /// out, with its name.
@@ -98,7 +105,7 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
         return out.push(fail(UnpackError::TooDeep));
     }
     // The cap holds for everything unpacked together, not file by file.
-    let used: u64 = out.iter().filter_map(|p| p.as_ref().ok()).map(|(_, b)| b.len() as u64).sum();
+    let used: u64 = out.iter().filter_map(|p| p.as_ref().ok()).map(|f| f.bytes.len() as u64).sum();
     let limits = Limits { max_bytes: limits.max_bytes.saturating_sub(used), ..limits };
     if limits.max_bytes == 0 {
         return out.push(fail(UnpackError::TotalCap));
@@ -107,11 +114,14 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
         return out.push(fail(UnpackError::TooMany(limits.max_files)));
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
+        // Members one after the other are read as one stream.
         let decoder = flate2::read::MultiGzDecoder::new(bytes);
         match capped(decoder, bytes.len() as u64, limits) {
-            Ok(inner) => {
+            Ok((inner, note)) => {
                 let inner_name = name.strip_suffix(".gz").unwrap_or(name);
+                let from = out.len();
                 unpack_into(inner_name, &inner, limits, depth + 1, out);
+                noted(&mut out[from..], note);
             }
             Err(e) => out.push(fail(e)),
         }
@@ -141,7 +151,11 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
             let inner_name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("{name}#{}", i + 1));
             let compressed = file.compressed_size().max(1);
             match capped(file, compressed, limits) {
-                Ok(inner) => unpack_into(&inner_name, &inner, limits, depth + 1, out),
+                Ok((inner, note)) => {
+                    let from = out.len();
+                    unpack_into(&inner_name, &inner, limits, depth + 1, out);
+                    noted(&mut out[from..], note);
+                }
                 Err(e) => out.push(Err((inner_name, e))),
             }
         }
@@ -154,13 +168,21 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
         let before = out.len();
         for part in message.attachments() {
             let file = mail_parser::MimeHeaders::attachment_name(part).unwrap_or("attachment").to_owned();
-            unpack_into(&file, part.contents(), limits, depth + 1, out);
+            // An archive labelled as text (`text/plain; name=x.xml.gz`) was
+            // decoded as text: its bytes are taken from the transfer
+            // encoding again.
+            let archive = [".gz", ".zip"].iter().any(|x| file.to_ascii_lowercase().ends_with(x));
+            let raw = match &part.body {
+                mail_parser::PartType::Text(_) if archive => transfer_decoded(&message, part),
+                _ => None,
+            };
+            unpack_into(&file, raw.as_deref().unwrap_or(part.contents()), limits, depth + 1, out);
         }
         if out.len() == before {
             // Some reporters put the report in the body itself.
             let body = message.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
             if body.contains("<feedback") || body.trim_start().starts_with('{') {
-                out.push(Ok((name.to_owned(), body.into_bytes())));
+                out.push(Ok(File { name: name.to_owned(), bytes: body.into_bytes(), notes: Vec::new() }));
             } else {
                 out.push(Err((name.to_owned(), UnpackError::NoReport)));
             }
@@ -170,19 +192,45 @@ fn unpack_into(name: &str, bytes: &[u8], limits: Limits, depth: u32, out: &mut V
     if bytes.len() as u64 > limits.max_bytes {
         return out.push(fail(UnpackError::TooLarge));
     }
-    out.push(Ok((name.to_owned(), bytes.to_vec())));
+    out.push(Ok(File { name: name.to_owned(), bytes: bytes.to_vec(), notes: Vec::new() }));
+}
+
+/// The note of how a file arrived, on each file taken out of it.
+fn noted(parts: &mut [Part], note: Option<String>) {
+    let Some(note) = note else { return };
+    for file in parts.iter_mut().flatten() {
+        file.notes.push(note.clone());
+    }
+}
+
+/// A part's body decoded from its transfer encoding only (base64 or
+/// quoted-printable), whatever its content type says.
+fn transfer_decoded(message: &mail_parser::Message<'_>, part: &mail_parser::MessagePart<'_>) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let raw = message.raw_message().get(part.offset_body as usize..part.offset_end as usize)?;
+    let encoding = mail_parser::MimeHeaders::content_transfer_encoding(part)?;
+    if !encoding.eq_ignore_ascii_case("base64") {
+        return None;
+    }
+    let text: Vec<u8> = raw.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 /// Reads all of `reader`, refusing more than the size cap or the ratio cap
-/// (a decompression bomb).
-fn capped(reader: impl Read, compressed: u64, limits: Limits) -> Result<Vec<u8>, UnpackError> {
+/// (a decompression bomb). A stream that breaks off after giving some bytes
+/// (a truncated gzip) is read as far as it goes, with a note saying so.
+fn capped(reader: impl Read, compressed: u64, limits: Limits) -> Result<(Vec<u8>, Option<String>), UnpackError> {
     let cap = limits.max_bytes.min(compressed.saturating_mul(limits.max_ratio).max(64 * 1024).min(limits.max_bytes));
     let mut out = Vec::new();
-    reader.take(cap + 1).read_to_end(&mut out).map_err(UnpackError::Decompress)?;
+    let note = match reader.take(cap + 1).read_to_end(&mut out) {
+        Ok(_) => None,
+        Err(e) if out.is_empty() => return Err(UnpackError::Decompress(e)),
+        Err(e) => Some(format!("the compressed stream breaks off ({e}): read as far as it goes, {} bytes", out.len())),
+    };
     if out.len() as u64 > cap {
         return Err(UnpackError::Bomb { cap, ratio: cap / compressed.max(1) });
     }
-    Ok(out)
+    Ok((out, note))
 }
 
 /// Headers first: a line `Name: value` before any blank line.
@@ -351,11 +399,101 @@ fn clean(value: String) -> String {
     clean_text(&value, MAX_TEXT)
 }
 
-/// Parses a DMARC aggregate report.
+/// A file's text: by its byte order mark (UTF-8, UTF-16), else by the
+/// encoding its XML declaration names (`ISO-8859-1`, `Shift_JIS`), else
+/// UTF-8 with invalid bytes replaced.
+pub fn decoded(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        return encoding.decode_with_bom_removal(bytes).0;
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let declared = head
+        .strip_prefix("<?xml")
+        .and_then(|d| d.split("?>").next())
+        .and_then(|d| d.split_once("encoding=").map(|(_, rest)| rest))
+        .and_then(|rest| rest.trim_start().get(1..))
+        .and_then(|rest| rest.split(['"', '\'']).next())
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
+    match declared {
+        Some(encoding) if encoding != encoding_rs::UTF_8 => encoding.decode_without_bom_handling(bytes).0,
+        _ => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Parses a DMARC aggregate report. XML that is not well-formed (a text
+/// field holding `<x@y>` or a bare `&`, a file that ends early) is read
+/// again leniently, as far as it goes, and the report says so.
 pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, ParseError> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut reader = quick_xml::Reader::from_str(&text);
-    reader.config_mut().trim_text(true);
+    let text = decoded(bytes);
+    let (mut report, beyond_cap) = match read_dmarc(&text, false) {
+        Err(ParseError::Xml { at, source }) => {
+            let (mut report, beyond_cap) = read_dmarc(&text, true)?;
+            // Nothing gained: the fault is the answer.
+            if report.records.is_empty() {
+                return Err(ParseError::Xml { at, source });
+            }
+            report.assumed.insert(0, format!("not well-formed XML at byte {at} ({source}): read leniently"));
+            (report, beyond_cap)
+        }
+        read => read?,
+    };
+    if report.org_name.trim().is_empty() {
+        // As parsedmarc does: the reporter is the domain of its address.
+        let domain = report.email.rsplit('@').next().unwrap_or_default().trim().trim_end_matches('>');
+        if report.email.contains('@') && !domain.is_empty() {
+            report.org_name = domain.to_ascii_lowercase();
+            report.assumed.push(format!("org_name was empty: the reporter is taken to be {}", report.org_name));
+        }
+    }
+    if report.report_id.is_empty() || report.org_name.is_empty() {
+        return Err(ParseError::DmarcUnnamed);
+    }
+    if report.domain.is_empty() {
+        return Err(ParseError::NoDomain);
+    }
+    let mut kept = Vec::with_capacity(report.records.len());
+    let mut unread = 0usize;
+    for (i, r) in std::mem::take(&mut report.records).into_iter().enumerate() {
+        let fault = if r.source_ip.is_none() {
+            "no valid source_ip".to_owned()
+        } else if r.count <= 0 || r.count > MAX_COUNT {
+            format!("count is not a number from 1 to {MAX_COUNT}")
+        } else {
+            kept.push(r);
+            continue;
+        };
+        if report.skipped.len() < MAX_SKIPPED_REASONS {
+            report.skipped.push(format!("record {}: {fault}", i + 1));
+        } else {
+            unread += 1;
+        }
+    }
+    if unread > 0 {
+        report.skipped.push(format!("{unread} more records skipped for the same kinds of fault"));
+    }
+    if beyond_cap > 0 {
+        report.skipped.push(format!("{beyond_cap} records after the first {MAX_RECORDS} were not read"));
+    }
+    report.records = kept;
+    Ok(report)
+}
+
+/// One pass over a DMARC report's XML: the report as read and the records
+/// beyond [`MAX_RECORDS`]. Strict, the first fault is an error; lenient,
+/// stray ends, unmatched names and bare `&` are taken as they come and a
+/// fault ends the reading (what came before it is kept, a record it cut
+/// in half is not).
+fn read_dmarc(text: &str, lenient: bool) -> Result<(Aggregate, usize), ParseError> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    // Not trimmed event by event: `Example &amp; Sons` keeps its spaces
+    // (each value is trimmed whole).
+    reader.config_mut().trim_text(false);
+    if lenient {
+        let config = reader.config_mut();
+        config.check_end_names = false;
+        config.allow_unmatched_ends = true;
+        config.allow_dangling_amp = true;
+    }
     let mut path: Vec<String> = Vec::new();
     let mut report = Aggregate::default();
     let mut row: Option<Row> = None;
@@ -366,7 +504,17 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, ParseError> {
     // An element's text, gathered from its text, CDATA and reference events.
     let mut text_of = String::new();
     loop {
-        let event = reader.read_event().map_err(|source| ParseError::Xml { at: reader.error_position(), source })?;
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(source) if lenient => {
+                report.assumed.push(format!(
+                    "the XML breaks off at byte {} ({source}): the records before it are read",
+                    reader.error_position()
+                ));
+                break;
+            }
+            Err(source) => return Err(ParseError::Xml { at: reader.error_position(), source }),
+        };
         match event {
             Event::Start(e) => {
                 let name = local(e.name().into_inner());
@@ -454,45 +602,7 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, ParseError> {
     if !saw_feedback {
         return Err(ParseError::NotDmarc);
     }
-    if report.org_name.trim().is_empty() {
-        // As parsedmarc does: the reporter is the domain of its address.
-        let domain = report.email.rsplit('@').next().unwrap_or_default().trim().trim_end_matches('>');
-        if report.email.contains('@') && !domain.is_empty() {
-            report.org_name = domain.to_ascii_lowercase();
-            report.assumed.push(format!("org_name was empty: the reporter is taken to be {}", report.org_name));
-        }
-    }
-    if report.report_id.is_empty() || report.org_name.is_empty() {
-        return Err(ParseError::DmarcUnnamed);
-    }
-    if report.domain.is_empty() {
-        return Err(ParseError::NoDomain);
-    }
-    let mut kept = Vec::with_capacity(report.records.len());
-    let mut unread = 0usize;
-    for (i, r) in std::mem::take(&mut report.records).into_iter().enumerate() {
-        let fault = if r.source_ip.is_none() {
-            "no valid source_ip".to_owned()
-        } else if r.count <= 0 || r.count > MAX_COUNT {
-            format!("count is not a number from 1 to {MAX_COUNT}")
-        } else {
-            kept.push(r);
-            continue;
-        };
-        if report.skipped.len() < MAX_SKIPPED_REASONS {
-            report.skipped.push(format!("record {}: {fault}", i + 1));
-        } else {
-            unread += 1;
-        }
-    }
-    if unread > 0 {
-        report.skipped.push(format!("{unread} more records skipped for the same kinds of fault"));
-    }
-    if beyond_cap > 0 {
-        report.skipped.push(format!("{beyond_cap} records after the first {MAX_RECORDS} were not read"));
-    }
-    report.records = kept;
-    Ok(report)
+    Ok((report, beyond_cap))
 }
 
 fn set(
@@ -635,6 +745,10 @@ pub fn parse(bytes: &[u8]) -> Result<Report, ParseError> {
     match start.map(|i| bytes[i]) {
         Some(b'{') => parse_tls(bytes).map(Report::Tls),
         Some(b'<') => parse_dmarc(bytes).map(|r| Report::Dmarc(Box::new(r))),
+        // UTF-16 (its byte order mark first).
+        Some(0xfe | 0xff) if decoded(bytes).trim_start().starts_with('<') => {
+            parse_dmarc(bytes).map(|r| Report::Dmarc(Box::new(r)))
+        }
         _ => Err(ParseError::Unknown),
     }
 }
@@ -735,7 +849,7 @@ mod tests {
         parts
             .iter()
             .map(|p| match p {
-                Ok((name, _)) => format!("{name}: ok"),
+                Ok(file) => format!("{}: ok", file.name),
                 Err((name, reason)) => format!("{name}: {reason}"),
             })
             .collect()
@@ -753,10 +867,7 @@ mod tests {
         use std::io::Write;
         let gz = gzip(REPORT.as_bytes(), flate2::Compression::default());
         let files = unpack("r.xml.gz", &gz, Limits::default());
-        assert!(
-            matches!(&files[..], [Ok((name, bytes))] if name == "r.xml" && bytes == REPORT.as_bytes()),
-            "{files:?}"
-        );
+        assert!(matches!(&files[..], [Ok(f)] if f.name == "r.xml" && f.bytes == REPORT.as_bytes()), "{files:?}");
 
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         zip.start_file("r.xml", zip::write::SimpleFileOptions::default()).expect("zip");
@@ -839,10 +950,20 @@ mod tests {
     }
 
     #[test]
+    fn text_keeps_its_spaces_around_entities_and_a_bare_ampersand() {
+        let escaped = REPORT.replace("<org_name>Example</org_name>", "<org_name>Example &amp; Sons</org_name>");
+        assert_eq!(parse_dmarc(escaped.as_bytes()).expect("reads").org_name, "Example & Sons");
+        let bare = REPORT.replace("<org_name>Example</org_name>", "<org_name>Example & Sons</org_name>");
+        let report = parse_dmarc(bare.as_bytes()).expect("reads leniently");
+        assert_eq!(report.org_name, "Example & Sons");
+        assert!(report.assumed[0].starts_with("not well-formed XML at byte"), "{:?}", report.assumed);
+    }
+
+    #[test]
     fn garbage_is_an_error_never_a_panic() {
         for junk in [&b""[..], b"\x00\x01", b"<feedback", b"{\"a\":", b"PK\x03\x04junk", b"\x1f\x8bjunk"] {
-            for (_, bytes) in unpack("junk", junk, Limits::default()).into_iter().flatten() {
-                assert!(parse(&bytes).is_err(), "{junk:?}");
+            for file in unpack("junk", junk, Limits::default()).into_iter().flatten() {
+                assert!(parse(&file.bytes).is_err(), "{junk:?}");
             }
             assert!(parse(junk).is_err());
         }

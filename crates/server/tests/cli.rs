@@ -352,3 +352,44 @@ fn reports_import_reads_directories_and_archives_and_keeps_what_it_cannot_read()
     assert!(printed.contains("0 imported, 17 already had, 0 could not be read"), "{printed}");
     Ok(())
 }
+
+#[test]
+fn reports_import_reads_each_fault_as_far_as_it_goes_and_says_what_it_assumed() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data_dir = tmp.path().join("data");
+    let dir = tmp.path().join("faults");
+    std::fs::create_dir_all(&dir)?;
+    let mut copied = 0;
+    for entry in std::fs::read_dir(tests::samples("dmarc-faults"))? {
+        let path = entry?.path();
+        let name = path.file_name().context("a name")?.to_string_lossy().into_owned();
+        if [".xml", ".gz", ".zip", ".eml"].iter().any(|x| name.ends_with(x)) {
+            std::fs::copy(&path, dir.join(&name))?;
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, 15, "one file per fault class");
+    let out = ninsho(&["reports", "import", &dir.to_string_lossy()], &data_dir, "")?;
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{printed}");
+    let line = |file: &str| printed.lines().find(|l| l.contains(&format!("/{file}"))).unwrap_or_default().to_owned();
+    for (file, said) in [
+        ("truncated.xml.gz", "18 rows; the compressed stream breaks off"),
+        ("unescaped-markup.xml", "6 rows; not well-formed XML at byte"),
+        ("empty-org-name.xml", "6 rows; org_name was empty: the reporter is taken to be reports.example.net"),
+        ("latin1.xml", "from Télécom Exemple for example.com: 6 rows"),
+        ("utf16.xml", "for example.com: 6 rows"),
+        ("bom-namespace.xml", "for example.com: 6 rows"),
+        ("concatenated.xml.gz", "for example.com: 6 rows"),
+        ("mislabelled-gz.zip", "for example.com: 6 rows"),
+        ("mislabelled-zip.xml.gz", "for example.com: 6 rows"),
+        ("report-mail-text-plain.eml", "for example.com: 6 rows"),
+        ("large-2286-records.xml.gz", "for example.com: 2286 rows"),
+        ("garbage.xml.gz", "not imported: cannot decompress"),
+    ] {
+        assert!(line(file).contains(said), "{file}: {}", line(file));
+    }
+    assert!(printed.contains("14 imported, 0 already had, 1 could not be read"), "{printed}");
+    assert!(stderr(&out).contains("1 file(s) could not be read; they are kept"), "{}", stderr(&out));
+    Ok(())
+}

@@ -171,7 +171,7 @@ pub(crate) async fn upload(
 fn said(lang: i18n::Language, outcome: &Outcome) -> String {
     use i18n::Arg;
     match outcome {
-        Outcome::Imported { kind, org, report_id, domain, rows, skipped } => {
+        Outcome::Imported { kind, org, report_id, domain, rows, skipped, assumed } => {
             let mut text = lang.t_with(
                 "report-outcome-imported",
                 &[
@@ -184,6 +184,10 @@ fn said(lang: i18n::Language, outcome: &Outcome) -> String {
             );
             if *skipped > 0 {
                 text.push_str(&lang.t1("report-outcome-skipped", "skipped", skipped));
+            }
+            for note in assumed {
+                text.push_str("; ");
+                text.push_str(note);
             }
             text
         }
