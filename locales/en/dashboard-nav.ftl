@@ -17,6 +17,7 @@ nav-sandbox = Sandbox mailbox
 nav-deliverability = Deliverability
 nav-reports = DMARC reports
 nav-domains = Sending domains
+nav-bounce-rules = Bounce rules
 nav-settings = Settings
 nav-sender-settings = Sender settings
 nav-team = Team

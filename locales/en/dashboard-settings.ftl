@@ -304,3 +304,23 @@ setup-password-too-long = the password must have at most { $max } characters
 setup-password-has-email = this password is too easy to guess: it contains the account's email address
 setup-password-weak = this password is too easy to guess: { $hint }
 setup-full-stop = .
+
+## Bounce rules (error-address rules)
+bounce-rules-title = Bounce rules
+bounce-rules-intro = Addresses that keep bouncing are suppressed on their own. For each reason, choose how many bounces within how many days put an address on the suppression list.
+bounce-rules-by-reason = Rules by reason
+bounce-rules-bounces = Bounces before suppression
+bounce-rules-days = Within (days)
+bounce-rules-built-in = Built-in
+bounce-rules-never = never
+bounce-rules-rule = { $bounces } in { $days } days
+bounce-rules-sender-hint = About our sending: the address is not at fault.
+bounce-rules-hint = 0 bounces: never suppressed for that reason. A changed rule applies from the next bounce; addresses already suppressed stay so.
+bounce-rules-error-rate-title = High error rate alert
+bounce-rules-error-rate = Alert when a campaign's bounces pass this share of its sends (%)
+bounce-rules-error-rate-hint = Once a campaign has sent at least 50 messages, its admins get one alert by mail and webhook when its bounces pass this share. 0: no alert.
+bounce-rules-save = Save rules
+bounce-rules-reset = Restore built-in rules
+bounce-rules-restored = The built-in rules are back.
+bounce-rules-bad-rule = The rule for "{ $reason }" is not valid: bounces from 0 to 100, days from 1 to 365.
+bounce-rules-bad-rate = The error rate must be a number from 0 to 100.

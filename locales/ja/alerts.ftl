@@ -11,3 +11,6 @@ alert-complaint-loud = Gmail の上限 0.3 % を超えています。配信を�
 alert-dmarc-subject = ninsho: { $domain } の DMARC レポートに「{ $what }」があります
 alert-dmarc-spoofing = なりすましの送信元
 alert-dmarc-own-failing = 認証に失敗した自社の送信元
+alert-error-rate-subject = ninsho: キャンペーン { $campaign } のエラー率が { $rate } % になりました（{ $domain }）
+alert-error-rate-detail = キャンペーン { $campaign }（{ $name }）：送信 { $sent } 通のうち { $bounced } 通がエラー（{ $rate } %）。警告のしきい値 { $limit } % を超えています
+alert-error-rate-advice = 次に配信する前に、リストの入手元と、キャンペーンレポートのエラー理由をご確認ください。

@@ -17,6 +17,7 @@ nav-sandbox = サンドボックスの受信箱
 nav-deliverability = 到達率
 nav-reports = DMARCレポート
 nav-domains = 送信ドメイン
+nav-bounce-rules = エラーアドレス自動停止
 nav-settings = 設定
 nav-sender-settings = 差出人の設定
 nav-team = チーム

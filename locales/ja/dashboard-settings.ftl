@@ -289,3 +289,23 @@ setup-password-too-long = パスワードは{ $max }文字以内にしてくだ�
 setup-password-has-email = アカウントのメールアドレスを含むパスワードは推測されやすいため使えません
 setup-password-weak = 推測されやすいパスワードです（{ $hint }）
 setup-full-stop = 。
+
+## エラーアドレス自動停止
+bounce-rules-title = エラーアドレス自動停止
+bounce-rules-intro = 配信エラーが続くアドレスは、自動的に配信を停止します。エラーの理由ごとに、何日以内に何回エラーになったら配信除外リストに追加するかを設定できます。
+bounce-rules-by-reason = エラー理由ごとのルール
+bounce-rules-bounces = 停止までの回数
+bounce-rules-days = 期間（日）
+bounce-rules-built-in = 初期設定
+bounce-rules-never = 停止しない
+bounce-rules-rule = { $days }日以内に{ $bounces }回
+bounce-rules-sender-hint = 送信側の問題のため、アドレスに原因はありません。
+bounce-rules-hint = 回数を0にすると、その理由では停止しません。変更したルールは次のエラーから適用されます。すでに配信除外リストにあるアドレスはそのままです。
+bounce-rules-error-rate-title = エラー率の警告
+bounce-rules-error-rate = キャンペーンのエラー率がこの値を超えたら警告する（%）
+bounce-rules-error-rate-hint = 送信数が50通以上のキャンペーンで、エラーの割合がこの値を超えると、管理者にメールとWebhookで一度だけお知らせします。0にすると警告しません。
+bounce-rules-save = ルールを保存
+bounce-rules-reset = 初期設定に戻す
+bounce-rules-restored = 初期設定のルールに戻しました。
+bounce-rules-bad-rule = 「{ $reason }」のルールが正しくありません。回数は0〜100、期間は1〜365日で入力してください。
+bounce-rules-bad-rate = エラー率は0〜100の数値で入力してください。

@@ -1048,3 +1048,123 @@ async fn a_refusal_during_delivery_and_a_bounce_message_with_the_same_words_end_
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn error_address_rules_and_the_high_error_rate_alert_act_as_configured() -> Result<()> {
+    let app = spawn_app().await?;
+    let ops = app.person("ops@example.jp", "owner").await?;
+    let ca = TestCa::new()?;
+
+    // The operator's rules: an unknown user never suppressed (a receiver
+    // known to answer 5.1.1 for full mailboxes, say), a full mailbox after
+    // 2 bounces in 10 days; the others as built in.
+    let mut form: Vec<(String, String)> = Vec::new();
+    for reason in replies::Reason::ALL {
+        let rule = match reason {
+            replies::Reason::UserUnknown => replies::Rule { bounces: 0, days: 30 },
+            replies::Reason::MailboxFull => replies::Rule { bounces: 2, days: 10 },
+            other => replies::Rule::default_for(other),
+        };
+        form.push((format!("bounces-{}", reason.as_str()), rule.bounces.to_string()));
+        form.push((format!("days-{}", reason.as_str()), rule.days.to_string()));
+    }
+    form.push(("error_rate".into(), "5".into()));
+    let with = |edit: &[(&str, &str)]| -> Vec<(String, String)> {
+        form.iter()
+            .map(|(k, v)| {
+                let changed = edit.iter().find(|(name, _)| name == k).map(|(_, value)| value.to_string());
+                (k.clone(), changed.unwrap_or_else(|| v.clone()))
+            })
+            .collect()
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let ops = &ops;
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            ops.page(app, "POST", "/bounce-rules", &pairs).await
+        }
+    };
+    // A rule out of bounds is refused with the reason's name; nothing is kept.
+    let (status, page) = post(with(&[("days-mailbox-full", "0")])).await?;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("mailbox-full"), "the page names the reason");
+    assert!(app.store.bounce_rules().await?.is_empty(), "nothing saved");
+    let (status, to) = post(with(&[])).await?;
+    assert_eq!((status, to.as_str()), (303, "→ /bounce-rules?notice=Saved."), "{to}");
+    let kept = app.store.bounce_rules().await?;
+    assert_eq!(kept.len(), 2, "only the changed rules are kept: {kept:?}");
+    let (_, page) = ops.page(&app, "GET", "/bounce-rules", &[]).await?;
+    assert!(page.contains(r#"name="days-mailbox-full" value="10""#), "the page shows the rule");
+
+    // A campaign of 60 of which 6 are unknown at RCPT: 10 %, over 5 %.
+    let gone: Vec<String> = (1..=6).map(|n| format!("gone{n}@example.org")).collect();
+    let script = Script { unknown_users: gone.clone(), ..Script::default() };
+    let sink = Sink::start([127, 0, 0, 14], 0, ca.issue("mx.example.org")?, script).await?;
+    let zone = sender_zone(&app).await?.mx("example.org", 10, "mx.example.org").a("mx.example.org", [127, 0, 0, 14]);
+    let dns = Dns::start(zone).await?;
+    let smtp = transport(&dns, &ca, sink.addr.port(), Options::default()).await?;
+    let mut emails: Vec<String> = (0..54).map(|n| format!("reader{n:02}@example.org")).collect();
+    emails.extend(gone.iter().cloned());
+    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let now = Utc::now();
+    let first = campaign(&app, &emails, now).await?;
+    let mut engine = engine(&app, smtp);
+    assert_eq!(engine.tick(now).await?, 60);
+    let rows = rows(&app, first).await?;
+    assert_eq!(row(&rows, "gone1@example.org")?.status, DeliveryStatus::Bounced);
+    let gone1 = EmailAddress::parse("gone1@example.org")?;
+    assert!(!app.store.is_suppressed(&gone1).await?, "the operator's rule never suppresses an unknown user");
+    assert_eq!(app.store.bounce_reasons(first).await?, vec![("user-unknown".to_owned(), "hard".to_owned(), 6)]);
+
+    // The watch alerts once, whichever round sees it.
+    let watch = identity::watch::Watch {
+        store: app.store.clone(),
+        dns: identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?,
+        setup: tests::test_config().setup,
+        source_ips: vec![IpAddr::from(SOURCE)],
+        every: Duration::hours(6),
+        grace: Duration::days(7),
+    };
+    watch.round(now).await?;
+    watch.round(now).await?;
+    let alerts: Vec<_> =
+        app.store.domain_alerts(20).await?.into_iter().filter(|(_, what, _, _)| what == "High error rate").collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let (domain, _, detail, _) = &alerts[0];
+    assert_eq!(domain, FROM_DOMAIN);
+    assert!(detail.contains(&format!("campaign {first} (Lab): 6 of 60 messages bounced = 10.0 %")), "{detail}");
+    assert!(detail.contains("threshold of 5 %"), "{detail}");
+
+    // A full mailbox: kept after the first bounce, suppressed at the second
+    // (two campaigns, each bounced later by a DSN).
+    let (inbound, _stop) = inbound_listener(&app, &ca).await?;
+    let ann = "reader00@example.org";
+    let again = list(&app.store, "Second issue").await?;
+    let ann_id = app.store.subscriber_by_email(&EmailAddress::parse(ann)?).await?.context("ann")?.id;
+    app.store.set_subscription(ann_id, again, SubscriptionStatus::Confirmed).await?;
+    let mut f = fields("Lab again", vec![again]);
+    f.from_address = format!("news@{FROM_DOMAIN}");
+    let second = app.store.save_campaign(None, &f).await?.id;
+    app.store.schedule_campaign(second, now, None).await?;
+    assert_eq!(engine.tick(now).await?, 1);
+    for (n, id) in [first, second].into_iter().enumerate() {
+        let copy = sink
+            .received()
+            .into_iter()
+            .filter(|r| r.rcpt == ann)
+            .nth(n)
+            .with_context(|| format!("ann's message of campaign {id}"))?;
+        let dsn = tests::lab::dsn(&copy, "failed", "5.2.2", "552 5.2.2 Mailbox full");
+        let (mut mta, _) = tests::lab::SmtpClient::connect(inbound).await?;
+        mta.secure(&ca, "mx.lab.test").await?;
+        assert!(mta.mail("", &copy.mail_from, &dsn).await?.starts_with("250"));
+        let suppressed = app.store.is_suppressed(&EmailAddress::parse(ann)?).await?;
+        assert_eq!(suppressed, n == 1, "bounce {} of 2", n + 1);
+    }
+    // Back to the built-in rules: an unknown user is suppressed at once again.
+    let (status, _) = ops.page(&app, "POST", "/bounce-rules", &[("reset", "1")]).await?;
+    assert_eq!(status, 303);
+    assert!(app.store.bounce_rules().await?.is_empty());
+    Ok(())
+}

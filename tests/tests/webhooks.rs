@@ -89,7 +89,7 @@ async fn every_event_arrives_once_in_order_per_subscriber_despite_failures_and_a
         diagnostic: "452 4.2.2 Mailbox full",
         arrived_later: true,
     };
-    store.record_bounce(Some(&bounced), &bounce, Duration::days(7)).await?;
+    store.record_bounce(Some(&bounced), &bounce).await?;
     store.record_complaint(Some(&bounced), "aiko@example.org", "abuse", "Test/1.0").await?;
     store.set_subscription(aiko, news, SubscriptionStatus::Unsubscribed).await?;
 

@@ -400,9 +400,7 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
             diagnostic: &attempt.reply,
             arrived_later: false,
         };
-        let window = Duration::days(replies::SOFT_WINDOW_DAYS);
-        let soft = self.queue.record_bounce(&of, &bounce, window).await?;
-        if replies::suppresses(effect, soft) {
+        if self.queue.record_bounce(&of, &bounce).await?.suppresses() {
             let why = format!("bounced: {} ({})", reason.as_str(), attempt.reply.chars().take(200).collect::<String>());
             self.queue.suppress(&delivery.email, domain::SubscriberStatus::Bounced, &why).await?;
         }

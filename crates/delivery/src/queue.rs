@@ -59,13 +59,13 @@ pub trait Queue: Send + Sync {
     fn record_message_outcomes(&self, outcomes: &[MessageOutcome]) -> impl Future<Output = Answer<()>> + Send;
     /// Campaigns with nothing left to attempt, now marked finished.
     fn finish_campaigns(&self) -> impl Future<Output = Answer<Vec<i64>>> + Send;
-    /// Records a bounce; the address's soft bounces within `window`.
+    /// Records a bounce; the address's bounces of its reason within its
+    /// rule's days, and the rule.
     fn record_bounce(
         &self,
         delivery: &BouncedDelivery,
         bounce: &NewBounce<'_>,
-        window: Duration,
-    ) -> impl Future<Output = Answer<i64>> + Send;
+    ) -> impl Future<Output = Answer<store::BounceTally>> + Send;
     fn suppress(&self, email: &str, status: SubscriberStatus, reason: &str) -> impl Future<Output = Answer<()>> + Send;
     /// The From domain's DKIM signer (None: it has no key).
     fn signer(
@@ -145,8 +145,8 @@ impl Queue for Store {
         Store::finish_campaigns(self).await
     }
 
-    async fn record_bounce(&self, delivery: &BouncedDelivery, bounce: &NewBounce<'_>, window: Duration) -> Answer<i64> {
-        Store::record_bounce(self, Some(delivery), bounce, window).await
+    async fn record_bounce(&self, delivery: &BouncedDelivery, bounce: &NewBounce<'_>) -> Answer<store::BounceTally> {
+        Store::record_bounce(self, Some(delivery), bounce).await
     }
 
     async fn suppress(&self, email: &str, status: SubscriberStatus, reason: &str) -> Answer<()> {

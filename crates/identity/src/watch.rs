@@ -2,7 +2,9 @@
 //! domain not verified yet, every minute), key rotations carried on (a
 //! pending key signs once its record is seen; the key it replaces retires
 //! after a grace period), and an alert when a check that was green breaks.
-//! Each domain is claimed by one delivery node per round.
+//! Each domain is claimed by one delivery node per round. The watch also
+//! alerts once on each campaign whose bounces pass the share the sender
+//! settings allow (a list gone stale, a bought list).
 
 use std::net::IpAddr;
 
@@ -40,6 +42,9 @@ impl Watch {
         let due = self.store.claim_domain_checks(now, self.every, RETRY).await?;
         for domain in &due {
             self.check(domain, now).await?;
+        }
+        for over in self.store.claim_error_rate_alerts(ERROR_RATE_MIN_SENDS).await? {
+            error_rate_alert(&self.store, &over).await?;
         }
         Ok(due.len())
     }
@@ -118,6 +123,42 @@ async fn alert(store: &Store, domain: &SendingDomain, broken: &Check) -> Result<
         })
         .collect();
     store.raise_alert(domain.id, &broken.what, &broken.detail, &mail).await
+}
+
+/// A campaign's error rate is judged once it has sent this many messages:
+/// two bounces of a test to ten addresses say nothing about a list.
+pub const ERROR_RATE_MIN_SENDS: i64 = 50;
+
+/// Raises the alert on a campaign whose bounces passed the threshold.
+async fn error_rate_alert(store: &Store, over: &store::ErrorRate) -> Result<(), StoreError> {
+    let rate = over.bounced as f64 * 100.0 / over.sent.max(1) as f64;
+    tracing::warn!(
+        campaign = over.campaign_id,
+        over.sent,
+        over.bounced,
+        "campaign error rate over the alert threshold"
+    );
+    let said = |lang: i18n::Language| {
+        let args = [
+            ("campaign", i18n::Arg::from(over.campaign_id)),
+            ("name", i18n::Arg::from(over.name.as_str())),
+            ("domain", i18n::Arg::from(over.domain.as_str())),
+            ("sent", i18n::Arg::from(lang.number(over.sent))),
+            ("bounced", i18n::Arg::from(lang.number(over.bounced))),
+            ("rate", i18n::Arg::from(format!("{rate:.1}"))),
+            ("limit", i18n::Arg::from(format!("{}", over.limit_percent))),
+        ];
+        let detail = lang.t_with("alert-error-rate-detail", &args);
+        AlertMail {
+            language: lang.code().into(),
+            subject: lang.t_with("alert-error-rate-subject", &args),
+            text: format!("{detail}\n\n{}\n", lang.t("alert-error-rate-advice")),
+        }
+    };
+    let mail: Vec<AlertMail> = i18n::Language::ALL.into_iter().map(&said).collect();
+    let english = said(i18n::Language::English);
+    let detail = english.text.lines().next().unwrap_or_default().to_owned();
+    store.raise_alert(over.domain_id, "High error rate", &detail, &mail).await
 }
 
 /// How long a replaced DKIM key stays published by default: long enough

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use message::SecretKey;
 use message::links::{self, Purpose};
 use message::verp::{self, Bounced};
@@ -19,7 +19,7 @@ use store::{AlertMail, BouncedDelivery, NewBounce, Store, StoreError};
 use crate::feedback::{self, Complaint, Feedback};
 use crate::smtp::{Envelope, Mailbox};
 use domain::SubscriberStatus;
-use replies::{Effect, SOFT_LIMIT, SOFT_WINDOW_DAYS};
+use replies::Effect;
 
 /// Complaint rates that raise an alert: Gmail's guidance is to stay under
 /// 0.1 % and never reach 0.3 %.
@@ -171,17 +171,23 @@ impl Inbox {
                     diagnostic: &failure.diagnostic,
                     arrived_later: true,
                 };
-                let soft = self.store.record_bounce(delivery.as_ref(), &new, Duration::days(SOFT_WINDOW_DAYS)).await?;
+                let tally = self.store.record_bounce(delivery.as_ref(), &new).await?;
                 let reason = format!("{} ({} {})", failure.reason.as_str(), failure.status, failure.diagnostic);
-                let suppress = replies::suppresses(effect, soft);
+                let suppress = tally.suppresses();
                 if suppress {
                     let why = format!("bounced: {}", reason.chars().take(200).collect::<String>());
                     self.store.suppress_for_feedback(&email, SubscriberStatus::Bounced, &why).await?;
                 }
+                let (n, of, days) = (tally.bounces, tally.rule.bounces, tally.rule.days);
                 let done = match (effect, suppress) {
                     (_, true) => format!("{effect_word} bounce, {reason}: {email} suppressed"),
-                    (Effect::Soft, false) => format!("soft bounce {soft} of {SOFT_LIMIT}, {reason}: {email} kept"),
-                    _ => format!("{effect_word} bounce (about our sending, not the address), {reason}"),
+                    (_, false) if of > 0 => {
+                        format!("{effect_word} bounce {n} of {of} in {days} days, {reason}: {email} kept")
+                    }
+                    (Effect::Sender, false) => {
+                        format!("{effect_word} bounce (about our sending, not the address), {reason}")
+                    }
+                    _ => format!("{effect_word} bounce, {reason}: {email} kept (its rule never suppresses)"),
                 };
                 Ok(("bounce", done, false))
             }

@@ -9,20 +9,40 @@ mod reason;
 
 pub use reason::{Effect, Reason, SISIMAI, classify as reason, from_sisimai, status_in};
 
-/// Soft bounces of one address within [`SOFT_WINDOW_DAYS`] after which it
-/// is suppressed.
-pub const SOFT_LIMIT: i64 = 3;
-pub const SOFT_WINDOW_DAYS: i64 = 30;
+/// An error-address rule: an address is suppressed after `bounces`
+/// bounces of one reason within `days` days (0 bounces: never). Operators
+/// set one per reason; [`Rule::default_for`] is where each starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub bounces: i32,
+    pub days: i32,
+}
 
-/// Whether a bounce with `effect` suppresses the address, when it has had
-/// `soft_bounces` soft bounces in the window (this one included): a hard
-/// bounce at once, soft ones from the [`SOFT_LIMIT`]th on, and one about our
-/// sending (reputation, authentication, rate) never.
-pub fn suppresses(effect: Effect, soft_bounces: i64) -> bool {
-    match effect {
-        Effect::Hard => true,
-        Effect::Soft => soft_bounces >= SOFT_LIMIT,
-        Effect::Sender => false,
+impl Rule {
+    /// The most bounces and days a rule may ask for.
+    pub const MAX_BOUNCES: i32 = 100;
+    pub const MAX_DAYS: i32 = 365;
+
+    /// A gone address at once; one that may recover after three bounces in
+    /// 30 days; one refused for our sending (reputation, authentication,
+    /// rate, policy) never: the address is not at fault.
+    pub fn default_for(reason: Reason) -> Self {
+        match reason.effect() {
+            Effect::Hard => Self { bounces: 1, days: 30 },
+            Effect::Soft => Self { bounces: 3, days: 30 },
+            Effect::Sender => Self { bounces: 0, days: 30 },
+        }
+    }
+
+    /// Whether an address with `bounces` of the reason within the rule's
+    /// days (this one included) is suppressed.
+    pub fn suppresses(self, bounces: i64) -> bool {
+        self.bounces > 0 && bounces >= i64::from(self.bounces)
+    }
+
+    /// Within the bounds an operator may set.
+    pub fn is_valid(self) -> bool {
+        (0..=Self::MAX_BOUNCES).contains(&self.bounces) && (1..=Self::MAX_DAYS).contains(&self.days)
     }
 }
 
@@ -115,9 +135,18 @@ mod tests {
 
     #[test]
     fn hard_bounces_suppress_at_once_soft_ones_at_the_limit_ours_never() {
-        assert!(suppresses(Effect::Hard, 0));
-        assert!(!suppresses(Effect::Soft, SOFT_LIMIT - 1));
-        assert!(suppresses(Effect::Soft, SOFT_LIMIT));
-        assert!(!suppresses(Effect::Sender, 100));
+        let hard = Rule::default_for(Reason::UserUnknown);
+        assert!(hard.suppresses(1));
+        let soft = Rule::default_for(Reason::MailboxFull);
+        assert!(!soft.suppresses(2));
+        assert!(soft.suppresses(3));
+        assert!(!Rule::default_for(Reason::Blocked).suppresses(100));
+        assert!(Reason::ALL.iter().all(|r| Rule::default_for(*r).is_valid()));
+        assert!(!Rule { bounces: 1, days: 0 }.is_valid());
+        assert!(!Rule { bounces: -1, days: 3 }.is_valid());
+        assert_eq!(
+            Reason::ALL.iter().map(|r| Reason::from_name(r.as_str())).collect::<Vec<_>>(),
+            Reason::ALL.map(Some)
+        );
     }
 }

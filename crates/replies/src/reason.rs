@@ -52,6 +52,29 @@ impl Effect {
 }
 
 impl Reason {
+    /// Every reason, the address's own first, those about our sending last.
+    pub const ALL: [Reason; 14] = [
+        Self::UserUnknown,
+        Self::HostUnknown,
+        Self::HasMoved,
+        Self::MailboxFull,
+        Self::Suspend,
+        Self::MesgTooBig,
+        Self::Expired,
+        Self::SystemError,
+        Self::NetworkError,
+        Self::Undefined,
+        Self::RateLimited,
+        Self::Blocked,
+        Self::AuthFailure,
+        Self::PolicyViolation,
+    ];
+
+    /// The reason stored as `name` ([`Reason::as_str`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::UserUnknown => "user-unknown",

@@ -1,6 +1,7 @@
 //! Bounces, complaints and the messages they came in.
 
 use chrono::{DateTime, Utc};
+use replies::{Reason, Rule};
 
 use domain::SubscriberStatus;
 
@@ -17,6 +18,20 @@ pub struct BouncedDelivery {
 }
 
 /// A bounce to record.
+/// What a recorded bounce adds up to: the address's bounces of its reason
+/// within the rule's days, and the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BounceTally {
+    pub bounces: i64,
+    pub rule: Rule,
+}
+
+impl BounceTally {
+    pub fn suppresses(self) -> bool {
+        self.rule.suppresses(self.bounces)
+    }
+}
+
 pub struct NewBounce<'a> {
     pub email: &'a str,
     pub reason: &'a str,
@@ -71,14 +86,15 @@ impl Store {
     }
 
     /// Records a bounce of a delivery (refused during delivery, or
-    /// accepted and bounced later: then the delivery is marked bounced). Returns how many soft bounces
-    /// the address had in the last `window`, this one included.
+    /// accepted and bounced later: then the delivery is marked bounced),
+    /// and counts the address's bounces of the same reason within the days
+    /// of the reason's rule (the built-in one unless an operator set one),
+    /// this one included.
     pub async fn record_bounce(
         &self,
         delivery: Option<&BouncedDelivery>,
         bounce: &NewBounce<'_>,
-        window: chrono::Duration,
-    ) -> Result<i64> {
+    ) -> Result<BounceTally> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO bounces (delivery_id, campaign_id, email, reason, effect, status, diagnostic) \
@@ -106,16 +122,60 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let soft: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM bounces WHERE lower(email) = lower($1) AND effect = 'soft' \
-             AND created_at > now() - $2::interval",
+        let rule: Option<(i32, i32)> = sqlx::query_as("SELECT bounces, days FROM bounce_rules WHERE reason = $1")
+            .bind(bounce.reason)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let built_in = Reason::from_name(bounce.reason).map(Rule::default_for).unwrap_or(Rule { bounces: 3, days: 30 });
+        let rule = rule.map_or(built_in, |(bounces, days)| Rule { bounces, days });
+        let bounces: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM bounces WHERE lower(email) = lower($1) AND reason = $2 \
+             AND created_at > now() - make_interval(days => $3)",
         )
         .bind(bounce.email)
-        .bind(window)
+        .bind(bounce.reason)
+        .bind(rule.days)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(soft)
+        Ok(BounceTally { bounces, rule })
+    }
+
+    /// The error-address rules operators set, by reason (the others follow
+    /// the built-in ones).
+    pub async fn bounce_rules(&self) -> Result<Vec<(String, Rule)>> {
+        let rows: Vec<(String, i32, i32)> =
+            sqlx::query_as("SELECT reason, bounces, days FROM bounce_rules ORDER BY reason")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(reason, bounces, days)| (reason, Rule { bounces, days })).collect())
+    }
+
+    /// Sets the rules of these reasons; a reason whose rule is its built-in
+    /// one (`None`) loses its row, so later changes to the built-in rule
+    /// reach it.
+    pub async fn save_bounce_rules(&self, rules: &[(&str, Option<Rule>)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (reason, rule) in rules {
+            match rule {
+                Some(r) => {
+                    sqlx::query(
+                        "INSERT INTO bounce_rules (reason, bounces, days) VALUES ($1, $2, $3) \
+                         ON CONFLICT (reason) DO UPDATE SET bounces = $2, days = $3, updated_at = now()",
+                    )
+                    .bind(reason)
+                    .bind(r.bounces)
+                    .bind(r.days)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM bounce_rules WHERE reason = $1").bind(reason).execute(&mut *tx).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Suppresses an address and marks its subscriber `status` (bounced or
@@ -242,5 +302,49 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+/// A campaign whose bounces passed the alert threshold.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ErrorRate {
+    pub campaign_id: i64,
+    pub name: String,
+    pub domain_id: i64,
+    pub domain: String,
+    pub sent: i64,
+    pub bounced: i64,
+    /// The threshold passed, per cent.
+    pub limit_percent: f64,
+}
+
+impl Store {
+    /// Campaigns sending, or finished within three days (bounces keep
+    /// coming back), whose bounces passed the alert threshold of the sender
+    /// settings once they had sent `min_sends`; each is claimed, so that
+    /// one alert goes out whichever node sees it first.
+    pub async fn claim_error_rate_alerts(&self, min_sends: i64) -> Result<Vec<ErrorRate>> {
+        Ok(sqlx::query_as(
+            "WITH settings AS (SELECT error_rate_alert AS limit_percent FROM sender_settings), \
+             watched AS (SELECT id FROM campaigns WHERE error_rate_alerted_at IS NULL \
+                 AND (status = 'sending' OR (status = 'finished' AND finished_at > now() - interval '3 days'))), \
+             counts AS (SELECT campaign_id, \
+                     count(*) FILTER (WHERE status IN ('delivered', 'bounced')) AS sent, \
+                     count(*) FILTER (WHERE status = 'bounced') AS bounced \
+                 FROM deliveries WHERE campaign_id IN (SELECT id FROM watched) GROUP BY campaign_id), \
+             over AS (SELECT counts.*, settings.limit_percent FROM counts, settings \
+                 WHERE settings.limit_percent > 0 AND counts.sent >= $1 \
+                 AND counts.bounced * 100.0 > settings.limit_percent * counts.sent), \
+             claimed AS (UPDATE campaigns c SET error_rate_alerted_at = now() FROM over \
+                 WHERE c.id = over.campaign_id AND c.error_rate_alerted_at IS NULL \
+                 RETURNING c.id, c.name, c.from_address, over.sent, over.bounced, over.limit_percent) \
+             SELECT claimed.id AS campaign_id, claimed.name, d.id AS domain_id, d.domain, claimed.sent, \
+                 claimed.bounced, claimed.limit_percent \
+             FROM claimed JOIN sending_domains d \
+                 ON lower(d.domain) = lower(split_part(claimed.from_address, '@', 2)) ORDER BY claimed.id",
+        )
+        .bind(min_sends)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -40,7 +40,7 @@ pub use campaign_reports::{
 };
 pub use campaigns::{Campaign, CampaignFields};
 pub use domains::{AlertMail, DkimKey, NewDkimKey, SenderIdentity, SendingDomain};
-pub use feedback::{BouncedDelivery, NewBounce};
+pub use feedback::{BounceTally, BouncedDelivery, ErrorRate, NewBounce};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use layouts::Template;
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};

@@ -77,3 +77,19 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The share of a campaign's sends (per cent) that may bounce before
+    /// its senders are alerted; 0: never.
+    pub async fn error_rate_alert(&self) -> Result<f64> {
+        Ok(sqlx::query_scalar("SELECT error_rate_alert FROM sender_settings").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn set_error_rate_alert(&self, percent: f64) -> Result<()> {
+        sqlx::query("UPDATE sender_settings SET error_rate_alert = $1, updated_at = now()")
+            .bind(percent)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -8,6 +8,7 @@ mod allowlist;
 mod api;
 mod audience_pages;
 mod auth;
+mod bounce_rules_pages;
 mod campaign_pages;
 mod campaigns;
 mod chart;
@@ -329,6 +330,7 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/domains/ips", post(domain_pages::set_ips))
         .route("/domains/identity", post(domain_pages::set_identity))
         .route("/domains/smime", post(domain_pages::set_smime))
+        .route("/bounce-rules", get(bounce_rules_pages::rules).post(bounce_rules_pages::save))
         .route(
             "/reports/upload",
             post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),

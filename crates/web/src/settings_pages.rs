@@ -30,6 +30,13 @@ pub(crate) struct NoticeQuery {
     notice: Option<String>,
 }
 
+impl NoticeQuery {
+    /// The notice to show, cut to a sentence's length.
+    pub(crate) fn notice(self) -> Option<String> {
+        self.notice.map(|n| n.chars().take(200).collect())
+    }
+}
+
 pub(crate) async fn settings(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -37,8 +44,7 @@ pub(crate) async fn settings(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let s = state.store().sender_settings().await?;
-    let notice = query.notice.map(|n| n.chars().take(200).collect());
-    page(&state, jar, &admin, StatusCode::OK, s, notice, None)
+    page(&state, jar, &admin, StatusCode::OK, s, query.notice(), None)
 }
 
 fn page(
