@@ -1088,7 +1088,7 @@ async fn error_address_rules_and_the_high_error_rate_alert_act_as_configured() -
     // A rule out of bounds is refused with the reason's name; nothing is kept.
     let (status, page) = post(with(&[("days-mailbox-full", "0")])).await?;
     assert_eq!(status, 422, "{page}");
-    assert!(page.contains("mailbox-full"), "the page names the reason");
+    assert!(page.contains("Mailbox full"), "the page names the reason");
     assert!(app.store.bounce_rules().await?.is_empty(), "nothing saved");
     let (status, to) = post(with(&[])).await?;
     assert_eq!((status, to.as_str()), (303, "→ /bounce-rules?notice=Saved."), "{to}");

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use replies::{Effect, Reason, Rule};
+use replies::{Reason, Rule};
 
 use crate::auth::AdminUser;
 use crate::csrf::CsrfForm;
@@ -128,9 +128,5 @@ impl Line {
     /// Whether the operator changed this reason's rule.
     fn changed(&self) -> bool {
         self.rule != self.built_in
-    }
-
-    fn is_sender(&self) -> bool {
-        self.effect == Effect::Sender.as_str()
     }
 }
