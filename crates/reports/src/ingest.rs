@@ -352,7 +352,7 @@ impl Ingest {
                 domain,
                 rows: report.policies.len(),
                 skipped: 0,
-                assumed: Vec::new(),
+                assumed: report.assumed.clone(),
             },
         })
     }

@@ -654,6 +654,8 @@ pub struct TlsReport {
     pub begin: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
     pub policies: Vec<TlsPolicy>,
+    /// What was assumed where the report left a field out.
+    pub assumed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -688,8 +690,9 @@ pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, ParseError> {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
     };
-    let report = TlsReport {
+    let mut report = TlsReport {
         org_name: text(&value, "organization-name"),
+        assumed: Vec::new(),
         report_id: text(&value, "report-id"),
         begin: time("start-datetime"),
         end: time("end-datetime"),
@@ -726,6 +729,16 @@ pub fn parse_tls(bytes: &[u8]) -> Result<TlsReport, ParseError> {
             })
             .collect(),
     };
+    if report.org_name.trim().is_empty() {
+        // As for DMARC: the reporter is the domain of its contact address
+        // (`mailto:tlsrpt@example.net` or `tlsrpt@example.net`).
+        let contact = text(&value, "contact-info");
+        let domain = contact.rsplit_once('@').map(|(_, d)| d.trim().trim_end_matches('>').to_ascii_lowercase());
+        if let Some(domain) = domain.filter(|d| d.contains('.') && !d.contains(char::is_whitespace)) {
+            report.assumed.push(format!("organization-name was empty: the reporter is taken to be {domain}"));
+            report.org_name = domain;
+        }
+    }
     if report.report_id.is_empty() || report.org_name.is_empty() {
         return Err(ParseError::TlsUnnamed);
     }
@@ -957,6 +970,19 @@ mod tests {
         let report = parse_dmarc(bare.as_bytes()).expect("reads leniently");
         assert_eq!(report.org_name, "Example & Sons");
         assert!(report.assumed[0].starts_with("not well-formed XML at byte"), "{:?}", report.assumed);
+    }
+
+    #[test]
+    fn a_tls_report_without_organization_name_is_named_by_its_contact() {
+        let json = br#"{"organization-name": "", "contact-info": "mailto:tlsrpt@Reports.Example.net",
+            "report-id": "t1", "policies": [{"policy": {"policy-type": "sts", "policy-domain": "shop.example"},
+            "summary": {"total-successful-session-count": 9, "total-failure-session-count": 1}}]}"#;
+        let report = parse_tls(json).expect("named by its contact");
+        assert_eq!(report.org_name, "reports.example.net");
+        assert_eq!(report.assumed.len(), 1, "{:?}", report.assumed);
+        assert_eq!((report.policies[0].successes, report.policies[0].failures), (9, 1));
+        let nameless = br#"{"organization-name": "", "report-id": "t1", "policies": []}"#;
+        assert!(matches!(parse_tls(nameless), Err(ParseError::TlsUnnamed)));
     }
 
     #[test]
