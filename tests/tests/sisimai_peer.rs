@@ -6,8 +6,10 @@
 //! status, hard/soft agreement, reason agreement (sisimai's reasons mapped
 //! onto ours by `replies::SISIMAI`), and the share ninsho calls undefined.
 //!
-//! Where ninsho disagrees on purpose, `more/disagreements.tsv` says why, and
-//! such a recipient counts as agreeing while ninsho reads it as written there.
+//! Where ninsho disagrees on purpose, `more/disagreements.tsv` (reason) and
+//! `more/read-disagreements.tsv` (recipient or status) say why, and such a
+//! recipient counts as agreeing while ninsho reads it as written there; the
+//! figures without them are printed too.
 //! The figures are printed (`-- --nocapture`) and held at least where they
 //! stand, so that a change to the reader cannot make them worse unnoticed.
 
@@ -69,6 +71,8 @@ struct Figures {
     reason: usize,
     /// Reason agreement without the documented disagreements.
     reason_as_is: usize,
+    /// Read alike without the documented disagreements.
+    read_as_is: usize,
     undefined: usize,
 }
 
@@ -109,12 +113,27 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
             (f.len() == 5).then(|| ((f[0].to_owned(), f[1].to_owned()), f[3].to_owned()))
         })
         .collect();
+    // (file, sisimai's recipient) → the recipient and status ninsho reads
+    // instead, on purpose.
+    let read_on_purpose: BTreeMap<(String, String), (String, String)> =
+        std::fs::read_to_string(dir.join("read-disagreements.tsv"))
+            .expect("more/read-disagreements.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f.len() == 6).then(|| ((f[0].to_owned(), f[1].to_owned()), (f[3].to_owned(), f[4].to_owned())))
+            })
+            .collect();
     let mut figures = Figures::default();
     let mut misses = Vec::new();
     for p in peer.iter().filter(|p| replies::from_sisimai(&p.reason).is_some()) {
         figures.recipients += 1;
+        // Where the recipient or status is ours on purpose, the one written.
+        let read_as = read_on_purpose.get(&(p.file.clone(), p.recipient.clone()));
+        let named = read_as.map_or(p.recipient.as_str(), |(recipient, _)| recipient.as_str());
         let failure = match ours.get(&p.file) {
-            Some(Feedback::Bounce(b)) => b.failed.iter().find(|f| f.recipient.eq_ignore_ascii_case(&p.recipient)),
+            Some(Feedback::Bounce(b)) => b.failed.iter().find(|f| f.recipient.eq_ignore_ascii_case(named)),
             _ => None,
         };
         let Some(f) = failure else {
@@ -125,7 +144,9 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
         // empty, or the class it does give.
         let agrees = p.status.is_empty()
             || f.status == p.status
+            || read_as.is_some_and(|(_, status)| *status == f.status)
             || (pseudo(&p.status) && (f.status.is_empty() || class(&f.status) == class(&p.status)));
+        figures.read_as_is += usize::from(agrees && read_as.is_none());
         if agrees {
             figures.read += 1;
         } else {
@@ -147,10 +168,11 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
         }
     }
     println!(
-        "{} recipients: read {:.1} %, hard/soft {:.1} %, reason {:.1} % ({:.1} % before the documented \
-         disagreements), undefined {:.1} %",
+        "{} recipients: read {:.1} % ({:.1} % before the documented disagreements), hard/soft {:.1} %, \
+         reason {:.1} % ({:.1} % before the documented disagreements), undefined {:.1} %",
         figures.recipients,
         figures.percent(figures.read),
+        figures.percent(figures.read_as_is),
         figures.percent(figures.hard_soft),
         figures.percent(figures.reason),
         figures.percent(figures.reason_as_is),
@@ -167,7 +189,7 @@ fn ninsho_reads_the_bounces_of_other_mtas_as_sisimai_does() {
 }
 
 // Measured 2026-12-04 (the issue's goals: 98, 95, 90 and 3).
-const FLOOR_READ: f64 = 94.5;
-const FLOOR_HARD_SOFT: f64 = 95.5;
-const FLOOR_REASON: f64 = 90.0;
+const FLOOR_READ: f64 = 98.0;
+const FLOOR_HARD_SOFT: f64 = 98.0;
+const FLOOR_REASON: f64 = 91.0;
 const CEILING_UNDEFINED: f64 = 2.5;

@@ -210,7 +210,7 @@ static BY_TEXT: LazyLock<Vec<(Regex, Reason)>> = LazyLock::new(|| {
             Reason::Expired,
         ),
         (
-            r"connection (?:refused|timed out|reset)|no route to host|network|timeout|timed out|lost connection|socket error|did not accept our requests to connect|refused to talk|host name lookup failure|name server timeout",
+            r"connection (?:refused|timed out|reset)|no route to host|network|timeout|timed out|lost connection|socket error|did not accept our requests to connect|refused to talk|host name lookup failure|name server timeout|routing loop|hop count exceeded|too many hops|mail loop",
             Reason::NetworkError,
         ),
         (
