@@ -76,11 +76,15 @@ ensure_test_tools() {
     # (Python), kept in a virtual environment of its own.
     command -v python3 >/dev/null || missing+=(python3)
     python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+    # Haraka, an MTA outside the bounce samples, makes bounces the reader
+    # is measured on (Node.js; Debian's npm brings it).
+    command -v npm >/dev/null || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi
     ensure_openapi_validator
     ensure_parsedmarc
+    ensure_haraka
 }
 
 # openapi-spec-validator, pinned, in a virtual environment under the user's
@@ -108,6 +112,19 @@ ensure_parsedmarc() {
         "$venv/bin/pip" install --quiet --disable-pip-version-check "parsedmarc==$version"
     fi
     export NINSHO_PARSEDMARC="$venv/bin/python"
+}
+
+# Haraka, pinned (3.1.1 runs on the Node.js of Debian 12), under the user's
+# cache: the MTA of tests/tests/foreign_bounces.rs; exports NINSHO_HARAKA.
+ensure_haraka() {
+    local dir="${XDG_CACHE_HOME:-$HOME/.cache}/ninsho/haraka"
+    local version=3.1.1
+    if ! grep -qs "\"version\": \"$version\"" "$dir/node_modules/Haraka/package.json"; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        npm install --prefix "$dir" --no-audit --no-fund --silent "Haraka@$version"
+    fi
+    export NINSHO_HARAKA="$dir/node_modules/.bin/haraka"
 }
 
 # A temporary directory for the throwaway PostgreSQL cluster that the test

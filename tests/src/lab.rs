@@ -294,6 +294,9 @@ pub struct Script {
     pub throttle: bool,
     /// RCPT TO these addresses gets `550 5.1.1`.
     pub unknown_users: Vec<String>,
+    /// RCPT TO these addresses gets this reply, word for word: (address,
+    /// reply line such as `552 5.2.2 Mailbox full`).
+    pub refusals: Vec<(String, String)>,
     /// A pause before every reply.
     pub delay: Duration,
     /// The first N messages: the connection is dropped in the middle of their data.
@@ -458,7 +461,9 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
             }
             "RCPT" => {
                 let to = address(arg);
-                if script.unknown_users.iter().any(|u| u.eq_ignore_ascii_case(&to)) {
+                if let Some((_, refusal)) = script.refusals.iter().find(|(a, _)| a.eq_ignore_ascii_case(&to)) {
+                    reply(io, script, refusal).await?;
+                } else if script.unknown_users.iter().any(|u| u.eq_ignore_ascii_case(&to)) {
                     reply(io, script, "550 5.1.1 The email account that you tried to reach does not exist").await?;
                 } else {
                     c.rcpt.push(to);
