@@ -179,6 +179,7 @@ fn each_fault_class_is_read_as_far_as_it_goes_and_noted() {
         "mislabelled-gz.zip",
         "mislabelled-zip.xml.gz",
         "missing-metadata.xml",
+        "no-date-range.xml",
         "report-mail-text-plain.eml",
         "report-mail-wrong-type.eml",
         "unescaped-markup.xml",

@@ -177,6 +177,14 @@ impl Ingest {
                     let kept = match reports::parse(&content) {
                         Ok(Report::Dmarc(mut report)) => {
                             report.assumed.splice(0..0, notes);
+                            if report.begin == 0 && report.end == 0 {
+                                // No date_range: the day before it arrived.
+                                let today = Utc::now().timestamp().div_euclid(86_400) * 86_400;
+                                (report.begin, report.end) = (today - 86_400, today - 1);
+                                report
+                                    .assumed
+                                    .push("no date_range: the day before the report arrived is assumed".into());
+                            }
                             self.keep_dmarc(&report, &ours, &domains, via).await
                         }
                         Ok(Report::Tls(report)) => self.keep_tls(&report, via).await,

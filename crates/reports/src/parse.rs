@@ -451,6 +451,19 @@ pub fn parse_dmarc(bytes: &[u8]) -> Result<Aggregate, ParseError> {
     if report.domain.is_empty() {
         return Err(ParseError::NoDomain);
     }
+    // A range with one end: a day from it (reports cover a day). Without
+    // either, the importer assumes the day before the report arrived.
+    match (report.begin > 0, report.end > 0) {
+        (true, true) | (false, false) => {}
+        (true, false) => {
+            report.end = report.begin + 86_399;
+            report.assumed.push("date_range has no end: the day from its begin is assumed".into());
+        }
+        (false, true) => {
+            report.begin = report.end - 86_399;
+            report.assumed.push("date_range has no begin: the day up to its end is assumed".into());
+        }
+    }
     let mut kept = Vec::with_capacity(report.records.len());
     let mut unread = 0usize;
     for (i, r) in std::mem::take(&mut report.records).into_iter().enumerate() {
@@ -605,6 +618,16 @@ fn read_dmarc(text: &str, lenient: bool) -> Result<(Aggregate, usize), ParseErro
     Ok((report, beyond_cap))
 }
 
+/// A time in seconds since 1970 as reporters write it (`1709683200`, also
+/// `1709683200.0`); 0 when it is none.
+fn seconds(value: &str) -> i64 {
+    value
+        .parse::<i64>()
+        .ok()
+        .or_else(|| value.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f as i64))
+        .unwrap_or(0)
+}
+
 fn set(
     report: &mut Aggregate,
     row: &mut Option<Row>,
@@ -620,8 +643,8 @@ fn set(
         (["org_name", "report_metadata", ..], _) => report.org_name = value,
         (["email", "report_metadata", ..], _) => report.email = value,
         (["report_id", "report_metadata", ..], _) => report.report_id = value,
-        (["begin", "date_range", ..], _) => report.begin = value.parse().unwrap_or(0),
-        (["end", "date_range", ..], _) => report.end = value.parse().unwrap_or(0),
+        (["begin", "date_range", ..], _) => report.begin = seconds(&value),
+        (["end", "date_range", ..], _) => report.end = seconds(&value),
         (["domain", "policy_published", ..], _) => report.domain = lower.trim_end_matches('.').to_owned(),
         (["p", "policy_published", ..], _) => report.policy.p = lower,
         (["sp", "policy_published", ..], _) => report.policy.sp = lower,
@@ -970,6 +993,19 @@ mod tests {
         let report = parse_dmarc(bare.as_bytes()).expect("reads leniently");
         assert_eq!(report.org_name, "Example & Sons");
         assert!(report.assumed[0].starts_with("not well-formed XML at byte"), "{:?}", report.assumed);
+    }
+
+    #[test]
+    fn a_range_with_one_end_is_a_day_from_it() {
+        let no_end = REPORT.replace("<end>1700086399</end>", "");
+        let report = parse_dmarc(no_end.as_bytes()).expect("one end is enough");
+        assert_eq!((report.begin, report.end), (1_700_000_000, 1_700_086_399));
+        assert!(report.assumed.iter().any(|a| a.contains("no end")), "{:?}", report.assumed);
+        let decimal = REPORT.replace("<begin>1700000000</begin>", "<begin>1700000000.0</begin>");
+        assert_eq!(parse_dmarc(decimal.as_bytes()).expect("reads").begin, 1_700_000_000);
+        let none = REPORT.replace("<date_range><begin>1700000000</begin><end>1700086399</end></date_range>", "");
+        let report = parse_dmarc(none.as_bytes()).expect("the importer dates it");
+        assert_eq!((report.begin, report.end), (0, 0));
     }
 
     #[test]

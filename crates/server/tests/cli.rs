@@ -368,7 +368,7 @@ fn reports_import_reads_each_fault_as_far_as_it_goes_and_says_what_it_assumed() 
             copied += 1;
         }
     }
-    assert_eq!(copied, 15, "one file per fault class");
+    assert_eq!(copied, 16, "one file per fault class");
     let out = ninsho(&["reports", "import", &dir.to_string_lossy()], &data_dir, "")?;
     let printed = String::from_utf8_lossy(&out.stdout).into_owned();
     println!("{printed}");
@@ -386,10 +386,11 @@ fn reports_import_reads_each_fault_as_far_as_it_goes_and_says_what_it_assumed() 
         ("report-mail-text-plain.eml", "for example.com: 6 rows"),
         ("large-2286-records.xml.gz", "for example.com: 2286 rows"),
         ("garbage.xml.gz", "not imported: cannot decompress"),
+        ("no-date-range.xml", "6 rows; no date_range: the day before the report arrived is assumed"),
     ] {
         assert!(line(file).contains(said), "{file}: {}", line(file));
     }
-    assert!(printed.contains("14 imported, 0 already had, 1 could not be read"), "{printed}");
+    assert!(printed.contains("15 imported, 0 already had, 1 could not be read"), "{printed}");
     assert!(stderr(&out).contains("1 file(s) could not be read; they are kept"), "{}", stderr(&out));
     Ok(())
 }
