@@ -168,8 +168,17 @@ impl Haraka {
     }
 }
 
-/// What sisimai reads in each file: (file, recipient, status, reason, hard).
-fn sisimai(files: &[PathBuf]) -> Result<Vec<(String, String, String, String, bool)>> {
+/// What sisimai reads for one recipient of a file.
+struct PeerReading {
+    file: String,
+    recipient: String,
+    status: String,
+    reason: String,
+    hard: bool,
+}
+
+/// What sisimai reads in each file.
+fn sisimai(files: &[PathBuf]) -> Result<Vec<PeerReading>> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers/sisimai-read.pl");
     let out = Command::new("perl").arg(script).args(files).output()?;
     anyhow::ensure!(out.status.success(), "sisimai: {}", String::from_utf8_lossy(&out.stderr));
@@ -177,7 +186,13 @@ fn sisimai(files: &[PathBuf]) -> Result<Vec<(String, String, String, String, boo
         .lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
-            (f.len() == 6).then(|| (f[0].into(), f[1].into(), f[2].into(), f[4].into(), f[5] == "1"))
+            (f.len() == 6).then(|| PeerReading {
+                file: f[0].into(),
+                recipient: f[1].into(),
+                status: f[2].into(),
+                reason: f[4].into(),
+                hard: f[5] == "1",
+            })
         })
         .collect())
 }
@@ -255,7 +270,9 @@ async fn haraka_bounces_are_read_as_their_receivers_words_say_and_as_sisimai_rea
         if f.status != given {
             wrong.push(format!("{}: status {:?} for {:?}", f.recipient, f.status, r.reply));
         }
-        let Some((_, _, status, theirs, hard)) = peer.iter().find(|p| p.0 == name && p.1 == f.recipient) else {
+        let Some(PeerReading { status, reason: theirs, hard, .. }) =
+            peer.iter().find(|p| p.file == name && p.recipient == f.recipient)
+        else {
             wrong.push(format!("{name}: sisimai reads no {}", f.recipient));
             continue;
         };
