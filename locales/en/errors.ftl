@@ -34,6 +34,7 @@ err-exists-selector = this selector already exists
 err-exists-gone-layout-or-segment = a layout or segment that no longer exists already exists
 err-exists-layout-name = a layout with this name already exists
 err-exists-layout-in-use = a campaign using this layout already exists
+err-exists-tx-template-name = a transactional template of that name already exists
 err-refused-owner = the team needs at least one owner
 err-refused-nul = the text contains a NUL character, which cannot be stored
 
@@ -130,3 +131,34 @@ err-prepare-identity = the sender identity of "{ $domain }" lacks { $missing }: 
 err-prepare-no-from = the From address is missing
 err-prepare-no-audience = choose at least one list or a segment
 err-prepare-empty-audience = the audience is empty
+
+# Transactional mail (the send API and its templates)
+err-thing-message = message
+err-thing-tx-template = transactional template
+err-tx-recipients = Give between 1 and { $max } recipients.
+err-tx-template-or-body = Name a stored template, or give a subject and a body.
+err-tx-from-missing = The From address is missing: give from_address, or use a template that has one.
+err-tx-not-sending-domain = { $domain } is not a sending domain with a DKIM key: add it on the domains page and publish its records.
+err-tx-unverified-domain = { $domain } is not verified yet: its DKIM record has not been seen in DNS.
+err-tx-idempotency-key = The Idempotency-Key header must be 1 to 255 characters.
+err-tx-key-reused = This Idempotency-Key was used for a different request; use a new key for a new request.
+err-tx-header-long = A header value may have at most 2,000 characters.
+err-tx-data-object = data must be a JSON object.
+err-tx-name = The name { $fault }.
+err-tx-call-too-large = The messages of this request come to more than { $max } MB; send the recipients in smaller requests.
+err-tx-limit-minute = This token may send { $limit } messages a minute; try again after the time in Retry-After.
+err-tx-limit-day = This token may send { $limit } messages a day; try again after the time in Retry-After.
+err-tx-template-name = A template name is 1 to 100 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit.
+err-tx-too-many-files = At most { $max } files may go with a message.
+err-tx-files-too-large = The files come to more than { $max } MB together.
+err-tx-file-base64 = The content is not valid base64.
+err-tx-file-name = The file name must not be empty, start with a dot, hold a path or a control character, or have more than 200 characters.
+err-tx-file-runnable = Programs and scripts cannot be sent (receivers refuse them).
+err-tx-file-type = { $value } is not a type ninsho sends: PDF, images (PNG, JPEG, GIF, WebP), ZIP, Office documents, text, CSV, calendar, vCard or JSON.
+err-tx-file-content = The content is not a { $value } file.
+
+# The message log
+err-log-one-of = Choose one of: { $allowed }.
+err-log-time = { $value } is not a time: write 2026-12-05T09:30 or 2026-12-05T09:30:00+09:00.
+err-log-raw-addresses = Only roles that see subscribers' addresses may download messages.
+err-log-not-held = This message is not held.

@@ -33,6 +33,7 @@ err-exists-selector = このセレクターはすでに登録されています
 err-exists-gone-layout-or-segment = 指定したレイアウトまたはセグメントはすでに削除されています
 err-exists-layout-name = この名前のレイアウトはすでに存在します
 err-exists-layout-in-use = このレイアウトを使っているキャンペーンがあります
+err-exists-tx-template-name = この名前のトランザクションメールのテンプレートはすでに存在します
 err-refused-owner = チームには少なくとも1人のオーナーが必要です
 err-refused-nul = テキストにNUL文字が含まれているため保存できません
 
@@ -129,3 +130,34 @@ err-prepare-identity = { $domain } の送信者情報に未入力の項目があ
 err-prepare-no-from = 差出人アドレスが入力されていません
 err-prepare-no-audience = 配信リストまたはセグメントを1つ以上選んでください
 err-prepare-empty-audience = 配信対象の購読者がいません
+
+# トランザクションメール（送信APIとそのテンプレート）
+err-thing-message = メッセージ
+err-thing-tx-template = トランザクションメールのテンプレート
+err-tx-recipients = 宛先は1件以上{ $max }件以下で指定してください。
+err-tx-template-or-body = 保存済みのテンプレート名を指定するか、件名と本文を指定してください。
+err-tx-from-missing = 差出人アドレスがありません。from_address を指定するか、差出人アドレスのあるテンプレートを使ってください。
+err-tx-not-sending-domain = { $domain } はDKIM鍵のある送信ドメインではありません。送信ドメインのページで追加し、DNSレコードを公開してください。
+err-tx-unverified-domain = { $domain } はまだ認証されていません。DKIMレコードがDNSで確認できていません。
+err-tx-idempotency-key = Idempotency-Key ヘッダーは1〜255文字で指定してください。
+err-tx-key-reused = この Idempotency-Key は別のリクエストで使われています。新しいリクエストには新しいキーを使ってください。
+err-tx-header-long = ヘッダーの値は2,000文字以内にしてください。
+err-tx-data-object = data はJSONのオブジェクトで指定してください。
+err-tx-name = 名前の{ $fault }。
+err-tx-call-too-large = このリクエストのメッセージの合計が{ $max } MBを超えています。宛先を分けて送信してください。
+err-tx-limit-minute = このトークンで送信できるのは1分あたり{ $limit }通までです。Retry-After の秒数が経ってから再度お試しください。
+err-tx-limit-day = このトークンで送信できるのは1日あたり{ $limit }通までです。Retry-After の秒数が経ってから再度お試しください。
+err-tx-template-name = テンプレート名は英小文字・数字・ドット・ハイフン・アンダースコアの1〜100文字で、英小文字か数字で始めてください。
+err-tx-too-many-files = 1通に添付できるファイルは{ $max }個までです。
+err-tx-files-too-large = 添付ファイルの合計が{ $max } MBを超えています。
+err-tx-file-base64 = ファイルの内容が正しいBase64ではありません。
+err-tx-file-name = ファイル名は空にせず、ドットで始めず、パスや制御文字を含めず、200文字以内にしてください。
+err-tx-file-runnable = プログラムやスクリプトは送信できません（受信側で拒否されます）。
+err-tx-file-type = { $value } は送信できない形式です。PDF、画像（PNG・JPEG・GIF・WebP）、ZIP、Office文書、テキスト、CSV、カレンダー、vCard、JSONを添付できます。
+err-tx-file-content = ファイルの内容が { $value } の形式ではありません。
+
+# 配信ログ
+err-log-one-of = 次のいずれかを選んでください：{ $allowed }
+err-log-time = { $value } は日時として読めません。2026-12-05T09:30 や 2026-12-05T09:30:00+09:00 のように書いてください。
+err-log-raw-addresses = メッセージをダウンロードできるのは、購読者のアドレスを閲覧できるロールだけです。
+err-log-not-held = このメッセージは保留中ではありません。

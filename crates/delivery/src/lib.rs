@@ -376,33 +376,27 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
 
     /// Records a bounce during delivery as a bounce message with the same
     /// words is recorded (reason, effect), and suppresses the address by the
-    /// same rule.
+    /// same rule. `delivery` is None for an outbox message.
     async fn bounced(
         &self,
-        delivery: &LeasedDelivery,
+        email: &str,
+        delivery: Option<store::BouncedDelivery>,
         reason: replies::Reason,
         attempt: &Attempt,
     ) -> Result<(), StoreError> {
         let effect = reason.effect();
         let status = attempt.enhanced.clone().or_else(|| attempt.code.map(|c| format!("{}.0.0", c / 100)));
-        let of = store::BouncedDelivery {
-            id: delivery.id,
-            campaign_id: delivery.campaign_id,
-            subscriber_id: delivery.subscriber_id,
-            list_id: delivery.list_id,
-            email: delivery.email.clone(),
-        };
         let bounce = store::NewBounce {
-            email: &delivery.email,
+            email,
             reason: reason.as_str(),
             effect: effect.as_str(),
             status: status.as_deref().unwrap_or_default(),
             diagnostic: &attempt.reply,
             arrived_later: false,
         };
-        if self.queue.record_bounce(&of, &bounce).await?.suppresses() {
+        if self.queue.record_bounce(delivery.as_ref(), &bounce).await?.suppresses() {
             let why = format!("bounced: {} ({})", reason.as_str(), attempt.reply.chars().take(200).collect::<String>());
-            self.queue.suppress(&delivery.email, domain::SubscriberStatus::Bounced, &why).await?;
+            self.queue.suppress(email, domain::SubscriberStatus::Bounced, &why).await?;
         }
         Ok(())
     }
@@ -480,10 +474,17 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
         let mut outcomes = Vec::with_capacity(attempts.len());
         for (queued, mut attempt) in attempts {
             let Queued::Delivery(delivery) = queued else { continue };
-            let retry_at =
-                self.retry(&mut attempt, delivery.created_at, delivery.attempts, now, self.config.retry_days);
+            let until = delivery.created_at + Duration::days(self.config.retry_days);
+            let retry_at = self.retry(&mut attempt, until, delivery.attempts, now);
             if let Some(reason) = attempt.reason.filter(|_| attempt.status == DeliveryStatus::Bounced) {
-                self.bounced(&delivery, reason, &attempt).await?;
+                let of = store::BouncedDelivery {
+                    id: delivery.id,
+                    campaign_id: delivery.campaign_id,
+                    subscriber_id: delivery.subscriber_id,
+                    list_id: delivery.list_id,
+                    email: delivery.email.clone(),
+                };
+                self.bounced(&delivery.email, Some(of), reason, &attempt).await?;
             }
             outcomes.push(DeliveryOutcome {
                 id: delivery.id,
@@ -501,19 +502,18 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
     }
 
     /// A deferred attempt's next time, or its end when the message has
-    /// been retried for its whole lifetime (the attempt then fails).
+    /// been retried `until` its lifetime ends (the attempt then fails).
     fn retry(
         &self,
         attempt: &mut Attempt,
-        created_at: DateTime<Utc>,
+        until: DateTime<Utc>,
         attempts: i32,
         now: DateTime<Utc>,
-        lifetime_days: i64,
     ) -> Option<DateTime<Utc>> {
         if attempt.status != DeliveryStatus::Deferred {
             return None;
         }
-        if now - created_at > Duration::days(lifetime_days) {
+        if now > until {
             attempt.status = DeliveryStatus::Failed;
             attempt.reply = format!("expired after {attempts} attempts; last: {}", attempt.reply);
             return None;
@@ -522,15 +522,18 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
         Some(now + attempt.retry_after.map_or(backoff, |wait| wait.max(backoff)))
     }
 
-    /// Sends outbox messages: built from their text here (confirmations) or
-    /// already built (test sends), signed for their From domain.
+    /// Sends outbox messages: built from their text here (confirmations),
+    /// or built elsewhere (test sends, transactional mail); signed for their
+    /// From domain on every core off the reactor, once: a retry sends the
+    /// bytes the first attempt signed.
     async fn send_messages(&mut self, leased: Vec<LeasedMessage>, now: DateTime<Utc>) -> Result<(), EngineError> {
-        let mut outgoing = Vec::with_capacity(leased.len());
+        let mut jobs = Vec::with_capacity(leased.len());
         let mut attempts = Vec::new();
         for m in leased {
             let from = m.from_address.clone().unwrap_or_else(|| self.config.system_from.clone());
             let domain = domain::domain_of(domain::bare_address(&from)).to_ascii_lowercase();
             let signer = match self.signer(&domain).await {
+                _ if m.signed => None,
                 Ok(None) if self.config.require_identity => {
                     let why = format!("{domain:?} has no DKIM key: ninsho sends only signed mail in production");
                     attempts.push((Queued::Message(m), Attempt::local(DeliveryStatus::Failed, why)));
@@ -542,36 +545,20 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
                     continue;
                 }
             };
-            let bytes = match &m.raw {
-                Some(raw) => raw.clone(),
-                None => {
-                    let message_id = format!("m{}.{}@{domain}", m.id, now.timestamp());
-                    message::mime::plain(&from, &m.to_address, &m.subject, &m.text_body, &message_id, now.timestamp())
-                }
-            };
-            let bytes = match signer {
-                Some(signer) => match signer.sign(&bytes) {
-                    Ok(signed) => signed,
-                    Err(e) => {
-                        attempts.push((
-                            Queued::Message(m),
-                            Attempt::local(DeliveryStatus::Failed, format!("cannot sign: {e}")),
-                        ));
-                        continue;
-                    }
-                },
-                None => bytes,
-            };
             let of = message::verp::Bounced::Message(m.id);
             let envelope_from = message::verp::bounce_address(&self.key, of, &self.config.bounce_subdomain, &domain);
             let sources = self.sources(&domain).await?;
-            outgoing.push(Outgoing {
-                subject: m.subject.clone(),
-                envelope_from,
-                message: bytes,
-                sources,
-                queued: Queued::Message(m),
-            });
+            jobs.push(MessageJob { message: m, from, domain, signer, envelope_from, sources });
+        }
+        let (outgoing, unsigned) = sign_all(jobs, now.timestamp()).await?;
+        attempts.extend(unsigned);
+        let mut signed_bytes = HashMap::new();
+        for out in &outgoing {
+            if let Queued::Message(m) = &out.queued
+                && !m.signed
+            {
+                signed_bytes.insert(m.id, out.message.clone());
+            }
         }
         if !outgoing.is_empty() {
             attempts.extend(self.transport.deliver(outgoing).await?);
@@ -579,21 +566,110 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
         let mut outcomes = Vec::with_capacity(attempts.len());
         for (queued, mut attempt) in attempts {
             let Queued::Message(m) = queued else { continue };
-            let retry_at = self.retry(&mut attempt, m.created_at, m.attempts, now, 1);
+            let retry_at = self.retry(&mut attempt, m.expires_at, m.attempts, now);
+            if let Some(reason) = attempt.reason.filter(|_| attempt.status == DeliveryStatus::Bounced) {
+                self.bounced(&m.to_address, None, reason, &attempt).await?;
+            }
             let status = match attempt.status {
                 DeliveryStatus::Delivered if attempt.captured.is_some() => OutboxStatus::Captured,
                 DeliveryStatus::Delivered => OutboxStatus::Sent,
                 DeliveryStatus::Deferred => OutboxStatus::Deferred,
+                DeliveryStatus::Bounced => OutboxStatus::Bounced,
                 _ => OutboxStatus::Failed,
             };
             let mut reply = attempt.reply;
             if let Some(code) = attempt.code {
-                reply = format!("{code} {}{reply}", attempt.enhanced.map(|e| e + " ").unwrap_or_default());
+                reply = format!("{code} {}{reply}", attempt.enhanced.clone().map(|e| e + " ").unwrap_or_default());
             }
-            outcomes.push(MessageOutcome { id: m.id, status, reply, retry_at, raw: attempt.captured, at: now });
+            outcomes.push(MessageOutcome {
+                id: m.id,
+                status,
+                code: attempt.code,
+                enhanced: attempt.enhanced,
+                reply,
+                mx: attempt.mx,
+                tls: attempt.tls,
+                retry_at,
+                signed: signed_bytes.remove(&m.id),
+                at: now,
+            });
         }
         Ok(self.queue.record_message_outcomes(&outcomes).await?)
     }
+}
+
+/// An outbox message with what signing it needs.
+struct MessageJob {
+    message: LeasedMessage,
+    /// An address or `Name <address>`.
+    from: String,
+    domain: String,
+    /// None: sent as it is (signed before, or a domain without a key).
+    signer: Option<Arc<message::dkim::Signer>>,
+    envelope_from: String,
+    sources: Arc<[std::net::IpAddr]>,
+}
+
+/// Builds (from their text) and signs outbox messages on blocking threads,
+/// one share per core: the messages ready to hand over, and the attempts of
+/// those that could not be signed.
+async fn sign_all(jobs: Vec<MessageJob>, date: i64) -> Result<(Vec<Outgoing>, Vec<(Queued, Attempt)>), EngineError> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let share = jobs.len().div_ceil(cores).max(1);
+    let mut jobs = jobs.into_iter();
+    let mut tasks = Vec::with_capacity(cores);
+    loop {
+        let part: Vec<MessageJob> = jobs.by_ref().take(share).collect();
+        if part.is_empty() {
+            break;
+        }
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter().map(|job| sign_one(job, date)).collect::<Vec<_>>()
+        }));
+    }
+    let (mut ready, mut failed) = (Vec::new(), Vec::new());
+    for task in tasks {
+        for signed in task.await.map_err(|e| EngineError::Task("signing", e))? {
+            match signed {
+                Signed::Ready(out) => ready.push(out),
+                Signed::Unsignable(m, why) => {
+                    failed.push((Queued::Message(m), Attempt::local(DeliveryStatus::Failed, why)));
+                }
+            }
+        }
+    }
+    Ok((ready, failed))
+}
+
+/// An outbox message signed, or why it cannot be.
+enum Signed {
+    Ready(Outgoing),
+    Unsignable(LeasedMessage, String),
+}
+
+fn sign_one(job: MessageJob, date: i64) -> Signed {
+    let m = job.message;
+    let bytes = match &m.raw {
+        Some(raw) => raw.clone(),
+        None => {
+            let message_id = format!("m{}.{date}@{}", m.id, job.domain);
+            message::mime::plain(&job.from, &m.to_address, &m.subject, &m.text_body, &message_id, date)
+        }
+    };
+    let bytes = match &job.signer {
+        Some(signer) => match signer.sign(&bytes) {
+            Ok(signed) => signed,
+            Err(e) => return Signed::Unsignable(m, format!("cannot sign: {e}")),
+        },
+        None => bytes,
+    };
+    Signed::Ready(Outgoing {
+        subject: m.subject.clone(),
+        envelope_from: job.envelope_from,
+        message: bytes,
+        sources: job.sources,
+        queued: Queued::Message(m),
+    })
 }
 
 type Job = (LeasedDelivery, Result<(Arc<message::Campaign>, Option<Arc<message::dkim::Signer>>), Arc<BuildError>>);

@@ -59,11 +59,12 @@ pub trait Queue: Send + Sync {
     fn record_message_outcomes(&self, outcomes: &[MessageOutcome]) -> impl Future<Output = Answer<()>> + Send;
     /// Campaigns with nothing left to attempt, now marked finished.
     fn finish_campaigns(&self) -> impl Future<Output = Answer<Vec<i64>>> + Send;
-    /// Records a bounce; the address's bounces of its reason within its
-    /// rule's days, and the rule.
+    /// Records a bounce (of a delivery, or of an outbox message: None);
+    /// the address's bounces of its reason within its rule's days, and the
+    /// rule.
     fn record_bounce(
         &self,
-        delivery: &BouncedDelivery,
+        delivery: Option<&BouncedDelivery>,
         bounce: &NewBounce<'_>,
     ) -> impl Future<Output = Answer<store::BounceTally>> + Send;
     fn suppress(&self, email: &str, status: SubscriberStatus, reason: &str) -> impl Future<Output = Answer<()>> + Send;
@@ -145,8 +146,12 @@ impl Queue for Store {
         Store::finish_campaigns(self).await
     }
 
-    async fn record_bounce(&self, delivery: &BouncedDelivery, bounce: &NewBounce<'_>) -> Answer<store::BounceTally> {
-        Store::record_bounce(self, Some(delivery), bounce).await
+    async fn record_bounce(
+        &self,
+        delivery: Option<&BouncedDelivery>,
+        bounce: &NewBounce<'_>,
+    ) -> Answer<store::BounceTally> {
+        Store::record_bounce(self, delivery, bounce).await
     }
 
     async fn suppress(&self, email: &str, status: SubscriberStatus, reason: &str) -> Answer<()> {

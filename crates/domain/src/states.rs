@@ -49,6 +49,13 @@ word_enum! {
         Failed = "failed",
         /// Kept by the sandbox, never sent.
         Captured = "captured",
+        /// Refused by the receiver for good.
+        Bounced = "bounced",
+        /// Kept until an operator releases or drops it (a submission
+        /// credential in hold mode).
+        Held = "held",
+        /// Dropped by an operator while held.
+        Dropped = "dropped",
     }
 }
 

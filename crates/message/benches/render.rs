@@ -33,6 +33,7 @@ fn main() {
         track_opens: true,
         language: i18n::Language::English,
         charset: Default::default(),
+        text_footer: true,
     };
     let compiled = message::compose::compile(&draft).unwrap_or_else(|e| panic!("{e:?}"));
     let sender = Sender {

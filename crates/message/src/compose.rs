@@ -112,6 +112,10 @@ pub struct Draft<'a> {
     pub track_opens: bool,
     /// The language of the generated text part's footer.
     pub language: Language,
+    /// Whether a generated text part ends with the list's footer (links to
+    /// the copy online, preferences and unsubscribing; the sender's
+    /// identity): yes for mail to a list, no for transactional mail.
+    pub text_footer: bool,
     /// How the message is encoded (UTF-8, or ISO-2022-JP for readers who
     /// need it).
     pub charset: crate::jis::Charset,
@@ -196,7 +200,8 @@ pub fn compile(draft: &Draft<'_>) -> Result<Compiled, Vec<TemplateError>> {
         insert_open_pixel(&mut html);
     }
     let mut text = if draft.text.trim().is_empty() {
-        links::strip_marks(&html_to_text(&body)).into_owned() + &text_footer(draft.language)
+        let footer = if draft.text_footer { text_footer(draft.language) } else { String::new() };
+        links::strip_marks(&html_to_text(&body)).into_owned() + &footer
     } else {
         links::strip_marks(draft.text).into_owned()
     };
@@ -465,6 +470,7 @@ mod tests {
             track_opens: true,
             language: i18n::Language::English,
             charset: Default::default(),
+            text_footer: true,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod parse;
 pub mod secret;
 pub mod smime;
 pub mod template;
+pub mod tx;
 pub mod verp;
 
 use std::sync::Arc;
@@ -279,11 +280,14 @@ impl Campaign {
             to_address: to.email,
             message_id: &message_id,
             date,
-            unsubscribe_https: unsubscribe,
-            unsubscribe_mailto: &format!("mailto:unsubscribe@bounce.{domain}?subject=unsubscribe%20{token}"),
-            list_name: to.list_name,
-            list_id: &format!("list-{}.{domain}", to.list_id),
+            list: Some(mime::ListHeaders {
+                unsubscribe_https: unsubscribe,
+                unsubscribe_mailto: &format!("mailto:unsubscribe@bounce.{domain}?subject=unsubscribe%20{token}"),
+                list_name: to.list_name,
+                list_id: &format!("list-{}.{domain}", to.list_id),
+            }),
             feedback_id: &format!("{}:{}:newsletter:ninsho", self.id, to.list_id),
+            extra: &[],
             charset: self.charset,
         };
         let bytes = mime::build(&headers, &copy.subject, &copy.text, &copy.html, &copy.links);

@@ -33,16 +33,70 @@ pub struct Headers<'a> {
     pub message_id: &'a str,
     /// Unix time.
     pub date: i64,
+    /// The list headers of mail to a list; None for transactional mail.
+    pub list: Option<ListHeaders<'a>>,
+    pub feedback_id: &'a str,
+    /// Headers the sender added (a transactional message's own
+    /// `List-Unsubscribe`, `X-Order`…), checked by [`extra_header_name`].
+    pub extra: &'a [(String, String)],
+    /// UTF-8, or ISO-2022-JP: the text parts in 7bit JIS and the subject
+    /// and names in ISO-2022-JP encoded words.
+    pub charset: Charset,
+}
+
+/// The headers of mail sent to a list.
+#[derive(Debug, Clone, Copy)]
+pub struct ListHeaders<'a> {
     /// `List-Unsubscribe` targets: the signed one-click https URL and mailto.
     pub unsubscribe_https: &'a str,
     pub unsubscribe_mailto: &'a str,
     /// `List-Id`: the list's name and its identifier (`list-3.example.com`).
     pub list_name: &'a str,
     pub list_id: &'a str,
-    pub feedback_id: &'a str,
-    /// UTF-8, or ISO-2022-JP: the text parts in 7bit JIS and the subject
-    /// and names in ISO-2022-JP encoded words.
-    pub charset: Charset,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    /// `application/pdf`, checked against the content by whoever takes it in.
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Headers ninsho writes itself or that would change what a receiver
+/// checks: a sender may not add them.
+const RESERVED_HEADERS: [&str; 16] = [
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "dkim-signature",
+    "return-path",
+    "received",
+    "sender",
+    "authentication-results",
+    "arc-seal",
+];
+
+/// Why a header name a sender gave cannot be added, or None when it can:
+/// a field name of printable ASCII without a colon (RFC 5322 3.6.8), at
+/// most 64 long, none of the headers ninsho writes itself.
+pub fn extra_header_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+        return Some("is not a header name (letters, digits and dashes)");
+    }
+    let lower = name.to_ascii_lowercase();
+    if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("arc-") || lower.starts_with("content-") {
+        return Some("is a header ninsho writes itself");
+    }
+    None
 }
 
 /// Builds the message bytes (CRLF line ends). Every header goes through
@@ -51,11 +105,19 @@ pub struct Headers<'a> {
 /// The marks of tracked links in `text` and `html` are filled from `links`
 /// ([`crate::links::mark`]).
 pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links: &[String]) -> Vec<u8> {
-    let unsubscribe = format!("<{}>, <{}>", headers.unsubscribe_https, headers.unsubscribe_mailto);
-    let list_id = match phrase(headers.list_name) {
-        Some(name) => format!("\"{name}\" <{}>", headers.list_id),
-        None => format!("<{}>", headers.list_id),
-    };
+    build_with(headers, subject, text, html, links, &[])
+}
+
+/// [`build`] with files: then a `multipart/mixed` message whose first part
+/// is the text and HTML alternative and the others the files, in base64.
+pub fn build_with(
+    headers: &Headers<'_>,
+    subject: &str,
+    text: &str,
+    html: &str,
+    links: &[String],
+    attachments: &[Attachment],
+) -> Vec<u8> {
     let boundary = boundary(headers.message_id);
     // Room for the encoding (quoted-printable adds a few percent) and for the
     // links filled into both parts, so that the message is never moved.
@@ -71,12 +133,31 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
     if let Some(reply_to) = headers.reply_to {
         header(&mut out, "Reply-To", Value::Address("", reply_to));
     }
-    header(&mut out, "List-Unsubscribe", Value::Raw(&unsubscribe));
-    header(&mut out, "List-Unsubscribe-Post", Value::Raw("List-Unsubscribe=One-Click"));
-    header(&mut out, "List-Id", Value::Raw(&list_id));
+    if let Some(list) = headers.list {
+        let unsubscribe = format!("<{}>, <{}>", list.unsubscribe_https, list.unsubscribe_mailto);
+        let list_id = match phrase(list.list_name) {
+            Some(name) => format!("\"{name}\" <{}>", list.list_id),
+            None => format!("<{}>", list.list_id),
+        };
+        header(&mut out, "List-Unsubscribe", Value::Raw(&unsubscribe));
+        header(&mut out, "List-Unsubscribe-Post", Value::Raw("List-Unsubscribe=One-Click"));
+        header(&mut out, "List-Id", Value::Raw(&list_id));
+    }
     header(&mut out, "Feedback-ID", Value::Raw(headers.feedback_id));
+    for (name, value) in headers.extra.iter().filter(|(name, _)| extra_header_name(name).is_none()) {
+        header(&mut out, name, Value::Text(value));
+    }
     header(&mut out, "MIME-Version", Value::Raw("1.0"));
-    header(&mut out, "Content-Type", Value::ContentType("multipart/alternative", "boundary", &boundary));
+    let mixed = format!("{boundary}.m");
+    if attachments.is_empty() {
+        header(&mut out, "Content-Type", Value::ContentType("multipart/alternative", "boundary", &boundary));
+    } else {
+        header(&mut out, "Content-Type", Value::ContentType("multipart/mixed", "boundary", &mixed));
+        out.extend_from_slice(b"\r\n--");
+        out.extend_from_slice(mixed.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        header(&mut out, "Content-Type", Value::ContentType("multipart/alternative", "boundary", &boundary));
+    }
     out.extend_from_slice(b"\r\n");
     for (content_type, content) in [("text/plain", text), ("text/html", html)] {
         out.extend_from_slice(b"\r\n--");
@@ -106,7 +187,38 @@ pub fn build(headers: &Headers<'_>, subject: &str, text: &str, html: &str, links
     out.extend_from_slice(b"\r\n--");
     out.extend_from_slice(boundary.as_bytes());
     out.extend_from_slice(b"--\r\n");
+    if !attachments.is_empty() {
+        for file in attachments {
+            out.extend_from_slice(b"\r\n--");
+            out.extend_from_slice(mixed.as_bytes());
+            out.extend_from_slice(b"\r\n");
+            attachment(&mut out, file);
+        }
+        out.extend_from_slice(b"\r\n--");
+        out.extend_from_slice(mixed.as_bytes());
+        out.extend_from_slice(b"--\r\n");
+    }
     out
+}
+
+/// One file's part: its type, its name (RFC 2231 when not ASCII, through
+/// mail-builder) and its content in base64 lines.
+fn attachment(out: &mut Vec<u8>, file: &Attachment) {
+    let name = header_text(&file.filename);
+    let at = "Content-Type: ".len();
+    out.extend_from_slice(b"Content-Type: ");
+    ContentType::new(header_text(&file.content_type))
+        .attribute("name", name.as_ref())
+        .write_header(&mut *out, at)
+        .unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
+    header(out, "Content-Transfer-Encoding", Value::Raw("base64"));
+    out.extend_from_slice(b"Content-Disposition: ");
+    ContentType::new("attachment")
+        .attribute("filename", name.as_ref())
+        .write_header(&mut *out, "Content-Disposition: ".len())
+        .unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
+    out.extend_from_slice(b"\r\n");
+    base64_lines(&file.content, out);
 }
 
 /// A plain-text message of ninsho's own (a double opt-in confirmation):

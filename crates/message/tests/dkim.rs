@@ -18,6 +18,7 @@ fn campaign_message() -> Vec<u8> {
         track_opens: true,
         language: i18n::Language::English,
         charset: Default::default(),
+        text_footer: true,
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {

@@ -58,6 +58,7 @@ fn japanese_markdown_campaign() {
         track_opens: true,
         language: i18n::Language::English,
         charset: Default::default(),
+        text_footer: true,
     };
     let campaign = campaign(&draft, "ショップ通信");
     let attributes = serde_json::json!({ "city": "大阪", "vip": true });
@@ -131,6 +132,7 @@ fn html_campaign_with_long_lines_and_a_hand_written_text() {
         track_opens: false,
         language: i18n::Language::English,
         charset: Default::default(),
+        text_footer: true,
     };
     let campaign = campaign(&draft, "Shop");
     let attributes = serde_json::json!({});
@@ -178,6 +180,7 @@ fn links_are_filled_while_encoding_and_subscribers_cannot_add_any() {
         track_opens: true,
         language: i18n::Language::English,
         charset: Default::default(),
+        text_footer: true,
     };
     let campaign = campaign(&draft, "Shop");
     let attributes = serde_json::json!({ "city": "Na\u{1}1\u{2}ra" });
@@ -236,6 +239,7 @@ fn japanese_layout_prints_the_sender_identity() {
         track_opens: false,
         language: i18n::Language::Japanese,
         charset: Default::default(),
+        text_footer: true,
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {
@@ -305,6 +309,7 @@ fn iso_2022_jp_campaign() {
         track_opens: false,
         language: i18n::Language::Japanese,
         charset: message::jis::Charset::Iso2022Jp,
+        text_footer: true,
     };
     let campaign = campaign(&draft, "ショップ通信");
     let attributes = serde_json::json!({});

@@ -70,6 +70,7 @@ fn campaign(value: &str) -> Campaign {
         track_opens: true,
         language: i18n::Language::English,
         charset: Default::default(),
+        text_footer: true,
     };
     let compiled = message::compose::compile(&draft).expect("compiles");
     let sender = Sender {

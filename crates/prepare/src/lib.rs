@@ -106,6 +106,7 @@ fn draft<'a>(campaign: &'a Campaign, layout: &'a str) -> Result<Draft<'a>, Prepa
         track_opens: campaign.track_opens,
         language: language(campaign),
         charset: message::jis::Charset::parse(&campaign.charset).unwrap_or_default(),
+        text_footer: true,
     })
 }
 

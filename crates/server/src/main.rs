@@ -618,6 +618,33 @@ async fn wait_for_signal(cancel: CancellationToken) {
 /// Campaign messages the sandbox mailbox keeps, newest first.
 const CAPTURED_KEPT: i64 = 10_000;
 
+/// The message log's retention: rounds of at most `LOG_ROUND` rows of
+/// each kind, as long as rounds come back full, at most 20 of them, so
+/// that a backlog (after the retention was shortened, say) is worked off
+/// over several ticks without ever holding the database for long.
+async fn forget_old_messages(store: &store::Store) {
+    const LOG_ROUND: i64 = 1000;
+    let mut forgotten = store::Forgotten::default();
+    for _ in 0..20 {
+        match store.forget_old_messages(chrono::Utc::now(), LOG_ROUND).await {
+            Ok(round) => {
+                forgotten.bytes += round.bytes;
+                forgotten.rows += round.rows;
+                if round.bytes < LOG_ROUND as u64 && round.rows < LOG_ROUND as u64 {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the message log's retention failed");
+                break;
+            }
+        }
+    }
+    if forgotten.total() > 0 {
+        tracing::info!(bytes_dropped = forgotten.bytes, rows = forgotten.rows, "message log retention");
+    }
+}
+
 /// Every few minutes: removes expired sessions, old failed-login and form
 /// records, unconfirmed subscriptions older than a week (their link has
 /// expired) and all but the newest sandbox campaign messages, and marks
@@ -659,6 +686,7 @@ async fn housekeeping(store: store::Store, cancel: CancellationToken) {
                     Ok(n) => tracing::info!(deliveries = n, "webhook deliveries older than 30 days forgotten"),
                     Err(e) => tracing::warn!(error = %e, "pruning webhook deliveries failed"),
                 }
+                forget_old_messages(&store).await;
                 match store.fail_stalled_imports(chrono::Duration::minutes(10)).await {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!(imports = n, "imports interrupted by a stop were marked failed"),

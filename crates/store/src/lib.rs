@@ -13,6 +13,7 @@ mod domains;
 mod feedback;
 mod imports;
 mod layouts;
+mod message_log;
 mod outbox;
 mod privacy;
 mod public;
@@ -23,6 +24,7 @@ mod sequences;
 mod settings;
 mod team;
 mod tracking;
+mod transactional;
 mod webhooks;
 
 use std::path::Path;
@@ -43,6 +45,7 @@ pub use domains::{AlertMail, DkimKey, NewDkimKey, SenderIdentity, SendingDomain}
 pub use feedback::{BounceTally, BouncedDelivery, ErrorRate, NewBounce};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use layouts::Template;
+pub use message_log::{Forgotten, LogAttempt, LogEntry, LogId, LogQuery, delivery_of_message_id};
 pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{AddressChange, NewMessage, OutboundMessage, SignupOutcome};
@@ -58,6 +61,7 @@ pub use settings::SenderSettings;
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
 pub use tracking::TrackEvent;
+pub use transactional::{Idempotency, NewTxMessage, TX_LIFETIME, TxLimits, TxQueued, TxTemplate, TxTemplateFields};
 pub use webhooks::{LeasedWebhook, WebhookDelivery, WebhookEndpoint};
 
 /// A nullable state column as read, before it becomes an

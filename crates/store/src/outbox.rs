@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{Result, Store};
-use domain::OutboxStatus;
+use domain::{OutboxStatus, TlsState};
 
 /// An outbox message taken by a delivery worker.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -20,25 +20,34 @@ pub struct LeasedMessage {
     pub from_address: Option<String>,
     /// The message when it was built elsewhere; `None`: built from the text.
     pub raw: Option<Vec<u8>>,
+    /// `raw` is signed already (by an earlier attempt): sent as it is.
+    pub signed: bool,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
+    /// Tried until then.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// How an outbox message's attempt ended.
 #[derive(Debug, Clone)]
 pub struct MessageOutcome {
     pub id: i64,
-    /// sent, deferred, failed or captured.
+    /// sent, deferred, bounced, failed or captured.
     pub status: OutboxStatus,
+    pub code: Option<i16>,
+    pub enhanced: Option<String>,
     pub reply: String,
+    pub mx: Option<String>,
+    pub tls: Option<TlsState>,
     pub retry_at: Option<DateTime<Utc>>,
-    /// The exact bytes, kept for the sandbox mailbox.
-    pub raw: Option<Vec<u8>>,
+    /// The bytes as signed by this attempt, kept for the message log, the
+    /// sandbox mailbox and the next attempt (None: unchanged).
+    pub signed: Option<Vec<u8>>,
     pub at: DateTime<Utc>,
 }
 
 /// Messages of our own are useless late (a confirmation a day old): they
-/// fail rather than wait longer.
+/// fail rather than wait longer, unless they say otherwise (`expires_at`).
 const LIFETIME_HOURS: i64 = 24;
 
 impl Store {
@@ -48,7 +57,7 @@ impl Store {
         sqlx::query(
             "UPDATE outbound_messages SET status = 'failed', updated_at = $1, \
              last_reply = 'expired: not sent within a day' || coalesce('; last: ' || last_reply, '') \
-             WHERE status IN ('queued', 'sending', 'deferred') AND created_at < $1 - $2",
+             WHERE status IN ('queued', 'sending', 'deferred') AND coalesce(expires_at, created_at + $2) < $1",
         )
         .bind(now)
         .bind(Duration::hours(LIFETIME_HOURS))
@@ -61,11 +70,13 @@ impl Store {
                    WHERE status IN ('queued', 'sending', 'deferred') AND next_attempt_at <= $1 AND kind <> 'campaign' \
                    ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due \
              WHERE o.id = due.id \
-             RETURNING o.id, o.kind, o.to_address, o.subject, o.text_body, o.from_address, o.raw, o.attempts, o.created_at",
+             RETURNING o.id, o.kind, o.to_address, o.subject, o.text_body, o.from_address, o.raw, o.signed, \
+                 o.attempts, o.created_at, coalesce(o.expires_at, o.created_at + $4) AS expires_at",
         )
         .bind(now)
         .bind(limit)
         .bind(lease)
+        .bind(Duration::hours(LIFETIME_HOURS))
         .fetch_all(&self.pool)
         .await?)
     }
@@ -94,20 +105,30 @@ impl Store {
         Ok(depth)
     }
 
+    /// Writes the outcomes of a batch of attempts, each also into the
+    /// message log's history.
     pub async fn record_message_outcomes(&self, outcomes: &[MessageOutcome]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for o in outcomes {
             sqlx::query(
-                "UPDATE outbound_messages SET status = $2, last_reply = $3, \
-                 next_attempt_at = coalesce($4, next_attempt_at), raw = coalesce($5, raw), updated_at = $6 \
-                 WHERE id = $1",
+                "WITH updated AS (UPDATE outbound_messages SET status = $2, last_reply = $3, last_code = $7, \
+                    last_enhanced = $8, mx = $9, tls = $10, next_attempt_at = coalesce($4, next_attempt_at), \
+                    raw = coalesce($5, raw), signed = signed OR $5 IS NOT NULL, \
+                    size = coalesce(length($5), size), updated_at = $6 \
+                    WHERE id = $1 RETURNING id) \
+                 INSERT INTO message_attempts (message_id, at, status, code, enhanced, reply, mx, tls) \
+                 SELECT id, $6, $2, $7, $8, $3, $9, $10 FROM updated",
             )
             .bind(o.id)
             .bind(o.status.as_str())
             .bind(&o.reply)
             .bind(o.retry_at)
-            .bind(o.raw.as_deref())
+            .bind(o.signed.as_deref())
             .bind(o.at)
+            .bind(o.code)
+            .bind(o.enhanced.as_deref())
+            .bind(o.mx.as_deref())
+            .bind(o.tls.map(TlsState::as_str))
             .execute(&mut *tx)
             .await?;
         }

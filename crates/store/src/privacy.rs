@@ -127,7 +127,16 @@ impl Store {
             .await?;
         let email = email.ok_or(StoreError::NotFound("subscriber"))?;
         sqlx::query("DELETE FROM subscriptions WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
-        // Delivery rows hold the address; opens and clicks stay counted, unnamed.
+        // Delivery rows hold the address, and their attempts the replies
+        // that name it; opens and clicks stay counted, unnamed.
+        sqlx::query(
+            "DELETE FROM message_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE subscriber_id = $1) \
+             OR message_id IN (SELECT id FROM outbound_messages WHERE subscriber_id = $1 OR lower(to_address) = lower($2))",
+        )
+        .bind(id)
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM deliveries WHERE subscriber_id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("UPDATE campaign_events SET subscriber_id = NULL WHERE subscriber_id = $1")
             .bind(id)

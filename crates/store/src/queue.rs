@@ -100,14 +100,18 @@ impl Store {
         let tls: Vec<Option<&str>> = outcomes.iter().map(|o| o.tls.map(TlsState::as_str)).collect();
         let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
         let at: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.at).collect();
+        // The attempt goes into the message log's history too (a recipient
+        // found suppressed at the door was not attempted).
         sqlx::query(
-            "UPDATE deliveries d SET status = o.status, last_code = o.code, last_enhanced = o.enhanced, \
-             last_reply = o.reply, mx = o.mx, tls = o.tls, \
-             next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), updated_at = o.at \
-             FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], \
-                         $7::timestamptz[], $8::timestamptz[], $9::text[]) \
-                  AS o(id, status, code, enhanced, reply, mx, retry_at, at, tls) \
-             WHERE d.id = o.id",
+            "WITH o AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], \
+                         $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[]) \
+                  AS o(id, status, code, enhanced, reply, mx, retry_at, at, tls)), \
+             updated AS (UPDATE deliveries d SET status = o.status, last_code = o.code, last_enhanced = o.enhanced, \
+                last_reply = o.reply, mx = o.mx, tls = o.tls, \
+                next_attempt_at = coalesce(o.retry_at, d.next_attempt_at), updated_at = o.at \
+                FROM o WHERE d.id = o.id) \
+             INSERT INTO message_attempts (delivery_id, at, status, code, enhanced, reply, mx, tls) \
+             SELECT id, at, status, code, enhanced, coalesce(reply, ''), mx, tls FROM o WHERE status <> 'suppressed'",
         )
         .bind(&ids)
         .bind(&statuses)

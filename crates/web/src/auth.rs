@@ -34,7 +34,7 @@ pub(crate) struct Actor {
 #[derive(Debug, Clone)]
 pub(crate) enum Via {
     Session { token: String },
-    Token { name: String, scopes: Option<Vec<Permission>> },
+    Token { id: i64, name: String, scopes: Option<Vec<Permission>> },
 }
 
 impl Actor {
@@ -242,7 +242,7 @@ pub(crate) async fn token_actor(state: &AppState, headers: &HeaderMap) -> Result
         admin_id: owner.admin_id,
         email: owner.email,
         role: owner.role.parse().map_err(AppError::internal)?,
-        via: Via::Token { name: owner.token_name, scopes },
+        via: Via::Token { id: owner.token_id, name: owner.token_name, scopes },
         must_enrol: owner.must_enrol,
         time_zone: String::new(),
         language: String::new(),
@@ -380,6 +380,8 @@ pub(crate) struct ApiUser {
     pub id: i64,
     pub email: String,
     pub role: Role,
+    /// The API token the request came with (None: a dashboard session).
+    pub token_id: Option<i64>,
 }
 
 impl<S> FromRequestParts<S> for ApiUser
@@ -396,7 +398,11 @@ where
             None => token_actor(&state, &parts.headers).await?,
         };
         let actor = actor.ok_or(AppError::Unauthorized)?;
-        Ok(Self { id: actor.admin_id, email: actor.email, role: actor.role })
+        let token_id = match actor.via {
+            Via::Token { id, .. } => Some(id),
+            Via::Session { .. } => None,
+        };
+        Ok(Self { id: actor.admin_id, email: actor.email, role: actor.role, token_id })
     }
 }
 

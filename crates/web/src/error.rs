@@ -215,7 +215,7 @@ impl From<store::StoreError> for AppError {
 /// The things the store or a handler says were not found
 /// (`StoreError::NotFound`, `AppError::not_found`), each with the catalog's
 /// name for it; one not here is said in English.
-const THINGS: [(&str, &str); 16] = [
+const THINGS: [(&str, &str); 18] = [
     ("admin", "err-thing-admin"),
     ("list", "err-thing-list"),
     ("subscriber", "err-thing-subscriber"),
@@ -232,11 +232,13 @@ const THINGS: [(&str, &str); 16] = [
     ("suppression", "err-thing-suppression"),
     ("import", "err-thing-import"),
     ("sending domain", "err-thing-sending-domain"),
+    ("message", "err-thing-message"),
+    ("template", "err-thing-tx-template"),
 ];
 
 /// What a `StoreError::Conflict` names, each with the catalog's whole
 /// sentence for it ("`what` already exists" in English).
-const CONFLICTS: [(&str, &str); 13] = [
+const CONFLICTS: [(&str, &str); 14] = [
     ("an admin with this email", "err-exists-admin-email"),
     ("a list with this name", "err-exists-list-name"),
     ("a subscriber with this email", "err-exists-subscriber-email"),
@@ -250,6 +252,7 @@ const CONFLICTS: [(&str, &str); 13] = [
     ("a layout or segment that no longer exists", "err-exists-gone-layout-or-segment"),
     ("a layout with this name", "err-exists-layout-name"),
     ("a campaign using this layout", "err-exists-layout-in-use"),
+    ("a transactional template of that name", "err-exists-tx-template-name"),
 ];
 
 /// The store's refusals (`StoreError::Refused`) the catalogs word.

@@ -34,6 +34,7 @@ mod suppression_pages;
 mod team_pages;
 use message::secret;
 mod tracking;
+mod transactional;
 mod webhook_pages;
 #[cfg(test)]
 mod words;

@@ -8,10 +8,12 @@ mod campaigns;
 pub(crate) mod domains;
 mod imports;
 pub(crate) mod lists;
+pub(crate) mod messages;
 pub(crate) mod privacy;
 mod segments;
 mod settings;
 mod subscribers;
+pub(crate) mod tx;
 
 use crate::AppError;
 use axum::extract::rejection::JsonRejection;
@@ -75,8 +77,15 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .route_layer(gate(Gate::Area(Area::Audience)));
     let audience_reads =
         OpenApiRouter::new().routes(routes!(segments::count_filter)).route_layer(gate(Gate::Read(Area::Audience)));
+    let (schemas, paths, send) = routes!(tx::send);
+    let tx_send = (schemas, paths, send.layer(axum::extract::DefaultBodyLimit::max(24 * 1024 * 1024)));
     let campaigns = OpenApiRouter::new()
         .routes(campaigns_root)
+        .routes(tx_send)
+        .routes(routes!(tx::status))
+        .routes(routes!(tx::templates, tx::create_template))
+        .routes(routes!(tx::read_template, tx::update_template, tx::delete_template))
+        .routes(routes!(tx::preview))
         .routes(routes!(campaigns::read))
         .routes(routes!(campaigns::schedule))
         .routes(routes!(campaigns::copy))
@@ -85,6 +94,11 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
     let delivery = OpenApiRouter::new()
         .routes(routes!(domains::identity, domains::set_identity))
+        .routes(routes!(messages::search))
+        .routes(routes!(messages::read))
+        .routes(routes!(messages::raw))
+        .routes(routes!(messages::release))
+        .routes(routes!(messages::drop))
         .route_layer(gate(Gate::Area(Area::Delivery)));
     let team = OpenApiRouter::new()
         .routes(routes!(settings::read, settings::replace))
@@ -109,7 +123,7 @@ async fn me(user: ApiUser) -> Json<Value> {
 /// The document's frame; the paths come from the router.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "ninsho API", description = "Lists, subscribers, segments, imports, privacy requests and campaigns."),
+    info(title = "ninsho API", description = "Lists, subscribers, segments, imports, privacy requests, campaigns, transactional mail and the message log."),
     servers((url = "/api/v1")),
     modifiers(&BearerToken)
 )]
