@@ -147,6 +147,26 @@ impl TestApp {
         Ok(browser)
     }
 
+    /// Stops the server and starts a new one (new port, new pool, same
+    /// key) on the same database, as a restart of ninsho would.
+    pub async fn restart(self) -> Result<TestApp> {
+        let (database_url, key) = (self.database_url.clone(), self.key.clone());
+        self.stop().await?;
+        let options: store::ConnectOptions = database_url.parse()?;
+        let store = Store::connect(options, 5).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let mut config = test_config();
+        config.public_url = url.clone();
+        let state = AppState::new(store.clone(), key.clone(), config);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(web::serve(listener, state.clone(), async move {
+            let _ = rx.await;
+        }));
+        Ok(TestApp { url, addr, store, database_url, state, key, shutdown: Some(tx), server: Some(server) })
+    }
+
     /// Stops the server and waits for requests in flight.
     pub async fn stop(mut self) -> Result<()> {
         if let Some(tx) = self.shutdown.take() {
