@@ -105,6 +105,21 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
     let import = import["id"].as_i64().context("import id")?;
     api.wait_for_import(import).await?;
 
+    // A transactional message, sent and logged, and the campaign's delivery.
+    let (status, sent_tx) = api
+        .post(
+            "/tx",
+            serde_json::json!({"from_address": "orders@shop.example", "subject": "ご注文ありがとうございます（注文番号 A-1024）",
+                "body": "Thank you.", "recipients": [{"email": "mika.takahashi.long-address@example.jp"}]}),
+        )
+        .await?;
+    if status != 202 {
+        bail!("transactional message not sent: {status} {sent_tx}");
+    }
+    engine.tick(Utc::now() + Duration::seconds(3)).await?;
+    let tx_message = sent_tx["messages"][0]["id"].as_str().context("a message id")?.to_owned();
+    let delivery = store.campaign_deliveries(sent, 1).await?.first().context("a delivery")?.id;
+
     let layout = store.save_template(None, "Plain", message::default_layout(i18n::Language::English)).await?.id;
     let sequence = store.create_sequence("Welcome", list, None, None).await?.id;
     store.add_step(sequence, 0, &fixtures::fields("Welcome 1", vec![list])).await?;
@@ -139,6 +154,7 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
         (("/sequences", "id"), one(sequence)),
         (("/webhooks", "id"), one(webhook)),
         (("/sandbox", "id"), one(captured)),
+        (("/messages", "id"), vec![tx_message, format!("d{delivery}")]),
         (("/reports/domains", "domain"), vec!["shop.example".into()]),
         (("/reports/domains/{domain}/sources", "ip"), vec!["10.0.0.1".into()]),
         (("/s", "list_id"), vec![list.to_string(), japanese.to_string()]),

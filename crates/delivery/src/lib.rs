@@ -577,16 +577,12 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
                 DeliveryStatus::Bounced => OutboxStatus::Bounced,
                 _ => OutboxStatus::Failed,
             };
-            let mut reply = attempt.reply;
-            if let Some(code) = attempt.code {
-                reply = format!("{code} {}{reply}", attempt.enhanced.clone().map(|e| e + " ").unwrap_or_default());
-            }
             outcomes.push(MessageOutcome {
                 id: m.id,
                 status,
                 code: attempt.code,
                 enhanced: attempt.enhanced,
-                reply,
+                reply: attempt.reply,
                 mx: attempt.mx,
                 tls: attempt.tls,
                 retry_at,

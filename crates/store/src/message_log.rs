@@ -73,8 +73,10 @@ pub struct LogEntry {
     pub last_reply: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// The campaign of a delivery.
+    /// The campaign of a delivery, and its name (its subject is a
+    /// template: each recipient's differs).
     pub campaign_id: Option<i64>,
+    pub campaign_name: Option<String>,
     /// Whether its bytes are kept.
     pub has_raw: bool,
     pub size: Option<i32>,
@@ -152,7 +154,7 @@ impl Store {
              SELECT * FROM ( \
                (SELECT 'd' || d.id AS id, CASE WHEN c.sequence_id IS NULL THEN 'campaign' ELSE 'sequence' END AS kind, \
                    d.email AS recipient, c.from_address AS sender, c.subject, NULL::text AS message_id, \
-                   d.status, d.attempts, d.last_reply, d.created_at, d.updated_at, d.campaign_id, \
+                   d.status, d.attempts, d.last_reply, d.created_at, d.updated_at, d.campaign_id, c.name AS campaign_name, \
                    EXISTS (SELECT 1 FROM outbound_messages k WHERE k.delivery_id = d.id AND k.raw IS NOT NULL) AS has_raw, \
                    NULL::int AS size \
                 FROM q, deliveries d JOIN campaigns c ON c.id = d.campaign_id \
@@ -161,7 +163,7 @@ impl Store {
                        (SELECT s.id FROM subscribers s WHERE lower(s.email) = lower(q.recipient))) \
                   AND (q.sender IS NULL OR lower(c.from_address) = q.sender \
                        OR lower(split_part(c.from_address, '@', 2)) = q.sender) \
-                  AND (q.subject IS NULL OR c.subject ILIKE q.subject) \
+                  AND (q.subject IS NULL OR c.subject ILIKE q.subject OR c.name ILIKE q.subject) \
                   AND (q.message_id IS NULL OR d.id = q.delivery) \
                   AND (q.status IS NULL OR d.status = q.status) \
                   AND (q.since IS NULL OR d.created_at >= q.since) AND (q.until IS NULL OR d.created_at < q.until) \
@@ -172,7 +174,7 @@ impl Store {
             ", o.to_address, coalesce(o.from_address, ''), o.subject, \
                    o.message_id, ",
             message_status!(),
-            ", o.attempts, o.last_reply, o.created_at, o.updated_at, NULL, \
+            ", o.attempts, o.last_reply, o.created_at, o.updated_at, NULL, NULL, \
                    o.raw IS NOT NULL, o.size \
                 FROM q, outbound_messages o \
                 WHERE o.kind <> 'campaign' AND (q.kind IS NULL OR q.kind = ",
@@ -213,7 +215,7 @@ impl Store {
             LogId::Delivery(_) => {
                 "SELECT 'd' || d.id AS id, CASE WHEN c.sequence_id IS NULL THEN 'campaign' ELSE 'sequence' END AS kind, \
                     d.email AS recipient, c.from_address AS sender, c.subject, NULL::text AS message_id, d.status, \
-                    d.attempts, d.last_reply, d.created_at, d.updated_at, d.campaign_id, \
+                    d.attempts, d.last_reply, d.created_at, d.updated_at, d.campaign_id, c.name AS campaign_name, \
                     EXISTS (SELECT 1 FROM outbound_messages k WHERE k.delivery_id = d.id AND k.raw IS NOT NULL) AS has_raw, \
                     NULL::int AS size \
                  FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = $1"
@@ -225,7 +227,7 @@ impl Store {
                     coalesce(o.from_address, '') AS sender, o.subject, o.message_id, ",
                 message_status!(),
                 " AS status, o.attempts, o.last_reply, o.created_at, o.updated_at, NULL::bigint AS campaign_id, \
-                    o.raw IS NOT NULL AS has_raw, o.size \
+                    NULL::text AS campaign_name, o.raw IS NOT NULL AS has_raw, o.size \
                  FROM outbound_messages o WHERE o.id = $1 AND o.kind <> 'campaign'"
             ),
         };

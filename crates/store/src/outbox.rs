@@ -36,6 +36,8 @@ pub struct MessageOutcome {
     pub status: OutboxStatus,
     pub code: Option<i16>,
     pub enhanced: Option<String>,
+    /// The reply's text (or why there was none); the code and enhanced
+    /// status are put before it in `last_reply`.
     pub reply: String,
     pub mx: Option<String>,
     pub tls: Option<TlsState>,
@@ -111,7 +113,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for o in outcomes {
             sqlx::query(
-                "WITH updated AS (UPDATE outbound_messages SET status = $2, last_reply = $3, last_code = $7, \
+                "WITH updated AS (UPDATE outbound_messages SET status = $2, \
+                    last_reply = concat_ws(' ', $7::smallint::text, $8::text, $3::text), last_code = $7, \
                     last_enhanced = $8, mx = $9, tls = $10, next_attempt_at = coalesce($4, next_attempt_at), \
                     raw = coalesce($5, raw), signed = signed OR $5 IS NOT NULL, \
                     size = coalesce(length($5), size), updated_at = $6 \

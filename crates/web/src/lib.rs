@@ -19,6 +19,7 @@ mod export;
 mod headers;
 mod imports;
 pub use message::links;
+mod message_log_pages;
 mod metrics;
 mod pages;
 pub mod password;
@@ -332,6 +333,12 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/domains/identity", post(domain_pages::set_identity))
         .route("/domains/smime", post(domain_pages::set_smime))
         .route("/bounce-rules", get(bounce_rules_pages::rules).post(bounce_rules_pages::save))
+        .route("/messages", get(message_log_pages::log))
+        .route("/messages/retention", post(message_log_pages::retention))
+        .route("/messages/{id}", get(message_log_pages::message))
+        .route("/messages/{id}/raw", get(message_log_pages::raw))
+        .route("/messages/{id}/release", post(message_log_pages::release))
+        .route("/messages/{id}/drop", post(message_log_pages::drop))
         .route(
             "/reports/upload",
             post(report_pages::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),

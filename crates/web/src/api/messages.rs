@@ -18,6 +18,7 @@ use crate::{AppError, AppState};
 
 /// What to look for; every field narrows.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchInput {
     /// The recipient's address (any case).

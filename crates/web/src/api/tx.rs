@@ -328,6 +328,7 @@ pub(crate) struct MessageView {
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
     campaign_id: Option<i64>,
+    campaign_name: Option<String>,
     /// Whether its signed bytes are kept (`/messages/{id}/raw`).
     has_raw: bool,
     size: Option<i32>,
@@ -363,6 +364,7 @@ impl MessageView {
             created_at: entry.created_at,
             updated_at: entry.updated_at,
             campaign_id: entry.campaign_id,
+            campaign_name: entry.campaign_name,
             has_raw: entry.has_raw,
             size: entry.size,
             attempts: attempts
