@@ -337,7 +337,10 @@ impl Inbox {
 }
 
 impl Mailbox for Inbox {
-    async fn accepts(&self, address: &str) -> Option<String> {
+    /// Whoever sends bounces and reports: no logins here.
+    type Identity = ();
+
+    async fn accepts(&self, _: Option<&()>, address: &str) -> Option<String> {
         match self.address(address).await {
             Ok(Ok(_)) => None,
             Ok(Err(refusal)) => Some(refusal.to_string()),
@@ -350,10 +353,10 @@ impl Mailbox for Inbox {
 
     type Error = StoreError;
 
-    async fn deliver(&self, envelope: Envelope) -> Result<(), StoreError> {
+    async fn deliver(&self, envelope: Envelope) -> Result<String, StoreError> {
         for rcpt in &envelope.recipients {
             self.handle(&envelope, rcpt).await?;
         }
-        Ok(())
+        Ok("250 2.0.0 accepted".into())
     }
 }

@@ -4,4 +4,5 @@
 
 pub mod act;
 pub mod feedback;
-pub mod smtp;
+/// The listener itself (sessions, limits, STARTTLS) is `smtpd`'s.
+pub use smtpd as smtp;

@@ -308,6 +308,7 @@ async fn start_inbound(
     let config = inbound::smtp::ListenerConfig {
         hostname,
         tls,
+        implicit_tls: false,
         max_message_bytes: s.max_message_kb.saturating_mul(1024),
         max_recipients: 50,
         max_connections: s.max_connections,

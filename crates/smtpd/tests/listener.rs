@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use inbound::smtp::{Envelope, ListenerConfig, Mailbox, serve};
+use smtpd::{Envelope, ListenerConfig, Mailbox, serve};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -18,15 +18,17 @@ use tokio_util::sync::CancellationToken;
 struct Kept(Arc<Mutex<Vec<Envelope>>>);
 
 impl Mailbox for Kept {
-    async fn accepts(&self, address: &str) -> Option<String> {
+    type Identity = ();
+
+    async fn accepts(&self, _: Option<&()>, address: &str) -> Option<String> {
         (!address.ends_with("@ours.example")).then(|| format!("550 5.1.1 <{address}>: no such address"))
     }
 
     type Error = std::convert::Infallible;
 
-    async fn deliver(&self, envelope: Envelope) -> Result<(), Self::Error> {
+    async fn deliver(&self, envelope: Envelope) -> Result<String, Self::Error> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(envelope);
-        Ok(())
+        Ok("250 2.0.0 accepted".into())
     }
 }
 
@@ -244,7 +246,7 @@ async fn messages_in_flight_share_a_budget_and_small_ones_always_fit() {
 
 #[test]
 fn networks_are_blocks_not_addresses() {
-    use inbound::smtp::network;
+    use smtpd::network;
     let ip = |s: &str| s.parse::<IpAddr>().expect("address");
     assert_eq!(network(ip("203.0.113.77")), ip("203.0.113.0"));
     assert_eq!(network(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1::"));

@@ -1,5 +1,8 @@
-//! The SMTP listener of the inbound role. It takes mail only for the
-//! addresses a `Mailbox` accepts (never a relay), offers STARTTLS, and
+//! ninsho's SMTP server: the listener of the inbound role (bounces,
+//! complaints, reports) and of the submission role (applications sending
+//! with a credential). It takes mail only as its `Mailbox` allows (never a
+//! relay), offers STARTTLS (or speaks TLS from the start, for port 465),
+//! AUTH PLAIN and LOGIN only over TLS when the mailbox authenticates, and
 //! accepts only CRLF line ends: a bare CR or LF anywhere refuses the command
 //! or the message, so no other server can read a different message end than
 //! ours (SMTP smuggling). A session that misbehaves is answered and ends;
@@ -8,9 +11,9 @@
 //! What one sender can take is bounded: connections per network (/24 for
 //! IPv4, /48 for IPv6, not per address), with a quarter of the slots kept
 //! for networks that hold none; 30 seconds to say EHLO (or HELO) and 30
-//! minutes for a whole session; a count of refusals per session; and the
-//! bytes of messages being received, all sessions together, past a small
-//! allowance each.
+//! minutes for a whole session; a count of refusals per session (and of
+//! failed logins); and the bytes of messages being received, all sessions
+//! together, past a small allowance each.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -38,6 +41,11 @@ pub enum Command {
     Noop,
     Quit,
     StartTls,
+    /// `AUTH mechanism [initial response]`.
+    Auth {
+        mechanism: String,
+        initial: Option<String>,
+    },
     Vrfy,
     /// A command we know but whose arguments are wrong: the reply text.
     Bad(&'static str),
@@ -77,6 +85,13 @@ pub fn parse_command(line: &[u8]) -> Command {
         "NOOP" => Command::Noop,
         "QUIT" => Command::Quit,
         "STARTTLS" => Command::StartTls,
+        "AUTH" => match rest.split_once(' ') {
+            _ if rest.is_empty() => Command::Bad("501 5.5.4 syntax: AUTH mechanism"),
+            Some((mechanism, initial)) => {
+                Command::Auth { mechanism: mechanism.to_ascii_uppercase(), initial: Some(initial.trim().to_owned()) }
+            }
+            None => Command::Auth { mechanism: rest.to_ascii_uppercase(), initial: None },
+        },
         "VRFY" => Command::Vrfy,
         _ => Command::Unknown,
     }
@@ -99,25 +114,56 @@ fn path_after(rest: &str, keyword: &str) -> Option<(String, String)> {
     Some((path.to_owned(), params.trim().to_owned()))
 }
 
-/// A message as it arrived.
+/// A message as it arrived, and who sent it when the session logged in.
 #[derive(Debug, Clone)]
-pub struct Envelope {
+pub struct Envelope<I = ()> {
     pub peer: IpAddr,
     pub helo: String,
     pub mail_from: String,
     pub recipients: Vec<String>,
     pub data: Vec<u8>,
     pub tls: bool,
+    /// Who the session is: by AUTH, or by the network it comes from.
+    pub identity: Option<I>,
 }
 
-/// Where accepted mail goes.
+/// Where accepted mail goes, and who may send it.
 pub trait Mailbox: Clone + Send + Sync + 'static {
-    /// None when `address` is ours; else the reply refusing it.
-    fn accepts(&self, address: &str) -> impl Future<Output = Option<String>> + Send;
+    /// Who a login (or a trusted network) names; `()` where there is none.
+    type Identity: Clone + Send + Sync + 'static;
     /// Why a message could not be taken.
     type Error: std::fmt::Display + Send;
-    /// Takes a message; an error is answered 451 (the sender tries again).
-    fn deliver(&self, envelope: Envelope) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// Whether this listener is for senders who log in: AUTH is offered
+    /// (over TLS only) and mail needs an identity.
+    fn offers_auth(&self) -> bool {
+        false
+    }
+    /// Checks a login from `peer`: who it is, or the reply refusing it.
+    fn authenticate(
+        &self,
+        peer: IpAddr,
+        user: &str,
+        password: &str,
+    ) -> impl Future<Output = Result<Self::Identity, String>> + Send {
+        let _ = (peer, user, password);
+        std::future::ready(Err("502 5.5.1 AUTH is not offered".to_owned()))
+    }
+    /// Who a connection from `peer` is without a login (a network trusted
+    /// to send without one), if anyone.
+    fn known(&self, peer: IpAddr) -> impl Future<Output = Option<Self::Identity>> + Send {
+        let _ = peer;
+        std::future::ready(None)
+    }
+    /// None when `from` may be the envelope sender; else the reply refusing it.
+    fn sender(&self, who: Option<&Self::Identity>, from: &str) -> impl Future<Output = Option<String>> + Send {
+        let _ = (who, from);
+        std::future::ready(None)
+    }
+    /// None when mail for `address` is taken; else the reply refusing it.
+    fn accepts(&self, who: Option<&Self::Identity>, address: &str) -> impl Future<Output = Option<String>> + Send;
+    /// Takes a message: the reply (`250 …`, or a refusal of this message);
+    /// an error is answered 451 (the sender tries again).
+    fn deliver(&self, envelope: Envelope<Self::Identity>) -> impl Future<Output = Result<String, Self::Error>> + Send;
 }
 
 #[derive(Clone)]
@@ -126,6 +172,8 @@ pub struct ListenerConfig {
     pub hostname: String,
     /// STARTTLS is offered when set.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// TLS from the first byte (port 465) instead of STARTTLS.
+    pub implicit_tls: bool,
     pub max_message_bytes: usize,
     pub max_recipients: usize,
     pub max_connections: usize,
@@ -151,6 +199,7 @@ impl Default for ListenerConfig {
         Self {
             hostname: "localhost".into(),
             tls: None,
+            implicit_tls: false,
             max_message_bytes: 10 * 1024 * 1024,
             max_recipients: 50,
             max_connections: 200,
@@ -195,6 +244,8 @@ pub enum TlsError {
 
 /// Refused commands and recipients in one session before it is closed.
 const MAX_ERRORS: usize = 20;
+/// Failed logins in one session before it is closed.
+const MAX_AUTH_FAILURES: usize = 3;
 /// What each session may hold of a message before it draws on
 /// [`ListenerConfig::max_data_in_flight`]: bounces fit in it.
 pub const DATA_ALLOWANCE: usize = 128 * 1024;
@@ -219,7 +270,7 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    tracing::warn!(error = %e, "inbound accept failed");
+                    tracing::warn!(error = %e, "SMTP accept failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -260,7 +311,7 @@ pub async fn serve<M: Mailbox>(listener: TcpListener, config: ListenerConfig, ma
                 () = cancel.cancelled() => {}
                 outcome = session(stream, peer, &config, &mailbox, &budget) => {
                     if let Err(e) = outcome {
-                        tracing::debug!(%peer, error = %e, "inbound session ended");
+                        tracing::debug!(%peer, error = %e, "SMTP session ended");
                     }
                 }
             }
@@ -452,6 +503,63 @@ fn is_refusal(reply: &str) -> bool {
     reply.starts_with('4') || reply.starts_with('5')
 }
 
+/// A user and password a client gave, decoded; or the reply refusing the
+/// exchange.
+async fn auth_exchange(
+    conn: &mut Conn,
+    mechanism: &str,
+    initial: Option<String>,
+    timeout: Duration,
+) -> std::io::Result<Result<(String, String), &'static str>> {
+    use base64::Engine;
+    let decode = |text: &str| base64::engine::general_purpose::STANDARD.decode(text.trim()).ok();
+    // One response line to a challenge; `*` cancels (RFC 4954 §4).
+    async fn respond(conn: &mut Conn, challenge: &str, timeout: Duration) -> std::io::Result<Option<String>> {
+        conn.reply(challenge).await?;
+        match conn.line(timeout).await? {
+            Line::Ok(line) if line != b"*" => Ok(Some(String::from_utf8_lossy(&line).into_owned())),
+            _ => Ok(None),
+        }
+    }
+    const CANCELLED: &str = "501 5.7.0 AUTH cancelled";
+    const UNREADABLE: &str = "501 5.5.2 the response is not valid base64";
+    match mechanism {
+        "PLAIN" => {
+            let response = match initial {
+                // `=` is an empty initial response.
+                Some(r) if r == "=" => String::new(),
+                Some(r) => r,
+                None => match respond(conn, "334 ", timeout).await? {
+                    Some(r) => r,
+                    None => return Ok(Err(CANCELLED)),
+                },
+            };
+            let Some(bytes) = decode(&response) else { return Ok(Err(UNREADABLE)) };
+            // authzid NUL authcid NUL password
+            let mut parts = bytes.split(|&b| b == 0);
+            let (Some(_), Some(user), Some(password), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Ok(Err("501 5.5.2 PLAIN wants authzid, user and password separated by NUL"));
+            };
+            Ok(Ok((String::from_utf8_lossy(user).into_owned(), String::from_utf8_lossy(password).into_owned())))
+        }
+        "LOGIN" => {
+            let user = match initial {
+                Some(r) => r,
+                None => match respond(conn, "334 VXNlcm5hbWU6", timeout).await? {
+                    Some(r) => r,
+                    None => return Ok(Err(CANCELLED)),
+                },
+            };
+            let Some(user) = decode(&user) else { return Ok(Err(UNREADABLE)) };
+            let Some(password) = respond(conn, "334 UGFzc3dvcmQ6", timeout).await? else { return Ok(Err(CANCELLED)) };
+            let Some(password) = decode(&password) else { return Ok(Err(UNREADABLE)) };
+            Ok(Ok((String::from_utf8_lossy(&user).into_owned(), String::from_utf8_lossy(&password).into_owned())))
+        }
+        _ => Ok(Err("504 5.5.4 unknown mechanism: use PLAIN or LOGIN")),
+    }
+}
+
 async fn session<M: Mailbox>(
     stream: TcpStream,
     peer: SocketAddr,
@@ -461,11 +569,28 @@ async fn session<M: Mailbox>(
 ) -> std::io::Result<()> {
     let mut conn = Conn { io: Box::new(stream), buf: Vec::new() };
     let mut tls = false;
+    if config.implicit_tls {
+        let Some(server) = &config.tls else {
+            return Err(std::io::Error::other("implicit TLS without a certificate"));
+        };
+        let acceptor = tokio_rustls::TlsAcceptor::from(server.clone());
+        let io = std::mem::replace(&mut conn.io, Box::new(tokio::io::duplex(1).0));
+        let stream = tokio::time::timeout(config.first_command_timeout, acceptor.accept(io))
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake"))??;
+        conn.io = Box::new(stream);
+        tls = true;
+    }
     conn.reply(&format!("220 {} ESMTP ninsho", config.hostname)).await?;
     let mut helo: Option<String> = None;
     let mut from: Option<String> = None;
     let mut recipients: Vec<String> = Vec::new();
     let mut errors = 0;
+    let mut auth_failures = 0;
+    // Who the session is: a network trusted without a login, until a login.
+    let logins = mailbox.offers_auth();
+    let mut identity = if logins { mailbox.known(peer.ip()).await } else { None };
+    let mut logged_in = false;
     // Until the client says EHLO or HELO it gets a short time per line.
     let started = tokio::time::Instant::now();
     loop {
@@ -509,6 +634,10 @@ async fn session<M: Mailbox>(
                 if config.tls.is_some() && !tls {
                     lines.push("STARTTLS".into());
                 }
+                // Passwords travel only inside TLS: AUTH is not even offered before.
+                if logins && tls && !logged_in {
+                    lines.push("AUTH PLAIN LOGIN".into());
+                }
                 let last = lines.len() - 1;
                 let text: Vec<String> = lines
                     .iter()
@@ -536,13 +665,51 @@ async fn session<M: Mailbox>(
                 (Some(_), true) => "503 5.5.1 TLS is on already".into(),
                 (None, _) => "502 5.5.1 STARTTLS is not offered".into(),
             },
+            Command::Auth { mechanism, initial } => {
+                if !logins {
+                    "502 5.5.1 AUTH is not offered".into()
+                } else if !tls {
+                    "538 5.7.11 encryption required: say STARTTLS first".into()
+                } else if helo.is_none() {
+                    "503 5.5.1 say EHLO first".into()
+                } else if logged_in {
+                    "503 5.5.1 already authenticated".into()
+                } else if from.is_some() {
+                    "503 5.5.1 not during a mail transaction".into()
+                } else {
+                    match auth_exchange(&mut conn, &mechanism, initial, config.command_timeout).await? {
+                        Err(reply) => reply.into(),
+                        Ok((user, password)) => match mailbox.authenticate(peer.ip(), &user, &password).await {
+                            Ok(who) => {
+                                identity = Some(who);
+                                logged_in = true;
+                                "235 2.7.0 authenticated".into()
+                            }
+                            Err(reply) => {
+                                auth_failures += 1;
+                                if auth_failures >= MAX_AUTH_FAILURES {
+                                    conn.reply(&reply).await?;
+                                    conn.reply("421 4.7.0 too many failed logins; closing").await?;
+                                    return Ok(());
+                                }
+                                reply
+                            }
+                        },
+                    }
+                }
+            }
             Command::Mail { from: sender, size } => {
                 if helo.is_none() {
                     "503 5.5.1 say EHLO first".into()
                 } else if from.is_some() {
                     "503 5.5.1 a transaction is open already".into()
+                } else if logins && identity.is_none() {
+                    // Never a relay: who sends must be known.
+                    "530 5.7.0 authentication required".into()
                 } else if size.is_some_and(|s| s > config.max_message_bytes as u64) {
                     "552 5.3.4 the message is too big".into()
+                } else if let Some(refusal) = mailbox.sender(identity.as_ref(), &sender).await {
+                    refusal
                 } else {
                     from = Some(sender);
                     "250 2.1.0 ok".into()
@@ -554,7 +721,7 @@ async fn session<M: Mailbox>(
                 } else if recipients.len() >= config.max_recipients {
                     "452 4.5.3 too many recipients".into()
                 } else {
-                    match mailbox.accepts(&to).await {
+                    match mailbox.accepts(identity.as_ref(), &to).await {
                         None => {
                             // The same address twice is one recipient.
                             if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&to)) {
@@ -594,14 +761,15 @@ async fn session<M: Mailbox>(
                             recipients: std::mem::take(&mut recipients),
                             data: received.data,
                             tls,
+                            identity: identity.clone(),
                         };
                         // The budget is held until the message is dealt with.
                         let delivered = mailbox.deliver(envelope).await;
                         drop(received.held);
                         match delivered {
-                            Ok(()) => "250 2.0.0 accepted".into(),
+                            Ok(reply) => reply,
                             Err(e) => {
-                                tracing::warn!(%peer, error = %e, "an inbound message could not be kept");
+                                tracing::warn!(%peer, error = %e, "a received message could not be kept");
                                 "451 4.3.0 cannot keep the message now; try again later".into()
                             }
                         }
@@ -657,5 +825,11 @@ mod tests {
         assert!(matches!(parse_command(b"EHLO"), Command::Bad(_)));
         assert!(matches!(parse_command(b"\xff\xfe"), Command::Bad(_)));
         assert_eq!(parse_command(b"BDAT 100"), Command::Unknown);
+        assert_eq!(
+            parse_command(b"auth plain AGFwcABzZWNyZXQ="),
+            Command::Auth { mechanism: "PLAIN".into(), initial: Some("AGFwcABzZWNyZXQ=".into()) }
+        );
+        assert_eq!(parse_command(b"AUTH LOGIN"), Command::Auth { mechanism: "LOGIN".into(), initial: None });
+        assert!(matches!(parse_command(b"AUTH"), Command::Bad(_)));
     }
 }
