@@ -65,13 +65,14 @@ ALTER TABLE api_tokens
     ADD COLUMN tx_per_minute INT NOT NULL DEFAULT 1000 CHECK (tx_per_minute >= 0),
     ADD COLUMN tx_per_day    INT NOT NULL DEFAULT 100000 CHECK (tx_per_day >= 0);
 
--- Messages a token sent per minute and per day (span = 'minute' or 'day').
-CREATE TABLE tx_usage (
-    token_id BIGINT NOT NULL,
-    span     TEXT NOT NULL CHECK (span IN ('minute', 'day')),
-    since    TIMESTAMPTZ NOT NULL,
-    sent     INT NOT NULL,
-    PRIMARY KEY (token_id, span, since)
+-- Messages each sender (an API token `token:5`, a submission credential
+-- `credential:3`) sent per minute and per day (span = 'minute' or 'day').
+CREATE TABLE send_usage (
+    sender TEXT NOT NULL,
+    span   TEXT NOT NULL CHECK (span IN ('minute', 'day')),
+    since  TIMESTAMPTZ NOT NULL,
+    sent   INT NOT NULL,
+    PRIMARY KEY (sender, span, since)
 );
 
 -- Every attempt at a message, a campaign delivery's or an outbox message's:

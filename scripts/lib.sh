@@ -79,6 +79,8 @@ ensure_test_tools() {
     # Haraka, an MTA outside the bounce samples, makes bounces the reader
     # is measured on (Node.js; Debian's npm brings it).
     command -v npm >/dev/null || missing+=(npm)
+    # swaks, a foreign SMTP client, submits mail to the submission role.
+    command -v swaks >/dev/null || missing+=(swaks)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi

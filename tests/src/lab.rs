@@ -813,3 +813,49 @@ pub fn geoip_mmdb(network: [u8; 3], code: &str) -> Vec<u8> {
     out.extend(uint(5, 24));
     out
 }
+
+/// The lab's usual source address (its PTR is the sender's HELO name).
+pub const SOURCE: [u8; 4] = [127, 0, 0, 2];
+
+/// How a lab transport differs from the usual one.
+pub struct TransportOptions {
+    pub shaping: delivery::shaping::Shaping,
+    pub timeouts: delivery::smtp::Timeouts,
+    /// Source addresses (with PTR records in the zone); [`SOURCE`] by default.
+    pub ips: Vec<IpAddr>,
+    pub mta_sts_port: u16,
+    /// For warm-up counts.
+    pub store: Option<store::Store>,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        Self {
+            shaping: delivery::shaping::Shaping::builtin(),
+            timeouts: delivery::smtp::Timeouts::default(),
+            ips: vec![IpAddr::from(SOURCE)],
+            mta_sts_port: 443,
+            store: None,
+        }
+    }
+}
+
+/// The SMTP transport of the lab: MX hosts at `port`, trusting the test CA.
+pub async fn transport(dns: &Dns, ca: &TestCa, port: u16, options: TransportOptions) -> Result<delivery::smtp::Smtp> {
+    use delivery::smtp::{Smtp, SmtpConfig};
+    let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+    let sources = Smtp::sources(&resolver, &options.ips).await.map_err(anyhow::Error::msg)?;
+    let config = SmtpConfig {
+        port,
+        sources,
+        shaping: options.shaping,
+        timeouts: options.timeouts,
+        max_connections: 20,
+        roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
+        idle: Duration::from_secs(30),
+        mta_sts_port: options.mta_sts_port,
+        ledger: options.store.map(|s| Arc::new(s) as Arc<dyn delivery::smtp::Ledger>),
+        metrics: delivery::metrics::DeliveryMetrics::default(),
+    };
+    Smtp::new(resolver, config).map_err(anyhow::Error::msg)
+}

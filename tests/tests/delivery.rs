@@ -9,63 +9,23 @@ use std::time::Duration as StdDuration;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use delivery::shaping::Shaping;
-use delivery::smtp::{Smtp, SmtpConfig, Timeouts};
+use delivery::smtp::{Smtp, Timeouts};
 use delivery::{Engine, EngineConfig};
 use domain::{CampaignStatus, DeliveryStatus, EmailAddress, OutboxStatus, SubscriberStatus, SubscriptionStatus};
 use identity::dns::Dns as Resolver;
 use store::DeliveryRow;
 use tests::fixtures::{fields, list, subscriber};
-use tests::lab::{Certificate, Dns, PolicyServer, Script, Sink, TestCa, Zone, check};
+use tests::lab::{
+    Certificate, Dns, PolicyServer, Script, Sink, TestCa, TransportOptions as Options, Zone, check, transport,
+};
 use tests::{TestApp, spawn_app};
 
 const FROM_DOMAIN: &str = "news.lab.test";
-const SOURCE: [u8; 4] = [127, 0, 0, 2];
+use tests::lab::SOURCE;
 const HELO: &str = "mta.lab.test";
 
 async fn sender_zone(app: &TestApp) -> Result<Zone> {
     tests::lab::sender_zone(&app.store, &app.key, FROM_DOMAIN, true, &[(SOURCE, HELO)]).await
-}
-
-/// How a lab transport differs from the usual one.
-struct Options {
-    shaping: Shaping,
-    timeouts: Timeouts,
-    /// Source addresses (with PTR records in the zone); the usual one by default.
-    ips: Vec<IpAddr>,
-    mta_sts_port: u16,
-    /// For warm-up counts.
-    store: Option<store::Store>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            shaping: Shaping::builtin(),
-            timeouts: Timeouts::default(),
-            ips: vec![IpAddr::from(SOURCE)],
-            mta_sts_port: 443,
-            store: None,
-        }
-    }
-}
-
-/// The SMTP transport of the lab: MX hosts at `port`, trusting the test CA.
-async fn transport(dns: &Dns, ca: &TestCa, port: u16, options: Options) -> Result<Smtp> {
-    let resolver = Resolver::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
-    let sources = Smtp::sources(&resolver, &options.ips).await.map_err(anyhow::Error::msg)?;
-    let config = SmtpConfig {
-        port,
-        sources,
-        shaping: options.shaping,
-        timeouts: options.timeouts,
-        max_connections: 20,
-        roots: SmtpConfig::roots(Some(&ca.pem_file)).map_err(anyhow::Error::msg)?,
-        idle: StdDuration::from_secs(30),
-        mta_sts_port: options.mta_sts_port,
-        ledger: options.store.map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn delivery::smtp::Ledger>),
-        metrics: delivery::metrics::DeliveryMetrics::default(),
-    };
-    Smtp::new(resolver, config).map_err(anyhow::Error::msg)
 }
 
 fn engine(app: &TestApp, smtp: Smtp) -> Engine<Smtp> {

@@ -115,3 +115,78 @@ fn new_password(email: &EmailAddress, from_stdin: bool) -> Result<String> {
     web::password::check_policy(&password, &[email.as_str()])?;
     Ok(password)
 }
+
+/// `ninsho credential …`: SMTP submission credentials from a shell.
+pub async fn credential(db: &Database, command: crate::cli::CredentialCommand) -> Result<()> {
+    use crate::cli::CredentialCommand;
+    match command {
+        CredentialCommand::Create {
+            username,
+            domains,
+            networks,
+            per_minute,
+            per_day,
+            hold,
+            no_password,
+            description,
+        } => {
+            let (new, password) = submission::new_credential(
+                &username,
+                &domains,
+                &networks,
+                per_minute,
+                per_day,
+                hold,
+                !no_password,
+                &description,
+            )?;
+            let created = db.store().create_credential(&new).await?;
+            let known = db.store().sending_domain_names().await?;
+            for d in created.domains.iter().filter(|d| !known.contains(d)) {
+                eprintln!("note: {d} is not a sending domain yet; add it with `ninsho domain add {d}` before sending");
+            }
+            match password {
+                Some(password) => {
+                    eprintln!("credential {:?} created. Its password is shown once; store it now:", created.username);
+                    println!("{password}");
+                }
+                None => {
+                    let nets: Vec<String> = created.networks.iter().map(ToString::to_string).collect();
+                    println!(
+                        "credential {:?} created: {} may send without logging in",
+                        created.username,
+                        nets.join(", ")
+                    );
+                }
+            }
+        }
+        CredentialCommand::List => {
+            for c in db.store().credentials().await? {
+                let networks = if c.networks.is_empty() {
+                    "anywhere".to_owned()
+                } else {
+                    c.networks.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+                };
+                let login = if c.network_only { "no login" } else { "password" };
+                let used = c
+                    .last_used_at
+                    .map_or_else(|| "never used".into(), |t| format!("last used {}", t.format("%Y-%m-%d %H:%M")));
+                println!(
+                    "{}  [{login}]  domains {}  from {networks}  {}/min {}/day{}  {used}",
+                    c.username,
+                    c.domains.join(","),
+                    c.per_minute,
+                    c.per_day,
+                    if c.hold { "  HOLD" } else { "" }
+                );
+            }
+        }
+        CredentialCommand::Revoke { username } => {
+            if !db.store().revoke_credential(&username).await? {
+                bail!("no credential {username:?}");
+            }
+            println!("credential {username:?} revoked");
+        }
+    }
+    Ok(())
+}

@@ -73,6 +73,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportsCommand,
     },
+    /// SMTP submission credentials: who may send through the submission role.
+    Credential {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: CredentialCommand,
+    },
     /// Manage admin accounts and API tokens.
     Admin {
         #[arg(long, global = true)]
@@ -117,6 +124,40 @@ pub enum DomainCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CredentialCommand {
+    /// Create a credential; its password is printed once. With --no-password
+    /// its networks send without logging in (devices that cannot).
+    Create {
+        /// The user name applications log in with.
+        username: String,
+        /// A domain its From may name (and its subdomains); repeat for more.
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+        /// A network (CIDR) it may send from; repeat for more [default: anywhere].
+        #[arg(long = "network")]
+        networks: Vec<ipnet::IpNet>,
+        /// Messages a minute (0: no limit).
+        #[arg(long, default_value_t = 600)]
+        per_minute: i32,
+        /// Messages a day (0: no limit).
+        #[arg(long, default_value_t = 100_000)]
+        per_day: i32,
+        /// Keep what it sends until an operator releases it.
+        #[arg(long)]
+        hold: bool,
+        /// No password: only its --network addresses, without logging in.
+        #[arg(long)]
+        no_password: bool,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List the credentials.
+    List,
+    /// Revoke a credential: its logins and networks stop at once.
+    Revoke { username: String },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
     /// Import report files (XML, .xml.gz, .zip, .eml, TLS-RPT JSON) or
     /// directories of them; exits 1 when one could not be read (it is kept
@@ -136,6 +177,9 @@ pub enum Role {
     /// The SMTP listener for bounces, complaints, reports and mailto
     /// unsubscribes (`inbound.listen`).
     Inbound,
+    /// SMTP submission for applications with a credential
+    /// (`submission.listen`, 587 STARTTLS; `submission.listen_tls`, 465).
+    Submission,
 }
 
 #[derive(Debug, Subcommand)]

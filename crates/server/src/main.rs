@@ -105,6 +105,18 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             outcome
         }
+        Command::Credential { config, command } => {
+            let settings = load_settings(config)?;
+            telemetry::init(&settings.log)?;
+            let db = Database::open(&settings).await?;
+            let what = (!matches!(command, cli::CredentialCommand::List)).then(|| format!("{command:?}"));
+            let outcome = admin::credential(&db, command).await;
+            if let Some(what) = what {
+                audit_cli(&db, "credential", &what, &outcome).await;
+            }
+            db.close().await;
+            outcome
+        }
         Command::Admin { config, command } => {
             let settings = load_settings(config)?;
             telemetry::init(&settings.log)?;
@@ -235,8 +247,13 @@ async fn run_roles(
     } else {
         None
     };
-    let inbound =
-        if roles.contains(&Role::Inbound) { Some(start_inbound(settings, db, &key, &cancel).await?) } else { None };
+    let mut listeners = Vec::new();
+    if roles.contains(&Role::Inbound) {
+        listeners.push(start_inbound(settings, db, &key, &cancel).await?);
+    }
+    if roles.contains(&Role::Submission) {
+        listeners.extend(start_submission(settings, db, &cancel).await?);
+    }
     let config = database::web_config(settings, db)?;
     let state = web::AppState::with_metrics(db.store().clone(), key, config, |registry| {
         if delivering {
@@ -260,8 +277,8 @@ async fn run_roles(
         if let Some(engines) = delivery {
             engines.join_all().await;
         }
-        if let Some(inbound) = inbound {
-            let _ = inbound.await;
+        for listener in listeners {
+            let _ = listener.await;
         }
         return Ok(());
     };
@@ -281,6 +298,65 @@ async fn run_roles(
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, engines.join_all()).await;
     }
     outcome
+}
+
+/// Starts the SMTP listeners of the submission role: 587 with STARTTLS
+/// and 465 with TLS from the start, each when configured; a certificate is
+/// required (logins travel only inside TLS).
+async fn start_submission(
+    settings: &Settings,
+    db: &Database,
+    cancel: &CancellationToken,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let s = &settings.submission;
+    let tls = match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => smtpd::tls_config(cert, key)?,
+        _ => anyhow::bail!(
+            "the submission role needs submission.tls_cert and submission.tls_key: logins travel only inside TLS"
+        ),
+    };
+    let setup = database::domain_setup(settings);
+    let hostname =
+        s.hostname.clone().or_else(|| settings.inbound.hostname.clone()).unwrap_or_else(|| {
+            if setup.inbound_host.is_empty() { "localhost".into() } else { setup.inbound_host.clone() }
+        });
+    let timeout = Duration::from_secs(s.timeout_seconds.max(1));
+    let config = smtpd::ListenerConfig {
+        hostname: hostname.clone(),
+        tls: Some(tls),
+        implicit_tls: false,
+        max_message_bytes: s.max_message_kb.saturating_mul(1024),
+        max_recipients: s.max_recipients,
+        max_connections: s.max_connections,
+        max_connections_per_network: s.max_connections_per_network,
+        command_timeout: timeout,
+        data_timeout: timeout * 2,
+        first_command_timeout: Duration::from_secs(30),
+        max_session: Duration::from_secs(30 * 60),
+        max_data_in_flight: s.max_data_in_flight_mb.saturating_mul(1024 * 1024),
+    };
+    let mailbox = submission::Submission::new(
+        db.store().clone(),
+        submission::Config {
+            hostname,
+            require_identity: settings.delivery.mode == DeliveryMode::Production,
+            failure_delay: Duration::from_secs(1),
+        },
+    );
+    let mut started = Vec::new();
+    for (addr, implicit_tls) in [(s.listen, false), (s.listen_tls, true)] {
+        let Some(addr) = addr else { continue };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for submission on {addr}"))?;
+        let config = smtpd::ListenerConfig { implicit_tls, ..config.clone() };
+        tracing::info!(%addr, implicit_tls, "SMTP submission listening");
+        started.push(tokio::spawn(smtpd::serve(listener, config, mailbox.clone(), cancel.clone())));
+    }
+    if started.is_empty() {
+        anyhow::bail!("the submission role needs submission.listen or submission.listen_tls");
+    }
+    Ok(started)
 }
 
 /// Starts the SMTP listener of the inbound role.

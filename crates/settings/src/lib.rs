@@ -26,6 +26,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub score: ScoreSettings,
     pub inbound: InboundSettings,
+    pub submission: SubmissionSettings,
     pub reports: ReportsSettings,
     pub alerts: AlertSettings,
     pub webhooks: WebhookSettings,
@@ -183,6 +184,47 @@ impl Default for InboundSettings {
             max_connections_per_network: 10,
             timeout_seconds: 300,
             max_data_in_flight_mb: 64,
+        }
+    }
+}
+
+/// The submission role: applications send with a credential.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubmissionSettings {
+    /// STARTTLS (587); unset: no such listener.
+    pub listen: Option<SocketAddr>,
+    /// TLS from the first byte (465); unset: no such listener.
+    pub listen_tls: Option<SocketAddr>,
+    /// The certificate chain and key (PEM), required: logins travel only in TLS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// The name it greets with and writes in Received lines; unset: the
+    /// inbound listener's name, else "localhost".
+    pub hostname: Option<String>,
+    pub max_message_kb: usize,
+    pub max_recipients: usize,
+    pub max_connections: usize,
+    /// Connections from one network: a /24 of IPv4 addresses, a /48 of IPv6.
+    pub max_connections_per_network: usize,
+    pub timeout_seconds: u64,
+    pub max_data_in_flight_mb: usize,
+}
+
+impl Default for SubmissionSettings {
+    fn default() -> Self {
+        Self {
+            listen: Some(SocketAddr::from(([0, 0, 0, 0], 587))),
+            listen_tls: Some(SocketAddr::from(([0, 0, 0, 0], 465))),
+            tls_cert: None,
+            tls_key: None,
+            hostname: None,
+            max_message_kb: 25 * 1024,
+            max_recipients: 100,
+            max_connections: 200,
+            max_connections_per_network: 50,
+            timeout_seconds: 300,
+            max_data_in_flight_mb: 256,
         }
     }
 }

@@ -169,6 +169,11 @@ impl Store {
             .await?)
     }
 
+    /// The names of the sending domains, lower-cased.
+    pub async fn sending_domain_names(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT lower(domain) FROM sending_domains ORDER BY 1").fetch_all(&self.pool).await?)
+    }
+
     /// Sets the addresses a domain's mail may leave from (empty: any).
     /// False when the domain is unknown.
     pub async fn set_domain_source_ips(&self, domain: &str, ips: &[std::net::IpAddr]) -> Result<bool> {

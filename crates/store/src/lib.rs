@@ -22,6 +22,7 @@ mod reports;
 mod segments;
 mod sequences;
 mod settings;
+mod submission;
 mod team;
 mod tracking;
 mod transactional;
@@ -59,6 +60,7 @@ pub use segments::{
 pub use sequences::{DateTrigger, Sequence, SequenceProgress, StepActivation};
 pub use settings::SenderSettings;
 pub use sqlx::postgres::PgConnectOptions as ConnectOptions;
+pub use submission::{AuthFailures, Credential, NewCredential};
 pub use team::{AuditEntry, NewAuditEntry, TeamMember, Totp};
 pub use tracking::TrackEvent;
 pub use transactional::{Idempotency, NewTxMessage, TX_LIFETIME, TxLimits, TxQueued, TxTemplate, TxTemplateFields};

@@ -351,7 +351,7 @@ impl Store {
         for spent in [
             "DELETE FROM tx_requests WHERE ctid IN ( \
                 SELECT ctid FROM tx_requests WHERE created_at < $1 - interval '1 day' LIMIT $2)",
-            "DELETE FROM tx_usage WHERE ctid IN (SELECT ctid FROM tx_usage WHERE since < $1 - interval '2 days' LIMIT $2)",
+            "DELETE FROM send_usage WHERE ctid IN (SELECT ctid FROM send_usage WHERE since < $1 - interval '2 days' LIMIT $2)",
         ] {
             sqlx::query(spent).bind(now).bind(batch).execute(&self.pool).await?;
         }

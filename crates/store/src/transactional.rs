@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::Value;
 
 use crate::{Result, Store, StoreError};
+use domain::OutboxStatus;
 
 /// A stored transactional template.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -237,33 +238,15 @@ impl Store {
             }
         }
         if let Some(limits) = limits {
-            let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
+            let sender = format!("token:{}", limits.token_id);
             let count = i32::try_from(messages.len()).unwrap_or(i32::MAX);
-            for (span, limit, width) in
-                [("minute", limits.per_minute, Duration::minutes(1)), ("day", limits.per_day, Duration::days(1))]
-            {
-                if limit == 0 {
-                    continue;
-                }
-                let since = now.duration_trunc(width).unwrap_or(now);
-                let sent: i32 = sqlx::query_scalar(
-                    "INSERT INTO tx_usage (token_id, span, since, sent) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (token_id, span, since) DO UPDATE SET sent = tx_usage.sent + EXCLUDED.sent \
-                     RETURNING sent",
-                )
-                .bind(limits.token_id)
-                .bind(span)
-                .bind(since)
-                .bind(count)
-                .fetch_one(&mut *tx)
-                .await?;
-                if sent > limit {
-                    tx.rollback().await?;
-                    return Ok(TxQueued::Limited { span, limit, retry_after: since + width - now });
-                }
+            if let Some(limited) = count_usage(&mut tx, &sender, limits.per_minute, limits.per_day, count).await? {
+                tx.rollback().await?;
+                return Ok(limited);
             }
         }
-        let ids = insert_messages(&mut tx, limits.map(|l| l.token_id), messages).await?;
+        let from = Origin::Token(limits.map(|l| l.token_id));
+        let ids = insert_messages(&mut tx, from, OutboxStatus::Queued, messages).await?;
         let response = answer(&ids);
         if let Some(key) = idempotency {
             sqlx::query("UPDATE tx_requests SET response = $3 WHERE admin_id = $1 AND key = $2")
@@ -278,15 +261,63 @@ impl Store {
     }
 }
 
-/// Inserts the messages in one statement; their ids in the order given.
-async fn insert_messages(
+/// Counts `count` more messages of `sender` (`token:5`, `credential:3`)
+/// against its limits per minute and per day (0: none), in `tx`: the
+/// refusal when one would be passed (roll the transaction back then).
+pub(crate) async fn count_usage(
     tx: &mut sqlx::PgConnection,
-    token_id: Option<i64>,
+    sender: &str,
+    per_minute: i32,
+    per_day: i32,
+    count: i32,
+) -> Result<Option<TxQueued>> {
+    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
+    for (span, limit, width) in [("minute", per_minute, Duration::minutes(1)), ("day", per_day, Duration::days(1))] {
+        if limit == 0 {
+            continue;
+        }
+        let since = now.duration_trunc(width).unwrap_or(now);
+        let sent: i32 = sqlx::query_scalar(
+            "INSERT INTO send_usage (sender, span, since, sent) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (sender, span, since) DO UPDATE SET sent = send_usage.sent + EXCLUDED.sent \
+             RETURNING sent",
+        )
+        .bind(sender)
+        .bind(span)
+        .bind(since)
+        .bind(count)
+        .fetch_one(&mut *tx)
+        .await?;
+        if sent > limit {
+            return Ok(Some(TxQueued::Limited { span, limit, retry_after: since + width - now }));
+        }
+    }
+    Ok(None)
+}
+
+/// Who sent messages into the outbox.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Origin {
+    /// Through the API (with the token, when it came with one).
+    Token(Option<i64>),
+    /// By SMTP submission, with a credential.
+    Credential(i64),
+}
+
+/// Inserts the messages in one statement; their ids in the order given.
+pub(crate) async fn insert_messages(
+    tx: &mut sqlx::PgConnection,
+    origin: Origin,
+    status: OutboxStatus,
     messages: &[NewTxMessage],
 ) -> Result<Vec<i64>> {
     if messages.is_empty() {
         return Ok(Vec::new());
     }
+    let (kind, token_id, credential_id) = match origin {
+        Origin::Token(token) => ("transactional", token, None),
+        Origin::Credential(id) => ("submitted", None, Some(id)),
+    };
     let column = |f: fn(&NewTxMessage) -> &str| messages.iter().map(f).collect::<Vec<&str>>();
     let to = column(|m| &m.to_address);
     let from = column(|m| &m.from_address);
@@ -294,12 +325,12 @@ async fn insert_messages(
     let message_id = column(|m| &m.message_id);
     let raw: Vec<&[u8]> = messages.iter().map(|m| m.raw.as_slice()).collect();
     let template: Vec<Option<i64>> = messages.iter().map(|m| m.tx_template_id).collect();
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "INSERT INTO outbound_messages (kind, to_address, from_address, subject, text_body, message_id, raw, \
-             size, token_id, tx_template_id, expires_at) \
-         SELECT 'transactional', t, f, s, '', m, r, length(r), $7, tpl, now() + $8 \
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "INSERT INTO outbound_messages (kind, status, to_address, from_address, subject, text_body, message_id, raw, \
+             size, token_id, credential_id, tx_template_id, expires_at) \
+         SELECT $9, $10, t, f, s, '', m, r, length(r), $7, $11, tpl, now() + $8 \
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[]) AS x(t, f, s, m, r, tpl) \
-         RETURNING id, message_id",
+         RETURNING id, message_id, to_address",
     )
     .bind(&to)
     .bind(&from)
@@ -309,9 +340,17 @@ async fn insert_messages(
     .bind(&template)
     .bind(token_id)
     .bind(TX_LIFETIME)
+    .bind(kind)
+    .bind(status.as_str())
+    .bind(credential_id)
     .fetch_all(&mut *tx)
     .await?;
-    let by_message_id: std::collections::HashMap<&str, i64> =
-        rows.iter().map(|(id, message_id)| (message_id.as_str(), *id)).collect();
-    Ok(message_id.iter().map(|m| by_message_id.get(m).copied().unwrap_or_default()).collect())
+    // One message may go to several recipients (submission): its
+    // Message-ID and recipient name the row.
+    let by_key: std::collections::HashMap<(&str, &str), i64> =
+        rows.iter().map(|(id, message_id, to)| ((message_id.as_str(), to.as_str()), *id)).collect();
+    Ok(messages
+        .iter()
+        .map(|m| by_key.get(&(m.message_id.as_str(), m.to_address.as_str())).copied().unwrap_or_default())
+        .collect())
 }
