@@ -12,6 +12,7 @@
 pub mod metrics;
 pub mod mta_sts;
 pub mod queue;
+pub mod relay;
 pub mod reply;
 pub mod shaping;
 pub mod smtp;

@@ -300,6 +300,50 @@ async fn run_roles(
     outcome
 }
 
+/// The relay transport's configuration from `delivery.relay` and its
+/// password (from the settings, the environment or a file); None without a
+/// relay. The password goes nowhere else: the config's `Debug` hides it.
+fn relay_config(settings: &Settings) -> Result<Option<delivery::relay::RelayConfig>> {
+    use secrecy::ExposeSecret;
+    let d = &settings.delivery;
+    let Some(url) = &d.relay else { return Ok(None) };
+    let url = settings::RelayUrl::parse(url).map_err(|e| anyhow::anyhow!("delivery.relay {e}"))?;
+    let password = match (&d.relay_password, &d.relay_password_file) {
+        (Some(p), _) => Some(p.expose_secret().to_owned()),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read delivery.relay_password_file {}", file.display()))?;
+            Some(text.lines().next().unwrap_or_default().to_owned())
+        }
+        (None, None) => None,
+    };
+    if url.username.is_some() && password.is_none() {
+        anyhow::bail!(
+            "delivery.relay names a user: set delivery.relay_password_file or NINSHO__DELIVERY__RELAY_PASSWORD"
+        );
+    }
+    let roots_pem = match &d.extra_ca {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("cannot read delivery.extra_ca {}", path.display()))?)
+        }
+        None => None,
+    };
+    let setup = database::domain_setup(settings);
+    let hello = if setup.inbound_host.is_empty() { "localhost".to_owned() } else { setup.inbound_host.clone() };
+    Ok(Some(delivery::relay::RelayConfig {
+        host: url.host,
+        port: url.port,
+        implicit_tls: url.implicit_tls,
+        username: url.username,
+        password,
+        connections: d.relay_connections.max(1),
+        per_second: d.relay_per_second,
+        hello,
+        roots_pem,
+        timeout: Duration::from_secs(60),
+    }))
+}
+
 /// Starts the SMTP listeners of the submission role: 587 with STARTTLS
 /// and 465 with TLS from the start, each when configured; a certificate is
 /// required (logins travel only inside TLS).
@@ -446,25 +490,6 @@ async fn start_delivery(
         }
         DeliveryMode::Production => {
             let dns = identity::dns::Dns::new(&d.nameservers).map_err(anyhow::Error::msg)?;
-            let sources = delivery::smtp::Smtp::sources(&dns, &d.source_ips)
-                .await
-                .map_err(|e| anyhow::anyhow!("delivery.source_ips: {e}"))?;
-            let shaping = match &d.shaping {
-                Some(path) => delivery::shaping::Shaping::load(path).map_err(anyhow::Error::msg)?,
-                None => delivery::shaping::Shaping::builtin(),
-            };
-            let smtp_config = delivery::smtp::SmtpConfig {
-                port: d.mx_port,
-                sources,
-                shaping,
-                timeouts: delivery::smtp::Timeouts::default(),
-                max_connections: d.max_connections,
-                roots: delivery::smtp::SmtpConfig::roots(d.extra_ca.as_deref()).map_err(anyhow::Error::msg)?,
-                idle: std::time::Duration::from_secs(30),
-                mta_sts_port: d.mta_sts_port,
-                ledger: Some(std::sync::Arc::new(db.store().clone())),
-                metrics: metrics.clone(),
-            };
             // The watch re-checks sending domains' DNS and carries key
             // rotations on; one round first, so a domain whose records are
             // published is verified before the first campaign starts.
@@ -478,10 +503,40 @@ async fn start_delivery(
             };
             watch.round(chrono::Utc::now()).await?;
             engines.spawn(watch.run(cancel.clone()));
-            let transport = delivery::smtp::Smtp::new(dns, smtp_config).map_err(anyhow::Error::msg)?;
-            for _ in 0..workers {
-                let engine = delivery::Engine::new(db.store().clone(), key.clone(), config.clone(), transport.clone());
-                engines.spawn(engine.run(cancel.clone()));
+            if let Some(relay) = relay_config(settings)? {
+                tracing::info!(relay = %relay.host, port = relay.port, "every message goes through the relay");
+                let transport = std::sync::Arc::new(delivery::relay::Relay::new(relay)?);
+                for _ in 0..workers {
+                    let engine =
+                        delivery::Engine::new(db.store().clone(), key.clone(), config.clone(), transport.clone());
+                    engines.spawn(engine.run(cancel.clone()));
+                }
+            } else {
+                let sources = delivery::smtp::Smtp::sources(&dns, &d.source_ips)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("delivery.source_ips: {e}"))?;
+                let shaping = match &d.shaping {
+                    Some(path) => delivery::shaping::Shaping::load(path).map_err(anyhow::Error::msg)?,
+                    None => delivery::shaping::Shaping::builtin(),
+                };
+                let smtp_config = delivery::smtp::SmtpConfig {
+                    port: d.mx_port,
+                    sources,
+                    shaping,
+                    timeouts: delivery::smtp::Timeouts::default(),
+                    max_connections: d.max_connections,
+                    roots: delivery::smtp::SmtpConfig::roots(d.extra_ca.as_deref()).map_err(anyhow::Error::msg)?,
+                    idle: std::time::Duration::from_secs(30),
+                    mta_sts_port: d.mta_sts_port,
+                    ledger: Some(std::sync::Arc::new(db.store().clone())),
+                    metrics: metrics.clone(),
+                };
+                let transport = delivery::smtp::Smtp::new(dns, smtp_config).map_err(anyhow::Error::msg)?;
+                for _ in 0..workers {
+                    let engine =
+                        delivery::Engine::new(db.store().clone(), key.clone(), config.clone(), transport.clone());
+                    engines.spawn(engine.run(cancel.clone()));
+                }
             }
         }
     }

@@ -120,6 +120,67 @@ pub struct DeliverySettings {
     /// How long taken deliveries are a worker's own; if it dies, they come
     /// due again after this. Longer than a batch takes to send.
     pub lease_seconds: u32,
+    /// A smarthost every message goes through instead of the recipients'
+    /// MX hosts, for hosts that cannot reach port 25:
+    /// `smtp://user@smtp.example.net:587` (STARTTLS, required) or
+    /// `smtps://user@smtp.example.net:465` (TLS from the first byte). No
+    /// password in it: see `relay_password` and `relay_password_file`.
+    pub relay: Option<String>,
+    /// The relay's password (better from NINSHO__DELIVERY__RELAY_PASSWORD).
+    pub relay_password: Option<SecretString>,
+    /// A file holding the relay's password (its first line).
+    pub relay_password_file: Option<PathBuf>,
+    /// Connections to the relay at once.
+    pub relay_connections: u32,
+    /// Messages a second handed to the relay; 0: as fast as it takes them.
+    pub relay_per_second: u32,
+    /// What the domain checks ask each sending domain's SPF record to
+    /// include for the relay (`include:_spf.example.net`); unset: the
+    /// relay host's addresses.
+    pub relay_spf_include: Option<String>,
+}
+
+/// `delivery.relay`, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayUrl {
+    pub host: String,
+    pub port: u16,
+    /// `smtps://`: TLS from the first byte.
+    pub implicit_tls: bool,
+    pub username: Option<String>,
+}
+
+impl RelayUrl {
+    /// Reads `smtp[s]://[user@]host[:port]`; the reason otherwise (never
+    /// repeating the value, which might hold a password).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (implicit_tls, rest) = if let Some(rest) = url.strip_prefix("smtps://") {
+            (true, rest)
+        } else if let Some(rest) = url.strip_prefix("smtp://") {
+            (false, rest)
+        } else {
+            return Err("must start with smtp:// (STARTTLS) or smtps:// (TLS)".into());
+        };
+        let rest = rest.trim_end_matches('/');
+        let (user, hostport) = match rest.rsplit_once('@') {
+            Some((user, hostport)) => (Some(user), hostport),
+            None => (None, rest),
+        };
+        if user.is_some_and(|u| u.contains(':')) {
+            return Err("must not hold a password: set delivery.relay_password or delivery.relay_password_file".into());
+        }
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((host, port)) => {
+                (host, port.parse::<u16>().map_err(|_| "has a port that is not a number".to_owned())?)
+            }
+            None => (hostport, if implicit_tls { 465 } else { 587 }),
+        };
+        if host.is_empty() || host.contains(['/', ' ', '?', '#']) {
+            return Err("needs a host name".into());
+        }
+        let username = user.map(|u| u.replace("%40", "@")).filter(|u| !u.is_empty());
+        Ok(Self { host: host.to_owned(), port, implicit_tls, username })
+    }
 }
 
 impl Default for DeliverySettings {
@@ -144,6 +205,12 @@ impl Default for DeliverySettings {
             retry_days: 3,
             batch: 500,
             lease_seconds: 300,
+            relay: None,
+            relay_password: None,
+            relay_password_file: None,
+            relay_connections: 8,
+            relay_per_second: 0,
+            relay_spf_include: None,
         }
     }
 }
@@ -455,10 +522,20 @@ impl Settings {
                 });
             }
         }
-        if delivery.mode == DeliveryMode::Production && delivery.source_ips.is_empty() {
+        if let Some(relay) = &delivery.relay {
+            RelayUrl::parse(relay).map_err(|message| SettingsError::Invalid { key: "delivery.relay", message })?;
+            if delivery.relay_password.is_some() && delivery.relay_password_file.is_some() {
+                return Err(SettingsError::Invalid {
+                    key: "delivery.relay_password",
+                    message: "set relay_password or relay_password_file, not both".into(),
+                });
+            }
+        }
+        if delivery.mode == DeliveryMode::Production && delivery.source_ips.is_empty() && delivery.relay.is_none() {
             return Err(SettingsError::Invalid {
                 key: "delivery.source_ips",
-                message: "production mode needs the addresses mail leaves from (their PTR names are the EHLO names)"
+                message: "production mode needs the addresses mail leaves from (their PTR names are the EHLO names), \
+                          or a delivery.relay"
                     .into(),
             });
         }
