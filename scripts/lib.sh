@@ -156,3 +156,27 @@ remove_test_cluster() {
     fi
     rm -rf "$run_dir"
 }
+
+# What the benchmarks and their Postfix + OpenDKIM peer need: a C compiler,
+# PostgreSQL, Postfix (smtp-source, smtp-sink), OpenDKIM and dkimpy. Installing
+# must not start a system Postfix or OpenDKIM: the peer script runs its own,
+# on its own ports.
+ensure_bench_peer_tools() {
+    ensure_cc
+    ensure_postgres
+    local missing=()
+    for tool in postfix opendkim opendkim-genkey smtp-source ss; do
+        command -v "$tool" >/dev/null || missing=(postfix opendkim opendkim-tools python3-dkim iproute2)
+    done
+    /usr/bin/python3 -c 'import dkim' 2>/dev/null || missing=(postfix opendkim opendkim-tools python3-dkim iproute2)
+    if [ ${#missing[@]} -gt 0 ]; then
+        local blocker=/usr/sbin/policy-rc.d made=no
+        if [ ! -e "$blocker" ]; then
+            printf '#!/bin/sh\nexit 101\n' > "$blocker"
+            chmod 755 "$blocker"
+            made=yes
+        fi
+        apt_install "${missing[@]}"
+        [ "$made" = no ] || rm -f "$blocker"
+    fi
+}

@@ -222,6 +222,23 @@ impl Certificate {
         Ok(Arc::new(config))
     }
 
+    /// Writes the chain and key as PEM files in `dir`: (chain, key), for a
+    /// `ninsho` process's configuration.
+    pub fn write_pem(&self, dir: &std::path::Path, name: &str) -> Result<(PathBuf, PathBuf)> {
+        use base64::Engine;
+        let pem = |label: &str, der: &[u8]| {
+            let body = base64::engine::general_purpose::STANDARD.encode(der);
+            let lines: Vec<&str> =
+                body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
+            format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+        };
+        let chain: String = self.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+        let (cert_path, key_path) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
+        std::fs::write(&cert_path, chain)?;
+        std::fs::write(&key_path, pem("PRIVATE KEY", &self.key))?;
+        Ok((cert_path, key_path))
+    }
+
     /// A TLS server side that presents this certificate.
     fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor> {
         Ok(tokio_rustls::TlsAcceptor::from(self.server_config()?))

@@ -38,8 +38,13 @@ impl Node {
 
     /// As `start`, with `NINSHO__…` overrides in the environment.
     pub fn start_with(binary: &str, config: &Path, env: &[(&str, String)]) -> Result<Self> {
+        Self::start_roles(binary, config, "deliver", env)
+    }
+
+    /// As `start_with`, with other roles (`web,deliver,submission`).
+    pub fn start_roles(binary: &str, config: &Path, roles: &str, env: &[(&str, String)]) -> Result<Self> {
         let child = Command::new(binary)
-            .args(["serve", "--roles", "deliver", "--config"])
+            .args(["serve", "--roles", roles, "--config"])
             .arg(config)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
