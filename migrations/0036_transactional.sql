@@ -30,8 +30,10 @@ ALTER TABLE outbound_messages
     -- Who sent it: an API token (transactional mail).
     ADD COLUMN token_id        BIGINT,
     ADD COLUMN tx_template_id  BIGINT,
-    -- raw holds the signed bytes: a retry sends them as they are.
+    -- Signed by an earlier attempt: `signature` (the header fields signing
+    -- put in front of raw) followed by raw is what a retry sends as it is.
     ADD COLUMN signed          BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN signature       BYTEA,
     -- Retried until then; NULL: a day after it was made (our own messages).
     ADD COLUMN expires_at      TIMESTAMPTZ,
     ADD COLUMN last_code       SMALLINT,

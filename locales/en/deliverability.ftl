@@ -42,6 +42,9 @@ dns-check-reports-elsewhere = add rua=mailto:{ $address } to { $name } so ninsho
 dns-check-ptr-missing = { $ip } has no PTR record; receivers refuse such mail
 dns-check-ptr-unexpected = the PTR of { $ip } is { $name }, not { $expected } (delivery.ptr_names): the EHLO name and reputation follow the PTR
 dns-check-ptr-ok = { $name }, which resolves back to { $ip } (the EHLO name)
+dns-check-spf-relay-ok = { $domain } names the relay ({ $term })
+dns-check-spf-relay-missing = { $domain } does not name the relay { $host }: mail through it fails SPF. Publish: { $record }
+dns-check-ptr-relay = mail leaves through the relay { $host }: its PTR and EHLO name are the relay's
 dns-check-ptr-unconfirmed = the PTR name of { $ip }, { $name }, does not resolve back to it
 dns-check-smime = S/MIME certificate
 dns-check-smime-unreadable = the stored certificate cannot be read: { $error }

@@ -41,6 +41,9 @@ dns-check-reports-elsewhere = { $name } に rua=mailto:{ $address } を追加し
 dns-check-ptr-missing = { $ip } に逆引き (PTR) レコードがありません。受信側はこのようなメールを拒否します。
 dns-check-ptr-unexpected = { $ip } の逆引き (PTR) が { $expected } ではなく { $name } になっています（delivery.ptr_names）。EHLO名と送信元の評価は逆引き (PTR) に従います。
 dns-check-ptr-ok = { $name }（正引きすると { $ip } になります。EHLO名として使われます）
+dns-check-spf-relay-ok = { $domain } のSPFはリレー（{ $term }）を許可しています。
+dns-check-spf-relay-missing = { $domain } のSPFがリレー { $host } を許可していないため、リレー経由のメールはSPF認証に失敗します。次のレコードを公開してください：{ $record }
+dns-check-ptr-relay = メールはリレー { $host } から送信されるため、PTRとEHLO名はリレー側で設定されます。
 dns-check-ptr-unconfirmed = { $ip } の逆引き (PTR) 名 { $name } を正引きしても、{ $ip } になりません。
 dns-check-smime = S/MIME証明書
 dns-check-smime-unreadable = 保存されている証明書を読み取れません: { $error }

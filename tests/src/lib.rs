@@ -77,6 +77,7 @@ pub fn test_config() -> WebConfig {
             report_address: None,
             inbound_host: "mx.lab.test".into(),
             ptr_names: Default::default(),
+            relay: None,
         },
         source_ips: Vec::new(),
         blocklists: identity::score::Blocklists::default(),

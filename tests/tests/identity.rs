@@ -620,3 +620,37 @@ async fn alert_webhooks_are_signed_retried_with_backoff_and_delivered_once() -> 
     assert_eq!((log[0].2.as_str(), log[0].3), ("delivered", 4), "{log:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn behind_a_relay_spf_must_name_it_and_ptr_is_the_relays() -> Result<()> {
+    let app = spawn_app().await?;
+    let mut records = Records::correct(&app).await?;
+    // No PTR of our own: the relay's addresses send.
+    records.ptr = None;
+    let relay = identity::RelaySetup { host: "smtp.relay.test".into(), spf_include: Some("include:_spf.relay.test".into()) };
+    let setup = identity::Setup { relay: Some(relay), ..setup() };
+    let (store, setup_ref) = (&app.store, &setup);
+    let run = |records: &Records| {
+        let zone = records.zone().txt("_spf.relay.test", "v=spf1 ip4:192.0.2.0/24 -all");
+        async move {
+            let dns = Dns::start(zone).await?;
+            let resolver = identity::dns::Dns::new(&[dns.addr]).map_err(anyhow::Error::msg)?;
+            Ok::<_, anyhow::Error>(check_domain(store, &resolver, DOMAIN, setup_ref, &[], English).await?)
+        }
+    };
+    // The ip4 record names no relay: SPF fails and says what to publish.
+    let checks = run(&records).await?;
+    assert_fails(&checks, "SPF", "v=spf1 ip4:127.0.0.2 include:_spf.relay.test -all");
+    let ptr = find(&checks, "PTR");
+    assert!(ptr.status == Status::Pass && ptr.detail.contains("smtp.relay.test"), "{ptr:?}");
+    // With the include, everything passes.
+    records.spf = vec!["v=spf1 include:_spf.relay.test -all".into()];
+    let checks = run(&records).await?;
+    assert!(checks.iter().all(|c| c.status == Status::Pass), "{checks:?}");
+    // The records to publish ask for the include and no PTR.
+    let keys = app.store.active_dkim_keys(DOMAIN).await?;
+    let suggested = identity::records(DOMAIN, &keys, &setup, &[], None, English);
+    assert!(suggested.iter().any(|r| r.kind == "TXT" && r.value == "v=spf1 include:_spf.relay.test -all"), "{suggested:?}");
+    assert!(suggested.iter().all(|r| r.kind != "PTR"));
+    Ok(())
+}

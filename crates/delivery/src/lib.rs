@@ -553,12 +553,19 @@ impl<T: Transport, Q: Queue> Engine<T, Q> {
         }
         let (outgoing, unsigned) = sign_all(jobs, now.timestamp()).await?;
         attempts.extend(unsigned);
+        // What signing made, kept for retries and the message log: the
+        // header fields in front of the kept bytes (the bytes themselves
+        // are not written again), or whole new bytes.
         let mut signed_bytes = HashMap::new();
         for out in &outgoing {
             if let Queued::Message(m) = &out.queued
                 && !m.signed
             {
-                signed_bytes.insert(m.id, out.message.clone());
+                let signed = match &m.raw {
+                    Some(raw) => store::Signed::of(raw, out.message.clone()),
+                    None => store::Signed::Whole(out.message.clone()),
+                };
+                signed_bytes.insert(m.id, signed);
             }
         }
         if !outgoing.is_empty() {

@@ -50,6 +50,7 @@ pub struct UnknownWord {
 }
 
 mod audience;
+pub mod credential;
 mod email;
 mod states;
 mod team;

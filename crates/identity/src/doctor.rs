@@ -98,11 +98,19 @@ pub async fn check_domain(
         checks.push(check);
     }
     let bounce = setup.bounce_domain(&domain);
-    checks.extend(spf(dns, &bounce, ips, lang).await);
+    match &setup.relay {
+        Some(relay) => checks.extend(spf_for_relay(dns, &bounce, relay, lang).await),
+        None => checks.extend(spf(dns, &bounce, ips, lang).await),
+    }
     checks.push(bounce_mx(dns, &bounce, &setup.inbound_host, lang).await);
     checks.extend(dmarc(dns, &domain, &setup.report_address(&domain), lang).await);
-    for &ip in ips {
-        checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str), lang).await);
+    match &setup.relay {
+        Some(relay) => checks.push(Check::new("PTR", Status::Pass, lang.t1("dns-check-ptr-relay", "host", &relay.host))),
+        None => {
+            for &ip in ips {
+                checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str), lang).await);
+            }
+        }
     }
     if let Some((chain, _)) = store.domain_smime(&domain).await? {
         checks.push(smime(&chain, lang));
@@ -228,6 +236,35 @@ async fn spf(dns: &Dns, bounce: &str, ips: &[IpAddr], lang: Language) -> Vec<Che
         checks.push(check);
     }
     checks
+}
+
+/// Behind a relay: the bounce subdomain's SPF must name the relay (its
+/// include, or its host's addresses), within the lookup limit.
+async fn spf_for_relay(dns: &Dns, bounce: &str, relay: &crate::RelaySetup, lang: Language) -> Vec<Check> {
+    let records = match dns.txt(bounce).await {
+        Ok(r) => r,
+        Err(e) => return vec![Check::new("SPF", Status::Unknown, could_not(lang, e))],
+    };
+    let spf: Vec<&String> = records.iter().filter(|r| r.to_ascii_lowercase().starts_with("v=spf1")).collect();
+    let term = relay.spf_term();
+    let wanted = crate::spf_with(spf.first().map(|s| s.as_str()), std::slice::from_ref(&term));
+    match spf.as_slice() {
+        [] => vec![Check::new(
+            "SPF",
+            Status::Fail,
+            lang.t2("dns-check-spf-missing", "domain", bounce, "record", wanted),
+        )],
+        [one] if one.split_whitespace().any(|t| t.trim_start_matches('+').eq_ignore_ascii_case(&term)) => {
+            let named = lang.t2("dns-check-spf-relay-ok", "domain", bounce, "term", &term);
+            vec![spf_lookups(dns, one, lang).await, Check::new("SPF", Status::Pass, named)]
+        }
+        [_] => {
+            let args: [(&str, &dyn std::fmt::Display); 4] =
+                [("domain", &bounce), ("term", &term), ("host", &relay.host), ("record", &wanted)];
+            vec![Check::new("SPF", Status::Fail, say(lang, "dns-check-spf-relay-missing", &args))]
+        }
+        _ => vec![Check::new("SPF", Status::Fail, lang.t2("dns-check-spf-several", "domain", bounce, "n", spf.len()))],
+    }
 }
 
 /// The DMARC record, and whether its aggregate reports come to ninsho.

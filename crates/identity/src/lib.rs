@@ -187,6 +187,25 @@ pub struct Setup {
     pub inbound_host: String,
     /// The PTR name each source address should have, where one is set.
     pub ptr_names: std::collections::BTreeMap<std::net::IpAddr, String>,
+    /// Mail leaves through a relay (`delivery.relay`): SPF must cover the
+    /// relay, and PTR and HELO are the relay's business.
+    pub relay: Option<RelaySetup>,
+}
+
+/// The relay mail leaves through, as the DNS checks see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelaySetup {
+    pub host: String,
+    /// What SPF must include for it (`include:_spf.example.net`); None:
+    /// the relay host's addresses (`a:smtp.example.net`).
+    pub spf_include: Option<String>,
+}
+
+impl RelaySetup {
+    /// The SPF term that covers the relay.
+    pub fn spf_term(&self) -> String {
+        self.spf_include.clone().unwrap_or_else(|| format!("a:{}", self.host))
+    }
 }
 
 impl Setup {
@@ -263,7 +282,11 @@ pub fn records(
         .collect();
     let ips: Vec<std::net::IpAddr> = ptrs.iter().map(|(ip, _)| *ip).collect();
     let spf_purpose = if existing_spf.is_some() { "dns-record-spf-merged" } else { "dns-record-spf" };
-    out.push(Record::new(lang.t(spf_purpose), bounce.clone(), "TXT", spf_record(existing_spf, &ips)));
+    let spf = match &setup.relay {
+        Some(relay) => spf_with(existing_spf, &[relay.spf_term()]),
+        None => spf_record(existing_spf, &ips),
+    };
+    out.push(Record::new(lang.t(spf_purpose), bounce.clone(), "TXT", spf));
     let (inbound, purpose) = match setup.inbound_host.trim_end_matches('.') {
         "" => (format!("mail.{domain}"), "dns-record-mx-unknown"),
         host => (host.to_owned(), "dns-record-mx"),
@@ -275,7 +298,8 @@ pub fn records(
         "TXT",
         format!("v=DMARC1; p=none; rua=mailto:{reports}; adkim=r; aspf=r"),
     ));
-    for (ip, name) in ptrs {
+    // Behind a relay, the addresses mail leaves from are the relay's.
+    for (ip, name) in ptrs.iter().filter(|_| setup.relay.is_none()) {
         let reverse = match ip {
             std::net::IpAddr::V4(v4) => {
                 let o = v4.octets();
@@ -322,10 +346,16 @@ pub fn records(
 /// The SPF record naming `ips`: `existing` with the missing addresses
 /// merged in before its `all` (or `redirect`), else a new one ending `-all`.
 pub fn spf_record(existing: Option<&str>, ips: &[std::net::IpAddr]) -> String {
-    let term = |ip: &std::net::IpAddr| format!("ip{}:{ip}", if ip.is_ipv4() { 4 } else { 6 });
+    let terms: Vec<String> = ips.iter().map(|ip| format!("ip{}:{ip}", if ip.is_ipv4() { 4 } else { 6 })).collect();
+    spf_with(existing, &terms)
+}
+
+/// The SPF record with `wanted` terms (`ip4:…`, `include:…`): `existing`
+/// with the missing ones merged in before its `all` (or `redirect`), else a
+/// new one ending `-all`.
+pub fn spf_with(existing: Option<&str>, wanted: &[String]) -> String {
     let Some(existing) = existing.filter(|e| e.to_ascii_lowercase().starts_with("v=spf1")) else {
-        let terms: Vec<String> = ips.iter().map(term).collect();
-        return format!("v=spf1 {} -all", terms.join(" "));
+        return format!("v=spf1 {} -all", wanted.join(" "));
     };
     let mut terms: Vec<String> = existing.split_whitespace().skip(1).map(str::to_owned).collect();
     let present = |t: &str, terms: &[String]| terms.iter().any(|x| x.eq_ignore_ascii_case(t));
@@ -336,7 +366,7 @@ pub fn spf_record(existing: Option<&str>, ips: &[std::net::IpAddr]) -> String {
             t.trim_start_matches(['+', '-', '~', '?']) == "all" || t.starts_with("redirect=")
         })
         .unwrap_or(terms.len());
-    let missing: Vec<String> = ips.iter().map(term).filter(|t| !present(t, &terms)).collect();
+    let missing: Vec<String> = wanted.iter().filter(|t| !present(t, &terms)).cloned().collect();
     terms.splice(at..at, missing);
     format!("v=spf1 {}", terms.join(" "))
 }
@@ -382,6 +412,7 @@ mod tests {
         };
         let keys = [key("r202611", domain::KeyStatus::Active), key("r20261201", domain::KeyStatus::Pending)];
         let setup = super::Setup {
+            relay: None,
             bounce_subdomain: "bounce".into(),
             report_address: None,
             inbound_host: "mx.shop.example".into(),

@@ -106,7 +106,8 @@ fn main() -> Result<()> {
 
         // 1. Submission with smtp-source.
         let message = w.dir.path().join("message.eml");
-        std::fs::write(&message, newsletter(kb))?;
+        // smtp-source ends each line of the file with CRLF itself.
+        std::fs::write(&message, newsletter(kb).replace("\r\n", "\n"))?;
         let started = Instant::now();
         let source_run = tokio::process::Command::new("smtp-source")
             .args(["-d", "-s", &conc.to_string(), "-m", &n.to_string(), "-M", "client.lab.test"])

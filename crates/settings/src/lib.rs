@@ -674,6 +674,35 @@ mod tests {
     }
 
     #[test]
+    fn a_relay_is_read_without_ever_repeating_a_password() {
+        let url = RelayUrl::parse("smtp://ninsho%40example.jp@smtp.example.net:2587").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            url,
+            RelayUrl {
+                host: "smtp.example.net".into(),
+                port: 2587,
+                implicit_tls: false,
+                username: Some("ninsho@example.jp".into())
+            }
+        );
+        let tls = RelayUrl::parse("smtps://relay.example.net").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((tls.port, tls.implicit_tls, tls.username), (465, true, None));
+        let e = error("[delivery]\nrelay = \"smtp://user:s3cr3t-word@smtp.example.net\"\n", &[]);
+        assert!(e.contains("delivery.relay") && e.contains("relay_password"), "{e}");
+        assert!(!e.contains("s3cr3t-word"), "the password is repeated: {e}");
+        let e = error("[delivery]\nrelay = \"http://smtp.example.net\"\n", &[]);
+        assert!(e.contains("smtp://"), "{e}");
+        // Production with a relay needs no source addresses.
+        let s = load(
+            "[delivery]\nmode = \"production\"\nsystem_from = \"n@example.jp\"\nrelay = \"smtps://relay.example.net\"\n",
+            &[("NINSHO__DELIVERY__RELAY_PASSWORD", "from-the-environment")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.delivery.relay_password.is_some());
+        assert!(!format!("{s:?}").contains("from-the-environment"), "settings print no password");
+    }
+
+    #[test]
     fn expected_ptr_names_are_read_by_address_and_bad_ones_named() {
         let s = load("[delivery]\nptr_names = { \"203.0.113.5\" = \"mta1.example.com\" }\n", &[])
             .unwrap_or_else(|e| panic!("{e}"));

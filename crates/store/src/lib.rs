@@ -47,7 +47,7 @@ pub use feedback::{BounceTally, BouncedDelivery, ErrorRate, NewBounce};
 pub use imports::{Import, ImportBatch, ImportError};
 pub use layouts::Template;
 pub use message_log::{Forgotten, LogAttempt, LogEntry, LogId, LogQuery, delivery_of_message_id};
-pub use outbox::{LeasedMessage, MessageOutcome, SourceIpUsage};
+pub use outbox::{LeasedMessage, MessageOutcome, Signed, SourceIpUsage};
 pub use privacy::{Suppression, SuppressionTarget, address_hash};
 pub use public::{AddressChange, NewMessage, OutboundMessage, SignupOutcome};
 pub use queue::{DeliveryOutcome, LeasedDelivery};

@@ -313,7 +313,7 @@ impl Store {
     pub async fn forget_old_messages(&self, now: DateTime<Utc>, batch: i64) -> Result<Forgotten> {
         let (raw_days, days) = self.log_retention().await?;
         let bytes = sqlx::query(concat!(
-            "UPDATE outbound_messages SET raw = NULL WHERE id IN ( \
+            "UPDATE outbound_messages SET raw = NULL, signature = NULL WHERE id IN ( \
                 SELECT id FROM outbound_messages WHERE created_at < $1 - make_interval(days => $2) \
                 AND raw IS NOT NULL AND status IN ",
             finished!(),

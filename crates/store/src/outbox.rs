@@ -42,10 +42,28 @@ pub struct MessageOutcome {
     pub mx: Option<String>,
     pub tls: Option<TlsState>,
     pub retry_at: Option<DateTime<Utc>>,
-    /// The bytes as signed by this attempt, kept for the message log, the
+    /// What this attempt's signing made, kept for the message log, the
     /// sandbox mailbox and the next attempt (None: unchanged).
-    pub signed: Option<Vec<u8>>,
+    pub signed: Option<Signed>,
     pub at: DateTime<Utc>,
+}
+
+/// What signing made of a message: header fields in front of the bytes
+/// already kept (DKIM), or whole new bytes (S/MIME signs the body too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signed {
+    Prefix(Vec<u8>),
+    Whole(Vec<u8>),
+}
+
+impl Signed {
+    /// `signed` as a prefix of `unsigned` when it is one, else whole.
+    pub fn of(unsigned: &[u8], signed: Vec<u8>) -> Self {
+        match signed.len().checked_sub(unsigned.len()) {
+            Some(at) if signed[at..] == *unsigned => Self::Prefix(signed[..at].to_vec()),
+            _ => Self::Whole(signed),
+        }
+    }
 }
 
 /// Messages of our own are useless late (a confirmation a day old): they
@@ -72,7 +90,8 @@ impl Store {
                    WHERE status IN ('queued', 'sending', 'deferred') AND next_attempt_at <= $1 AND kind <> 'campaign' \
                    ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due \
              WHERE o.id = due.id \
-             RETURNING o.id, o.kind, o.to_address, o.subject, o.text_body, o.from_address, o.raw, o.signed, \
+             RETURNING o.id, o.kind, o.to_address, o.subject, o.text_body, o.from_address, \
+                 CASE WHEN o.signed THEN coalesce(o.signature, '') || o.raw ELSE o.raw END AS raw, o.signed, \
                  o.attempts, o.created_at, coalesce(o.expires_at, o.created_at + $4) AS expires_at",
         )
         .bind(now)
@@ -107,35 +126,64 @@ impl Store {
         Ok(depth)
     }
 
-    /// Writes the outcomes of a batch of attempts, each also into the
-    /// message log's history.
+    /// Writes the outcomes of a batch of attempts in one statement, each
+    /// also into the message log's history.
     pub async fn record_message_outcomes(&self, outcomes: &[MessageOutcome]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for o in outcomes {
-            sqlx::query(
-                "WITH updated AS (UPDATE outbound_messages SET status = $2, \
-                    last_reply = concat_ws(' ', $7::smallint::text, $8::text, $3::text), last_code = $7, \
-                    last_enhanced = $8, mx = $9, tls = $10, next_attempt_at = coalesce($4, next_attempt_at), \
-                    raw = coalesce($5, raw), signed = signed OR $5 IS NOT NULL, \
-                    size = coalesce(length($5), size), updated_at = $6 \
-                    WHERE id = $1 RETURNING id) \
-                 INSERT INTO message_attempts (message_id, at, status, code, enhanced, reply, mx, tls) \
-                 SELECT id, $6, $2, $7, $8, $3, $9, $10 FROM updated",
-            )
-            .bind(o.id)
-            .bind(o.status.as_str())
-            .bind(&o.reply)
-            .bind(o.retry_at)
-            .bind(o.signed.as_deref())
-            .bind(o.at)
-            .bind(o.code)
-            .bind(o.enhanced.as_deref())
-            .bind(o.mx.as_deref())
-            .bind(o.tls.map(TlsState::as_str))
-            .execute(&mut *tx)
-            .await?;
+        if outcomes.is_empty() {
+            return Ok(());
         }
-        tx.commit().await?;
+        let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
+        let statuses: Vec<&str> = outcomes.iter().map(|o| o.status.as_str()).collect();
+        let codes: Vec<Option<i16>> = outcomes.iter().map(|o| o.code).collect();
+        let enhanced: Vec<Option<&str>> = outcomes.iter().map(|o| o.enhanced.as_deref()).collect();
+        let replies: Vec<&str> = outcomes.iter().map(|o| o.reply.as_str()).collect();
+        let mxs: Vec<Option<&str>> = outcomes.iter().map(|o| o.mx.as_deref()).collect();
+        let tls: Vec<Option<&str>> = outcomes.iter().map(|o| o.tls.map(TlsState::as_str)).collect();
+        let retries: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
+        let prefix: Vec<Option<&[u8]>> = outcomes
+            .iter()
+            .map(|o| match &o.signed {
+                Some(Signed::Prefix(p)) => Some(p.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let whole: Vec<Option<&[u8]>> = outcomes
+            .iter()
+            .map(|o| match &o.signed {
+                Some(Signed::Whole(w)) => Some(w.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let at: Vec<DateTime<Utc>> = outcomes.iter().map(|o| o.at).collect();
+        sqlx::query(
+            "WITH o AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[], \
+                         $6::text[], $7::text[], $8::timestamptz[], $9::bytea[], $10::timestamptz[], $11::bytea[]) \
+                  AS o(id, status, code, enhanced, reply, mx, tls, retry_at, prefix, at, whole)), \
+             updated AS (UPDATE outbound_messages m SET status = o.status, \
+                last_reply = concat_ws(' ', o.code::text, o.enhanced, o.reply), last_code = o.code, \
+                last_enhanced = o.enhanced, mx = o.mx, tls = o.tls, \
+                next_attempt_at = coalesce(o.retry_at, m.next_attempt_at), raw = coalesce(o.whole, m.raw), \
+                signature = CASE WHEN o.whole IS NOT NULL THEN NULL ELSE coalesce(o.prefix, m.signature) END, \
+                signed = m.signed OR o.prefix IS NOT NULL OR o.whole IS NOT NULL, \
+                size = coalesce(length(o.whole), length(o.prefix) + length(m.raw), m.size), \
+                updated_at = o.at \
+                FROM o WHERE m.id = o.id RETURNING m.id) \
+             INSERT INTO message_attempts (message_id, at, status, code, enhanced, reply, mx, tls) \
+             SELECT o.id, o.at, o.status, o.code, o.enhanced, o.reply, o.mx, o.tls FROM o JOIN updated u ON u.id = o.id",
+        )
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&codes)
+        .bind(&enhanced)
+        .bind(&replies)
+        .bind(&mxs)
+        .bind(&tls)
+        .bind(&retries)
+        .bind(&prefix)
+        .bind(&at)
+        .bind(&whole)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
@@ -217,5 +265,19 @@ impl Store {
         .bind(now)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Signed;
+
+    #[test]
+    fn a_signature_in_front_is_kept_alone() {
+        let raw = b"From: a@b.example\r\n\r\nHi\r\n".to_vec();
+        let signed = [b"DKIM-Signature: v=1; d=b.example\r\n".as_slice(), &raw].concat();
+        assert_eq!(Signed::of(&raw, signed), Signed::Prefix(b"DKIM-Signature: v=1; d=b.example\r\n".to_vec()));
+        let changed = b"Content-Type: application/pkcs7-mime\r\n\r\nMII".to_vec();
+        assert_eq!(Signed::of(&raw, changed.clone()), Signed::Whole(changed));
     }
 }

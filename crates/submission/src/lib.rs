@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use smtpd::{Envelope, Mailbox};
+use domain::credential::CredentialFault;
 use store::{Credential, NewTxMessage, Store, StoreError, TxQueued};
 
 /// Failed logins of a user name, and from a network, within
@@ -47,14 +48,29 @@ pub struct Submission {
     /// An argon2 hash to check unknown user names against, so that they
     /// take as long to refuse as a wrong password.
     dummy_hash: Arc<str>,
+    /// The sending domains and which are verified, looked up at most once
+    /// a minute (every message needs them).
+    domains: Arc<std::sync::Mutex<Option<Domains>>>,
 }
+
+/// The sending domains as last looked up.
+struct Domains {
+    at: std::time::Instant,
+    /// Every sending domain: their old signatures are removed.
+    ours: Arc<[String]>,
+    /// Whether each domain looked up may send (a verified key).
+    verified: std::collections::HashMap<String, bool>,
+}
+
+/// How long a look-up of the sending domains is used.
+const DOMAINS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Submission {
     pub fn new(store: Store, config: Config) -> Self {
         // A hash of nothing anyone knows, made once, with the same cost as
         // the credentials'.
         let dummy_hash = hash_password(&message::secret::random_token()).unwrap_or_default().into();
-        Self { store, config: Arc::new(config), dummy_hash }
+        Self { store, config: Arc::new(config), dummy_hash, domains: Arc::default() }
     }
 
     async fn login(&self, peer: IpAddr, user: &str, password: &str) -> Result<Result<Credential, String>, StoreError> {
@@ -86,6 +102,39 @@ impl Submission {
         }
     }
 
+    /// The sending domains, and whether `domain` is a verified one (an
+    /// active key whose record has been seen), from a look-up at most a
+    /// minute old.
+    async fn domains(&self, domain: &str) -> Result<(Arc<[String]>, bool), StoreError> {
+        let fresh = |d: &Domains| d.at.elapsed() < DOMAINS_KEPT;
+        let known = {
+            let cached = self.domains.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            cached.as_ref().filter(|d| fresh(d)).map(|d| (d.ours.clone(), d.verified.get(domain).copied()))
+        };
+        let ours = match &known {
+            Some((ours, _)) => ours.clone(),
+            None => self.store.sending_domain_names().await?.into(),
+        };
+        let verified = match known.and_then(|(_, v)| v) {
+            Some(v) => v,
+            None => {
+                !self.store.active_dkim_keys(domain).await?.is_empty()
+                    && self.store.domain_verified_at(domain).await?.is_some()
+            }
+        };
+        let mut cached = self.domains.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = match cached.as_mut().filter(|d| fresh(d)) {
+            Some(entry) => entry,
+            None => cached.insert(Domains {
+                at: std::time::Instant::now(),
+                ours: ours.clone(),
+                verified: Default::default(),
+            }),
+        };
+        entry.verified.insert(domain.to_owned(), verified);
+        Ok((ours, verified))
+    }
+
     /// The message fit to go, and each recipient's row; or the reply
     /// refusing it.
     async fn prepare(
@@ -100,13 +149,10 @@ impl Submission {
         if !who.allows_domain(&from_domain) {
             return Ok(Err(format!("550 5.7.1 From <{from}> is not a domain of this credential")));
         }
-        if self.config.require_identity
-            && (self.store.active_dkim_keys(&from_domain).await?.is_empty()
-                || self.store.domain_verified_at(&from_domain).await?.is_none())
-        {
+        let (ours, verified) = self.domains(&from_domain).await?;
+        if self.config.require_identity && !verified {
             return Ok(Err(format!("550 5.7.1 {from_domain} is not a verified sending domain of ninsho")));
         }
-        let ours = self.store.sending_domain_names().await?;
         let now = Utc::now();
         let fitted = headers::fit(
             &envelope.data,
@@ -230,25 +276,9 @@ fn hasher() -> argon2::Argon2<'static> {
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
-/// What is wrong with a credential someone asked for.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CredentialFault {
-    #[error("the user name must be 1 to 100 lower-case letters, digits or . _ @ + -, starting with a letter or digit")]
-    Username,
-    #[error("name at least one domain its From may use")]
-    NoDomain,
-    #[error("{0:?} is not a domain name")]
-    Domain(String),
-    #[error("a credential without a password needs the networks it sends from")]
-    NoNetwork,
-    #[error("limits are 0 (none) or more")]
-    Limit,
-    #[error("the description has more than 200 characters or a control character")]
-    Description,
-}
-
-/// A credential checked and its password made (None for a network
-/// credential): the new credential and the password to show once.
+/// A credential checked (`domain::credential::check`) and its password
+/// made (None for a network credential): the new credential and the
+/// password to show once.
 #[allow(clippy::too_many_arguments)]
 pub fn new_credential(
     username: &str,
@@ -260,36 +290,8 @@ pub fn new_credential(
     with_password: bool,
     description: &str,
 ) -> Result<(store::NewCredential, Option<String>), CredentialFault> {
-    let username = username.trim().to_lowercase();
-    let valid = !username.is_empty()
-        && username.len() <= 100
-        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._@+-".contains(&b))
-        && username.as_bytes()[0].is_ascii_alphanumeric();
-    if !valid {
-        return Err(CredentialFault::Username);
-    }
-    let mut checked = Vec::new();
-    for d in domains.iter().map(|d| d.trim().trim_end_matches('.').to_lowercase()).filter(|d| !d.is_empty()) {
-        let ascii = domain::ascii_domain(&d).ok_or_else(|| CredentialFault::Domain(d.clone()))?;
-        if !ascii.contains('.') {
-            return Err(CredentialFault::Domain(d));
-        }
-        if !checked.contains(&ascii) {
-            checked.push(ascii);
-        }
-    }
-    if checked.is_empty() {
-        return Err(CredentialFault::NoDomain);
-    }
-    if !with_password && networks.is_empty() {
-        return Err(CredentialFault::NoNetwork);
-    }
-    if per_minute < 0 || per_day < 0 {
-        return Err(CredentialFault::Limit);
-    }
-    if description.chars().count() > 200 || domain::text::check_line(description).is_err() {
-        return Err(CredentialFault::Description);
-    }
+    let (username, domains) =
+        domain::credential::check(username, domains, networks.len(), with_password, [per_minute, per_day], description)?;
     let password = with_password.then(message::secret::random_token);
     let password_hash = match &password {
         Some(p) => Some(hash_password(p).map_err(|_| CredentialFault::Username)?),
@@ -299,7 +301,7 @@ pub fn new_credential(
         username,
         password_hash,
         description: description.trim().to_owned(),
-        domains: checked,
+        domains,
         networks: networks.to_vec(),
         per_minute,
         per_day,

@@ -12,6 +12,7 @@ mod bounce_rules_pages;
 mod campaign_pages;
 mod campaigns;
 mod chart;
+mod credential_pages;
 mod csrf;
 mod domain_pages;
 mod error;
@@ -333,6 +334,9 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/domains/identity", post(domain_pages::set_identity))
         .route("/domains/smime", post(domain_pages::set_smime))
         .route("/bounce-rules", get(bounce_rules_pages::rules).post(bounce_rules_pages::save))
+        .route("/credentials", get(credential_pages::credentials).post(credential_pages::create))
+        .route("/credentials/{id}/revoke", post(credential_pages::revoke))
+        .route("/credentials/{id}/hold", post(credential_pages::hold))
         .route("/messages", get(message_log_pages::log))
         .route("/messages/retention", post(message_log_pages::retention))
         .route("/messages/{id}", get(message_log_pages::message))
