@@ -43,3 +43,6 @@ credential-fault-network = { $value } is not an address or a network such as 203
 credential-fault-limit = Limits are whole numbers, 0 (no limit) or more.
 credential-fault-description = The description may have 200 characters, on one line.
 credential-fault-taken = A credential with this user name exists already.
+credential-placeholder-username = shop-app
+credential-placeholder-domain = example.com
+credential-placeholder-network = 203.0.113.0/24

@@ -43,3 +43,6 @@ credential-fault-network = { $value } はアドレスまたは 203.0.113.0/24 �
 credential-fault-limit = 上限は0（無制限）以上の整数で入力してください。
 credential-fault-description = 説明は1行、200文字以内で入力してください。
 credential-fault-taken = このユーザー名の認証情報はすでに存在します。
+credential-placeholder-username = shop-app
+credential-placeholder-domain = example.com
+credential-placeholder-network = 203.0.113.0/24

@@ -120,6 +120,23 @@ async fn seed(app: &TestApp, browser: &Browser) -> Result<Seeded> {
     let tx_message = sent_tx["messages"][0]["id"].as_str().context("a message id")?.to_owned();
     let delivery = store.campaign_deliveries(sent, 1).await?.first().context("a delivery")?.id;
 
+    // Two SMTP credentials: one that logs in, one for a network (on hold).
+    for (name, networks, with_password) in
+        [("shop-app", vec![], true), ("office-printer", vec!["192.0.2.0/24".parse()?], false)]
+    {
+        let (new, _) = submission::new_credential(
+            name,
+            &["shop.example".to_owned()],
+            &networks,
+            600,
+            100_000,
+            !with_password,
+            with_password,
+            "the online shop's order mails",
+        )?;
+        store.create_credential(&new).await?;
+    }
+
     let layout = store.save_template(None, "Plain", message::default_layout(i18n::Language::English)).await?.id;
     let sequence = store.create_sequence("Welcome", list, None, None).await?.id;
     store.add_step(sequence, 0, &fixtures::fields("Welcome 1", vec![list])).await?;

@@ -627,7 +627,8 @@ async fn behind_a_relay_spf_must_name_it_and_ptr_is_the_relays() -> Result<()> {
     let mut records = Records::correct(&app).await?;
     // No PTR of our own: the relay's addresses send.
     records.ptr = None;
-    let relay = identity::RelaySetup { host: "smtp.relay.test".into(), spf_include: Some("include:_spf.relay.test".into()) };
+    let relay =
+        identity::RelaySetup { host: "smtp.relay.test".into(), spf_include: Some("include:_spf.relay.test".into()) };
     let setup = identity::Setup { relay: Some(relay), ..setup() };
     let (store, setup_ref) = (&app.store, &setup);
     let run = |records: &Records| {
@@ -650,7 +651,10 @@ async fn behind_a_relay_spf_must_name_it_and_ptr_is_the_relays() -> Result<()> {
     // The records to publish ask for the include and no PTR.
     let keys = app.store.active_dkim_keys(DOMAIN).await?;
     let suggested = identity::records(DOMAIN, &keys, &setup, &[], None, English);
-    assert!(suggested.iter().any(|r| r.kind == "TXT" && r.value == "v=spf1 include:_spf.relay.test -all"), "{suggested:?}");
+    assert!(
+        suggested.iter().any(|r| r.kind == "TXT" && r.value == "v=spf1 include:_spf.relay.test -all"),
+        "{suggested:?}"
+    );
     assert!(suggested.iter().all(|r| r.kind != "PTR"));
     Ok(())
 }

@@ -291,7 +291,11 @@ async fn the_message_log_finds_a_message_its_signed_bytes_verify_and_retention_k
     assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("message/rfc822"));
     let bytes = response.bytes().await?.to_vec();
     let verdicts = message::dkim::verify(&bytes, &records).await;
-    assert!(verdicts.iter().any(|v| v.passed() && v.domain == "shop.example"), "{verdicts:?}");
+    assert!(
+        verdicts.iter().any(|v| v.passed() && v.domain == "shop.example"),
+        "{verdicts:?} {}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(400)])
+    );
 
     // Retention: bytes go after their days, the rest stays until its own.
     app.store.set_log_retention(7, 90).await?;

@@ -105,7 +105,9 @@ pub async fn check_domain(
     checks.push(bounce_mx(dns, &bounce, &setup.inbound_host, lang).await);
     checks.extend(dmarc(dns, &domain, &setup.report_address(&domain), lang).await);
     match &setup.relay {
-        Some(relay) => checks.push(Check::new("PTR", Status::Pass, lang.t1("dns-check-ptr-relay", "host", &relay.host))),
+        Some(relay) => {
+            checks.push(Check::new("PTR", Status::Pass, lang.t1("dns-check-ptr-relay", "host", &relay.host)))
+        }
         None => {
             for &ip in ips {
                 checks.push(ptr(dns, ip, setup.ptr_names.get(&ip).map(String::as_str), lang).await);
@@ -249,11 +251,9 @@ async fn spf_for_relay(dns: &Dns, bounce: &str, relay: &crate::RelaySetup, lang:
     let term = relay.spf_term();
     let wanted = crate::spf_with(spf.first().map(|s| s.as_str()), std::slice::from_ref(&term));
     match spf.as_slice() {
-        [] => vec![Check::new(
-            "SPF",
-            Status::Fail,
-            lang.t2("dns-check-spf-missing", "domain", bounce, "record", wanted),
-        )],
+        [] => {
+            vec![Check::new("SPF", Status::Fail, lang.t2("dns-check-spf-missing", "domain", bounce, "record", wanted))]
+        }
         [one] if one.split_whitespace().any(|t| t.trim_start_matches('+').eq_ignore_ascii_case(&term)) => {
             let named = lang.t2("dns-check-spf-relay-ok", "domain", bounce, "term", &term);
             vec![spf_lookups(dns, one, lang).await, Check::new("SPF", Status::Pass, named)]

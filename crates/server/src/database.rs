@@ -99,10 +99,11 @@ pub fn domain_setup(settings: &Settings) -> identity::Setup {
             if named { public_host.to_owned() } else { String::new() }
         }),
         ptr_names: d.ptr_names.clone(),
-        relay: d.relay.as_deref().and_then(|url| settings::RelayUrl::parse(url).ok()).map(|relay| identity::RelaySetup {
-            host: relay.host,
-            spf_include: d.relay_spf_include.clone(),
-        }),
+        relay: d
+            .relay
+            .as_deref()
+            .and_then(|url| settings::RelayUrl::parse(url).ok())
+            .map(|relay| identity::RelaySetup { host: relay.host, spf_include: d.relay_spf_include.clone() }),
     }
 }
 

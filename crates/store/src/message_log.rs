@@ -258,14 +258,16 @@ impl Store {
         Ok(match id {
             LogId::Message(n) => {
                 sqlx::query_scalar(
-                    "SELECT raw FROM outbound_messages WHERE id = $1 AND kind <> 'campaign' AND raw IS NOT NULL",
+                    "SELECT coalesce(signature, '') || raw FROM outbound_messages \
+                     WHERE id = $1 AND kind <> 'campaign' AND raw IS NOT NULL",
                 )
                 .bind(n)
                 .fetch_optional(&self.pool)
                 .await?
             }
             LogId::Delivery(n) => sqlx::query_scalar(
-                "SELECT raw FROM outbound_messages WHERE delivery_id = $1 AND raw IS NOT NULL ORDER BY id DESC LIMIT 1",
+                "SELECT coalesce(signature, '') || raw FROM outbound_messages WHERE delivery_id = $1 AND raw IS NOT NULL \
+                 ORDER BY id DESC LIMIT 1",
             )
             .bind(n)
             .fetch_optional(&self.pool)

@@ -186,9 +186,11 @@ impl Store {
 
     /// The raw bytes of a captured message.
     pub async fn captured_raw(&self, id: i64) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT coalesce(signature, '') || raw FROM outbound_messages WHERE id = $1 AND raw IS NOT NULL")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT coalesce(signature, '') || raw FROM outbound_messages WHERE id = $1 AND raw IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 }

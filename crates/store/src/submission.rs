@@ -207,19 +207,38 @@ impl Store {
             .rows_affected())
     }
 
-    /// Queues what a credential submitted (held when it is in hold mode),
-    /// counted against its limits: all or nothing.
-    pub async fn queue_submitted(&self, credential: &Credential, messages: &[NewTxMessage]) -> Result<TxQueued> {
+    /// Queues what credentials submitted (each held when its credential is
+    /// in hold mode), each counted against its credential's limits, all in
+    /// one transaction (one commit for many sessions' messages): an answer
+    /// per item, in order. A limited item queues nothing and leaves the
+    /// others alone.
+    pub async fn queue_submitted(&self, items: &[(&Credential, &[NewTxMessage])]) -> Result<Vec<TxQueued>> {
         let mut tx = self.pool.begin().await?;
-        let sender = format!("credential:{}", credential.id);
-        let count = i32::try_from(messages.len()).unwrap_or(i32::MAX);
-        if let Some(limited) = count_usage(&mut tx, &sender, credential.per_minute, credential.per_day, count).await? {
-            tx.rollback().await?;
-            return Ok(limited);
+        let mut answers = Vec::with_capacity(items.len());
+        for (credential, messages) in items {
+            let status = if credential.hold { OutboxStatus::Held } else { OutboxStatus::Queued };
+            let origin = Origin::Credential(credential.id);
+            if credential.per_minute == 0 && credential.per_day == 0 {
+                let ids = insert_messages(&mut tx, origin, status, messages).await?;
+                answers.push(TxQueued::Queued(ids, serde_json::Value::Null));
+                continue;
+            }
+            // Its count is undone with it when it is refused.
+            let mut item = sqlx::Acquire::begin(&mut *tx).await?;
+            let sender = format!("credential:{}", credential.id);
+            let count = i32::try_from(messages.len()).unwrap_or(i32::MAX);
+            if let Some(limited) =
+                count_usage(&mut item, &sender, credential.per_minute, credential.per_day, count).await?
+            {
+                item.rollback().await?;
+                answers.push(limited);
+                continue;
+            }
+            let ids = insert_messages(&mut item, origin, status, messages).await?;
+            item.commit().await?;
+            answers.push(TxQueued::Queued(ids, serde_json::Value::Null));
         }
-        let status = if credential.hold { OutboxStatus::Held } else { OutboxStatus::Queued };
-        let ids = insert_messages(&mut tx, Origin::Credential(credential.id), status, messages).await?;
         tx.commit().await?;
-        Ok(TxQueued::Queued(ids, serde_json::Value::Null))
+        Ok(answers)
     }
 }

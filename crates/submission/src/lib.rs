@@ -18,8 +18,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
-use smtpd::{Envelope, Mailbox};
 use domain::credential::CredentialFault;
+use smtpd::{Envelope, Mailbox};
 use store::{Credential, NewTxMessage, Store, StoreError, TxQueued};
 
 /// Failed logins of a user name, and from a network, within
@@ -51,6 +51,49 @@ pub struct Submission {
     /// The sending domains and which are verified, looked up at most once
     /// a minute (every message needs them).
     domains: Arc<std::sync::Mutex<Option<Domains>>>,
+    /// Where sessions hand their messages to be kept: one writer commits
+    /// what all sessions handed in meanwhile at once.
+    writer: tokio::sync::mpsc::Sender<Handed>,
+}
+
+/// A session's message, handed to the writer, and where its answer goes.
+struct Handed {
+    who: Credential,
+    messages: Vec<NewTxMessage>,
+    answer: tokio::sync::oneshot::Sender<Result<TxQueued, String>>,
+}
+
+/// The most sessions' messages one commit takes.
+const MAX_GROUP: usize = 256;
+
+/// Keeps what sessions hand in: whatever arrived while the last commit
+/// ran goes in the next one (group commit), so many sessions cost one
+/// transaction, not one each. Each session is answered after its commit.
+async fn write(store: Store, mut handed: tokio::sync::mpsc::Receiver<Handed>) {
+    while let Some(first) = handed.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match handed.try_recv() {
+                Ok(more) => group.push(more),
+                Err(_) => break,
+            }
+        }
+        let items: Vec<(&Credential, &[NewTxMessage])> =
+            group.iter().map(|h| (&h.who, h.messages.as_slice())).collect();
+        match store.queue_submitted(&items).await {
+            Ok(answers) => {
+                for (h, answer) in group.into_iter().zip(answers) {
+                    let _ = h.answer.send(Ok(answer));
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for h in group {
+                    let _ = h.answer.send(Err(why.clone()));
+                }
+            }
+        }
+    }
 }
 
 /// The sending domains as last looked up.
@@ -70,7 +113,10 @@ impl Submission {
         // A hash of nothing anyone knows, made once, with the same cost as
         // the credentials'.
         let dummy_hash = hash_password(&message::secret::random_token()).unwrap_or_default().into();
-        Self { store, config: Arc::new(config), dummy_hash, domains: Arc::default() }
+        // Sessions wait for their commit: a queue as deep as the group.
+        let (writer, handed) = tokio::sync::mpsc::channel(MAX_GROUP);
+        tokio::spawn(write(store.clone(), handed));
+        Self { store, config: Arc::new(config), dummy_hash, domains: Arc::default(), writer }
     }
 
     async fn login(&self, peer: IpAddr, user: &str, password: &str) -> Result<Result<Credential, String>, StoreError> {
@@ -241,11 +287,25 @@ impl Mailbox for Submission {
             Ok(messages) => messages,
             Err(refusal) => return Ok(refusal),
         };
-        Ok(match self.store.queue_submitted(&who, &messages).await? {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let hold = who.hold;
+        let username = who.username.clone();
+        if self.writer.send(Handed { who, messages, answer }).await.is_err() {
+            return Ok("451 4.3.0 cannot keep the message now; try again later".into());
+        }
+        let queued = match answered.await {
+            Ok(Ok(queued)) => queued,
+            Ok(Err(why)) => {
+                tracing::warn!(error = %why, "submitted mail could not be kept");
+                return Ok("451 4.3.0 cannot keep the message now; try again later".into());
+            }
+            Err(_) => return Ok("451 4.3.0 cannot keep the message now; try again later".into()),
+        };
+        Ok(match queued {
             TxQueued::Queued(ids, _) => {
                 let ids: Vec<String> = ids.iter().map(|id| format!("m{id}")).collect();
-                let held = if who.hold { " (held for an operator)" } else { "" };
-                tracing::info!(credential = %who.username, messages = ids.len(), held = who.hold, "mail submitted");
+                let held = if hold { " (held for an operator)" } else { "" };
+                tracing::info!(credential = %username, messages = ids.len(), held = hold, "mail submitted");
                 format!("250 2.0.0 queued as {}{held}", ids.join(" "))
             }
             TxQueued::Limited { span, limit, .. } => {
@@ -290,8 +350,14 @@ pub fn new_credential(
     with_password: bool,
     description: &str,
 ) -> Result<(store::NewCredential, Option<String>), CredentialFault> {
-    let (username, domains) =
-        domain::credential::check(username, domains, networks.len(), with_password, [per_minute, per_day], description)?;
+    let (username, domains) = domain::credential::check(
+        username,
+        domains,
+        networks.len(),
+        with_password,
+        [per_minute, per_day],
+        description,
+    )?;
     let password = with_password.then(message::secret::random_token);
     let password_hash = match &password {
         Some(p) => Some(hash_password(p).map_err(|_| CredentialFault::Username)?),

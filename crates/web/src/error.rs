@@ -233,7 +233,7 @@ const THINGS: [(&str, &str); 18] = [
     ("import", "err-thing-import"),
     ("sending domain", "err-thing-sending-domain"),
     ("message", "err-thing-message"),
-    ("template", "err-thing-tx-template"),
+    ("transactional template", "err-thing-tx-template"),
 ];
 
 /// What a `StoreError::Conflict` names, each with the catalog's whole

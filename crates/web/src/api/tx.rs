@@ -128,7 +128,9 @@ pub(crate) async fn send(
         return Err(AppError::field("recipients", lang.t1("err-tx-recipients", "max", tx::MAX_RECIPIENTS)));
     }
     let stored = match &input.template {
-        Some(key) => Some(state.store().tx_template(key).await?.ok_or_else(|| AppError::not_found("template"))?),
+        Some(key) => {
+            Some(state.store().tx_template(key).await?.ok_or_else(|| AppError::not_found("transactional template"))?)
+        }
         None => None,
     };
     let inline;
@@ -521,7 +523,9 @@ pub(crate) async fn read_template(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> AppResult<Json<TemplateView>> {
-    Ok(Json(state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("template"))?.into()))
+    Ok(Json(
+        state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("transactional template"))?.into(),
+    ))
 }
 
 /// Replace a transactional template.
@@ -532,7 +536,7 @@ pub(crate) async fn update_template(
     Path(key): Path<String>,
     ApiJson(input): ApiJson<TemplateView>,
 ) -> AppResult<Json<TemplateView>> {
-    let found = state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("template"))?;
+    let found = state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("transactional template"))?;
     let fields = checked(&state, input).await?;
     Ok(Json(state.store().update_tx_template(found.id, &fields).await?.into()))
 }
@@ -544,7 +548,7 @@ pub(crate) async fn delete_template(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> AppResult<StatusCode> {
-    let found = state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("template"))?;
+    let found = state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("transactional template"))?;
     state.store().delete_tx_template(found.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -577,7 +581,7 @@ pub(crate) async fn preview(
     Path(key): Path<String>,
     ApiJson(input): ApiJson<PreviewInput>,
 ) -> AppResult<Json<PreviewView>> {
-    let found = state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("template"))?;
+    let found = state.store().tx_template(&key).await?.ok_or_else(|| AppError::not_found("transactional template"))?;
     let sender = tx::sender(&state, &found.from_name, &found.from_address, &found.reply_to).await?;
     let template = tx::compile(&state, &Source::from(&found), sender).await?;
     let data = input.data.unwrap_or_else(|| json!({}));
