@@ -134,6 +134,7 @@ err-prepare-empty-audience = the audience is empty
 
 # Transactional mail (the send API and its templates)
 err-thing-message = message
+err-thing-credential = credential
 err-thing-tx-template = transactional template
 err-tx-recipients = Give between 1 and { $max } recipients.
 err-tx-template-or-body = Name a stored template, or give a subject and a body.

@@ -133,6 +133,7 @@ err-prepare-empty-audience = 配信対象の購読者がいません
 
 # トランザクションメール（送信APIとそのテンプレート）
 err-thing-message = メッセージ
+err-thing-credential = 認証情報
 err-thing-tx-template = トランザクションメールのテンプレート
 err-tx-recipients = 宛先は1件以上{ $max }件以下で指定してください。
 err-tx-template-or-body = 保存済みのテンプレート名を指定するか、件名と本文を指定してください。

@@ -320,3 +320,53 @@ async fn the_message_log_finds_a_message_its_signed_bytes_verify_and_retention_k
     assert_eq!(count(&app, "SELECT count(*) FROM message_attempts").await?, 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn layouts_and_smtp_credentials_are_managed_through_the_api() -> Result<()> {
+    let app = spawn_app().await?;
+    let api = app.api().await?;
+    // Layouts, checked as the page checks them.
+    let (status, bad) = api.post("/layouts", json!({ "name": "Broken", "body": "<p>{{ content </p>" })).await?;
+    assert_eq!((status, bad["field"].as_str()), (422, Some("body")), "{bad}");
+    let (status, none) = api.post("/layouts", json!({ "name": "No slot", "body": "<p>hi</p>" })).await?;
+    assert_eq!(status, 422, "a layout without {{{{ content }}}}: {none}");
+    let body = "<html><body><div class=\"brand\">{{ content }}</div></body></html>";
+    let (status, created) = api.post("/layouts", json!({ "name": "Brand", "body": body })).await?;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().context("an id")?;
+    let (status, _) = api.put(&format!("/layouts/{id}"), json!({ "name": "Brand 2", "body": body })).await?;
+    assert_eq!(status, 200);
+    let (_, all) = api.get("/layouts").await?;
+    assert!(all.as_array().is_some_and(|a| a.iter().any(|l| l["name"] == "Brand 2")), "{all}");
+    let (status, _) = api.call(reqwest::Method::DELETE, &format!("/layouts/{id}"), None).await?;
+    assert_eq!(status, 204);
+
+    // Credentials: the password in the creating answer only.
+    let (status, created) = api
+        .post(
+            "/credentials",
+            json!({ "username": "Shop-App", "domains": ["shop.example"], "networks": ["203.0.113.0/24"] }),
+        )
+        .await?;
+    assert_eq!(status, 201, "{created}");
+    let password = created["password"].as_str().context("a password")?;
+    assert!(password.len() >= 32);
+    assert_eq!(created["username"], "shop-app");
+    let (_, listed) = api.get("/credentials").await?;
+    assert!(!listed.to_string().contains(password), "the password is answered once: {listed}");
+    assert_eq!(listed[0]["networks"][0], "203.0.113.0/24");
+    let (status, refused) = api
+        .post("/credentials", json!({ "username": "printer", "domains": ["shop.example"], "no_password": true }))
+        .await?;
+    assert_eq!((status, refused["field"].as_str()), (422, Some("networks")), "{refused}");
+    let (status, refused) = api.post("/credentials", json!({ "username": "x", "domains": ["localhost"] })).await?;
+    assert_eq!((status, refused["field"].as_str()), (422, Some("domains")), "{refused}");
+    let (status, taken) =
+        api.post("/credentials", json!({ "username": "shop-app", "domains": ["shop.example"] })).await?;
+    assert_eq!(status, 409, "{taken}");
+    let (status, _) = api.call(reqwest::Method::DELETE, "/credentials/shop-app", None).await?;
+    assert_eq!(status, 204);
+    let (status, _) = api.call(reqwest::Method::DELETE, "/credentials/shop-app", None).await?;
+    assert_eq!(status, 404);
+    Ok(())
+}

@@ -51,6 +51,9 @@ pub struct ApiToken {
     pub scopes: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Transactional messages it may send a minute and a day (0: no limit).
+    pub tx_per_minute: i32,
+    pub tx_per_day: i32,
 }
 
 impl Store {
@@ -212,7 +215,7 @@ impl Store {
         sqlx::query_as(
             "INSERT INTO api_tokens (admin_id, name, token_hash, scopes) \
              SELECT id, $2, $3, $4 FROM admins WHERE lower(email) = lower($1) \
-             RETURNING id, name, scopes, created_at, last_used_at",
+             RETURNING id, name, scopes, created_at, last_used_at, tx_per_minute, tx_per_day",
         )
         .bind(email.as_str())
         .bind(name)
@@ -238,7 +241,7 @@ impl Store {
 
     pub async fn api_tokens(&self, admin_id: i64) -> Result<Vec<ApiToken>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, scopes, created_at, last_used_at FROM api_tokens \
+            "SELECT id, name, scopes, created_at, last_used_at, tx_per_minute, tx_per_day FROM api_tokens \
              WHERE admin_id = $1 AND revoked_at IS NULL ORDER BY id",
         )
         .bind(admin_id)

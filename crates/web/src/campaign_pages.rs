@@ -90,7 +90,7 @@ pub(crate) struct LayoutForm {
 
 /// The faults of a layout, in its own lines: it is tried with a small HTML
 /// body, compiled and rendered for an example subscriber.
-fn layout_errors(state: &AppState, body: &str) -> Vec<Fault> {
+pub(crate) fn layout_errors(state: &AppState, body: &str) -> Vec<Fault> {
     let probe = CampaignFields {
         subject: "Check".into(),
         body: "<p>Check</p>".into(),

@@ -88,7 +88,7 @@ async fn page(
 }
 
 /// The words of a fault, in `lang`.
-fn fault(lang: i18n::Language, fault: &CredentialFault) -> String {
+pub(crate) fn fault(lang: i18n::Language, fault: &CredentialFault) -> String {
     match fault {
         CredentialFault::Username => lang.t("credential-fault-username"),
         CredentialFault::NoDomain => lang.t("credential-fault-no-domain"),

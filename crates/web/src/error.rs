@@ -215,7 +215,7 @@ impl From<store::StoreError> for AppError {
 /// The things the store or a handler says were not found
 /// (`StoreError::NotFound`, `AppError::not_found`), each with the catalog's
 /// name for it; one not here is said in English.
-const THINGS: [(&str, &str); 18] = [
+const THINGS: [(&str, &str); 19] = [
     ("admin", "err-thing-admin"),
     ("list", "err-thing-list"),
     ("subscriber", "err-thing-subscriber"),
@@ -234,6 +234,7 @@ const THINGS: [(&str, &str); 18] = [
     ("sending domain", "err-thing-sending-domain"),
     ("message", "err-thing-message"),
     ("transactional template", "err-thing-tx-template"),
+    ("credential", "err-thing-credential"),
 ];
 
 /// What a `StoreError::Conflict` names, each with the catalog's whole

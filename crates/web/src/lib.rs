@@ -255,6 +255,7 @@ fn routes(state: &AppState) -> routes::Routes {
         .route("/", get(pages::home))
         .route("/tokens", get(pages::tokens).post(pages::create_token))
         .route("/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/tokens/{id}/limits", post(pages::token_limits))
         .map(|r| r.route_layer(gate(Gate::Anyone)));
     let enrolment = team_pages::enrolment_routes()
         .route("/account", get(account_pages::account))

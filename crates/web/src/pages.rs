@@ -302,6 +302,9 @@ struct TokenRow {
     scopes: String,
     created: String,
     last_used: String,
+    /// Transactional messages a minute and a day (0: no limit).
+    per_minute: i32,
+    per_day: i32,
 }
 
 #[derive(Template)]
@@ -339,6 +342,8 @@ async fn tokens_page(
             ),
             created: frame.at(&t.created_at),
             last_used: t.last_used_at.map_or_else(|| frame.t("token-never"), |at| frame.at(&at)),
+            per_minute: t.tx_per_minute,
+            per_day: t.tx_per_day,
         })
         .collect();
     let permissions = admin.role.permissions().iter().map(ToString::to_string).collect();
@@ -398,6 +403,34 @@ pub(crate) async fn revoke_token(
         return Err(AppError::NotFound);
     }
     tracing::info!(admin_id = admin.id, token_id = id, "API token revoked");
+    Ok(Redirect::to("/tokens").into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct LimitsForm {
+    #[serde(default)]
+    per_minute: String,
+    #[serde(default)]
+    per_day: String,
+}
+
+/// Sets how many transactional messages one of the admin's tokens may send.
+pub(crate) async fn token_limits(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    admin: AdminUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    CsrfForm(form): CsrfForm<LimitsForm>,
+) -> Result<Response, AppError> {
+    if !state.store().api_tokens(admin.id).await?.iter().any(|t| t.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let limit = |text: &str| text.trim().parse::<i32>().ok().filter(|n| *n >= 0);
+    let (Some(per_minute), Some(per_day)) = (limit(&form.per_minute), limit(&form.per_day)) else {
+        let error = Some(admin.language.t("token-limits-invalid"));
+        return tokens_page(&state, jar, admin, StatusCode::UNPROCESSABLE_ENTITY, None, error).await;
+    };
+    state.store().set_tx_limits(id, per_minute, per_day).await?;
     Ok(Redirect::to("/tokens").into_response())
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod lists;
 pub(crate) mod messages;
 pub(crate) mod privacy;
 mod segments;
+mod sending;
 mod settings;
 mod subscribers;
 pub(crate) mod tx;
@@ -86,6 +87,8 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(tx::templates, tx::create_template))
         .routes(routes!(tx::read_template, tx::update_template, tx::delete_template))
         .routes(routes!(tx::preview))
+        .routes(routes!(sending::layouts, sending::create_layout))
+        .routes(routes!(sending::layout, sending::update_layout, sending::delete_layout))
         .routes(routes!(campaigns::read))
         .routes(routes!(campaigns::schedule))
         .routes(routes!(campaigns::copy))
@@ -99,6 +102,8 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(messages::raw))
         .routes(routes!(messages::release))
         .routes(routes!(messages::drop))
+        .routes(routes!(sending::credentials, sending::create_credential))
+        .routes(routes!(sending::revoke_credential))
         .route_layer(gate(Gate::Area(Area::Delivery)));
     let team = OpenApiRouter::new()
         .routes(routes!(settings::read, settings::replace))
