@@ -658,3 +658,45 @@ async fn behind_a_relay_spf_must_name_it_and_ptr_is_the_relays() -> Result<()> {
     assert!(suggested.iter().all(|r| r.kind != "PTR"));
     Ok(())
 }
+
+#[tokio::test]
+async fn sending_domains_are_added_checked_and_rotated_through_the_api() -> Result<()> {
+    let dns = Dns::start(Zone::default()).await?;
+    let app = tests::spawn_app_with(|c| c.nameservers = vec![dns.addr]).await?;
+    let api = app.api().await?;
+    let (status, added) = api.post("/domains", serde_json::json!({ "domain": DOMAIN })).await?;
+    assert_eq!(status, 201, "{added}");
+    let records = added["records"].as_array().context("records")?;
+    let dkim = records
+        .iter()
+        .find(|r| r["name"].as_str().is_some_and(|n| n.contains("._domainkey.")))
+        .context("a DKIM record")?;
+    assert_eq!(dkim["type"], "TXT");
+    assert!(added["verified_at"].is_null());
+    let (status, again) = api.post("/domains", serde_json::json!({ "domain": DOMAIN })).await?;
+    assert_eq!(status, 409, "{again}");
+    let (status, bad) = api.post("/domains", serde_json::json!({ "domain": "not a domain" })).await?;
+    assert_eq!((status, bad["field"].as_str()), (422, Some("domain")), "{bad}");
+
+    // Checked now, as receivers see it: the key published, nothing else yet.
+    let check = |checks: &serde_json::Value, what: &str| {
+        checks
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["what"].as_str().is_some_and(|w| w.starts_with(what))).cloned())
+    };
+    let name = dkim["name"].as_str().context("name")?;
+    dns.add(Zone::default().txt(name, dkim["value"].as_str().context("value")?)).await;
+    let (status, checks) = api.get(&format!("/domains/{DOMAIN}/checks")).await?;
+    assert_eq!(status, 200, "{checks}");
+    assert_eq!(check(&checks, "DKIM").context("a DKIM check")?["status"], "pass", "{checks}");
+    let dmarc = check(&checks, "DMARC").context("a DMARC check")?;
+    assert_eq!(dmarc["status"], "fail", "{checks}");
+    assert!(dmarc["detail"].as_str().is_some_and(|d| d.contains("v=DMARC1; p=none")), "the fix is said: {dmarc}");
+
+    let (status, rotated) = api.post(&format!("/domains/{DOMAIN}/rotate"), serde_json::json!({})).await?;
+    assert_eq!(status, 200, "{rotated}");
+    assert!(rotated["records"].as_array().is_some_and(|r| r.iter().any(|r| r["pending"] == true)), "{rotated}");
+    let (status, _) = api.get("/domains/nowhere.example/checks").await?;
+    assert_eq!(status, 404);
+    Ok(())
+}

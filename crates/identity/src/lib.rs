@@ -355,7 +355,8 @@ pub fn spf_record(existing: Option<&str>, ips: &[std::net::IpAddr]) -> String {
 /// new one ending `-all`.
 pub fn spf_with(existing: Option<&str>, wanted: &[String]) -> String {
     let Some(existing) = existing.filter(|e| e.to_ascii_lowercase().starts_with("v=spf1")) else {
-        return format!("v=spf1 {} -all", wanted.join(" "));
+        let terms: String = wanted.iter().map(|t| format!("{t} ")).collect();
+        return format!("v=spf1 {terms}-all");
     };
     let mut terms: Vec<String> = existing.split_whitespace().skip(1).map(str::to_owned).collect();
     let present = |t: &str, terms: &[String]| terms.iter().any(|x| x.eq_ignore_ascii_case(t));

@@ -96,6 +96,9 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .route_layer(gate(Gate::Area(Area::Campaigns)));
     let reports = OpenApiRouter::new().routes(routes!(campaigns::report)).route_layer(gate(Gate::Area(Area::Reports)));
     let delivery = OpenApiRouter::new()
+        .routes(routes!(domains::all, domains::add))
+        .routes(routes!(domains::checks))
+        .routes(routes!(domains::rotate))
         .routes(routes!(domains::identity, domains::set_identity))
         .routes(routes!(messages::search))
         .routes(routes!(messages::read))
