@@ -202,6 +202,19 @@ impl Store {
         Ok(())
     }
 
+    /// What a call with this key was answered, if one was made and its
+    /// answer committed: (digest of its request, answer). A retry needs no
+    /// rendering to be answered.
+    pub async fn tx_answered(&self, admin_id: i64, key: &str) -> Result<Option<(Vec<u8>, Value)>> {
+        Ok(sqlx::query_as(
+            "SELECT request_hash, response FROM tx_requests WHERE admin_id = $1 AND key = $2 AND response <> 'null'",
+        )
+        .bind(admin_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Queues the messages of one call of `admin_id`, all or none: a key
     /// already used answers as it did (nothing is queued twice, across
     /// restarts too), the token's limits are counted in the same

@@ -124,6 +124,15 @@ pub(crate) async fn send(
         }
         Some(_) => return Err(AppError::field("Idempotency-Key", lang.t("err-tx-idempotency-key"))),
     };
+    // A retry of a call already carried out is answered before any work.
+    if let Some(key) = &idempotency
+        && let Some((hash, answer)) = state.store().tx_answered(user.id, &key.key).await?
+    {
+        if hash != key.request_hash {
+            return Err(AppError::Conflict(lang.t("err-tx-key-reused")));
+        }
+        return Ok((StatusCode::ACCEPTED, Json(answer)).into_response());
+    }
     if input.recipients.is_empty() || input.recipients.len() > tx::MAX_RECIPIENTS {
         return Err(AppError::field("recipients", lang.t1("err-tx-recipients", "max", tx::MAX_RECIPIENTS)));
     }
